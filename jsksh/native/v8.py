@@ -1,0 +1,266 @@
+"""The one module that owns how Python crosses into V8 and back.
+
+jsksh talks to libmini_racer (the C++ core of PyMiniRacer, pinned to 0.14.1)
+through ctypes directly instead of the public ``MiniRacer`` API: the public API
+costs 200-900 us a crossing, the raw calls 15-130 us (see ../shared FACTS.md and
+docs/architecture.md).  Everything else in jsksh crosses only through this
+module, so the mechanism can change without touching the machine or the kernel.
+
+Three kinds of crossing exist, and only three:
+
+* ``post(fn)``      Python -> JS, asynchronous: queue a call of a JS function on
+                    the isolate's own thread (an interrupt, a message delivery).
+* ``eval(code)``    Python -> JS, a script; synchronous or with a completion.
+* a *trap*          JS -> Python, synchronous: JS calls a function made by
+                    ``make_trap``; Python runs on the isolate's thread while JS
+                    waits, reads and writes a shared page, and returns.
+
+Python never reads JavaScript objects (a throwing getter would abort the
+process): values come back only as primitives, and data crosses as bytes in
+ArrayBuffers that JS allocated and keeps alive for as long as Python holds a
+view of them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import threading
+from typing import Callable
+
+from py_mini_racer import _dll as mr_dll
+
+# Value type tags of libmini_racer (mini_racer.cc's enum, mirrored by _objects.py).
+T_NULL, T_BOOL, T_INT, T_DOUBLE, T_STR = 1, 2, 3, 4, 5
+T_UNDEFINED = 11
+T_FUNCTION, T_SHARED_BUFFER, T_BUFFER, T_PROMISE = 100, 101, 102, 103
+T_EXECUTE_ERROR, T_PARSE_ERROR, T_OOM, T_TIMEOUT, T_TERMINATED = 200, 201, 202, 203, 204
+
+_TRAP_IDS = 1 << 32  # callback ids below this are traps, above are task completions
+
+V8_FLAGS = ("--single-threaded",)
+
+
+class JSError(Exception):
+    """A script threw, failed to parse, ran out of heap, or was terminated."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # "error" | "syntax" | "oom" | "terminated"
+
+
+_ERROR_KINDS = {
+    T_EXECUTE_ERROR: "error",
+    T_PARSE_ERROR: "syntax",
+    T_OOM: "oom",
+    T_TIMEOUT: "terminated",
+    T_TERMINATED: "terminated",
+}
+
+_lib = None
+_lib_lock = threading.Lock()
+
+
+def lib() -> ctypes.CDLL:
+    """Load libmini_racer and initialise V8 once per process."""
+    global _lib
+    with _lib_lock:
+        if _lib is None:
+            _lib = mr_dll.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+        return _lib
+
+
+def v8_version() -> str:
+    return lib().mr_v8_version().decode()
+
+
+class Handle:
+    """A JS value Python keeps alive (a function to call); freed with the isolate."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw):
+        self.raw = raw
+
+
+def _decode(raw):
+    """Turn a primitive result into Python; raise JSError for errors."""
+    c = raw.contents
+    t, v, n = c.type, c.value, c.len
+    if t in _ERROR_KINDS:
+        raise JSError(_ERROR_KINDS[t], v.bytes_val[0:n].decode("utf-8", "replace"))
+    if t == T_INT:
+        return int(v.int_val)
+    if t == T_DOUBLE:
+        return float(v.double_val)
+    if t == T_STR:
+        return v.bytes_val[0:n].decode("utf-8", "replace")
+    if t == T_BOOL:
+        return v.int_val == 1
+    return None  # null, undefined, and objects Python must not read
+
+
+class Isolate:
+    """One V8 isolate with its own message-pump thread."""
+
+    def __init__(self):
+        self._lib = lib()
+        self._callback = mr_dll.MR_CALLBACK(self._on_callback)  # keep alive!
+        self._ctx = self._lib.mr_init_context(self._callback)
+        self._tasks: dict[int, Callable] = {}
+        self._traps: dict[int, Callable[[], None]] = {}
+        self._ids = itertools.count(_TRAP_IDS)
+        self._trap_ids = itertools.count(1)
+        self._keep: list = []
+        self._closed = False
+        self._empty_args = self._eval_raw("[]")
+        self._undefined = self._lib.mr_alloc_int_val(self._ctx, 0, T_UNDEFINED)
+        self._global = self._eval_raw("globalThis")
+
+    # -- the callback every completion and trap arrives through (isolate thread)
+    def _on_callback(self, cid, raw):
+        if cid < _TRAP_IDS:
+            self._lib.mr_free_value(self._ctx, raw)  # the arguments array: unread
+            trap = self._traps.get(cid)
+            if trap is not None:
+                trap()
+            return
+        done = self._tasks.pop(cid, None)
+        if done is not None:
+            done(raw)
+        else:
+            self._lib.mr_free_value(self._ctx, raw)
+
+    def _start(self, method, *args, done) -> int:
+        cid = next(self._ids)
+        self._tasks[cid] = done
+        return method(self._ctx, *args, cid)
+
+    def _wait(self, method, *args, timeout=None):
+        box = []
+        ev = threading.Event()
+
+        def done(raw):
+            box.append(raw)
+            ev.set()
+
+        task = self._start(method, *args, done=done)
+        if not ev.wait(timeout):
+            self._lib.mr_cancel_task(self._ctx, task)
+            ev.wait()
+        return box[0]
+
+    def _string(self, s: str):
+        b = s.encode("utf-8")
+        return self._lib.mr_alloc_string_val(self._ctx, b, len(b), T_STR)
+
+    def _eval_raw(self, code: str):
+        h = self._string(code)
+        try:
+            raw = self._wait(self._lib.mr_eval, h)
+        finally:
+            self._lib.mr_free_value(self._ctx, h)
+        if raw.contents.type in _ERROR_KINDS:
+            try:
+                _decode(raw)
+            finally:
+                self._lib.mr_free_value(self._ctx, raw)
+        return raw
+
+    # -- public API -----------------------------------------------------------
+    def eval(self, code: str, timeout: float | None = None):
+        """Run a script and return its primitive result (never call on the isolate's thread)."""
+        h = self._string(code)
+        try:
+            raw = self._wait(self._lib.mr_eval, h, timeout=timeout)
+        finally:
+            self._lib.mr_free_value(self._ctx, h)
+        try:
+            return _decode(raw)
+        finally:
+            self._lib.mr_free_value(self._ctx, raw)
+
+    def eval_async(self, code: str, done: Callable | None = None) -> int:
+        """Queue a script; ``done(value, error)`` runs on the isolate's thread."""
+        h = self._string(code)
+
+        def finish(raw):
+            self._lib.mr_free_value(self._ctx, h)
+            self._finish(raw, done)
+
+        return self._start(self._lib.mr_eval, h, done=finish)
+
+    def _finish(self, raw, done):
+        try:
+            value, error = _decode(raw), None
+        except JSError as e:
+            value, error = None, e
+        finally:
+            self._lib.mr_free_value(self._ctx, raw)
+        if done is not None:
+            done(value, error)
+
+    def function(self, code: str) -> Handle:
+        """Evaluate ``code`` to a JS function and keep a handle to call it with post()."""
+        raw = self._eval_raw(code)
+        if raw.contents.type != T_FUNCTION:
+            self._lib.mr_free_value(self._ctx, raw)
+            raise TypeError(f"not a function: {code!r}")
+        return Handle(raw)
+
+    def post(self, fn: Handle, done: Callable | None = None) -> int:
+        """Queue a call ``fn()`` on the isolate's thread; returns a task id."""
+        return self._start(
+            self._lib.mr_call_function,
+            fn.raw,
+            self._undefined,
+            self._empty_args,
+            done=lambda raw: self._finish(raw, done),
+        )
+
+    def buffer(self, expr: str) -> memoryview:
+        """A writable view of the ArrayBuffer ``expr`` evaluates to.
+
+        ``expr`` must name something JS keeps alive (a global): if JS lets the
+        buffer go and GC runs, the view dangles."""
+        raw = self._eval_raw(expr)
+        c = raw.contents
+        if c.type not in (T_BUFFER, T_SHARED_BUFFER):
+            self._lib.mr_free_value(self._ctx, raw)
+            raise TypeError(f"not an ArrayBuffer: {expr!r}")
+        n = c.len
+        cdata = (ctypes.c_ubyte * n).from_address(c.value.value_ptr) if n else bytearray()
+        self._keep.append(raw)
+        return memoryview(cdata).cast("B")
+
+    def make_trap(self, name: str, handler: Callable[[], None]) -> None:
+        """Install ``globalThis[name]``: calling it from JS runs ``handler`` synchronously."""
+        tid = next(self._trap_ids)
+        self._traps[tid] = handler
+        fn = self._lib.mr_make_js_callback(self._ctx, tid)
+        key = self._string(name)
+        res = self._lib.mr_set_object_item(self._ctx, self._global, key, fn)
+        for r in (res, key, fn):
+            self._lib.mr_free_value(self._ctx, r)
+
+    def cancel(self, task: int) -> None:
+        """Terminate a running task (the isolate stays usable)."""
+        self._lib.mr_cancel_task(self._ctx, task)
+
+    def set_heap_limit(self, nbytes: int) -> None:
+        self._lib.mr_set_hard_memory_limit(self._ctx, nbytes)
+
+    def heap_limit_reached(self) -> bool:
+        return bool(self._lib.mr_hard_memory_limit_reached(self._ctx))
+
+    def low_memory_notification(self) -> None:
+        self._lib.mr_low_memory_notification(self._ctx)
+
+    def close(self) -> None:
+        """Tear the isolate down; terminates whatever it is running."""
+        if self._closed:
+            return
+        self._closed = True
+        self._lib.mr_free_context(self._ctx)
+        self._tasks.clear()
+        self._traps.clear()
