@@ -106,7 +106,10 @@ class Isolate:
     def __init__(self):
         self._lib = lib()
         self._callback = mr_dll.MR_CALLBACK(self._on_callback)  # keep alive!
-        self._ctx = self._lib.mr_init_context(self._callback)
+        # V8 sets up process-wide state (the sandbox's pointer cage) lazily on
+        # the first isolate; two threads creating isolates at once abort it.
+        with _lib_lock:
+            self._ctx = self._lib.mr_init_context(self._callback)
         self._tasks: dict[int, Callable] = {}
         self._traps: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count(_TRAP_IDS)
@@ -252,6 +255,14 @@ class Isolate:
 
     def heap_limit_reached(self) -> bool:
         return bool(self._lib.mr_hard_memory_limit_reached(self._ctx))
+
+    def heap_stats(self) -> str:
+        """V8's heap statistics as JSON (a task on the isolate's thread: waits while it is busy)."""
+        raw = self._lib.mr_heap_stats(self._ctx)
+        try:
+            return _decode(raw)
+        finally:
+            self._lib.mr_free_value(self._ctx, raw)
 
     def low_memory_notification(self) -> None:
         self._lib.mr_low_memory_notification(self._ctx)

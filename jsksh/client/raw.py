@@ -1,0 +1,60 @@
+"""The raw console client: a terminal attached to a serial port, like picocom.
+
+Keystrokes pass through untouched (the kernel's tty edits the line and
+echoes); the guest's output is written to the terminal as it comes.  Ctrl-]
+detaches and leaves the machine running.  The local terminal is put in raw
+mode for the session and always restored.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import sys
+import termios
+import tty
+
+DETACH = b"\x1d"  # Ctrl-]
+
+
+def attach(sock: socket.socket, stdin_fd: int | None = None, stdout_fd: int | None = None) -> str:
+    """Shuttle bytes until the port closes ("closed") or the user detaches ("detached")."""
+    stdin_fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
+    stdout_fd = sys.stdout.fileno() if stdout_fd is None else stdout_fd
+    saved = None
+    if os.isatty(stdin_fd):
+        saved = termios.tcgetattr(stdin_fd)
+        tty.setraw(stdin_fd)
+    stdin_open = True
+    try:
+        while True:
+            fds = [sock] + ([stdin_fd] if stdin_open else [])
+            ready, _, _ = select.select(fds, [], [])
+            if sock in ready:
+                data = sock.recv(65536)
+                if not data:
+                    return "closed"
+                _write_all(stdout_fd, data)
+            if stdin_open and stdin_fd in ready:
+                data = os.read(stdin_fd, 4096)
+                if not data:
+                    stdin_open = False  # keep showing output until the machine stops
+                    continue
+                if DETACH in data:
+                    before = data.split(DETACH, 1)[0]
+                    if before:
+                        sock.sendall(before)
+                    return "detached"
+                sock.sendall(data)
+    except (ConnectionResetError, BrokenPipeError):
+        return "closed"
+    finally:
+        if saved is not None:
+            termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]

@@ -1,0 +1,91 @@
+"""Builds the boot image: a POSIX ustar archive of kernel/, apps/ and fs/.
+
+Layout inside the image (``tar tvf`` reads it):
+
+    kernel/...      the kernel's JavaScript, loaded by kernel/loader.js
+    bin/NAME.js     every app, from apps/
+    etc/, lib/ ...  the root file tree, from fs/
+
+The image is cached by the SHA-256 of its inputs, so an unchanged tree is
+never packed twice.  Members are sorted and carry fixed owners and a fixed
+mtime (the newest input's), so the same tree always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sources(root: Path) -> list[tuple[str, Path]]:
+    """(name in the image, file on disk), sorted by name."""
+    pairs = []
+    for base, prefix in ((root / "kernel", "kernel/"), (root / "apps", "bin/"), (root / "fs", "")):
+        if not base.is_dir():
+            continue
+        for p in base.rglob("*"):
+            if p.is_file() and not p.name.startswith("."):
+                pairs.append((prefix + p.relative_to(base).as_posix(), p))
+    return sorted(pairs)
+
+
+def content_hash(root: Path = ROOT) -> str:
+    h = hashlib.sha256()
+    for name, path in _sources(root):
+        h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build(root: Path = ROOT) -> bytes:
+    """Pack the tree into ustar bytes."""
+    sources = _sources(root)
+    mtime = int(max((p.stat().st_mtime for _, p in sources), default=0))
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        dirs = sorted({"/".join(name.split("/")[:i]) for name, _ in sources for i in range(1, name.count("/") + 1)})
+        for d in dirs:
+            info = tarfile.TarInfo(d)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, mtime
+            tar.addfile(info)
+        for name, path in sources:
+            data = path.read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), 0o644, mtime
+            info.uname = info.gname = "root"
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jsksh" / "images"
+
+
+def load(root: Path = ROOT) -> bytes:
+    """The image for this tree, from the cache when its hash is known."""
+    digest = content_hash(root)
+    path = cache_dir() / f"{digest[:32]}.tar"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = build(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache only costs the packing time
+    return data
+
+
+def members(image: bytes) -> dict[str, bytes]:
+    """Read regular files back out (the machine needs the loader and the app runtime)."""
+    with tarfile.open(fileobj=io.BytesIO(image), mode="r:") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}

@@ -1,0 +1,171 @@
+"""The host side of a serial port: a Unix socket that one client attaches to.
+
+Like a QEMU ``-chardev socket,server=on,wait=off``: the machine runs whether or
+not anyone is attached.  One client at a time; a second one is told, in one
+line, that the port is busy, and is closed (the first is not disturbed).  The
+last ``replay`` bytes of output are kept and sent to each new client, so
+attaching shows recent output, as a serial console's scrollback would.
+A client that vanishes mid-output only detaches; nothing in the guest notices
+except a PORT_OPEN(0) on the control queue.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import selectors
+import socket
+import threading
+from typing import Callable
+
+from jsksh.machine.ioloop import IOLoop
+
+MAX_PENDING = 4 << 20  # bytes queued for a slow client before we stop queueing
+
+
+class Chardev:
+    def __init__(self, loop: IOLoop, name: str, path: str | None = None, replay: int = 64 * 1024):
+        self.loop = loop
+        self.name = name
+        self.path = path
+        self.replay_limit = replay
+        self._replay = collections.deque()
+        self._replay_len = 0
+        self._lock = threading.RLock()
+        self.client: socket.socket | None = None
+        self._pending = bytearray()
+        self.on_input: Callable[[bytes], None] = lambda data: None
+        self.on_connect: Callable[[bool], None] = lambda up: None
+        self.dropped = 0
+        self._server = None
+        if path:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._server.bind(path)
+            self._server.listen(4)
+            self._server.setblocking(False)
+            loop.register(self._server, selectors.EVENT_READ, self._accept)
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    def connect_local(self) -> socket.socket:
+        """Attach an in-process client through a socketpair; returns its end."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.loop.call_soon(lambda: self._attach(ours))
+        return theirs
+
+    # ---- guest -> host ----------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        """Output from the guest (any thread)."""
+        with self._lock:
+            if self.replay_limit:
+                self._replay.append(bytes(data))
+                self._replay_len += len(data)
+                while self._replay_len > self.replay_limit and len(self._replay) > 1:
+                    self._replay_len -= len(self._replay.popleft())
+            if self.client is None:
+                return
+            if self._pending:
+                self._queue(data)
+                return
+            try:
+                sent = self.client.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.loop.call_soon(self._detach)
+                return
+            if sent < len(data):
+                self._queue(data[sent:])
+
+    def _queue(self, data: bytes) -> None:
+        if len(self._pending) + len(data) > MAX_PENDING:
+            self.dropped += len(data)  # a client that stopped reading loses output, the guest does not stall
+            return
+        first = not self._pending
+        self._pending += data
+        if first and self.client is not None:
+            self.loop.register(self.client, selectors.EVENT_READ | selectors.EVENT_WRITE, self._ready)
+
+    # ---- I/O thread ------------------------------------------------------------
+    def _accept(self, _mask) -> None:
+        try:
+            conn, _ = self._server.accept()
+        except OSError:
+            return
+        if self.client is not None:
+            try:
+                conn.setblocking(True)
+                conn.settimeout(0.5)
+                conn.sendall(f"jsksh: {self.name} is busy: another client is attached\r\n".encode())
+            except OSError:
+                pass
+            conn.close()
+            return
+        self._attach(conn)
+
+    def _attach(self, conn: socket.socket) -> None:
+        conn.setblocking(False)
+        with self._lock:
+            self.client = conn
+            self._pending = bytearray()
+            backlog = b"".join(self._replay)
+        self.loop.register(conn, selectors.EVENT_READ, self._ready)
+        if backlog:
+            with self._lock:
+                self._queue(backlog)
+        self.on_connect(True)
+
+    def _detach(self) -> None:
+        with self._lock:
+            conn, self.client = self.client, None
+            self._pending = bytearray()
+        if conn is not None:
+            self.loop.unregister(conn)
+            conn.close()
+            self.on_connect(False)
+
+    def _ready(self, mask: int) -> None:
+        conn = self.client
+        if conn is None:
+            return
+        if mask & selectors.EVENT_READ:
+            try:
+                data = conn.recv(65536)
+            except BlockingIOError:
+                data = None
+            except OSError:
+                data = b""
+            if data == b"":
+                self._detach()
+                return
+            if data:
+                self.on_input(data)
+        if mask & selectors.EVENT_WRITE:
+            with self._lock:
+                try:
+                    sent = conn.send(self._pending)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:
+                    self.loop.call_soon(self._detach)
+                    return
+                del self._pending[:sent]
+                if not self._pending:
+                    self.loop.register(conn, selectors.EVENT_READ, self._ready)
+
+    def close(self) -> None:
+        self._detach()
+        if self._server is not None:
+            self.loop.unregister(self._server)
+            self._server.close()
+            if self.path:
+                try:
+                    os.unlink(self.path)
+                except OSError:
+                    pass

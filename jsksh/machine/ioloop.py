@@ -1,0 +1,85 @@
+"""The machine's I/O thread: one selector loop for every host-side socket.
+
+Backends (serial ports, later network devices) register sockets here; their
+callbacks run on this thread, never on the kernel's.  ``call_soon`` hands work
+in from other threads through a self-pipe, the classic way to wake a select().
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import threading
+from typing import Callable
+
+
+class IOLoop:
+    def __init__(self):
+        self._sel = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._calls: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="jsksh-io", daemon=True)
+        self._thread.start()
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        with self._lock:
+            self._calls.append(fn)
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass  # the pipe is full: the loop is already awake
+
+    def register(self, fileobj, events: int, callback: Callable[[int], None]) -> None:
+        """Watch ``fileobj``; ``callback(mask)`` runs on the I/O thread.  Thread-safe."""
+        self.call_soon(lambda: self._set(fileobj, events, callback))
+
+    def unregister(self, fileobj) -> None:
+        self.call_soon(lambda: self._drop(fileobj))
+
+    def _set(self, fileobj, events, callback):
+        try:
+            self._sel.modify(fileobj, events, callback)
+        except KeyError:
+            self._sel.register(fileobj, events, callback)
+        except (ValueError, OSError):
+            pass
+
+    def _drop(self, fileobj):
+        try:
+            self._sel.unregister(fileobj)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def stop(self) -> None:
+        self._stopped = True
+        self.call_soon(lambda: None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(2)
+
+    def _run(self) -> None:
+        while not self._stopped:
+            for key, mask in self._sel.select(0.5):
+                if key.data is None:
+                    try:
+                        os.read(self._wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                    with self._lock:
+                        calls, self._calls = self._calls, []
+                    for fn in calls:
+                        fn()
+                else:
+                    try:
+                        key.data(mask)
+                    except Exception as e:  # noqa: BLE001 - one bad backend must not stop the machine
+                        import sys
+
+                        print(f"jsksh: I/O callback failed: {e!r}", file=sys.stderr)
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+        self._sel.close()

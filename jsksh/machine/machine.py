@@ -1,0 +1,262 @@
+"""The virtual machine: devices, an interrupt controller, a clock, and power.
+
+It boots the kernel isolate from the image and serves the kernel's traps
+(docs/abi.md §1): MMIO register accesses go to the virtio-mmio transports,
+interrupts are raised by devices and the timer and delivered to the kernel's
+``__irq()`` (coalesced: at most one delivery queued at a time), and app
+management goes to the native core's AppHost.
+
+Threads: the kernel isolate's thread runs every trap; the I/O thread runs the
+socket backends; AppHost runs the pool, watchdog and reaper.  Devices take
+their transport's lock, since traps and backends touch them from two threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import sys
+import threading
+import time
+
+from jsksh import image as image_mod
+from jsksh.machine.chardev import Chardev
+from jsksh.machine.ioloop import IOLoop
+from jsksh.machine.memory import Memory
+from jsksh.machine.virtio.console import ConsoleDevice, Port
+from jsksh.machine.virtio.mmio import MmioTransport
+from jsksh.machine.virtio.rng import RngDevice
+from jsksh.native.app_host import AppHost
+from jsksh.native.v8 import Isolate, JSError, v8_version
+
+# Trap operations (docs/abi.md §1; kernel/arch/machine.js has the same table).
+MMIO_READ, MMIO_WRITE, CLOCK, TIMER_SET, IRQ_CLAIM = 1, 2, 3, 4, 5
+IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO, RELEASE = 6, 7, 8, 9, 10, 11, 12, 13
+PAYLOAD = 64
+TRAP_PAGE = 65536
+ARENA_SIZE = 4 << 20
+
+IRQ_TIMER, IRQ_IPC, IRQ_DEVICE_BASE = 0, 1, 5
+EINVAL, ESRCH = -22, -3
+
+
+class Machine:
+    """One machine; ``run()`` boots it and returns the status it powered off with."""
+
+    def __init__(
+        self,
+        *,
+        console_path: str | None = None,
+        control_path: str | None = None,
+        cmdline: str = "",
+        pool_size: int = 4,
+        limits: dict | None = None,
+        root=None,
+    ):
+        self.loop = IOLoop()
+        self.console = Chardev(self.loop, "console", console_path)
+        self.control = Chardev(self.loop, "org.jsksh.shell.0", control_path, replay=0)
+        self.cmdline = cmdline
+        self.pool_size = pool_size
+        self.limits = limits
+        self.root = root or image_mod.ROOT
+        self.image = image_mod.load(self.root)
+        self.files = image_mod.members(self.image)
+        self.powered = threading.Event()
+        self.status = 0
+        self.reset_requested = False
+        self.boots = 0
+
+    # ---- power -------------------------------------------------------------------
+    def run(self) -> int:
+        """Boot, and boot again on reset, until the machine is powered off."""
+        try:
+            while True:
+                self._power_on()
+                self.powered.wait()
+                resetting = self.reset_requested
+                self._power_down()
+                if not resetting:
+                    return self.status
+        finally:
+            self.console.close()
+            self.control.close()
+            self.loop.stop()
+
+    def power_off(self, status: int = 0) -> None:
+        """Stop the machine from the host side (any thread)."""
+        self.status = status
+        self.reset_requested = False
+        self.powered.set()
+
+    def _power_on(self) -> None:
+        self.boots += 1
+        self.epoch = time.monotonic()
+        self.powered.clear()
+        self.reset_requested = False
+        self.irq_lock = threading.Lock()
+        self.irq_pending = 0
+        self.irq_posted = False
+        self.partial: dict[int, list[bytes]] = {}
+        self.timer_deadline = 0.0
+        self.timer_cond = threading.Condition()
+        self._make_devices()
+        self.apps = AppHost(
+            self.files["kernel/proc/app-runtime.js"].decode(),
+            lambda: self.raise_irq(IRQ_IPC),
+            pool_size=self.pool_size,
+            limits=self.limits,
+            epoch=self.epoch,
+        )
+        threading.Thread(target=self._timer_loop, name="jsksh-timer", daemon=True).start()
+
+        k = self.kernel = Isolate()
+        k.eval(self.files["kernel/loader.js"].decode() + "\n//# sourceURL=/kernel/loader.js")
+        k.eval(self.files["kernel/boot.js"].decode() + "\n//# sourceURL=/kernel/boot.js")
+        k.eval(f"__setup({len(self.image)}, {ARENA_SIZE}, {TRAP_PAGE})")
+        self.page = k.buffer("__trapPage")
+        self.arena = k.buffer("__arena")
+        image_view = k.buffer("__image")
+        image_view[: len(self.image)] = self.image
+        memory = Memory(self.arena)
+        for t in self.transports:
+            t.memory = memory
+        k.make_trap("__trap", self._trap)
+        self.irq_fn = k.function("__irq")
+        bootinfo = {
+            "cmdline": self.cmdline,
+            "v8": v8_version(),
+            "boot": self.boots,
+            "devices": [{"slot": t.slot, "irq": t.irq} for t in self.transports],
+            "host": {"python": sys.version.split()[0], "pid": os.getpid()},
+        }
+        k.eval_async(f"__start({json.dumps(json.dumps(bootinfo))})", self._kernel_done)
+
+    def _power_down(self) -> None:
+        with self.timer_cond:
+            self.timer_deadline = -1.0  # stops the timer thread
+            self.timer_cond.notify_all()
+        self.apps.shutdown()
+        for t in self.transports:
+            t.memory = None  # no device may touch the arena once the kernel is gone
+        self.kernel.close()
+        self.console.on_input = self.control.on_input = lambda data: None
+
+    def _make_devices(self) -> None:
+        self.console_dev = ConsoleDevice([Port(None, self.console), Port("org.jsksh.shell.0", self.control)])
+        self.rng_dev = RngDevice()
+        self.transports = [
+            MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq)
+            for slot, dev in enumerate([self.console_dev, self.rng_dev])
+        ]
+        for index, chardev in enumerate((self.console, self.control)):
+            chardev.on_input = lambda data, i=index: self.console_dev.port_input(i, data)
+            chardev.on_connect = lambda up, i=index: self.console_dev.host_connected(i, up)
+
+    # ---- interrupts ----------------------------------------------------------------
+    def raise_irq(self, line: int) -> None:
+        """Assert an interrupt line (any thread); delivery to the kernel is coalesced."""
+        with self.irq_lock:
+            self.irq_pending |= 1 << line
+            if self.irq_posted or self.powered.is_set():
+                return
+            self.irq_posted = True
+        self.kernel.post(self.irq_fn, self._kernel_done)
+
+    def _kernel_done(self, _value, error: JSError | None) -> None:
+        # A kernel entry point threw past its own handlers: that is a panic the
+        # kernel could not even print.  Report it and stop, rather than hang.
+        if error is not None and not self.powered.is_set():
+            text = f"\r\nKernel panic - machine check: {error}\r\n".replace("\n", "\r\n")
+            self.console.write(text.encode())
+            print(text.strip(), file=sys.stderr)
+            self.status = 1
+            self.powered.set()
+
+    def _timer_loop(self) -> None:
+        cond = self.timer_cond
+        while True:
+            with cond:
+                deadline = self.timer_deadline
+                if deadline < 0:
+                    return
+                now = time.monotonic() - self.epoch
+                if deadline == 0:
+                    cond.wait()
+                    continue
+                if now < deadline:
+                    cond.wait(deadline - now)
+                    continue
+                self.timer_deadline = 0.0
+            self.raise_irq(IRQ_TIMER)
+
+    # ---- traps (the kernel isolate's thread) ------------------------------------------
+    def _trap(self) -> None:
+        page = self.page
+        op, a0, a1, a2, n = struct.unpack_from("<IIIII", page, 0)
+        result, out = 0, None
+        if op == MMIO_READ:
+            result = self.transports[a0].read32(a1) if a0 < len(self.transports) else 0xFFFFFFFF
+            struct.pack_into("<I", page, 24, result & 0xFFFFFFFF)
+            return
+        if op == MMIO_WRITE:
+            if a0 < len(self.transports):
+                self.transports[a0].write32(a1, a2)
+        elif op == CLOCK:
+            struct.pack_into("<d", page, 32, time.monotonic() - self.epoch)
+        elif op == TIMER_SET:
+            with self.timer_cond:
+                self.timer_deadline = struct.unpack_from("<d", page, 32)[0]
+                self.timer_cond.notify_all()
+        elif op == IRQ_CLAIM:
+            with self.irq_lock:
+                result, self.irq_pending, self.irq_posted = self.irq_pending, 0, False
+            if self.apps.kernel_mail_waiting():
+                result |= 1 << IRQ_IPC
+        elif op == IPC_SEND:
+            piece = bytes(page[PAYLOAD : PAYLOAD + n])
+            if a1 & 1:  # more pieces of this message follow
+                self.partial.setdefault(a0, []).append(piece)
+            else:
+                result = self.apps.send(a0, b"".join(self.partial.pop(a0, [])) + piece)
+        elif op == IPC_RECV:
+            result = self._ipc_recv()
+        elif op == SPAWN:
+            result = self.apps.spawn(a0, bytes(page[PAYLOAD : PAYLOAD + n]))
+        elif op == KILL:
+            result = self.apps.kill(a0)
+        elif op == RELEASE:
+            result = self.apps.release(a0)
+        elif op == PROC_STAT:
+            out = json.dumps(self.apps.stats()).encode()
+        elif op == HOST_INFO:
+            out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
+        elif op == POWER:
+            self.status = a1
+            self.reset_requested = a0 == 1
+            self.powered.set()
+        else:
+            result = EINVAL
+        if out is not None:
+            out = out[: TRAP_PAGE - PAYLOAD]
+            page[PAYLOAD : PAYLOAD + len(out)] = out
+            struct.pack_into("<I", page, 20, len(out))
+        struct.pack_into("<i", page, 24, result)
+
+    def _ipc_recv(self) -> int:
+        frames = self.apps.take_for_kernel(TRAP_PAGE - PAYLOAD)
+        at = PAYLOAD
+        for pid, data, more in frames:
+            struct.pack_into("<III", self.page, at, pid, len(data), more)
+            self.page[at + 12 : at + 12 + len(data)] = data
+            at += 12 + len(data)
+        return len(frames)
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0

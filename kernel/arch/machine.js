@@ -1,0 +1,189 @@
+// kernel/arch/machine.js: the kernel's only door to the machine: the trap page.
+//
+// Each function fills the trap page (docs/abi.md §1), calls the synchronous
+// __trap() the machine installed, and reads the reply. On real hardware these
+// would be MMIO loads and stores, a clock read, an interrupt-controller claim;
+// here each costs one JS -> Python crossing (about 11 us), so callers batch.
+'use strict';
+
+const OP = {
+  MMIO_READ: 1,
+  MMIO_WRITE: 2,
+  CLOCK: 3,
+  TIMER_SET: 4,
+  IRQ_CLAIM: 5,
+  IPC_SEND: 6,
+  IPC_RECV: 7,
+  SPAWN: 8,
+  KILL: 9,
+  PROC_STAT: 10,
+  POWER: 11,
+  HOST_INFO: 12,
+  RELEASE: 13,
+};
+
+const PAYLOAD = 64;
+const page = globalThis.__trapPage;
+const words = new Uint32Array(page, 0, 8);
+const result = new Int32Array(page, 24, 1);
+const time = new Float64Array(page, 32, 1);
+const bytes = new Uint8Array(page);
+const MAX_PAYLOAD = page.byteLength - PAYLOAD;
+
+// UTF-8 without TextEncoder (mini-racer's V8 has none).
+function utf8Encode(str, into, at) {
+  let n = at;
+  for (let i = 0; i < str.length; i++) {
+    let c = str.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < str.length) {
+      const d = str.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) into[n++] = c;
+    else if (c < 0x800) {
+      into[n++] = 0xc0 | (c >> 6);
+      into[n++] = 0x80 | (c & 63);
+    } else if (c < 0x10000) {
+      into[n++] = 0xe0 | (c >> 12);
+      into[n++] = 0x80 | ((c >> 6) & 63);
+      into[n++] = 0x80 | (c & 63);
+    } else {
+      into[n++] = 0xf0 | (c >> 18);
+      into[n++] = 0x80 | ((c >> 12) & 63);
+      into[n++] = 0x80 | ((c >> 6) & 63);
+      into[n++] = 0x80 | (c & 63);
+    }
+  }
+  return n - at;
+}
+
+function utf8Decode(buf, start, end) {
+  let out = '';
+  let i = start;
+  while (i < end) {
+    const chunk = [];
+    const stop = Math.min(end, i + 8192);
+    while (i < stop) {
+      const b = buf[i++];
+      if (b < 0x80) chunk.push(b);
+      else if (b >= 0xc0 && b < 0xe0 && i < end) chunk.push(((b & 31) << 6) | (buf[i++] & 63));
+      else if (b >= 0xe0 && b < 0xf0 && i + 1 < end) {
+        chunk.push(((b & 15) << 12) | ((buf[i] & 63) << 6) | (buf[i + 1] & 63));
+        i += 2;
+      } else if (b >= 0xf0 && i + 2 < end) {
+        const c = ((b & 7) << 18) | ((buf[i] & 63) << 12) | ((buf[i + 1] & 63) << 6) | (buf[i + 2] & 63);
+        i += 3;
+        chunk.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
+      } else chunk.push(0xfffd);
+    }
+    out += String.fromCharCode.apply(null, chunk);
+  }
+  return out;
+}
+
+function trap(op, a0 = 0, a1 = 0, a2 = 0, inLen = 0) {
+  words[0] = op;
+  words[1] = a0;
+  words[2] = a1;
+  words[3] = a2;
+  words[4] = inLen;
+  words[5] = 0;
+  globalThis.__trap();
+  return result[0];
+}
+
+function trapWithString(op, a0, str) {
+  // Worst case UTF-8 is 3 bytes per UTF-16 unit.
+  if (str.length * 3 > MAX_PAYLOAD) {
+    const n = utf8Encode(str, scratchFor(str), 0);
+    if (n > MAX_PAYLOAD) return -90; // EMSGSIZE
+    bytes.set(scratch.subarray(0, n), PAYLOAD);
+    return trap(op, a0, 0, 0, n);
+  }
+  return trap(op, a0, 0, 0, utf8Encode(str, bytes, PAYLOAD));
+}
+
+let scratch = new Uint8Array(0);
+function scratchFor(str) {
+  if (scratch.length < str.length * 3) scratch = new Uint8Array(str.length * 3);
+  return scratch;
+}
+
+const pieces = new Map(); // pid -> Uint8Array[] of a message still arriving
+
+function concat(parts) {
+  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    whole.set(p, o);
+    o += p.length;
+  }
+  return whole;
+}
+
+function replyString() {
+  return utf8Decode(bytes, PAYLOAD, PAYLOAD + words[5]);
+}
+
+module.exports = {
+  OP,
+  MAX_PAYLOAD,
+  utf8Encode,
+  utf8Decode,
+  mmioRead: (slot, offset) => trap(OP.MMIO_READ, slot, offset) >>> 0,
+  mmioWrite: (slot, offset, value) => void trap(OP.MMIO_WRITE, slot, offset, value >>> 0),
+  clock: () => (trap(OP.CLOCK), time[0]),
+  timerSet(deadline) {
+    time[0] = deadline;
+    trap(OP.TIMER_SET);
+  },
+  irqClaim: () => trap(OP.IRQ_CLAIM) >>> 0,
+  // A message larger than the page goes in pieces (arg1 = 1: more follows).
+  ipcSend(pid, message) {
+    if (message.length * 3 <= MAX_PAYLOAD) return trap(OP.IPC_SEND, pid, 0, 0, utf8Encode(message, bytes, PAYLOAD));
+    const data = scratchFor(message);
+    const n = utf8Encode(message, data, 0);
+    let r = 0;
+    for (let at = 0; at < n && r >= 0; at += MAX_PAYLOAD) {
+      const end = Math.min(n, at + MAX_PAYLOAD);
+      bytes.set(data.subarray(at, end), PAYLOAD);
+      r = trap(OP.IPC_SEND, pid, end < n ? 1 : 0, 0, end - at);
+    }
+    return r;
+  },
+  // Returns [[pid, messageString], ...] for the app messages waiting. A
+  // message larger than the page arrives in pieces (flag MORE), kept here.
+  ipcRecv() {
+    const count = trap(OP.IPC_RECV);
+    const view = new DataView(page);
+    const out = [];
+    let at = PAYLOAD;
+    for (let i = 0; i < count; i++) {
+      const pid = view.getUint32(at, true);
+      const len = view.getUint32(at + 4, true);
+      const more = view.getUint32(at + 8, true) & 1;
+      const piece = bytes.slice(at + 12, at + 12 + len);
+      at += 12 + len;
+      const parts = pieces.get(pid) || [];
+      parts.push(piece);
+      if (more) {
+        pieces.set(pid, parts);
+        continue;
+      }
+      pieces.delete(pid);
+      const whole = parts.length === 1 ? parts[0] : concat(parts);
+      out.push([pid, utf8Decode(whole, 0, whole.length)]);
+    }
+    return out;
+  },
+  release: (pid) => trap(OP.RELEASE, pid),
+  dropPieces: (pid) => void pieces.delete(pid),
+  spawn: (pid, spec) => trapWithString(OP.SPAWN, pid, JSON.stringify(spec)),
+  kill: (pid) => trap(OP.KILL, pid),
+  procStat: () => (trap(OP.PROC_STAT), JSON.parse(replyString() || '{}')),
+  hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),
+  power: (reset, status) => void trap(OP.POWER, reset ? 1 : 0, status >>> 0),
+};

@@ -1,0 +1,31 @@
+// kernel/fs/errors.js: the kernel's error type, with POSIX names and messages.
+//
+// Kernel calls fail by throwing a KernelError; the syscall layer turns it into
+// the {code, message} reply an app's promise rejects with.
+'use strict';
+
+const MESSAGES = {
+  ENOENT: 'No such file or directory',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  EROFS: 'Read-only file system',
+  EEXIST: 'File exists',
+  ENOTEMPTY: 'Directory not empty',
+  EINVAL: 'Invalid argument',
+  ESRCH: 'No such process',
+  EAGAIN: 'Resource temporarily unavailable',
+  EMFILE: 'Too many processes',
+  EFBIG: 'File too large',
+  ENOSYS: 'Function not implemented',
+  EPERM: 'Operation not permitted',
+  ECHILD: 'No child processes',
+};
+
+class KernelError extends Error {
+  constructor(code, subject) {
+    super(subject ? `${subject}: ${MESSAGES[code] || code}` : MESSAGES[code] || code);
+    this.code = code;
+  }
+}
+
+module.exports = { KernelError, MESSAGES };

@@ -1,0 +1,205 @@
+// kernel/init.js: bring the machine up, then run the shell on the console.
+//
+// The order is the order of a small Unix boot: interrupts, devices (probe
+// every virtio-mmio slot, bind a driver by device id), the console and the
+// early log, the file tree, the process table, then the first process:
+// `sh` on the console, started again whenever it exits, like getty.
+'use strict';
+
+const machine = require('./arch/machine');
+const irq = require('./arch/irq');
+const { DmaArena } = require('./arch/dma');
+const log = require('./log');
+const panic = require('./panic');
+const timers = require('./time/timers');
+const { MmioTransport } = require('./drivers/virtio/mmio-transport');
+const { VirtioConsole } = require('./drivers/virtio/console');
+const { VirtioRng } = require('./drivers/virtio/rng');
+const { Vfs } = require('./fs/vfs');
+const { Tty } = require('./tty/tty');
+const { ProcessTable } = require('./proc/process-table');
+const syscalls = require('./proc/syscalls');
+const streams = require('./proc/streams');
+const { ShellPort } = require('./services/shell-port');
+
+const IRQ_TIMER = 0;
+const IRQ_IPC = 1;
+const DEVICE_NAMES = { 1: 'net', 2: 'block', 3: 'console', 4: 'rng' };
+const SHELL_PORT = 'org.jsksh.shell.0';
+const VERSION = '0.1.0';
+
+const kernel = { devices: [], bootinfo: null, hostname: 'jsksh' };
+
+function parseCmdline(cmdline) {
+  const out = {};
+  for (const word of String(cmdline || '').split(/\s+/).filter(Boolean)) {
+    const eq = word.indexOf('=');
+    out[eq < 0 ? word : word.slice(0, eq)] = eq < 0 ? true : word.slice(eq + 1);
+  }
+  return out;
+}
+
+// Every device the kernel has a driver for, with what `devices` shows.
+function describeDevice(slot, irqLine, transport, driver) {
+  return () => ({
+    slot,
+    irq: irqLine,
+    interrupts: irq.count(irqLine),
+    device_id: transport.deviceId,
+    status: transport.status(),
+    ...driver.describe(),
+  });
+}
+
+function probeDevices(bootinfo, dma) {
+  const found = {};
+  for (const { slot, irq: line } of bootinfo.devices) {
+    const transport = new MmioTransport(machine, slot);
+    let id;
+    try {
+      id = transport.probe().deviceId;
+    } catch (e) {
+      log.warn(`virtio-mmio: slot ${slot}: ${e.message}`);
+      continue;
+    }
+    const name = DEVICE_NAMES[id] || `device ${id}`;
+    log.info(`virtio-mmio: slot ${slot}: virtio-${name} (device id ${id}) at irq ${line}`);
+    let driver = null;
+    const devlog = (text) => log.info(text);
+    if (id === 3) driver = new VirtioConsole(transport, dma, devlog);
+    else if (id === 4) driver = new VirtioRng(transport, dma, devlog);
+    if (!driver) {
+      log.warn(`virtio-mmio: slot ${slot}: no driver for device id ${id}`);
+      continue;
+    }
+    irq.register(line, `virtio-${name}`, () => driver.handleInterrupt());
+    driver.start();
+    kernel.devices.push({ describe: describeDevice(slot, line, transport, driver) });
+    found[name] = driver;
+  }
+  return found;
+}
+
+function start(bootinfo) {
+  const t0 = machine.clock();
+  kernel.bootinfo = bootinfo;
+  const options = parseCmdline(bootinfo.cmdline);
+  irq.install(panic);
+  irq.register(IRQ_TIMER, 'timer', timers.onInterrupt);
+  log.info(`jsksh version ${VERSION} (V8 ${bootinfo.v8}) boot #${bootinfo.boot}`);
+  log.info(`Command line: ${bootinfo.cmdline || '(none)'}`);
+  const dma = new DmaArena(globalThis.__arena);
+  log.info(`DMA arena: ${dma.stats().size >> 10} KiB at physical 0x0`);
+
+  const devs = probeDevices(bootinfo, dma);
+  const cons = devs.console;
+  if (!cons) throw new Error('no console device');
+
+  // The terminal on port 0 and the structured channel on the named port.
+  let procs = null;
+  const tty = new Tty({
+    writeBytes: (bytes) => cons.write(0, bytes),
+    onInterrupt: () => interruptForeground(procs, tty),
+  });
+  log.attachConsole((text) => tty.write(text));
+  let shellPort = null;
+  const portIds = new Map(); // port id -> name
+  cons.onPortAdded = (port) => cons.openPort(port.id);
+  cons.onResize = (id, cols, rows) => {
+    if (id === 0 && cols && rows) Object.assign(tty, { columns: cols, rows });
+  };
+  const early = new Map(); // port id -> bytes that arrived before the port's name
+  cons.onPortName = (id, name) => {
+    portIds.set(id, name);
+    for (const bytes of early.get(id) || []) cons.onData(id, bytes);
+    early.delete(id);
+  };
+  cons.onData = (id, bytes) => {
+    if (id === 0) tty.input(bytes);
+    else if (!portIds.has(id)) early.set(id, [...(early.get(id) || []), bytes.slice()]);
+    else if (portIds.get(id) === SHELL_PORT) shellPort.input(bytes);
+  };
+
+  if (devs.rng) {
+    devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
+  }
+
+  // Files and processes.
+  const vfs = new Vfs(globalThis.__bootImage, {
+    devices: {
+      'sysrq-trigger': {
+        read: () => '',
+        // Writing "c" crashes the kernel on purpose, as on Linux: the way to
+        // see (and test) a kernel panic.
+        write: (data) => {
+          if (String(data).trim() === 'c') timers.after(0, () => panic(new Error('sysrq triggered crash')));
+        },
+      },
+    },
+  });
+  log.info(`VFS: mounted root (ustar image, ${globalThis.__bootImage.entries.size} entries, read-only); tmpfs on /tmp`);
+  try {
+    kernel.hostname = vfs.readFile('/etc/hostname').trim() || 'jsksh';
+  } catch (e) {
+    /* keep the default */
+  }
+  const limits = {};
+  if (options['proc.max']) limits.processes = Number(options['proc.max']);
+  procs = new ProcessTable({ vfs, tty, log, limits });
+  Object.assign(kernel, { procs, vfs, tty, log });
+  syscalls.install(kernel);
+  shellPort = new ShellPort({ write: (bytes) => cons.write(1, bytes), procs, bootinfo, log });
+
+  irq.register(IRQ_IPC, 'ipc', () => {
+    for (const [pid, text] of machine.ipcRecv()) procs.onMessage(pid, text);
+  });
+
+  log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
+  let motd = '';
+  try {
+    motd = vfs.readFile('/etc/motd');
+  } catch (e) {
+    /* no motd */
+  }
+  tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
+  log.quiet();
+  startShell(procs, tty);
+}
+
+function startShell(procs, tty) {
+  let shell;
+  try {
+    shell = procs.spawn(null, ['sh'], { cwd: '/', env: { PATH: '/bin', HOME: '/', TERM: 'vt100' } }, {
+      tty: true,
+      interactive: true,
+    });
+  } catch (e) {
+    log.err(`init: cannot start sh: ${e.message}`);
+    return;
+  }
+  tty.setForeground([shell.pid]);
+  const respawn = (proc) => {
+    if (proc !== shell) return;
+    procs.onExit.delete(respawn);
+    tty.write('\n');
+    timers.after(100, () => startShell(procs, tty));
+  };
+  procs.onExit.add(respawn);
+}
+
+// Ctrl-C: stop the foreground job. An interactive shell survives it (it
+// redraws its prompt, as bash does); anything else exits with status 130.
+function interruptForeground(procs, tty) {
+  if (!procs) return;
+  const fg = [...tty.foreground];
+  const shells = new Set();
+  for (const pid of fg) {
+    const p = procs.procs.get(pid);
+    if (!p || p.state === 'Z') continue;
+    if (p.interactive) shells.add(pid);
+    else procs.kill(pid, 'INT');
+  }
+  tty.wakeReaders(shells);
+}
+
+module.exports = { start, kernel, streams };

@@ -1,0 +1,409 @@
+// kernel/proc/app-runtime.js: the runtime evaluated into every app isolate.
+//
+// It is the app's half of the kernel/app boundary (docs/abi.md §2): it owns
+// the isolate's __sysPage, turns the `sys` API (docs/apps.md) into JSON
+// messages sent through the synchronous __sys() trap, and dispatches the
+// kernel's messages when the machine calls __wake(). It also counts the
+// ArrayBuffer memory the app allocates (V8 does not count it against the heap
+// limit) and keeps the isolate reusable for the next run of the same program.
+(function () {
+  'use strict';
+
+  const OP_SEND = 1;
+  const OP_RECV = 2;
+  const OP_CLOCK = 3;
+  const PAYLOAD = 64;
+  const MORE = 1; // a message continues in the next frame
+
+  const page = new ArrayBuffer(65536);
+  Object.defineProperty(globalThis, '__sysPage', { value: page });
+  const words = new Uint32Array(page, 0, 8);
+  const result = new Int32Array(page, 24, 1);
+  const time = new Float64Array(page, 32, 1);
+  const externalBytes = new Float64Array(page, 40, 1); // read by the machine without a crossing
+  const bytes = new Uint8Array(page);
+  const view = new DataView(page);
+  const MAX = page.byteLength - PAYLOAD;
+  const sysTrap = globalThis.__sys;
+
+  // ---- UTF-8 (no TextEncoder in this V8 embedding) -------------------------
+  function encode(str) {
+    const out = new Uint8Array(str.length * 3);
+    let n = 0;
+    for (let i = 0; i < str.length; i++) {
+      let c = str.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < str.length) {
+        const d = str.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      if (c < 0x80) out[n++] = c;
+      else if (c < 0x800) (out[n++] = 0xc0 | (c >> 6)), (out[n++] = 0x80 | (c & 63));
+      else if (c < 0x10000) (out[n++] = 0xe0 | (c >> 12)), (out[n++] = 0x80 | ((c >> 6) & 63)), (out[n++] = 0x80 | (c & 63));
+      else {
+        out[n++] = 0xf0 | (c >> 18);
+        out[n++] = 0x80 | ((c >> 12) & 63);
+        out[n++] = 0x80 | ((c >> 6) & 63);
+        out[n++] = 0x80 | (c & 63);
+      }
+    }
+    return out.subarray(0, n);
+  }
+
+  function decode(buf) {
+    let out = '';
+    const codes = [];
+    for (let i = 0; i < buf.length; ) {
+      const b = buf[i++];
+      if (b < 0x80) codes.push(b);
+      else if (b >= 0xc0 && b < 0xe0) codes.push(((b & 31) << 6) | (buf[i++] & 63));
+      else if (b >= 0xe0 && b < 0xf0) codes.push(((b & 15) << 12) | ((buf[i++] & 63) << 6) | (buf[i++] & 63));
+      else if (b >= 0xf0) {
+        const c = ((b & 7) << 18) | ((buf[i++] & 63) << 12) | ((buf[i++] & 63) << 6) | (buf[i++] & 63);
+        codes.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
+      } else codes.push(0xfffd);
+      if (codes.length >= 8192) (out += String.fromCharCode.apply(null, codes)), (codes.length = 0);
+    }
+    return out + String.fromCharCode.apply(null, codes);
+  }
+
+  // ---- the two crossings ---------------------------------------------------
+  function send(message) {
+    const data = encode(JSON.stringify(message));
+    for (let at = 0; ; at += MAX) {
+      const piece = data.subarray(at, at + MAX);
+      bytes.set(piece, PAYLOAD);
+      words[0] = OP_SEND;
+      words[1] = at + MAX < data.length ? MORE : 0;
+      words[4] = piece.length;
+      sysTrap();
+      if (at + MAX >= data.length) break;
+    }
+  }
+
+  let partial = [];
+  function receiveAll() {
+    const messages = [];
+    for (;;) {
+      words[0] = OP_RECV;
+      sysTrap();
+      const count = result[0];
+      if (count <= 0) return messages;
+      let at = PAYLOAD;
+      for (let i = 0; i < count; i++) {
+        const len = view.getUint32(at, true);
+        const flags = view.getUint32(at + 4, true);
+        partial.push(bytes.slice(at + 8, at + 8 + len));
+        at += 8 + len;
+        if (!(flags & MORE)) {
+          const total = partial.reduce((n, p) => n + p.length, 0);
+          const whole = new Uint8Array(total);
+          let o = 0;
+          for (const p of partial) whole.set(p, o), (o += p.length);
+          partial = [];
+          messages.push(JSON.parse(decode(whole)));
+        }
+      }
+    }
+  }
+
+  function clock() {
+    words[0] = OP_CLOCK;
+    sysTrap();
+    return time[0];
+  }
+
+  // ---- ArrayBuffer accounting ---------------------------------------------
+  // V8's heap limit ignores ArrayBuffer backing stores, so every way to make
+  // one goes through a check against the app's budget; a FinalizationRegistry
+  // gives the bytes back when the buffer is collected.
+  let externalLimit = 64 * 1024 * 1024;
+  let external = 0;
+  const released = new FinalizationRegistry((n) => {
+    external -= n;
+    externalBytes[0] = external;
+  });
+  function charge(n) {
+    n = Number(n) || 0;
+    if (n < 0) return;
+    if (external + n > externalLimit) {
+      const e = new RangeError(`ArrayBuffer limit exceeded: ${external + n} bytes > ${externalLimit}`);
+      e.code = 'ELIMIT';
+      throw e;
+    }
+    external += n;
+    externalBytes[0] = external;
+  }
+  function account(target, size) {
+    return new Proxy(target, {
+      construct(t, args, newTarget) {
+        const n = size(args);
+        charge(n);
+        let obj;
+        try {
+          obj = Reflect.construct(t, args, newTarget);
+        } catch (e) {
+          external -= n;
+          externalBytes[0] = external;
+          throw e;
+        }
+        released.register(obj, n);
+        return obj;
+      },
+    });
+  }
+  const lengthOf = (a) => (typeof a === 'number' ? a : a && typeof a === 'object' && 'length' in a ? a.length : 0);
+  globalThis.ArrayBuffer = account(ArrayBuffer, (a) => a[0]);
+  for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
+    'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array']) {
+    const T = globalThis[name];
+    // A view over an existing buffer allocates nothing new.
+    globalThis[name] = account(T, (a) => (a[0] instanceof ArrayBuffer ? 0 : lengthOf(a[0]) * T.BYTES_PER_ELEMENT));
+  }
+  // No shared memory between isolates, no blocking waits: narrows timing side channels.
+  delete globalThis.SharedArrayBuffer;
+  if (globalThis.Atomics) delete globalThis.Atomics.wait;
+
+  // ---- kernel calls, timers, output ------------------------------------------
+  let nextId = 1;
+  let pending = new Map();
+  function call(op, args) {
+    flush();
+    return new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      send({ t: 'call', id, op, args });
+    });
+  }
+
+  let out = { 1: '', 2: '' };
+  let flushQueued = false;
+  function flush() {
+    for (const fd of [1, 2]) {
+      if (out[fd]) {
+        const data = out[fd];
+        out[fd] = '';
+        send({ t: 'write', fd, data });
+      }
+    }
+  }
+  function write(fd, data) {
+    out[fd] += String(data);
+    // Batch the writes of one turn into one message; flush early if large.
+    if (out[fd].length > 16384) flush();
+    else if (!flushQueued) {
+      flushQueued = true;
+      Promise.resolve().then(() => {
+        flushQueued = false;
+        flush();
+      });
+    }
+  }
+
+  let timers = new Map();
+  let nextTimer = 1;
+  function addTimer(fn, ms, args, repeat) {
+    const id = nextTimer++;
+    const delay = Math.max(0, Number(ms) || 0);
+    timers.set(id, true);
+    const arm = () =>
+      call('timer.sleep', { ms: delay }).then(() => {
+        if (!timers.has(id)) return;
+        if (!repeat) timers.delete(id);
+        try {
+          fn(...args);
+        } catch (e) {
+          reportUncaught(e);
+        }
+        if (repeat && timers.has(id)) arm();
+      });
+    arm();
+    return id;
+  }
+
+  function format(v) {
+    if (typeof v === 'string') return v;
+    try {
+      return typeof v === 'object' && v !== null && !(v instanceof Error) ? JSON.stringify(v) : String(v);
+    } catch (e) {
+      return Object.prototype.toString.call(v);
+    }
+  }
+
+  function kernelError(err) {
+    const e = new Error(err.message);
+    e.code = err.code;
+    return e;
+  }
+
+  let state = null; // per-run state, reset for each program run
+
+  function reportUncaught(e) {
+    if (e && e.__exit) return;
+    const name = state ? state.name : 'app';
+    const text = e && e.stack ? String(e.stack) : `${e && e.name ? e.name : 'Error'}: ${String(e && e.message !== undefined ? e.message : e)}`;
+    write(2, `${name}: ${text}\n`);
+  }
+
+  let exited = false;
+  function exit(code) {
+    if (exited) return;
+    exited = true;
+    flush();
+    send({ t: 'exit', code: code | 0 });
+  }
+
+  const sys = {
+    argv: [],
+    env: {},
+    cwd: '/',
+    pid: 0,
+    name: '',
+    stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24 },
+    stderr: { write: (s) => write(2, s), isTTY: false },
+    stdin: { read: () => call('stdin.read', {}), isTTY: false },
+    print: (...values) => write(1, values.map(format).join(' ') + '\n'),
+    table: (columns, rows) => {
+      flush();
+      send({ t: 'rows', fd: 1, columns, rows });
+    },
+    exit: (code) => {
+      exit(code);
+      throw Object.assign(new Error('exit'), { __exit: true });
+    },
+    sleep: (ms) => call('timer.sleep', { ms }),
+    clock,
+    call,
+    chdir(path) {
+      sys.cwd = path;
+    },
+    fs: {
+      readdir: (path) => call('fs.readdir', { path }),
+      stat: (path) => call('fs.stat', { path }),
+      readFile: (path) => call('fs.read', { path }),
+      writeFile: (path, data, opts = {}) => call('fs.write', { path, data: String(data), append: !!opts.append }),
+      mkdir: (path) => call('fs.mkdir', { path }),
+      unlink: (path) => call('fs.unlink', { path }),
+    },
+    proc: {
+      list: () => call('proc.list', {}),
+      spawn: (argv, opts = {}) => call('proc.spawn', { argv, ...opts, cwd: opts.cwd || sys.cwd }),
+      pipe: () => call('proc.pipe', {}),
+      wait: (pid) => call('proc.wait', { pid }),
+      kill: (pid, signal = 'TERM') => call('proc.kill', { pid, signal }),
+      foreground: (pids) => call('proc.foreground', { pids }),
+    },
+    kernel: {
+      devices: () => call('dev.list', {}),
+      dmesg: () => call('log.read', {}),
+      info: () => call('sys.info', {}),
+      poweroff: (status = 0) => call('sys.power', { action: 'off', status }),
+      reboot: () => call('sys.power', { action: 'reboot' }),
+    },
+    tty: { size: () => call('tty.size', {}) },
+  };
+  Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false });
+
+  globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+  globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+  globalThis.clearTimeout = globalThis.clearInterval = (id) => void timers.delete(id);
+  globalThis.console = {
+    log: (...v) => sys.print(...v),
+    info: (...v) => sys.print(...v),
+    error: (...v) => write(2, v.map(format).join(' ') + '\n'),
+    warn: (...v) => write(2, v.map(format).join(' ') + '\n'),
+  };
+
+  // ---- starting a program ----------------------------------------------------
+  function makeRequire(modules) {
+    const cache = new Map();
+    return function require(path) {
+      const key = path.endsWith('.js') ? path : path + '.js';
+      if (cache.has(key)) return cache.get(key).exports;
+      if (!(key in modules)) throw new Error(`Cannot find module '${path}' (only literal /lib paths are linked)`);
+      const module = { exports: {} };
+      cache.set(key, module);
+      const fn = (0, eval)(`(function (exports, require, module) {${modules[key]}\n})\n//# sourceURL=${key}`);
+      fn(module.exports, require, module);
+      return module.exports;
+    };
+  }
+
+  async function start(msg) {
+    state = { name: msg.name };
+    exited = false;
+    sys.argv = msg.argv;
+    sys.env = msg.env || {};
+    sys.cwd = msg.cwd || '/';
+    sys.pid = msg.pid;
+    sys.name = msg.name;
+    sys.stdout.isTTY = !!msg.tty.stdout;
+    sys.stderr.isTTY = !!msg.tty.stderr;
+    sys.stdin.isTTY = !!msg.tty.stdin;
+    sys.stdout.columns = msg.tty.columns || 80;
+    sys.stdout.rows = msg.tty.rows || 24;
+    if (msg.limits && msg.limits.external) externalLimit = msg.limits.external;
+    let status = 0;
+    try {
+      const module = { exports: {} };
+      let fn;
+      try {
+        fn = (0, eval)(`(function (exports, require, module) {${msg.source}\n})\n//# sourceURL=${msg.path}`);
+      } catch (e) {
+        reportUncaught(e);
+        return exit(2);
+      }
+      fn(module.exports, makeRequire(msg.modules || {}), module);
+      if (typeof module.exports === 'function') {
+        const r = await module.exports(sys.argv);
+        status = typeof r === 'number' ? r : 0;
+      }
+    } catch (e) {
+      if (e && e.__exit) return;
+      reportUncaught(e);
+      status = 1;
+    }
+    exit(status);
+  }
+
+  function dispatch(msg) {
+    switch (msg.t) {
+      case 'start':
+        start(msg);
+        break;
+      case 'reply': {
+        const p = pending.get(msg.id);
+        if (!p) break;
+        pending.delete(msg.id);
+        if (msg.error) p.reject(kernelError(msg.error));
+        else p.resolve(msg.value);
+        break;
+      }
+      case 'recycle':
+        // The kernel keeps this isolate warm for the next run of the same
+        // program: forget everything this run left behind.
+        for (const k of Object.getOwnPropertyNames(globalThis)) if (!baseline.has(k)) delete globalThis[k];
+        pending = new Map();
+        timers = new Map();
+        out = { 1: '', 2: '' };
+        state = null;
+        break;
+    }
+  }
+
+  globalThis.__wake = function wake() {
+    for (const msg of receiveAll()) {
+      try {
+        dispatch(msg);
+      } catch (e) {
+        reportUncaught(e);
+      }
+    }
+  };
+
+  const baseline = new Set(Object.getOwnPropertyNames(globalThis));
+  baseline.add('__wake');
+  clock(); // the first trap tells the machine which thread runs this isolate
+})();

@@ -1,0 +1,260 @@
+// kernel/proc/process-table.js: processes: spawn, messages, exit, wait, kill.
+//
+// A process is a program running in its own isolate (the machine keeps the
+// isolate; the kernel keeps everything else): pid, parent, name, argv, state,
+// start time, streams, exit status. Apps talk to the kernel only in messages
+// (docs/abi.md §2); onMessage() is where every one of them arrives.
+'use strict';
+
+const machine = require('../arch/machine');
+const { KernelError } = require('../fs/errors');
+const { Vfs } = require('../fs/vfs');
+const streams = require('./streams');
+const { link } = require('./linker');
+
+const SIGNALS = { INT: 2, KILL: 9, TERM: 15, PIPE: 13 };
+const MAX_PROCESSES = 512;
+
+class ProcessTable {
+  constructor({ vfs, tty, log, limits = {} }) {
+    this.vfs = vfs;
+    this.tty = tty;
+    this.log = log;
+    this.limits = limits;
+    this.procs = new Map();
+    this.nextPid = 1;
+    this.pipes = new Map();
+    this.nextPipe = 1;
+    this.handlers = {}; // op -> (proc, args) => value | Promise, filled by syscalls.js
+    this.onExit = new Set(); // kernel hooks: (proc) => void
+  }
+
+  alive() {
+    let n = 0;
+    for (const p of this.procs.values()) if (p.state !== 'Z') n++;
+    return n;
+  }
+
+  // Find the program: a name without '/' is looked up in /bin.
+  resolveProgram(name, cwd) {
+    const path = name.includes('/') ? Vfs.resolve(cwd, name) : `/bin/${name}.js`;
+    try {
+      const st = this.vfs.stat(path);
+      if (st.type === 'file') return path;
+    } catch (e) {
+      /* fall through */
+    }
+    throw new KernelError('ENOENT', `${name}: command not found`);
+  }
+
+  // Start `argv` as a child of `parent` (null: the kernel). `opts` come from an
+  // app (JSON: 'inherit' | 'null' | {pipe} | {file, append}); `attach` lets the
+  // kernel hand over stream objects directly.
+  spawn(parent, argv, opts = {}, attach = {}) {
+    if (!Array.isArray(argv) || !argv.length || typeof argv[0] !== 'string') throw new KernelError('EINVAL', 'spawn');
+    if (this.alive() >= (this.limits.processes || MAX_PROCESSES)) throw new KernelError('EAGAIN', 'fork: retry');
+    argv = argv.map(String);
+    const cwd = typeof opts.cwd === 'string' ? opts.cwd : parent ? parent.cwd : '/';
+    const path = this.resolveProgram(argv[0], cwd);
+    const source = this.vfs.readFile(path);
+    const pid = this.nextPid++;
+    const proc = {
+      pid,
+      ppid: parent ? parent.pid : 0,
+      name: argv[0].split('/').pop().replace(/\.js$/, ''),
+      argv,
+      path,
+      cwd,
+      env: opts.env && typeof opts.env === 'object' ? { ...opts.env } : parent ? { ...parent.env } : { PATH: '/bin', HOME: '/' },
+      state: 'R',
+      start: machine.clock(),
+      status: null,
+      waiters: [],
+      interactive: !!attach.interactive,
+    };
+    if (attach.tty) {
+      // The console's own process: all three streams are the terminal.
+      attach = { ...attach, stdin: streams.ttySource(this.tty, proc), stdout: streams.ttySink(this.tty) };
+      attach.stderr = attach.stdout;
+    }
+    proc.stdin = attach.stdin || this._source(parent, proc, opts.stdin);
+    proc.stdout = attach.stdout || this._sink(parent, proc, opts.stdout, 'stdout');
+    proc.stderr = attach.stderr || this._sink(parent, proc, opts.stderr, 'stderr');
+    for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.open();
+    this.procs.set(pid, proc);
+    const start = {
+      t: 'start',
+      pid,
+      path,
+      name: proc.name,
+      argv,
+      env: proc.env,
+      cwd,
+      source,
+      modules: link(this.vfs, source),
+      tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, columns: this.tty.columns, rows: this.tty.rows },
+      limits: opts.limits || {},
+    };
+    const r = machine.spawn(pid, start);
+    if (r < 0) {
+      this.procs.delete(pid);
+      for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
+      throw new KernelError(r === -90 ? 'EFBIG' : 'EAGAIN', argv[0]);
+    }
+    return proc;
+  }
+
+  _source(parent, proc, spec) {
+    if (spec === 'null') return streams.nullSource;
+    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeSource(this._pipe(spec.pipe));
+    if (spec && typeof spec === 'object' && typeof spec.file === 'string') return streams.fileSource(this.vfs, Vfs.resolve(proc.cwd, spec.file));
+    const from = parent ? parent.stdin : streams.nullSource; // 'inherit'
+    if (from.kind === 'tty') return streams.ttySource(this.tty, proc);
+    return from;
+  }
+
+  _sink(parent, proc, spec, which) {
+    if (spec === 'null') return streams.nullSink;
+    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeSink(this._pipe(spec.pipe), () => this.kill(proc.pid, 'PIPE'));
+    if (spec && typeof spec === 'object' && typeof spec.file === 'string') return streams.fileSink(this.vfs, Vfs.resolve(proc.cwd, spec.file), !!spec.append);
+    return parent ? parent[which] : streams.nullSink; // 'inherit'
+  }
+
+  _pipe(id) {
+    const pipe = this.pipes.get(id);
+    if (!pipe) throw new KernelError('EINVAL', `pipe ${id}`);
+    return pipe;
+  }
+
+  newPipe() {
+    const id = this.nextPipe++;
+    this.pipes.set(id, new streams.Pipe(id));
+    return id;
+  }
+
+  // ---- messages from apps ---------------------------------------------------------
+  onMessage(pid, text) {
+    const proc = this.procs.get(pid);
+    if (!proc || proc.state === 'Z') return;
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      return this.fault(proc, 'malformed message');
+    }
+    if (!msg || typeof msg !== 'object') return this.fault(proc, 'malformed message');
+    switch (msg.t) {
+      case 'write':
+        return this._write(proc, msg.fd === 2 ? proc.stderr : proc.stdout, (s) => s.write(String(msg.data)));
+      case 'rows':
+        return this._write(proc, msg.fd === 2 ? proc.stderr : proc.stdout, (s) => s.rows(msg.columns, msg.rows));
+      case 'call':
+        return this._call(proc, msg);
+      case 'exit':
+        return this.exit(proc, Number(msg.code) | 0, msg.reason || null);
+      default:
+        return this.fault(proc, `unknown message type ${JSON.stringify(String(msg.t)).slice(0, 40)}`);
+    }
+  }
+
+  _write(proc, sink, fn) {
+    try {
+      fn(sink);
+    } catch (e) {
+      // e.g. /tmp full: the write is lost, the process learns on stderr.
+      if (sink !== proc.stderr) proc.stderr.write(`${proc.name}: write error: ${e.message}\n`);
+    }
+  }
+
+  _call(proc, msg) {
+    const reply = (body) => {
+      if (proc.state !== 'Z') machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
+    };
+    const fail = (e) => reply({ error: { code: e.code || 'EINVAL', message: e.code ? e.message : `kernel: ${e.message}` } });
+    const handler = Object.prototype.hasOwnProperty.call(this.handlers, msg.op) ? this.handlers[msg.op] : null;
+    if (!handler) return fail(new KernelError('ENOSYS', String(msg.op)));
+    let value;
+    try {
+      value = handler(proc, msg.args && typeof msg.args === 'object' ? msg.args : {});
+    } catch (e) {
+      return fail(e);
+    }
+    if (value && typeof value.then === 'function') value.then((v) => reply({ value: v }), fail);
+    else reply({ value });
+  }
+
+  // A process broke the message protocol: it is stopped, the kernel is not.
+  fault(proc, why) {
+    this.log.warn(`${proc.name}[${proc.pid}]: ${why}; killed`);
+    machine.kill(proc.pid);
+    this.exit(proc, 137, why, { gone: true });
+  }
+
+  // ---- exit, wait, kill -------------------------------------------------------------------
+  exit(proc, status, reason = null, { gone = !!reason } = {}) {
+    if (proc.state === 'Z') return;
+    proc.state = 'Z';
+    proc.status = status;
+    if (!gone) machine.release(proc.pid); // a clean exit: the isolate may be kept warm
+    machine.dropPieces(proc.pid);
+    if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);
+    for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
+    this.tty.dropReader(proc);
+    if (this.tty.foreground.has(proc.pid)) this.tty.foreground.delete(proc.pid);
+    for (const child of this.procs.values()) if (child.ppid === proc.pid) child.ppid = 0;
+    const parent = this.procs.get(proc.ppid);
+    if (!parent || parent.state === 'Z' || proc.waiters.length) this.procs.delete(proc.pid);
+    for (const w of proc.waiters.splice(0)) w(status);
+    for (const p of [...this.procs.values()]) if (p.state === 'Z' && p.ppid === 0) this.procs.delete(p.pid);
+    for (const hook of this.onExit) hook(proc);
+  }
+
+  wait(parent, pid) {
+    const proc = this.procs.get(pid);
+    if (!proc || (parent && proc.ppid !== parent.pid)) throw new KernelError('ECHILD', `wait ${pid}`);
+    if (proc.state === 'Z') {
+      this.procs.delete(pid);
+      return Promise.resolve(proc.status);
+    }
+    return new Promise((resolve) => proc.waiters.push(resolve));
+  }
+
+  kill(pid, signal = 'TERM') {
+    const proc = this.procs.get(Number(pid));
+    if (!proc || proc.state === 'Z') throw new KernelError('ESRCH', `(${pid})`);
+    const signo = SIGNALS[String(signal).replace(/^SIG/, '').toUpperCase()];
+    if (!signo) throw new KernelError('EINVAL', `signal ${signal}`);
+    machine.kill(proc.pid);
+    this.exit(proc, 128 + signo, null, { gone: true });
+  }
+
+  // Every live descendant of `pid`, deepest first.
+  descendants(pid) {
+    const out = [];
+    for (const p of this.procs.values()) {
+      if (p.ppid === pid && p.state !== 'Z') out.push(...this.descendants(p.pid), p);
+    }
+    return out;
+  }
+
+  list() {
+    const stats = machine.procStat();
+    return [...this.procs.values()].map((p) => {
+      const s = stats[p.pid] || {};
+      return {
+        pid: p.pid,
+        ppid: p.ppid,
+        name: p.name,
+        argv: p.argv,
+        state: p.state === 'Z' ? 'Z' : s.state || 'S',
+        start: p.start,
+        cpu: s.cpu || 0,
+        heap: s.heap || 0,
+        heap_limit: s.heap_limit || 0,
+        external: s.external || 0,
+      };
+    });
+  }
+}
+
+module.exports = { ProcessTable, SIGNALS };

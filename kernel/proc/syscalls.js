@@ -1,0 +1,80 @@
+// kernel/proc/syscalls.js: the kernel calls an app can make (docs/apps.md).
+//
+// Each handler takes the calling process and its arguments (plain JSON) and
+// returns a value or a promise; a KernelError becomes the app's rejected
+// promise. This table is the whole surface an app can reach.
+'use strict';
+
+const machine = require('../arch/machine');
+const { KernelError } = require('../fs/errors');
+const { Vfs } = require('../fs/vfs');
+const timers = require('../time/timers');
+
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+
+function install(kernel) {
+  const { procs, vfs, tty, log } = kernel;
+  const path = (proc, p) => {
+    if (typeof p !== 'string' || p === '') throw new KernelError('ENOENT', String(p));
+    return Vfs.resolve(proc.cwd, p);
+  };
+  const child = (proc, pid) => {
+    const p = procs.procs.get(Number(pid));
+    if (!p) throw new KernelError('ESRCH', `(${pid})`);
+    return p;
+  };
+
+  Object.assign(procs.handlers, {
+    'fs.readdir': (proc, a) => vfs.readdir(path(proc, a.path)),
+    'fs.stat': (proc, a) => vfs.stat(path(proc, a.path)),
+    'fs.read': (proc, a) => vfs.readFile(path(proc, a.path)),
+    'fs.write': (proc, a) => void vfs.writeFile(path(proc, a.path), String(a.data ?? ''), !!a.append),
+    'fs.mkdir': (proc, a) => void vfs.mkdir(path(proc, a.path)),
+    'fs.unlink': (proc, a) => void vfs.unlink(path(proc, a.path)),
+
+    'proc.list': () => procs.list(),
+    'proc.spawn': (proc, a) => procs.spawn(proc, a.argv, a).pid,
+    'proc.pipe': () => procs.newPipe(),
+    'proc.wait': (proc, a) => procs.wait(proc, Number(a.pid)),
+    'proc.kill': (proc, a) => void procs.kill(child(proc, a.pid).pid, a.signal || 'TERM'),
+    'proc.foreground': (proc, a) => {
+      if (!Array.isArray(a.pids)) throw new KernelError('EINVAL', 'foreground');
+      if (proc.stdin.kind === 'tty') tty.setForeground(a.pids.map(Number));
+    },
+
+    'stdin.read': (proc) => proc.stdin.read(),
+    'timer.sleep': (proc, a) =>
+      new Promise((resolve) => timers.after(Math.min(MAX_SLEEP_MS, Math.max(0, Number(a.ms) || 0)), resolve)),
+    'tty.size': () => ({ columns: tty.columns, rows: tty.rows }),
+
+    'dev.list': () => kernel.devices.map((d) => d.describe()),
+    'log.read': () => log.entries(),
+    'sys.info': () => {
+      const stats = machine.procStat();
+      const host = machine.hostInfo();
+      const sum = (k) => Object.values(stats).reduce((n, s) => n + (s[k] || 0), 0);
+      return {
+        uptime: machine.clock(),
+        v8: kernel.bootinfo.v8,
+        hostname: kernel.hostname,
+        processes: procs.alive(),
+        memory: {
+          heap: sum('heap'),
+          heap_limit: sum('heap_limit'),
+          external: sum('external'),
+          isolates: host.isolates,
+          pool: host.pool,
+          rss: host.rss,
+        },
+      };
+    },
+    'sys.power': (proc, a) => {
+      const reboot = a.action === 'reboot';
+      log.info(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
+      // Let the reply and the log reach the console before the machine stops.
+      timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));
+    },
+  });
+}
+
+module.exports = { install };

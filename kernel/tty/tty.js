@@ -1,0 +1,82 @@
+// kernel/tty/tty.js: the terminal on the console port (hvc0).
+//
+// Bytes from the serial client go through the line discipline, which edits
+// the line and echoes (kernel/tty/line-discipline.js); finished lines wait
+// here for the foreground process to read them. Ctrl-C interrupts the
+// foreground job. Output gets the one post-processing a serial terminal
+// needs: "\n" becomes "\r\n" (termios ONLCR).
+'use strict';
+
+const { LineDiscipline } = require('./line-discipline');
+const { utf8Encode } = require('../arch/machine');
+
+class Tty {
+  constructor({ writeBytes, onInterrupt }) {
+    this.writeBytes = writeBytes;
+    this.onInterrupt = onInterrupt;
+    this.ld = new LineDiscipline({ echo: true, maxLine: 4096 });
+    this.lines = []; // finished input (strings; null = end of file)
+    this.readers = []; // {proc, resolve}
+    this.foreground = new Set();
+    this.columns = 80;
+    this.rows = 24;
+  }
+
+  // Input from the client.
+  input(bytes) {
+    for (const ev of this.ld.input(bytes)) {
+      if (ev.type === 'echo') this.writeRaw(ev.data);
+      else if (ev.type === 'line') this.lines.push(ev.data);
+      else if (ev.type === 'data') this.lines.push(ev.data);
+      else if (ev.type === 'eof') this.lines.push(null);
+      else if (ev.type === 'interrupt') this.onInterrupt();
+    }
+    this.deliver();
+  }
+
+  // A read from process `proc`: resolves with the next line, or null at Ctrl-D.
+  read(proc) {
+    return new Promise((resolve) => {
+      this.readers.push({ proc, resolve });
+      this.deliver();
+    });
+  }
+
+  // Only the foreground job reads the terminal; the others wait their turn.
+  deliver() {
+    while (this.lines.length) {
+      const i = this.readers.findIndex((r) => this.foreground.has(r.proc.pid));
+      if (i < 0) return;
+      const [reader] = this.readers.splice(i, 1);
+      reader.resolve(this.lines.shift());
+    }
+  }
+
+  // Wake a reader with an empty line (the shell redraws its prompt after ^C).
+  wakeReaders(pids) {
+    for (let i = this.readers.length - 1; i >= 0; i--) {
+      if (pids.has(this.readers[i].proc.pid)) this.readers.splice(i, 1)[0].resolve('\n');
+    }
+  }
+
+  dropReader(proc) {
+    this.readers = this.readers.filter((r) => r.proc !== proc);
+  }
+
+  setForeground(pids) {
+    this.foreground = new Set(pids);
+    this.deliver();
+  }
+
+  write(text) {
+    this.writeRaw(String(text).replace(/\r?\n/g, '\r\n'));
+  }
+
+  writeRaw(text) {
+    if (!text) return;
+    const out = new Uint8Array(text.length * 3);
+    this.writeBytes(out.subarray(0, utf8Encode(text, out, 0)));
+  }
+}
+
+module.exports = { Tty };
