@@ -24,7 +24,7 @@ def _machine(args, **kw):
         limits["cpu"] = args.cpu_limit
     if getattr(args, "heap_limit", None):
         limits["heap"] = args.heap_limit << 20
-    return Machine(cmdline=getattr(args, "cmdline", "") or "", limits=limits or None, **kw)
+    return Machine(cmdline=getattr(args, "cmdline", "") or "", limits=limits or None, cpus=args.cpus, **kw)
 
 
 def _in_background(machine) -> threading.Thread:
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--cmdline", default="", help="kernel command line")
         p.add_argument("--cpu-limit", type=float, metavar="SECONDS", help="CPU time limit per app")
         p.add_argument("--heap-limit", type=int, metavar="MIB", help="heap limit per app")
+        p.add_argument("--cpus", type=int, default=1, metavar="N", help="host CPUs the machine runs on (0: all; default 1)")
 
     machine_options(parser)
     p = sub.add_parser("boot", help="run a machine whose ports are Unix sockets")

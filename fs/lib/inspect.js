@@ -67,7 +67,7 @@ const is = {
   sharedArrayBuffer: (v) => hasSAB && passes(getterOf(SharedArrayBuffer.prototype, 'byteLength'), v),
   dataView: (v) => passes(getterOf(DataView.prototype, 'buffer'), v),
   date: (v) => passes(Date.prototype.getTime, v),
-  regExp: (v) => passes(getterOf(RegExp.prototype, 'flags'), v) && passes(getterOf(RegExp.prototype, 'source'), v),
+  regExp: (v) => passes(getterOf(RegExp.prototype, 'source'), v),
   promise: (v) => v instanceof Promise,
   error: (v) => v instanceof Error,
   // Sloppy-mode `arguments` objects carry their function as an own `callee`.
@@ -179,18 +179,27 @@ function quote(text) {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 39 && mark === "'") out += "\\'";
-    else if (code < 32 || code === 92 || (code > 126 && code < 160)) out += escapeChar(code);
-    else if (code >= 0xd800 && code <= 0xdfff) out += surrogate(text, i, code) ? text.slice(i, ++i + 1) : `\\u${code.toString(16).toUpperCase()}`;
-    else out += text[i];
+    if (code === 39 && mark === "'") {
+      out += "\\'";
+    } else if (code < 32 || code === 92 || (code > 126 && code < 160)) {
+      out += escapeChar(code);
+    } else if (isPairStart(text, i)) {
+      out += text.slice(i, i + 2); // an emoji or other astral character
+      i++;
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      out += `\\u${code.toString(16).toUpperCase()}`; // half a pair, alone
+    } else {
+      out += text[i];
+    }
   }
   return mark + out + mark;
 }
 
-// Is text[i] the first half of a well-formed surrogate pair?
-function surrogate(text, i, code) {
+// Does a well-formed surrogate pair start at text[i]?
+function isPairStart(text, i) {
+  const code = text.charCodeAt(i);
   const next = text.charCodeAt(i + 1);
-  return code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
+  return code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff;
 }
 
 function formatNumber(stylize, n) {
@@ -524,7 +533,7 @@ function* indices(array, limit) {
   while (i < limit && Object.prototype.hasOwnProperty.call(array, i)) yield i++;
   if (i >= limit) return;
   for (const key of Object.keys(array)) {
-    if (!INDEX.test(key)) break; // index keys come first, in order
+    if (!INDEX.test(key) || Number(key) >= array.length) break; // indices come first, in order
     if (Number(key) >= i) yield Number(key);
   }
 }
@@ -737,7 +746,12 @@ function inspect(value, options) {
 // it has no frames), anything else as inspect shows it: `Uncaught ${formatError(e)}`.
 function formatError(error, options) {
   const text = inspect(error, options);
-  const isError = typeof error === 'object' && error !== null && passes(() => {}, null) && is.error(error);
+  let isError = false;
+  try {
+    isError = is.error(error);
+  } catch (e) {
+    // a Proxy whose getPrototypeOf trap throws
+  }
   return isError && text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
 }
 

@@ -53,7 +53,10 @@ class Machine:
         pool_size: int = 4,
         limits: dict | None = None,
         root=None,
+        cpus: int | None = 1,
     ):
+        if cpus:
+            _pin_to_cpus(cpus)
         self.loop = IOLoop()
         self.console = Chardev(self.loop, "console", console_path)
         self.control = Chardev(self.loop, "org.jsksh.shell.0", control_path, replay=0)
@@ -223,7 +226,7 @@ class Machine:
         elif op == IPC_RECV:
             result = self._ipc_recv()
         elif op == SPAWN:
-            result = self.apps.spawn(a0, bytes(page[PAYLOAD : PAYLOAD + n]))
+            result = self.apps.spawn(a0, bytes(page[PAYLOAD : PAYLOAD + a1]), bytes(page[PAYLOAD + a1 : PAYLOAD + n]))
         elif op == KILL:
             result = self.apps.kill(a0)
         elif op == RELEASE:
@@ -260,3 +263,17 @@ def _rss() -> int:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
+
+
+def _pin_to_cpus(n: int) -> None:
+    """Run the whole machine on its first ``n`` host CPUs (like ``qemu -smp n``).
+
+    One CPU is the default: a hand-off between threads on one core costs a
+    third of one across cores on our 2-vCPU hosts, and the GIL serializes the
+    Python half anyway (docs/performance.md has both figures).
+    """
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, allowed[: max(1, n)])
+    except (AttributeError, OSError):
+        pass

@@ -62,6 +62,7 @@ class WarmIsolate:
         self.app: App | None = None
         self.program: str | None = None
         self.cpu_at_release = 0.0
+        self.heap_limit = 0
         self.closed = False
         self.iso.make_trap("__sys", self._trap)
         self.iso.eval(host.runtime_source)
@@ -140,9 +141,10 @@ class AppHost:
             t.start()
 
     # ---- kernel-facing operations (called from the kernel's traps) ---------
-    def spawn(self, pid: int, start_message: bytes) -> int:
+    def spawn(self, pid: int, header: bytes, start_message: bytes) -> int:
+        """Start a program: ``header`` is JSON {path, limits}; ``start_message`` goes to the app unread."""
         try:
-            spec = json.loads(start_message)
+            spec = json.loads(header)
             name = str(spec["path"])
             limits = {**self.limits, **{k: v for k, v in (spec.get("limits") or {}).items() if k in self.limits}}
         except (ValueError, KeyError, TypeError):
@@ -279,7 +281,9 @@ class AppHost:
         box.app = app
         box.program = name
         self.apps[pid] = app
-        box.iso.set_heap_limit(limits["heap"])  # also clears the sticky "reached" flag
+        if box.heap_limit != limits["heap"] or box.iso.heap_limit_reached():
+            box.iso.set_heap_limit(limits["heap"])  # also clears the sticky "reached" flag
+            box.heap_limit = limits["heap"]
         self._deliver(box, start_message)
         for extra in self._pending_extra.pop(pid, []):
             self._deliver(box, extra)

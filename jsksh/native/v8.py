@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import os
 import threading
 from typing import Callable
 
@@ -38,7 +39,7 @@ T_EXECUTE_ERROR, T_PARSE_ERROR, T_OOM, T_TIMEOUT, T_TERMINATED = 200, 201, 202, 
 
 _TRAP_IDS = 1 << 32  # callback ids below this are traps, above are task completions
 
-V8_FLAGS = ("--single-threaded",)
+V8_FLAGS = tuple(os.environ.get("JSKSH_V8_FLAGS", "--single-threaded").split())
 
 
 class JSError(Exception):
@@ -68,6 +69,36 @@ def lib() -> ctypes.CDLL:
         if _lib is None:
             _lib = mr_dll.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
         return _lib
+
+
+class _GilHolding:
+    """The hot, non-blocking calls, bound so that they keep the GIL.
+
+    ctypes releases the GIL around every foreign call.  For a call that only
+    queues a task (microseconds), giving the GIL up and taking it back costs
+    far more than the call: while another thread is busy in traps, the caller
+    can wait hundreds of microseconds to get the GIL back (a convoy).  These
+    calls never wait for an isolate's thread, so holding the GIL is safe.
+    """
+
+    def __init__(self, dll: ctypes.CDLL):
+        raw = mr_dll.RawValueHandle
+
+        def bind(name, restype, *argtypes):
+            return ctypes.PYFUNCTYPE(restype, *argtypes)((name, dll))
+
+        self.call_function = bind("mr_call_function", ctypes.c_uint64, ctypes.c_uint64, raw, raw, raw, ctypes.c_uint64)
+        self.free_value = bind("mr_free_value", None, ctypes.c_uint64, raw)
+
+
+_fast = None
+
+
+def fast() -> _GilHolding:
+    global _fast
+    if _fast is None:
+        _fast = _GilHolding(lib())
+    return _fast
 
 
 def v8_version() -> str:
@@ -105,6 +136,7 @@ class Isolate:
 
     def __init__(self):
         self._lib = lib()
+        self._fast = fast()
         self._callback = mr_dll.MR_CALLBACK(self._on_callback)  # keep alive!
         # V8 sets up process-wide state (the sandbox's pointer cage) lazily on
         # the first isolate; two threads creating isolates at once abort it.
@@ -123,7 +155,7 @@ class Isolate:
     # -- the callback every completion and trap arrives through (isolate thread)
     def _on_callback(self, cid, raw):
         if cid < _TRAP_IDS:
-            self._lib.mr_free_value(self._ctx, raw)  # the arguments array: unread
+            self._fast.free_value(self._ctx, raw)  # the arguments array: unread
             trap = self._traps.get(cid)
             if trap is not None:
                 trap()
@@ -199,7 +231,7 @@ class Isolate:
         except JSError as e:
             value, error = None, e
         finally:
-            self._lib.mr_free_value(self._ctx, raw)
+            self._fast.free_value(self._ctx, raw)
         if done is not None:
             done(value, error)
 
@@ -214,7 +246,7 @@ class Isolate:
     def post(self, fn: Handle, done: Callable | None = None) -> int:
         """Queue a call ``fn()`` on the isolate's thread; returns a task id."""
         return self._start(
-            self._lib.mr_call_function,
+            self._fast.call_function,
             fn.raw,
             self._undefined,
             self._empty_args,

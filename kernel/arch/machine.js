@@ -181,7 +181,18 @@ module.exports = {
   },
   release: (pid) => trap(OP.RELEASE, pid),
   dropPieces: (pid) => void pieces.delete(pid),
-  spawn: (pid, spec) => trapWithString(OP.SPAWN, pid, JSON.stringify(spec)),
+  // The payload is a small JSON header (what the machine needs: program and
+  // limits), then the start message the app receives; arg1 = header length.
+  spawn(pid, header, start) {
+    const h = JSON.stringify(header);
+    const s = JSON.stringify(start);
+    const data = scratchFor(h + s);
+    const hn = utf8Encode(h, data, 0);
+    const n = hn + utf8Encode(s, data, hn);
+    if (n > MAX_PAYLOAD) return -90; // EMSGSIZE
+    bytes.set(data.subarray(0, n), PAYLOAD);
+    return trap(OP.SPAWN, pid, hn, 0, n);
+  },
   kill: (pid) => trap(OP.KILL, pid),
   procStat: () => (trap(OP.PROC_STAT), JSON.parse(replyString() || '{}')),
   hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),

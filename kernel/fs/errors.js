@@ -22,9 +22,12 @@ const MESSAGES = {
 };
 
 class KernelError extends Error {
-  constructor(code, subject) {
-    super(subject ? `${subject}: ${MESSAGES[code] || code}` : MESSAGES[code] || code);
+  // `subject` is the path or thing the error is about; `message` replaces the
+  // standard text ("NAME: command not found" is an ENOENT about no path).
+  constructor(code, subject, message) {
+    super(message || (subject ? `${subject}: ${MESSAGES[code] || code}` : MESSAGES[code] || code));
     this.code = code;
+    if (!message) this.path = subject;
   }
 }
 

@@ -33,7 +33,11 @@ class Vfs {
           mode: e.mode || 0o644,
           mtime: e.mtime,
           size: e.size,
-          read: () => utf8Decode(image.bytes, e.offset, e.offset + e.size),
+          // Image files never change: decode once, on first read.
+          read() {
+            if (this.text === undefined) this.text = utf8Decode(image.bytes, e.offset, e.offset + e.size);
+            return this.text;
+          },
         });
       }
     }

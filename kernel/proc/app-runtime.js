@@ -235,6 +235,7 @@
   function kernelError(err) {
     const e = new Error(err.message);
     e.code = err.code;
+    if (err.path !== undefined) e.path = err.path;
     return e;
   }
 
@@ -317,6 +318,8 @@
   };
 
   // ---- starting a program ----------------------------------------------------
+  const compiled = new Map(); // source -> compiled module function (programs and libraries)
+
   function makeRequire(modules) {
     const cache = new Map();
     return function require(path) {
@@ -325,7 +328,11 @@
       if (!(key in modules)) throw new Error(`Cannot find module '${path}' (only literal /lib paths are linked)`);
       const module = { exports: {} };
       cache.set(key, module);
-      const fn = (0, eval)(`(function (exports, require, module) {${modules[key]}\n})\n//# sourceURL=${key}`);
+      let fn = compiled.get(modules[key]);
+      if (!fn) {
+        fn = (0, eval)(`(function (exports, require, module) {${modules[key]}\n})\n//# sourceURL=${key}`);
+        compiled.set(modules[key], fn);
+      }
       fn(module.exports, require, module);
       return module.exports;
     };
@@ -348,9 +355,13 @@
     let status = 0;
     try {
       const module = { exports: {} };
-      let fn;
+      let fn = compiled.get(msg.source);
       try {
-        fn = (0, eval)(`(function (exports, require, module) {${msg.source}\n})\n//# sourceURL=${msg.path}`);
+        // A recycled isolate runs the same program again: compile it once.
+        if (!fn) {
+          fn = (0, eval)(`(function (exports, require, module) {${msg.source}\n})\n//# sourceURL=${msg.path}`);
+          compiled.set(msg.source, fn);
+        }
       } catch (e) {
         reportUncaught(e);
         return exit(2);

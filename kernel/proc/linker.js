@@ -8,7 +8,10 @@
 
 const REQUIRE = /\brequire\(\s*(['"])(\/lib\/[^'"]+)\1\s*\)/g;
 
+const cache = new Map(); // source text -> modules (the image is read-only)
+
 function link(vfs, source) {
+  if (cache.has(source)) return cache.get(source);
   const modules = {};
   const todo = [source];
   while (todo.length) {
@@ -24,6 +27,8 @@ function link(vfs, source) {
       todo.push(modules[path]);
     }
   }
+  if (cache.size > 256) cache.clear();
+  cache.set(source, modules);
   return modules;
 }
 

@@ -44,7 +44,7 @@ class ProcessTable {
     } catch (e) {
       /* fall through */
     }
-    throw new KernelError('ENOENT', `${name}: command not found`);
+    throw new KernelError('ENOENT', name, `${name}: command not found`);
   }
 
   // Start `argv` as a child of `parent` (null: the kernel). `opts` come from an
@@ -95,7 +95,7 @@ class ProcessTable {
       tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, columns: this.tty.columns, rows: this.tty.rows },
       limits: opts.limits || {},
     };
-    const r = machine.spawn(pid, start);
+    const r = machine.spawn(pid, { path, limits: start.limits }, start);
     if (r < 0) {
       this.procs.delete(pid);
       for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
@@ -170,7 +170,7 @@ class ProcessTable {
     const reply = (body) => {
       if (proc.state !== 'Z') machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
     };
-    const fail = (e) => reply({ error: { code: e.code || 'EINVAL', message: e.code ? e.message : `kernel: ${e.message}` } });
+    const fail = (e) => reply({ error: { code: e.code || 'EINVAL', message: e.code ? e.message : `kernel: ${e.message}`, path: e.path } });
     const handler = Object.prototype.hasOwnProperty.call(this.handlers, msg.op) ? this.handlers[msg.op] : null;
     if (!handler) return fail(new KernelError('ENOSYS', String(msg.op)));
     let value;

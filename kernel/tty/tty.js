@@ -52,10 +52,11 @@ class Tty {
     }
   }
 
-  // Wake a reader with an empty line (the shell redraws its prompt after ^C).
+  // Wake a reader with an empty read: the shell drops its half-typed command
+  // and redraws its prompt after ^C.
   wakeReaders(pids) {
     for (let i = this.readers.length - 1; i >= 0; i--) {
-      if (pids.has(this.readers[i].proc.pid)) this.readers.splice(i, 1)[0].resolve('\n');
+      if (pids.has(this.readers[i].proc.pid)) this.readers.splice(i, 1)[0].resolve('');
     }
   }
 

@@ -155,7 +155,8 @@ function fakeConsole(arena, opts = {}) {
   function onTx(p) {
     if (con.txPaused) return;
     for (let chain; (chain = dev.pop(txq(p))); ) {
-      for (const b of chain.bufs) con.received[p] = [...(con.received[p] || []), ...bytes.subarray(b.addr, b.addr + b.len)];
+      const got = (con.received[p] ||= []);
+      for (const b of chain.bufs) got.push(...bytes.subarray(b.addr, b.addr + b.len));
       con.txDescriptors[p] = (con.txDescriptors[p] || 0) + 1;
       dev.push(txq(p), chain.head, 0);
     }

@@ -66,6 +66,7 @@ class VirtioConsole {
     this.queues = []; // [{vq, name}] in queue-index order, for describe()
     this.controlRx = null;
     this.controlTx = null;
+    this.controlBuffers = []; // the control rx buffers, posted once and recycled
     this.controlPending = []; // control messages already in DMA, waiting for a descriptor
     this.cols = 0;
     this.rows = 0;
@@ -121,11 +122,11 @@ class VirtioConsole {
     this.log(`virtio-console: ${this.multiport ? `multiport, ${this.maxPorts} ports` : 'single port'}`);
   }
 
-  // Queues bytes (a Uint8Array; other views, ArrayBuffers and strings, as
-  // UTF-8, are converted) for port `portId`. Never throws and never blocks: what does
-  // not fit in the tx queue waits in JS (up to PENDING_LIMIT bytes a port) and
-  // goes out as the device completes earlier buffers; beyond that it is
-  // dropped and counted in port.drops. Returns false if anything was dropped.
+  // Queues bytes for port `portId` (a Uint8Array; other views, ArrayBuffers
+  // and strings, as UTF-8, are converted). Never throws and never blocks: what
+  // does not fit in the tx queue waits in JS (up to PENDING_LIMIT bytes a
+  // port) and goes out as the device completes earlier buffers; beyond that
+  // it is dropped and counted in port.drops. Returns false if anything was dropped.
   write(portId, data) {
     data = toBytes(data);
     const port = this.ports[portId];
@@ -140,6 +141,7 @@ class VirtioConsole {
     let sent = 0;
     if (port.pending.length === 0 && port.added) sent = this.sendChunks(port, data);
     const kept = sent < data.length ? this.hold(port, data.subarray(sent)) : true;
+    this.settleTx(port);
     // One kick per write, however many chunks it took: each kick is a trap.
     if (port.tx.availIdx !== before) port.tx.kick();
     return kept;
@@ -161,7 +163,7 @@ class VirtioConsole {
     // we drain then raises a fresh interrupt. Acknowledged after, that
     // interrupt would be swallowed and the buffer would sit unnoticed.
     this.transport.ackInterrupt(isr);
-    if (isr & INT_CONFIG_CHANGE && this.features & F_SIZE) {
+    if ((isr & INT_CONFIG_CHANGE) !== 0 && (this.features & F_SIZE) !== 0n) {
       this.readSize();
       this.emit('onResize', 0, this.cols, this.rows);
     }
@@ -178,6 +180,7 @@ class VirtioConsole {
       const before = port.tx.availIdx;
       this.reclaimTx(port);
       this.sendPending(port);
+      this.settleTx(port);
       if (port.tx.availIdx !== before) port.tx.kick();
     }
   }
@@ -225,7 +228,7 @@ class VirtioConsole {
       cols: 0,
       rows: 0,
       rx: this.setupQueue(rxQueueOf(id), DATA_QUEUE_SIZE, `port${id}.rx`),
-      tx: this.setupQueue(txQueueOf(id), DATA_QUEUE_SIZE, `port${id}.tx`),
+      tx: this.quietQueue(this.setupQueue(txQueueOf(id), DATA_QUEUE_SIZE, `port${id}.tx`)),
       rxPosted: false,
       pending: [], // Uint8Arrays waiting for tx descriptors, oldest first
       pendingBytes: 0,
@@ -430,12 +433,30 @@ class VirtioConsole {
     return keep === bytes.length;
   }
 
+  // A finished transmit does not need to interrupt us: its buffers are
+  // reclaimed on the next write (as Linux's virtio drivers do). Only while
+  // bytes wait for room do we ask to hear about completions (§2.7.7), and
+  // then we look once more, in case the device finished before we asked.
+  settleTx(port) {
+    const waiting = port.pending.length > 0;
+    port.tx.suppressInterrupts(!waiting);
+    if (waiting && port.tx.hasUsed()) {
+      this.reclaimTx(port);
+      this.sendPending(port);
+    }
+  }
+
   // The device has sent these buffers: their DMA memory is ours again.
   reclaimTx(port) {
     for (const { token } of port.tx.takeUsed()) this.dma.free(token.addr);
   }
 
   // --- small helpers -----------------------------------------------------
+
+  quietQueue(vq) {
+    vq.suppressInterrupts(true);
+    return vq;
+  }
 
   setupQueue(index, size, name) {
     const vq = this.transport.setupQueue(index, this.dma, size);

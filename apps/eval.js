@@ -1,0 +1,228 @@
+// apps/eval.js: evaluate JavaScript and print the result as Node's REPL does.
+// `eval CODE...` runs its arguments once; with no arguments it is a REPL over
+// standard input: multi-line input, `_` for the last value, dot commands.
+//
+// Code runs through indirect eval, `(0, eval)(code)`, so it sees this
+// isolate's globals (sys, require, setTimeout) but none of this module's
+// variables, and its `var`s and functions become globals for the next line.
+'use strict';
+
+const { inspect, formatError } = require('/lib/inspect');
+
+module.exports = async function main(argv) {
+  if (argv.length > 1) return evalOnce(argv.slice(1).join(' '));
+  return repl();
+};
+
+async function evalOnce(code) {
+  try {
+    print(await evaluate(code, '[eval]'));
+    return 0;
+  } catch (e) {
+    reportError(e);
+    return 1;
+  }
+}
+
+// ---- Evaluating -----------------------------------------------------------
+
+// Run the code; a promise result is awaited, so `eval sys.kernel.info()`
+// prints the info rather than Promise { <pending> }.
+async function evaluate(code, name) {
+  const value = run(code, name);
+  return value instanceof Promise ? await value : value;
+}
+
+// `name` (REPL1, [eval]) is what stack traces call the code. Like Node's REPL,
+// input that looks like { a: 1 } is tried as an object literal first, and code
+// using `await` is run again inside an async function.
+function run(code, name) {
+  const evalAs = (source) => (0, eval)(`${source}\n//# sourceURL=${name}`);
+  if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) {
+    try {
+      return evalAs(`(${code}\n)`);
+    } catch (e) {
+      if (!isParseError(e, name)) throw e;
+    }
+  }
+  try {
+    return evalAs(code);
+  } catch (e) {
+    if (!isParseError(e, name) || !/await is only valid/.test(e.message)) throw e;
+  }
+  try {
+    return evalAs(`(async () => (${code}\n))()`); // an expression: keep its value
+  } catch (e) {
+    if (!isParseError(e, name)) throw e;
+  }
+  return evalAs(`(async () => {${code}\n})()`); // statements
+}
+
+// Did eval reject the code before running any of it? A SyntaxError thrown
+// while running (by JSON.parse, say) has a stack frame in the code itself.
+function isParseError(e, name) {
+  return e instanceof SyntaxError && !stackOf(e).includes(`${name}:`);
+}
+
+// Input that only needs more lines: `function f() {`, `[1,`, a template.
+function isIncomplete(e, name) {
+  return isParseError(e, name) && /^(Unexpected end of input|Unterminated template)/.test(e.message);
+}
+
+function stackOf(e) {
+  try {
+    return typeof e.stack === 'string' ? e.stack : '';
+  } catch (err) {
+    return '';
+  }
+}
+
+// ---- Printing -------------------------------------------------------------
+
+function print(value) {
+  sys.stdout.write(inspect(value, { colors: sys.stdout.isTTY === true }) + '\n');
+}
+
+// `Uncaught ` and the error, as Node's REPL writes it, on stderr.
+function reportError(e) {
+  trimStack(e);
+  const text = formatError(e);
+  const looksLikeError = /^\[?([A-Z][a-z0-9_]*)*Error/.test(text);
+  sys.stderr.write(`Uncaught${!looksLikeError && text.includes('\n') ? ':\n' : ' '}${text}\n`);
+}
+
+// Keep only the stack frames of the user's code: drop those of this app and
+// of the runtime below the last frame in REPLn / [eval], and write
+// "at eval (REPL1:1:5)" the way Node does, "at REPL1:1:5".
+function trimStack(e) {
+  const stack = stackOf(e);
+  if (stack === '') return;
+  const lines = stack.split('\n');
+  const isFrame = (line) => /^\s+at /.test(line);
+  const isOurs = (line) => isFrame(line) && /(REPL\d+|\[eval\]):\d+:\d+\)?$/.test(line);
+  let keep = lines.findIndex(isFrame);
+  if (keep === -1) return;
+  for (let i = keep; i < lines.length; i++) if (isOurs(lines[i])) keep = i + 1;
+  const kept = lines.slice(0, keep).map((line) => line.replace(/^(\s+at )eval \((.*)\)$/, '$1$2'));
+  try {
+    e.stack = kept.join('\n');
+  } catch (err) {
+    // a frozen error keeps its full stack
+  }
+}
+
+// ---- The REPL -------------------------------------------------------------
+
+const HELP = [
+  ['.break', 'Forget the lines typed so far of an unfinished input'],
+  ['.clear', 'Alias for .break'],
+  ['.exit', 'Exit the REPL (also: exit, or Ctrl-D)'],
+  ['.help', 'Print this help message'],
+  ['.load FILE', 'Evaluate a JavaScript file in this session'],
+];
+
+async function repl() {
+  const nextLine = lineReader();
+  const state = { buffer: '', count: 0 }; // buffer: an unfinished input
+  for (;;) {
+    sys.stdout.write(state.buffer === '' ? '> ' : '... ');
+    const line = await nextLine();
+    if (line === null) {
+      sys.stdout.write('\n'); // Ctrl-D: leave the cursor on a fresh line
+      return 0;
+    }
+    const command = line.trim();
+    if (state.buffer === '' && (command === 'exit' || command === '.exit')) return 0;
+    if (isDotCommand(command)) {
+      if ((await dotCommand(command, state)) === 'exit') return 0;
+      continue;
+    }
+    if (state.buffer === '' && command === '') continue;
+    await evalLine(state.buffer + line, state);
+  }
+}
+
+async function evalLine(code, state) {
+  const name = `REPL${state.count + 1}`;
+  try {
+    const value = await evaluate(prepare(code), name);
+    globalThis._ = value;
+    print(value);
+  } catch (e) {
+    if (isIncomplete(e, name)) {
+      state.buffer = code + '\n'; // wait for the rest with a '... ' prompt
+      return;
+    }
+    globalThis._error = e;
+    reportError(e);
+  }
+  state.buffer = '';
+  state.count++;
+}
+
+// Each input is its own eval, whose `let` and `const` would vanish with it;
+// a leading declaration becomes a `var` so that the next line still sees it.
+function prepare(code) {
+  return code.replace(/^(\s*)(let|const)(\s+)(?=[A-Za-z_$[{])/, '$1var$3');
+}
+
+// Node's rule: '.name' is a command, '..' or '.5' is not.
+const isDotCommand = (text) => text[0] === '.' && text[1] !== '.' && Number.isNaN(parseFloat(text));
+
+async function dotCommand(text, state) {
+  const [command, ...args] = text.split(/\s+/);
+  if (command === '.exit') return 'exit';
+  if (command === '.break' || command === '.clear') {
+    state.buffer = '';
+  } else if (command === '.help') {
+    const width = Math.max(...HELP.map(([name]) => name.length)) + 3;
+    for (const [name, what] of HELP) sys.stdout.write(`${name.padEnd(width)}${what}\n`);
+    sys.stdout.write('\nPress Ctrl-D to exit the REPL\n');
+  } else if (command === '.load' && args.length > 0) {
+    await load(args.join(' '), state);
+  } else {
+    sys.stderr.write('Invalid REPL keyword\n');
+  }
+  return 'ok';
+}
+
+async function load(path, state) {
+  let source;
+  try {
+    source = await sys.fs.readFile(path);
+  } catch (e) {
+    sys.stderr.write(`Failed to load: ${path}: ${e.message}\n`);
+    return;
+  }
+  state.buffer = '';
+  await evalLine(source, state);
+}
+
+// Standard input arrives in chunks (a line at a time from the terminal, any
+// size from a pipe); this hands out one line at a time, without its '\n', and
+// null at the end of the input.
+function lineReader() {
+  let pending = '';
+  let ended = false;
+  return async function nextLine() {
+    for (;;) {
+      const newline = pending.indexOf('\n');
+      if (newline !== -1) {
+        const line = pending.slice(0, newline).replace(/\r$/, '');
+        pending = pending.slice(newline + 1);
+        return line;
+      }
+      if (ended) {
+        const last = pending;
+        pending = '';
+        return last === '' ? null : last;
+      }
+      const chunk = await sys.stdin.read();
+      if (chunk === null) ended = true;
+      else pending += chunk;
+    }
+  };
+}
+
+module.exports.description = 'evaluate JavaScript; with no arguments, a REPL';
+module.exports.options = {};

@@ -1,0 +1,95 @@
+// apps/grep.js: print the lines of files, or of standard input, that match a
+// pattern (a JavaScript regular expression, or a plain string with -F).
+// Exit status 0 if a line was selected, 1 if none, 2 on an error.
+'use strict';
+
+const FLAGS = { i: 'ignoreCase', v: 'invert', n: 'number', c: 'count', F: 'fixed' };
+
+module.exports = async function main(argv) {
+  const opts = {};
+  const args = [];
+  for (const arg of argv.slice(1)) {
+    if (args.length === 0 && /^-[ivncF]+$/.test(arg)) for (const l of arg.slice(1)) opts[FLAGS[l]] = true;
+    else if (args.length === 0 && arg.startsWith('-') && arg !== '-') return fail(`invalid option '${arg}'`);
+    else args.push(arg);
+  }
+  if (args.length === 0) return fail('usage: grep [-ivncF] PATTERN [FILE...]');
+  let matches;
+  try {
+    matches = matcher(args[0], opts);
+  } catch (e) {
+    return fail(e.message);
+  }
+
+  const files = args.length > 1 ? args.slice(1) : ['-'];
+  let selected = 0;
+  let status = 0;
+  for (const file of files) {
+    const prefix = files.length > 1 ? `${file === '-' ? '(standard input)' : file}:` : '';
+    try {
+      const lines = file === '-' ? stdinLines() : fileLines(file);
+      selected += await filter(lines, matches, opts, prefix);
+    } catch (e) {
+      sys.stderr.write(`grep: ${file}: ${reason(e)}\n`);
+      status = 2;
+    }
+  }
+  return status === 2 ? 2 : selected > 0 ? 0 : 1;
+};
+
+// A test for one line: a regular expression, or a plain substring with -F.
+function matcher(pattern, opts) {
+  if (opts.fixed) {
+    const needle = opts.ignoreCase ? pattern.toLowerCase() : pattern;
+    return (line) => (opts.ignoreCase ? line.toLowerCase() : line).includes(needle);
+  }
+  const re = new RegExp(pattern, opts.ignoreCase ? 'i' : '');
+  return (line) => re.test(line);
+}
+
+// Prints the selected lines (or their count with -c); returns how many.
+async function filter(lines, matches, opts, prefix) {
+  let number = 0;
+  let selected = 0;
+  for await (const line of lines) {
+    number++;
+    if (matches(line) === Boolean(opts.invert)) continue;
+    selected++;
+    if (!opts.count) sys.stdout.write(`${prefix}${opts.number ? `${number}:` : ''}${line}\n`);
+  }
+  if (opts.count) sys.stdout.write(`${prefix}${selected}\n`);
+  return selected;
+}
+
+async function* fileLines(file) {
+  const text = await sys.fs.readFile(file);
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop(); // the final newline ends the last line
+  yield* lines;
+}
+
+// Lines of standard input as they arrive, so `cat | grep x` answers at once.
+async function* stdinLines() {
+  let pending = '';
+  for (let chunk = await sys.stdin.read(); chunk !== null; chunk = await sys.stdin.read()) {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    yield* lines;
+  }
+  if (pending !== '') yield pending;
+}
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+function fail(message) {
+  sys.stderr.write(`grep: ${message}\n`);
+  return 2;
+}
+
+module.exports.description = 'print lines that match a pattern';
+module.exports.options = { '-i': 'ignore case', '-v': 'select non-matching lines', '-n': 'number lines', '-c': 'count matching lines', '-F': 'pattern is a plain string' };

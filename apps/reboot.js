@@ -1,0 +1,11 @@
+// apps/reboot.js: restart the machine. The kernel asks the machine for a
+// reset (the POWER trap, docs/abi.md §1), and boots again from the image.
+'use strict';
+
+module.exports = async function main() {
+  await sys.kernel.reboot();
+  return 0;
+};
+
+module.exports.description = 'restart the machine';
+module.exports.options = {};

@@ -1,0 +1,76 @@
+"""Shared helpers for the benchmarks: a booted machine, percentiles, a table."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+JSKSH = [*(["taskset", "-c", os.environ["BENCH_CPUS"]] if os.environ.get("BENCH_CPUS") else []), sys.executable, "-m", "jsksh.cli"]
+
+
+def pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def have(cmd: str) -> bool:
+    return shutil.which(cmd) is not None
+
+
+class Machine:
+    """A `jsksh boot` process with its console and control sockets."""
+
+    def __init__(self, *extra: str):
+        self.dir = tempfile.mkdtemp(prefix="jsksh-bench-")
+        self.console_path = os.path.join(self.dir, "console.sock")
+        self.control_path = os.path.join(self.dir, "control.sock")
+        self.proc = subprocess.Popen(
+            [*JSKSH, "boot", "--console", self.console_path, "--control", self.control_path, *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while not os.path.exists(self.console_path):
+            time.sleep(0.005)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.console_path)
+        self.buf = b""
+        self.read_until(b"$ ")
+
+    def read_until(self, marker: bytes, timeout: float = 30) -> bytes:
+        deadline = time.monotonic() + timeout
+        while marker not in self.buf:
+            self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+            data = self.sock.recv(65536)
+            if not data:
+                raise RuntimeError("console closed")
+            self.buf += data
+        head, _, self.buf = self.buf.partition(marker)
+        return head
+
+    def rss(self) -> int:
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def table(rows: list[tuple], headers: tuple) -> str:
+    cells = [tuple(str(c) for c in r) for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join([fmt.format(*headers), *(fmt.format(*r) for r in cells)])

@@ -1,0 +1,99 @@
+"""Test helpers: boot a real machine with `jsksh boot` and attach to it.
+
+The machine is a separate `jsksh boot` process with its two ports on Unix
+sockets in a temporary directory; a test attaches with `jsksh attach --raw`
+under pexpect (a real pty, so raw mode and Ctrl-C are real) or with a plain
+socket, exactly as a person or a script would.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pexpect
+
+PROMPT = r"jsksh:\S*\$ "
+JSKSH = [sys.executable, "-m", "jsksh.cli"]
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+class BootedMachine:
+    def __init__(self, *extra: str):
+        self.dir = tempfile.mkdtemp(prefix="jsksh-test-")
+        self.console_path = os.path.join(self.dir, "console.sock")
+        self.control_path = os.path.join(self.dir, "control.sock")
+        self.log = open(os.path.join(self.dir, "machine.log"), "wb")
+        self.proc = subprocess.Popen(
+            [*JSKSH, "boot", "--console", self.console_path, "--control", self.control_path, *extra],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
+        deadline = time.monotonic() + 30
+        while not (os.path.exists(self.console_path) and os.path.exists(self.control_path)):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"machine did not start: {self.output()}")
+            time.sleep(0.02)
+
+    def output(self) -> str:
+        self.log.flush()
+        with open(self.log.name, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def attach(self, timeout: float = 15) -> pexpect.spawn:
+        """A raw console session (jsksh attach --raw) waiting at a prompt."""
+        child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "attach", "--raw", self.console_path], env=ENV, timeout=timeout, encoding="utf-8", codec_errors="replace")
+        child.setwinsize(40, 120)
+        child.sendline("")
+        child.expect(PROMPT)
+        return child
+
+    def socket(self, path: str | None = None) -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path or self.console_path)
+        return s
+
+    def run(self, line: str, timeout: float = 30) -> tuple[int, str, str]:
+        """`jsksh`-style run over the control port: (status, stdout, stderr)."""
+        from jsksh.client.runner import Channel
+
+        with self.socket(self.control_path) as s:
+            s.settimeout(timeout)
+            chan = Channel(s)
+            chan.send({"t": "run", "id": 7, "line": line})
+            out, err = [], []
+            while True:
+                msg = chan.receive()
+                assert msg is not None, "control port closed"
+                if msg.get("t") == "stdout":
+                    out.append(msg["data"])
+                elif msg.get("t") == "stderr":
+                    err.append(msg["data"])
+                elif msg.get("t") == "exit":
+                    return msg["status"], "".join(out), "".join(err)
+
+    def wait(self, timeout: float = 20) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def command(child: pexpect.spawn, line: str, timeout: float | None = None) -> str:
+    """Type a line at the prompt; return what the command printed (without the echo)."""
+    child.sendline(line)
+    child.expect_exact(line)  # the tty's echo
+    child.expect(PROMPT, timeout=timeout or child.timeout)
+    return child.before.replace("\r\n", "\n").strip("\n")

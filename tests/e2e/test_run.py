@@ -1,0 +1,87 @@
+"""End-to-end: `jsksh run`, the scripting interface, and power control."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pexpect
+
+from tests.e2e.machine import ENV, JSKSH, PROMPT, BootedMachine, command
+
+
+def jsksh_run(*args, timeout=60):
+    return subprocess.run([*JSKSH, "run", *args], capture_output=True, text=True, timeout=timeout, env=ENV)
+
+
+def test_run_echo():
+    r = jsksh_run("echo hello")
+    assert r.returncode == 0
+    assert r.stdout == "hello\n"
+    assert r.stderr == ""
+
+
+def test_run_separates_stderr_and_returns_status():
+    r = jsksh_run("cat /nope; echo out; false")
+    assert r.returncode == 1
+    assert r.stdout == "out\n"
+    assert r.stderr == "cat: /nope: No such file or directory\n"
+
+
+def test_run_unknown_command_is_127():
+    r = jsksh_run("nosuchcmd")
+    assert r.returncode == 127
+    assert "nosuchcmd: command not found" in r.stderr
+
+
+def test_run_pipeline():
+    r = jsksh_run("echo a b c | wc -w")
+    assert r.stdout.strip() == "3"
+
+
+def test_run_on_booted_machine(machine):
+    status, out, err = machine.run("echo via control; eval 2+2")
+    assert (status, out, err) == (0, "via control\n4\n", "")
+
+
+def test_poweroff_stops_machine_and_client_exits_0():
+    child = pexpect.spawn(JSKSH[0], [*JSKSH[1:]], env=ENV, timeout=30, encoding="utf-8")
+    child.expect(PROMPT)
+    child.sendline("poweroff")
+    child.expect("Power down")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_reboot_boots_again_on_same_console():
+    m = BootedMachine()
+    try:
+        child = m.attach()
+        child.sendline("reboot")
+        child.expect("Restarting system")
+        child.expect(r"boot #2")
+        child.expect(PROMPT)
+        assert command(child, "echo after reboot") == "after reboot"
+        child.sendline("poweroff")
+        child.expect(pexpect.EOF)
+        assert m.wait() == 0
+    finally:
+        m.stop()
+
+
+def test_socat_raw_console(machine):
+    import shutil
+
+    import pytest
+
+    if not shutil.which("socat"):
+        pytest.skip("socat is not installed (.ci/run installs it)")
+    child = pexpect.spawn("socat", ["-,raw,echo=0", f"UNIX-CONNECT:{machine.console_path}"], timeout=15, encoding="utf-8")
+    child.sendline("")
+    child.expect(PROMPT)
+    child.send("echo helo\x7fo wrld\x15echo typed again\r")
+    child.expect_exact("typed again")
+    child.expect(PROMPT)
+    child.send("echo a\x08b\r")
+    child.expect("\r\nb\r\n")
+    child.close()
