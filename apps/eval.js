@@ -3,7 +3,7 @@
 // standard input: multi-line input, `_` for the last value, dot commands.
 //
 // Code runs through indirect eval, `(0, eval)(code)`, so it sees this
-// isolate's globals (sys, require, setTimeout) but none of this module's
+// isolate's globals (sys, console, setTimeout) but none of this module's
 // variables, and its `var`s and functions become globals for the next line.
 'use strict';
 
@@ -50,12 +50,24 @@ function run(code, name) {
   } catch (e) {
     if (!isParseError(e, name) || !/await is only valid/.test(e.message)) throw e;
   }
+  const [first, fallback] = asyncVersions(code);
   try {
-    return evalAs(`(async () => (${code}\n))()`); // an expression: keep its value
+    return evalAs(first);
   } catch (e) {
     if (!isParseError(e, name)) throw e;
   }
-  return evalAs(`(async () => {${code}\n})()`); // statements
+  return evalAs(fallback);
+}
+
+// Top-level await: the code becomes the body of an async function, tried
+// first as an expression (its value is printed), then as statements. In
+// `var x = await f()` the `var` is dropped, so that the assignment (sloppy
+// mode) makes a global x that the next line still sees.
+function asyncVersions(code) {
+  const statements = `(async () => {${code}\n})()`;
+  const declaration = /^\s*var\s+([\s\S]*)$/.exec(code);
+  if (declaration) return [`(async () => { void (${declaration[1]}\n); })()`, statements];
+  return [`(async () => (${code}\n))()`, statements];
 }
 
 // Did eval reject the code before running any of it? A SyntaxError thrown
@@ -91,19 +103,25 @@ function reportError(e) {
   sys.stderr.write(`Uncaught${!looksLikeError && text.includes('\n') ? ':\n' : ' '}${text}\n`);
 }
 
-// Keep only the stack frames of the user's code: drop those of this app and
-// of the runtime below the last frame in REPLn / [eval], and write
-// "at eval (REPL1:1:5)" the way Node does, "at REPL1:1:5".
+// Keep only the stack frames of the user's code, as Node's REPL does: cut
+// at the outermost frame of the evaluated code itself ("at eval (REPL2:1:1)")
+// and drop everything below it (this app, the runtime). What is left is the
+// chain of the user's functions: "at f (REPL1:1:21)".
 function trimStack(e) {
   const stack = stackOf(e);
-  if (stack === '') return;
   const lines = stack.split('\n');
-  const isFrame = (line) => /^\s+at /.test(line);
-  const isOurs = (line) => isFrame(line) && /(REPL\d+|\[eval\]):\d+:\d+\)?$/.test(line);
-  let keep = lines.findIndex(isFrame);
-  if (keep === -1) return;
-  for (let i = keep; i < lines.length; i++) if (isOurs(lines[i])) keep = i + 1;
-  const kept = lines.slice(0, keep).map((line) => line.replace(/^(\s+at )eval \((.*)\)$/, '$1$2'));
+  const first = lines.findIndex((line) => /^\s+at /.test(line));
+  if (first === -1) return;
+  const ours = /(REPL\d+|\[eval\]):\d+:\d+\)?$/;
+  const topLevel = /^\s+at (eval \()?(REPL\d+|\[eval\]):\d+:\d+\)?$/;
+  let cut = -1;
+  for (let i = first; i < lines.length; i++) if (topLevel.test(lines[i])) cut = i;
+  if (cut === -1) {
+    // No top-level frame (a callback, say): keep down to the last frame of ours.
+    cut = first;
+    for (let i = first; i < lines.length; i++) if (ours.test(lines[i])) cut = i + 1;
+  }
+  const kept = lines.slice(0, cut).map((line) => line.replace(/^(\s+at )eval \((.*)\)$/, '$1$2'));
   try {
     e.stack = kept.join('\n');
   } catch (err) {
@@ -191,7 +209,7 @@ async function load(path, state) {
   try {
     source = await sys.fs.readFile(path);
   } catch (e) {
-    sys.stderr.write(`Failed to load: ${path}: ${e.message}\n`);
+    sys.stderr.write(`Failed to load: ${e.message}\n`);
     return;
   }
   state.buffer = '';

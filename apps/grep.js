@@ -3,17 +3,17 @@
 // Exit status 0 if a line was selected, 1 if none, 2 on an error.
 'use strict';
 
-const FLAGS = { i: 'ignoreCase', v: 'invert', n: 'number', c: 'count', F: 'fixed' };
+const FLAGS = { i: 'ignoreCase', v: 'invert', n: 'number', c: 'count', F: 'fixed', E: 'extended' }; // -E: patterns are always extended
 
 module.exports = async function main(argv) {
   const opts = {};
   const args = [];
   for (const arg of argv.slice(1)) {
-    if (args.length === 0 && /^-[ivncF]+$/.test(arg)) for (const l of arg.slice(1)) opts[FLAGS[l]] = true;
+    if (args.length === 0 && /^-[ivncFE]+$/.test(arg)) for (const l of arg.slice(1)) opts[FLAGS[l]] = true;
     else if (args.length === 0 && arg.startsWith('-') && arg !== '-') return fail(`invalid option '${arg}'`);
     else args.push(arg);
   }
-  if (args.length === 0) return fail('usage: grep [-ivncF] PATTERN [FILE...]');
+  if (args.length === 0) return fail('usage: grep [-ivncFE] PATTERN [FILE...]');
   let matches;
   try {
     matches = matcher(args[0], opts);

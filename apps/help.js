@@ -31,13 +31,13 @@ async function describeCommand(name) {
 
 // The string in `module.exports.description = '...'`, quotes of any kind.
 function descriptionOf(source) {
-  const match = /module\.exports\.description\s*=\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/.exec(source);
+  const match = /^module\.exports\.description\s*=\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1/m.exec(source);
   return match ? match[2].replace(/\\(.)/g, '$1') : '';
 }
 
 // The '-x': 'meaning' pairs of `module.exports.options = { ... }`.
 function optionsOf(source) {
-  const block = /module\.exports\.options\s*=\s*\{([^}]*)\}/.exec(source);
+  const block = /^module\.exports\.options\s*=\s*\{([^}]*)\}/m.exec(source);
   if (!block) return [];
   const pairs = [];
   const pair = /(['"])(-[^'"]*)\1\s*:\s*(['"])((?:\\.|(?!\3)[^\\])*)\3/g;

@@ -15,7 +15,9 @@ const widthOf = (name) => Array.from(name).length;
 function columns(names, width = 80) {
   if (names.length === 0) return '';
   const widths = names.map(widthOf);
-  for (let cols = Math.min(names.length, Math.max(1, Math.floor(width / (1 + GAP)))); cols > 1; cols--) {
+  // A column is at least one character and a gap wide (the last one no gap).
+  const most = Math.min(names.length, Math.floor((width + GAP) / (1 + GAP)));
+  for (let cols = most; cols > 1; cols--) {
     const layout = tryColumns(widths, cols);
     if (layout && layout.total < width) return render(names, widths, layout);
   }

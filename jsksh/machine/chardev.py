@@ -98,6 +98,8 @@ class Chardev:
             conn, _ = self._server.accept()
         except OSError:
             return
+        if self.client is not None and self._client_gone():
+            self._detach()
         if self.client is not None:
             try:
                 conn.setblocking(True)
@@ -108,6 +110,21 @@ class Chardev:
             conn.close()
             return
         self._attach(conn)
+
+    def _client_gone(self) -> bool:
+        """Has the attached client hung up without our having noticed yet?"""
+        try:
+            while True:
+                data = self.client.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                if not data:
+                    return True
+                self._ready(selectors.EVENT_READ)  # consume its last input first
+                if self.client is None:
+                    return True
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
     def _attach(self, conn: socket.socket) -> None:
         conn.setblocking(False)

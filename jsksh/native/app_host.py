@@ -302,7 +302,9 @@ class AppHost:
             app = box.app
         if err is None or box.closed or app is None:
             return
-        if err.kind == "oom":
+        # V8 reports a heap-limit termination as "oom" or, inside a promise
+        # callback, as a bare termination: the sticky flag tells them apart.
+        if err.kind == "oom" or box.iso.heap_limit_reached():
             self._machine_kill(app, f"heap limit exceeded ({app.limits['heap'] >> 20} MiB)")
         elif err.kind != "terminated":
             self._machine_kill(app, f"runtime fault: {str(err).strip().splitlines()[0]}")

@@ -70,7 +70,7 @@ function install(kernel) {
     },
     'sys.power': (proc, a) => {
       const reboot = a.action === 'reboot';
-      log.info(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
+      log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
       // Let the reply and the log reach the console before the machine stops.
       timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));
     },

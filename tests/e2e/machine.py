@@ -9,11 +9,13 @@ socket, exactly as a person or a script would.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import pexpect
 
@@ -49,8 +51,7 @@ class BootedMachine:
         """A raw console session (jsksh attach --raw) waiting at a prompt."""
         child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "attach", "--raw", self.console_path], env=ENV, timeout=timeout, encoding="utf-8", codec_errors="replace")
         child.setwinsize(40, 120)
-        child.sendline("")
-        child.expect(PROMPT)
+        sync(child)
         return child
 
     def socket(self, path: str | None = None) -> socket.socket:
@@ -91,9 +92,23 @@ class BootedMachine:
         self.log.close()
 
 
+def sync(child: pexpect.spawn) -> None:
+    """Skip the replayed scrollback: wait for the output of a fresh marker command.
+
+    The marker is split by quotes when typed, so its echo never matches."""
+    token = uuid.uuid4().hex[:12]
+    child.sendline(f"echo {token[:6]}''{token[6:]}")
+    child.expect(token + r"\r\n" + PROMPT)
+
+
 def command(child: pexpect.spawn, line: str, timeout: float | None = None) -> str:
     """Type a line at the prompt; return what the command printed (without the echo)."""
     child.sendline(line)
     child.expect_exact(line)  # the tty's echo
     child.expect(PROMPT, timeout=timeout or child.timeout)
-    return child.before.replace("\r\n", "\n").strip("\n")
+    return strip_colors(child.before.replace("\r\n", "\n")).strip("\n")
+
+
+def strip_colors(text: str) -> str:
+    """Drop SGR colour sequences (eval colours values on a terminal, like Node's REPL)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
