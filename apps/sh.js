@@ -82,3 +82,4 @@ async function interactive(shell) {
   if (prompted) sys.stdout.write('\n'); // leave the cursor below the last prompt
   return finalStatus(shell, shell.status);
 }
+module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||)';

@@ -24,7 +24,11 @@ def boot_once() -> float:
     d = tempfile.mkdtemp()
     con, ctl = os.path.join(d, "c"), os.path.join(d, "k")
     t0 = time.perf_counter()
-    p = subprocess.Popen([*JSKSH, "boot", "--console", con, "--control", ctl], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [*JSKSH, "boot", "--console", con, "--control", ctl],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     while not os.path.exists(con):
         time.sleep(0.001)
     s = socket.socket(socket.AF_UNIX)

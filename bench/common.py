@@ -11,7 +11,12 @@ import sys
 import tempfile
 import time
 
-JSKSH = [*(["taskset", "-c", os.environ["BENCH_CPUS"]] if os.environ.get("BENCH_CPUS") else []), sys.executable, "-m", "jsksh.cli"]
+JSKSH = [
+    *(["taskset", "-c", os.environ["BENCH_CPUS"]] if os.environ.get("BENCH_CPUS") else []),
+    sys.executable,
+    "-m",
+    "jsksh.cli",
+]
 
 
 def pct(samples: list[float], p: float) -> float:

@@ -26,7 +26,7 @@ def main(n: int = 500) -> None:
     try:
         time.sleep(1)
         before = m.rss()
-        line = f"eval '(async () => {{ for (let i = 0; i < {n}; i++) await sys.proc.spawn([\"sleep\", \"60\"], {{stdin: \"null\"}}); return \"spawned\"; }})()'\r"
+        line = f'eval \'(async () => {{ for (let i = 0; i < {n}; i++) await sys.proc.spawn(["sleep", "60"], {{stdin: "null"}}); return "spawned"; }})()\'\r'
         m.sock.sendall(line.encode())
         m.read_until(b"'spawned'", timeout=300)
         m.read_until(b"$ ")

@@ -1,9 +1,9 @@
 """The `jsksh` command: boot a machine, attach to one, or run one command line.
 
-    jsksh                                    boot a machine and attach to its console
-    jsksh boot --console PATH --control PATH run a machine whose ports are Unix sockets
-    jsksh attach --raw PATH                  attach to a running machine's console
-    jsksh run 'LINE'                         boot, run LINE, exit with its status
+jsksh                                    boot a machine and attach to its console
+jsksh boot --console PATH --control PATH run a machine whose ports are Unix sockets
+jsksh attach --raw PATH                  attach to a running machine's console
+jsksh run 'LINE'                         boot, run LINE, exit with its status
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ def cmd_run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jsksh", description="A JavaScript kernel you can boot, attach to and take apart.")
+    parser = argparse.ArgumentParser(
+        prog="jsksh", description="A JavaScript kernel you can boot, attach to and take apart."
+    )
     parser.add_argument("--version", action="version", version=f"jsksh {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -99,12 +101,20 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--cmdline", default="", help="kernel command line")
         p.add_argument("--cpu-limit", type=float, metavar="SECONDS", help="CPU time limit per app")
         p.add_argument("--heap-limit", type=int, metavar="MIB", help="heap limit per app")
-        p.add_argument("--cpus", type=int, default=1, metavar="N", help="host CPUs the machine runs on (0: all; default 1)")
+        p.add_argument(
+            "--cpus",
+            type=int,
+            default=1,
+            metavar="N",
+            help="host CPUs the machine runs on (0: all; default 1)",
+        )
 
     machine_options(parser)
     p = sub.add_parser("boot", help="run a machine whose ports are Unix sockets")
     p.add_argument("--console", required=True, metavar="PATH", help="socket for the console (hvc0)")
-    p.add_argument("--control", required=True, metavar="PATH", help="socket for the structured port org.jsksh.shell.0")
+    p.add_argument(
+        "--control", required=True, metavar="PATH", help="socket for the structured port org.jsksh.shell.0"
+    )
     machine_options(p)
     p = sub.add_parser("attach", help="attach to a running machine")
     p.add_argument("--raw", action="store_true", help="raw serial console, like picocom (Ctrl-] detaches)")

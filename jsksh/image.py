@@ -47,7 +47,9 @@ def build(root: Path = ROOT) -> bytes:
     mtime = int(max((p.stat().st_mtime for _, p in sources), default=0))
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        dirs = sorted({"/".join(name.split("/")[:i]) for name, _ in sources for i in range(1, name.count("/") + 1)})
+        dirs = sorted(
+            {"/".join(name.split("/")[:i]) for name, _ in sources for i in range(1, name.count("/") + 1)}
+        )
         for d in dirs:
             info = tarfile.TarInfo(d)
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, mtime

@@ -16,7 +16,7 @@ import os
 import selectors
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from jsksh.machine.ioloop import IOLoop
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import selectors
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 
 class IOLoop:

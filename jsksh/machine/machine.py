@@ -226,7 +226,9 @@ class Machine:
         elif op == IPC_RECV:
             result = self._ipc_recv()
         elif op == SPAWN:
-            result = self.apps.spawn(a0, bytes(page[PAYLOAD : PAYLOAD + a1]), bytes(page[PAYLOAD + a1 : PAYLOAD + n]))
+            result = self.apps.spawn(
+                a0, bytes(page[PAYLOAD : PAYLOAD + a1]), bytes(page[PAYLOAD + a1 : PAYLOAD + n])
+            )
         elif op == KILL:
             result = self.apps.kill(a0)
         elif op == RELEASE:

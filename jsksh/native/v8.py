@@ -27,7 +27,7 @@ import ctypes
 import itertools
 import os
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from py_mini_racer import _dll as mr_dll
 
@@ -87,7 +87,9 @@ class _GilHolding:
         def bind(name, restype, *argtypes):
             return ctypes.PYFUNCTYPE(restype, *argtypes)((name, dll))
 
-        self.call_function = bind("mr_call_function", ctypes.c_uint64, ctypes.c_uint64, raw, raw, raw, ctypes.c_uint64)
+        self.call_function = bind(
+            "mr_call_function", ctypes.c_uint64, ctypes.c_uint64, raw, raw, raw, ctypes.c_uint64
+        )
         self.free_value = bind("mr_free_value", None, ctypes.c_uint64, raw)
 
 

@@ -249,7 +249,7 @@ class ProcessTable {
         state: p.state === 'Z' ? 'Z' : s.state || 'S',
         start: p.start,
         cpu: s.cpu || 0,
-        heap: s.heap || 0,
+        heap: s.heap ?? null, // null until the machine has sampled it
         heap_limit: s.heap_limit || 0,
         external: s.external || 0,
       };

@@ -49,7 +49,14 @@ class BootedMachine:
 
     def attach(self, timeout: float = 15) -> pexpect.spawn:
         """A raw console session (jsksh attach --raw) waiting at a prompt."""
-        child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "attach", "--raw", self.console_path], env=ENV, timeout=timeout, encoding="utf-8", codec_errors="replace")
+        child = pexpect.spawn(
+            JSKSH[0],
+            [*JSKSH[1:], "attach", "--raw", self.console_path],
+            env=ENV,
+            timeout=timeout,
+            encoding="utf-8",
+            codec_errors="replace",
+        )
         child.setwinsize(40, 120)
         sync(child)
         return child

@@ -5,9 +5,7 @@ Each case ends with the prompt back and a command that still works.
 
 from __future__ import annotations
 
-import os
 import random
-import socket
 import time
 
 import pexpect
@@ -54,7 +52,9 @@ def test_runaway_loop_in_a_promise_callback_then_ctrl_c(console):
 
 
 def test_heap_bomb(console):
-    out = command(console, "eval 'const a = []; for (;;) a.push(new Array(1e5).fill(1.5))'; echo status=$?", timeout=60)
+    out = command(
+        console, "eval 'const a = []; for (;;) a.push(new Array(1e5).fill(1.5))'; echo status=$?", timeout=60
+    )
     assert "heap limit exceeded" in out
     assert out.endswith("status=137")
     still_works(console)
@@ -64,7 +64,10 @@ def test_huge_array_buffer(console):
     out = command(console, "eval 'new ArrayBuffer(2**32)'; echo status=$?")
     assert "RangeError" in out
     assert out.endswith("status=1")
-    out = command(console, "eval 'const k = []; for (let i = 0; i < 20; i++) k.push(new ArrayBuffer(100 * 2**20)); k.length'; echo status=$?")
+    out = command(
+        console,
+        "eval 'const k = []; for (let i = 0; i < 20; i++) k.push(new ArrayBuffer(100 * 2**20)); k.length'; echo status=$?",
+    )
     assert "ArrayBuffer limit exceeded" in out
     assert out.endswith("status=1")
     still_works(console)
@@ -83,7 +86,10 @@ def test_100kb_input_line(console):
 def test_binary_garbage(machine):
     rnd = random.Random(7)
     with machine.socket() as s:
-        s.sendall(bytes(rnd.randrange(256) for _ in range(20000)).replace(b"\x03", b"").replace(b"\x04", b"") + b"\x15\r")
+        s.sendall(
+            bytes(rnd.randrange(256) for _ in range(20000)).replace(b"\x03", b"").replace(b"\x04", b"")
+            + b"\x15\r"
+        )
         time.sleep(0.5)
     child = machine.attach()
     still_works(child)

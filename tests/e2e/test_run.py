@@ -76,7 +76,9 @@ def test_socat_raw_console(machine):
 
     if not shutil.which("socat"):
         pytest.skip("socat is not installed (.ci/run installs it)")
-    child = pexpect.spawn("socat", ["-,raw,echo=0", f"UNIX-CONNECT:{machine.console_path}"], timeout=15, encoding="utf-8")
+    child = pexpect.spawn(
+        "socat", ["-,raw,echo=0", f"UNIX-CONNECT:{machine.console_path}"], timeout=15, encoding="utf-8"
+    )
     child.sendline("")
     child.expect(PROMPT)
     child.send("echo helo\x7fo wrld\x15echo typed again\r")

@@ -99,7 +99,7 @@ def test_shell_features(console):
     assert command(console, "echo 'a  b' \"c d\"") == "a  b c d"
     assert command(console, "false || echo or; true && echo and") == "or\nand"
     assert command(console, "echo one > /tmp/f; echo two >> /tmp/f; cat /tmp/f") == "one\ntwo"
-    assert command(console, "cat /tmp/f | wc -l") .strip() == "2"
+    assert command(console, "cat /tmp/f | wc -l").strip() == "2"
     assert command(console, "cd /etc; pwd; cd /; pwd") == "/etc\n/"
     assert "Read-only file system" in command(console, "echo x > /etc/x")
 
@@ -114,3 +114,15 @@ def test_clear(console):
     console.sendline("clear")
     console.expect_exact("\x1b[H\x1b[2J")
     console.expect(PROMPT)
+
+
+def test_kill_from_another_session(machine, console):
+    console.sendline("sleep 30")
+    console.expect_exact("sleep 30")
+    status, out, _ = machine.run("ps")
+    pid = next(line.split()[0] for line in out.splitlines() if line.rstrip().endswith(" sleep 30"))
+    assert machine.run(f"kill {pid}")[0] == 0
+    console.expect(PROMPT)
+    assert command(console, "echo $?") == "143"
+    status, _, err = machine.run(f"kill {pid}")
+    assert status == 1 and f"({pid})" in err and "No such process" in err
