@@ -55,5 +55,13 @@ def test_load_caches_by_content_hash(tmp_path, monkeypatch):
 
 def test_real_tree_has_what_boot_needs():
     files = image.members(image.build())
-    for name in ("kernel/loader.js", "kernel/boot.js", "kernel/init.js", "kernel/proc/app-runtime.js", "bin/sh.js", "bin/echo.js", "etc/motd"):
+    for name in (
+        "kernel/loader.js",
+        "kernel/boot.js",
+        "kernel/init.js",
+        "kernel/proc/app-runtime.js",
+        "bin/sh.js",
+        "bin/echo.js",
+        "etc/motd",
+    ):
         assert name in files, name

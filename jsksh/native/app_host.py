@@ -33,7 +33,6 @@ from jsksh.native.v8 import Isolate, JSError
 
 OP_SEND, OP_RECV, OP_CLOCK = 1, 2, 3
 PAYLOAD = 64
-PAGE_SIZE = 65536
 MORE = 1
 FRAME = 12  # u32 pid, u32 len, u32 flags before each piece in IPC_RECV
 QUEUE_LIMIT = 1 << 20  # bytes an app may have queued for the kernel before it blocks
@@ -79,7 +78,7 @@ class WarmIsolate:
         if op == OP_SEND:
             n = struct.unpack_from("<I", page, 16)[0]
             self.host._from_app(
-                self, bytes(page[PAYLOAD : PAYLOAD + min(n, PAGE_SIZE - PAYLOAD)]), arg0 & MORE
+                self, bytes(page[PAYLOAD : PAYLOAD + min(n, len(page) - PAYLOAD)]), arg0 & MORE
             )
         elif op == OP_RECV:
             struct.pack_into("<i", page, 24, self.host._to_app_page(self))
@@ -124,6 +123,9 @@ class AppHost:
         self.runtime_source = runtime_source
         self.on_mail = on_mail  # called (no lock held) when the kernel has messages waiting
         self.pool_size = pool_size
+        # Until the first spawn (init starting sh), keep just one isolate warm:
+        # filling the whole pool would compete with the kernel's boot for the CPU.
+        self.pool_target = 1
         self.limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.epoch = epoch if epoch is not None else time.monotonic()
         self.lock = threading.Condition()
@@ -158,6 +160,7 @@ class AppHost:
         except (ValueError, KeyError, TypeError):
             return -22
         with self.lock:
+            self.pool_target = self.pool_size
             if pid in self.apps:
                 return -22
             box = self._take_warm(name)
@@ -324,7 +327,7 @@ class AppHost:
         with self.lock:
             while box.inbox:
                 msg = box.inbox[0]
-                room = PAGE_SIZE - at - 8
+                room = len(page) - at - 8
                 if room <= 0:
                     break
                 if len(msg) > room:
@@ -385,7 +388,7 @@ class AppHost:
     def _pool_loop(self) -> None:
         while True:
             with self.lock:
-                while not self.stopping and not self.waiting_spawns and len(self.warm) >= self.pool_size:
+                while not self.stopping and not self.waiting_spawns and len(self.warm) >= self.pool_target:
                     self.lock.wait()
                 if self.stopping:
                     return
@@ -439,6 +442,10 @@ class AppHost:
                 if not app.alive:
                     continue
                 try:
+                    if app.heap_used is None:
+                        # First time idle: a full GC returns what start-up left
+                        # behind (about 40 KiB an isolate; 1,000 sleeping apps add up).
+                        app.box.iso.low_memory_notification()
                     stats = json.loads(app.box.iso.heap_stats())
                     app.heap_used = stats.get("used_heap_size", 0)
                     app.heap_sampled = time.monotonic()

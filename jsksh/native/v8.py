@@ -24,12 +24,12 @@ view of them.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import itertools
 import os
 import threading
 from collections.abc import Callable
-
-from py_mini_racer import _dll as mr_dll
+from pathlib import Path
 
 # Value type tags of libmini_racer (mini_racer.cc's enum, mirrored by _objects.py).
 T_NULL, T_BOOL, T_INT, T_DOUBLE, T_STR = 1, 2, 3, 4, 5
@@ -58,16 +58,70 @@ _ERROR_KINDS = {
     T_TERMINATED: "terminated",
 }
 
+
+# libmini_racer's value record (mini_racer.cc's BinaryValue), packed.
+class _RawValueUnion(ctypes.Union):
+    _fields_ = [
+        ("value_ptr", ctypes.c_void_p),
+        ("bytes_val", ctypes.POINTER(ctypes.c_char)),
+        ("char_p_val", ctypes.c_char_p),
+        ("int_val", ctypes.c_int64),
+        ("double_val", ctypes.c_double),
+    ]
+
+
+class _RawValue(ctypes.Structure):
+    _fields_ = [("value", _RawValueUnion), ("len", ctypes.c_size_t), ("type", ctypes.c_uint8)]
+    _pack_ = 1
+
+
+RawValueHandle = ctypes.POINTER(_RawValue)
+MR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, RawValueHandle)
+
 _lib = None
 _lib_lock = threading.Lock()
 
 
+def _signatures(dll: ctypes.CDLL) -> None:
+    """The C functions jsksh calls, with their types (mini-racer 0.14.1)."""
+    u64, raw = ctypes.c_uint64, RawValueHandle
+    table = {
+        "mr_init_v8": (None, [ctypes.c_char_p, ctypes.c_char_p]),
+        "mr_init_context": (u64, [MR_CALLBACK]),
+        "mr_free_context": (None, [u64]),
+        "mr_eval": (u64, [u64, raw, u64]),
+        "mr_call_function": (u64, [u64, raw, raw, raw, u64]),
+        "mr_cancel_task": (None, [u64, u64]),
+        "mr_free_value": (None, [u64, raw]),
+        "mr_alloc_int_val": (raw, [u64, ctypes.c_int64, ctypes.c_uint8]),
+        "mr_alloc_string_val": (raw, [u64, ctypes.c_char_p, u64, ctypes.c_uint8]),
+        "mr_make_js_callback": (raw, [u64, u64]),
+        "mr_set_object_item": (raw, [u64, raw, raw, raw]),
+        "mr_heap_stats": (raw, [u64]),
+        "mr_low_memory_notification": (None, [u64]),
+        "mr_set_hard_memory_limit": (None, [u64, ctypes.c_size_t]),
+        "mr_hard_memory_limit_reached": (ctypes.c_bool, [u64]),
+        "mr_v8_version": (ctypes.c_char_p, []),
+    }
+    for name, (restype, argtypes) in table.items():
+        fn = getattr(dll, name)
+        fn.restype, fn.argtypes = restype, argtypes
+
+
 def lib() -> ctypes.CDLL:
-    """Load libmini_racer and initialise V8 once per process."""
+    """Load libmini_racer and initialise V8 once per process.
+
+    The library is loaded directly rather than through the py_mini_racer
+    package, whose import pulls in asyncio (20 ms of every boot)."""
     global _lib
     with _lib_lock:
         if _lib is None:
-            _lib = mr_dll.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+            spec = importlib.util.find_spec("py_mini_racer")
+            where = Path(next(iter(spec.submodule_search_locations)))
+            dll = ctypes.CDLL(str(where / "libmini_racer.so"))
+            _signatures(dll)
+            dll.mr_init_v8(" ".join(V8_FLAGS).encode(), str(where / "icudtl.dat").encode())
+            _lib = dll
         return _lib
 
 
@@ -82,7 +136,7 @@ class _GilHolding:
     """
 
     def __init__(self, dll: ctypes.CDLL):
-        raw = mr_dll.RawValueHandle
+        raw = RawValueHandle
 
         def bind(name, restype, *argtypes):
             return ctypes.PYFUNCTYPE(restype, *argtypes)((name, dll))
@@ -139,7 +193,7 @@ class Isolate:
     def __init__(self):
         self._lib = lib()
         self._fast = fast()
-        self._callback = mr_dll.MR_CALLBACK(self._on_callback)  # keep alive!
+        self._callback = MR_CALLBACK(self._on_callback)  # keep alive!
         # V8 sets up process-wide state (the sandbox's pointer cage) lazily on
         # the first isolate; two threads creating isolates at once abort it.
         with _lib_lock:

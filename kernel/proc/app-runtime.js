@@ -15,7 +15,9 @@
   const PAYLOAD = 64;
   const MORE = 1; // a message continues in the next frame
 
-  const page = new ArrayBuffer(65536);
+  // 16 KiB: enough for nearly every message (bigger ones go in pieces), and
+  // small, because every isolate keeps one (1,000 isolates: 16 MiB).
+  const page = new ArrayBuffer(16384);
   Object.defineProperty(globalThis, '__sysPage', { value: page });
   const words = new Uint32Array(page, 0, 8);
   const result = new Int32Array(page, 24, 1);
