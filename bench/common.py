@@ -11,12 +11,7 @@ import sys
 import tempfile
 import time
 
-JSKSH = [
-    *(["taskset", "-c", os.environ["BENCH_CPUS"]] if os.environ.get("BENCH_CPUS") else []),
-    sys.executable,
-    "-m",
-    "jsksh.cli",
-]
+JSKSH = [sys.executable, "-m", "jsksh.cli"]
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -40,7 +35,8 @@ class Machine:
         self.console_path = os.path.join(self.dir, "console.sock")
         self.control_path = os.path.join(self.dir, "control.sock")
         self.proc = subprocess.Popen(
-            [*JSKSH, "boot", "--console", self.console_path, "--control", self.control_path, *extra],
+            # BENCH_MACHINE_ARGS adds options, e.g. "--cpus 0" for an unpinned machine.
+            [*JSKSH, "boot", "--console", self.console_path, "--control", self.control_path, *extra, *os.environ.get("BENCH_MACHINE_ARGS", "").split()],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

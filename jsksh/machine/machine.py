@@ -77,7 +77,11 @@ class Machine:
         try:
             while True:
                 self._power_on()
-                self.powered.wait()
+                # Wait in short steps: a signal (SIGTERM from `kill`) is often
+                # delivered to another thread, and Python runs its handler only
+                # when the main thread next runs bytecode.
+                while not self.powered.wait(0.2):
+                    pass
                 resetting = self.reset_requested
                 self._power_down()
                 if not resetting:
@@ -101,6 +105,7 @@ class Machine:
         self.irq_lock = threading.Lock()
         self.irq_pending = 0
         self.irq_posted = False
+        self.kernel_running = False
         self.partial: dict[int, list[bytes]] = {}
         self.timer_deadline = 0.0
         self.timer_cond = threading.Condition()
@@ -134,9 +139,13 @@ class Machine:
             "devices": [{"slot": t.slot, "irq": t.irq} for t in self.transports],
             "host": {"python": sys.version.split()[0], "pid": os.getpid()},
         }
+        with self.irq_lock:
+            self.kernel_running = True
         k.eval_async(f"__start({json.dumps(json.dumps(bootinfo))})", self._kernel_done)
 
     def _power_down(self) -> None:
+        with self.irq_lock:
+            self.kernel_running = False
         with self.timer_cond:
             self.timer_deadline = -1.0  # stops the timer thread
             self.timer_cond.notify_all()
@@ -162,10 +171,13 @@ class Machine:
         """Assert an interrupt line (any thread); delivery to the kernel is coalesced."""
         with self.irq_lock:
             self.irq_pending |= 1 << line
-            if self.irq_posted or self.powered.is_set():
+            if self.irq_posted or not self.kernel_running:
                 return
             self.irq_posted = True
-        self.kernel.post(self.irq_fn, self._kernel_done)
+            # Posted under the lock (posting never waits), so that power-down,
+            # which clears kernel_running under the same lock, cannot close the
+            # isolate between our check and our post.
+            self.kernel.post(self.irq_fn, self._kernel_done)
 
     def _kernel_done(self, _value, error: JSError | None) -> None:
         # A kernel entry point threw past its own handlers: that is a panic the
