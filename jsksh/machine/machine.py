@@ -111,7 +111,7 @@ class Machine:
         self.timer_cond = threading.Condition()
         self._make_devices()
         self.apps = AppHost(
-            self.files["kernel/proc/app-runtime.js"].decode(),
+            app_runtime_sources(self.files),
             lambda: self.raise_irq(IRQ_IPC),
             pool_size=self.pool_size,
             limits=self.limits,
@@ -269,6 +269,18 @@ class Machine:
             self.page[at + 12 : at + 12 + len(data)] = data
             at += 12 + len(data)
         return len(frames)
+
+
+def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
+    """The scripts every app isolate evaluates, in order: the UTF-8 codec as a
+    tiny CommonJS module handed over in globalThis.__utf8, then the app runtime."""
+    utf8 = files["kernel/lib/utf8.js"].decode()
+    runtime = files["kernel/proc/app-runtime.js"].decode()
+    return [
+        "(function (module) {" + utf8 + "\nglobalThis.__utf8 = module.exports;\n})({ exports: {} });"
+        "\n//# sourceURL=/kernel/lib/utf8.js",
+        runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js",
+    ]
 
 
 def _rss() -> int:

@@ -64,7 +64,8 @@ class WarmIsolate:
         self.heap_limit = 0
         self.closed = False
         self.iso.make_trap("__sys", self._trap)
-        self.iso.eval(host.runtime_source)
+        for source in host.runtime_sources:
+            self.iso.eval(source)
         self.page = self.iso.buffer("__sysPage")
         self.wake = self.iso.function("__wake")
 
@@ -118,9 +119,15 @@ class App:
 
 class AppHost:
     def __init__(
-        self, runtime_source: str, on_mail, *, pool_size: int = 4, limits: dict | None = None, epoch=None
+        self,
+        runtime_sources: list[str],
+        on_mail,
+        *,
+        pool_size: int = 4,
+        limits: dict | None = None,
+        epoch=None,
     ):
-        self.runtime_source = runtime_source
+        self.runtime_sources = runtime_sources
         self.on_mail = on_mail  # called (no lock held) when the kernel has messages waiting
         self.pool_size = pool_size
         # Until the first spawn (init starting sh), keep just one isolate warm:
@@ -392,7 +399,12 @@ class AppHost:
                     self.lock.wait()
                 if self.stopping:
                     return
-            box = WarmIsolate(self)  # slow: no lock held
+            try:
+                box = WarmIsolate(self)  # slow: no lock held
+            except Exception as e:  # noqa: BLE001 - e.g. a runtime that does not evaluate
+                self._spawn_failed(f"cannot create an isolate: {e}")
+                time.sleep(0.5)
+                continue
             with self.lock:
                 self.created += 1
                 if self.stopping:
@@ -403,6 +415,16 @@ class AppHost:
                     self._start(box, pid, name, limits, msg)
                 else:
                     self.warm.append(box)
+
+    def _spawn_failed(self, reason: str) -> None:
+        """Every waiting spawn ends at once with status 127 and the reason."""
+        with self.lock:
+            failed, self.waiting_spawns = list(self.waiting_spawns), collections.deque()
+            for pid, *_ in failed:
+                msg = json.dumps({"t": "exit", "code": 127, "reason": reason}).encode()
+                self.kernel_inbox.append((pid, msg, 0))
+        if failed:
+            self.on_mail()
 
     def _watchdog_loop(self) -> None:
         while not self.stopping:

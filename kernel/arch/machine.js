@@ -30,59 +30,7 @@ const time = new Float64Array(page, 32, 1);
 const bytes = new Uint8Array(page);
 const MAX_PAYLOAD = page.byteLength - PAYLOAD;
 
-// UTF-8 without TextEncoder (mini-racer's V8 has none).
-function utf8Encode(str, into, at) {
-  let n = at;
-  for (let i = 0; i < str.length; i++) {
-    let c = str.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < str.length) {
-      const d = str.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c < 0x80) into[n++] = c;
-    else if (c < 0x800) {
-      into[n++] = 0xc0 | (c >> 6);
-      into[n++] = 0x80 | (c & 63);
-    } else if (c < 0x10000) {
-      into[n++] = 0xe0 | (c >> 12);
-      into[n++] = 0x80 | ((c >> 6) & 63);
-      into[n++] = 0x80 | (c & 63);
-    } else {
-      into[n++] = 0xf0 | (c >> 18);
-      into[n++] = 0x80 | ((c >> 12) & 63);
-      into[n++] = 0x80 | ((c >> 6) & 63);
-      into[n++] = 0x80 | (c & 63);
-    }
-  }
-  return n - at;
-}
-
-function utf8Decode(buf, start, end) {
-  let out = '';
-  let i = start;
-  while (i < end) {
-    const chunk = [];
-    const stop = Math.min(end, i + 8192);
-    while (i < stop) {
-      const b = buf[i++];
-      if (b < 0x80) chunk.push(b);
-      else if (b >= 0xc0 && b < 0xe0 && i < end) chunk.push(((b & 31) << 6) | (buf[i++] & 63));
-      else if (b >= 0xe0 && b < 0xf0 && i + 1 < end) {
-        chunk.push(((b & 15) << 12) | ((buf[i] & 63) << 6) | (buf[i + 1] & 63));
-        i += 2;
-      } else if (b >= 0xf0 && i + 2 < end) {
-        const c = ((b & 7) << 18) | ((buf[i] & 63) << 12) | ((buf[i + 1] & 63) << 6) | (buf[i + 2] & 63);
-        i += 3;
-        chunk.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
-      } else chunk.push(0xfffd);
-    }
-    out += String.fromCharCode.apply(null, chunk);
-  }
-  return out;
-}
+const { utf8Encode, utf8Decode } = require('../lib/utf8');
 
 function trap(op, a0 = 0, a1 = 0, a2 = 0, inLen = 0) {
   words[0] = op;

@@ -28,48 +28,14 @@
   const MAX = page.byteLength - PAYLOAD;
   const sysTrap = globalThis.__sys;
 
-  // ---- UTF-8 (no TextEncoder in this V8 embedding) -------------------------
+  // ---- UTF-8: kernel/lib/utf8.js, evaluated just before this file ----------
+  const { utf8Encode, utf8Decode } = globalThis.__utf8;
+  delete globalThis.__utf8;
   function encode(str) {
     const out = new Uint8Array(str.length * 3);
-    let n = 0;
-    for (let i = 0; i < str.length; i++) {
-      let c = str.charCodeAt(i);
-      if (c >= 0xd800 && c < 0xdc00 && i + 1 < str.length) {
-        const d = str.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d < 0xe000) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        }
-      }
-      if (c < 0x80) out[n++] = c;
-      else if (c < 0x800) (out[n++] = 0xc0 | (c >> 6)), (out[n++] = 0x80 | (c & 63));
-      else if (c < 0x10000) (out[n++] = 0xe0 | (c >> 12)), (out[n++] = 0x80 | ((c >> 6) & 63)), (out[n++] = 0x80 | (c & 63));
-      else {
-        out[n++] = 0xf0 | (c >> 18);
-        out[n++] = 0x80 | ((c >> 12) & 63);
-        out[n++] = 0x80 | ((c >> 6) & 63);
-        out[n++] = 0x80 | (c & 63);
-      }
-    }
-    return out.subarray(0, n);
+    return out.subarray(0, utf8Encode(str, out, 0));
   }
-
-  function decode(buf) {
-    let out = '';
-    const codes = [];
-    for (let i = 0; i < buf.length; ) {
-      const b = buf[i++];
-      if (b < 0x80) codes.push(b);
-      else if (b >= 0xc0 && b < 0xe0) codes.push(((b & 31) << 6) | (buf[i++] & 63));
-      else if (b >= 0xe0 && b < 0xf0) codes.push(((b & 15) << 12) | ((buf[i++] & 63) << 6) | (buf[i++] & 63));
-      else if (b >= 0xf0) {
-        const c = ((b & 7) << 18) | ((buf[i++] & 63) << 12) | ((buf[i++] & 63) << 6) | (buf[i++] & 63);
-        codes.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
-      } else codes.push(0xfffd);
-      if (codes.length >= 8192) (out += String.fromCharCode.apply(null, codes)), (codes.length = 0);
-    }
-    return out + String.fromCharCode.apply(null, codes);
-  }
+  const decode = (buf) => utf8Decode(buf, 0, buf.length);
 
   // ---- the two crossings ---------------------------------------------------
   function send(message) {
