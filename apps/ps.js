@@ -11,13 +11,15 @@ module.exports = async function main() {
     p.pid,
     p.ppid,
     p.state,
+    typeof p.start === 'number' ? `${p.start.toFixed(1)}s` : '-',
     Number(p.cpu || 0).toFixed(2),
     size(p.heap),
     size(p.heap_limit),
     size(p.external),
     (p.argv && p.argv.length ? p.argv : [p.name]).join(' '),
   ]);
-  sys.table(['PID', 'PPID', 'STAT', 'TIME', 'HEAP', 'LIMIT', 'EXT', 'COMMAND'], rows);
+  // START: when it started, in seconds since boot; TIME: CPU seconds used.
+  sys.table(['PID', 'PPID', 'STAT', 'START', 'TIME', 'HEAP', 'LIMIT', 'EXT', 'COMMAND'], rows);
   return 0;
 };
 

@@ -126,3 +126,14 @@ def test_kill_from_another_session(machine, console):
     assert command(console, "echo $?") == "143"
     status, _, err = machine.run(f"kill {pid}")
     assert status == 1 and f"({pid})" in err and "No such process" in err
+
+
+def test_ctrl_c_and_ctrl_d_at_the_prompt(console):
+    console.send("echo half-typed")
+    console.sendcontrol("c")
+    console.expect_exact("^C")
+    console.expect(PROMPT)  # the line is discarded and the shell lives on
+    assert command(console, "echo $?") == "130"
+    console.sendcontrol("d")  # end of input: sh exits and init starts a new one
+    console.expect(PROMPT)
+    assert command(console, "echo new shell") == "new shell"

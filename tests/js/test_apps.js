@@ -319,10 +319,10 @@ test('devices: a table of devices, then one of their queues', async () => {
 });
 
 test('ps: a table with CPU time and memory', async () => {
-  const procs = [{ pid: 2, ppid: 1, name: 'sh', argv: ['sh', '-i'], state: 'S', cpu: 0.256, heap: 1536 * 1024, heap_limit: 64 * 1024 * 1024, external: 0 }];
+  const procs = [{ pid: 2, ppid: 1, name: 'sh', argv: ['sh', '-i'], state: 'S', start: 0.123, cpu: 0.256, heap: 1536 * 1024, heap_limit: 64 * 1024 * 1024, external: 0 }];
   const r = await run(['ps'], { procs });
-  assert.deepEqual(r.tables[0].columns, ['PID', 'PPID', 'STAT', 'TIME', 'HEAP', 'LIMIT', 'EXT', 'COMMAND']);
-  assert.deepEqual(r.tables[0].rows, [[2, 1, 'S', '0.26', '1.5MiB', '64MiB', '0B', 'sh -i']]);
+  assert.deepEqual(r.tables[0].columns, ['PID', 'PPID', 'STAT', 'START', 'TIME', 'HEAP', 'LIMIT', 'EXT', 'COMMAND']);
+  assert.deepEqual(r.tables[0].rows, [[2, 1, 'S', '0.1s', '0.26', '1.5MiB', '64MiB', '0B', 'sh -i']]);
 });
 
 test('free: isolate memory in KiB, or human sizes with -h', async () => {
