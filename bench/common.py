@@ -36,7 +36,16 @@ class Machine:
         self.control_path = os.path.join(self.dir, "control.sock")
         self.proc = subprocess.Popen(
             # BENCH_MACHINE_ARGS adds options, e.g. "--cpus 0" for an unpinned machine.
-            [*JSKSH, "boot", "--console", self.console_path, "--control", self.control_path, *extra, *os.environ.get("BENCH_MACHINE_ARGS", "").split()],
+            [
+                *JSKSH,
+                "boot",
+                "--console",
+                self.console_path,
+                "--control",
+                self.control_path,
+                *extra,
+                *os.environ.get("BENCH_MACHINE_ARGS", "").split(),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

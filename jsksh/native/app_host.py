@@ -160,11 +160,11 @@ class AppHost:
         try:
             spec = json.loads(header)
             name = str(spec["path"])
-            limits = {
-                **self.limits,
-                **{k: v for k, v in (spec.get("limits") or {}).items() if k in self.limits},
-            }
-        except (ValueError, KeyError, TypeError):
+            # A spawn may ask for tighter limits, never looser than the machine's.
+            asked = spec.get("limits") or {}
+            limits = {k: min(v, float(asked.get(k, v))) for k, v in self.limits.items()}
+            limits["heap"] = int(limits["heap"])
+        except (ValueError, KeyError, TypeError, AttributeError):
             return -22
         with self.lock:
             self.pool_target = self.pool_size
@@ -196,6 +196,7 @@ class AppHost:
             if app is None:
                 before = len(self.waiting_spawns)
                 self.waiting_spawns = collections.deque(w for w in self.waiting_spawns if w[0] != pid)
+                self._pending_extra.pop(pid, None)
                 return 0 if len(self.waiting_spawns) < before else -3
             app.alive = False
             self.lock.notify_all()

@@ -1,0 +1,127 @@
+"""The native core's app host, driven directly as the kernel would drive it."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from jsksh import image
+from jsksh.machine.machine import app_runtime_sources
+from jsksh.native.app_host import AppHost
+
+
+class KernelSide:
+    """Collects app -> kernel messages the way the kernel's IPC interrupt does."""
+
+    def __init__(self):
+        self.mail = threading.Event()
+        self.messages: list[tuple[int, dict]] = []
+        self.partial: dict[int, bytes] = {}
+
+    def collect(self, host: AppHost, until, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while not until(self.messages):
+            assert time.monotonic() < deadline, f"timed out; got {self.messages}"
+            self.mail.wait(0.05)
+            self.mail.clear()
+            for pid, piece, more in host.take_for_kernel(65536):
+                data = self.partial.pop(pid, b"") + piece
+                if more:
+                    self.partial[pid] = data
+                else:
+                    self.messages.append((pid, json.loads(data)))
+        return self.messages
+
+
+@pytest.fixture()
+def host():
+    kernel = KernelSide()
+    h = AppHost(
+        app_runtime_sources(image.members(image.build())), kernel.mail.set, pool_size=1, limits={"cpu": 2.0}
+    )
+    h.kernel = kernel
+    yield h
+    h.shutdown()
+
+
+def start(pid, source, **extra):
+    msg = {
+        "t": "start",
+        "pid": pid,
+        "path": "/bin/t.js",
+        "name": "t",
+        "argv": ["t"],
+        "source": source,
+        "modules": {},
+    }
+    msg["tty"] = {"stdout": False}
+    msg.update(extra)
+    return json.dumps(msg).encode()
+
+
+def spawn(host, pid, source, limits=None):
+    header = json.dumps({"path": "/bin/t.js", "limits": limits or {}}).encode()
+    assert host.spawn(pid, header, start(pid, source)) == 0
+
+
+def exited(pid):
+    return lambda msgs: any(p == pid and m["t"] == "exit" for p, m in msgs)
+
+
+def test_app_output_and_exit_reach_the_kernel(host):
+    spawn(host, 5, "module.exports = async (argv) => { sys.print('hello', argv[0]); return 3; };")
+    msgs = [m for p, m in host.kernel.collect(host, exited(5)) if p == 5]
+    assert {"t": "write", "fd": 1, "data": "hello t\n"} in msgs
+    assert msgs[-1] == {"t": "exit", "code": 3}
+
+
+def test_a_message_larger_than_the_page_arrives_whole(host):
+    spawn(host, 6, "sys.stdout.write('é'.repeat(40000));")
+    msgs = host.kernel.collect(host, exited(6))
+    text = "".join(m["data"] for p, m in msgs if m["t"] == "write")
+    assert text == "é" * 40000
+
+
+def test_spawn_cannot_loosen_the_machines_limits(host):
+    spawn(
+        host,
+        7,
+        "module.exports = () => new Promise(() => {});",
+        limits={"cpu": 1e9, "heap": 2**40, "external": 32 << 20},
+    )
+    deadline = time.monotonic() + 10
+    while 7 not in host.apps:  # the spawn may wait for the pool's first isolate
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    app = host.apps[7]
+    assert app.limits["cpu"] == 2.0
+    assert app.limits["heap"] == 64 << 20
+    assert app.limits["external"] == 32 << 20  # tighter is allowed
+
+
+def test_cpu_limit_kills_a_loop_in_a_promise_callback(host):
+    spawn(
+        host,
+        8,
+        "module.exports = () => { Promise.resolve().then(() => { for (;;) {} }); return new Promise(() => {}); };",
+    )
+    msgs = host.kernel.collect(host, exited(8), timeout=20)
+    (exit_msg,) = [m for p, m in msgs if p == 8 and m["t"] == "exit"]
+    assert exit_msg["code"] == 137
+    assert "CPU time limit exceeded" in exit_msg["reason"]
+    assert 8 not in host.apps
+
+
+def test_messages_to_an_app_and_kill(host):
+    spawn(host, 9, "module.exports = async () => { const v = await sys.call('x.y', {}); sys.print(v); };")
+    msgs = host.kernel.collect(host, lambda ms: any(m.get("t") == "call" for _, m in ms))
+    call = next(m for _, m in msgs if m.get("t") == "call")
+    assert call["op"] == "x.y"
+    assert host.send(9, json.dumps({"t": "reply", "id": call["id"], "value": "pong"}).encode()) == 0
+    host.kernel.collect(host, exited(9))
+    assert {"t": "write", "fd": 1, "data": "pong\n"} in [m for _, m in host.kernel.messages]
+    assert host.kill(9) == -3 or 9 not in host.apps
+    assert host.send(12345, b"{}") == -3
