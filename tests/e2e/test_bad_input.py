@@ -138,8 +138,10 @@ def test_cpu_limit(tmp_path):
     m = BootedMachine("--cpu-limit", "1")
     try:
         child = m.attach()
-        out = command(child, "eval 'setTimeout(() => { for (;;) {} }, 0); 1'; sleep 3; echo done", timeout=30)
-        assert "done" in out
+        # A loop inside a timer callback, outside any task the host started.
+        out = command(child, "eval 'new Promise(() => setTimeout(() => { for (;;) {} }, 0))'; echo status=$?", timeout=30)
+        assert "CPU time limit exceeded (1 s)" in out
+        assert out.endswith("status=137")
         out = command(child, "eval 'for (;;) {}'; echo status=$?", timeout=30)
         assert "CPU time limit exceeded" in out
         assert out.endswith("status=137")
