@@ -19,7 +19,6 @@ const { Vfs } = require('./fs/vfs');
 const { Tty } = require('./tty/tty');
 const { ProcessTable } = require('./proc/process-table');
 const syscalls = require('./proc/syscalls');
-const streams = require('./proc/streams');
 const { ShellPort } = require('./services/shell-port');
 
 const IRQ_TIMER = 0;
@@ -202,4 +201,4 @@ function interruptForeground(procs, tty) {
   tty.wakeReaders(shells);
 }
 
-module.exports = { start, kernel, streams };
+module.exports = { start, kernel };

@@ -24,17 +24,16 @@ function count(line) {
 function install(panic) {
   globalThis.__irqDispatch = function dispatch() {
     try {
-      let pending = machine.irqClaim();
-      while (pending) {
-        for (let line = 0; pending; line++, pending >>>= 1) {
-          if (!(pending & 1)) continue;
-          const h = handlers.get(line);
-          if (h) {
-            h.count++;
-            h.fn();
-          }
+      // Lines raised while we run are not lost: the machine queues another
+      // __irq() call for them after this one.
+      const pending = machine.irqClaim();
+      for (let line = 0; pending >>> line; line++) {
+        if (!((pending >>> line) & 1)) continue;
+        const h = handlers.get(line);
+        if (h) {
+          h.count++;
+          h.fn();
         }
-        pending = 0;
       }
     } catch (e) {
       panic(e);
