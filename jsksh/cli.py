@@ -24,7 +24,23 @@ def _machine(args, **kw):
         limits["cpu"] = args.cpu_limit
     if getattr(args, "heap_limit", None):
         limits["heap"] = args.heap_limit << 20
-    return Machine(cmdline=getattr(args, "cmdline", "") or "", limits=limits or None, cpus=args.cpus, **kw)
+    user_options = {"hostfwd": tuple(args.hostfwd or ())}
+    if args.dns:
+        user_options["dns"] = args.dns
+    try:
+        return Machine(
+            cmdline=getattr(args, "cmdline", "") or "",
+            limits=limits or None,
+            cpus=args.cpus,
+            net=args.net,
+            mac=args.mac,
+            pcap=args.pcap,
+            user_options=user_options if args.net == "user" else None,
+            **kw,
+        )
+    except (ValueError, OSError, RuntimeError) as e:
+        print(f"jsksh: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _in_background(machine) -> threading.Thread:
@@ -97,19 +113,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"jsksh {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    def machine_options(p):
-        p.add_argument("--cmdline", default="", help="kernel command line")
-        p.add_argument("--cpu-limit", type=float, metavar="SECONDS", help="CPU time limit per app")
-        p.add_argument("--heap-limit", type=int, metavar="MIB", help="heap limit per app")
+    def machine_options(p, top=False):
+        # The same options work before or after the subcommand; only the top
+        # level has defaults, so a subcommand never overwrites what came before it.
+        def d(value):
+            return value if top else argparse.SUPPRESS
+
+        p.add_argument("--cmdline", default=d(""), help="kernel command line")
         p.add_argument(
-            "--cpus",
-            type=int,
-            default=1,
-            metavar="N",
-            help="host CPUs the machine runs on (0: all; default 1)",
+            "--cpu-limit", type=float, default=d(None), metavar="SECONDS", help="CPU time limit per app"
+        )
+        p.add_argument("--heap-limit", type=int, default=d(None), metavar="MIB", help="heap limit per app")
+        p.add_argument(
+            "--cpus", type=int, default=d(1), metavar="N", help="host CPUs the machine runs on (0: all)"
+        )
+        p.add_argument(
+            "--net",
+            default=d("none"),
+            metavar="SPEC",
+            help="user, tap:IFNAME, stream:unix:PATH[,server], none",
+        )
+        p.add_argument("--mac", default=d("52:54:00:12:34:56"), help="the NIC's MAC address")
+        p.add_argument(
+            "--pcap", default=d(None), metavar="FILE", help="record every frame the NIC sees (pcap)"
+        )
+        p.add_argument(
+            "--hostfwd",
+            action="append",
+            default=d(None),
+            metavar="udp::HOSTPORT-:GUESTPORT",
+            help="forward a host port into the guest (user backend; repeatable)",
+        )
+        p.add_argument(
+            "--dns", default=d(None), metavar="ADDR[:PORT]", help="upstream DNS for the user backend"
         )
 
-    machine_options(parser)
+    machine_options(parser, top=True)
     p = sub.add_parser("boot", help="run a machine whose ports are Unix sockets")
     p.add_argument("--console", required=True, metavar="PATH", help="socket for the console (hvc0)")
     p.add_argument(

@@ -15,6 +15,7 @@ const timers = require('./time/timers');
 const { MmioTransport } = require('./drivers/virtio/mmio-transport');
 const { VirtioConsole } = require('./drivers/virtio/console');
 const { VirtioRng } = require('./drivers/virtio/rng');
+const { VirtioNet } = require('./drivers/virtio/net');
 const { Vfs } = require('./fs/vfs');
 const { Tty } = require('./tty/tty');
 const { ProcessTable } = require('./proc/process-table');
@@ -67,6 +68,7 @@ function probeDevices(bootinfo, dma) {
     const devlog = (text) => log.info(text);
     if (id === 3) driver = new VirtioConsole(transport, dma, devlog);
     else if (id === 4) driver = new VirtioRng(transport, dma, devlog);
+    else if (id === 1) driver = new VirtioNet(transport, dma, devlog);
     if (!driver) {
       log.warn(`virtio-mmio: slot ${slot}: no driver for device id ${id}`);
       continue;
@@ -119,6 +121,11 @@ function start(bootinfo) {
     else if (portIds.get(id) === SHELL_PORT) shellPort.input(bytes);
   };
 
+  if (devs.net) {
+    log.info(`virtio-net: MAC ${devs.net.macString()}, link ${devs.net.link ? 'up' : 'down'}`);
+    // The network stack (kernel/net/) binds here; until then frames are counted and dropped.
+    devs.net.onFrame = () => {};
+  }
   if (devs.rng) {
     devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
   }

@@ -24,8 +24,10 @@ from jsksh import image as image_mod
 from jsksh.machine.chardev import Chardev
 from jsksh.machine.ioloop import IOLoop
 from jsksh.machine.memory import Memory
+from jsksh.machine.netdev.factory import make_backend
 from jsksh.machine.virtio.console import ConsoleDevice, Port
 from jsksh.machine.virtio.mmio import MmioTransport
+from jsksh.machine.virtio.net import NetDevice, parse_mac
 from jsksh.machine.virtio.rng import RngDevice
 from jsksh.native.app_host import AppHost
 from jsksh.native.v8 import Isolate, JSError, v8_version
@@ -54,12 +56,19 @@ class Machine:
         limits: dict | None = None,
         root=None,
         cpus: int | None = 1,
+        net: str = "none",
+        mac: str = "52:54:00:12:34:56",
+        pcap: str | None = None,
+        user_options: dict | None = None,
     ):
         if cpus:
             _pin_to_cpus(cpus)
         self.loop = IOLoop()
         self.console = Chardev(self.loop, "console", console_path)
         self.control = Chardev(self.loop, "org.jsksh.shell.0", control_path, replay=0)
+        # The NIC's cable outlives reboots, like the serial ports' sockets.
+        self.mac = parse_mac(mac)
+        self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap)
         self.cmdline = cmdline
         self.pool_size = pool_size
         self.limits = limits
@@ -89,6 +98,7 @@ class Machine:
         finally:
             self.console.close()
             self.control.close()
+            self.netdev.close()
             self.loop.stop()
 
     def power_off(self, status: int = 0) -> None:
@@ -158,9 +168,10 @@ class Machine:
     def _make_devices(self) -> None:
         self.console_dev = ConsoleDevice([Port(None, self.console), Port("org.jsksh.shell.0", self.control)])
         self.rng_dev = RngDevice()
+        self.net_dev = NetDevice(self.netdev, self.mac)
         self.transports = [
             MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq)
-            for slot, dev in enumerate([self.console_dev, self.rng_dev])
+            for slot, dev in enumerate([self.console_dev, self.rng_dev, self.net_dev])
         ]
         for index, chardev in enumerate((self.console, self.control)):
             chardev.on_input = lambda data, i=index: self.console_dev.port_input(i, data)

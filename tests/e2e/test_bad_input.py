@@ -139,7 +139,11 @@ def test_cpu_limit(tmp_path):
     try:
         child = m.attach()
         # A loop inside a timer callback, outside any task the host started.
-        out = command(child, "eval 'new Promise(() => setTimeout(() => { for (;;) {} }, 0))'; echo status=$?", timeout=30)
+        out = command(
+            child,
+            "eval 'new Promise(() => setTimeout(() => { for (;;) {} }, 0))'; echo status=$?",
+            timeout=30,
+        )
         assert "CPU time limit exceeded (1 s)" in out
         assert out.endswith("status=137")
         out = command(child, "eval 'for (;;) {}'; echo status=$?", timeout=30)

@@ -1,0 +1,37 @@
+"""The interface every network backend implements: Ethernet frames in and out.
+
+A backend is the host side of the NIC's cable. The virtio-net device hands it
+each frame the guest transmits (``send``, without the virtio header) and gets
+back, through the ``deliver`` callback given to ``attach``, each frame for the
+guest. Backends run their sockets on the machine's I/O thread (IOLoop);
+``deliver`` may be called from that thread. Like Firecracker's and smoltcp's
+phy layer, the device knows nothing about what is behind this interface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Deliver = Callable[[bytes], None]
+
+
+class NetBackend:
+    name = "none"
+
+    def __init__(self):
+        self.deliver: Deliver = lambda frame: None
+        self.stats = {"tx_frames": 0, "rx_frames": 0, "tx_dropped": 0, "rx_dropped": 0}
+
+    def attach(self, deliver: Deliver) -> None:
+        """Frames for the guest go to ``deliver(frame)`` from now on."""
+        self.deliver = deliver
+
+    def send(self, frame: bytes) -> None:
+        """A frame the guest transmitted. Must not block (drop and count instead)."""
+        self.stats["tx_dropped"] += 1
+
+    def close(self) -> None:
+        """Release sockets and devices; no ``deliver`` after this returns."""
+
+    def describe(self) -> dict:
+        return {"backend": self.name, **self.stats}
