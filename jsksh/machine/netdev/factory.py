@@ -45,7 +45,7 @@ def _make(spec: str, loop: IOLoop, user_options: dict | None) -> NetBackend:
             if err.name != "jsksh.machine.netdev.user":
                 raise
             raise RuntimeError(
-                "--net user: the user-mode backend (jsksh/machine/netdev/user.py) is missing"
+                "--net user: the user-mode backend (jsksh/machine/netdev/user/) is missing"
             ) from err
         return UserBackend(loop, **(user_options or {}))
     if kind == "tap":

@@ -11,7 +11,8 @@
 //   const value = finish(s);   // 0 when verifying a packet that is intact
 //
 // One catch: every range but the last must have an even length, since an odd
-// tail byte is summed as if followed by a zero byte (RFC 1071 §4.1).
+// tail byte is summed as if followed by a zero byte ("padded with zero octets
+// at the end", RFC 768).
 'use strict';
 
 // Folds carries above bit 16 back into the low 16 bits ("end-around carry").

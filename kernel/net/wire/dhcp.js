@@ -58,7 +58,7 @@ const KINDS = {
   u32: {
     decode(data, code) {
       if (data.length !== 4) throw badOption(code, `must be 4 bytes, is ${data.length}`);
-      return readIp(data, 0); // same big-endian unsigned read
+      return viewOf(data).getUint32(0);
     },
     encode(v, name) {
       const out = new Uint8Array(4);
@@ -106,7 +106,7 @@ const KINDS = {
 };
 
 // [code, record field, kind], in the order emit() writes them: the message
-// type first, as RFC 2131 §4.1 suggests and every server expects.
+// type first, as every client does and some servers expect.
 const KNOWN_OPTIONS = [
   [53, 'messageType', 'u8'],
   [61, 'clientId', 'bytes'],

@@ -51,6 +51,8 @@ function parse(bytes, { verifyChecksum = true } = {}) {
   if (verifyChecksum && checksum(bytes, 0, headerLength) !== 0) {
     throw new WireError('bad-checksum', `ipv4: header checksum 0x${((bytes[10] << 8) | bytes[11]).toString(16)} does not verify`);
   }
+  // The reserved flag bit (0x8000) is ignored, as RFC 791 says it must be zero
+  // but gives no reason to drop a packet that sets it.
   const flagsAndOffset = (bytes[6] << 8) | bytes[7];
   return {
     dscp: bytes[1] >> 2,

@@ -1,0 +1,99 @@
+"""hostfwd: QEMU's `hostfwd=udp:[hostaddr]:hostport-[guestaddr]:guestport`, parsed and bound.
+
+A host UDP socket on hostaddr:hostport passes each datagram to the guest's
+guestaddr:guestport; a loopback sender appears to the guest as 10.0.2.2 (as in
+slirp), and the guest's reply goes back to it through the same socket
+(udp_nat.py carries both directions).  Only UDP for now.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+
+from jsksh.machine.netdev.user.layout import FIRST_GUEST_IP, OUR_IPS, SUBNET_BROADCAST, in_subnet
+
+FORM = "udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"
+ANY_HOST = "0.0.0.0"  # QEMU's default for an empty HOSTADDR: every host interface
+
+
+@dataclass
+class HostFwd:
+    spec: str
+    proto: str
+    host_addr: str
+    host_port: int  # 0: the host picks one; see ``bound_port``
+    guest_addr: str
+    guest_port: int
+    bound_port: int | None = None
+
+
+def parse_hostfwd(spec: str) -> HostFwd:
+    """Parse one rule; ValueError says what is wrong with it."""
+    proto, colon, rest = spec.partition(":")
+    if not colon:
+        raise _bad(spec, "missing ':' after the protocol")
+    if proto in ("", "tcp"):
+        raise _bad(spec, "tcp forwarding is not supported yet (an empty protocol means tcp)")
+    if proto != "udp":
+        raise _bad(spec, f"unknown protocol {proto!r}")
+    host_part, dash, guest_part = rest.partition("-")
+    if not dash:
+        raise _bad(spec, "missing '-' between the host side and the guest side")
+    host_addr, host_port = _split_address(spec, host_part, "host")
+    guest_addr, guest_port = _split_address(spec, guest_part, "guest")
+    host_addr = host_addr or ANY_HOST
+    guest_addr = guest_addr or FIRST_GUEST_IP
+    _check_ipv4(spec, host_addr, "host")
+    _check_ipv4(spec, guest_addr, "guest")
+    if not in_subnet(guest_addr) or guest_addr in (*OUR_IPS, SUBNET_BROADCAST, "10.0.2.0"):
+        raise _bad(spec, f"guest address {guest_addr} is not a guest's address in 10.0.2.0/24")
+    return HostFwd(
+        spec,
+        proto,
+        host_addr,
+        _port(spec, host_port, "host", allow_zero=True),
+        guest_addr,
+        _port(spec, guest_port, "guest", allow_zero=False),
+    )
+
+
+def open_socket(rule: HostFwd) -> socket.socket:
+    """The bound, non-blocking host socket for ``rule``; sets ``rule.bound_port``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((rule.host_addr, rule.host_port))
+    except OSError as err:
+        sock.close()
+        raise OSError(
+            err.errno, f"hostfwd {rule.spec!r}: cannot bind {rule.host_addr}:{rule.host_port}: {err.strerror}"
+        ) from err
+    sock.setblocking(False)
+    rule.bound_port = sock.getsockname()[1]
+    return sock
+
+
+def _split_address(spec: str, part: str, side: str) -> tuple[str, str]:
+    address, colon, port = part.rpartition(":")
+    if not colon:
+        raise _bad(spec, f"the {side} side must be [ADDR]:PORT")
+    return address, port
+
+
+def _check_ipv4(spec: str, address: str, side: str) -> None:
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        raise _bad(spec, f"{side} address {address!r} is not an IPv4 address") from None
+
+
+def _port(spec: str, text: str, side: str, allow_zero: bool) -> int:
+    lowest = 0 if allow_zero else 1
+    if not text.isdigit() or not lowest <= int(text) <= 65535:
+        raise _bad(spec, f"{side} port {text!r} must be a number {lowest}-65535")
+    return int(text)
+
+
+def _bad(spec: str, why: str) -> ValueError:
+    return ValueError(f"hostfwd {spec!r}: {why} (expected {FORM})")
