@@ -34,7 +34,11 @@ class Chardev:
         self._lock = threading.RLock()
         self.client: socket.socket | None = None
         self._pending = bytearray()
-        self.on_input: Callable[[bytes], None] = lambda data: None
+        # Until a device is plugged in (early boot, or during a reboot), input
+        # waits here instead of being lost: a client may connect and type the
+        # moment the socket exists.
+        self._consumer: Callable[[bytes], None] | None = None
+        self._early = bytearray()
         self.on_connect: Callable[[bool], None] = lambda up: None
         self.dropped = 0
         self._server = None
@@ -48,6 +52,30 @@ class Chardev:
             self._server.listen(4)
             self._server.setblocking(False)
             loop.register(self._server, selectors.EVENT_READ, self._accept)
+
+    def plug(self, consumer: Callable[[bytes], None] | None, on_connect=None) -> None:
+        """Connect the port to a device (or unplug it with None). Thread-safe."""
+
+        def swap():
+            self._consumer = consumer
+            self.on_connect = on_connect or (lambda up: None)
+            if consumer is not None:
+                if self.client is not None:
+                    self.on_connect(True)
+                if self._early:
+                    data, self._early = bytes(self._early), bytearray()
+                    consumer(data)
+
+        self.loop.call_soon(swap)
+
+    def on_input(self, data: bytes) -> None:
+        """Input from the client (I/O thread)."""
+        if self._consumer is not None:
+            self._consumer(data)
+        elif len(self._early) + len(data) <= MAX_PENDING:
+            self._early += data
+        else:
+            self.dropped += len(data)
 
     @property
     def connected(self) -> bool:

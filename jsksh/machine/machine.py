@@ -163,7 +163,8 @@ class Machine:
         for t in self.transports:
             t.memory = None  # no device may touch the arena once the kernel is gone
         self.kernel.close()
-        self.console.on_input = self.control.on_input = lambda data: None
+        self.console.plug(None)
+        self.control.plug(None)
 
     def _make_devices(self) -> None:
         self.console_dev = ConsoleDevice([Port(None, self.console), Port("org.jsksh.shell.0", self.control)])
@@ -174,8 +175,10 @@ class Machine:
             for slot, dev in enumerate([self.console_dev, self.rng_dev, self.net_dev])
         ]
         for index, chardev in enumerate((self.console, self.control)):
-            chardev.on_input = lambda data, i=index: self.console_dev.port_input(i, data)
-            chardev.on_connect = lambda up, i=index: self.console_dev.host_connected(i, up)
+            chardev.plug(
+                lambda data, i=index: self.console_dev.port_input(i, data),
+                lambda up, i=index: self.console_dev.host_connected(i, up),
+            )
 
     # ---- interrupts ----------------------------------------------------------------
     def raise_irq(self, line: int) -> None:
