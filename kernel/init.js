@@ -16,6 +16,9 @@ const { MmioTransport } = require('./drivers/virtio/mmio-transport');
 const { VirtioConsole } = require('./drivers/virtio/console');
 const { VirtioRng } = require('./drivers/virtio/rng');
 const { VirtioNet } = require('./drivers/virtio/net');
+const { Interface } = require('./net/interface');
+const { DhcpClient } = require('./net/dhcp-client');
+const { ipToString } = require('./net/wire/ip-address');
 const { Vfs } = require('./fs/vfs');
 const { Tty } = require('./tty/tty');
 const { ProcessTable } = require('./proc/process-table');
@@ -121,11 +124,7 @@ function start(bootinfo) {
     else if (portIds.get(id) === SHELL_PORT) shellPort.input(bytes);
   };
 
-  if (devs.net) {
-    log.info(`virtio-net: MAC ${devs.net.macString()}, link ${devs.net.link ? 'up' : 'down'}`);
-    // The network stack (kernel/net/) binds here; until then frames are counted and dropped.
-    devs.net.onFrame = () => {};
-  }
+  if (devs.net) startNetwork(devs.net);
   if (devs.rng) {
     devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
   }
@@ -170,6 +169,26 @@ function start(bootinfo) {
   tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
   log.quiet();
   startShell(procs, tty);
+}
+
+// The NIC, the interface over it (kernel/net/), and DHCP for an address.
+function startNetwork(nic) {
+  log.info(`virtio-net: MAC ${nic.macString()}, link ${nic.link ? 'up' : 'down'}`);
+  const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t) });
+  nic.onFrame = (frame) => iface.receive(frame); // never throws: drops are counted by reason
+  const dhcp = new DhcpClient({
+    iface,
+    random: Math.random,
+    log: (t) => log.info(t),
+    onBound: (b) =>
+      log.warn(
+        `net: ${ipToString(b.address)}/${b.prefixLength} gw ${ipToString(b.gateway)} dns ${b.dns.map(ipToString).join(',') || '-'}` +
+          ` lease ${b.lease} s (DHCP ${b.renewed ? 'renewed' : `took ${Math.round(b.elapsedMs)} ms`})`,
+      ),
+    onLost: (why) => log.warn(`net: address lost (${why})`),
+  });
+  Object.assign(kernel, { iface, dhcp });
+  dhcp.start();
 }
 
 function startShell(procs, tty) {

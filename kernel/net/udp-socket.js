@@ -1,0 +1,179 @@
+// kernel/net/udp-socket.js: UDP sockets (RFC 768; demultiplexing by port as
+// RFC 1122 §4.1.3.5) and the port table that hands each datagram to one.
+//
+// State lives here; bytes are wire/'s job: the interface parses the datagram
+// and calls deliver(); a socket's sendTo() gives the payload to udp.emit and
+// the interface's sendIp(). Addresses are unsigned 32-bit numbers (dotted
+// strings are accepted on the way in, for apps' convenience).
+'use strict';
+
+const udp = require('./wire/udp');
+const { PROTO_UDP } = require('./wire/ipv4');
+const { ipFromString } = require('./wire/ip-address');
+
+const EPHEMERAL_FIRST = 49152; // RFC 6335 §6: the dynamic/private range
+const EPHEMERAL_LAST = 65535;
+const DEFAULT_QUEUE_LIMIT = 64; // datagrams held for a socket nobody is reading
+
+const toIp = (ip) => (typeof ip === 'string' ? ipFromString(ip) : ip);
+
+// Errors a caller can act on carry a POSIX-style code, like Node's.
+function socketError(code, message) {
+  const e = new Error(`${code}: ${message}`);
+  e.code = code;
+  return e;
+}
+
+class UdpSocket {
+  constructor(table, { queueLimit = DEFAULT_QUEUE_LIMIT } = {}) {
+    this.table = table;
+    this.port = 0; // 0 until bound
+    this.closed = false;
+    this.queueLimit = queueLimit;
+    this.queue = []; // [{ data, address, port }] received while nobody listens
+    this.messageHandler = null;
+    this.errorHandler = null;
+    this.counters = { received: 0, sent: 0, dropped: 0 };
+  }
+
+  // Claims a local port; 0 asks for a free ephemeral one. Returns the port.
+  bind(port = 0) {
+    if (this.closed) throw socketError('EBADF', 'socket is closed');
+    if (this.port) throw socketError('EINVAL', `already bound to port ${this.port}`);
+    this.port = this.table.claim(this, port);
+    return this.port;
+  }
+
+  // Sends one datagram. An unbound socket is bound to an ephemeral port
+  // first, as BSD sockets do. Returns the interface's status: 'sent',
+  // 'queued' (waiting for ARP), or a reason such as 'no-route'.
+  sendTo(address, port, bytes) {
+    if (this.closed) throw socketError('EBADF', 'socket is closed');
+    if (!this.port) this.bind(0);
+    const status = this.table.send(this.port, toIp(address), port, bytes);
+    if (status === 'sent' || status === 'queued') this.counters.sent++;
+    return status;
+  }
+
+  // Push style: fn(bytes, { address, port }) for every datagram. Anything
+  // queued before the handler was set is handed over at once, in order.
+  onMessage(fn) {
+    this.messageHandler = fn;
+    while (fn && this.queue.length) {
+      const m = this.queue.shift();
+      fn(m.data, { address: m.address, port: m.port });
+    }
+  }
+
+  // ICMP errors about datagrams this socket sent: fn({ type, code, address, port })
+  // (port unreachable is how UDP learns "nobody is listening there").
+  onError(fn) {
+    this.errorHandler = fn;
+  }
+
+  // Pull style: the oldest queued datagram { data, address, port }, or null.
+  receive() {
+    return this.queue.shift() || null;
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.messageHandler = null;
+    this.table.release(this);
+  }
+
+  // Called by the table. Returns false when the queue was full (dropped).
+  deliver(data, address, port) {
+    this.counters.received++;
+    if (this.messageHandler) {
+      this.messageHandler(data, { address, port });
+      return true;
+    }
+    // Bounded: a socket nobody reads must not eat the kernel's memory.
+    if (this.queue.length >= this.queueLimit) {
+      this.counters.dropped++;
+      return false;
+    }
+    this.queue.push({ data, address, port });
+    return true;
+  }
+}
+
+// The port table of one interface.
+class UdpSockets {
+  constructor(iface) {
+    this.iface = iface; // needs address and sendIp({ dst, protocol, payload, src })
+    this.byPort = new Map(); // port -> UdpSocket
+    this.nextEphemeral = EPHEMERAL_FIRST;
+  }
+
+  createSocket(options) {
+    return new UdpSocket(this, options);
+  }
+
+  // --- used by sockets -------------------------------------------------------
+
+  claim(socket, port) {
+    if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw socketError('EINVAL', `bad port ${port}`);
+    if (port === 0) port = this.freeEphemeralPort();
+    if (this.byPort.has(port)) throw socketError('EADDRINUSE', `port ${port} is in use`);
+    this.byPort.set(port, socket);
+    return port;
+  }
+
+  // Walks the range from where the last search stopped, so a just-closed
+  // port is not handed out again at once (late replies to the old socket
+  // would reach the new one). RFC 6056 would also randomise the start.
+  freeEphemeralPort() {
+    const size = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+    for (let i = 0; i < size; i++) {
+      const port = this.nextEphemeral;
+      this.nextEphemeral = port === EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
+      if (!this.byPort.has(port)) return port;
+    }
+    throw socketError('EADDRNOTAVAIL', 'no free ephemeral port');
+  }
+
+  release(socket) {
+    if (socket.port && this.byPort.get(socket.port) === socket) this.byPort.delete(socket.port);
+  }
+
+  // The source address is the interface's, or 0.0.0.0 before it has one
+  // (RFC 1122 §3.2.1.3: "this host", used by DHCP).
+  send(srcPort, dst, dstPort, bytes) {
+    const src = this.iface.address;
+    const payload = udp.emit({ srcPort, dstPort, payload: bytes }, { src, dst });
+    return this.iface.sendIp({ dst, protocol: PROTO_UDP, payload, src });
+  }
+
+  // --- used by the interface --------------------------------------------------
+
+  // A parsed datagram for us. Returns 'delivered', 'queue-full' or 'no-socket'
+  // (the interface answers the last with ICMP port unreachable).
+  deliver(ip, datagram) {
+    const socket = this.byPort.get(datagram.dstPort);
+    if (!socket) return 'no-socket';
+    // slice(): the payload is a view into the received frame; the socket
+    // gets compact bytes of its own.
+    return socket.deliver(datagram.payload.slice(), ip.src, datagram.srcPort) ? 'delivered' : 'queue-full';
+  }
+
+  // An ICMP error quoting a datagram we sent (icmp.parseQuoted's record).
+  // Returns true if a socket was told.
+  deliverError(icmpMessage) {
+    const q = icmpMessage.quoted;
+    const socket = this.byPort.get(q.srcPort);
+    if (!socket || !socket.errorHandler) return false;
+    socket.errorHandler({ type: icmpMessage.type, code: icmpMessage.code, address: q.dst, port: q.dstPort });
+    return true;
+  }
+
+  // For a `netstat`: [{ port, queued, received, sent, dropped }].
+  list() {
+    return [...this.byPort.values()].map((s) => ({ port: s.port, queued: s.queue.length, ...s.counters }));
+  }
+}
+
+module.exports = { UdpSocket, UdpSockets, EPHEMERAL_FIRST, EPHEMERAL_LAST };
