@@ -89,6 +89,8 @@ def cmd_attach(args) -> int:
     how = attach(sock)
     if how == "detached":
         print("\r\njsksh: detached; the machine keeps running", file=sys.stderr)
+    else:
+        print("\r\njsksh: the machine closed the console", file=sys.stderr)
     return 0
 
 

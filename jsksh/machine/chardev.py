@@ -15,6 +15,7 @@ import collections
 import os
 import selectors
 import socket
+import sys
 import threading
 from collections.abc import Callable
 
@@ -105,8 +106,9 @@ class Chardev:
                 sent = self.client.send(data)
             except BlockingIOError:
                 sent = 0
-            except OSError:
-                self.loop.call_soon(self._detach)
+            except OSError as e:
+                why, conn = f"send failed: {e}", self.client  # `e` does not outlive the except block
+                self.loop.call_soon(lambda: self._detach(why, conn))
                 return
             if sent < len(data):
                 self._queue(data[sent:])
@@ -166,7 +168,13 @@ class Chardev:
                 self._queue(backlog)
         self.on_connect(True)
 
-    def _detach(self) -> None:
+    def _detach(self, why: str = "", conn: socket.socket | None = None) -> None:
+        """Drop the client; with ``conn``, only if that connection is still the client
+        (a detach queued for an old client must not drop a newer one)."""
+        if conn is not None and conn is not self.client:
+            return
+        if why and self.client is not None:
+            print(f"jsksh: {self.name}: client detached ({why})", file=sys.stderr, flush=True)
         with self._lock:
             conn, self.client = self.client, None
             self._pending = bytearray()
@@ -184,10 +192,11 @@ class Chardev:
                 data = conn.recv(65536)
             except BlockingIOError:
                 data = None
-            except OSError:
-                data = b""
+            except OSError as e:
+                self._detach(f"receive failed: {e}")
+                return
             if data == b"":
-                self._detach()
+                self._detach("end of file")
                 return
             if data:
                 self.on_input(data)
@@ -197,8 +206,9 @@ class Chardev:
                     sent = conn.send(self._pending)
                 except BlockingIOError:
                     sent = 0
-                except OSError:
-                    self.loop.call_soon(self._detach)
+                except OSError as e:
+                    why = f"send failed: {e}"
+                    self.loop.call_soon(lambda: self._detach(why, conn))
                     return
                 del self._pending[:sent]
                 if not self._pending:

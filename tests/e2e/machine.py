@@ -58,7 +58,10 @@ class BootedMachine:
             codec_errors="replace",
         )
         child.setwinsize(40, 120)
-        sync(child)
+        try:
+            sync(child)
+        except pexpect.ExceptionPexpect as e:
+            raise AssertionError(f"attach failed: {e}\n--- machine output ---\n{self.output()}") from e
         return child
 
     def socket(self, path: str | None = None) -> socket.socket:
