@@ -1,9 +1,10 @@
 // Unit tests for kernel/net/dhcp-client.js (RFC 2131 §4.4) against a scripted
 // server that answers like slirp (options 53, 54, 1, 3, 6, 51; lease 86400 s),
 // through an Interface on a fake NIC with time moved by hand.
+const { prng } = require('/tests/lib/wire-test');
 const { DhcpClient } = require('/kernel/net/dhcp-client');
 const { Interface } = require('/kernel/net/interface');
-const { ManualClock } = require('/kernel/net/manual-clock');
+const { ManualClock } = require('/tests/lib/manual-clock');
 const ethernet = require('/kernel/net/wire/ethernet');
 const arp = require('/kernel/net/wire/arp');
 const ipv4 = require('/kernel/net/wire/ipv4');
@@ -329,15 +330,6 @@ test('stop() cancels every timer and frees port 68', () => {
 });
 
 // mulberry32, a small deterministic PRNG, so a failure can be replayed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 test('mangled server messages (valid UDP, broken DHCP inside) never break the client', () => {
   const env = setup();

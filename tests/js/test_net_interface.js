@@ -1,11 +1,11 @@
 // Unit tests for kernel/net/interface.js (with arp-cache, route, ip-reassembly,
 // icmp-echo): frames in, frames out, on a fake NIC that records what is sent,
-// with time moved by hand (kernel/net/manual-clock.js). Frames are built with
+// with time moved by hand (tests/js/lib/manual-clock.js). Frames are built with
 // the wire/ modules, and the two answers a student checks first (ARP reply,
 // echo reply) are also written out byte by byte.
 const { Interface } = require('/kernel/net/interface');
 const { Pinger } = require('/kernel/net/icmp-echo');
-const { ManualClock } = require('/kernel/net/manual-clock');
+const { ManualClock } = require('/tests/lib/manual-clock');
 const ethernet = require('/kernel/net/wire/ethernet');
 const arp = require('/kernel/net/wire/arp');
 const ipv4 = require('/kernel/net/wire/ipv4');
@@ -14,7 +14,9 @@ const udp = require('/kernel/net/wire/udp');
 const { ipFromString: ip } = require('/kernel/net/wire/ip-address');
 const { macFromString } = require('/kernel/net/wire/mac-address');
 
-const hex = (s) => Uint8Array.from(s.replace(/#[^\n]*/g, '').match(/[0-9a-f]{2}/gi) || [], (h) => parseInt(h, 16));
+const wire = require('/tests/lib/wire-test');
+
+const { hex, prng } = wire;
 const OUR_MAC = '52:54:00:12:34:56';
 const GW_MAC = '52:55:0a:00:02:02';
 const PEER_MAC = '52:55:0a:00:02:09';
@@ -466,31 +468,8 @@ test('without a default route, off-link destinations are unreachable', () => {
 
 // --- robustness ------------------------------------------------------------------------
 
-// mulberry32: a small deterministic PRNG, so a failure can be replayed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
-
-function mutate(rand, seed) {
-  const b = Array.from(seed);
-  for (let k = 1 + rand(4); k > 0; k--) {
-    const at = rand(b.length + 1);
-    switch (rand(5)) {
-      case 0: b[at] = rand(256); break;
-      case 1: b[at] ^= 1 << rand(8); break;
-      case 2: b.length = at; break;
-      case 3: b.splice(at, 0, ...Array.from({ length: 1 + rand(8) }, () => rand(256))); break;
-      default: b[at] = [0, 0xff, 0x45, 0x11, 0x01, 0x08][rand(6)];
-    }
-  }
-  return Uint8Array.from(b, (x) => x & 0xff);
-}
+// Mutations plant IPv4/UDP/ICMP-ish values (0x45 version+IHL, 17 UDP, 1 ICMP, 8 echo).
+const mutate = (rand, seed) => wire.mutate(rand, seed, [0, 0xff, 0x45, 0x11, 0x01, 0x08]);
 
 test('thousands of malformed frames never throw, never hit a bug, and are counted by reason', () => {
   const env = setup();

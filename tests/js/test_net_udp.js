@@ -2,7 +2,7 @@
 // receive queue, ICMP errors reaching the socket, and close(), through an
 // Interface on a fake NIC with time moved by hand.
 const { Interface } = require('/kernel/net/interface');
-const { ManualClock } = require('/kernel/net/manual-clock');
+const { ManualClock } = require('/tests/lib/manual-clock');
 const { EPHEMERAL_FIRST } = require('/kernel/net/udp-socket');
 const ethernet = require('/kernel/net/wire/ethernet');
 const arp = require('/kernel/net/wire/arp');

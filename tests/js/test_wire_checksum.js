@@ -5,16 +5,7 @@ const ipa = require('/kernel/net/wire/ip-address');
 const maca = require('/kernel/net/wire/mac-address');
 const { WireError } = require('/kernel/net/wire/errors');
 
-const hex = (s) => Uint8Array.from(s.replace(/#[^\n]*/g, '').match(/[0-9a-f]{2}/gi) || [], (h) => parseInt(h, 16));
-function reasonOf(fn) {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof WireError)) throw e;
-    return e.reason;
-  }
-  return null;
-}
+const { hex, reasonOf } = require('/tests/lib/wire-test');
 
 // --- checksum --------------------------------------------------------------
 

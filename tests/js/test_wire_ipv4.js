@@ -4,56 +4,7 @@ const ipv4 = require('/kernel/net/wire/ipv4');
 const { ipFromString } = require('/kernel/net/wire/ip-address');
 const { WireError, REASONS } = require('/kernel/net/wire/errors');
 
-const hex = (s) => Uint8Array.from(s.replace(/#[^\n]*/g, '').match(/[0-9a-f]{2}/gi) || [], (h) => parseInt(h, 16));
-function reasonOf(fn) {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof WireError)) throw e;
-    return e.reason;
-  }
-  return null;
-}
-
-// Fuzzing: mulberry32, a small deterministic PRNG, and byte-level mutations of
-// valid vectors. Any exception other than a WireError with a listed reason fails.
-function prng(seed) {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
-function mutate(rand, seed) {
-  const b = Array.from(seed);
-  for (let k = 1 + rand(4); k > 0; k--) {
-    const at = rand(b.length + 1);
-    switch (rand(5)) {
-      case 0: b[at] = rand(256); break;
-      case 1: b[at] ^= 1 << rand(8); break;
-      case 2: b.length = at; break;
-      case 3: b.splice(at, 0, ...Array.from({ length: 1 + rand(8) }, () => rand(256))); break;
-      default: b[at] = [0, 0xff, 0xc0, 0x3f, 0x80, 1][rand(6)];
-    }
-  }
-  return Uint8Array.from(b, (x) => x & 0xff);
-}
-function fuzz(parse, seeds, runs = 2000) {
-  const rand = prng(0xa1b);
-  let parsed = 0;
-  for (let i = 0; i < runs; i++) {
-    const input = i % 4 === 0 ? Uint8Array.from({ length: rand(64) }, () => rand(256)) : mutate(rand, seeds[rand(seeds.length)]);
-    try {
-      parse(input);
-      parsed++;
-    } catch (e) {
-      if (!(e instanceof WireError) || !REASONS.includes(e.reason)) throw new Error(`[${input}] threw ${e && e.stack}`);
-    }
-  }
-  return parsed;
-}
+const { hex, reasonOf, prng, mutate, fuzz } = require('/tests/lib/wire-test');
 
 const ip = ipFromString;
 const pattern = (n) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);

@@ -1,4 +1,4 @@
-// kernel/net/manual-clock.js: time that moves only when told to, with the same
+// tests/js/lib/manual-clock.js: time that moves only when told to, with the same
 // clock() / after(ms, fn) / cancel(id) shape as machine.clock and kernel/time/timers.js.
 //
 // The network stack never reads the clock itself (smoltcp's rule): it is
