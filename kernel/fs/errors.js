@@ -19,6 +19,9 @@ const MESSAGES = {
   ENOSYS: 'Function not implemented',
   EPERM: 'Operation not permitted',
   ECHILD: 'No child processes',
+  ENETDOWN: 'Network is down',
+  ENETUNREACH: 'Network is unreachable',
+  ETIMEDOUT: 'Connection timed out',
 };
 
 class KernelError extends Error {

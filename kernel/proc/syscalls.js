@@ -9,6 +9,8 @@ const machine = require('../arch/machine');
 const { KernelError } = require('../fs/errors');
 const { Vfs } = require('../fs/vfs');
 const timers = require('../time/timers');
+const { Pinger } = require('../net/icmp-echo');
+const { ipFromString } = require('../net/wire/ip-address');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 
@@ -22,6 +24,11 @@ function install(kernel) {
     const p = procs.procs.get(Number(pid));
     if (!p) throw new KernelError('ESRCH', `(${pid})`);
     return p;
+  };
+
+  const netInterface = () => {
+    if (!kernel.iface) throw new KernelError('ENETDOWN', 'eth0');
+    return kernel.iface;
   };
 
   Object.assign(procs.handlers, {
@@ -48,6 +55,37 @@ function install(kernel) {
     'tty.size': () => ({ columns: tty.columns, rows: tty.rows }),
 
     'dev.list': () => kernel.devices.map((d) => d.describe()),
+
+    // The network (kernel/net/): what `ip`, `ping` and `netstat` show.
+    'net.info': () => {
+      const iface = netInterface();
+      return { name: 'eth0', ...iface.describe(), dhcp: kernel.dhcp ? kernel.dhcp.describe() : null };
+    },
+    'net.stats': () => {
+      const iface = netInterface();
+      return { ...iface.stats(), sockets: iface.udp.list() };
+    },
+    'net.ping': (proc, a) => {
+      const iface = netInterface();
+      let dst;
+      try {
+        dst = ipFromString(String(a.host));
+      } catch (e) {
+        // Names need the resolver, which comes later.
+        throw new KernelError('EINVAL', String(a.host), `${a.host}: Name or service not known`);
+      }
+      const pinger = new Pinger(iface);
+      const size = Math.max(0, Math.min(1472, Number(a.size ?? 56) | 0));
+      const data = new Uint8Array(size).map((_, i) => i & 0xff);
+      const done = () => pinger.close();
+      return pinger.ping(dst, { seq: Number(a.seq) | 0, data, timeoutMs: Math.min(10000, Number(a.timeoutMs) || 1000) }).then(
+        (r) => (done(), r),
+        (e) => {
+          done();
+          throw new KernelError(e.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'ENETUNREACH', String(a.host));
+        },
+      );
+    },
     'log.read': () => log.entries(),
     'sys.info': () => {
       const stats = machine.procStat();

@@ -39,3 +39,45 @@ def test_mac_option_reaches_the_driver():
         env=ENV,
     )
     assert "virtio-net: MAC 52:54:00:aa:bb:cc" in r.stdout, r.stdout + r.stderr
+
+
+def test_ping_and_ip_through_the_javascript_stack():
+    r = subprocess.run(
+        [
+            *JSKSH,
+            "run",
+            "--net",
+            "user",
+            "--dns",
+            "127.0.0.1:9",
+            "sleep 0.3; ip addr; ip route; ping -c 2 -i 0.1 10.0.2.2; ping -c 1 -W 0.2 10.0.2.77",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    out = r.stdout
+    assert "inet 10.0.2.15/24 brd 10.0.2.255" in out
+    assert "default via 10.0.2.2 dev eth0" in out
+    assert "10.0.2.0/24 dev eth0 proto kernel scope link src 10.0.2.15" in out
+    assert re.search(r"64 bytes from 10\.0\.2\.2: icmp_seq=2 ttl=\d+ time=\d+\.\d{3} ms", out), out
+    assert "2 packets transmitted, 2 received, 0% packet loss" in out
+    assert re.search(r"rtt min/avg/max/mdev = [\d.]+/[\d.]+/[\d.]+/[\d.]+ ms", out)
+    # Nobody at .77: the ARP request goes unanswered, the ping times out.
+    assert "1 packets transmitted, 0 received, 100% packet loss" in out
+    assert r.returncode == 1  # the last command's status: no reply
+
+
+def test_ping_without_a_network_says_so():
+    r = subprocess.run(
+        [*JSKSH, "run", "ping -c 1 -W 0.2 10.0.2.2"], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    # --net none: DHCP never answers, so there is no address and no route.
+    assert "ping: 10.0.2.2: Network is unreachable" in r.stderr
+    assert r.returncode == 2
+    r = subprocess.run(
+        [*JSKSH, "run", "ping -c 1 example.invalid"], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert "ping: example.invalid: Name or service not known" in r.stderr
+    assert r.returncode == 2

@@ -22,7 +22,12 @@ HERE = Path(__file__).resolve().parent
 def source_table() -> dict[str, str]:
     """Image-style paths for every JavaScript file a test may require."""
     table = {}
-    bases = ((ROOT / "kernel", "/kernel"), (ROOT / "fs", ""), (ROOT / "apps", "/bin"), (HERE / "lib", "/tests/lib"))
+    bases = (
+        (ROOT / "kernel", "/kernel"),
+        (ROOT / "fs", ""),
+        (ROOT / "apps", "/bin"),
+        (HERE / "lib", "/tests/lib"),
+    )
     for base, prefix in bases:
         for p in base.rglob("*.js*"):
             table[prefix + "/" + p.relative_to(base).as_posix()] = p.read_text()

@@ -1,0 +1,32 @@
+// apps/ip.js: show the network interface and routes, like iproute2's `ip addr` and `ip route`.
+'use strict';
+
+module.exports = async function main(argv) {
+  const what = argv[1] || 'addr';
+  let info;
+  try {
+    info = await sys.call('net.info', {});
+  } catch (e) {
+    sys.stderr.write(`ip: ${e.message}\n`);
+    return 1;
+  }
+  if ('address'.startsWith(what) || what === 'a') {
+    sys.print(`1: ${info.name}: <BROADCAST,MULTICAST,UP> mtu ${info.mtu}`);
+    sys.print(`    link/ether ${info.mac} brd ff:ff:ff:ff:ff:ff`);
+    if (info.address) sys.print(`    inet ${info.address} brd ${info.broadcast} scope global ${info.dhcp ? 'dynamic ' : ''}${info.name}`);
+    return 0;
+  }
+  if ('route'.startsWith(what) || what === 'r') {
+    // The kernel says '10.0.2.0/24 on-link' and 'default via 10.0.2.2'; print them as iproute2 does.
+    const src = info.address ? ` src ${info.address.split('/')[0]}` : '';
+    for (const r of info.routes) {
+      sys.print(r.endsWith(' on-link') ? `${r.slice(0, -8)} dev ${info.name} proto kernel scope link${src}` : `${r} dev ${info.name}`);
+    }
+    return 0;
+  }
+  sys.stderr.write(`ip: unknown object '${what}'\nusage: ip [addr|route]\n`);
+  return 2;
+};
+
+module.exports.description = 'show the network address and routes';
+module.exports.options = { addr: 'the interface and its address', route: 'the routing table' };
