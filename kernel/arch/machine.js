@@ -43,17 +43,8 @@ function trap(op, a0 = 0, a1 = 0, a2 = 0, inLen = 0) {
   return result[0];
 }
 
-function trapWithString(op, a0, str) {
-  // Worst case UTF-8 is 3 bytes per UTF-16 unit.
-  if (str.length * 3 > MAX_PAYLOAD) {
-    const n = utf8Encode(str, scratchFor(str), 0);
-    if (n > MAX_PAYLOAD) return -90; // EMSGSIZE
-    bytes.set(scratch.subarray(0, n), PAYLOAD);
-    return trap(op, a0, 0, 0, n);
-  }
-  return trap(op, a0, 0, 0, utf8Encode(str, bytes, PAYLOAD));
-}
-
+// Scratch space for strings too long to encode straight into the page
+// (worst case UTF-8 is 3 bytes per UTF-16 unit).
 let scratch = new Uint8Array(0);
 function scratchFor(str) {
   if (scratch.length < str.length * 3) scratch = new Uint8Array(str.length * 3);
