@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument(
             "--net",
-            default=d("none"),
+            default=d("user"),
             metavar="SPEC",
             help="user, tap:IFNAME, stream:unix:PATH[,server], none",
         )

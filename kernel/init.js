@@ -30,6 +30,7 @@ const IRQ_IPC = 1;
 const DEVICE_NAMES = { 1: 'net', 2: 'block', 3: 'console', 4: 'rng' };
 const SHELL_PORT = 'org.jsksh.shell.0';
 const VERSION = '0.1.0';
+const DHCP_WAIT_MS = 3000; // how long the shell waits for an address (net.wait=MS on the command line)
 
 const kernel = { devices: [], bootinfo: null, hostname: 'jsksh' };
 
@@ -124,7 +125,9 @@ function start(bootinfo) {
     else if (portIds.get(id) === SHELL_PORT) shellPort.input(bytes);
   };
 
-  if (devs.net) startNetwork(devs.net);
+  // With a cable plugged in, the shell waits (a bounded time) for an address,
+  // as systemd's network-online.target does, so its first command has a network.
+  const networkReady = devs.net ? startNetwork(devs.net, Number(options['net.wait'] ?? DHCP_WAIT_MS)) : Promise.resolve();
   if (devs.rng) {
     devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
   }
@@ -159,36 +162,55 @@ function start(bootinfo) {
     for (const [pid, text] of machine.ipcRecv()) procs.onMessage(pid, text);
   });
 
-  log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
-  let motd = '';
-  try {
-    motd = vfs.readFile('/etc/motd');
-  } catch (e) {
-    /* no motd */
-  }
-  tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
-  log.quiet();
-  startShell(procs, tty);
+  networkReady.then(() => {
+    log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
+    let motd = '';
+    try {
+      motd = vfs.readFile('/etc/motd');
+    } catch (e) {
+      /* no motd */
+    }
+    tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
+    log.quiet();
+    startShell(procs, tty);
+  });
 }
 
 // The NIC, the interface over it (kernel/net/), and DHCP for an address.
-function startNetwork(nic) {
-  log.info(`virtio-net: MAC ${nic.macString()}, link ${nic.link ? 'up' : 'down'}`);
+// Returns a promise that settles when DHCP has bound, or after waitMs, or at
+// once when the link is down; DHCP goes on trying in the background.
+function startNetwork(nic, waitMs) {
+  const link = nic.link;
+  log.info(`virtio-net: MAC ${nic.macString()}, link ${link ? 'up' : 'down'}`);
+  let settle;
+  const ready = new Promise((resolve) => (settle = resolve));
   const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t) });
   nic.onFrame = (frame) => iface.receive(frame); // never throws: drops are counted by reason
   const dhcp = new DhcpClient({
     iface,
     random: Math.random,
     log: (t) => log.info(t),
-    onBound: (b) =>
+    onBound: (b) => {
       log.warn(
         `net: ${ipToString(b.address)}/${b.prefixLength} gw ${ipToString(b.gateway)} dns ${b.dns.map(ipToString).join(',') || '-'}` +
           ` lease ${b.lease} s (DHCP ${b.renewed ? 'renewed' : `took ${Math.round(b.elapsedMs)} ms`})`,
-      ),
+      );
+      settle();
+    },
     onLost: (why) => log.warn(`net: address lost (${why})`),
   });
   Object.assign(kernel, { iface, dhcp });
   dhcp.start();
+  if (!link) {
+    log.info('net: link down, not waiting for DHCP');
+    settle();
+  } else {
+    timers.after(waitMs, () => {
+      if (!kernel.dhcp.describe().address) log.warn(`net: no DHCP answer after ${waitMs} ms; going on without an address`);
+      settle();
+    });
+  }
+  return ready;
 }
 
 function startShell(procs, tty) {

@@ -34,6 +34,7 @@ ARP = bytes.fromhex(
 
 class RecordingBackend(NetBackend):
     name = "recording"
+    link_up = True
 
     def __init__(self):
         super().__init__()

@@ -17,6 +17,9 @@ Deliver = Callable[[bytes], None]
 
 class NetBackend:
     name = "none"
+    # Whether a cable is plugged in: the NIC reports it in its STATUS field
+    # (virtio 1.2 §5.1.4), and the kernel waits for DHCP only on a live link.
+    link_up = False
 
     def __init__(self):
         self.deliver: Deliver = lambda frame: None

@@ -59,6 +59,7 @@ class PcapBackend(NetBackend):
         self.inner = inner
         self.writer = writer
         self.name = f"{inner.name}+pcap"
+        self.link_up = inner.link_up
         self.stats = inner.stats  # the counters are the inner backend's
         inner.attach(self._received)
 

@@ -72,6 +72,7 @@ def encode(frame: bytes) -> bytes:
 
 class StreamBackend(NetBackend):
     name = "stream"
+    link_up = True
 
     def __init__(
         self,

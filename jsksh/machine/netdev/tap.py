@@ -30,6 +30,7 @@ READS_PER_WAKEUP = 64  # then let the other sockets on the I/O thread have a tur
 
 class TapBackend(NetBackend):
     name = "tap"
+    link_up = True
 
     def __init__(self, loop: IOLoop, ifname: str):
         super().__init__()

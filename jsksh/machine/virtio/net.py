@@ -89,7 +89,7 @@ class NetDevice(VirtioDevice):
         super().__init__(num_queues=2, features=1 << VIRTIO_NET_F_MAC | 1 << VIRTIO_NET_F_STATUS)
         self.backend = backend
         self.mac = bytes(mac)
-        self.link_up = True
+        self.link_up = backend.link_up
         self.counters = dict.fromkeys(COUNTERS, 0)
         # Frames from the backend that no rx buffer has taken yet.  They
         # survive a reset (the driver's first act is one), like console input.

@@ -69,6 +69,7 @@ _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 
 class UserBackend(NetBackend):
     name = "user"
+    link_up = True
 
     def __init__(
         self,
