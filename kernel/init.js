@@ -18,7 +18,7 @@ const { VirtioRng } = require('./drivers/virtio/rng');
 const { VirtioNet } = require('./drivers/virtio/net');
 const { Interface } = require('./net/interface');
 const { DhcpClient } = require('./net/dhcp-client');
-const { ipToString } = require('./net/wire/ip-address');
+const { ipToString, ipFromString } = require('./net/wire/ip-address');
 const { Vfs } = require('./fs/vfs');
 const { Tty } = require('./tty/tty');
 const { ProcessTable } = require('./proc/process-table');
@@ -127,7 +127,7 @@ function start(bootinfo) {
 
   // With a cable plugged in, the shell waits (a bounded time) for an address,
   // as systemd's network-online.target does, so its first command has a network.
-  const networkReady = devs.net ? startNetwork(devs.net, Number(options['net.wait'] ?? DHCP_WAIT_MS)) : Promise.resolve();
+  const networkReady = devs.net ? startNetwork(devs.net, options) : Promise.resolve();
   if (devs.rng) {
     devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
   }
@@ -176,16 +176,58 @@ function start(bootinfo) {
   });
 }
 
-// The NIC, the interface over it (kernel/net/), and DHCP for an address.
-// Returns a promise that settles when DHCP has bound, or after waitMs, or at
-// once when the link is down; DHCP goes on trying in the background.
-function startNetwork(nic, waitMs) {
+// `ip=` on the kernel command line, in Linux's format
+// (Documentation/admin-guide/nfs/nfsroot.rst):
+//   ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1
+// Only CLIENT, GATEWAY, NETMASK and the DNS fields are used. `ip=dhcp` (the
+// default) asks DHCP; `ip=off` or `ip=none` leaves the interface unconfigured.
+// Returns null for DHCP, 'off', or { address, prefixLength, gateway, dns }.
+function staticAddress(spec) {
+  if (spec === undefined || spec === true || spec === 'dhcp' || spec === 'on' || spec === 'any') return null;
+  if (spec === 'off' || spec === 'none') return 'off';
+  const f = String(spec).split(':');
+  const address = ipFromString(f[0]);
+  const mask = f[3] ? ipFromString(f[3]) : 0xffffff00;
+  const prefixLength = Math.clz32(~mask >>> 0); // the leading one bits
+  if ((prefixLength ? (0xffffffff << (32 - prefixLength)) >>> 0 : 0) !== mask) throw new Error(`bad netmask ${f[3]}`);
+  return {
+    address,
+    prefixLength,
+    gateway: f[2] ? ipFromString(f[2]) : 0,
+    dns: [f[7], f[8]].filter(Boolean).map(ipFromString),
+  };
+}
+
+// The NIC, the interface over it (kernel/net/), and an address: static from
+// `ip=`, or from DHCP. Returns a promise that settles when the interface has
+// an address, or after net.wait=MS (default 3 s), or at once when the link is
+// down or there is nothing to wait for; DHCP goes on trying in the background.
+function startNetwork(nic, options) {
   const link = nic.link;
+  const waitMs = Number(options['net.wait'] ?? DHCP_WAIT_MS);
   log.info(`virtio-net: MAC ${nic.macString()}, link ${link ? 'up' : 'down'}`);
-  let settle;
-  const ready = new Promise((resolve) => (settle = resolve));
   const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t) });
   nic.onFrame = (frame) => iface.receive(frame); // never throws: drops are counted by reason
+  kernel.iface = iface;
+  let fixed;
+  try {
+    fixed = staticAddress(options.ip);
+  } catch (e) {
+    log.err(`net: ip=${options.ip}: ${e.message}; using DHCP`);
+    fixed = null;
+  }
+  if (fixed === 'off') {
+    log.info('net: ip=off, interface left unconfigured');
+    return Promise.resolve();
+  }
+  if (fixed) {
+    iface.configure(fixed);
+    const b = fixed;
+    log.warn(`net: ${ipToString(b.address)}/${b.prefixLength} gw ${b.gateway ? ipToString(b.gateway) : '-'} dns ${b.dns.map(ipToString).join(',') || '-'} (static, from ip=)`);
+    return Promise.resolve();
+  }
+  let settle;
+  const ready = new Promise((resolve) => (settle = resolve));
   const dhcp = new DhcpClient({
     iface,
     random: Math.random,
