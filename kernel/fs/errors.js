@@ -14,7 +14,7 @@ const MESSAGES = {
   EINVAL: 'Invalid argument',
   ESRCH: 'No such process',
   EAGAIN: 'Resource temporarily unavailable',
-  EMFILE: 'Too many processes',
+  EMFILE: 'Too many open files',
   EFBIG: 'File too large',
   ENOSYS: 'Function not implemented',
   EPERM: 'Operation not permitted',
@@ -22,6 +22,13 @@ const MESSAGES = {
   ENETDOWN: 'Network is down',
   ENETUNREACH: 'Network is unreachable',
   ETIMEDOUT: 'Connection timed out',
+  EBADF: 'Bad file descriptor',
+  EBUSY: 'Device or resource busy',
+  EADDRINUSE: 'Address already in use',
+  EMSGSIZE: 'Message too long',
+  ENOBUFS: 'No buffer space available',
+  ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host',
 };
 
 class KernelError extends Error {

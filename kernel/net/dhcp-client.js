@@ -73,6 +73,7 @@ class DhcpClient {
     if (this.state !== 'STOPPED') return;
     this.socket = this.iface.udp.createSocket();
     this.socket.bind(dhcp.CLIENT_PORT);
+    this.socket.owner = 'kernel (dhcp)';
     this.socket.onMessage((bytes, from) => this.receive(bytes, from));
     this.enterInit();
   }

@@ -32,7 +32,9 @@ class UdpSocket {
     this.queueLimit = queueLimit;
     this.queue = []; // [{ data, address, port }] received while nobody listens
     this.messageHandler = null;
+    this.readableHandler = null;
     this.errorHandler = null;
+    this.owner = 'kernel'; // who holds it, for netstat
     this.counters = { received: 0, sent: 0, dropped: 0 };
   }
 
@@ -65,6 +67,12 @@ class UdpSocket {
     }
   }
 
+  // Pull style with a wake-up: fn() after a datagram is queued (a reader
+  // waiting elsewhere then calls receive()).
+  onReadable(fn) {
+    this.readableHandler = fn;
+  }
+
   // ICMP errors about datagrams this socket sent: fn({ type, code, address, port })
   // (port unreachable is how UDP learns "nobody is listening there").
   onError(fn) {
@@ -81,6 +89,8 @@ class UdpSocket {
     this.closed = true;
     this.queue = [];
     this.messageHandler = null;
+    this.readableHandler = null;
+    this.errorHandler = null;
     this.table.release(this);
   }
 
@@ -97,6 +107,7 @@ class UdpSocket {
       return false;
     }
     this.queue.push({ data, address, port });
+    if (this.readableHandler) this.readableHandler();
     return true;
   }
 }
@@ -170,9 +181,9 @@ class UdpSockets {
     return true;
   }
 
-  // For a `netstat`: [{ port, queued, received, sent, dropped }].
+  // For a `netstat`: [{ port, owner, queued, received, sent, dropped }].
   list() {
-    return [...this.byPort.values()].map((s) => ({ port: s.port, queued: s.queue.length, ...s.counters }));
+    return [...this.byPort.values()].map((s) => ({ port: s.port, owner: s.owner, queued: s.queue.length, ...s.counters }));
   }
 }
 

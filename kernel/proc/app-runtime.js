@@ -207,6 +207,71 @@
     return e;
   }
 
+  // ---- UDP sockets (sys.net.udp; the kernel half is kernel/net/app-sockets.js) ----
+  // Payloads cross the boundary as binary strings (one char per byte). Sends
+  // made in one turn go to the kernel as one call: a crossing costs far more
+  // than a datagram (docs/performance.md).
+  function toBinary(data) {
+    if (Array.isArray(data)) return data.map(toBinary).join('');
+    if (data instanceof Datagram) return data.binary;
+    const b = typeof data === 'string' ? encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
+    let s = '';
+    for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192));
+    return s;
+  }
+  class Datagram {
+    constructor(m) {
+      this.address = m.address;
+      this.port = m.port;
+      this.binary = m.data;
+    }
+    get data() {
+      const out = new Uint8Array(this.binary.length);
+      for (let i = 0; i < out.length; i++) out[i] = this.binary.charCodeAt(i);
+      return out;
+    }
+    get text() {
+      return decode(this.data);
+    }
+  }
+  let udpSends = new Map(); // fd -> { datagrams, promise } to go at the end of this turn
+  class UdpSocket {
+    constructor(fd, port) {
+      this.fd = fd;
+      this.port = port;
+      this.closed = false;
+    }
+    // Resolves with the number of datagrams the kernel took in this batch.
+    send(address, port, data) {
+      if (this.closed) return Promise.reject(Object.assign(new Error('EBADF: socket is closed'), { code: 'EBADF' }));
+      let batch = udpSends.get(this.fd);
+      if (!batch) {
+        batch = { datagrams: [] };
+        udpSends.set(this.fd, batch);
+        batch.promise = Promise.resolve().then(() => {
+          udpSends.delete(this.fd);
+          return call('net.udp.send', { fd: this.fd, datagrams: batch.datagrams });
+        });
+      }
+      batch.datagrams.push({ address: String(address), port: Number(port), data: toBinary(data) });
+      return batch.promise;
+    }
+    // Everything that has arrived, oldest first, at least one: [{ address,
+    // port, data (Uint8Array), text }] or, after an ICMP error about a
+    // datagram we sent, { error: 'ECONNREFUSED', address, port }. An empty
+    // array means the socket was closed.
+    async receive() {
+      if (this.closed) return [];
+      const batch = await call('net.udp.recv', { fd: this.fd });
+      return batch.map((m) => (m.error ? m : new Datagram(m)));
+    }
+    close() {
+      if (this.closed) return Promise.resolve();
+      this.closed = true;
+      return call('net.udp.close', { fd: this.fd });
+    }
+  }
+
   let state = null; // per-run state, reset for each program run
 
   function reportUncaught(e) {
@@ -272,6 +337,20 @@
       reboot: () => call('sys.power', { action: 'reboot' }),
     },
     tty: { size: () => call('tty.size', {}) },
+    net: {
+      info: () => call('net.info', {}),
+      stats: () => call('net.stats', {}),
+      // DNS through the kernel's resolver: { answers, aliases, ... } (docs/apps.md).
+      resolve: (name, type = 'A') => call('net.resolve', { name, type }),
+      // A name or dotted address -> a dotted IPv4 address.
+      lookup: (name) => call('net.lookup', { name }),
+      udp: {
+        open: async (opts = {}) => {
+          const r = await call('net.udp.open', { port: Number(opts.port) || 0 });
+          return new UdpSocket(r.fd, r.port);
+        },
+      },
+    },
   };
   Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false });
 
@@ -366,6 +445,7 @@
         for (const k of Object.getOwnPropertyNames(globalThis)) if (!baseline.has(k)) delete globalThis[k];
         pending = new Map();
         timers = new Map();
+        udpSends = new Map();
         out = { 1: '', 2: '' };
         state = null;
         break;

@@ -10,7 +10,8 @@ const { KernelError } = require('../fs/errors');
 const { Vfs } = require('../fs/vfs');
 const timers = require('../time/timers');
 const { Pinger } = require('../net/icmp-echo');
-const { ipFromString } = require('../net/wire/ip-address');
+const { ipFromString, ipToString } = require('../net/wire/ip-address');
+const { AppSockets } = require('../net/app-sockets');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 
@@ -29,6 +30,17 @@ function install(kernel) {
   const netInterface = () => {
     if (!kernel.iface) throw new KernelError('ENETDOWN', 'eth0');
     return kernel.iface;
+  };
+
+  const sockets = new AppSockets({ iface: netInterface });
+  procs.onExit.add((proc) => sockets.closeAll(proc));
+
+  const literalAddress = (name) => {
+    try {
+      return ipFromString(String(name));
+    } catch (e) {
+      throw new KernelError('EINVAL', String(name), `${name}: Name or service not known`);
+    }
   };
 
   Object.assign(procs.handlers, {
@@ -86,6 +98,14 @@ function install(kernel) {
         },
       );
     },
+    'net.lookup': (proc, a) => ipToString(literalAddress(a.name)),
+
+    // UDP sockets (kernel/net/app-sockets.js): descriptors owned by the caller.
+    'net.udp.open': (proc, a) => sockets.open(proc, a),
+    'net.udp.recv': (proc, a) => sockets.receive(proc, a),
+    'net.udp.send': (proc, a) => sockets.send(proc, a),
+    'net.udp.close': (proc, a) => void sockets.close(proc, a),
+
     'log.read': () => log.entries(),
     'sys.info': () => {
       const stats = machine.procStat();

@@ -163,5 +163,5 @@ test('list() shows every bound socket for netstat', () => {
   const s = env.iface.udp.createSocket();
   s.bind(7);
   env.iface.receive(datagramFrame({ dstPort: 7, data: Uint8Array.of(1) }));
-  assert.deepEqual(env.iface.udp.list(), [{ port: 7, queued: 1, received: 1, sent: 0, dropped: 0 }]);
+  assert.deepEqual(env.iface.udp.list(), [{ port: 7, owner: 'kernel', queued: 1, received: 1, sent: 0, dropped: 0 }]);
 });

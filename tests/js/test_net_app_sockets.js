@@ -1,0 +1,159 @@
+// Unit tests for kernel/net/app-sockets.js: the descriptors apps hold for UDP
+// sockets, batched receive and send, ownership, ICMP errors, and cleanup at
+// exit, through a real Interface on a fake NIC.
+const { Interface } = require('/kernel/net/interface');
+const { AppSockets, bytesToBinary, binaryToBytes, QUEUE_LIMIT } = require('/kernel/net/app-sockets');
+const { ManualClock } = require('/tests/lib/manual-clock');
+const ethernet = require('/kernel/net/wire/ethernet');
+const arp = require('/kernel/net/wire/arp');
+const ipv4 = require('/kernel/net/wire/ipv4');
+const icmp = require('/kernel/net/wire/icmp');
+const udp = require('/kernel/net/wire/udp');
+const { ipFromString: ip } = require('/kernel/net/wire/ip-address');
+const { macFromString } = require('/kernel/net/wire/mac-address');
+
+const OUR_MAC = '52:54:00:12:34:56';
+const GW_MAC = '52:55:0a:00:02:02';
+const US = ip('10.0.2.15');
+const GW = ip('10.0.2.2');
+
+function setup() {
+  const time = new ManualClock(0);
+  const nic = { mac: macFromString(OUR_MAC), sent: [], send(f) { this.sent.push(f); return true; } };
+  const iface = new Interface({ nic, clock: time.clock, timers: time.timers });
+  iface.configure({ address: US, prefixLength: 24, gateway: GW });
+  iface.receive(ethernet.emit({
+    dst: 'ff:ff:ff:ff:ff:ff', src: GW_MAC, ethertype: ethernet.ETHERTYPE_ARP,
+    payload: arp.emit({ op: arp.OP_REQUEST, senderMac: GW_MAC, senderIp: GW, targetMac: '00:00:00:00:00:00', targetIp: US }),
+  }));
+  nic.sent.length = 0;
+  const sockets = new AppSockets({ iface: () => iface });
+  return { iface, nic, sockets, alice: { pid: 7, name: 'udpecho' }, bob: { pid: 8, name: 'nc' } };
+}
+
+function datagram(dstPort, data, srcPort = 40000) {
+  const payload = udp.emit({ srcPort, dstPort, payload: data }, { src: GW, dst: US });
+  return ethernet.emit({ dst: OUR_MAC, src: GW_MAC, ethertype: ethernet.ETHERTYPE_IPV4, payload: ipv4.emit({ src: GW, dst: US, protocol: 17, payload }) });
+}
+
+const bytes = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const tick = () => new Promise((resolve) => resolve()).then(() => undefined);
+
+test('binary strings carry every byte value both ways', () => {
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const s = bytesToBinary(all);
+  assert.equal(s.length, 256);
+  assert.equal(s.charCodeAt(255), 255);
+  assert.deepEqual(binaryToBytes(s), all);
+  const big = new Uint8Array(20000).fill(7);
+  assert.deepEqual(binaryToBytes(bytesToBinary(big)), big);
+});
+
+test('open binds the asked port and names its owner; a taken port is EADDRINUSE', () => {
+  const { iface, sockets, alice, bob } = setup();
+  assert.deepEqual(sockets.open(alice, { port: 7 }), { fd: 1, port: 7 });
+  const list = iface.udp.list();
+  assert.equal(list[0].owner, 'udpecho[7]');
+  assert.throws(() => sockets.open(bob, { port: 7 }), /Address already in use/);
+  assert.ok(sockets.open(bob, {}).port >= 49152);
+});
+
+test('a receive that waits gets every datagram of the interrupt in one batch', async () => {
+  const { iface, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  const got = sockets.receive(alice, { fd });
+  iface.receive(datagram(7, bytes('one')));
+  iface.receive(datagram(7, bytes('two\xff'), 40001));
+  const batch = await got;
+  assert.deepEqual(batch, [
+    { data: 'one', address: '10.0.2.2', port: 40000 },
+    { data: 'two\xff', address: '10.0.2.2', port: 40001 },
+  ]);
+});
+
+test('queued datagrams come back at once, oldest first, and the queue is bounded', () => {
+  const { iface, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 9 });
+  for (let i = 0; i < QUEUE_LIMIT + 10; i++) iface.receive(datagram(9, bytes(`m${i}`)));
+  const first = sockets.receive(alice, { fd });
+  assert.equal(first.length, 256);
+  assert.equal(first[0].data, 'm0');
+  assert.equal(sockets.receive(alice, { fd }).length, QUEUE_LIMIT - 256);
+  assert.equal(iface.udp.list()[0].dropped, 10);
+});
+
+test('a descriptor belongs to its process', () => {
+  const { sockets, alice, bob } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  assert.throws(() => sockets.receive(bob, { fd }), /Bad file descriptor/);
+  assert.throws(() => sockets.send(bob, { fd, datagrams: [] }), /Bad file descriptor/);
+  assert.throws(() => sockets.close(bob, { fd }), /Bad file descriptor/);
+});
+
+test('send emits one UDP datagram per entry with the exact bytes', () => {
+  const { nic, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  const n = sockets.send(alice, { fd, datagrams: [
+    { address: '10.0.2.2', port: 5000, data: 'a\x00\xff' },
+    { address: '10.0.2.2', port: 5001, data: 'b' },
+  ] });
+  assert.equal(n, 2);
+  const sent = nic.sent.map((f) => {
+    const p = ipv4.parse(ethernet.parse(f).payload);
+    return udp.parse(p.payload, p);
+  });
+  assert.deepEqual(sent.map((d) => [d.srcPort, d.dstPort, Array.from(d.payload)]), [[7, 5000, [97, 0, 255]], [7, 5001, [98]]]);
+});
+
+test('bad sends are errors, not exceptions from the stack', () => {
+  const { sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: 'nowhere', port: 1, data: '' }] }), /not an IPv4 address/);
+  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '10.0.2.2', port: 0, data: '' }] }), /port 0/);
+  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '10.0.2.2', port: 1, data: 'x'.repeat(70000) }] }), /Message too long/);
+});
+
+test('with no address, a send is ENETUNREACH', () => {
+  const { iface, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  iface.unconfigure();
+  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '192.168.9.9', port: 1, data: 'x' }] }), /Network is unreachable/);
+});
+
+test('port unreachable for a datagram we sent arrives as ECONNREFUSED', async () => {
+  const { iface, nic, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  sockets.send(alice, { fd, datagrams: [{ address: '10.0.2.2', port: 9, data: 'hi' }] });
+  const ours = ethernet.parse(nic.sent[0]).payload;
+  const got = sockets.receive(alice, { fd });
+  const error = icmp.emit({ type: icmp.TYPE_DEST_UNREACHABLE, code: icmp.CODE_PORT_UNREACHABLE, original: ours });
+  iface.receive(ethernet.emit({ dst: OUR_MAC, src: GW_MAC, ethertype: ethernet.ETHERTYPE_IPV4, payload: ipv4.emit({ src: GW, dst: US, protocol: 1, payload: error }) }));
+  assert.deepEqual(await got, [{ error: 'ECONNREFUSED', address: '10.0.2.2', port: 9 }]);
+});
+
+test('closing wakes a waiting receive with an empty batch and frees the port', async () => {
+  const { iface, sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  const got = sockets.receive(alice, { fd });
+  sockets.close(alice, { fd });
+  assert.deepEqual(await got, []);
+  assert.equal(iface.udp.list().length, 0);
+  assert.throws(() => sockets.receive(alice, { fd }), /Bad file descriptor/);
+});
+
+test('a process that exits loses all its sockets; others keep theirs', async () => {
+  const { iface, sockets, alice, bob } = setup();
+  sockets.open(alice, { port: 7 });
+  sockets.open(alice, { port: 8 });
+  sockets.open(bob, { port: 9 });
+  sockets.closeAll(alice);
+  await tick();
+  assert.deepEqual(iface.udp.list().map((s) => s.port), [9]);
+});
+
+test('a second receive on the same socket while one waits is EBUSY', () => {
+  const { sockets, alice } = setup();
+  const { fd } = sockets.open(alice, { port: 7 });
+  sockets.receive(alice, { fd });
+  assert.throws(() => sockets.receive(alice, { fd }), /already waiting/);
+});
