@@ -25,7 +25,9 @@ def attach(sock: socket.socket, stdin_fd: int | None = None, stdout_fd: int | No
     saved = None
     if os.isatty(stdin_fd):
         saved = termios.tcgetattr(stdin_fd)
-        tty.setraw(stdin_fd)
+        # TCSADRAIN, not setraw's default TCSAFLUSH: a flush would throw away
+        # whatever was typed ahead while we were connecting.
+        tty.setraw(stdin_fd, termios.TCSADRAIN)
     stdin_open = True
     try:
         while True:
