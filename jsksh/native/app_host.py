@@ -63,6 +63,7 @@ class WarmIsolate:
         self.cpu_at_release = 0.0
         self.heap_limit = 0
         self.closed = False
+        self.idle = False  # set when retired: closing it can tidy up (Isolate.close)
         self.iso.make_trap("__sys", self._trap)
         for source in host.runtime_sources:
             self.iso.eval(source)
@@ -222,7 +223,7 @@ class AppHost:
                 self._deliver(box, b'{"t":"recycle"}')
                 self.by_program[app.name].append(box)
         if not recycle:
-            self._retire(box)
+            self._retire(box, idle=True)
         return 0
 
     def take_for_kernel(self, capacity: int) -> list[tuple[int, bytes, int]]:
@@ -274,14 +275,16 @@ class AppHost:
     def shutdown(self) -> None:
         with self.lock:
             self.stopping = True
-            boxes = [a.box for a in self.apps.values()] + self.warm
-            boxes += [b for v in self.by_program.values() for b in v]
+            running = [a.box for a in self.apps.values()]
+            idle = self.warm + [b for v in self.by_program.values() for b in v]
             self.apps.clear()
             self.warm.clear()
             self.by_program.clear()
             self.lock.notify_all()
-        for b in boxes:
+        for b in running:
             self._close(b)
+        for b in idle:
+            self._close(b, idle=True)
         self._reaper.put(None)
 
     # ---- internals (self.lock held unless noted) ----------------------------
@@ -383,14 +386,16 @@ class AppHost:
         self._retire(app.box)
         self.on_mail()
 
-    def _retire(self, box: WarmIsolate) -> None:
+    def _retire(self, box: WarmIsolate, idle: bool = False) -> None:
+        """Close ``box`` on the reaper thread; ``idle``: it is running nothing."""
         box.closed = True
+        box.idle = idle
         self._reaper.put(box)
 
-    def _close(self, box: WarmIsolate) -> None:
+    def _close(self, box: WarmIsolate, idle: bool = False) -> None:
         box.closed = True
         box.page = None
-        box.iso.close()
+        box.iso.close(idle=idle or box.idle)
 
     # ---- threads -------------------------------------------------------------
     def _pool_loop(self) -> None:

@@ -81,6 +81,18 @@ MR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, RawValueHandle)
 _lib = None
 _lib_lock = threading.Lock()
 
+# A callback from V8 runs on the isolate's own thread, which Python did not
+# start. ctypes then makes a Python thread state for each call and destroys it
+# after, and with it the thread's frame stack, which is mmap()ed and munmap()ed
+# every time: a quarter of the CPU under a UDP flood. Holding one extra
+# PyGILState reference per isolate thread keeps its thread state alive.
+_gilstate_ensure = ctypes.pythonapi.PyGILState_Ensure
+_gilstate_ensure.restype = ctypes.c_int
+_gilstate_ensure.argtypes = []
+_gilstate_release = ctypes.pythonapi.PyGILState_Release
+_gilstate_release.restype = None
+_gilstate_release.argtypes = [ctypes.c_int]
+
 
 def _signatures(dll: ctypes.CDLL) -> None:
     """The C functions jsksh calls, with their types (mini-racer 0.14.1)."""
@@ -204,12 +216,15 @@ class Isolate:
         self._trap_ids = itertools.count(1)
         self._keep: list = []
         self._closed = False
+        self._thread_state = 0  # see _keep_thread_state
         self._empty_args = self._eval_raw("[]")
         self._undefined = self._lib.mr_alloc_int_val(self._ctx, 0, T_UNDEFINED)
         self._global = self._eval_raw("globalThis")
 
     # -- the callback every completion and trap arrives through (isolate thread)
     def _on_callback(self, cid, raw):
+        if not self._thread_state:
+            self._keep_thread_state()
         if cid < _TRAP_IDS:
             self._fast.free_value(self._ctx, raw)  # the arguments array: unread
             trap = self._traps.get(cid)
@@ -324,6 +339,29 @@ class Isolate:
         self._keep.append(raw)
         return memoryview(cdata).cast("B")
 
+    def _keep_thread_state(self) -> None:
+        # On the isolate's thread, inside a callback (the GIL is held): the
+        # reference is given back by close(), or leaks with a killed isolate.
+        self._thread_state = _gilstate_ensure() + 1
+
+    def _release_thread_state(self) -> None:
+        done = threading.Event()
+
+        def release():
+            _gilstate_release(self._thread_state - 1)
+            self._thread_state = -1  # never kept again: the isolate is closing
+            done.set()
+
+        tid = next(self._trap_ids)
+        self._traps[tid] = release
+        fn = self._lib.mr_make_js_callback(self._ctx, tid)
+        self._start(self._fast.call_function, fn, self._undefined, self._empty_args, done=self._free)
+        done.wait(0.5)
+        self._lib.mr_free_value(self._ctx, fn)
+
+    def _free(self, raw) -> None:
+        self._lib.mr_free_value(self._ctx, raw)
+
     def make_trap(self, name: str, handler: Callable[[], None]) -> None:
         """Install ``globalThis[name]``: calling it from JS runs ``handler`` synchronously."""
         tid = next(self._trap_ids)
@@ -355,10 +393,16 @@ class Isolate:
     def low_memory_notification(self) -> None:
         self._lib.mr_low_memory_notification(self._ctx)
 
-    def close(self) -> None:
-        """Tear the isolate down; terminates whatever it is running."""
+    def close(self, *, idle: bool = False) -> None:
+        """Tear the isolate down; terminates whatever it is running.
+
+        ``idle``: the caller knows the isolate is not running anything, so
+        its thread can give back the Python thread state it keeps (a busy
+        or wedged isolate leaks it: a few KiB)."""
         if self._closed:
             return
+        if idle and self._thread_state:
+            self._release_thread_state()
         self._closed = True
         self._lib.mr_free_context(self._ctx)
         self._tasks.clear()
