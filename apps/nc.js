@@ -64,7 +64,7 @@ module.exports = async function main(argv) {
         if (!batch.length) return resolve(1);
         for (const m of batch) {
           if (m.error) {
-            failure = `nc: ${m.address}:${m.port}: ${m.error === 'ECONNREFUSED' ? 'Connection refused' : m.error}`;
+            failure = `nc: ${m.address}:${m.port}: ${m.error === 'ECONNREFUSED' ? 'Connection refused' : m.message || m.error}`;
             if (!opts.listen) return resolve(1);
             continue;
           }
@@ -80,10 +80,7 @@ module.exports = async function main(argv) {
     function send(line) {
       lastTraffic = sys.clock();
       if (!peer) return; // a listener that has heard from nobody yet
-      sock.send(peer.address, peer.port, line).catch((e) => {
-        failure = `nc: ${e.message}`;
-        resolve(1);
-      });
+      sock.send(peer.address, peer.port, line);
     }
     function watchIdle(seconds) {
       if (watching) return;

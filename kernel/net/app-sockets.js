@@ -108,32 +108,42 @@ class AppSockets {
     Promise.resolve().then(() => resolve(this.take(entry)));
   }
 
-  // datagrams: [{ address: 'a.b.c.d', port, data: binary string }].
-  // Returns how many the interface took (sent, or queued waiting for ARP).
+  // datagrams: [{ address: 'a.b.c.d', port, data: binary string }]. A
+  // send is one-way (the app does not wait for a reply: that would cost a
+  // crossing per batch); a datagram that cannot go reports an error entry
+  // through the next receive, as UDP's ICMP errors do. Returns how many the
+  // interface took (sent, or queued waiting for ARP), for callers that ask.
   send(proc, { fd, datagrams }) {
     const entry = this.entry(proc, fd);
     if (!Array.isArray(datagrams)) throw new KernelError('EINVAL', 'send');
     let sent = 0;
-    let lastStatus = 'sent';
     for (const d of datagrams) {
-      const port = Number(d && d.port);
-      const data = String(d && d.data !== undefined ? d.data : '');
-      if (!Number.isInteger(port) || port < 1 || port > 0xffff) throw new KernelError('EINVAL', `port ${d && d.port}`);
-      if (data.length > MAX_DATAGRAM) throw new KernelError('EMSGSIZE', `${data.length} bytes`, 'Message too long');
-      let address;
-      try {
-        address = ipFromString(String(d.address));
-      } catch (e) {
-        throw new KernelError('EINVAL', String(d.address), `${d.address}: not an IPv4 address`);
+      const error = this.sendOne(entry, d);
+      if (!error) sent++;
+      else if (entry.errors.length < 16) {
+        entry.errors.push({ error: error.code, message: error.message, address: String(d && d.address), port: Number(d && d.port) });
+        this.wake(entry);
       }
-      lastStatus = entry.socket.sendTo(address, port, binaryToBytes(data));
-      if (lastStatus === 'sent' || lastStatus === 'queued') sent++;
-    }
-    if (!sent && datagrams.length) {
-      const code = lastStatus === 'no-route' || lastStatus === 'no-address' ? 'ENETUNREACH' : 'ENOBUFS';
-      throw new KernelError(code, 'send', code === 'ENETUNREACH' ? 'Network is unreachable' : `send failed (${lastStatus})`);
     }
     return sent;
+  }
+
+  // Sends one datagram; returns null, or the KernelError that stopped it.
+  sendOne(entry, d) {
+    const port = Number(d && d.port);
+    const data = String(d && d.data !== undefined ? d.data : '');
+    if (!Number.isInteger(port) || port < 1 || port > 0xffff) return new KernelError('EINVAL', `port ${d && d.port}`);
+    if (data.length > MAX_DATAGRAM) return new KernelError('EMSGSIZE', `${data.length} bytes`, 'Message too long');
+    let address;
+    try {
+      address = ipFromString(String(d.address));
+    } catch (e) {
+      return new KernelError('EINVAL', String(d.address), `${d.address}: not an IPv4 address`);
+    }
+    const status = entry.socket.sendTo(address, port, binaryToBytes(data));
+    if (status === 'sent' || status === 'queued') return null;
+    if (status === 'no-route' || status === 'no-address') return new KernelError('ENETUNREACH', 'send', 'Network is unreachable');
+    return new KernelError('ENOBUFS', 'send', `send failed (${status})`);
   }
 
   close(proc, { fd }) {

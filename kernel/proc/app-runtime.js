@@ -137,6 +137,11 @@
   // ---- kernel calls, timers, output ------------------------------------------
   let nextId = 1;
   let pending = new Map();
+  // A one-way call: no reply comes back (see the kernel's _call).
+  function cast(op, args) {
+    flush();
+    send({ t: 'call', id: 0, op, args });
+  }
   function call(op, args) {
     flush();
     return new Promise((resolve, reject) => {
@@ -241,25 +246,26 @@
       this.port = port;
       this.closed = false;
     }
-    // Resolves with the number of datagrams the kernel took in this batch.
+    // Queues one datagram; it goes at the end of this turn, with the rest.
+    // Like UDP itself this does not wait: a datagram that cannot be sent
+    // shows up as an error entry in receive().
     send(address, port, data) {
-      if (this.closed) return Promise.reject(Object.assign(new Error('EBADF: socket is closed'), { code: 'EBADF' }));
-      let batch = udpSends.get(this.fd);
-      if (!batch) {
-        batch = { datagrams: [] };
-        udpSends.set(this.fd, batch);
-        batch.promise = Promise.resolve().then(() => {
+      if (this.closed) throw Object.assign(new Error('EBADF: socket is closed'), { code: 'EBADF' });
+      let datagrams = udpSends.get(this.fd);
+      if (!datagrams) {
+        datagrams = [];
+        udpSends.set(this.fd, datagrams);
+        Promise.resolve().then(() => {
           udpSends.delete(this.fd);
-          return call('net.udp.send', { fd: this.fd, datagrams: batch.datagrams });
+          cast('net.udp.send', { fd: this.fd, datagrams });
         });
       }
-      batch.datagrams.push({ address: String(address), port: Number(port), data: toBinary(data) });
-      return batch.promise;
+      datagrams.push({ address: String(address), port: Number(port), data: toBinary(data) });
     }
     // Everything that has arrived, oldest first, at least one: [{ address,
-    // port, data (Uint8Array), text }] or, after an ICMP error about a
-    // datagram we sent, { error: 'ECONNREFUSED', address, port }. An empty
-    // array means the socket was closed.
+    // port, data (Uint8Array), text }], and errors about datagrams we sent:
+    // { error: 'ECONNREFUSED' (an ICMP port unreachable) | 'ENETUNREACH' | ...,
+    // message, address, port }. An empty array means the socket was closed.
     async receive() {
       if (this.closed) return [];
       const batch = await call('net.udp.recv', { fd: this.fd });

@@ -166,9 +166,11 @@ class ProcessTable {
     }
   }
 
+  // A call with id 0 is one-way (a "cast"): no reply, not even for an error;
+  // the op reports failures its own way (UDP sends: through receive()).
   _call(proc, msg) {
     const reply = (body) => {
-      if (proc.state !== 'Z') machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
+      if (msg.id && proc.state !== 'Z') machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
     };
     const fail = (e) => reply({ error: { code: e.code || 'EINVAL', message: e.code ? e.message : `kernel: ${e.message}`, path: e.path } });
     const handler = Object.prototype.hasOwnProperty.call(this.handlers, msg.op) ? this.handlers[msg.op] : null;

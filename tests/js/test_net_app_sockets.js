@@ -105,19 +105,32 @@ test('send emits one UDP datagram per entry with the exact bytes', () => {
   assert.deepEqual(sent.map((d) => [d.srcPort, d.dstPort, Array.from(d.payload)]), [[7, 5000, [97, 0, 255]], [7, 5001, [98]]]);
 });
 
-test('bad sends are errors, not exceptions from the stack', () => {
-  const { sockets, alice } = setup();
+test('bad datagrams come back as error entries from receive, not exceptions', async () => {
+  const { nic, sockets, alice } = setup();
   const { fd } = sockets.open(alice, { port: 7 });
-  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: 'nowhere', port: 1, data: '' }] }), /not an IPv4 address/);
-  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '10.0.2.2', port: 0, data: '' }] }), /port 0/);
-  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '10.0.2.2', port: 1, data: 'x'.repeat(70000) }] }), /Message too long/);
+  const n = sockets.send(alice, { fd, datagrams: [
+    { address: 'nowhere', port: 1, data: '' },
+    { address: '10.0.2.2', port: 0, data: '' },
+    { address: '10.0.2.2', port: 1, data: 'x'.repeat(70000) },
+    { address: '10.0.2.2', port: 1, data: 'fine' },
+  ] });
+  assert.equal(n, 1);
+  assert.equal(nic.sent.length, 1);
+  const errors = await sockets.receive(alice, { fd });
+  assert.deepEqual(errors.map((e) => e.error), ['EINVAL', 'EINVAL', 'EMSGSIZE']);
+  assert.ok(/not an IPv4 address/.test(errors[0].message), errors[0].message);
+  assert.ok(/Message too long/.test(errors[2].message));
 });
 
-test('with no address, a send is ENETUNREACH', () => {
+test('with no address, a send reports ENETUNREACH to a waiting receive', async () => {
   const { iface, sockets, alice } = setup();
   const { fd } = sockets.open(alice, { port: 7 });
   iface.unconfigure();
-  assert.throws(() => sockets.send(alice, { fd, datagrams: [{ address: '192.168.9.9', port: 1, data: 'x' }] }), /Network is unreachable/);
+  const got = sockets.receive(alice, { fd });
+  assert.equal(sockets.send(alice, { fd, datagrams: [{ address: '192.168.9.9', port: 1, data: 'x' }] }), 0);
+  const [e] = await got;
+  assert.equal(e.error, 'ENETUNREACH');
+  assert.equal(e.message, 'Network is unreachable');
 });
 
 test('port unreachable for a datagram we sent arrives as ECONNREFUSED', async () => {
