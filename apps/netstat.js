@@ -44,6 +44,13 @@ module.exports = async function main(argv) {
     sys.print('');
     sys.print(`arp cache: ${a.entries} entries, ${a.pending} waiting for replies, ${a.expired} expired, ${a.evicted} evicted, ${a.unresolved} unresolved`);
     sys.print(`ip reassembly: ${r.inProgress} in progress, ${r.reassembled} reassembled, ${r.timedOut} timed out, ${r.evicted} evicted`);
+    const d = stats.dns;
+    if (d) {
+      sys.print(
+        `dns resolver (servers ${d.servers.join(', ') || 'none'}): ${d.queries} queries, ${d.cacheHits} from the cache, ` +
+          `${d.sent} sent, ${d.received} answered, ${d.retries} retries, ${d.timeouts} timed out, ${d.ignored} replies ignored`,
+      );
+    }
   }
   return 0;
 };

@@ -1,5 +1,6 @@
 // apps/ping.js: send ICMP echo requests (RFC 792) and print the replies, like iputils ping.
 //
+// A name is looked up first (the kernel's resolver: /etc/hosts, then DNS).
 // Each request is one kernel call (`net.ping`); the kernel's stack builds the
 // packet, resolves the next hop with ARP and matches the reply by id and seq.
 'use strict';
@@ -20,7 +21,14 @@ module.exports = async function main(argv) {
   if (host === null) return usage('missing host');
   if (![opts.count, opts.interval, opts.size, opts.timeout].every((n) => Number.isFinite(n) && n >= 0)) return usage('bad number');
 
-  sys.print(`PING ${host} (${host}) ${opts.size}(${opts.size + 28}) bytes of data.`);
+  let address;
+  try {
+    address = await sys.net.lookup(host);
+  } catch (e) {
+    sys.stderr.write(`ping: ${e.message}\n`);
+    return 2;
+  }
+  sys.print(`PING ${host} (${address}) ${opts.size}(${opts.size + 28}) bytes of data.`);
   const rtts = [];
   const start = sys.clock();
   let sent = 0;
@@ -28,9 +36,9 @@ module.exports = async function main(argv) {
     if (seq > 1) await sys.sleep(opts.interval * 1000);
     sent++;
     try {
-      const r = await sys.call('net.ping', { host, seq, size: opts.size, timeoutMs: opts.timeout * 1000 });
+      const r = await sys.call('net.ping', { host: address, seq, size: opts.size, timeoutMs: opts.timeout * 1000 });
       rtts.push(r.rtt);
-      sys.print(`${r.bytes} bytes from ${host}: icmp_seq=${seq} ttl=${r.ttl} time=${r.rtt.toFixed(3)} ms`);
+      sys.print(`${r.bytes} bytes from ${address}: icmp_seq=${seq} ttl=${r.ttl} time=${r.rtt.toFixed(3)} ms`);
     } catch (e) {
       if (e.code !== 'ETIMEDOUT') {
         sys.stderr.write(`ping: ${e.message}\n`);

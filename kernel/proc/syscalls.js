@@ -10,8 +10,9 @@ const { KernelError } = require('../fs/errors');
 const { Vfs } = require('../fs/vfs');
 const timers = require('../time/timers');
 const { Pinger } = require('../net/icmp-echo');
-const { ipFromString, ipToString } = require('../net/wire/ip-address');
+const { ipToString } = require('../net/wire/ip-address');
 const { AppSockets } = require('../net/app-sockets');
+const { Resolver } = require('../net/resolver');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 
@@ -35,13 +36,36 @@ function install(kernel) {
   const sockets = new AppSockets({ iface: netInterface });
   procs.onExit.add((proc) => sockets.closeAll(proc));
 
-  const literalAddress = (name) => {
-    try {
-      return ipFromString(String(name));
-    } catch (e) {
-      throw new KernelError('EINVAL', String(name), `${name}: Name or service not known`);
+  // The stub resolver (kernel/net/resolver.js), made on first use: it asks
+  // the name servers of the interface's lease, after /etc/hosts.
+  let resolver = null;
+  const theResolver = () => {
+    const iface = netInterface();
+    if (!resolver) {
+      resolver = new Resolver({
+        openSocket: () => Object.assign(iface.udp.createSocket(), { owner: 'kernel (resolver)' }),
+        servers: () => iface.dns,
+        clock: machine.clock,
+        timers,
+        random: Math.random,
+        hosts: () => vfs.readFile('/etc/hosts'),
+        log: (t) => log.info(t),
+      });
     }
+    return resolver;
   };
+  // Resolver errors keep their code (NXDOMAIN, ETIMEDOUT, ...) for the app.
+  const resolverFailure = (e) => {
+    throw Object.assign(new KernelError(e.code || 'EINVAL', '', e.message), e.rcode ? { rcode: e.rcode } : {});
+  };
+  // A name or dotted quad -> an address (u32).
+  const lookup = (name) =>
+    theResolver()
+      .lookup(String(name))
+      .catch((e) => {
+        const known = e.code === 'NXDOMAIN' || e.code === 'ENODATA' || e.code === 'EINVAL';
+        throw new KernelError(e.code || 'EINVAL', String(name), known ? `${name}: Name or service not known` : `${name}: ${e.message}`);
+      });
 
   Object.assign(procs.handlers, {
     'fs.readdir': (proc, a) => vfs.readdir(path(proc, a.path)),
@@ -75,17 +99,11 @@ function install(kernel) {
     },
     'net.stats': () => {
       const iface = netInterface();
-      return { ...iface.stats(), sockets: iface.udp.list() };
+      return { ...iface.stats(), sockets: iface.udp.list(), dns: resolver ? { ...resolver.stats(), servers: iface.dns.map(ipToString) } : null };
     },
-    'net.ping': (proc, a) => {
+    'net.ping': async (proc, a) => {
       const iface = netInterface();
-      let dst;
-      try {
-        dst = ipFromString(String(a.host));
-      } catch (e) {
-        // Names need the resolver, which comes later.
-        throw new KernelError('EINVAL', String(a.host), `${a.host}: Name or service not known`);
-      }
+      const dst = await lookup(a.host);
       const pinger = new Pinger(iface);
       const size = Math.max(0, Math.min(1472, Number(a.size ?? 56) | 0));
       const data = new Uint8Array(size).map((_, i) => i & 0xff);
@@ -98,7 +116,8 @@ function install(kernel) {
         },
       );
     },
-    'net.lookup': (proc, a) => ipToString(literalAddress(a.name)),
+    'net.lookup': (proc, a) => lookup(a.name).then(ipToString),
+    'net.resolve': (proc, a) => theResolver().query(String(a.name), a.type === undefined ? 'A' : a.type).catch(resolverFailure),
 
     // UDP sockets (kernel/net/app-sockets.js): descriptors owned by the caller.
     'net.udp.open': (proc, a) => sockets.open(proc, a),
