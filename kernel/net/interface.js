@@ -247,6 +247,9 @@ class Interface {
     // RFC 1122 §3.2.2.6 lets a host ignore broadcast pings; doing so keeps
     // us out of "smurf" amplification attacks.
     if (ctx.broadcast) return this.drop('icmp', 'broadcast-echo');
+    // 0.0.0.0 is allowed in as a source (a booting DHCP client), but never
+    // as a destination (RFC 1122 §3.2.1.3): a reply would go to the gateway.
+    if (ctx.ip.src === IP_ANY) return this.drop('icmp', 'echo-no-source');
     const reply = icmp.emit({ type: icmp.TYPE_ECHO_REPLY, id: msg.id, seq: msg.seq, data: msg.data });
     this.sendIp({ dst: ctx.ip.src, protocol: ipv4.PROTO_ICMP, payload: reply });
   }
@@ -505,7 +508,7 @@ class Interface {
       out[name] = { received: c.received, sent: c.sent, dropped: { ...c.dropped } };
     }
     out.arp.cache = { entries: this.arpCache.size, pending: this.arpCache.pendingCount, ...this.arpCache.counters };
-    out.ipv4.reassembly = { inProgress: this.reassembler.size, ...this.reassembler.counters };
+    out.ipv4.reassembly = { inProgress: this.reassembler.size, fragmentsHeld: this.reassembler.heldFragments, ...this.reassembler.counters };
     out.udp.sockets = this.udp.list();
     return out;
   }

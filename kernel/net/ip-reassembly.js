@@ -21,11 +21,22 @@ class Reassembler {
   constructor(options = {}) {
     this.options = { ...DEFAULTS, ...options };
     this.datagrams = new Map(); // key -> { fragments: [{offset, data}], received, total, deadline, first }
-    this.counters = { reassembled: 0, timedOut: 0, evicted: 0 };
+    // Datagrams: reassembled, timedOut, evicted. Fragments: `fragments` were
+    // taken in to wait for the rest; `fragmentsDropped` of them were later
+    // thrown away with their datagram (evicted, timed out, or discarded for
+    // a bad fragment), so no received frame vanishes here uncounted.
+    this.counters = { reassembled: 0, timedOut: 0, evicted: 0, fragments: 0, fragmentsDropped: 0 };
   }
 
   get size() {
     return this.datagrams.size;
+  }
+
+  // Fragments held right now (at most maxDatagrams * maxFragments).
+  get heldFragments() {
+    let n = 0;
+    for (const d of this.datagrams.values()) n += d.fragments.length;
+    return n;
   }
 
   // Adds one fragment: `ip` is a parsed ipv4 record (moreFragments set or
@@ -61,6 +72,7 @@ class Reassembler {
 
     // Copy: the frame the fragment came in may be reused by the driver.
     d.fragments.push({ offset, data: data.slice() });
+    this.counters.fragments++;
     d.received += data.length;
     if (offset === 0) d.first = packet.slice();
     // With overlaps refused, "bytes received == total length" means every
@@ -75,7 +87,7 @@ class Reassembler {
     let expired = 0;
     for (const [key, d] of this.datagrams) {
       if (d.deadline <= now) {
-        this.datagrams.delete(key);
+        this.forget(key);
         expired++;
       }
     }
@@ -90,7 +102,7 @@ class Reassembler {
   }
 
   clear() {
-    this.datagrams.clear();
+    for (const key of [...this.datagrams.keys()]) this.forget(key);
   }
 
   // --- helpers ---------------------------------------------------------------
@@ -101,7 +113,7 @@ class Reassembler {
       // Evicting the oldest (rather than refusing the newest) means a flood
       // of never-finished datagrams cannot lock honest ones out for 30 s.
       while (this.datagrams.size >= this.options.maxDatagrams) {
-        this.datagrams.delete(this.datagrams.keys().next().value);
+        this.forget(this.datagrams.keys().next().value);
         this.counters.evicted++;
       }
       d = { fragments: [], received: 0, total: null, deadline: now + this.options.timeout, first: null };
@@ -132,8 +144,16 @@ class Reassembler {
   }
 
   discard(key, reason) {
-    this.datagrams.delete(key);
+    this.forget(key);
     return { drop: reason };
+  }
+
+  // Throws a datagram away, counting the fragments it held.
+  forget(key) {
+    const d = this.datagrams.get(key);
+    if (!d) return;
+    this.counters.fragmentsDropped += d.fragments.length;
+    this.datagrams.delete(key);
   }
 }
 
