@@ -63,8 +63,11 @@ function install(kernel) {
     theResolver()
       .lookup(String(name))
       .catch((e) => {
-        const known = e.code === 'NXDOMAIN' || e.code === 'ENODATA' || e.code === 'EINVAL';
-        throw new KernelError(e.code || 'EINVAL', String(name), known ? `${name}: Name or service not known` : `${name}: ${e.message}`);
+        // The messages of glibc's getaddrinfo (EAI_NONAME, EAI_AGAIN), as ping prints them.
+        const noName = e.code === 'NXDOMAIN' || e.code === 'ENODATA' || e.code === 'EINVAL';
+        const again = e.code === 'ENOSERVER' || e.code === 'ETIMEDOUT' || e.code === 'SERVFAIL';
+        const why = noName ? 'Name or service not known' : again ? 'Temporary failure in name resolution' : e.message;
+        throw new KernelError(e.code || 'EINVAL', String(name), `${name}: ${why}`);
       });
 
   Object.assign(procs.handlers, {
