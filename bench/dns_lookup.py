@@ -36,7 +36,9 @@ def start_server():
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    server = DNSServer(Everything(), port=port, address="127.0.0.1", logger=DNSLogger("-request,-reply,-truncated"))
+    server = DNSServer(
+        Everything(), port=port, address="127.0.0.1", logger=DNSLogger("-request,-reply,-truncated")
+    )
     server.start_thread()
     return server, port
 
@@ -79,7 +81,7 @@ def main() -> None:
     finally:
         m.stop()
         server.stop()
-    print(f"DNS lookups per second, dnslib server on 127.0.0.1 (user backend forwarding)")
+    print("DNS lookups per second, dnslib server on 127.0.0.1 (user backend forwarding)")
     print(f"  jsksh resolver, cached           {cached:9,.0f}/s")
     print(f"  jsksh resolver, uncached         {uncached:9,.0f}/s")
     print(f"  jsksh `host NAME` commands       {host_rate:9,.0f}/s   (an app start each)")

@@ -57,7 +57,9 @@ def main() -> None:
     ):
         s = sorted(s)
         print(f"  {name:30} p50 {statistics.median(s):7.0f}   p99 {s[int(len(s) * 0.99)]:7.0f}   n={len(s)}")
-    print(f"  ratio guest->Linux / Linux->guest  {statistics.median(guest) / statistics.median(to_guest):5.2f}")
+    print(
+        f"  ratio guest->Linux / Linux->guest  {statistics.median(guest) / statistics.median(to_guest):5.2f}"
+    )
     print("  floor: guest -> Linux p50 <= 250 µs")
 
 

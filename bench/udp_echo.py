@@ -88,7 +88,9 @@ def main(seconds: float = 3, window: int = 64) -> None:
             f"  {name:26} {r['pps']:9,.0f} datagrams/s   rtt p50 {r['p50'] * 1e6:6.0f} µs"
             f"  p99 {r['p99'] * 1e6:6.0f} µs"
         )
-    print(f"  ratio jsksh / Linux        {jsksh['pps'] / linux['pps']:9.2f}   (floors: >= 20,000/s and >= 0.10)")
+    print(
+        f"  ratio jsksh / Linux        {jsksh['pps'] / linux['pps']:9.2f}   (floors: >= 20,000/s and >= 0.10)"
+    )
 
 
 if __name__ == "__main__":
