@@ -108,6 +108,7 @@ function start(bootinfo) {
   });
   log.attachConsole((text) => tty.write(text));
   let shellPort = null;
+  let shellPortHeld = []; // input for the structured port until the network is ready; then null
   const portIds = new Map(); // port id -> name
   cons.onPortAdded = (port) => cons.openPort(port.id);
   cons.onResize = (id, cols, rows) => {
@@ -122,7 +123,11 @@ function start(bootinfo) {
   cons.onData = (id, bytes) => {
     if (id === 0) tty.input(bytes);
     else if (!portIds.has(id)) early.set(id, [...(early.get(id) || []), bytes.slice()]);
-    else if (portIds.get(id) === SHELL_PORT) shellPort.input(bytes);
+    else if (portIds.get(id) === SHELL_PORT) {
+      // Commands on the structured port wait for the network as the console's shell does.
+      if (shellPortHeld) shellPortHeld.push(bytes.slice());
+      else shellPort.input(bytes);
+    }
   };
 
   // With a cable plugged in, the shell waits (a bounded time) for an address,
@@ -163,6 +168,9 @@ function start(bootinfo) {
   });
 
   networkReady.then(() => {
+    const held = shellPortHeld;
+    shellPortHeld = null;
+    for (const bytes of held) shellPort.input(bytes);
     log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
     let motd = '';
     try {
