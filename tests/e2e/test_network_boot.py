@@ -71,13 +71,21 @@ def test_ping_and_ip_through_the_javascript_stack():
 
 def test_ping_without_a_network_says_so():
     r = subprocess.run(
-        [*JSKSH, "run", "--net", "none", "ping -c 1 -W 0.2 10.0.2.2"], capture_output=True, text=True, timeout=60, env=ENV
+        [*JSKSH, "run", "--net", "none", "ping -c 1 -W 0.2 10.0.2.2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
     )
     # --net none: an unplugged cable, so there is no address and no route, so there is no address and no route.
     assert "ping: 10.0.2.2: Network is unreachable" in r.stderr
     assert r.returncode == 2
     r = subprocess.run(
-        [*JSKSH, "run", "--net", "none", "ping -c 1 example.invalid"], capture_output=True, text=True, timeout=60, env=ENV
+        [*JSKSH, "run", "--net", "none", "ping -c 1 example.invalid"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
     )
     # No address, so no DNS server to ask: glibc's EAI_AGAIN message.
     assert "ping: example.invalid: Temporary failure in name resolution" in r.stderr
