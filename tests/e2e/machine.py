@@ -71,22 +71,7 @@ class BootedMachine:
 
     def run(self, line: str, timeout: float = 30) -> tuple[int, str, str]:
         """`jsksh`-style run over the control port: (status, stdout, stderr)."""
-        from jsksh.client.runner import Channel
-
-        with self.socket(self.control_path) as s:
-            s.settimeout(timeout)
-            chan = Channel(s)
-            chan.send({"t": "run", "id": 7, "line": line})
-            out, err = [], []
-            while True:
-                msg = chan.receive()
-                assert msg is not None, "control port closed"
-                if msg.get("t") == "stdout":
-                    out.append(msg["data"])
-                elif msg.get("t") == "stderr":
-                    err.append(msg["data"])
-                elif msg.get("t") == "exit":
-                    return msg["status"], "".join(out), "".join(err)
+        return run_on_control_port(self.control_path, line, timeout)
 
     def wait(self, timeout: float = 20) -> int:
         return self.proc.wait(timeout)
@@ -100,6 +85,27 @@ class BootedMachine:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def run_on_control_port(path: str, line: str, timeout: float = 30) -> tuple[int, str, str]:
+    """Run a command line over a machine's control port: (status, stdout, stderr)."""
+    from jsksh.client.runner import Channel
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(path)
+        s.settimeout(timeout)
+        chan = Channel(s)
+        chan.send({"t": "run", "id": 7, "line": line})
+        out, err = [], []
+        while True:
+            msg = chan.receive()
+            assert msg is not None, "control port closed"
+            if msg.get("t") == "stdout":
+                out.append(msg["data"])
+            elif msg.get("t") == "stderr":
+                err.append(msg["data"])
+            elif msg.get("t") == "exit":
+                return msg["status"], "".join(out), "".join(err)
 
 
 def sync(child: pexpect.spawn) -> None:

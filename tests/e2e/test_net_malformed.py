@@ -42,7 +42,7 @@ import pytest
 from jsksh.machine.machine import Machine
 from jsksh.machine.netdev.stream import FrameReader, encode
 from tests.e2e import frames as F
-from tests.e2e.machine import ENV, JSKSH, command, sync
+from tests.e2e.machine import ENV, JSKSH, command, run_on_control_port, sync
 
 GUEST_MAC = F.mac("52:54:00:12:34:56")
 GUEST_IP = F.ip("10.0.2.15")
@@ -812,23 +812,7 @@ class LocalMachine:
 
     def run(self, line: str, timeout: float = 30) -> tuple[int, str, str]:
         """Run a command line over the control port: (status, stdout, stderr)."""
-        from jsksh.client.runner import Channel
-
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.connect(self.control_path)
-            s.settimeout(timeout)
-            chan = Channel(s)
-            chan.send({"t": "run", "id": 1, "line": line})
-            out, err = [], []
-            while True:
-                msg = chan.receive()
-                assert msg is not None, "control port closed"
-                if msg.get("t") == "stdout":
-                    out.append(msg["data"])
-                elif msg.get("t") == "stderr":
-                    err.append(msg["data"])
-                elif msg.get("t") == "exit":
-                    return msg["status"], "".join(out), "".join(err)
+        return run_on_control_port(self.control_path, line, timeout)
 
     def net_stats(self) -> dict:
         status, out, err = self.run(
