@@ -204,6 +204,15 @@ def netns(prefix: str = "jsksh"):
 _LIBC = ctypes.CDLL(None, use_errno=True)  # for setns(2), which Python's os module has only from 3.12
 
 
+def read_log(path: str) -> str:
+    """A daemon's log file so far ("" before it has written one)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
 def run(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
     r = subprocess.run(
         argv, capture_output=True, text=True, timeout=30, env={**os.environ, "PATH": SBIN_PATH}
@@ -350,11 +359,7 @@ class Dnsmasq:
             raise RuntimeError(why)
 
     def log(self) -> str:
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def stderr_text(self) -> str:
         self.stderr.flush()
@@ -402,11 +407,7 @@ class Passt:
             raise RuntimeError(why)
 
     def log(self) -> str:
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return read_log(self.log_path)
 
     def close(self) -> None:
         stop_process(self.proc)
