@@ -206,6 +206,12 @@ function staticAddress(spec) {
   };
 }
 
+// "net: 10.0.2.15/24 gw 10.0.2.2 dns 10.0.2.3": the boot log's line for an address.
+function addressLine({ address, prefixLength, gateway, dns }) {
+  const gw = gateway ? ipToString(gateway) : '-';
+  return `net: ${ipToString(address)}/${prefixLength} gw ${gw} dns ${dns.map(ipToString).join(',') || '-'}`;
+}
+
 // The NIC, the interface over it (kernel/net/), and an address: static from
 // `ip=`, or from DHCP. Returns a promise that settles when the interface has
 // an address, or after net.wait=MS (default 3 s), or at once when the link is
@@ -216,7 +222,7 @@ function startNetwork(nic, options) {
   log.info(`virtio-net: MAC ${nic.macString()}, link ${link ? 'up' : 'down'}`);
   const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t) });
   nic.onFrame = (frame) => iface.receive(frame); // never throws: drops are counted by reason
-  kernel.iface = iface;
+  kernel.iface = iface; // before DHCP: the kernel calls work with a static address too
   let fixed;
   try {
     fixed = staticAddress(options.ip);
@@ -230,8 +236,7 @@ function startNetwork(nic, options) {
   }
   if (fixed) {
     iface.configure(fixed);
-    const b = fixed;
-    log.warn(`net: ${ipToString(b.address)}/${b.prefixLength} gw ${b.gateway ? ipToString(b.gateway) : '-'} dns ${b.dns.map(ipToString).join(',') || '-'} (static, from ip=)`);
+    log.warn(`${addressLine(fixed)} (static, from ip=)`);
     return Promise.resolve();
   }
   let settle;
@@ -241,15 +246,12 @@ function startNetwork(nic, options) {
     random: Math.random,
     log: (t) => log.info(t),
     onBound: (b) => {
-      log.warn(
-        `net: ${ipToString(b.address)}/${b.prefixLength} gw ${ipToString(b.gateway)} dns ${b.dns.map(ipToString).join(',') || '-'}` +
-          ` lease ${b.lease} s (DHCP ${b.renewed ? 'renewed' : `took ${Math.round(b.elapsedMs)} ms`})`,
-      );
+      log.warn(`${addressLine(b)} lease ${b.lease} s (DHCP ${b.renewed ? 'renewed' : `took ${Math.round(b.elapsedMs)} ms`})`);
       settle();
     },
     onLost: (why) => log.warn(`net: address lost (${why})`),
   });
-  Object.assign(kernel, { iface, dhcp });
+  kernel.dhcp = dhcp;
   dhcp.start();
   if (!link) {
     log.info('net: link down, not waiting for DHCP');
