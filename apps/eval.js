@@ -8,6 +8,7 @@
 'use strict';
 
 const { inspect, formatError } = require('/lib/inspect');
+const { completeJavaScript, isCompleteJavaScript } = require('/lib/complete/javascript');
 
 module.exports = async function main(argv) {
   if (argv.length > 1) return evalOnce(argv.slice(1).join(' '));
@@ -139,11 +140,23 @@ const HELP = [
   ['.load FILE', 'Evaluate a JavaScript file in this session'],
 ];
 
+// With the REPL client on the other end (stdin.kind 'channel'), the prompt
+// travels with the request for input, and the client asks this isolate to
+// complete names and to tell whether an input is finished. Elsewhere (the
+// console, a pipe) the prompt is printed before each line, as Node does.
 async function repl() {
-  const nextLine = lineReader();
   const state = { buffer: '', count: 0 }; // buffer: an unfinished input
+  const toClient = sys.stdin.kind === 'channel';
+  const promptText = () => (state.buffer === '' ? '> ' : '... ');
+  const nextLine = lineReader(() => (toClient ? { prompt: promptText(), language: 'javascript' } : undefined));
+  if (toClient) {
+    sys.stdin.setCompleter({
+      complete: (line, cursor) => completeJavaScript(line, cursor),
+      isComplete: (code) => isCompleteJavaScript(state.buffer + code),
+    });
+  }
   for (;;) {
-    sys.stdout.write(state.buffer === '' ? '> ' : '... ');
+    if (!toClient) sys.stdout.write(promptText());
     const line = await nextLine();
     if (line === null) {
       sys.stdout.write('\n'); // Ctrl-D: leave the cursor on a fresh line
@@ -219,7 +232,7 @@ async function load(path, state) {
 // Standard input arrives in chunks (a line at a time from the terminal, any
 // size from a pipe); this hands out one line at a time, without its '\n', and
 // null at the end of the input.
-function lineReader() {
+function lineReader(readOptions = () => undefined) {
   let pending = '';
   let ended = false;
   return async function nextLine() {
@@ -235,7 +248,7 @@ function lineReader() {
         pending = '';
         return last === '' ? null : last;
       }
-      const chunk = await sys.stdin.read();
+      const chunk = await sys.stdin.read(readOptions());
       if (chunk === null) ended = true;
       else pending += chunk;
     }

@@ -7,10 +7,14 @@
 //   sh                       interactive: prompts "jsksh:/$ ", reads stdin
 //   sh -c 'LINE' [NAME ARGS] runs one line ($0 = NAME, $1... = ARGS), no prompt
 //   sh FILE [ARGS]           runs a script file
+//   sh --session             the structured port's session shell: takes its
+//                            lines from the kernel (session.next) and answers
+//                            the REPL client's completion questions
 'use strict';
 
 const { Shell } = require('/lib/shell/exec');
-const { isComplete } = require('/lib/shell/parse');
+const { isComplete, parse, ShellSyntaxError } = require('/lib/shell/parse');
+const { completeShell } = require('/lib/complete/shell');
 
 module.exports = async function main(argv) {
   if (argv[1] === '-c') {
@@ -21,6 +25,7 @@ module.exports = async function main(argv) {
     const shell = new Shell({ sys, argv0: argv[3] || 'sh', args: argv.slice(4) });
     return finalStatus(shell, await shell.runLine(argv[2]));
   }
+  if (argv[1] === '--session') return session(new Shell({ sys, argv0: 'sh' }));
   if (argv[1] !== undefined) return runScript(argv[1], argv.slice(2));
   return interactive(new Shell({ sys, argv0: argv[0] || 'sh' }));
 };
@@ -82,4 +87,31 @@ async function interactive(shell) {
   if (prompted) sys.stdout.write('\n'); // leave the cursor below the last prompt
   return finalStatus(shell, shell.status);
 }
+// The session (kernel/services/session.js): each session.next reports how
+// the last line ended and waits for the next. Stdin and stdout are the run's.
+async function session(shell) {
+  const cache = new Map();
+  sys.stdin.setCompleter({
+    complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
+    isComplete: (code) => ({ status: lineStatus(code), indent: '' }),
+  });
+  for (;;) {
+    const { line } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
+    await shell.runLine(line);
+    if (shell.exiting) return shell.exitCode;
+  }
+}
+
+// 'incomplete' for an open quote or a line ending in | && || or \;
+// 'invalid' for any other syntax error (running it shows the message).
+function lineStatus(code) {
+  try {
+    parse(code);
+    return 'complete';
+  } catch (e) {
+    if (!(e instanceof ShellSyntaxError)) return 'invalid';
+    return e.incomplete ? 'incomplete' : 'invalid';
+  }
+}
+
 module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||)';

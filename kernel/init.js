@@ -161,7 +161,30 @@ function start(bootinfo) {
   procs = new ProcessTable({ vfs, tty, log, limits });
   Object.assign(kernel, { procs, vfs, tty, log });
   syscalls.install(kernel);
-  shellPort = new ShellPort({ write: (bytes) => cons.write(1, bytes), procs, bootinfo, log });
+  const readMotd = () => {
+    try {
+      return vfs.readFile('/etc/motd');
+    } catch (e) {
+      return '';
+    }
+  };
+  shellPort = new ShellPort({
+    write: (bytes) => cons.write(1, bytes),
+    procs,
+    bootinfo,
+    log,
+    motd: readMotd,
+    status: () => ({
+      uptime: machine.clock(),
+      isolates: procs.alive(),
+      address: kernel.iface ? kernel.iface.describe().address : null,
+      hostname: kernel.hostname,
+    }),
+  });
+  // A client that goes away takes its settings with it (the session stays).
+  cons.onHostOpen = (id, open) => {
+    if (!open && portIds.get(id) === SHELL_PORT) shellPort.disconnected();
+  };
 
   irq.register(IRQ_IPC, 'ipc', () => {
     for (const [pid, text] of machine.ipcRecv()) procs.onMessage(pid, text);
@@ -172,12 +195,7 @@ function start(bootinfo) {
     shellPortHeld = null;
     for (const bytes of held) shellPort.input(bytes);
     log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
-    let motd = '';
-    try {
-      motd = vfs.readFile('/etc/motd');
-    } catch (e) {
-      /* no motd */
-    }
+    const motd = readMotd();
     tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
     log.quiet();
     startShell(procs, tty);

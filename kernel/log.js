@@ -11,6 +11,7 @@ const LEVELS = { emerg: 0, alert: 1, crit: 2, err: 3, warn: 4, notice: 5, info: 
 const MAX_ENTRIES = 2000;
 const entries = [];
 let sink = null; // (text) => void, the console once it exists
+const listeners = new Set(); // (entry) => void: the structured port's attached client
 let consoleLevel = LEVELS.debug; // during boot everything reaches the console
 
 function format(entry) {
@@ -22,6 +23,7 @@ function printk(level, text) {
   entries.push(entry);
   if (entries.length > MAX_ENTRIES) entries.splice(0, entries.length - MAX_ENTRIES);
   if (sink && LEVELS[level] <= consoleLevel) sink(format(entry));
+  for (const listen of listeners) listen(entry);
 }
 
 module.exports = {
@@ -36,6 +38,10 @@ module.exports = {
   attachConsole(write) {
     sink = write;
     for (const e of entries) write(format(e));
+  },
+  // Every entry from now on, as {time, level, text}.
+  listen(fn) {
+    listeners.add(fn);
   },
   // After boot, only warnings and worse interrupt the person at the console.
   quiet() {

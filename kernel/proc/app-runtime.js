@@ -279,6 +279,30 @@
   }
 
   let state = null; // per-run state, reset for each program run
+  let completer = null; // set by sys.stdin.setCompleter
+
+  function readArgs(opts) {
+    if (!opts || typeof opts !== 'object') return completer ? { answers: true } : {};
+    const args = { answers: !!completer };
+    if (typeof opts.prompt === 'string') args.prompt = opts.prompt;
+    if (typeof opts.language === 'string') args.language = opts.language;
+    return args;
+  }
+
+  // The kernel asks on the client's behalf; the answer goes back one-way.
+  async function answer(msg) {
+    let value = null;
+    try {
+      const fn = completer && (msg.kind === 'complete' ? completer.complete : completer.isComplete);
+      if (typeof fn === 'function') {
+        const args = msg.args || {};
+        value = await (msg.kind === 'complete' ? fn(String(args.line ?? ''), Number(args.cursor) || 0) : fn(String(args.code ?? '')));
+      }
+    } catch (e) {
+      value = null;
+    }
+    cast('ask.reply', { ref: msg.ref, value: value === undefined ? null : value });
+  }
 
   function reportUncaught(e) {
     if (e && e.__exit) return;
@@ -303,7 +327,19 @@
     name: '',
     stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24 },
     stderr: { write: (s) => write(2, s), isTTY: false },
-    stdin: { read: () => call('stdin.read', {}), isTTY: false },
+    stdin: {
+      // read({prompt, language}): a prompt is shown where input comes from
+      // (the terminal, or the REPL client, which also highlights `language`).
+      read: (opts) => call('stdin.read', readArgs(opts)),
+      isTTY: false,
+      kind: 'null', // where input comes from: 'tty', 'pipe', 'file', 'channel' (the REPL client) or 'null'
+      // A program that reads input can answer the client's questions about it
+      // while it waits: complete(line, cursor) -> {start, end, items} and
+      // isComplete(code) -> {status, indent} (docs/protocol.md).
+      setCompleter: (answers) => {
+        completer = answers && typeof answers === 'object' ? answers : null;
+      },
+    },
     print: (...values) => write(1, values.map(format).join(' ') + '\n'),
     table: (columns, rows) => {
       flush();
@@ -402,6 +438,7 @@
     sys.stdout.isTTY = !!msg.tty.stdout;
     sys.stderr.isTTY = !!msg.tty.stderr;
     sys.stdin.isTTY = !!msg.tty.stdin;
+    sys.stdin.kind = msg.tty.stdinKind || 'null';
     sys.stdout.columns = msg.tty.columns || 80;
     sys.stdout.rows = msg.tty.rows || 24;
     if (msg.limits && msg.limits.external) externalLimit = msg.limits.external;
@@ -445,6 +482,9 @@
         else p.resolve(msg.value);
         break;
       }
+      case 'ask':
+        answer(msg);
+        break;
       case 'recycle':
         // The kernel keeps this isolate warm for the next run of the same
         // program: forget everything this run left behind.
@@ -452,6 +492,7 @@
         pending = new Map();
         timers = new Map();
         udpSends = new Map();
+        completer = null;
         out = { 1: '', 2: '' };
         state = null;
         break;

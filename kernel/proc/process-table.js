@@ -92,7 +92,7 @@ class ProcessTable {
       cwd,
       source,
       modules: link(this.vfs, source),
-      tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, columns: this.tty.columns, rows: this.tty.rows },
+      tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this._size(proc) },
       limits: opts.limits || {},
     };
     const r = machine.spawn(pid, { path, limits: start.limits }, start);
@@ -102,6 +102,12 @@ class ProcessTable {
       throw new KernelError(r === -90 ? 'EFBIG' : 'EAGAIN', argv[0]);
     }
     return proc;
+  }
+
+  // The window the process's output appears in: the console's, or the
+  // structured port client's (its `resize` messages).
+  _size(proc) {
+    return proc.stdout.size ? proc.stdout.size() : { columns: this.tty.columns, rows: this.tty.rows };
   }
 
   _source(parent, proc, spec) {

@@ -2,7 +2,9 @@
 //
 // Each handler takes the calling process and its arguments (plain JSON) and
 // returns a value or a promise; a KernelError becomes the app's rejected
-// promise. This table is the whole surface an app can reach.
+// promise. This table is the whole surface an app can reach, with two more
+// that the structured port's session adds (kernel/services/session.js):
+// session.next (the session shell asks for its next line) and ask.reply.
 'use strict';
 
 const machine = require('../arch/machine');
@@ -88,10 +90,15 @@ function install(kernel) {
       if (proc.stdin.kind === 'tty') tty.setForeground(a.pids.map(Number));
     },
 
-    'stdin.read': (proc) => proc.stdin.read(),
+    // A prompt goes where the input is asked for: to the client of the
+    // structured port (with the input request), else to the process's stdout.
+    'stdin.read': (proc, a) => {
+      if (proc.stdin.kind !== 'channel' && typeof a.prompt === 'string' && a.prompt) proc.stdout.write(a.prompt);
+      return proc.stdin.read(a, proc);
+    },
     'timer.sleep': (proc, a) =>
       new Promise((resolve) => timers.after(Math.min(MAX_SLEEP_MS, Math.max(0, Number(a.ms) || 0)), resolve)),
-    'tty.size': () => ({ columns: tty.columns, rows: tty.rows }),
+    'tty.size': (proc) => (proc.stdout.size ? proc.stdout.size() : { columns: tty.columns, rows: tty.rows }),
 
     'dev.list': () => kernel.devices.map((d) => d.describe()),
 
