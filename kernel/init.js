@@ -148,6 +148,15 @@ function start(bootinfo) {
           if (String(data).trim() === 'c') timers.after(0, () => panic(new Error('sysrq triggered crash')));
         },
       },
+      // Writing a line to /dev/kmsg logs it, as on Linux: how a program (or
+      // `echo hello > /dev/kmsg`) puts a message in dmesg.
+      '/dev/kmsg': {
+        mode: 0o222,
+        read: () => '',
+        write: (data) => {
+          for (const line of String(data).split('\n')) if (line.trim()) log.info(line.slice(0, 1024));
+        },
+      },
     },
   });
   log.info(`VFS: mounted root (ustar image, ${globalThis.__bootImage.entries.size} entries, read-only); tmpfs on /tmp`);

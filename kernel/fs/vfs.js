@@ -3,8 +3,8 @@
 // The root is built from the image's ustar index (kernel/boot.js): directory
 // nodes hold children by name, file nodes point into the image bytes and are
 // decoded only when read. /tmp is a tmpfs: files whose text lives in kernel
-// memory, bounded in total size. /dev/null and /proc/sysrq-trigger are
-// device nodes with their own read and write.
+// memory, bounded in total size. /dev/null, /dev/kmsg and
+// /proc/sysrq-trigger are device nodes with their own read and write.
 'use strict';
 
 const { KernelError } = require('./errors');
@@ -45,7 +45,12 @@ class Vfs {
     const dev = this._mkdirs(['dev'], this.now());
     dev.children.set('null', { type: 'file', mode: 0o666, mtime: 0, size: 0, read: () => '', write: () => {} });
     const proc = this._mkdirs(['proc'], this.now());
-    for (const [name, node] of Object.entries(devices)) proc.children.set(name, { type: 'file', mode: 0o200, mtime: 0, size: 0, ...node });
+    // Device nodes the kernel adds: a bare name goes in /proc, a path ('/dev/kmsg') where it says.
+    for (const [name, node] of Object.entries(devices)) {
+      const parts = name.split('/').filter(Boolean);
+      const dir = parts.length > 1 ? this._mkdirs(parts.slice(0, -1), this.now()) : proc;
+      dir.children.set(parts[parts.length - 1], { type: 'file', mode: 0o200, mtime: 0, size: 0, ...node });
+    }
   }
 
   _mkdirs(parts, mtime) {

@@ -27,6 +27,7 @@ class ProcessTable {
     this.nextPipe = 1;
     this.handlers = {}; // op -> (proc, args) => value | Promise, filled by syscalls.js
     this.onExit = new Set(); // kernel hooks: (proc) => void
+    this.onSpawn = new Set(); // kernel hooks: (proc) => void, once the process exists
   }
 
   alive() {
@@ -101,6 +102,7 @@ class ProcessTable {
       for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
       throw new KernelError(r === -90 ? 'EFBIG' : 'EAGAIN', argv[0]);
     }
+    for (const hook of this.onSpawn) hook(proc);
     return proc;
   }
 

@@ -40,6 +40,7 @@ class Session {
     this.asks = new Map(); // ref -> {pid, done}
     this.nextRef = 1;
     procs.onExit.add((proc) => this.onExit(proc));
+    procs.onSpawn.add((proc) => this.onSpawn(proc));
     // The session's own two calls (the rest are in kernel/proc/syscalls.js).
     procs.handlers['session.next'] = (proc, args) => this.next(proc, args);
     procs.handlers['ask.reply'] = (proc, args) => this.answer(proc, args);
@@ -157,12 +158,24 @@ class Session {
       return;
     }
     if (!this.current || this.current.id !== id || !this.sh) return;
-    for (const p of this.procs.descendants(this.sh.pid)) {
-      try {
-        this.procs.kill(p.pid, 'INT');
-      } catch (e) {
-        /* already gone */
-      }
+    // Ctrl-C typed before the shell has started the command still stops it.
+    this.current.interrupted = true;
+    for (const p of this.procs.descendants(this.sh.pid)) this.stop(p);
+  }
+
+  stop(proc) {
+    try {
+      this.procs.kill(proc.pid, 'INT');
+    } catch (e) {
+      /* already gone */
+    }
+  }
+
+  // A program started for a run already interrupted is stopped at once.
+  onSpawn(proc) {
+    if (!this.current || !this.current.interrupted || !this.sh) return;
+    for (let p = proc; p; p = this.procs.procs.get(p.ppid)) {
+      if (p.ppid === this.sh.pid) return void timers.after(0, () => this.stop(proc));
     }
   }
 
