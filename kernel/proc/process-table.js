@@ -123,6 +123,10 @@ class ProcessTable {
 
   _sink(parent, proc, spec, which) {
     if (spec === 'null') return streams.nullSink;
+    // {inherit: 1 | 2}: the parent's stdout or stderr, whichever this fd is (`>&2`).
+    if (spec && typeof spec === 'object' && (spec.inherit === 1 || spec.inherit === 2)) {
+      return parent ? parent[spec.inherit === 2 ? 'stderr' : 'stdout'] : streams.nullSink;
+    }
     if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeSink(this._pipe(spec.pipe), () => this.kill(proc.pid, 'PIPE'));
     if (spec && typeof spec === 'object' && typeof spec.file === 'string') return streams.fileSink(this.vfs, Vfs.resolve(proc.cwd, spec.file), !!spec.append);
     return parent ? parent[which] : streams.nullSink; // 'inherit'

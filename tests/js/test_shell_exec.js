@@ -187,6 +187,16 @@ test('redirections become spawn streams with absolute paths', async () => {
   ]);
 });
 
+test('>&2 and 2>&1 onto an inherited stream name the stream of that number', async () => {
+  const sys = fakeSys({ commands: ok });
+  await new Shell({ sys }).runLine('echo oops >&2; ls 2>&1');
+  const opts = sys.calls.filter((c) => c[0] === 'spawn').map((c) => [c[2].stdout, c[2].stderr]);
+  assert.deepEqual(opts, [
+    [{ inherit: 2 }, 'inherit'],
+    ['inherit', { inherit: 1 }],
+  ]);
+});
+
 test('a redirection overrides the pipe it replaces', async () => {
   const sys = fakeSys({ commands: ok });
   await new Shell({ sys }).runLine('ls > /tmp/x | wc');

@@ -61,6 +61,10 @@ function shellQuote(s) {
 // A redirection that cannot be set up: reported as "sh: MESSAGE", status 1.
 class RedirectError extends Error {}
 
+// What fd `from` is, for another fd: 'inherit' names the shell's own stream of
+// that number, which for another fd is {inherit: from} (so `>&2` reaches stderr).
+const dup = (stream, from) => (stream === 'inherit' ? { inherit: from } : stream);
+
 class Shell {
   // argv0 and args are $0 and $1...$9 (sh -c 'LINE' NAME ARGS...).
   constructor({ sys, env, cwd, argv0 = 'sh', args = [] } = {}) {
@@ -295,7 +299,7 @@ class Shell {
       if (op === '<') streams[fd] = { file: resolvePath(this.cwd, target) };
       else if (op === '>' || op === '>>') streams[fd] = { file: resolvePath(this.cwd, target), append: op === '>>' };
       else if (target === '-') streams[fd] = 'null'; // 2>&- closes; we give it nothing
-      else if (/^[0-2]$/.test(target)) streams[fd] = streams[Number(target)]; // 2>&1: dup2(1, 2)
+      else if (/^[0-2]$/.test(target)) streams[fd] = dup(streams[Number(target)], Number(target)); // 2>&1: dup2(1, 2)
       else throw new RedirectError(`sh: ${target}: bad file descriptor`);
     }
     return streams;
