@@ -1,9 +1,15 @@
 """The `jsksh` command: boot a machine, attach to one, or run one command line.
 
-jsksh                                    boot a machine and attach to its console
+jsksh                                    boot a machine and open the REPL on it
+jsksh --raw                              boot a machine and attach to its raw console
 jsksh boot --console PATH --control PATH run a machine whose ports are Unix sockets
+jsksh attach PATH                        the REPL on a running machine's control socket
 jsksh attach --raw PATH                  attach to a running machine's console
-jsksh run 'LINE'                         boot, run LINE, exit with its status
+jsksh run [--attach PATH] 'LINE'         run LINE (on a new machine, or a running one)
+jsksh demo [LESSON]                      play a lesson
+
+The REPL is jsksh/client/repl.py (docs/client.md); with stdin not a terminal
+the same commands read command lines from it instead (client/batch.py).
 """
 
 from __future__ import annotations
@@ -50,7 +56,44 @@ def _in_background(machine) -> threading.Thread:
 
 
 def cmd_console(args) -> int:
-    """Boot an embedded machine and attach this terminal to its console."""
+    """Boot an embedded machine and open the REPL (or, with --raw, its console) on it."""
+    if args.raw:
+        return raw_console(args)
+    machine = _machine(args)
+    sock = machine.control.connect_local()
+    thread = _in_background(machine)
+
+    def power_off(status: int) -> None:
+        # Before the client hangs up, so the port never reports a vanished client.
+        if not machine.powered.is_set():
+            machine.power_off(status)
+        thread.join(10)
+
+    if not sys.stdin.isatty():
+        _batch(sock, finish=lambda result: power_off(result.status))
+        return machine.status
+
+    def finish(outcome) -> None:
+        if outcome.how == "closed" and machine.powered.wait(2):
+            power_off(machine.status)  # it powered itself off (poweroff, a panic): its status stands
+            return
+        if outcome.how in ("refused", "closed"):
+            print(f"jsksh: {outcome.message}", file=sys.stderr)
+        power_off({"detached": 0, "refused": 1, "closed": 1}.get(outcome.how, outcome.status))
+
+    from prompt_toolkit.output import create_output
+
+    from jsksh.client.machine_output import OutputCapture
+
+    simple = _simple(args)  # (asked before fd 1 becomes the capture's pipe)
+    with OutputCapture() as capture:  # the machine shares our terminal: keep its bytes off the prompt
+        output = create_output(stdout=capture.terminal)
+        _repl(sock, args, simple, finish=finish, machine_output=capture, output=output)
+    return machine.status
+
+
+def raw_console(args) -> int:
+    """Today's console: this terminal on the machine's hvc0, byte for byte."""
     from jsksh.client.raw import attach
 
     machine = _machine(args)
@@ -61,6 +104,34 @@ def cmd_console(args) -> int:
         machine.power_off(0)
     thread.join(10)
     return machine.status
+
+
+def _simple(args) -> bool:
+    """The simple prompt: asked for, or a terminal that cannot take the full one."""
+    from jsksh.client.repl import simple_prompt_wanted
+
+    return simple_prompt_wanted(args.simple_prompt) or not sys.stdout.isatty()
+
+
+def _repl(sock, args, simple: bool, finish=None, **kw):
+    import asyncio
+
+    from jsksh.client.repl import start, vi_wanted
+
+    try:
+        return asyncio.run(start(sock, simple=simple, vi=vi_wanted(args.vi), finish=finish, **kw))
+    except KeyboardInterrupt:  # Ctrl-C before the prompt was up (a machine slow to answer)
+        from jsksh.client.repl import Outcome
+
+        return Outcome("detached", 130, "interrupted")
+
+
+def _batch(sock, finish=None):
+    import asyncio
+
+    from jsksh.client.batch import run_batch
+
+    return asyncio.run(run_batch(sock, terminal=False, finish=finish))
 
 
 def cmd_boot(args) -> int:
@@ -78,14 +149,13 @@ def cmd_attach(args) -> int:
     from jsksh.client.raw import attach
     from jsksh.client.runner import connect_unix
 
-    if not args.raw:
-        print("jsksh: the REPL client comes in a later release; use --raw", file=sys.stderr)
-        return 2
     try:
         sock = connect_unix(args.path)
     except OSError as e:
         print(f"jsksh: cannot attach to {args.path}: {e.strerror or e}", file=sys.stderr)
         return 1
+    if not args.raw:
+        return attach_repl(sock, args)
     how = attach(sock)
     if how == "detached":
         print("\r\njsksh: detached; the machine keeps running", file=sys.stderr)
@@ -94,9 +164,36 @@ def cmd_attach(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
-    from jsksh.client.runner import run_line
+def attach_repl(sock, args) -> int:
+    """The REPL (or batch mode) on a running machine's control socket; it keeps running after."""
+    if not sys.stdin.isatty():
+        result = _batch(sock)
+        if result.closed is not None and result.status == 125:  # gone in the middle of a line
+            print(f"jsksh: {result.closed}", file=sys.stderr)
+            return 1
+        return result.status
+    outcome = _repl(sock, args, _simple(args))
+    if outcome.how in ("exit", "detached"):
+        print("jsksh: detached; the machine keeps running", file=sys.stderr)
+        return 0
+    if outcome.how == "ended":
+        print("jsksh: the session ended; the machine keeps running", file=sys.stderr)
+        return outcome.status
+    print(f"jsksh: {outcome.message}", file=sys.stderr)
+    return 1
 
+
+def cmd_run(args) -> int:
+    from jsksh.client.runner import connect_unix, run_line
+
+    if args.attach:
+        try:
+            sock = connect_unix(args.attach)
+        except OSError as e:
+            print(f"jsksh: cannot attach to {args.attach}: {e.strerror or e}", file=sys.stderr)
+            return 1
+        with sock:
+            return run_line(sock, args.line)
     machine = _machine(args)
     sock = machine.control.connect_local()
     thread = _in_background(machine)
@@ -106,6 +203,12 @@ def cmd_run(args) -> int:
         machine.power_off(0)
         thread.join(10)
     return status
+
+
+def cmd_demo(args) -> int:
+    from jsksh.client import demo
+
+    return demo.main(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,21 +253,52 @@ def main(argv: list[str] | None = None) -> int:
             "--dns", default=d(None), metavar="ADDR[:PORT]", help="upstream DNS for the user backend"
         )
 
+    def repl_options(p, top=False):
+        def d(value):
+            return value if top else argparse.SUPPRESS
+
+        p.add_argument(
+            "--raw",
+            action="store_true",
+            default=d(False),
+            help="raw serial console, like picocom (Ctrl-] detaches)",
+        )
+        p.add_argument(
+            "--simple-prompt",
+            action="store_true",
+            default=d(False),
+            help="a plain prompt for scripts and dumb terminals (no toolbar, no redraws)",
+        )
+        p.add_argument(
+            "--vi", action="store_true", default=d(False), help="vi editing keys (JSKSH_EDITING_MODE=vi)"
+        )
+
     machine_options(parser, top=True)
+    repl_options(parser, top=True)
     p = sub.add_parser("boot", help="run a machine whose ports are Unix sockets")
     p.add_argument("--console", required=True, metavar="PATH", help="socket for the console (hvc0)")
     p.add_argument(
         "--control", required=True, metavar="PATH", help="socket for the structured port org.jsksh.shell.0"
     )
     machine_options(p)
-    p = sub.add_parser("attach", help="attach to a running machine")
-    p.add_argument("--raw", action="store_true", help="raw serial console, like picocom (Ctrl-] detaches)")
-    p.add_argument("path", metavar="PATH")
-    p = sub.add_parser("run", help="boot, run one command line, exit with its status")
+    p = sub.add_parser("attach", help="the REPL on a running machine's control socket (--raw: its console)")
+    repl_options(p)
+    p.add_argument("path", metavar="PATH", help="the control socket (with --raw, the console socket)")
+    p = sub.add_parser("run", help="run one command line, exit with its status")
     p.add_argument("line", metavar="LINE")
+    p.add_argument(
+        "--attach", metavar="PATH", default=None, help="run it on a running machine (its control socket)"
+    )
+    machine_options(p)
+    p = sub.add_parser("demo", help="play a lesson: a scripted session on a new machine")
+    p.add_argument("lesson", nargs="?", default=None, metavar="LESSON", help="a lesson's name or file")
+    p.add_argument("--fast", action="store_true", help="type at once and never pause")
+    p.add_argument("--list", action="store_true", help="list the lessons")
     machine_options(p)
     args = parser.parse_args(argv)
-    handler = {"boot": cmd_boot, "attach": cmd_attach, "run": cmd_run}.get(args.command, cmd_console)
+    handler = {"boot": cmd_boot, "attach": cmd_attach, "run": cmd_run, "demo": cmd_demo}.get(
+        args.command, cmd_console
+    )
     return handler(args)
 
 

@@ -1,8 +1,11 @@
 """`jsksh run`: one command line over the structured port, then its status.
 
-Speaks the JSON-lines protocol of docs/protocol.md on org.jsksh.shell.0:
-send ``run``, copy ``stdout``/``stderr`` messages to our own stdout and
-stderr as they arrive, return the ``exit`` status.
+Speaks the JSON-lines protocol of docs/protocol.md on org.jsksh.shell.0,
+synchronously: `hello` (version 2, tables as text), `run`, then copy the
+run's `stdout`/`stderr` to our own as they arrive, answer `input` with
+lines of our own stdin (end of input when it ends), and return the `exit`
+status. Ctrl-C sends `interrupt`. A port that is busy with another client
+(it says so in one line and closes) is a clear error, status 1.
 """
 
 from __future__ import annotations
@@ -24,44 +27,98 @@ class Channel:
         self.sock.sendall(json.dumps(message).encode() + b"\n")
 
     def receive(self) -> dict | None:
+        """The next message; None when the port closed. A line that is not a
+        message comes back as an `error` with the line in `unreadable`."""
         while b"\n" not in self.buffer:
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
             if not data:
+                if self.buffer.strip():  # a last line without its newline
+                    line, self.buffer = self.buffer, b""
+                    return _unreadable(line)
                 return None
             self.buffer += data
         line, self.buffer = self.buffer.split(b"\n", 1)
         try:
-            return json.loads(line)
+            msg = json.loads(line)
         except ValueError:
-            return {"t": "error", "message": f"unreadable message from the guest: {line[:80]!r}"}
+            return _unreadable(line)
+        if not isinstance(msg, dict):
+            return _unreadable(line)
+        return msg
 
 
-def run_line(sock: socket.socket, line: str, out=None, err=None) -> int:
+def _unreadable(line: bytes) -> dict:
+    text = line.decode(errors="replace").strip()
+    return {"t": "error", "message": f"unreadable message from the guest: {text[:80]!r}", "unreadable": text}
+
+
+def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> int:
     out = out or sys.stdout.buffer
     err = err or sys.stderr.buffer
+    stdin = stdin or sys.stdin
     chan = Channel(sock)
-    chan.send({"t": "run", "id": 1, "line": line})
+
+    def complain(text: str) -> None:
+        err.write(f"jsksh: {text}\n".encode())
+        err.flush()
+
+    try:
+        chan.send({"t": "hello", "version": 2, "rows": False})
+    except OSError:
+        pass  # a busy port may have closed already; what it said is still to be read
+    said = []
     while True:
         msg = chan.receive()
         if msg is None:
-            err.write(b"jsksh: the machine closed the channel\n")
-            err.flush()
+            complain(" ".join(said).removeprefix("jsksh: ") or "the machine closed the channel")
+            return 1
+        if "unreadable" in msg:
+            said.append(msg["unreadable"])
+        elif msg.get("t") == "hello":
+            break
+    try:
+        chan.send({"t": "run", "id": 1, "line": line})
+    except OSError:
+        complain("the machine closed the channel")
+        return 125
+    interrupted = False
+    while True:
+        try:
+            msg = chan.receive()
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+            chan.send({"t": "interrupt", "id": 1})
+            continue
+        if msg is None:
+            complain("the machine closed the channel")
             return 125
         kind = msg.get("t")
         if kind in ("stdout", "stderr") and msg.get("id") == 1:
             stream = out if kind == "stdout" else err
             stream.write(str(msg.get("data", "")).encode())
             stream.flush()
+        elif kind == "input" and msg.get("id") == 1:
+            text = stdin.readline()
+            chan.send({"t": "stdin", "id": 1, **({"data": text} if text else {"eof": True})})
         elif kind == "exit" and msg.get("id") == 1:
-            return int(msg.get("status", 1))
+            status = msg.get("status", 1)
+            return status if isinstance(status, int) else 1
         elif kind == "error":
-            err.write(f"jsksh: {msg.get('message')}\n".encode())
-            err.flush()
-            if msg.get("id") in (None, 1):
+            complain(str(msg.get("message")))
+            if msg.get("id") in (None, 1) and "unreadable" not in msg:
                 return 125
 
 
 def connect_unix(path: str) -> socket.socket:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(os.path.expanduser(path))
+    try:
+        s.connect(os.path.expanduser(path))
+    except OSError:
+        s.close()
+        raise
     return s

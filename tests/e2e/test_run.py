@@ -44,7 +44,7 @@ def test_run_on_booted_machine(machine):
 
 
 def test_poweroff_stops_machine_and_client_exits_0():
-    child = pexpect.spawn(JSKSH[0], [*JSKSH[1:]], env=ENV, timeout=30, encoding="utf-8")
+    child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "--raw"], env=ENV, timeout=30, encoding="utf-8")
     child.expect(PROMPT)
     child.sendline("poweroff")
     child.expect("Power down")
