@@ -1,10 +1,13 @@
-"""Run every benchmark in one go: the boot-to-shell milestone's, then the network's."""
+"""Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's."""
 
 import boot
+import completion
 import density
 import dns_lookup
 import keystroke
 import ping_rtt
+import repl_keystroke
+import repl_start
 import roundtrip
 import udp_echo
 
@@ -22,3 +25,9 @@ if __name__ == "__main__":
     ping_rtt.main()
     print()
     dns_lookup.main()
+    print()
+    repl_start.main()
+    print()
+    completion.main()
+    print()
+    repl_keystroke.main()
