@@ -150,8 +150,10 @@ class PlainScreen:
         elif old.startswith(text) and "\n" not in old[len(text) :]:
             self._write("\b \b" * len(old[len(text) :]))
         else:
+            prompt = self.shown_prompt or ""  # _hide forgets it
             self._hide()
-            self._write(self.shown_prompt + self._lines(text))
+            self._write(prompt + self._lines(text))
+            self.shown_prompt = prompt
         self.shown_text = text
 
     def _hide(self) -> None:

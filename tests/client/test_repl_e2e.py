@@ -74,6 +74,17 @@ def test_the_eval_repl_continues_lines_and_completes(session):
     assert session.line("echo $?") == "0\n"
 
 
+def test_lines_typed_ahead_into_the_eval_repl_continue_and_run(session):
+    # All at once, before any is-complete answer: the redraw of the grown
+    # (multi-line) input once failed here.
+    session.send("eval\r")
+    session.expect("> ")
+    session.send("function ahead(x) {\rreturn x * x }\rahead(7)\r")
+    session.expect("49")
+    session.control("d")
+    session.expect(PROMPT)
+
+
 def test_tab_completes_commands_and_paths(session):
     session.send("ec\t")
     session.expect("echo ")
