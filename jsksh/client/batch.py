@@ -16,7 +16,7 @@ import asyncio
 import sys
 from dataclasses import dataclass
 
-from jsksh.client.protocol import Connection, Refused
+from jsksh.client.protocol import Connection, Refused, int_field
 
 IS_COMPLETE_TIMEOUT = 1.0
 
@@ -129,11 +129,9 @@ class Batch:
                 else:
                     self.conn.send({"t": "stdin", "id": rid, "data": more + "\n"})
             elif kind == "exit" and msg.get("id") == rid:
-                status = msg.get("status")
-                return Result(status if isinstance(status, int) else 1)
+                return Result(int_field(msg.get("status"), 1))
             elif kind == "session":
-                status = msg.get("status")
-                return Result(status if isinstance(status, int) else 0, "the session ended")
+                return Result(int_field(msg.get("status"), 0), "the session ended")
             elif kind == "error":
                 self.write(self.err, f"jsksh: {msg.get('message')}\n")
                 if msg.get("id") == rid:

@@ -83,19 +83,19 @@ class Connection:
         (or the guest answered with an `error`, or the connection closed)."""
         rid = message.setdefault("id", self.new_id(message["t"][0]))
         future = asyncio.get_running_loop().create_future()
-        self._pending[_key(rid)] = future
+        self._pending[id_key(rid)] = future
         self.send(message)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except (asyncio.TimeoutError, ConnectionError):
             return None
         finally:
-            self._pending.pop(_key(rid), None)
+            self._pending.pop(id_key(rid), None)
 
     async def hello(self, rows: bool = True, terminal: bool = True, timeout: float = 30) -> dict:
         """The version 2 handshake; the machine's hello. Raises Refused."""
         self._hello = asyncio.get_running_loop().create_future()
-        self.send({"t": "hello", "version": VERSION, "rows": rows, "terminal": terminal})
+        self.send(hello_message(rows, terminal))
         done, _ = await asyncio.wait(
             {self._hello, self.closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
@@ -177,7 +177,7 @@ class Connection:
         if kind == "hello" and self._hello is not None and not self._hello.done():
             self._hello.set_result(msg)
             return
-        future = self._pending.get(_key(msg.get("id")))
+        future = self._pending.get(id_key(msg.get("id")))
         if future is not None and not future.done() and (kind in REPLIES or kind == "error"):
             future.set_result(msg if kind != "error" else None)
             if kind == "error":
@@ -194,13 +194,23 @@ class Connection:
                 future.exception()  # retrieved: nobody need wait for it
 
 
-def _key(value):
-    """A reply's id as a dict key (ids are any JSON value; lists are not hashable)."""
+def hello_message(rows: bool, terminal: bool) -> dict:
+    """The version 2 hello: tables as `rows` or as text, output on a terminal or not."""
+    return {"t": "hello", "version": VERSION, "rows": rows, "terminal": terminal}
+
+
+def id_key(value):
+    """A message's id as a dict key (ids are any JSON value; lists are not hashable)."""
     try:
         hash(value)
         return value
     except TypeError:
         return json.dumps(value)
+
+
+def int_field(value, default: int) -> int:
+    """A number the guest sent (an exit status), or `default` if it is not an integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def parse(line: bytes) -> dict | None:

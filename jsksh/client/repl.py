@@ -34,7 +34,7 @@ from jsksh.client.complete import GuestCompleter, ask, completions
 from jsksh.client.history import Histories
 from jsksh.client.keys import repl_bindings
 from jsksh.client.lexer import STYLE, ReplLexer, fragments_for, split_lines
-from jsksh.client.protocol import Connection, Refused
+from jsksh.client.protocol import Connection, Refused, hello_message, id_key, int_field
 from jsksh.client.terminal import AbovePrompt, PlainScreen
 from jsksh.client.toolbar import StatusBar
 
@@ -136,8 +136,8 @@ class Repl:
         return PromptSession(
             message=self.prompt_fragments,
             prompt_continuation=self.continuation_fragments,
-            lexer=ReplLexer(self.highlight_language) if full else None,
-            completer=GuestCompleter(lambda: self.conn, self.completion_run, self.completion_enabled),
+            lexer=ReplLexer(self.typing_language) if full else None,
+            completer=GuestCompleter(lambda: self.conn, lambda: self.run_id, self.completion_enabled),
             complete_while_typing=False,
             complete_style=CompleteStyle.COLUMN,
             auto_suggest=AutoSuggestFromHistory() if full else None,
@@ -163,9 +163,6 @@ class Repl:
             return "shell"
         return "javascript" if self.language == "javascript" else "input"
 
-    def highlight_language(self) -> str:
-        return self.typing_language()
-
     def prompt_text(self) -> str:
         return f"jsksh:{self.cwd}$ " if self.run_id is None else self.input_prompt
 
@@ -186,9 +183,6 @@ class Repl:
 
     def continuation_fragments(self, width: int, line_number: int, wrap_count: int):
         return [("class:prompt.continuation", "" if wrap_count else self.continuation_text())]
-
-    def completion_run(self):
-        return self.run_id if self.run_id is not None else None
 
     def completion_enabled(self) -> bool:
         return self.run_id is None or self.answers
@@ -281,7 +275,7 @@ class Repl:
         the runs the old kernel took with it. (What is sent while the machine
         is between kernels waits in the port for the new one.)"""
         self.screen.print(render.note_text("--- the machine rebooted ---", self.colour))
-        self.conn.send({"t": "hello", "version": 2, "rows": True, "terminal": True})
+        self.conn.send(hello_message(rows=True, terminal=True))
         self.size = None
         self.check_size()
         self.conn.send({"t": "attach", "replay": False})
@@ -327,7 +321,7 @@ class Repl:
         elif kind == "exit":
             self._exited(msg)
         elif kind == "session":
-            self.leave("ended", _int(msg.get("status"), self.last_status))
+            self.leave("ended", int_field(msg.get("status"), self.last_status))
         elif kind == "attached":
             self._attached(msg)
         elif kind == "error":
@@ -342,21 +336,21 @@ class Repl:
             self.replaying = True
             self.screen.print(render.note_text("--- replay ---", self.colour))
         if kind == "input":
-            self.replayed_input[_key(msg.get("id"))] = msg
+            self.replayed_input[id_key(msg.get("id"))] = msg
             return
-        self.replayed_input.pop(_key(msg.get("id")), None)
+        self.replayed_input.pop(id_key(msg.get("id")), None)
         self._handle({k: v for k, v in msg.items() if k != "replay"})
 
     def _attached(self, msg: dict) -> None:
         self.cwd = str(msg.get("cwd") or self.cwd)
-        self.last_status = _int(msg.get("status"), self.last_status)
+        self.last_status = int_field(msg.get("status"), self.last_status)
         self.status_bar.last = self.last_status
         running = msg.get("running") or []
         if running and isinstance(running[0], dict):
             run = running[0]
             self.run_id = run.get("id")
             self.adopted = str(run.get("line", "?"))  # told when the prompt is up (_show_prompt)
-            waiting = self.replayed_input.get(_key(self.run_id))
+            waiting = self.replayed_input.get(id_key(self.run_id))
             if waiting:
                 self._input_requested(waiting)
         elif self.run_id is not None:
@@ -378,7 +372,7 @@ class Repl:
         if isinstance(msg.get("cwd"), str):
             self.cwd = msg["cwd"]
         if msg.get("id") == self.run_id:
-            self._run_over(_int(msg.get("status"), 1))
+            self._run_over(int_field(msg.get("status"), 1))
         else:
             self.changed()
 
@@ -526,7 +520,7 @@ class Repl:
         if not self.completion_enabled():
             return
         text, cursor = buffer.text, buffer.cursor_position
-        reply = await ask(self.conn, text, cursor, self.completion_run())
+        reply = await ask(self.conn, text, cursor, self.run_id)
         if buffer.text != text or buffer.cursor_position != cursor or not reply:
             return
         items = completions(reply, text, cursor)
@@ -546,14 +540,6 @@ class Repl:
         elif len(items) > 1:
             names = "  ".join(c.display_text for c in items)
             self.screen.print(names + "\n")
-
-
-def _int(value, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _key(value):
-    return repr(value)
 
 
 async def start(sock, *, simple: bool = False, vi: bool = False, finish=None, **kw) -> Outcome:

@@ -15,6 +15,8 @@ import os
 import socket
 import sys
 
+from jsksh.client.protocol import hello_message, int_field, parse
+
 
 class Channel:
     """JSON lines over a connected socket."""
@@ -41,13 +43,8 @@ class Channel:
                 return None
             self.buffer += data
         line, self.buffer = self.buffer.split(b"\n", 1)
-        try:
-            msg = json.loads(line)
-        except ValueError:
-            return _unreadable(line)
-        if not isinstance(msg, dict):
-            return _unreadable(line)
-        return msg
+        msg = parse(line)
+        return msg if msg is not None else _unreadable(line)
 
 
 def _unreadable(line: bytes) -> dict:
@@ -66,7 +63,7 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> 
         err.flush()
 
     try:
-        chan.send({"t": "hello", "version": 2, "rows": False})
+        chan.send(hello_message(rows=False, terminal=False))
     except OSError:
         pass  # a busy port may have closed already; what it said is still to be read
     said = []
@@ -106,8 +103,7 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> 
             text = stdin.readline()
             chan.send({"t": "stdin", "id": 1, **({"data": text} if text else {"eof": True})})
         elif kind == "exit" and msg.get("id") == 1:
-            status = msg.get("status", 1)
-            return status if isinstance(status, int) else 1
+            return int_field(msg.get("status"), 1)
         elif kind == "error":
             complain(str(msg.get("message")))
             if msg.get("id") in (None, 1) and "unreadable" not in msg:
