@@ -13,7 +13,7 @@
 'use strict';
 
 const { Shell } = require('/lib/shell/exec');
-const { isComplete, parse, ShellSyntaxError } = require('/lib/shell/parse');
+const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
 
 module.exports = async function main(argv) {
@@ -87,30 +87,19 @@ async function interactive(shell) {
   if (prompted) sys.stdout.write('\n'); // leave the cursor below the last prompt
   return finalStatus(shell, shell.status);
 }
+
 // The session (kernel/services/session.js): each session.next reports how
 // the last line ended and waits for the next. Stdin and stdout are the run's.
 async function session(shell) {
   const cache = new Map();
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
-    isComplete: (code) => ({ status: lineStatus(code), indent: '' }),
+    isComplete: (code) => ({ status: inputStatus(code), indent: '' }),
   });
   for (;;) {
     const { line } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
     await shell.runLine(line);
     if (shell.exiting) return shell.exitCode;
-  }
-}
-
-// 'incomplete' for an open quote or a line ending in | && || or \;
-// 'invalid' for any other syntax error (running it shows the message).
-function lineStatus(code) {
-  try {
-    parse(code);
-    return 'complete';
-  } catch (e) {
-    if (!(e instanceof ShellSyntaxError)) return 'invalid';
-    return e.incomplete ? 'incomplete' : 'invalid';
   }
 }
 

@@ -1,6 +1,6 @@
 // Unit tests for fs/lib/shell/parse.js: the tree for a line, expansion against
 // an environment, and syntax errors with their messages.
-const { parse, isComplete, expandWord, expandFields, ShellSyntaxError } = require('/lib/shell/parse');
+const { parse, isComplete, inputStatus, expandWord, expandFields, ShellSyntaxError } = require('/lib/shell/parse');
 
 const ENV = { HOME: '/home/me', X: 'a  b', EMPTY: '', '?': '3', N: 'n' };
 
@@ -197,6 +197,7 @@ test('a trailing operator is incomplete input, other errors are not', () => {
   assert.equal(isComplete('echo "a\nb"\n'), true);
   assert.equal(isComplete('| a\n'), true); // an error, but more input will not fix it
   assert.equal(isComplete('ls\n'), true);
+  assert.deepEqual(['a |', '| a', 'ls'].map(inputStatus), ['incomplete', 'invalid', 'complete']);
 });
 
 test('unsupported syntax is an error, not silently literal', () => {

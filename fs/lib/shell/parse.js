@@ -365,18 +365,22 @@ function parse(line) {
   return new Parser(tokenize(String(line))).parseList();
 }
 
-// True unless the text ends inside a quote, after a trailing '|', '&&', '||'
-// or a backslash-newline: an interactive shell then reads another line (PS2).
-// Other syntax errors count as complete: running them reports the error.
-function isComplete(text) {
+// 'incomplete' if the text ends inside a quote, after a trailing '|', '&&',
+// '||' or a backslash-newline: an interactive shell then reads another line
+// (PS2). 'invalid' for any other syntax error (running it reports the
+// error), else 'complete'. The REPL client's is-complete asks this.
+function inputStatus(text) {
   try {
     parse(text);
-    return true;
+    return 'complete';
   } catch (e) {
-    if (e instanceof ShellSyntaxError) return !e.incomplete;
+    if (e instanceof ShellSyntaxError) return e.incomplete ? 'incomplete' : 'invalid';
     throw e;
   }
 }
+
+// Whether the shell runs the text now rather than read another line.
+const isComplete = (text) => inputStatus(text) !== 'incomplete';
 
 // ---------------------------------------------------------------------------
 // Expansion, at run time. `env` is either a function name -> string|undefined
@@ -431,4 +435,4 @@ function expandFields(word, env) {
   return fields;
 }
 
-module.exports = { parse, tokenize, isComplete, expandWord, expandFields, ShellSyntaxError };
+module.exports = { parse, tokenize, isComplete, inputStatus, expandWord, expandFields, ShellSyntaxError };
