@@ -145,14 +145,22 @@ def cmd_boot(args) -> int:
         return 130
 
 
-def cmd_attach(args) -> int:
-    from jsksh.client.raw import attach
+def _connect(path: str):
+    """A socket connected to a running machine's port, or None (the reason printed)."""
     from jsksh.client.runner import connect_unix
 
     try:
-        sock = connect_unix(args.path)
+        return connect_unix(path)
     except OSError as e:
-        print(f"jsksh: cannot attach to {args.path}: {e.strerror or e}", file=sys.stderr)
+        print(f"jsksh: cannot attach to {path}: {e.strerror or e}", file=sys.stderr)
+        return None
+
+
+def cmd_attach(args) -> int:
+    from jsksh.client.raw import attach
+
+    sock = _connect(args.path)
+    if sock is None:
         return 1
     if not args.raw:
         return attach_repl(sock, args)
@@ -184,13 +192,11 @@ def attach_repl(sock, args) -> int:
 
 
 def cmd_run(args) -> int:
-    from jsksh.client.runner import connect_unix, run_line
+    from jsksh.client.runner import run_line
 
     if args.attach:
-        try:
-            sock = connect_unix(args.attach)
-        except OSError as e:
-            print(f"jsksh: cannot attach to {args.attach}: {e.strerror or e}", file=sys.stderr)
+        sock = _connect(args.attach)
+        if sock is None:
             return 1
         with sock:
             return run_line(sock, args.line)
@@ -218,12 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"jsksh {__version__}")
     sub = parser.add_subparsers(dest="command")
 
-    def machine_options(p, top=False):
-        # The same options work before or after the subcommand; only the top
-        # level has defaults, so a subcommand never overwrites what came before it.
-        def d(value):
-            return value if top else argparse.SUPPRESS
+    # The same options work before or after the subcommand; only the top
+    # level has defaults, so a subcommand never overwrites what came before it.
+    def defaults_at(top):
+        return lambda value: value if top else argparse.SUPPRESS
 
+    def machine_options(p, top=False):
+        d = defaults_at(top)
         p.add_argument("--cmdline", default=d(""), help="kernel command line")
         p.add_argument(
             "--cpu-limit", type=float, default=d(None), metavar="SECONDS", help="CPU time limit per app"
@@ -254,9 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     def repl_options(p, top=False):
-        def d(value):
-            return value if top else argparse.SUPPRESS
-
+        d = defaults_at(top)
         p.add_argument(
             "--raw",
             action="store_true",
