@@ -93,7 +93,7 @@ class ProcessTable {
       cwd,
       source,
       modules: link(this.vfs, source),
-      tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this._size(proc) },
+      tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this.windowSize(proc) },
       limits: opts.limits || {},
     };
     const r = machine.spawn(pid, { path, limits: start.limits }, start);
@@ -108,7 +108,7 @@ class ProcessTable {
 
   // The window the process's output appears in: the console's, or the
   // structured port client's (its `resize` messages).
-  _size(proc) {
+  windowSize(proc) {
     return proc.stdout.size ? proc.stdout.size() : { columns: this.tty.columns, rows: this.tty.rows };
   }
 

@@ -98,7 +98,7 @@ function install(kernel) {
     },
     'timer.sleep': (proc, a) =>
       new Promise((resolve) => timers.after(Math.min(MAX_SLEEP_MS, Math.max(0, Number(a.ms) || 0)), resolve)),
-    'tty.size': (proc) => (proc.stdout.size ? proc.stdout.size() : { columns: tty.columns, rows: tty.rows }),
+    'tty.size': (proc) => procs.windowSize(proc),
 
     'dev.list': () => kernel.devices.map((d) => d.describe()),
 
