@@ -85,24 +85,37 @@
 
   // ---- ArrayBuffer accounting ---------------------------------------------
   // V8's heap limit ignores ArrayBuffer backing stores, so every way to make
-  // one goes through a check against the app's budget; a FinalizationRegistry
-  // gives the bytes back when the buffer is collected.
+  // one goes through a check against the app's budget. Each allocation is
+  // remembered through a WeakRef; a sweep gives back the bytes of those the
+  // collector has taken, when the list has doubled since the last sweep and
+  // before refusing an allocation. (A FinalizationRegistry would give them
+  // back by itself, but its cleanup runs as a V8 task, and one still pending
+  // when the machine closes the isolate makes V8 print "Uncaught illegal
+  // access" on the process's stdout, into `jsksh run`'s output.)
   let externalLimit = 64 * 1024 * 1024;
   let external = 0;
-  const released = new FinalizationRegistry((n) => {
-    external -= n;
+  let allocations = []; // [WeakRef, bytes]
+  let sweepAt = 64;
+  function setExternal(n) {
+    external = n;
     externalBytes[0] = external;
-  });
+  }
+  function sweep() {
+    let freed = 0;
+    allocations = allocations.filter(([ref, n]) => ref.deref() !== undefined || ((freed += n), false));
+    sweepAt = Math.max(64, allocations.length * 2);
+    setExternal(external - freed);
+  }
   function charge(n) {
     n = Number(n) || 0;
     if (n < 0) return;
+    if (external + n > externalLimit) sweep();
     if (external + n > externalLimit) {
       const e = new RangeError(`ArrayBuffer limit exceeded: ${external + n} bytes > ${externalLimit}`);
       e.code = 'ELIMIT';
       throw e;
     }
-    external += n;
-    externalBytes[0] = external;
+    setExternal(external + n);
   }
   function account(target, size) {
     return new Proxy(target, {
@@ -113,11 +126,13 @@
         try {
           obj = Reflect.construct(t, args, newTarget);
         } catch (e) {
-          external -= n;
-          externalBytes[0] = external;
+          setExternal(external - n);
           throw e;
         }
-        released.register(obj, n);
+        if (n > 0) {
+          allocations.push([new WeakRef(obj), n]);
+          if (allocations.length >= sweepAt) sweep();
+        }
         return obj;
       },
     });
