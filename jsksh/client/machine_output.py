@@ -1,9 +1,8 @@
 """The embedded machine's own output, shown above the prompt instead of through it.
 
 When `jsksh` boots its machine in its own process, the machine's threads
-write diagnostics straight to file descriptors 1 and 2: a port's client
-detaching, and V8's "Uncaught illegal access" (on stdout) when an isolate
-stuck in a loop is closed. On the terminal the REPL draws, those bytes would
+write diagnostics straight to file descriptors 1 and 2 (a port's client
+detaching, say, or anything native code prints). On the terminal the REPL draws, those bytes would
 land in the middle of the prompt. `OutputCapture` points fds 1 and 2 at a
 pipe for the REPL's lifetime and gives the REPL `terminal`, a new handle on
 the real stdout, to draw on. A thread reads the pipe and hands each chunk to
