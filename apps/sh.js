@@ -2,7 +2,8 @@
 //
 // A thin loop over /lib/shell/exec (the Shell that runs lines): print a
 // prompt, read a line from the terminal (the kernel's tty already did the
-// editing), run it, repeat until end of input or `exit`.
+// editing), run it, repeat until end of input or `exit`. An interactive
+// shell reports the background jobs that ended before each prompt.
 //
 //   sh                       interactive: prompts "jsksh:/$ ", reads stdin
 //   sh -c 'LINE' [NAME ARGS] runs one line ($0 = NAME, $1... = ARGS), no prompt
@@ -25,9 +26,13 @@ module.exports = async function main(argv) {
     const shell = new Shell({ sys, argv0: argv[3] || 'sh', args: argv.slice(4) });
     return finalStatus(shell, await shell.runLine(argv[2]));
   }
-  if (argv[1] === '--session') return session(new Shell({ sys, argv0: 'sh' }));
+  if (argv[1] === '--session') return session();
   if (argv[1] !== undefined) return runScript(argv[1], argv.slice(2));
-  return interactive(new Shell({ sys, argv0: argv[0] || 'sh' }));
+  // Interactive when a person types at the terminal, as sh decides by isatty(0).
+  const input = lineInput();
+  const tty = Boolean(sys.stdin.isTTY);
+  const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null });
+  return interactive(shell, input);
 };
 
 function finalStatus(shell, status) {
@@ -49,7 +54,7 @@ async function runScript(path, args) {
 // Input may come as whole lines (the terminal) or in any chunks (a pipe), so
 // we split it into lines ourselves. A line that leaves a quote open or ends
 // in '|' is kept, and the next line is read with the "> " prompt.
-async function interactive(shell) {
+async function interactive(shell, input) {
   let pending = ''; // input read but not yet split into lines
   let command = ''; // complete lines of a command that continues
   let prompted = false;
@@ -66,11 +71,12 @@ async function interactive(shell) {
     // No prompt in the middle of a line (after Ctrl-D on a partial line the
     // text typed so far waits for the rest, as in sh).
     if (pending === '') {
+      if (command === '') await shell.reportFinishedJobs(); // "[1]+  Done  sleep 1", as bash before PS1
       const prompt = shell.prompt(command !== '');
       if (prompt) sys.stdout.write(prompt);
       prompted = prompted || prompt !== '';
     }
-    const chunk = await sys.stdin.read();
+    const chunk = await input.read();
     if (chunk === null) break;
     if (chunk === '') {
       // An empty read (never a real line: those end in '\n') means Ctrl-C at
@@ -88,19 +94,83 @@ async function interactive(shell) {
   return finalStatus(shell, shell.status);
 }
 
+// The input of the prompt loop, one read of stdin at a time. While the
+// shell itself waits (the wait builtin), watchInterrupt() reads on, looking
+// for Ctrl-C, which the kernel's tty delivers to the shell as an empty read;
+// lines typed meanwhile are kept for the loop, as a terminal keeps type-ahead.
+function lineInput() {
+  const chunks = []; // read, not yet taken by the loop (null: end of input)
+  const watchers = new Set(); // Ctrl-C callbacks of a waiting `wait`
+  let reading = false;
+  let arrived = null; // the loop waiting for a chunk
+  const received = (chunk) => {
+    reading = false;
+    if (chunk === '' && watchers.size) {
+      for (const interrupted of watchers) interrupted();
+      return;
+    }
+    chunks.push(chunk);
+    if (arrived) arrived();
+    if (watchers.size && chunk !== null) readOnce(); // keep listening for Ctrl-C
+  };
+  const readOnce = () => {
+    if (reading) return;
+    reading = true;
+    sys.stdin.read().then(received, () => received(null));
+  };
+  return {
+    async read() {
+      while (!chunks.length) {
+        await new Promise((resolve) => {
+          arrived = resolve;
+          readOnce();
+        });
+        arrived = null;
+      }
+      return chunks.shift();
+    },
+    watchInterrupt() {
+      let interrupted;
+      const promise = new Promise((resolve) => (interrupted = resolve));
+      const early = chunks.indexOf(''); // Ctrl-C already typed during this line
+      if (early !== -1) {
+        chunks.splice(early, 1);
+        interrupted();
+      } else {
+        watchers.add(interrupted);
+        readOnce();
+      }
+      return { interrupted: promise, stop: () => watchers.delete(interrupted) };
+    },
+  };
+}
+
 // The session (kernel/services/session.js): each session.next reports how
 // the last line ended and waits for the next. Stdin and stdout are the run's.
-async function session(shell) {
+// The session is interactive when its client shows it on a terminal (the
+// REPL): then it reports background jobs as they end, before and after each
+// line. Ctrl-C for the run reaches a waiting `wait` through session.interrupted,
+// which settles true on an interrupt and false when the run ends.
+async function session() {
+  const never = new Promise(() => {});
+  const watchInterrupt = () => ({
+    interrupted: sys.call('session.interrupted').then((yes) => (yes ? undefined : never)),
+    stop() {},
+  });
+  const shell = new Shell({ sys, argv0: 'sh', watchInterrupt });
   const cache = new Map();
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
     isComplete: (code) => ({ status: inputStatus(code), indent: '' }),
   });
   for (;;) {
-    const { line } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
+    const { line, interactive } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
+    shell.interactive = interactive === true;
+    await shell.reportFinishedJobs(); // those that ended between lines
     await shell.runLine(line);
+    await shell.reportFinishedJobs();
     if (shell.exiting) return shell.exitCode;
   }
 }
 
-module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||)';
+module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||, jobs with &)';

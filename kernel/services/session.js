@@ -10,6 +10,12 @@
 // Jupyter's input_request). The client's questions (complete, is-complete)
 // are asked of the program that owns the language: the shell for command
 // lines, a program reading input (the eval REPL) for its own.
+//
+// The session is the session shell's terminal, as the tty is the console
+// shell's: the shell names its foreground job with proc.foreground, and the
+// client's Ctrl-C (`interrupt`) stops that job only, never a background job
+// (`cmd &`) of this run or an earlier one. Output written while no run is
+// going (a background job's, late) goes to the client with id null.
 'use strict';
 
 const machine = require('../arch/machine');
@@ -32,7 +38,8 @@ class Session {
     this.sh = null;
     this.nextRun = null; // resolve of the shell's pending session.next
     this.queue = []; // [{id, line}] not started yet
-    this.current = null; // {id, line, input: {chunks, size, eof}, readers: [{proc, resolve, answers}]}
+    this.current = null; // {id, line, input: {chunks, size, eof}, readers: [{proc, resolve, answers}], interrupted, onInterrupt: [resolve]}
+    this.foreground = new Set(); // the session shell's foreground job: pids (not the shell's own)
     this.cwd = '/';
     this.status = 0;
     this.columns = 80;
@@ -40,10 +47,15 @@ class Session {
     this.asks = new Map(); // ref -> {pid, done}
     this.nextRef = 1;
     procs.onExit.add((proc) => this.onExit(proc));
-    procs.onSpawn.add((proc) => this.onSpawn(proc));
-    // The session's own two calls (the rest are in kernel/proc/syscalls.js).
+    // The session's own calls (the rest are in kernel/proc/syscalls.js).
     procs.handlers['session.next'] = (proc, args) => this.next(proc, args);
+    procs.handlers['session.interrupted'] = (proc) => this.whenInterrupted(proc);
     procs.handlers['ask.reply'] = (proc, args) => this.answer(proc, args);
+    // proc.foreground names the tty's foreground job (syscalls.js, installed
+    // before the session is made); for the session shell it names ours.
+    const ttyForeground = procs.handlers['proc.foreground'];
+    procs.handlers['proc.foreground'] = (proc, args) =>
+      this.sh && proc === this.sh ? this.setForeground(args.pids) : ttyForeground(proc, args);
   }
 
   // ---- the session's streams -------------------------------------------------------
@@ -117,20 +129,24 @@ class Session {
     });
   }
 
+  // A run starts. `interactive`: the client shows the session on a terminal
+  // (the REPL), so the shell reports background jobs the way bash does.
   pump() {
     if (!this.nextRun || this.current || !this.queue.length) return;
     const { id, line } = this.queue.shift();
-    this.current = { id, line, input: { chunks: [], size: 0, eof: false }, readers: [] };
+    this.current = { id, line, input: { chunks: [], size: 0, eof: false }, readers: [], interrupted: false, onInterrupt: [] };
     const resolve = this.nextRun;
     this.nextRun = null;
-    resolve({ line: String(line) });
+    resolve({ line: String(line), interactive: Boolean(this.isTerminal()) });
   }
 
   finish(status) {
     const run = this.current;
     this.current = null;
     this.status = status;
+    this.foreground.clear();
     for (const r of run.readers) r.resolve(null);
+    for (const resolve of run.onInterrupt.splice(0)) resolve(false);
     this.emit({ t: 'exit', id: run.id, status, cwd: this.cwd });
   }
 
@@ -139,6 +155,7 @@ class Session {
       // `exit`, or the shell was killed: the session ends; the next request starts another.
       this.sh = null;
       this.nextRun = null;
+      this.foreground.clear();
       const status = proc.status | 0;
       if (this.current) this.finish(status);
       this.emit({ t: 'session', state: 'ended', status });
@@ -148,8 +165,8 @@ class Session {
     if (this.current) this.current.readers = this.current.readers.filter((r) => r.proc !== proc);
   }
 
-  // Ctrl-C for a run: its programs exit with 130; the session shell goes on.
-  // A run still in the queue is dropped.
+  // Ctrl-C for a run: its foreground job exits with 130; the session shell
+  // and the background jobs go on. A run still in the queue is dropped.
   interrupt(id) {
     const queued = this.queue.findIndex((r) => r.id === id);
     if (queued >= 0) {
@@ -157,10 +174,31 @@ class Session {
       this.emit({ t: 'exit', id, status: 130, cwd: this.cwd });
       return;
     }
-    if (!this.current || this.current.id !== id || !this.sh) return;
-    // Ctrl-C typed before the shell has started the command still stops it.
-    this.current.interrupted = true;
-    for (const p of this.procs.descendants(this.sh.pid)) this.stop(p);
+    const run = this.current;
+    if (!run || run.id !== id || !this.sh) return;
+    // The rest of the run is interrupted too: a job the shell puts in the
+    // foreground later (it had not started the command yet) is stopped as
+    // it gets there, and a `wait` in progress ends.
+    run.interrupted = true;
+    for (const resolve of run.onInterrupt.splice(0)) resolve(true);
+    this.stopForeground();
+  }
+
+  // proc.foreground from the session shell: these pids are the job Ctrl-C stops.
+  setForeground(pids) {
+    if (!Array.isArray(pids)) throw new KernelError('EINVAL', 'foreground');
+    this.foreground = new Set(pids.map(Number).filter((pid) => pid !== this.sh.pid));
+    if (this.current && this.current.interrupted && this.foreground.size) timers.after(0, () => this.stopForeground());
+  }
+
+  // The foreground job and whatever it started (a `sh -c` and its commands).
+  stopForeground() {
+    for (const pid of this.foreground) {
+      const proc = this.procs.procs.get(pid);
+      if (!proc || proc.state === 'Z') continue;
+      for (const p of this.procs.descendants(pid)) this.stop(p);
+      this.stop(proc);
+    }
   }
 
   stop(proc) {
@@ -171,12 +209,15 @@ class Session {
     }
   }
 
-  // A program started for a run already interrupted is stopped at once.
-  onSpawn(proc) {
-    if (!this.current || !this.current.interrupted || !this.sh) return;
-    for (let p = proc; p; p = this.procs.procs.get(p.ppid)) {
-      if (p.ppid === this.sh.pid) return void timers.after(0, () => this.stop(proc));
-    }
+  // session.interrupted: the shell's `wait` asks to hear of a Ctrl-C, since
+  // the shell itself is the foreground then. True when the run is
+  // interrupted, false when it ends first.
+  whenInterrupted(proc) {
+    if (proc !== this.sh) throw new KernelError('EPERM', 'session.interrupted');
+    const run = this.current;
+    if (!run) return false;
+    if (run.interrupted) return true;
+    return new Promise((resolve) => run.onInterrupt.push(resolve));
   }
 
   // ---- input ---------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 // Unit tests for fs/lib/shell/exec.js (the Shell) and apps/sh.js (its loop),
 // driven by a fake `sys` that records every kernel call and plays the kernel:
 // commands in /bin exit with a status we choose, only /tmp is writable.
-const { Shell, resolvePath } = require('/lib/shell/exec');
+// A command that is RUNS keeps running until the test ends it (sys.end).
+const { Shell, resolvePath, commandText } = require('/lib/shell/exec');
+const { parse } = require('/lib/shell/parse');
+
+const RUNS = Symbol('runs');
 
 function kernelError(code, message) {
   return Object.assign(new Error(message), { code });
@@ -15,6 +19,7 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
   const err = [];
   const written = {};
   const exitStatus = new Map();
+  const running = new Map(); // pid -> resolve of its exit status
   let nextPid = 100;
   let nextPipe = 1;
   const sys = {
@@ -25,6 +30,12 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
     written,
     out: () => out.join(''),
     err: () => err.join(''),
+    // Ends a RUNS process with this status (as an exit or a kill would).
+    end(pid, status) {
+      running.get(pid)(status);
+      running.delete(pid);
+    },
+    running: () => [...running.keys()],
     stdout: { isTTY: true, write: (s) => out.push(s) },
     stderr: { isTTY: true, write: (s) => err.push(s) },
     stdin: {
@@ -64,7 +75,8 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
         if (!(argv[0] in commands)) throw kernelError('ENOENT', `/bin/${argv[0]}.js: No such file or directory`);
         const pid = nextPid++;
         const c = commands[argv[0]];
-        exitStatus.set(pid, typeof c === 'function' ? c(argv, options) : c);
+        const status = typeof c === 'function' ? c(argv, options) : c;
+        exitStatus.set(pid, status === RUNS ? new Promise((resolve) => running.set(pid, resolve)) : status);
         return pid;
       },
       async wait(pid) {
@@ -287,13 +299,6 @@ test('a syntax error is printed and is status 2', async () => {
   assert.deepEqual(spawned(sys), []);
 });
 
-test('background jobs are refused, the rest of the line runs', async () => {
-  const sys = fakeSys({ commands: ok });
-  await new Shell({ sys }).runLine('sleep 1 & ls');
-  assert.deepEqual(spawned(sys), ['ls']);
-  assert.equal(sys.err(), 'sh: background jobs are not supported yet\n');
-});
-
 test('the foreground goes back to the shell even if wait fails', async () => {
   const sys = fakeSys({ commands: ok });
   sys.proc.wait = async () => {
@@ -367,4 +372,257 @@ test('sh: an empty read (Ctrl-C at the prompt) drops a half-typed command', asyn
   assert.equal(await runSh(['sh'], sys), 0);
   assert.deepEqual(spawned(sys), ['ls']);
   assert.equal(sys.out(), 'jsksh:/$ > jsksh:/$ jsksh:/$ \n');
+});
+
+// --- background jobs ---
+
+// Lets the promise callbacks of the fake kernel's replies run.
+async function settle() {
+  for (let i = 0; i < 20; i++) await null;
+}
+
+const jobCommands = { ...ok, sleep: RUNS, cat: RUNS, yes: RUNS, kill: 0, sh: RUNS };
+
+test('& starts a job and goes on at once: stdin null, not the foreground, status 0', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  assert.equal(await sh.runLine('false; sleep 10 & ls'), 0);
+  assert.deepEqual(spawned(sys), ['false', 'sleep 10', 'ls']);
+  const sleep = sys.calls.find((c) => c[0] === 'spawn' && c[1][0] === 'sleep');
+  assert.deepEqual([sleep[2].stdin, sleep[2].stdout, sleep[2].stderr], ['null', 'inherit', 'inherit']);
+  const foregrounds = sys.calls.filter((c) => c[0] === 'foreground').map((c) => c[1]);
+  assert.deepEqual(foregrounds, [[100], [7], [102], [7]]); // false, then ls: never the sleep
+  assert.equal(sys.err(), '', 'a non-interactive shell does not announce jobs');
+  assert.deepEqual(sys.running(), [101]);
+});
+
+test('an interactive shell prints [N] PID on stderr; $! is the last stage of the last job', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys, interactive: true });
+  await sh.runLine('sleep 10 &');
+  await sh.runLine('yes | cat > /tmp/y &');
+  assert.equal(sys.err(), '[1] 100\n[2] 102\n');
+  await sh.runLine('echo $!');
+  assert.deepEqual(spawned(sys).pop(), 'echo 102');
+  const [yes, cat] = sys.calls.filter((c) => c[0] === 'spawn' && (c[1][0] === 'yes' || c[1][0] === 'cat'));
+  assert.equal(yes[2].stdin, 'null');
+  assert.deepEqual(cat[2].stdin, { pipe: 1 }, 'only the first stage reads nothing');
+  assert.deepEqual(cat[2].stdout, { file: '/tmp/y', append: false });
+});
+
+test('jobs lists running jobs with + and -, then each ended job once', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 10 & sleep 20 & sleep 30 &');
+  sys.end(101, 0);
+  await settle();
+  await sh.runLine('jobs');
+  assert.equal(
+    sys.out(),
+    '[1]   Running                 sleep 10 &\n' + '[2]-  Done                    sleep 20\n' + '[3]+  Running                 sleep 30 &\n',
+  );
+  await sh.runLine('jobs -l');
+  assert.ok(sys.out().endsWith('[1]-   100 Running                 sleep 10 &\n' + '[3]+   102 Running                 sleep 30 &\n'), sys.out());
+  await sh.runLine('jobs -p %1');
+  assert.ok(sys.out().endsWith('\n100\n'));
+});
+
+test('jobs says how a job ended: Exit N, Terminated, Killed, Interrupt', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 1 & sleep 2 & sleep 3 & sleep 4 &');
+  [3, 143, 137, 130].forEach((status, i) => sys.end(100 + i, status));
+  await settle();
+  await sh.runLine('jobs');
+  const states = sys.out().split('\n').filter(Boolean).map((line) => line.slice(5, 29).trim());
+  assert.deepEqual(states, ['Exit 3', 'Terminated', 'Killed', 'Interrupt']);
+});
+
+test('jobs -l shows every process of a pipeline job', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('yes | cat &');
+  await sh.runLine('jobs -l');
+  assert.equal(sys.out(), '[1]+   100 Running                 yes\n' + '       101                         | cat &\n');
+});
+
+test('an interactive shell reports ended jobs once; a non-interactive one never', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys, interactive: true });
+  await sh.runLine('sleep 1 & sleep 2 &');
+  await sh.reportFinishedJobs();
+  assert.equal(sys.err(), '[1] 100\n[2] 101\n', 'nothing has ended yet');
+  sys.end(100, 0);
+  sys.end(101, 3);
+  await settle();
+  await sh.reportFinishedJobs();
+  await sh.reportFinishedJobs();
+  assert.equal(sys.err(), '[1] 100\n[2] 101\n[1]-  Done                    sleep 1\n[2]+  Exit 3                  sleep 2\n');
+  assert.deepEqual(sh.jobs, []);
+
+  const quiet = fakeSys({ commands: jobCommands });
+  const sh2 = new Shell({ sys: quiet });
+  await sh2.runLine('sleep 1 &');
+  quiet.end(100, 0);
+  await settle();
+  await sh2.reportFinishedJobs();
+  assert.equal(quiet.err(), '');
+  assert.equal(sh2.jobs.length, 1, 'still there for jobs and wait');
+});
+
+test('fg prints the command, makes the job the foreground, and returns its status', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('yes | cat &');
+  const line = sh.runLine('fg');
+  await settle();
+  assert.equal(sys.out(), 'yes | cat\n', 'printed before it waits');
+  assert.deepEqual(sys.calls[sys.calls.length - 1], ['foreground', [100, 101]]);
+  sys.end(100, 141);
+  sys.end(101, 130); // Ctrl-C: the kernel interrupts the foreground job
+  assert.equal(await line, 130);
+  assert.deepEqual(sys.calls[sys.calls.length - 1], ['foreground', [7]]);
+  assert.deepEqual(sh.jobs, [], 'a job that ended in the foreground is not reported');
+});
+
+test('fg and bg without a job, and fg of an ended job, fail with status 1', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  assert.equal(await sh.runLine('fg'), 1);
+  assert.equal(await sh.runLine('fg %3'), 1);
+  assert.equal(await sh.runLine('bg'), 1);
+  await sh.runLine('sleep 1 &');
+  sys.end(100, 0);
+  await settle();
+  assert.equal(await sh.runLine('fg'), 1);
+  assert.equal(
+    sys.err(),
+    'sh: fg: current: no such job\nsh: fg: %3: no such job\nsh: bg: current: no such job\nsh: fg: job has terminated\n',
+  );
+});
+
+test('bg says that jobs cannot be stopped', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 1 &');
+  assert.equal(await sh.runLine('bg %1'), 0);
+  assert.ok(/already in background.*cannot be stopped/.test(sys.err()), sys.err());
+});
+
+test('job specs: %N, %%, %+, %-, %prefix, %?text, ambiguity', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 10 & cat /etc/motd & sleep 30 &');
+  const number = (spec) => (sh.findJob(spec).job || {}).number;
+  assert.deepEqual(['%2', '%%', '%+', '%', '%-', '%cat', '%?motd', '%?30'].map(number), [2, 3, 3, 3, 2, 2, 2, 3]);
+  assert.equal(sh.findJob('%sleep').error, 'sleep: ambiguous job spec');
+  assert.equal(sh.findJob('%9').error, '%9: no such job');
+  assert.equal(sh.findJob('%nope').error, '%nope: no such job');
+});
+
+test('kill %N becomes kill PIDS; an unknown job is reported and nothing is spawned', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 10 & yes | cat &');
+  assert.equal(await sh.runLine('kill -9 %2 %1'), 0);
+  assert.deepEqual(spawned(sys).pop(), 'kill -9 101 102 100');
+  const before = spawned(sys).length;
+  assert.equal(await sh.runLine('kill %9'), 1);
+  assert.equal(spawned(sys).length, before);
+  assert.equal(sys.err(), 'sh: kill: %9: no such job\n');
+  await sh.runLine('kill %9 55');
+  assert.deepEqual(spawned(sys).pop(), 'kill 55');
+});
+
+test('wait: all jobs (status 0), a job or a pid (its status), an unknown pid (127)', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys });
+  await sh.runLine('sleep 1 & sleep 2 &');
+  const all = sh.runLine('wait');
+  sys.end(100, 4);
+  await settle();
+  assert.equal(sh.status, 0, 'still waiting for job 2');
+  sys.end(101, 5);
+  assert.equal(await all, 0);
+  assert.equal(await sh.runLine('wait %1'), 4);
+  assert.equal(await sh.runLine('wait 101'), 5);
+  assert.equal(await sh.runLine('wait %1 101 %2'), 5);
+  assert.equal(await sh.runLine('wait 999'), 127);
+  assert.equal(await sh.runLine('wait %7'), 127);
+  assert.equal(sys.err(), 'sh: wait: pid 999 is not a child of this shell\nsh: wait: %7: no such job\n');
+});
+
+test('Ctrl-C ends a wait with 130; the job goes on running', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  let press;
+  const watchInterrupt = () => ({ interrupted: new Promise((resolve) => (press = resolve)), stop() {} });
+  const sh = new Shell({ sys, watchInterrupt });
+  await sh.runLine('sleep 30 &');
+  const line = sh.runLine('wait; echo never');
+  await settle();
+  press();
+  assert.equal(await line, 130);
+  assert.deepEqual(spawned(sys), ['sleep 30']);
+  assert.deepEqual(sys.running(), [100]);
+  assert.equal(sh.jobs[0].state(), 'Running');
+});
+
+test('a list or a builtin in the background runs in a subshell, sh -c', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys, argv0: 'me', args: ['a'] });
+  await sh.runLine("sleep 1 && echo 'done now' > /tmp/x &");
+  await sh.runLine('cd /tmp &');
+  const subshells = sys.calls.filter((c) => c[0] === 'spawn');
+  assert.deepEqual(subshells[0][1], ['sh', '-c', "sleep 1 && echo 'done now' > /tmp/x", 'me', 'a']);
+  assert.equal(subshells[0][2].stdin, 'null');
+  assert.deepEqual(subshells[1][1], ['sh', '-c', 'cd /tmp', 'me', 'a']);
+  assert.equal(sh.cwd, '/', 'cd in a subshell leaves this shell where it was');
+  assert.equal(sh.lastBackgroundPid, 101);
+});
+
+test('a command that cannot start makes no job; the status of & is still 0', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys, interactive: true });
+  assert.equal(await sh.runLine('nosuch &'), 0);
+  assert.equal(sys.err(), 'sh: nosuch: command not found\n');
+  assert.deepEqual(sh.jobs, []);
+});
+
+test('job numbers continue from the newest job and start again at 1', async () => {
+  const sys = fakeSys({ commands: jobCommands });
+  const sh = new Shell({ sys, interactive: true });
+  await sh.runLine('sleep 1 & sleep 2 &');
+  sys.end(101, 0);
+  await settle();
+  await sh.reportFinishedJobs();
+  await sh.runLine('sleep 3 &');
+  sys.end(100, 0);
+  sys.end(102, 0);
+  await settle();
+  await sh.reportFinishedJobs();
+  await sh.runLine('sleep 4 &');
+  assert.deepEqual(
+    sys.err().split('\n').filter((l) => l.startsWith('[') && !l.includes('Done')),
+    ['[1] 100', '[2] 101', '[2] 102', '[1] 103'],
+  );
+});
+
+test('commandText writes a command back as it can be read again', () => {
+  const text = (line) => commandText(parse(line).items[0].command);
+  assert.equal(text("A=1 echo  'a b' \"$X\"  2>&1 >/tmp/f"), "A=1 echo 'a b' \"$X\" 2>&1 > /tmp/f");
+  assert.equal(text('! a | b 2>/dev/null && c || d < /x'), '! a | b 2> /dev/null && c || d < /x');
+});
+
+test('sh: an interactive shell reports ended jobs before its prompt', async () => {
+  const sys = fakeSys({ commands: { ...jobCommands, sleep: 0 }, input: ['sleep 1 &\n', 'ls\n'] });
+  await runSh(['sh'], sys);
+  assert.equal(sys.err(), '[1] 100\n[1]+  Done                    sleep 1\n');
+});
+
+test('sh: Ctrl-C during wait ends it; a line typed meanwhile runs afterwards', async () => {
+  // `echo $?` is typed while wait waits, then Ctrl-C (an empty read).
+  const sys = fakeSys({ commands: jobCommands, input: ['sleep 30 &\n', 'wait\n', 'echo $?\n', ''] });
+  await runSh(['sh'], sys);
+  assert.deepEqual(spawned(sys), ['sleep 30', 'echo 130']);
+  assert.deepEqual(sys.running(), [100], 'the job was not interrupted');
 });

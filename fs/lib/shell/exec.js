@@ -1,15 +1,18 @@
 // fs/lib/shell/exec.js (/lib/shell/exec in the image): runs parsed command lines.
 //
 // The Shell walks the tree from /lib/shell/parse: builtins (cd, pwd, exit,
-// export, unset) run here; every other command is a process made with
-// sys.proc.spawn, wired with kernel pipes and files, made the terminal's
-// foreground job, and waited for. It touches the system only through the
-// `sys` object it is given, so tests drive it with a fake one.
+// export, unset, jobs, fg, bg, wait) run here; every other command is a
+// process made with sys.proc.spawn, wired with kernel pipes and files, made
+// the terminal's foreground job, and waited for. A line ended by '&' starts a
+// background job instead and does not wait (docs/shell.md, "Job control").
+// It touches the system only through the `sys` object it is given, so tests
+// drive it with a fake one.
 //
 // Reference: POSIX.1-2017 Shell Command Language: §2.9.1 simple commands
 // (expansion, assignments, "command not found" is 127), §2.9.2 pipelines
-// (the status is the last command's), §2.9.3 lists (&& and || short-circuit),
-// §2.7 redirection, §2.14 special builtins (exit, export, unset).
+// (the status is the last command's), §2.9.3 lists (&& and || short-circuit;
+// §2.9.3.1 asynchronous lists, '&'), §2.7 redirection, §2.14 special builtins
+// (exit, export, unset); XCU utilities jobs, fg, bg, wait, kill (%job operands).
 'use strict';
 
 const { parse, expandWord, expandFields, ShellSyntaxError } = require('/lib/shell/parse');
@@ -18,6 +21,7 @@ const STATUS_NOT_FOUND = 127;
 const STATUS_CANNOT_RUN = 126;
 const STATUS_SYNTAX = 2;
 const STATUS_INTERRUPTED = 130; // 128 + SIGINT: the kernel's status after Ctrl-C
+const INTERRUPTED = Symbol('interrupted'); // Ctrl-C reached the shell itself (in `wait`)
 
 // strerror(3) for the codes the kernel uses (docs/apps.md, "Errors").
 const STRERROR = {
@@ -67,7 +71,13 @@ const dup = (stream, from) => (stream === 'inherit' ? { inherit: from } : stream
 
 class Shell {
   // argv0 and args are $0 and $1...$9 (sh -c 'LINE' NAME ARGS...).
-  constructor({ sys, env, cwd, argv0 = 'sh', args = [] } = {}) {
+  // interactive: a person types the lines, so the shell says `[1] 42` when it
+  // starts a background job and reports the jobs that ended
+  // (reportFinishedJobs). watchInterrupt(), if given, returns {interrupted:
+  // a promise settled by Ctrl-C, stop()}: how `wait` learns of a Ctrl-C that
+  // reaches the shell itself (apps/sh.js makes one for the terminal and one
+  // for the session).
+  constructor({ sys, env, cwd, argv0 = 'sh', args = [], interactive = false, watchInterrupt = null } = {}) {
     this.sys = sys;
     this.cwd = cwd || sys.cwd || '/';
     this.vars = new Map(Object.entries(env || sys.env || {}));
@@ -75,6 +85,10 @@ class Shell {
     this.positional = [argv0, ...args];
     this.status = 0; // $?
     this.exitCode = null; // set by `exit`: the caller should stop
+    this.interactive = interactive;
+    this.watchInterrupt = watchInterrupt;
+    this.jobs = []; // background jobs, oldest first; the last is the current one (%+)
+    this.lastBackgroundPid = null; // $!
     this.lookup = (name) => this.valueOf(name);
   }
 
@@ -94,6 +108,7 @@ class Shell {
   valueOf(name) {
     if (name === '?') return String(this.status);
     if (name === '$') return String(this.sys.pid);
+    if (name === '!') return this.lastBackgroundPid === null ? undefined : String(this.lastBackgroundPid);
     if (name === '#') return String(Math.max(0, this.positional.length - 1));
     if (/^[0-9]$/.test(name)) return this.positional[Number(name)];
     return this.vars.get(name);
@@ -122,12 +137,8 @@ class Shell {
 
   async runList(list) {
     for (const item of list.items) {
-      if (item.background) {
-        this.error('sh: background jobs are not supported yet');
-        this.status = 1;
-        continue;
-      }
-      await this.runAndOr(item.command);
+      if (item.background) await this.runBackground(item.command);
+      else await this.runAndOr(item.command);
       // After Ctrl-C the rest of the line is abandoned, as in sh.
       if (this.exiting || this.status === STATUS_INTERRUPTED) break;
     }
@@ -191,14 +202,20 @@ class Shell {
       return 1;
     }
     for (const [name, value] of stage.assigns) this.vars.set(name, value);
+    // What the builtin says goes where the redirections say, after it ends,
+    // or earlier if it flushes (fg shows the command before it waits).
+    const flush = async () => {
+      const [out, err] = [output[1].splice(0).join(''), output[2].splice(0).join('')];
+      await this.writeOutput(streams[1], out, this.sys.stdout);
+      await this.writeOutput(streams[2], err, this.sys.stderr);
+    };
     let status = 0;
     if (stage.argv.length > 0) {
-      const io = { out: (s) => output[1].push(s), err: (s) => output[2].push(s) };
+      const io = { out: (s) => output[1].push(s), err: (s) => output[2].push(s), flush };
       status = await BUILTINS[stage.argv[0]].call(this, stage.argv, io);
     }
     try {
-      await this.writeOutput(streams[1], output[1].join(''), this.sys.stdout);
-      await this.writeOutput(streams[2], output[2].join(''), this.sys.stderr);
+      await flush();
     } catch (e) {
       this.error(`sh: ${e.message}`);
       return 1;
@@ -228,16 +245,31 @@ class Shell {
   // --- commands that are processes ---
 
   async runProcesses(stages) {
-    const { sys } = this;
+    const { pids, statuses } = await this.spawnPipeline(stages, 'inherit');
+    const running = pids.filter((pid) => pid !== null);
+    if (running.length > 0) {
+      await this.inForeground(running, async () => {
+        for (let i = 0; i < pids.length; i++) {
+          if (pids[i] !== null) statuses[i] = await this.sys.proc.wait(pids[i]);
+        }
+      });
+    }
+    return statuses[statuses.length - 1];
+  }
+
+  // Starts every stage; the first reads `stdin` (before its redirections).
+  // Returns {pids, statuses}: pids[i] is null for a stage that could not
+  // start, and statuses[i] then says why (127, 1, ...).
+  async spawnPipeline(stages, stdin) {
     const pipes = [];
-    for (let i = 0; i < stages.length - 1; i++) pipes.push(await sys.proc.pipe());
+    for (let i = 0; i < stages.length - 1; i++) pipes.push(await this.sys.proc.pipe());
     const pids = [];
     const statuses = [];
     let previousFailed = false;
     for (let i = 0; i < stages.length; i++) {
       // stage i reads pipe i-1 and writes pipe i (the pipe(2)/dup2 wiring of sh).
       const wired = [
-        i > 0 ? (previousFailed ? 'null' : { pipe: pipes[i - 1] }) : 'inherit',
+        i > 0 ? (previousFailed ? 'null' : { pipe: pipes[i - 1] }) : stdin,
         i < stages.length - 1 ? { pipe: pipes[i] } : 'inherit',
         'inherit',
       ];
@@ -246,23 +278,30 @@ class Shell {
       pids.push(started.pid);
       statuses.push(started.status);
     }
-    const running = pids.filter((pid) => pid !== null);
-    if (running.length > 0) {
-      try {
-        await sys.proc.foreground(running); // Ctrl-C now goes to them, and they read the terminal
-        for (let i = 0; i < pids.length; i++) {
-          if (pids[i] !== null) statuses[i] = await sys.proc.wait(pids[i]);
-        }
-      } finally {
-        await sys.proc.foreground([sys.pid]); // the terminal is the shell's again
-      }
+    return { pids, statuses };
+  }
+
+  // Runs wait() with `pids` as the terminal's foreground job: Ctrl-C now goes
+  // to them, not to the shell (nor to any background job), and they read the
+  // terminal. Afterwards the terminal is the shell's again.
+  async inForeground(pids, wait) {
+    const { sys } = this;
+    try {
+      await sys.proc.foreground(pids);
+      return await wait();
+    } finally {
+      await sys.proc.foreground([sys.pid]);
     }
-    return statuses[statuses.length - 1];
   }
 
   // Spawns one stage. Returns {pid} or, if it could not start, {pid: null, status}.
   async spawnStage(stage, wired) {
-    const [name] = stage.argv;
+    let { argv } = stage;
+    const [name] = argv;
+    if (name === 'kill' && argv.some((arg) => arg.startsWith('%'))) {
+      argv = this.killArguments(argv);
+      if (argv === null) return { pid: null, status: 1 };
+    }
     let streams;
     try {
       streams = this.redirectStreams(stage.redirects, wired);
@@ -274,7 +313,7 @@ class Shell {
     const env = this.childEnv(stage.assigns);
     const options = { stdin: streams[0], stdout: streams[1], stderr: streams[2], cwd: this.cwd, env };
     try {
-      return { pid: await this.sys.proc.spawn(stage.argv, options), status: 0 };
+      return { pid: await this.sys.proc.spawn(argv, options), status: 0 };
     } catch (e) {
       const { message, status } = spawnFailure(e, name, streams);
       this.error(message);
@@ -305,6 +344,146 @@ class Shell {
     return streams;
   }
 
+  // --- background jobs ---
+
+  // `COMMAND &` (§2.9.3.1): start it and go on at once; its status is 0.
+  // Its stdin is null, as POSIX says for a shell without job control
+  // (/dev/null); its output goes where the shell's goes. A pipeline of
+  // programs is spawned as usual; anything else (a && b &, a builtin) runs
+  // in a subshell, `sh -c TEXT`, the way sh forks one, so it is still one
+  // job with a pid. The subshell sees the exported variables only.
+  async runBackground(node) {
+    const text = commandText(node);
+    const stages = node.type === 'pipeline' ? node.commands.map((command) => this.expandCommand(command)) : [];
+    const direct = stages.length > 0 && !stages.some(isInShell);
+    const subshell = { argv: ['sh', '-c', text, ...this.positional], assigns: [], redirects: [] };
+    const { pids, statuses } = await this.spawnPipeline(direct ? stages : [subshell], 'null');
+    this.status = 0;
+    if (pids.every((pid) => pid === null)) return; // nothing started; the reason is printed
+    const job = new Job({
+      number: this.jobs.length ? this.jobs[this.jobs.length - 1].number + 1 : 1,
+      text,
+      stages: direct ? node.commands.map(simpleCommandText) : [text],
+      pids,
+      statuses: pids.map((pid, i) => (pid === null ? statuses[i] : null)),
+      negate: direct && node.negate,
+    });
+    this.watchJob(job);
+    this.jobs.push(job);
+    this.lastBackgroundPid = pids.filter((pid) => pid !== null).pop();
+    if (this.interactive) this.error(`[${job.number}] ${this.lastBackgroundPid}`);
+  }
+
+  // Every process of a job is waited for from the start, so none stays a
+  // zombie and its status is there when `jobs`, `fg` or `wait` asks.
+  watchJob(job) {
+    const waits = job.pids.map((pid, i) => {
+      if (pid === null) return null;
+      const record = (status) => {
+        job.statuses[i] = status;
+      };
+      return this.sys.proc.wait(pid).then(record, () => record(STATUS_NOT_FOUND));
+    });
+    job.done = Promise.all(waits).then(() => job.status);
+  }
+
+  // bash's marks: + for the current job (the newest), - for the previous one.
+  mark(job) {
+    const n = this.jobs.length;
+    return job === this.jobs[n - 1] ? '+' : job === this.jobs[n - 2] ? '-' : ' ';
+  }
+
+  forget(jobs) {
+    this.jobs = this.jobs.filter((job) => !jobs.includes(job));
+  }
+
+  // What an interactive shell prints before its next prompt: one line per
+  // job that ended ("[1]+  Done                    sleep 1"), which it then
+  // forgets, as bash does. A non-interactive shell reports nothing.
+  async reportFinishedJobs() {
+    if (!this.interactive) return;
+    const finished = this.jobs.filter((job) => !job.running);
+    if (finished.length === 0) return;
+    for (const job of finished) this.error(jobLines(job, this.mark(job), false)[0]);
+    this.forget(finished);
+    // The app runtime sends the writes of one turn per stream, stdout first:
+    // let these go before the caller writes its prompt.
+    await null;
+  }
+
+  // A job spec, as in bash: %N (job N), %%, %+ or none (the current job),
+  // %- (the previous one), %STRING (the job whose command starts with
+  // STRING), %?STRING (the one whose command contains it).
+  // Returns {job} or {error: 'SPEC: no such job'}.
+  findJob(spec) {
+    const n = this.jobs.length;
+    if (spec === undefined || spec === '%' || spec === '%%' || spec === '%+') {
+      return n ? { job: this.jobs[n - 1] } : { error: `${spec === undefined ? 'current' : spec}: no such job` };
+    }
+    if (spec === '%-') return n > 1 ? { job: this.jobs[n - 2] } : { error: `${spec}: no such job` };
+    if (/^%[0-9]+$/.test(spec)) {
+      const job = this.jobs.find((j) => j.number === Number(spec.slice(1)));
+      return job ? { job } : { error: `${spec}: no such job` };
+    }
+    const contains = spec.startsWith('%?');
+    const text = spec.slice(contains ? 2 : 1);
+    const matches = this.jobs.filter((j) => (contains ? j.text.includes(text) : j.text.startsWith(text)));
+    if (matches.length > 1) return { error: `${text}: ambiguous job spec` };
+    return matches.length ? { job: matches[0] } : { error: `${spec}: no such job` };
+  }
+
+  // kill %1: the kill app knows pids, not jobs, so the shell puts the job's
+  // processes in place of a job spec. An unknown job is reported here; if no
+  // pid is left to kill, the app is not run at all (null).
+  killArguments(argv) {
+    const out = [argv[0]];
+    let unknown = false;
+    for (const arg of argv.slice(1)) {
+      if (!arg.startsWith('%')) {
+        out.push(arg);
+        continue;
+      }
+      const { job, error } = this.findJob(arg);
+      if (error) {
+        this.error(`sh: kill: ${error}`);
+        unknown = true;
+        continue;
+      }
+      // A job that has ended still names its pids: kill says "No such process".
+      const live = job.livePids();
+      out.push(...(live.length ? live : job.pids.filter((pid) => pid !== null)).map(String));
+    }
+    return unknown && !out.slice(1).some((arg) => /^[0-9]+$/.test(arg)) ? null : out;
+  }
+
+  // Waits for `promise` unless Ctrl-C comes first (then INTERRUPTED). In
+  // `wait` the shell itself is the foreground job, so the Ctrl-C is the
+  // shell's to notice; the jobs it waited for go on running.
+  async interruptible(promise) {
+    if (!this.watchInterrupt) return promise;
+    const watch = this.watchInterrupt();
+    try {
+      return await Promise.race([promise, watch.interrupted.then(() => INTERRUPTED)]);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  // What `wait OPERAND` waits for: {promise} of a status, or {error, status}.
+  // A pid is one process (its own status); a job spec is the whole job.
+  waitTarget(operand) {
+    if (operand.startsWith('%')) {
+      const { job, error } = this.findJob(operand);
+      return job ? { promise: job.done } : { error, status: STATUS_NOT_FOUND };
+    }
+    if (!/^[0-9]+$/.test(operand)) return { error: `\`${operand}': not a pid or valid job spec`, status: 1 };
+    for (const job of this.jobs) {
+      const i = job.pids.indexOf(Number(operand));
+      if (i !== -1) return { promise: job.done.then(() => job.statuses[i]) };
+    }
+    return { error: `pid ${operand} is not a child of this shell`, status: STATUS_NOT_FOUND };
+  }
+
   // --- helpers ---
 
   error(message) {
@@ -315,6 +494,71 @@ class Shell {
     this.vars.set(name, value);
     if (exported) this.exported.add(name);
   }
+}
+
+// A background job: the processes of one pipeline (or one subshell), with
+// the text it was typed as. pids[i] is null for a stage that could not
+// start; statuses[i] stays null while process i runs. There are no stop
+// signals in this kernel, so a job is only ever running or ended.
+class Job {
+  constructor({ number, text, stages, pids, statuses, negate }) {
+    Object.assign(this, { number, text, stages, pids, statuses, negate });
+    this.done = null; // a promise of the job's status (Shell.watchJob)
+  }
+
+  get running() {
+    return this.statuses.includes(null);
+  }
+
+  // The last process's status (§2.9.2), reversed by '!'.
+  get status() {
+    const last = this.statuses[this.statuses.length - 1];
+    return this.negate ? (last === 0 ? 1 : 0) : last;
+  }
+
+  livePids() {
+    return this.pids.filter((pid, i) => pid !== null && this.statuses[i] === null);
+  }
+
+  // How `jobs` says it: Running, Done, Exit N, or the signal that ended it
+  // (bash's words for the statuses 128 + SIGINT, SIGKILL, SIGPIPE, SIGTERM).
+  state() {
+    if (this.running) return 'Running';
+    return ENDINGS[this.status] || `Exit ${this.status}`;
+  }
+}
+
+const ENDINGS = { 0: 'Done', 130: 'Interrupt', 137: 'Killed', 141: 'Broken pipe', 143: 'Terminated' };
+
+// bash's layout: "[1]+  Running                 sleep 10 &". With `long`
+// (jobs -l) each process is a line with its pid, later stages after a '|'.
+function jobLines(job, mark, long) {
+  const head = `[${job.number}]${mark}`;
+  const tail = job.running ? ' &' : '';
+  if (!long) return [`${head}  ${job.state().padEnd(24)}${job.text}${tail}`];
+  return job.stages.map((stage, i) => {
+    const pid = String(job.pids[i] === null ? '-' : job.pids[i]).padStart(5);
+    const lead = i === 0 ? `${head} ${pid} ${job.state().padEnd(24)}` : `${' '.repeat(head.length)} ${pid} ${''.padEnd(24)}| `;
+    return lead + stage + (i === job.stages.length - 1 ? tail : '');
+  });
+}
+
+// A command written back as text, for `jobs` and for a subshell to read
+// again: every word as it was typed, redirections after the words.
+function commandText(node) {
+  if (node.type === 'pipeline') return (node.negate ? '! ' : '') + node.commands.map(simpleCommandText).join(' | ');
+  return `${commandText(node.left)} ${node.type === 'and' ? '&&' : '||'} ${commandText(node.right)}`;
+}
+
+function simpleCommandText(command) {
+  const assigns = command.assigns.map(({ name, value }) => `${name}=${value.raw}`);
+  return [...assigns, ...command.words.map((word) => word.raw), ...command.redirects.map(redirectText)].join(' ');
+}
+
+function redirectText({ op, fd, target }) {
+  const implied = op === '<' || op === '<&' ? 0 : 1;
+  const from = fd === implied ? '' : String(fd);
+  return op.endsWith('&') ? `${from}${op}${target.raw}` : `${from}${op} ${target.raw}`;
 }
 
 // Decides what a failed spawn means. The kernel raises ENOENT both for a
@@ -417,10 +661,112 @@ const BUILTINS = {
     }
     return 0;
   },
+
+  // jobs [-l | -p] [JOB...]: the background jobs ("[1]+  Running   sleep 10 &");
+  // -l adds the pids, -p prints only the first pid of each. A job that has
+  // ended is listed once, then forgotten.
+  async jobs(argv, io) {
+    const args = argv.slice(1);
+    const flags = new Set();
+    while (args.length && /^-./.test(args[0])) {
+      const option = args.shift();
+      if (option === '--') break;
+      for (const c of option.slice(1)) {
+        if (c !== 'l' && c !== 'p') {
+          io.err(`sh: jobs: -${c}: invalid option\nsh: jobs: usage: jobs [-l | -p] [job ...]\n`);
+          return 2;
+        }
+        flags.add(c);
+      }
+    }
+    let status = 0;
+    const chosen = new Set(args.length ? [] : this.jobs);
+    for (const spec of args) {
+      const { job, error } = this.findJob(spec.startsWith('%') ? spec : `%${spec}`);
+      if (job) chosen.add(job);
+      else {
+        io.err(`sh: jobs: ${error}\n`);
+        status = 1;
+      }
+    }
+    for (const job of chosen) {
+      if (flags.has('p')) io.out(`${job.pids.find((pid) => pid !== null)}\n`);
+      else for (const line of jobLines(job, this.mark(job), flags.has('l'))) io.out(line + '\n');
+    }
+    this.forget([...chosen].filter((job) => !job.running));
+    return status;
+  },
+
+  // fg [JOB]: the job becomes the foreground job: fg prints its command,
+  // waits for it and returns its status, and Ctrl-C now interrupts it.
+  async fg(argv, io) {
+    if (argv.length > 2) {
+      io.err('sh: fg: too many arguments\n');
+      return 2;
+    }
+    const spec = argv[1] === undefined || argv[1].startsWith('%') ? argv[1] : `%${argv[1]}`;
+    const { job, error } = this.findJob(spec);
+    if (error) {
+      io.err(`sh: fg: ${error}\n`);
+      return 1;
+    }
+    if (!job.running) {
+      io.err('sh: fg: job has terminated\n');
+      return 1;
+    }
+    // The command is shown once the job is the foreground: after it, a Ctrl-C is the job's.
+    const status = await this.inForeground(job.livePids(), async () => {
+      io.out(job.text + '\n');
+      await io.flush();
+      return job.done;
+    });
+    this.forget([job]); // a foreground job is not reported when it ends
+    return status;
+  },
+
+  // bg [JOB]: bash resumes a stopped job in the background. This kernel has
+  // no stop signals (no Ctrl-Z), so no job is ever stopped: every job is
+  // already running in the background, and bg can only say so.
+  async bg(argv, io) {
+    const spec = argv[1] === undefined || argv[1].startsWith('%') ? argv[1] : `%${argv[1]}`;
+    const { job, error } = this.findJob(spec);
+    if (error) {
+      io.err(`sh: bg: ${error}\n`);
+      return 1;
+    }
+    io.err(`sh: bg: job ${job.number} already in background (jobs cannot be stopped here: there are no stop signals)\n`);
+    return 0;
+  },
+
+  // wait [PID | JOB ...] (POSIX): waits for these background processes or
+  // jobs, or for all of them. The status is the last operand's (127 for one
+  // that is not a child of this shell), and 0 without operands. Ctrl-C ends
+  // the wait with 130 and leaves the jobs running.
+  async wait(argv, io) {
+    const operands = argv.slice(1);
+    if (operands.length === 0) {
+      const all = Promise.all(this.jobs.map((job) => job.done)).then(() => 0);
+      const result = await this.interruptible(all);
+      return result === INTERRUPTED ? STATUS_INTERRUPTED : 0;
+    }
+    let status = 0;
+    for (const operand of operands) {
+      const target = this.waitTarget(operand);
+      if (target.error) {
+        io.err(`sh: wait: ${target.error}\n`);
+        status = target.status;
+        continue;
+      }
+      const result = await this.interruptible(target.promise);
+      if (result === INTERRUPTED) return STATUS_INTERRUPTED;
+      status = result;
+    }
+    return status;
+  },
 };
 
 function isInShell(stage) {
   return stage.argv.length === 0 || Object.prototype.hasOwnProperty.call(BUILTINS, stage.argv[0]);
 }
 
-module.exports = { Shell, resolvePath, BUILTINS };
+module.exports = { Shell, resolvePath, BUILTINS, commandText };

@@ -21,7 +21,7 @@
 //            fd defaults to 0 for '<', '<&' and 1 otherwise ('2>' sets it)
 //   Word     {type: 'word', parts: Part[], raw}             raw: the source text
 //   Part     {type: 'text', value, quoted}   quoted: came from '...', "..." or \x
-//            {type: 'param', name, quoted}   $NAME ${NAME} $? $$ $# $0-$9
+//            {type: 'param', name, quoted}   $NAME ${NAME} $? $$ $! $# $0-$9
 //            {type: 'tilde'}                 a leading unquoted ~ ($HOME)
 'use strict';
 
@@ -44,7 +44,7 @@ class ShellSyntaxError extends Error {
 // Longest first, so that '&&' is not read as two '&'.
 const OPERATORS = ['&&', '||', ';;', '>>', '>&', '<&', '<<', ';', '&', '|', '<', '>', '(', ')'];
 const OPERATOR_START = new Set(';&|<>()');
-const SPECIAL_PARAMS = new Set('?$#0123456789');
+const SPECIAL_PARAMS = new Set('?$#!0123456789'); // $! is the last background job's pid
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 
