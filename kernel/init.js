@@ -165,11 +165,13 @@ function start(bootinfo) {
   } catch (e) {
     /* keep the default */
   }
-  const limits = {};
-  if (options['proc.max']) limits.processes = Number(options['proc.max']);
+  // The machine's limits (jsksh --limit NAME=VALUE); proc.max= on the command line caps isolates too.
+  const limits = { ...(bootinfo.limits || {}) };
+  if (options['proc.max']) limits.isolates = Number(options['proc.max']);
   procs = new ProcessTable({ vfs, tty, log, limits });
   Object.assign(kernel, { procs, vfs, tty, log });
   syscalls.install(kernel);
+  syscalls.installServices(kernel);
   const readMotd = () => {
     try {
       return vfs.readFile('/etc/motd');

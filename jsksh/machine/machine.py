@@ -29,12 +29,14 @@ from jsksh.machine.virtio.console import ConsoleDevice, Port
 from jsksh.machine.virtio.mmio import MmioTransport
 from jsksh.machine.virtio.net import NetDevice, parse_mac
 from jsksh.machine.virtio.rng import RngDevice
+from jsksh.native import limits as limits_mod
 from jsksh.native.app_host import AppHost
 from jsksh.native.v8 import Isolate, JSError, v8_version
 
 # Trap operations (docs/abi.md §1; kernel/arch/machine.js has the same table).
 MMIO_READ, MMIO_WRITE, CLOCK, TIMER_SET, IRQ_CLAIM = 1, 2, 3, 4, 5
-IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO, RELEASE = 6, 7, 8, 9, 10, 11, 12, 13
+IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO = 6, 7, 8, 9, 10, 11, 12
+RELEASE, CONNECT, MEMORY = 13, 14, 15
 PAYLOAD = 64
 TRAP_PAGE = 65536
 ARENA_SIZE = 4 << 20
@@ -117,6 +119,7 @@ class Machine:
         self.irq_posted = False
         self.kernel_running = False
         self.partial: dict[int, list[bytes]] = {}
+        self.proc_stat = b"{}"
         self.timer_deadline = 0.0
         self.timer_cond = threading.Condition()
         self._make_devices()
@@ -148,6 +151,7 @@ class Machine:
             "boot": self.boots,
             "devices": [{"slot": t.slot, "irq": t.irq} for t in self.transports],
             "host": {"python": sys.version.split()[0], "pid": os.getpid()},
+            "limits": {**limits_mod.APP_LIMITS, **limits_mod.MACHINE_LIMITS, **(self.limits or {})},
         }
         with self.irq_lock:
             self.kernel_running = True
@@ -252,15 +256,26 @@ class Machine:
         elif op == IPC_RECV:
             result = self._ipc_recv()
         elif op == SPAWN:
-            result = self.apps.spawn(
-                a0, bytes(page[PAYLOAD : PAYLOAD + a1]), bytes(page[PAYLOAD + a1 : PAYLOAD + n])
-            )
+            whole = b"".join(self.partial.pop(-a0 - 1, [])) + bytes(page[PAYLOAD : PAYLOAD + n])
+            if a2 & 1:  # more pieces of this spawn follow (kept apart from IPC_SEND's by a negative key)
+                self.partial[-a0 - 1] = [whole]
+            else:
+                result = self.apps.spawn(a0, whole[:a1], whole[a1:])
         elif op == KILL:
             result = self.apps.kill(a0)
         elif op == RELEASE:
             result = self.apps.release(a0)
         elif op == PROC_STAT:
-            out = json.dumps(self.apps.stats()).encode()
+            # 1,000 apps' statistics do not fit one page: arg0 is the byte
+            # offset to read from (0 takes a fresh snapshot); result = total size.
+            if a0 == 0:
+                self.proc_stat = json.dumps(self.apps.stats()).encode()
+            result = len(self.proc_stat)
+            out = self.proc_stat[a0 : a0 + TRAP_PAGE - PAYLOAD]
+        elif op == CONNECT:
+            result = self.apps.connect(a0, a1)
+        elif op == MEMORY:
+            out = json.dumps(self.apps.memory()).encode()
         elif op == HOST_INFO:
             out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
         elif op == POWER:
@@ -286,15 +301,17 @@ class Machine:
 
 
 def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
-    """The scripts every app isolate evaluates, in order: the UTF-8 codec as a
-    tiny CommonJS module handed over in globalThis.__utf8, then the app runtime."""
-    utf8 = files["kernel/lib/utf8.js"].decode()
-    runtime = files["kernel/proc/app-runtime.js"].decode()
-    return [
-        "(function (module) {" + utf8 + "\nglobalThis.__utf8 = module.exports;\n})({ exports: {} });"
-        "\n//# sourceURL=/kernel/lib/utf8.js",
-        runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js",
+    """The scripts every app isolate evaluates, in order: two tiny CommonJS
+    modules handed over in globals (the UTF-8 codec as ``__utf8``, the RPC
+    endpoint as ``__rpc``), then the app runtime, which takes and deletes them."""
+    handover = [("kernel/lib/utf8.js", "__utf8"), ("kernel/proc/rpc.js", "__rpc")]
+    sources = [
+        f"(function (module) {{{files[path].decode()}\nglobalThis.{name} = module.exports;\n}})"
+        f"({{ exports: {{}} }});\n//# sourceURL=/{path}"
+        for path, name in handover
     ]
+    runtime = files["kernel/proc/app-runtime.js"].decode()
+    return [*sources, runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js"]
 
 
 def _rss() -> int:

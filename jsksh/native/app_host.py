@@ -6,18 +6,30 @@ module does what only the host can: take a warm isolate from the pool, run
 the app's messages into it, account its CPU time and memory, and tear it down.
 
 * Pool: a thread keeps ``pool_size`` isolates warm with kernel/proc/app-runtime.js
-  loaded, so a spawn never waits for V8 (an isolate costs 3-8 ms to create).
+  loaded, so a spawn never waits for V8 (an isolate costs 2-3 ms to create).
+  A burst that outruns the pool grows it to the burst's size (at most
+  ``POOL_MAX``) for the next one, and it shrinks back after ``POOL_DECAY``
+  quiet seconds, as a FaaS keeps capacity warm after a spike.  Isolates
+  that ran nothing are closed only when spawning is quiet, so a burst never
+  pays for the teardown of the one before.
   An isolate whose app exited cleanly goes back to a per-program pool, like a
   Cloudflare Worker's isolate serving its next request: the same program, its
   globals scrubbed; never to a different program.
 * Messages: app -> kernel messages queue here until the kernel claims them
   (IRQ line 1, IPC_RECV).  An app that outruns the kernel by more than
   ``QUEUE_LIMIT`` bytes blocks in its send trap: back-pressure, not growth.
-* Limits: the heap limit is V8's (``set_hard_memory_limit``); ArrayBuffers are
-  counted by the runtime, which publishes its count in the sys page; CPU time
-  is the isolate thread's own clock, checked by a watchdog every 10 ms.  A
-  limit kills the isolate (the only way to stop a loop inside a promise
-  callback) and the kernel gets an exit message on the app's behalf.
+* Peer messages (RPC between apps): the kernel decides who may talk to whom
+  (``connect``); the messages themselves go straight from the sender's trap
+  to the receiver's inbox, without waking the kernel isolate: two thread
+  wake-ups a round trip instead of four (docs/architecture.md, "RPC").  A
+  full inbox (``queue`` messages) blocks its senders: back-pressure.
+* Limits (jsksh/native/limits.py): the heap limit is V8's
+  (``set_hard_memory_limit``); ArrayBuffers are counted by the runtime, which
+  publishes its count in the sys page; CPU time is the isolate thread's own
+  clock, checked every 10 ms while the isolate runs.  A limit kills the
+  isolate (the only way to stop a loop inside a promise callback) and the
+  kernel gets an exit message on the app's behalf.  When the apps' memory
+  passes the machine's budget the kernel is told, and evicts idle services.
 """
 
 from __future__ import annotations
@@ -29,21 +41,24 @@ import struct
 import threading
 import time
 
+from jsksh.native import limits as L
 from jsksh.native.v8 import Isolate, JSError
 
-OP_SEND, OP_RECV, OP_CLOCK = 1, 2, 3
+OP_SEND, OP_RECV, OP_CLOCK, OP_POST = 1, 2, 3, 4
 PAYLOAD = 64
-MORE = 1
-FRAME = 12  # u32 pid, u32 len, u32 flags before each piece in IPC_RECV
+MORE = 1  # frame flag: the message continues in the next frame
+REPLY = 2  # POST frame flag: this message answers a call the receiver made
+FRAME = 12  # u32 pid, u32 len, u32 flags before each piece in IPC_RECV, RECV and POST
 QUEUE_LIMIT = 1 << 20  # bytes an app may have queued for the kernel before it blocks
+POOL_MAX = 256  # warm isolates kept after a burst (each about 0.7 MiB)
+POOL_DECAY = 30.0  # seconds without a waiting spawn before the pool shrinks back
+ESRCH, EAGAIN = -3, -11
 
-DEFAULT_LIMITS = {
-    "heap": 64 << 20,  # bytes of V8 heap
-    "external": 64 << 20,  # bytes of ArrayBuffers
-    "cpu": 30.0,  # seconds of CPU time
-}
+DEFAULT_LIMITS = L.APP_LIMITS
 
-STATUS_KILLED = 137
+
+# Evaluates to a global the runtime left for the machine, and deletes it.
+_TAKE = "(() => { const v = globalThis.%(name)s; delete globalThis.%(name)s; return v; })()"
 
 
 class WarmIsolate:
@@ -54,21 +69,26 @@ class WarmIsolate:
         self.iso = Isolate()
         self.page: memoryview | None = None
         self.cpu_clock: int | None = None
-        self.inbox: collections.deque[bytes] = collections.deque()
-        self.partial: list[bytes] = []  # a message arriving in pieces
+        self.inbox: collections.deque[tuple[int, bytes, int]] = collections.deque()  # (from, piece, more)
         self.wake_posted = False
         self.in_flight = 0
         self.app: App | None = None
         self.program: str | None = None
         self.cpu_at_release = 0.0
-        self.heap_limit = 0
+        # The machine's default heap limit, set now: setting it waits for the
+        # isolate's thread, which a spawn should not.
+        self.heap_limit = host.limits["heap"]
+        self.iso.set_heap_limit(self.heap_limit)
         self.closed = False
         self.idle = False  # set when retired: closing it can tidy up (Isolate.close)
         self.iso.make_trap("__sys", self._trap)
         for source in host.runtime_sources:
             self.iso.eval(source)
-        self.page = self.iso.buffer("__sysPage")
-        self.wake = self.iso.function("__wake")
+        # Take the page and the wake function out of the app's reach: an app
+        # that could transfer() the page would free memory Python still uses.
+        self.page = self.iso.buffer(_TAKE % {"name": "__sysPage"})
+        self.wake = self.iso.function(_TAKE % {"name": "__wake"})
+        self.iso.eval(_TAKE % {"name": "__warmup"} + "()")
 
     # Runs on the isolate's own thread, while the app's JavaScript waits.
     def _trap(self) -> None:
@@ -82,8 +102,14 @@ class WarmIsolate:
             self.host._from_app(
                 self, bytes(page[PAYLOAD : PAYLOAD + min(n, len(page) - PAYLOAD)]), arg0 & MORE
             )
+        elif op == OP_POST:
+            n = struct.unpack_from("<I", page, 16)[0]
+            struct.pack_into("<i", page, 24, self.host._post(self, page, min(n, len(page) - PAYLOAD)))
         elif op == OP_RECV:
-            struct.pack_into("<i", page, 24, self.host._to_app_page(self))
+            # The event's time rides along with every RECV: the runtime's clocks need no trap.
+            struct.pack_into(
+                "<i4xd", page, 24, self.host._to_app_page(self), time.monotonic() - self.host.epoch
+            )
         elif op == OP_CLOCK:
             struct.pack_into("<d", page, 32, time.monotonic() - self.host.epoch)
 
@@ -102,6 +128,10 @@ class WarmIsolate:
     def external_bytes(self) -> int:
         return int(struct.unpack_from("<d", self.page, 40)[0]) if self.page is not None else 0
 
+    def serving(self) -> int:
+        """Peer calls the app has received and not yet answered (the runtime's count)."""
+        return int(struct.unpack_from("<d", self.page, 48)[0]) if self.page is not None else 0
+
 
 class App:
     """One running program, by pid."""
@@ -116,6 +146,13 @@ class App:
         self.heap_used: int | None = None  # None until the stats thread has sampled it
         self.heap_sampled = 0.0
         self.alive = True
+        self.started = time.monotonic()
+        self.peers: set[int] = set()  # pids this app may post to (the kernel connected them)
+        self.sending: set[int] = set()  # peers that have a message of ours half sent
+        self.owes: collections.Counter[int] = collections.Counter()  # peer -> its calls we have not answered
+        self.msgs_in = 0
+        self.msgs_out = 0
+        self.last_active = time.monotonic()
 
 
 class AppHost:
@@ -134,7 +171,12 @@ class AppHost:
         # Until the first spawn (init starting sh), keep just one isolate warm:
         # filling the whole pool would compete with the kernel's boot for the CPU.
         self.pool_target = 1
-        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.burst = 0  # spawns that waited for an isolate since the pool last caught up
+        self.last_wait = 0.0  # when a spawn last had to wait
+        self.last_spawn = 0.0
+        given = limits or {}
+        self.limits = {k: given.get(k, v) for k, v in DEFAULT_LIMITS.items()}
+        self.memory_budget = given.get("memory", L.MACHINE_LIMITS["memory"])
         self.epoch = epoch if epoch is not None else time.monotonic()
         self.lock = threading.Condition()
         self.apps: dict[int, App] = {}
@@ -143,6 +185,9 @@ class AppHost:
         self.waiting_spawns: collections.deque = collections.deque()
         self._pending_extra: dict[int, list[bytes]] = {}
         self.kernel_inbox: collections.deque[tuple[int, bytes, int]] = collections.deque()
+        self.blocked_senders = 0  # apps waiting in POST for room in a peer's inbox
+        self.pressure_told = 0.0  # when the kernel was last told memory is over budget
+        self.memory_cached = 0  # memory_used() as of the watchdog's last round
         self.stopping = False
         self._reaper: queue.Queue = queue.Queue()
         self.created = 0
@@ -164,16 +209,20 @@ class AppHost:
             # A spawn may ask for tighter limits, never looser than the machine's.
             asked = spec.get("limits") or {}
             limits = {k: min(v, float(asked.get(k, v))) for k, v in self.limits.items()}
-            limits["heap"] = int(limits["heap"])
+            for k in ("heap", "external", "queue"):
+                limits[k] = max(1, int(limits[k]))
         except (ValueError, KeyError, TypeError, AttributeError):
             return -22
         with self.lock:
-            self.pool_target = self.pool_size
+            self.pool_target = max(self.pool_target, self.pool_size)
+            self.last_spawn = time.monotonic()
             if pid in self.apps:
                 return -22
             box = self._take_warm(name)
             if box is None:
                 self.waiting_spawns.append((pid, name, limits, start_message))
+                self.burst += 1
+                self.last_wait = self.last_spawn
                 self.lock.notify_all()
                 return 0
             self._start(box, pid, name, limits, start_message)
@@ -187,8 +236,18 @@ class AppHost:
                     # Still waiting for an isolate: deliver after the start message.
                     self._pending_extra.setdefault(pid, []).append(message)
                     return 0
-                return -3
-            self._deliver(app.box, message)
+                return ESRCH
+            self._deliver(app, 0, message)
+        return 0
+
+    def connect(self, a: int, b: int) -> int:
+        """Let apps ``a`` and ``b`` post to each other (the kernel granted it)."""
+        with self.lock:
+            app_a, app_b = self.apps.get(a), self.apps.get(b)
+            if app_a is None or app_b is None or a == b:
+                return ESRCH
+            app_a.peers.add(b)
+            app_b.peers.add(a)
         return 0
 
     def kill(self, pid: int) -> int:
@@ -198,9 +257,8 @@ class AppHost:
                 before = len(self.waiting_spawns)
                 self.waiting_spawns = collections.deque(w for w in self.waiting_spawns if w[0] != pid)
                 self._pending_extra.pop(pid, None)
-                return 0 if len(self.waiting_spawns) < before else -3
-            app.alive = False
-            self.lock.notify_all()
+                return 0 if len(self.waiting_spawns) < before else ESRCH
+            self._gone(app, "killed")
         self._retire(app.box)
         return 0
 
@@ -209,9 +267,8 @@ class AppHost:
         with self.lock:
             app = self.apps.pop(pid, None)
             if app is None:
-                return -3
-            app.alive = False
-            self.lock.notify_all()
+                return ESRCH
+            self._gone(app, "exited")
             box = app.box
             box.app = None
             if box.iso.heap_limit_reached() or len(self.by_program[app.name]) >= 2:
@@ -220,7 +277,8 @@ class AppHost:
                 recycle = True
                 box.program = app.name
                 box.cpu_at_release = box.cpu_time()
-                self._deliver(box, b'{"t":"recycle"}')
+                box.inbox.clear()  # peer messages that came too late
+                self._deliver_raw(box, 0, b'{"t":"recycle"}')
                 self.by_program[app.name].append(box)
         if not recycle:
             self._retire(box, idle=True)
@@ -252,6 +310,8 @@ class AppHost:
             return bool(self.kernel_inbox)
 
     def stats(self) -> dict:
+        """Per app: what ps and top show (docs/abi.md, PROC_STAT)."""
+        now = time.monotonic()
         with self.lock:
             return {
                 str(pid): {
@@ -260,9 +320,23 @@ class AppHost:
                     "heap_limit": app.limits["heap"],
                     "external": app.box.external_bytes(),
                     "state": "R" if app.box.in_flight else "S",
+                    "in": app.msgs_in,
+                    "out": app.msgs_out,
+                    "queue": len(app.box.inbox),
+                    "idle": round(now - app.last_active, 3),
+                    "serving": app.box.serving(),
                 }
                 for pid, app in self.apps.items()
             }
+
+    def memory_used(self) -> int:
+        """Heap (as last sampled) plus ArrayBuffer bytes, over all apps."""
+        with self.lock:
+            return sum((a.heap_used or 0) + a.box.external_bytes() for a in self.apps.values())
+
+    def memory(self) -> dict:
+        """The apps' memory as the watchdog last summed it (at most 100 ms old), and the budget."""
+        return {"used": self.memory_cached, "budget": self.memory_budget}
 
     def summary(self) -> dict:
         with self.lock:
@@ -270,6 +344,7 @@ class AppHost:
                 "isolates": len(self.apps),
                 "pool": len(self.warm) + sum(len(v) for v in self.by_program.values()),
                 "created": self.created,
+                "memory": self.memory(),
             }
 
     def shutdown(self) -> None:
@@ -306,16 +381,34 @@ class AppHost:
         if box.heap_limit != limits["heap"] or box.iso.heap_limit_reached():
             box.iso.set_heap_limit(limits["heap"])  # also clears the sticky "reached" flag
             box.heap_limit = limits["heap"]
-        self._deliver(box, start_message)
+        self._deliver(app, 0, start_message)
         for extra in self._pending_extra.pop(pid, []):
-            self._deliver(box, extra)
+            self._deliver(app, 0, extra)
 
-    def _deliver(self, box: WarmIsolate, message: bytes) -> None:
-        box.inbox.append(message)
+    def _deliver(self, app: App, sender: int, message: bytes, more: int = 0) -> None:
+        if not more:
+            app.msgs_in += 1
+            app.last_active = time.monotonic()
+        self._deliver_raw(app.box, sender, message, more)
+
+    def _deliver_raw(self, box: WarmIsolate, sender: int, message: bytes, more: int = 0) -> None:
+        box.inbox.append((sender, message, more))
         if not box.wake_posted:
             box.wake_posted = True
             box.in_flight += 1
             box.iso.post(box.wake, lambda _v, err, b=box: self._task_done(b, err))
+
+    def _gone(self, app: App, reason: str) -> None:
+        """``app`` left the table: its peers learn it, so their calls to it fail at once."""
+        app.alive = False
+        note = json.dumps({"t": "peer-exit", "pid": app.pid, "reason": reason}).encode()
+        for pid in app.peers:
+            peer = self.apps.get(pid)
+            if peer is not None:
+                peer.peers.discard(app.pid)
+                self._deliver(peer, 0, note)
+        app.peers.clear()
+        self.lock.notify_all()
 
     def _task_done(self, box: WarmIsolate, err: JSError | None) -> None:
         # Runs on the isolate's thread when a posted call (and its microtasks) ends.
@@ -323,42 +416,48 @@ class AppHost:
             box.in_flight -= 1
             app = box.app
         if err is None or box.closed or app is None:
+            if app is not None and box.external_bytes() > app.limits["external"]:
+                self._machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
             return
         # V8 reports a heap-limit termination as "oom" or, inside a promise
         # callback, as a bare termination: the sticky flag tells them apart.
         if err.kind == "oom" or box.iso.heap_limit_reached():
-            self._machine_kill(app, f"heap limit exceeded ({app.limits['heap'] >> 20} MiB)")
+            heap = L.describe("heap", app.limits["heap"])
+            self._machine_kill(app, f"heap limit exceeded ({heap})", L.STATUS_HEAP)
         elif err.kind != "terminated":
-            self._machine_kill(app, f"runtime fault: {str(err).strip().splitlines()[0]}")
+            self._machine_kill(app, f"runtime fault: {str(err).strip().splitlines()[0]}", L.STATUS_FAULT)
 
     def _to_app_page(self, box: WarmIsolate) -> int:
-        """Pack waiting kernel -> app messages into the app's page (isolate thread)."""
+        """Pack waiting messages into the app's page as RECV frames (isolate thread)."""
         page = box.page
         at, count = PAYLOAD, 0
         with self.lock:
             while box.inbox:
-                msg = box.inbox[0]
-                room = len(page) - at - 8
+                sender, msg, more = box.inbox[0]
+                room = len(page) - at - FRAME
                 if room <= 0:
                     break
                 if len(msg) > room:
                     if count:  # start big messages on a fresh page
                         break
-                    struct.pack_into("<II", page, at, room, MORE)
-                    page[at + 8 : at + 8 + room] = msg[:room]
-                    box.inbox[0] = msg[room:]
-                    return 1
+                    struct.pack_into("<III", page, at, room, MORE, sender)
+                    page[at + FRAME : at + FRAME + room] = msg[:room]
+                    box.inbox[0] = (sender, msg[room:], more)
+                    count = 1
+                    break
                 box.inbox.popleft()
-                struct.pack_into("<II", page, at, len(msg), 0)
-                page[at + 8 : at + 8 + len(msg)] = msg
-                at += 8 + len(msg)
+                struct.pack_into("<III", page, at, len(msg), more, sender)
+                page[at + FRAME : at + FRAME + len(msg)] = msg
+                at += FRAME + len(msg)
                 count += 1
             if not box.inbox:
                 box.wake_posted = False
+            if self.blocked_senders:
+                self.lock.notify_all()
         return count
 
     def _from_app(self, box: WarmIsolate, piece: bytes, more: int) -> None:
-        """An app sent (part of) a message (isolate thread)."""
+        """An app sent (part of) a message to the kernel (isolate thread)."""
         with self.lock:
             app = box.app
             if app is None or not app.alive:
@@ -368,22 +467,90 @@ class AppHost:
             if not app.alive:
                 return
             app.queued += len(piece)
+            if not more:
+                app.msgs_out += 1
+                app.last_active = time.monotonic()
             was_empty = not self.kernel_inbox
             self.kernel_inbox.append((app.pid, piece, more))
         if was_empty:
             self.on_mail()
 
-    def _machine_kill(self, app: App, reason: str) -> None:
+    def _post(self, box: WarmIsolate, page: memoryview, n: int) -> int:
+        """An app posted frames ``u32 to, u32 len, u32 flags, bytes`` to its peers (isolate thread).
+
+        Returns how many frames went; fewer than were given means the next
+        one failed: its error (ESRCH: no such peer; EAGAIN: the peer's inbox
+        stayed full) is in the runtime's page at offset 28."""
+        sent, at, end = 0, PAYLOAD, PAYLOAD + n
+        with self.lock:
+            app = box.app
+            while at + FRAME <= end:
+                to, length, flags = struct.unpack_from("<III", page, at)
+                data = bytes(page[at + FRAME : at + FRAME + length])
+                error = self._route(app, to, data, flags) if app is not None else ESRCH
+                if error:
+                    struct.pack_into("<i", page, 28, error)
+                    break
+                at += FRAME + length
+                sent += 1
+        return sent
+
+    def _route(self, app: App, to: int, data: bytes, flags: int) -> int:
+        """Deliver one frame from ``app`` to its peer ``to``, waiting while the peer's inbox is full.
+
+        A reply to a call the peer made is never held back: the peer may be
+        the very sender that is blocked waiting for room in our inbox, and
+        holding its answers would deadlock the two.  Only as many replies
+        pass as the peer made calls: a stream of forged replies waits too."""
+        peer = self.apps.get(to)
+        if peer is None or to not in app.peers:
+            return ESRCH
+        more = flags & MORE
+        answer = bool(flags & REPLY) and app.owes[to] > 0
+        if not answer and to not in app.sending and len(peer.box.inbox) >= peer.limits["queue"]:
+            deadline = time.monotonic() + L.QUEUE_BLOCK_SECONDS
+            self.blocked_senders += 1
+            try:
+                while len(peer.box.inbox) >= peer.limits["queue"]:
+                    left = deadline - time.monotonic()
+                    if not (app.alive and peer.alive) or self.stopping or left <= 0:
+                        break
+                    self.lock.wait(min(left, 0.1))
+            finally:
+                self.blocked_senders -= 1
+            if not app.alive or not peer.alive:
+                return ESRCH
+            if len(peer.box.inbox) >= peer.limits["queue"]:
+                return EAGAIN
+        if more:
+            app.sending.add(to)
+        else:
+            app.sending.discard(to)
+            app.msgs_out += 1
+            app.last_active = time.monotonic()
+            if answer:
+                app.owes[to] -= 1
+            elif not flags & REPLY:
+                peer.owes[app.pid] += 1
+        self._deliver(peer, app.pid, data, more)
+        return 0
+
+    def _machine_kill(self, app: App, reason: str, status: int) -> None:
         """Stop an app for breaking a limit and tell the kernel on its behalf."""
         with self.lock:
             if self.apps.get(app.pid) is not app:
                 return
             del self.apps[app.pid]
-            app.alive = False
-            msg = json.dumps({"t": "exit", "code": STATUS_KILLED, "reason": reason}).encode()
+            self._gone(app, reason)
+            msg = json.dumps({"t": "exit", "code": status, "reason": reason}).encode()
             self.kernel_inbox.append((app.pid, msg, 0))
-            self.lock.notify_all()
         self._retire(app.box)
+        self.on_mail()
+
+    def _tell_kernel(self, message: dict) -> None:
+        """A message from the machine itself (pid 0), e.g. memory pressure."""
+        with self.lock:
+            self.kernel_inbox.append((0, json.dumps(message).encode(), 0))
         self.on_mail()
 
     def _retire(self, box: WarmIsolate, idle: bool = False) -> None:
@@ -402,9 +569,28 @@ class AppHost:
         while True:
             with self.lock:
                 while not self.stopping and not self.waiting_spawns and len(self.warm) >= self.pool_target:
+                    if self.burst:  # the pool caught up: be ready for a burst this size next time
+                        self.pool_target = min(POOL_MAX, max(self.pool_target, self.burst + self.pool_size))
+                        self.burst = 0
+                        continue
+                    if self.pool_target > self.pool_size:
+                        quiet = time.monotonic() - self.last_wait
+                        if quiet < POOL_DECAY:
+                            self.lock.wait(POOL_DECAY - quiet)
+                            continue
+                        self.pool_target = self.pool_size
+                        for box in self.warm[self.pool_size :]:
+                            self._retire(box, idle=True)
+                        del self.warm[self.pool_size :]
+                        continue
                     self.lock.wait()
                 if self.stopping:
                     return
+                # Refill only when spawning pauses, unless a spawn is waiting:
+                # creating an isolate takes the CPU a starting app needs.
+                if not self.waiting_spawns and time.monotonic() - self.last_spawn < 0.01:
+                    self.lock.wait(0.01)
+                    continue
             try:
                 box = WarmIsolate(self)  # slow: no lock held
             except Exception as e:  # noqa: BLE001 - e.g. a runtime that does not evaluate
@@ -433,16 +619,24 @@ class AppHost:
             self.on_mail()
 
     def _watchdog_loop(self) -> None:
+        # Every 10 ms the isolates running a posted task are checked; every
+        # 100 ms all of them, since a loop in a promise callback can outlive
+        # the task that queued it.  (Checking 1,000 sleeping isolates every
+        # 10 ms would cost a fifth of a core.)  Memory is summed every 100 ms.
+        rounds = 0
         while not self.stopping:
             time.sleep(0.01)
+            rounds += 1
             with self.lock:
-                apps = list(self.apps.values())
+                everyone = rounds % 10 == 0
+                running = [a for a in self.apps.values() if everyone or a.box.in_flight]
                 leftovers = [b for v in self.by_program.values() for b in v if b.in_flight]
-            for app in apps:
+            for app in running:
                 if app.box.cpu_time() - app.cpu_base > app.limits["cpu"]:
-                    self._machine_kill(app, f"CPU time limit exceeded ({app.limits['cpu']:g} s)")
+                    cpu = L.describe("cpu", app.limits["cpu"])
+                    self._machine_kill(app, f"CPU time limit exceeded ({cpu})", L.STATUS_CPU)
                 elif app.box.external_bytes() > app.limits["external"]:
-                    self._machine_kill(app, "ArrayBuffer limit exceeded")
+                    self._machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
             for box in leftovers:  # a program that kept running after it exited
                 if box.cpu_time() - box.cpu_at_release > 1.0:
                     with self.lock:
@@ -450,12 +644,23 @@ class AppHost:
                             if box in v:
                                 v.remove(box)
                     self._retire(box)
+            if rounds % 10 == 0:
+                self._check_memory()
+
+    def _check_memory(self) -> None:
+        """Tell the kernel (at most every 200 ms) while the apps' memory is over budget."""
+        used = self.memory_cached = self.memory_used()
+        now = time.monotonic()
+        if used > self.memory_budget and now - self.pressure_told > 0.2:
+            self.pressure_told = now
+            self._tell_kernel({"t": "pressure", "used": used, "budget": self.memory_budget})
 
     def _stats_loop(self) -> None:
         # Heap statistics are a task on the isolate's own thread, so a busy app
         # would block whoever asks: this thread asks idle apps and caches.
-        # New apps are sampled within 50 ms, the others every 2 s, at most 50
-        # samples a round (each costs about 0.5 ms).
+        # Apps are first sampled when 200 ms old (most commands are gone by
+        # then, and a burst of spawns must not pay for a GC each), then every
+        # 2 s, at most 50 samples a round (each costs about 0.5 ms).
         while not self.stopping:
             time.sleep(0.05)
             now = time.monotonic()
@@ -463,7 +668,9 @@ class AppHost:
                 due = [
                     a
                     for a in self.apps.values()
-                    if not a.box.in_flight and (a.heap_used is None or now - a.heap_sampled > 2.0)
+                    if not a.box.in_flight
+                    and now - a.started > 0.2
+                    and (a.heap_used is None or now - a.heap_sampled > 2.0)
                 ]
             due.sort(key=lambda a: a.heap_sampled)
             for app in due[:50]:
@@ -485,6 +692,10 @@ class AppHost:
             box = self._reaper.get()
             if box is None:
                 return
+            # An idle isolate can wait: close it when spawning is quiet.  A
+            # killed one may still be burning CPU: close it now.
+            while box.idle and not self.stopping and time.monotonic() - self.last_spawn < 0.05:
+                time.sleep(0.05)
             try:
                 self._close(box)
             except Exception:  # noqa: BLE001

@@ -20,6 +20,8 @@ const OP = {
   POWER: 11,
   HOST_INFO: 12,
   RELEASE: 13,
+  CONNECT: 14,
+  MEMORY: 15,
 };
 
 const PAYLOAD = 64;
@@ -128,12 +130,35 @@ module.exports = {
     const data = scratchFor(h + s);
     const hn = utf8Encode(h, data, 0);
     const n = hn + utf8Encode(s, data, hn);
-    if (n > MAX_PAYLOAD) return -90; // EMSGSIZE
-    bytes.set(data.subarray(0, n), PAYLOAD);
-    return trap(OP.SPAWN, pid, hn, 0, n);
+    // A program and its libraries can outgrow the page: then it goes in
+    // pieces, arg2 = 1 while more follow (the machine joins them).
+    let r = 0;
+    for (let at = 0; at < n && r >= 0; at += MAX_PAYLOAD) {
+      const end = Math.min(n, at + MAX_PAYLOAD);
+      bytes.set(data.subarray(at, end), PAYLOAD);
+      r = trap(OP.SPAWN, pid, hn, end < n ? 1 : 0, end - at);
+    }
+    return r;
   },
   kill: (pid) => trap(OP.KILL, pid),
-  procStat: () => (trap(OP.PROC_STAT), JSON.parse(replyString() || '{}')),
+  // Read in page-sized slices: 1,000 apps' statistics are larger than the page.
+  procStat() {
+    const parts = [];
+    let have = 0;
+    let total = trap(OP.PROC_STAT, 0);
+    for (;;) {
+      parts.push(bytes.slice(PAYLOAD, PAYLOAD + words[5]));
+      have += words[5];
+      if (have >= total || words[5] === 0) break;
+      total = trap(OP.PROC_STAT, have);
+    }
+    const whole = parts.length === 1 ? parts[0] : concat(parts);
+    return JSON.parse(utf8Decode(whole, 0, whole.length) || '{}');
+  },
+  // Let two apps post messages to each other directly (RPC; docs/abi.md §2).
+  connect: (a, b) => trap(OP.CONNECT, a, b),
+  // The apps' memory (heap as last sampled + ArrayBuffers) and the machine's budget.
+  memory: () => (trap(OP.MEMORY), JSON.parse(replyString() || '{}')),
   hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),
   power: (reset, status) => void trap(OP.POWER, reset ? 1 : 0, status >>> 0),
 };

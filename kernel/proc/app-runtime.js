@@ -3,30 +3,37 @@
 // It is the app's half of the kernel/app boundary (docs/abi.md §2): it owns
 // the isolate's __sysPage, turns the `sys` API (docs/apps.md) into JSON
 // messages sent through the synchronous __sys() trap, and dispatches the
-// kernel's messages when the machine calls __wake(). It also counts the
-// ArrayBuffer memory the app allocates (V8 does not count it against the heap
-// limit) and keeps the isolate reusable for the next run of the same program.
+// kernel's messages when the machine calls __wake(). It carries the app's
+// RPC messages to other apps (kernel/proc/rpc.js holds the RPC rules; this
+// file only moves their bytes), counts the ArrayBuffer memory the app
+// allocates (V8 does not count it against the heap limit), coarsens the
+// clocks, and keeps the isolate reusable for the next run of the same program.
 (function () {
   'use strict';
 
   const OP_SEND = 1;
   const OP_RECV = 2;
   const OP_CLOCK = 3;
+  const OP_POST = 4;
   const PAYLOAD = 64;
+  const FRAME = 12; // u32 len|to, u32 len|flags, ...: see docs/abi.md §2
   const MORE = 1; // a message continues in the next frame
+  const REPLY = 2; // POST: this message answers a call (the machine never holds it back)
 
   // 16 KiB: enough for nearly every message (bigger ones go in pieces), and
   // small, because every isolate keeps one (1,000 isolates: 16 MiB).
   const page = new ArrayBuffer(16384);
   Object.defineProperty(globalThis, '__sysPage', { value: page });
   const words = new Uint32Array(page, 0, 8);
-  const result = new Int32Array(page, 24, 1);
+  const result = new Int32Array(page, 24, 2); // [0] the op's result, [1] POST's error
   const time = new Float64Array(page, 32, 1);
   const externalBytes = new Float64Array(page, 40, 1); // read by the machine without a crossing
+  const servingCalls = new Float64Array(page, 48, 1); // peer calls being answered: 0 means idle
   const bytes = new Uint8Array(page);
   const view = new DataView(page);
   const MAX = page.byteLength - PAYLOAD;
   const sysTrap = globalThis.__sys;
+  delete globalThis.__sys; // only this runtime may trap, and only with a page it filled
 
   // ---- UTF-8: kernel/lib/utf8.js, evaluated just before this file ----------
   const { utf8Encode, utf8Decode } = globalThis.__utf8;
@@ -38,8 +45,10 @@
   const decode = (buf) => utf8Decode(buf, 0, buf.length);
 
   // ---- the two crossings ---------------------------------------------------
+  let warming = false; // during __warmup(): nothing reaches the kernel
   function send(message) {
     const data = encode(JSON.stringify(message));
+    if (warming) return;
     for (let at = 0; ; at += MAX) {
       const piece = data.subarray(at, at + MAX);
       bytes.set(piece, PAYLOAD);
@@ -51,7 +60,9 @@
     }
   }
 
-  let partial = [];
+  // RECV frames are `u32 len, u32 flags, u32 from`: from 0 is the kernel
+  // (a JSON message), any other is the pid of a peer app (an RPC message).
+  let partial = new Map(); // from -> pieces of a message still arriving
   function receiveAll() {
     const messages = [];
     for (;;) {
@@ -59,29 +70,58 @@
       sysTrap();
       const count = result[0];
       if (count <= 0) return messages;
+      onEvent();
       let at = PAYLOAD;
       for (let i = 0; i < count; i++) {
         const len = view.getUint32(at, true);
         const flags = view.getUint32(at + 4, true);
-        partial.push(bytes.slice(at + 8, at + 8 + len));
-        at += 8 + len;
-        if (!(flags & MORE)) {
-          const total = partial.reduce((n, p) => n + p.length, 0);
-          const whole = new Uint8Array(total);
-          let o = 0;
-          for (const p of partial) whole.set(p, o), (o += p.length);
-          partial = [];
-          messages.push(JSON.parse(decode(whole)));
+        const from = view.getUint32(at + 8, true);
+        const piece = bytes.slice(at + FRAME, at + FRAME + len);
+        at += FRAME + len;
+        const pieces = partial.get(from);
+        if (flags & MORE) {
+          if (pieces) pieces.push(piece);
+          else partial.set(from, [piece]);
+          continue;
         }
+        partial.delete(from);
+        const whole = pieces ? concat([...pieces, piece]) : piece;
+        messages.push(from === 0 ? JSON.parse(decode(whole)) : { t: 'peer', from, bytes: whole });
       }
     }
   }
-
-  function clock() {
-    words[0] = OP_CLOCK;
-    sysTrap();
-    return time[0];
+  function concat(parts) {
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) whole.set(p, o), (o += p.length);
+    return whole;
   }
+
+  // ---- clocks, coarsened (Cloudflare's answer to timing side channels) -------
+  // Time is read once per event (the machine writes it into the page with
+  // every RECV) and does not move while the app's code runs, so code cannot
+  // time itself; performance.now() has 100 us resolution, Date.now() 1 ms.
+  // docs/apps.md, "Clocks".
+  const RealDate = Date;
+  const realNow = Date.now;
+  let eventClock = 0; // seconds since power-on, at the start of this event
+  let eventWall = realNow();
+  let startClock = 0;
+  function onEvent() {
+    eventClock = Math.floor(time[0] * 1e4) / 1e4;
+    eventWall = realNow();
+  }
+  const clock = () => eventClock;
+  RealDate.now = () => eventWall;
+  globalThis.Date = new Proxy(RealDate, {
+    construct: (target, args, newTarget) => Reflect.construct(target, args.length ? args : [eventWall], newTarget),
+  });
+  globalThis.performance = Object.freeze({
+    now: () => Math.round((eventClock - startClock) * 1e4) / 10,
+    get timeOrigin() {
+      return eventWall - (eventClock - startClock) * 1000;
+    },
+  });
 
   // ---- ArrayBuffer accounting ---------------------------------------------
   // V8's heap limit ignores ArrayBuffer backing stores, so every way to make
@@ -102,9 +142,22 @@
   }
   function sweep() {
     let freed = 0;
-    allocations = allocations.filter(([ref, n]) => ref.deref() !== undefined || ((freed += n), false));
+    allocations = allocations.filter(([ref, n]) => {
+      const obj = ref.deref();
+      if (obj !== undefined && !detached(obj)) return true;
+      freed += n;
+      return false;
+    });
     sweepAt = Math.max(64, allocations.length * 2);
     setExternal(external - freed);
+  }
+  // A moved buffer is detached: its bytes are the receiver's now.
+  function detached(obj) {
+    try {
+      return obj.byteLength === 0;
+    } catch (e) {
+      return false;
+    }
   }
   function charge(n) {
     n = Number(n) || 0;
@@ -148,6 +201,162 @@
   // No shared memory between isolates, no blocking waits: narrows timing side channels.
   delete globalThis.SharedArrayBuffer;
   if (globalThis.Atomics) delete globalThis.Atomics.wait;
+
+  // ---- RPC between apps: the transport under kernel/proc/rpc.js -------------
+  // A peer message is `u32 header length, header (JSON), then per attachment
+  // u32 length, bytes`. Messages queue in `outbox` and go at the end of the
+  // turn, many in one POST trap: pipelined calls cost one crossing per page.
+  const { RpcEndpoint } = globalThis.__rpc;
+  delete globalThis.__rpc;
+  let outbox = []; // [{ to, data, onFail }]
+  let postQueued = false;
+  const ERRNO = { '-3': 'ESRCH', '-11': 'EAGAIN' };
+
+  function peerSend(to, header, attachments, onFail, reply = false) {
+    const json = encode(JSON.stringify(header));
+    let size = 4 + json.length;
+    for (const a of attachments) size += 4 + a.length;
+    const data = new Uint8Array(size);
+    const dv = new DataView(data.buffer);
+    dv.setUint32(0, json.length, true);
+    data.set(json, 4);
+    let at = 4 + json.length;
+    for (const a of attachments) {
+      dv.setUint32(at, a.length, true);
+      data.set(a, at + 4);
+      at += 4 + a.length;
+    }
+    outbox.push({ to, data, onFail, flags: reply ? REPLY : 0 });
+    if (outbox.length >= 256) flushPosts();
+    else if (!postQueued) {
+      postQueued = true;
+      Promise.resolve().then(flushPosts);
+    }
+  }
+
+  // Packs frames `u32 to, u32 len, u32 flags, bytes` into the page and POSTs
+  // them; a message larger than the page goes in pieces (flags MORE). The
+  // machine answers how many frames it delivered; if not all, the next one
+  // failed (result[1]: ESRCH, no such peer; EAGAIN, its queue stayed full):
+  // that message is dropped, its caller told, and the rest go again.
+  function flushPosts() {
+    postQueued = false;
+    const queue = outbox;
+    outbox = [];
+    for (const m of queue) m.off = 0;
+    let i = 0;
+    while (i < queue.length) {
+      let at = PAYLOAD;
+      const frames = []; // the message index of each frame in this page
+      let j = i;
+      while (j < queue.length) {
+        const m = queue[j];
+        const room = page.byteLength - at - FRAME;
+        if (room < 256 && frames.length) break;
+        const n = Math.min(room, m.data.length - m.off);
+        view.setUint32(at, m.to, true);
+        view.setUint32(at + 4, n, true);
+        view.setUint32(at + 8, (m.off + n < m.data.length ? MORE : 0) | m.flags, true);
+        bytes.set(m.data.subarray(m.off, m.off + n), at + FRAME);
+        at += FRAME + n;
+        m.off += n;
+        frames.push(j);
+        if (m.off < m.data.length) break; // the page is full in the middle of m
+        j++;
+      }
+      words[0] = OP_POST;
+      words[4] = at - PAYLOAD;
+      sysTrap();
+      const sent = result[0];
+      if (sent >= frames.length) {
+        i = j; // j is the first message not yet wholly sent
+        continue;
+      }
+      const failed = frames[sent];
+      queue[failed].onFail(ERRNO[result[1]] || 'EIO');
+      for (const k of frames.slice(sent + 1)) if (k !== failed) queue[k].off = 0;
+      i = failed + 1;
+    }
+  }
+
+  let rpc = null;
+  function newEndpoint() {
+    return new RpcEndpoint({
+      send: peerSend,
+      newBuffer: (n) => new ArrayBuffer(n), // the accounted constructor: charged to this app
+      serving: (n) => {
+        servingCalls[0] = n;
+      },
+    });
+  }
+
+  function peerMessage(msg) {
+    let header = null;
+    const attachments = [];
+    try {
+      const data = msg.bytes;
+      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const n = dv.getUint32(0, true);
+      header = JSON.parse(decode(data.subarray(4, 4 + n)));
+      for (let at = 4 + n; at < data.length; ) {
+        const len = dv.getUint32(at, true);
+        if (at + 4 + len > data.length) throw new RangeError('attachment overruns the message');
+        attachments.push(data.subarray(at + 4, at + 4 + len));
+        at += 4 + len;
+      }
+    } catch (e) {
+      header = null;
+    }
+    if (!header || !rpc.receive(msg.from, header, attachments)) droppedPeerMessages++;
+  }
+  let droppedPeerMessages = 0;
+
+  // services.connect(name) gives an object whose methods call the service;
+  // if the service was evicted or restarted, the next call reconnects (the
+  // kernel starts it again) and is sent once more: it never reached the old one.
+  function serviceProxy(name, target) {
+    const proxy = {};
+    const invoke = (method, args) => rpc.call(target.pid, target.obj, method, args, `${name}.${method}`);
+    for (const method of target.methods) {
+      proxy[method] = async (...args) => {
+        if (rpc.gone.has(target.pid)) target = await call('svc.connect', { name });
+        try {
+          return await invoke(method, args);
+        } catch (e) {
+          if (!e || e.code !== 'ESRCH') throw e;
+          target = await call('svc.connect', { name });
+          return invoke(method, args);
+        }
+      };
+    }
+    return proxy;
+  }
+
+  // The kernel's own services (console, fs, net) answer through kernel calls.
+  function kernelServiceProxy(name, methods) {
+    const proxy = {};
+    for (const method of methods) proxy[method] = (...args) => call('svc.kernel', { name, method, args });
+    return proxy;
+  }
+
+  const services = {
+    // Publish `iface` (an object of functions) as service `name` for other apps.
+    export: async (name, iface) => {
+      const { obj, methods } = rpc.exportInterface(iface);
+      try {
+        await call('svc.export', { name: String(name), obj, methods });
+      } catch (e) {
+        rpc.unexport(obj);
+        throw e;
+      }
+    },
+    // An object whose methods call service `name` and return promises.
+    connect: async (name) => {
+      const r = await call('svc.connect', { name: String(name) });
+      return r.kernel ? kernelServiceProxy(String(name), r.methods) : serviceProxy(String(name), r);
+    },
+    list: () => call('svc.list', {}),
+  };
 
   // ---- kernel calls, timers, output ------------------------------------------
   let nextId = 1;
@@ -321,11 +530,18 @@
 
   function reportUncaught(e) {
     if (e && e.__exit) return;
+    if (e && e.code === 'ELIMIT' && !exited) {
+      // An ArrayBuffer allocation over the limit that nobody caught ends the app.
+      write(2, `${state ? state.name : 'app'}: killed: ${e.message}\n`);
+      exit(STATUS_ARRAYBUFFER_LIMIT);
+      return;
+    }
     const name = state ? state.name : 'app';
     const text = e && e.stack ? String(e.stack) : `${e && e.name ? e.name : 'Error'}: ${String(e && e.message !== undefined ? e.message : e)}`;
     write(2, `${name}: ${text}\n`);
   }
 
+  const STATUS_ARRAYBUFFER_LIMIT = 134; // as jsksh/native/limits.py: 128 + SIGABRT
   let exited = false;
   function exit(code) {
     if (exited) return;
@@ -365,6 +581,7 @@
       throw Object.assign(new Error('exit'), { __exit: true });
     },
     sleep: (ms) => call('timer.sleep', { ms }),
+    services,
     clock,
     call,
     chdir(path) {
@@ -444,6 +661,7 @@
 
   async function start(msg) {
     state = { name: msg.name };
+    startClock = eventClock; // performance.now() counts from the program's start
     exited = false;
     sys.argv = msg.argv;
     sys.env = msg.env || {};
@@ -481,7 +699,7 @@
       reportUncaught(e);
       status = 1;
     }
-    exit(status);
+    if (!exited) exit(status);
   }
 
   function dispatch(msg) {
@@ -500,6 +718,12 @@
       case 'ask':
         answer(msg);
         break;
+      case 'peer':
+        peerMessage(msg);
+        break;
+      case 'peer-exit':
+        rpc.peerExit(Number(msg.pid), msg.reason);
+        break;
       case 'recycle':
         // The kernel keeps this isolate warm for the next run of the same
         // program: forget everything this run left behind.
@@ -507,6 +731,9 @@
         pending = new Map();
         timers = new Map();
         udpSends = new Map();
+        outbox = [];
+        rpc = newEndpoint();
+        partial = new Map();
         completer = null;
         out = { 1: '', 2: '' };
         state = null;
@@ -524,7 +751,24 @@
     }
   };
 
+  // The machine calls this once, in its pool, before any program runs here:
+  // an empty program goes through the whole start and exit path, so V8 has
+  // compiled this runtime's functions before a real spawn needs them (lazy
+  // compilation costs a fresh isolate's first program about 0.8 ms).
+  globalThis.__warmup = function warmup() {
+    warming = true;
+    const source = 'module.exports = async () => { sys.print(JSON.stringify({ a: [1] })); await null; };';
+    start({ t: 'start', pid: 0, path: '/warmup', name: 'warmup', argv: [], source, modules: {}, tty: {}, limits: {} }).then(() => {
+      warming = false;
+      dispatch({ t: 'recycle' });
+    });
+  };
+
+  rpc = newEndpoint();
   const baseline = new Set(Object.getOwnPropertyNames(globalThis));
   baseline.add('__wake');
-  clock(); // the first trap tells the machine which thread runs this isolate
+  baseline.add('__warmup');
+  words[0] = OP_CLOCK;
+  sysTrap(); // the first trap tells the machine which thread runs this isolate
+  onEvent();
 })();

@@ -4,6 +4,13 @@
 // isolate; the kernel keeps everything else): pid, parent, name, argv, state,
 // start time, streams, exit status. Apps talk to the kernel only in messages
 // (docs/abi.md §2); onMessage() is where every one of them arrives.
+//
+// Limits (docs/apps.md, "Limits"): a process's per-app limits (cpu, heap,
+// external, queue) are its parent's, tightened by what the spawn asks; the
+// machine's native core enforces them. The kernel enforces the number of
+// isolates: the machine's total (with a few slots kept for the interactive
+// shells, so a spawn storm never locks the person out) and, when a spawn sets
+// `isolates`, the new process's own subtree, like a cgroup's pids.max.
 'use strict';
 
 const machine = require('../arch/machine');
@@ -13,14 +20,17 @@ const streams = require('./streams');
 const { link } = require('./linker');
 
 const SIGNALS = { INT: 2, KILL: 9, TERM: 15, PIPE: 13 };
-const MAX_PROCESSES = 512;
+const MAX_ISOLATES = 2000;
+const SHELL_RESERVE = 8; // isolates only an interactive shell's own commands may take
+const APP_LIMITS = ['cpu', 'heap', 'external', 'queue'];
+const MiB = 1024 * 1024;
 
 class ProcessTable {
   constructor({ vfs, tty, log, limits = {} }) {
     this.vfs = vfs;
     this.tty = tty;
     this.log = log;
-    this.limits = limits;
+    this.limits = { isolates: MAX_ISOLATES, ...limits }; // the machine's: isolates, memory, ...
     this.procs = new Map();
     this.nextPid = 1;
     this.pipes = new Map();
@@ -28,6 +38,8 @@ class ProcessTable {
     this.handlers = {}; // op -> (proc, args) => value | Promise, filled by syscalls.js
     this.onExit = new Set(); // kernel hooks: (proc) => void
     this.onSpawn = new Set(); // kernel hooks: (proc) => void, once the process exists
+    this.relieveMemory = null; // (used, budget) => bytes freed: the service registry evicts
+    this.onMachineMessage = new Set(); // (msg) => void: messages from the machine itself (pid 0)
   }
 
   alive() {
@@ -53,7 +65,9 @@ class ProcessTable {
   // kernel hand over stream objects directly.
   spawn(parent, argv, opts = {}, attach = {}) {
     if (!Array.isArray(argv) || !argv.length || typeof argv[0] !== 'string') throw new KernelError('EINVAL', 'spawn');
-    if (this.alive() >= (this.limits.processes || MAX_PROCESSES)) throw new KernelError('EAGAIN', 'fork: retry');
+    const limits = this.childLimits(parent, opts.limits);
+    const quotas = this.checkIsolates(parent, limits);
+    this.checkMemory();
     argv = argv.map(String);
     const cwd = typeof opts.cwd === 'string' ? opts.cwd : parent ? parent.cwd : '/';
     const path = this.resolveProgram(argv[0], cwd);
@@ -72,7 +86,13 @@ class ProcessTable {
       status: null,
       waiters: [],
       interactive: !!attach.interactive,
+      service: !!attach.service,
+      shell: !parent && !attach.service, // started by the kernel: the console's or the session's shell
+      limits,
+      quotas, // the subtree limits this process counts against
+      ownQuota: null, // a spawn that set `isolates`: what this process may start under it
     };
+    if (limits.isolates !== undefined) proc.ownQuota = { max: limits.isolates, used: 0, owner: `${proc.name}[${pid}]` };
     if (attach.tty) {
       // The console's own process: all three streams are the terminal.
       attach = { ...attach, stdin: streams.ttySource(this.tty, proc), stdout: streams.ttySink(this.tty) };
@@ -94,16 +114,62 @@ class ProcessTable {
       source,
       modules: link(this.vfs, source),
       tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this.windowSize(proc) },
-      limits: opts.limits || {},
+      limits,
     };
-    const r = machine.spawn(pid, { path, limits: start.limits }, start);
+    const r = machine.spawn(pid, { path, limits }, start);
     if (r < 0) {
       this.procs.delete(pid);
       for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
-      throw new KernelError(r === -90 ? 'EFBIG' : 'EAGAIN', argv[0]);
+      throw new KernelError('EAGAIN', argv[0]);
     }
+    for (const q of quotas) q.used++;
     for (const hook of this.onSpawn) hook(proc);
     return proc;
+  }
+
+  // The parent's limits, tightened (never loosened) by the ones asked for.
+  childLimits(parent, asked) {
+    const limits = { ...(parent ? parent.limits : {}) };
+    delete limits.isolates;
+    if (asked && typeof asked === 'object') {
+      for (const key of APP_LIMITS) {
+        const v = Number(asked[key]);
+        if (asked[key] !== undefined && Number.isFinite(v) && v > 0) limits[key] = limits[key] === undefined ? v : Math.min(limits[key], v);
+      }
+      const n = Number(asked.isolates);
+      if (asked.isolates !== undefined && Number.isInteger(n) && n >= 0) limits.isolates = n;
+    }
+    return limits;
+  }
+
+  // The machine's isolate limit, and every subtree quota the parent is under.
+  // Returns the quotas the new process counts against.
+  checkIsolates(parent, limits) {
+    const alive = this.alive();
+    // The kernel's own spawns and the commands of the shells it started
+    // (console, session) may use the reserve; services and apps may not.
+    const fromShell = !parent || parent.shell;
+    const max = this.limits.isolates - (fromShell ? 0 : SHELL_RESERVE);
+    if (alive >= max) {
+      throw new KernelError('EAGAIN', '', `fork: retry: Resource temporarily unavailable (isolate limit: ${this.limits.isolates} alive)`);
+    }
+    const quotas = parent ? [...parent.quotas, ...(parent.ownQuota ? [parent.ownQuota] : [])] : [];
+    for (const q of quotas) {
+      if (q.used >= q.max) throw new KernelError('EAGAIN', '', `fork: retry: Resource temporarily unavailable (isolate limit of ${q.owner}: ${q.max})`);
+    }
+    return quotas;
+  }
+
+  // Over the machine's memory budget: idle services are evicted first; only
+  // if that is not enough is the spawn refused.
+  checkMemory() {
+    if (!this.limits.memory) return;
+    const { used, budget } = machine.memory();
+    if (used <= budget) return;
+    const freed = this.relieveMemory ? this.relieveMemory(used, budget) : 0;
+    if (used - freed > budget) {
+      throw new KernelError('ENOMEM', '', `out of isolate memory (${(used / MiB).toFixed(1)} MiB used, budget ${(budget / MiB).toFixed(1)} MiB)`);
+    }
   }
 
   // The window the process's output appears in: the console's, or the
@@ -146,6 +212,7 @@ class ProcessTable {
 
   // ---- messages from apps ---------------------------------------------------------
   onMessage(pid, text) {
+    if (pid === 0) return this.machineMessage(text);
     const proc = this.procs.get(pid);
     if (!proc || proc.state === 'Z') return;
     let msg;
@@ -167,6 +234,18 @@ class ProcessTable {
       default:
         return this.fault(proc, `unknown message type ${JSON.stringify(String(msg.t)).slice(0, 40)}`);
     }
+  }
+
+  // The machine's own news: memory over budget ({t: 'pressure', used, budget}).
+  machineMessage(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    if (msg && msg.t === 'pressure' && this.relieveMemory) this.relieveMemory(Number(msg.used), Number(msg.budget));
+    for (const hook of this.onMachineMessage) hook(msg);
   }
 
   _write(proc, sink, fn) {
@@ -212,6 +291,7 @@ class ProcessTable {
     if (!gone) machine.release(proc.pid); // a clean exit: the isolate may be kept warm
     machine.dropPieces(proc.pid);
     if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);
+    for (const q of proc.quotas) q.used--;
     for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
     this.tty.dropReader(proc);
     if (this.tty.foreground.has(proc.pid)) this.tty.foreground.delete(proc.pid);
@@ -266,6 +346,13 @@ class ProcessTable {
         heap: s.heap ?? null, // null until the machine has sampled it
         heap_limit: s.heap_limit || 0,
         external: s.external || 0,
+        external_limit: p.limits.external || this.limits.external || 0,
+        cpu_limit: p.limits.cpu || this.limits.cpu || 0,
+        in: s.in || 0,
+        out: s.out || 0,
+        queue: s.queue || 0,
+        serving: s.serving || 0,
+        service: p.service,
       };
     });
   }

@@ -94,6 +94,25 @@ function fileSink(vfs, path, append) {
   };
 }
 
+// A daemon's output (a `svc start` service): each line goes to the kernel
+// log as "NAME[PID]: line", as journald keeps a service's stdout.
+function logSink(log, label) {
+  let partial = '';
+  const put = (text) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop().slice(0, 4096);
+    for (const line of lines) log.info(`${label()}: ${line.slice(0, 1024)}`);
+  };
+  return {
+    kind: 'log',
+    isTTY: false,
+    write: put,
+    rows: (columns, rows) => put(formatTable(columns, rows)),
+    open() {},
+    close: () => partial && put('\n'),
+  };
+}
+
 // ---- sources (stdin) -------------------------------------------------------------------
 const nullSource = { kind: 'null', isTTY: false, read: () => Promise.resolve(null), open() {}, close() {} };
 
@@ -126,4 +145,4 @@ function fileSource(vfs, path) {
   };
 }
 
-module.exports = { Pipe, nullSink, ttySink, pipeSink, fileSink, nullSource, ttySource, pipeSource, fileSource };
+module.exports = { Pipe, nullSink, ttySink, pipeSink, fileSink, logSink, nullSource, ttySource, pipeSource, fileSource };

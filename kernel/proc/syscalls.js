@@ -5,6 +5,7 @@
 // promise. This table is the whole surface an app can reach, with two more
 // that the structured port's session adds (kernel/services/session.js):
 // session.next (the session shell asks for its next line) and ask.reply.
+// The svc.* calls are the service registry's (kernel/services/registry.js).
 'use strict';
 
 const machine = require('../arch/machine');
@@ -15,6 +16,7 @@ const { Pinger } = require('../net/icmp-echo');
 const { ipToString } = require('../net/wire/ip-address');
 const { AppSockets } = require('../net/app-sockets');
 const { Resolver } = require('../net/resolver');
+const { ServiceRegistry } = require('../services/registry');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 
@@ -155,6 +157,13 @@ function install(kernel) {
         },
       };
     },
+    // The limits this process runs under (what `ulimit -a` shows).
+    'proc.limits': (proc) => ({
+      ...procs.limits,
+      ...proc.limits,
+      isolates: proc.ownQuota ? proc.ownQuota.max : procs.limits.isolates,
+    }),
+
     'sys.power': (proc, a) => {
       const reboot = a.action === 'reboot';
       log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
@@ -164,4 +173,46 @@ function install(kernel) {
   });
 }
 
-module.exports = { install };
+// The kernel's own services, in the same namespace as the apps' (services.connect('fs')):
+// each method is a kernel call above, with positional arguments.
+function kernelServices(kernel) {
+  const h = kernel.procs.handlers;
+  return {
+    console: {
+      write: (proc, [text]) => void kernel.tty.write(String(text ?? '')),
+      size: (proc) => h['tty.size'](proc, {}),
+    },
+    fs: {
+      readdir: (proc, [path]) => h['fs.readdir'](proc, { path }),
+      stat: (proc, [path]) => h['fs.stat'](proc, { path }),
+      readFile: (proc, [path]) => h['fs.read'](proc, { path }),
+      writeFile: (proc, [path, data, opts]) => h['fs.write'](proc, { path, data: String(data ?? ''), append: !!(opts && opts.append) }),
+      mkdir: (proc, [path]) => h['fs.mkdir'](proc, { path }),
+      unlink: (proc, [path]) => h['fs.unlink'](proc, { path }),
+    },
+    net: {
+      info: (proc) => h['net.info'](proc, {}),
+      stats: (proc) => h['net.stats'](proc, {}),
+      lookup: (proc, [name]) => h['net.lookup'](proc, { name }),
+      resolve: (proc, [name, type]) => h['net.resolve'](proc, { name, type }),
+    },
+  };
+}
+
+// Named services between apps: the registry, and the calls that reach it.
+function installServices(kernel) {
+  const { procs, log } = kernel;
+  const registry = new ServiceRegistry({ procs, log, timers, kernelServices: kernelServices(kernel) });
+  kernel.services = registry;
+  procs.relieveMemory = (used, budget) => registry.relieve(used, budget);
+  Object.assign(procs.handlers, {
+    'svc.export': (proc, a) => void registry.export(proc, a),
+    'svc.connect': (proc, a) => registry.connect(proc, a.name),
+    'svc.kernel': (proc, a) => registry.callKernel(proc, a),
+    'svc.list': () => registry.list(),
+    'svc.start': (proc, a) => registry.start(a.name, a.argv, a.limits),
+    'svc.stop': (proc, a) => void registry.stop(a.name),
+  });
+}
+
+module.exports = { install, installServices };
