@@ -31,7 +31,11 @@ function defaultFiles() {
   };
 }
 
-// A fake sys. `stdin` is the list of chunks read() hands out before null.
+// A fake sys. `stdin` is the list of chunks read() hands out before null (a
+// function in it is called for its chunk, or a promise of one). `procs` and
+// `info` may be functions, called for each answer (a machine that changes
+// between two samples); `onSleep(ms, n)` may return a promise for the n-th
+// sys.sleep to wait on instead of ending at once.
 function fakeSys(options = {}) {
   const files = options.files || defaultFiles();
   const rec = { stdout: '', stderr: '', tables: [], sleeps: [], kills: [] };
@@ -46,17 +50,22 @@ function fakeSys(options = {}) {
     mtime: node.mtime ?? NOW_S,
   });
   const call = async (fn) => fn(); // every kernel call answers asynchronously
+  const answer = (value) => (typeof value === 'function' ? value() : value);
   rec.sys = {
     argv: [],
     env: { HOME: '/', PATH: '/bin' },
     cwd: '/',
     pid: 7,
-    stdout: { write: (s) => void (rec.stdout += s), isTTY: options.isTTY ?? false, columns: options.columns ?? 80 },
+    stdout: { write: (s) => void (rec.stdout += s), isTTY: options.isTTY ?? false, columns: options.columns ?? 80, rows: options.rows ?? 24 },
     stderr: { write: (s) => void (rec.stderr += s), isTTY: true },
-    stdin: { read: () => call(() => (stdin.length > 0 ? stdin.shift() : null)) },
+    stdin: { read: () => call(() => answer(stdin.length > 0 ? stdin.shift() : null)), kind: options.stdinKind ?? 'pipe' },
     print: (...values) => void (rec.stdout += values.map(String).join(' ') + '\n'),
     table: (columns, rows) => void rec.tables.push({ columns, rows }),
-    sleep: (ms) => call(() => void rec.sleeps.push(ms)),
+    sleep: (ms) => {
+      rec.sleeps.push(ms);
+      return (options.onSleep && options.onSleep(ms, rec.sleeps.length - 1)) || call(() => undefined);
+    },
+    tty: { size: () => call(() => ({ columns: options.columns ?? 80, rows: options.rows ?? 24 })) },
     fs: {
       stat: (p) => call(() => (find(p) ? info(norm(p), find(p)) : Promise.reject(kernelError('ENOENT', p)))),
       readdir: (p) =>
@@ -79,7 +88,8 @@ function fakeSys(options = {}) {
         }),
     },
     proc: {
-      list: () => call(() => options.procs || []),
+      list: () => call(() => answer(options.procs) || []),
+      limits: () => call(() => ({ cpu: 30, heap: 64 << 20, external: 64 << 20, queue: 1024, isolates: 2000, ...options.limits })),
       kill: (pid, signal) =>
         call(() => {
           if (!(options.pids || []).includes(pid)) throw kernelError('ESRCH', `(${pid})`);
@@ -89,7 +99,7 @@ function fakeSys(options = {}) {
     kernel: {
       dmesg: () => call(() => options.dmesg || []),
       devices: () => call(() => options.devices || []),
-      info: () => call(() => ({ uptime: 75, v8: '14.4', hostname: 'jsksh', memory: {}, ...options.info })),
+      info: () => call(() => ({ uptime: 75, v8: '14.4', hostname: 'jsksh', memory: {}, ...answer(options.info) })),
     },
   };
   return rec;
@@ -318,11 +328,171 @@ test('devices: a table of devices, then one of their queues', async () => {
   assert.deepEqual(r.tables[1].rows, [['virtio-console', 0, 'rx0', 64, 64, 3]]);
 });
 
-test('ps: a table with CPU time and memory', async () => {
-  const procs = [{ pid: 2, ppid: 1, name: 'sh', argv: ['sh', '-i'], state: 'S', start: 0.123, cpu: 0.256, heap: 1536 * 1024, heap_limit: 64 * 1024 * 1024, external: 0 }];
-  const r = await run(['ps'], { procs });
-  assert.deepEqual(r.tables[0].columns, ['PID', 'PPID', 'STAT', 'START', 'TIME', 'HEAP', 'LIMIT', 'EXT', 'COMMAND']);
-  assert.deepEqual(r.tables[0].rows, [[2, 1, 'S', '0.1s', '0.26', '1.5MiB', '64MiB', '0B', 'sh -i']]);
+// Two processes as sys.proc.list() describes them (kernel/proc/process-table.js).
+const PROCS = [
+  { pid: 2, ppid: 1, name: 'sh', argv: ['sh', '-i'], state: 'S', start: 0.123, cpu: 0.256, heap: 1536 * 1024, heap_limit: 64 << 20, external: 0, external_limit: 64 << 20, cpu_limit: 30, in: 41, out: 40, queue: 0, serving: 0, service: false },
+  { pid: 5, ppid: 2, name: 'sleep', argv: ['sleep', '30'], state: 'R', start: 3.5, cpu: 0.01, heap: null, heap_limit: 32 << 20, external: 2048, external_limit: 16 << 20, cpu_limit: 5, in: 2, out: 3, queue: 1, serving: 0, service: false },
+];
+
+test('ps: a row per isolate with CPU time, memory and messages', async () => {
+  const r = await run(['ps'], { procs: PROCS });
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.tables[0].columns, ['PID', 'PPID', 'STAT', 'START', 'TIME', 'HEAP', 'HLIM', 'EXT', 'MSGIN', 'MSGOUT', 'COMMAND']);
+  assert.deepEqual(r.tables[0].rows, [
+    [2, 1, 'S', '0.1s', '0.26', '1.5MiB', '64MiB', '0B', 41, 40, 'sh -i'],
+    [5, 2, 'R', '3.5s', '0.01', '-', '32MiB', '2.0KiB', 2, 3, 'sleep 30'],
+  ]);
+});
+
+test('ps -l adds the inbox queue, the CPU limit and the ArrayBuffer limit', async () => {
+  for (const flag of ['-l', '--long']) {
+    const r = await run(['ps', flag], { procs: PROCS });
+    assert.deepEqual(r.tables[0].columns.slice(-4), ['QUEUE', 'CPULIM', 'EXTLIM', 'COMMAND']);
+    assert.deepEqual(r.tables[0].rows[1].slice(-4), [1, 5, '16MiB', 'sleep 30']);
+  }
+});
+
+test('ps PID... shows only those; none alive: the header alone, status 1', async () => {
+  let r = await run(['ps', '5'], { procs: PROCS });
+  assert.deepEqual(r.tables[0].rows.map((row) => row[0]), [5]);
+  assert.equal(r.status, 0);
+  r = await run(['ps', '5', '2', '77'], { procs: PROCS });
+  assert.deepEqual(r.tables[0].rows.map((row) => row[0]), [2, 5]);
+  r = await run(['ps', '99999'], { procs: PROCS });
+  assert.deepEqual(r.tables[0].rows, []);
+  assert.equal(r.tables[0].columns[0], 'PID');
+  assert.equal(r.status, 1);
+});
+
+test('ps rejects unknown options and words that are not pids, status 2', async () => {
+  let r = await run(['ps', '--bogus'], { procs: PROCS });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "ps: unknown option '--bogus'\nusage: ps [-l] [PID...]\n");
+  assert.deepEqual(r.tables, []);
+  r = await run(['ps', 'sh'], { procs: PROCS });
+  assert.equal(r.status, 2);
+  assert.ok(r.stderr.startsWith("ps: invalid process id 'sh'"), r.stderr);
+});
+
+test('ps drops START on a terminal too narrow for it, and only there', async () => {
+  const narrow = await run(['ps'], { procs: PROCS, isTTY: true, columns: 70 });
+  assert.ok(!narrow.tables[0].columns.includes('START'));
+  assert.deepEqual(narrow.tables[0].rows[0], [2, 1, 'S', '0.26', '1.5MiB', '64MiB', '0B', 41, 40, 'sh -i']);
+  assert.ok((await run(['ps'], { procs: PROCS, isTTY: true, columns: 120 })).tables[0].columns.includes('START'));
+  assert.ok((await run(['ps'], { procs: PROCS, isTTY: false, columns: 70 })).tables[0].columns.includes('START'));
+});
+
+// ---- top --------------------------------------------------------------------
+
+// A machine sampled three times, 2 s apart (top samples once before its first
+// frame): between the first two samples sh works harder than eval, between the
+// last two eval does, and a process born in between (pid 9) shows its average
+// since it started.
+function topMachine(extra = []) {
+  const sh = { pid: 2, ppid: 1, name: 'sh', argv: ['sh'], state: 'S', start: 0, heap: 3 << 20, external: 0 };
+  const ev = { pid: 6, ppid: 2, name: 'eval', argv: ['eval', 'loop()'], state: 'R', start: 8, heap: 1 << 20, external: 1 << 20 };
+  const samples = [
+    [{ ...sh, cpu: 1.0, in: 100, out: 100 }, { ...ev, cpu: 0.5, in: 10, out: 10 }, ...extra],
+    [{ ...sh, cpu: 1.4, in: 110, out: 104 }, { ...ev, cpu: 0.6, in: 30, out: 30 }, ...extra],
+    [
+      { ...sh, cpu: 1.5, in: 112, out: 106 },
+      { ...ev, cpu: 1.0, in: 40, out: 50 },
+      { pid: 9, ppid: 2, name: 'ls', argv: ['ls'], state: 'R', start: 13, cpu: 0.1, heap: null, external: 0, in: 3, out: 4 },
+      ...extra,
+    ],
+  ];
+  let procCalls = 0;
+  let infoCalls = 0;
+  return {
+    procs: () => samples[Math.min(procCalls++, 2)],
+    info: () => ({ uptime: [10, 12, 14][Math.min(infoCalls++, 2)], memory: { heap: 4 << 20, external: 1 << 20, pool: 3 } }),
+    limits: { memory: 2 * 1024 ** 3 },
+  };
+}
+
+const frames = (out) => out.split(/(?=^top - )/m);
+const rowsOf = (frame) => frame.split('\n').filter((l) => /^\s*\d+\s/.test(l)).map((l) => l.trim().split(/\s+/));
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+test('top -b -n 2: two plain frames, rows by %CPU over the interval', async () => {
+  const r = await run(['top', '-b', '-n', '2', '-d', '0.5'], topMachine());
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.sleeps, [200, 500], 'a short first interval, then -d');
+  assert.ok(!/\x1b/.test(r.stdout), 'no escape sequences in batch mode');
+  const [first, second, ...more] = frames(r.stdout);
+  assert.equal(more.length, 0);
+  for (const frame of [first, second]) {
+    assert.ok(frame.includes('Mem: 5.0MiB used of 2.0GiB: heap 4.0MiB, ArrayBuffers 1.0MiB, 3 warm in pool'), frame);
+    assert.ok(/^\s+PID\s+S\s+%CPU\s+TIME\s+MSGIN\/s\s+MSGOUT\/s\s+HEAP\s+EXT\s+COMMAND$/m.test(frame), frame);
+  }
+  assert.ok(/^top - \d\d:\d\d:\d\d up 0 min,  2 isolates: 1 running, 1 sleeping, 0 exited$/m.test(first), first);
+  assert.ok(/^top - \d\d:\d\d:\d\d up 0 min,  3 isolates: 2 running, 1 sleeping, 0 exited$/m.test(second), second);
+  // Each frame: the differences since the sample before, over the 2 s between them.
+  assert.deepEqual(rowsOf(first), [
+    ['2', 'S', '20.0', '1.40', '5.0', '2.0', '3.0MiB', '0B', 'sh'],
+    ['6', 'R', '5.0', '0.60', '10.0', '10.0', '1.0MiB', '1.0MiB', 'eval', 'loop()'],
+  ]);
+  assert.ok(first.includes('Msg: 15.0 in/s, 12.0 out/s'), first);
+  assert.deepEqual(rowsOf(second), [
+    ['6', 'R', '20.0', '1.00', '5.0', '10.0', '1.0MiB', '1.0MiB', 'eval', 'loop()'],
+    ['9', 'R', '10.0', '0.10', '3.0', '4.0', '-', '0B', 'ls'], // new: 1 s old
+    ['2', 'S', '5.0', '1.50', '1.0', '1.0', '3.0MiB', '0B', 'sh'],
+  ]);
+});
+
+test('top on a terminal draws over the last frame, cut to the window', async () => {
+  const idle = [7, 8, 9, 10].map((pid) => ({ pid, ppid: 2, name: 'sleep', argv: ['sleep', '30', 'x'.repeat(60)], state: 'S', start: 1, cpu: 0, in: 1, out: 1 }));
+  const r = await run(['top', '-n', '2'], { ...topMachine(idle), isTTY: true, stdinKind: 'null', columns: 50, rows: 9 });
+  assert.equal(r.status, 0);
+  assert.ok(r.stdout.startsWith('\x1b[H\x1b[2J'), JSON.stringify(r.stdout.slice(0, 20)));
+  const second = r.stdout.indexOf('\x1b[H', 1);
+  assert.ok(second > 0 && !r.stdout.startsWith('\x1b[2J', second + 3), 'the second frame redraws in place');
+  assert.ok(r.stdout.endsWith('\x1b[J'));
+  for (const frame of [r.stdout.slice(0, second), r.stdout.slice(second)]) {
+    const lines = frame.replace(ANSI, '').split('\n').slice(0, -1);
+    assert.equal(lines.length, 8, 'one line less than the window: the screen never scrolls');
+    assert.ok(lines.every((l) => Array.from(l).length <= 50), lines.join('\n'));
+    assert.equal(rowsOf(frame.replace(ANSI, '')).length, 3); // 9 rows: 4 for the header, 1 for the names, 1 kept free
+  }
+});
+
+test('top prints plain frames to the REPL client, even on a terminal', async () => {
+  const r = await run(['top', '-n', '1'], { ...topMachine(), isTTY: true, stdinKind: 'channel' });
+  assert.ok(!/\x1b/.test(r.stdout) && r.stdout.startsWith('top - '), r.stdout);
+});
+
+test('top takes the memory budget from sys.kernel.info(), else from the limits', async () => {
+  const machine = topMachine();
+  const info = () => ({ ...machine.info(), memory: { heap: 0, external: 0, budget: 1024 ** 3 } });
+  let r = await run(['top', '-b', '-n', '1'], { ...machine, info, limits: { memory: 5 } });
+  assert.ok(r.stdout.includes('\nMem: 0B used of 1.0GiB: heap 0B, ArrayBuffers 0B\n'), r.stdout);
+  r = await run(['top', '-b', '-n', '1'], { ...topMachine(), limits: { memory: undefined } });
+  assert.ok(r.stdout.includes('\nMem: 5.0MiB used: heap'), r.stdout);
+});
+
+test('top on the console quits on a line q', async () => {
+  // Typed while top waits after its first frame; that wait would never end.
+  let typeQ;
+  const typed = new Promise((resolve) => (typeQ = resolve));
+  const onSleep = (ms, n) => {
+    if (n !== 1) return null;
+    typeQ();
+    return new Promise(() => {});
+  };
+  const stdin = ['x\n', () => typed.then(() => 'q\n')];
+  const r = await run(['top'], { ...topMachine(), isTTY: true, stdinKind: 'tty', stdin, onSleep });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout.split('\x1b[H').length - 1, 1, 'one frame, then q');
+});
+
+test('top option errors: a message and status 2', async () => {
+  for (const argv of [['top', '-x'], ['top', '-n', '0'], ['top', '-n'], ['top', '-d', 'soon'], ['top', 'now']]) {
+    const r = await run(argv, topMachine());
+    assert.equal(r.status, 2, argv.join(' '));
+    assert.ok(r.stderr.startsWith('top: ') && r.stderr.includes('usage: top'), r.stderr);
+    assert.equal(r.stdout, '');
+  }
+  assert.equal((await run(['top', '-bn1', '-d0.5'], topMachine())).status, 0);
 });
 
 test('free: isolate memory in KiB, or human sizes with -h', async () => {
@@ -369,6 +539,42 @@ test('grep filters lines; status 1 when nothing matches', async () => {
 test('head prints the first lines', async () => {
   assert.equal((await run(['head', '-n', '2', '/etc/motd'])).stdout, 'one\ntwo words\n');
   assert.equal((await run(['head', '-1'], { stdin: ['a\nb\n', 'c\n'] })).stdout, 'a\n');
+});
+
+test('tail prints the last lines of files', async () => {
+  assert.equal((await run(['tail', '-n', '2', '/etc/motd'])).stdout, 'two words\nthree\n');
+  assert.equal((await run(['tail', '-1', '/etc/motd'])).stdout, 'three\n');
+  assert.equal((await run(['tail', '/etc/motd'])).stdout, 'one\ntwo words\nthree\n');
+  assert.equal((await run(['tail', '-n', '+2', '/etc/motd'])).stdout, 'two words\nthree\n');
+  assert.equal((await run(['tail', '-n0', '/etc/motd'])).stdout, '');
+  const files = { ...defaultFiles(), '/t': { type: 'file', text: 'a\nb\nc' }, '/e': { type: 'file', text: '\n\n' } };
+  assert.equal((await run(['tail', '-n', '2', '/t'], { files })).stdout, 'b\nc', 'a last line without a newline counts');
+  assert.equal((await run(['tail', '-n', '5', '/e'], { files })).stdout, '\n\n');
+});
+
+test('tail reads standard input in any chunks, however long', async () => {
+  assert.equal((await run(['tail', '-2'], { stdin: ['a\nb', '\nc\n', 'd'] })).stdout, 'c\nd');
+  const chunks = [];
+  for (let i = 0; i < 500; i++) chunks.push(Array.from({ length: 100 }, (_, j) => `line ${i * 100 + j}`).join('\n') + '\n');
+  assert.equal((await run(['tail', '-n', '3'], { stdin: chunks })).stdout, 'line 49997\nline 49998\nline 49999\n');
+  const many = (await run(['tail', '-n', '20000'], { stdin: chunks })).stdout;
+  assert.ok(many.startsWith('line 30000\n') && many.endsWith('\nline 49999\n'), many.slice(0, 30));
+  assert.equal(many.split('\n').length - 1, 20000);
+  const rest = (await run(['tail', '-n', '+3'], { stdin: chunks })).stdout;
+  assert.ok(rest.startsWith('line 2\nline 3\n') && rest.endsWith('\nline 49999\n'), rest.slice(0, 30));
+});
+
+test('tail titles several files; a missing one is an error, the others still print', async () => {
+  let r = await run(['tail', '-n', '1', '/etc/motd', '/etc/hostname']);
+  assert.equal(r.stdout, '==> /etc/motd <==\nthree\n\n==> /etc/hostname <==\njsksh\n');
+  r = await run(['tail', '/nope', '/etc/hostname']);
+  assert.equal(r.stderr, "tail: cannot open '/nope' for reading: No such file or directory\n");
+  assert.ok(r.stdout.endsWith('==> /etc/hostname <==\njsksh\n'), r.stdout);
+  assert.equal(r.status, 1);
+  r = await run(['tail', '-n', 'x', '/etc/motd']);
+  assert.equal(r.stderr, 'tail: invalid number of lines\n');
+  assert.equal(r.status, 1);
+  assert.equal((await run(['tail', '-f'])).status, 1);
 });
 
 test('true and false', async () => {

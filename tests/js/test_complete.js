@@ -2,8 +2,8 @@
 // fs/lib/complete/javascript.js (eval) and fs/lib/complete/shell.js (the
 // session shell), with a small in-memory file tree standing in for sys.fs.
 const { completeJavaScript, isCompleteJavaScript } = require('/lib/complete/javascript');
-const { completeShell, scan } = require('/lib/complete/shell');
-const { Shell } = require('/lib/shell/exec');
+const { completeShell, scan, BUILTINS: COMPLETED_BUILTINS } = require('/lib/complete/shell');
+const { Shell, BUILTINS } = require('/lib/shell/exec');
 
 const texts = (r) => r.items.map((i) => i.text);
 
@@ -122,6 +122,20 @@ test('the first word completes to commands and builtins, with their descriptions
   assert.deepEqual(texts(await complete('c')), ['cat', 'cd']);
   assert.deepEqual(texts(await complete('ls; e')), ['echo', 'eval', 'exit', 'export']);
   assert.deepEqual(texts(await complete('ls | ca')), ['cat']);
+});
+
+test('the job control builtins complete too', async () => {
+  const r = await complete('jo');
+  assert.deepEqual(texts(r), ['jobs']);
+  assert.equal(r.items[0].meta, 'list the background jobs');
+  assert.deepEqual(texts(await complete('ls & f')), ['fg']);
+  assert.deepEqual(texts(await complete('wa')), ['wait']);
+});
+
+test('every builtin the shell runs is offered, with a description', () => {
+  for (const name of Object.keys(BUILTINS)) {
+    assert.ok(typeof COMPLETED_BUILTINS[name] === 'string' && COMPLETED_BUILTINS[name].length > 0, `${name} is not completed`);
+  }
 });
 
 test('later words complete to paths; directories end in a slash', async () => {

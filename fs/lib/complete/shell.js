@@ -12,7 +12,18 @@
 const { completeJavaScript } = require('/lib/complete/javascript');
 const { descriptionOf, optionsOf } = require('/lib/app-info');
 
-const BUILTINS = { cd: 'change the directory', pwd: 'print the directory', exit: 'leave the shell', export: 'export variables', unset: 'remove variables' };
+const BUILTINS = {
+  cd: 'change the directory',
+  pwd: 'print the directory',
+  exit: 'leave the shell',
+  export: 'export variables',
+  unset: 'remove variables',
+  jobs: 'list the background jobs',
+  fg: 'bring a job to the foreground',
+  bg: 'say a job already runs in the background',
+  wait: 'wait for background jobs to end',
+  ulimit: 'show or tighten the limits of commands',
+};
 const OPERATORS = new Set([';', '&', '|', '(', ')']);
 
 // Where the cursor is: the word it ends (its start and text, unquoted), and
