@@ -1,4 +1,5 @@
 // apps/svc.js: long-running services: svc start|stop|restart|list [NAME [ARGS...]].
+// `svc start NAME -- PROGRAM ARGS...` runs another program under the name NAME.
 //
 // A service is an app that exports an interface (sys.services.export) and
 // keeps running; the kernel's registry (kernel/services/registry.js) starts
@@ -9,7 +10,10 @@
 
 const { formatSize } = require('/lib/columns');
 
-const USAGE = 'usage: svc start NAME [ARGS...] | svc stop NAME | svc restart NAME | svc list';
+const USAGE = 'usage: svc start NAME [ARGS... | -- PROGRAM ARGS...] | svc stop NAME | svc restart NAME | svc list';
+
+// What runs: /bin/NAME with ARGS, or PROGRAM with its ARGS after `--`.
+const programOf = (name, args) => (args[0] === '--' && args.length > 1 ? args.slice(1) : [name, ...args]);
 
 module.exports = async function main(argv) {
   const [, command, name, ...args] = argv;
@@ -17,7 +21,7 @@ module.exports = async function main(argv) {
     switch (command) {
       case 'start': {
         if (!name) return usage();
-        const pid = await sys.call('svc.start', { name, argv: [name, ...args] });
+        const pid = await sys.call('svc.start', { name, argv: programOf(name, args) });
         sys.print(`svc: started ${name} (pid ${pid})`);
         return 0;
       }
@@ -29,7 +33,7 @@ module.exports = async function main(argv) {
       case 'restart':
         if (!name) return usage();
         await sys.call('svc.stop', { name }).catch(() => {});
-        sys.print(`svc: started ${name} (pid ${await sys.call('svc.start', { name, argv: [name, ...args] })})`);
+        sys.print(`svc: started ${name} (pid ${await sys.call('svc.start', { name, argv: programOf(name, args) })})`);
         return 0;
       case 'list':
       case undefined:

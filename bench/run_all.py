@@ -1,9 +1,10 @@
-"""Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's."""
+"""Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's, then the isolates'."""
 
 import boot
 import completion
 import density
 import dns_lookup
+import isolates
 import keystroke
 import ping_rtt
 import repl_keystroke
@@ -31,3 +32,5 @@ if __name__ == "__main__":
     completion.main()
     print()
     repl_keystroke.main()
+    print()
+    isolates.main()

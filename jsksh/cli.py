@@ -24,8 +24,13 @@ from jsksh import __version__
 
 def _machine(args, **kw):
     from jsksh.machine.machine import Machine
+    from jsksh.native.limits import parse_assignments
 
-    limits = {}
+    try:
+        limits = parse_assignments(getattr(args, "limit", None) or [])
+    except ValueError as e:
+        print(f"jsksh: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     if getattr(args, "cpu_limit", None):
         limits["cpu"] = args.cpu_limit
     if getattr(args, "heap_limit", None):
@@ -236,6 +241,14 @@ def main(argv: list[str] | None = None) -> int:
             "--cpu-limit", type=float, default=d(None), metavar="SECONDS", help="CPU time limit per app"
         )
         p.add_argument("--heap-limit", type=int, default=d(None), metavar="MIB", help="heap limit per app")
+        p.add_argument(
+            "--limit",
+            action="append",
+            default=d(None),
+            metavar="NAME=VALUE",
+            help="a limit: per app cpu=SECONDS heap=SIZE external=SIZE queue=MESSAGES; "
+            "per machine isolates=N memory=SIZE (sizes like 64M); repeatable",
+        )
         p.add_argument(
             "--cpus", type=int, default=d(1), metavar="N", help="host CPUs the machine runs on (0: all)"
         )

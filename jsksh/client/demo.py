@@ -63,8 +63,9 @@ def machine_options(args) -> list[str]:
         value = getattr(args, name, None)
         if value not in (None, ""):
             argv += ["--" + name.replace("_", "-"), str(value)]
-    for spec in getattr(args, "hostfwd", None) or ():
-        argv += ["--hostfwd", spec]
+    for option in ("hostfwd", "limit"):
+        for spec in getattr(args, option, None) or ():
+            argv += ["--" + option, spec]
     return argv
 
 

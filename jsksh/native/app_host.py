@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import queue
 import struct
 import threading
@@ -64,7 +65,7 @@ _TAKE = "(() => { const v = globalThis.%(name)s; delete globalThis.%(name)s; ret
 class WarmIsolate:
     """An isolate with the app runtime loaded, waiting for (or running) a program."""
 
-    def __init__(self, host: AppHost):
+    def __init__(self, host: AppHost, warm_up: bool = True):
         self.host = host
         self.iso = Isolate()
         self.page: memoryview | None = None
@@ -82,13 +83,11 @@ class WarmIsolate:
         self.closed = False
         self.idle = False  # set when retired: closing it can tidy up (Isolate.close)
         self.iso.make_trap("__sys", self._trap)
-        for source in host.runtime_sources:
-            self.iso.eval(source)
+        self.iso.eval(host.load_script if warm_up else host.load_script_cold)
         # Take the page and the wake function out of the app's reach: an app
         # that could transfer() the page would free memory Python still uses.
         self.page = self.iso.buffer(_TAKE % {"name": "__sysPage"})
         self.wake = self.iso.function(_TAKE % {"name": "__wake"})
-        self.iso.eval(_TAKE % {"name": "__warmup"} + "()")
 
     # Runs on the isolate's own thread, while the app's JavaScript waits.
     def _trap(self) -> None:
@@ -153,6 +152,10 @@ class App:
         self.msgs_in = 0
         self.msgs_out = 0
         self.last_active = time.monotonic()
+        self.sampled_activity: tuple[int, int] | None = None  # activity() when the heap was sampled
+
+    def activity(self) -> tuple[int, int]:
+        return (self.msgs_in, self.msgs_out)
 
 
 class AppHost:
@@ -166,6 +169,13 @@ class AppHost:
         epoch=None,
     ):
         self.runtime_sources = runtime_sources
+        # One crossing loads them all (each keeps its own sourceURL through an
+        # indirect eval), then warms the runtime up (app-runtime.js __warmup)
+        # unless a spawn is waiting for this isolate: then it starts cold.
+        load = "".join(f"(0, eval)({json.dumps(src)});\n" for src in runtime_sources)
+        warm_up = _TAKE % {"name": "__warmup"}
+        self.load_script = load + warm_up + "();"
+        self.load_script_cold = load + warm_up + ";"
         self.on_mail = on_mail  # called (no lock held) when the kernel has messages waiting
         self.pool_size = pool_size
         # Until the first spawn (init starting sh), keep just one isolate warm:
@@ -191,8 +201,14 @@ class AppHost:
         self.stopping = False
         self._reaper: queue.Queue = queue.Queue()
         self.created = 0
+        # One pool thread per CPU the machine may use (at most 4): creating
+        # isolates is CPU work, and a burst of spawns waits for it.
+        pool_threads = max(1, min(4, len(os.sched_getaffinity(0))))
         self._threads = [
-            threading.Thread(target=self._pool_loop, name="jsksh-pool", daemon=True),
+            *(
+                threading.Thread(target=self._pool_loop, name=f"jsksh-pool{i}", daemon=True)
+                for i in range(pool_threads)
+            ),
             threading.Thread(target=self._watchdog_loop, name="jsksh-watchdog", daemon=True),
             threading.Thread(target=self._reaper_loop, name="jsksh-reaper", daemon=True),
             threading.Thread(target=self._stats_loop, name="jsksh-stats", daemon=True),
@@ -592,7 +608,7 @@ class AppHost:
                     self.lock.wait(0.01)
                     continue
             try:
-                box = WarmIsolate(self)  # slow: no lock held
+                box = WarmIsolate(self, warm_up=not self.waiting_spawns)  # slow: no lock held
             except Exception as e:  # noqa: BLE001 - e.g. a runtime that does not evaluate
                 self._spawn_failed(f"cannot create an isolate: {e}")
                 time.sleep(0.5)
@@ -660,7 +676,11 @@ class AppHost:
         # would block whoever asks: this thread asks idle apps and caches.
         # Apps are first sampled when 200 ms old (most commands are gone by
         # then, and a burst of spawns must not pay for a GC each), then every
-        # 2 s, at most 50 samples a round (each costs about 0.5 ms).
+        # 2 s if they have sent or received a message since, at most 50
+        # samples a round (each costs about 0.5 ms).  Not re-sampling a
+        # sleeping app matters: each sample leaves ~100 KiB of garbage in its
+        # heap that an idle isolate never collects, and 1,000 sleeping apps
+        # would "grow" by 50 MiB a second.
         while not self.stopping:
             time.sleep(0.05)
             now = time.monotonic()
@@ -670,7 +690,10 @@ class AppHost:
                     for a in self.apps.values()
                     if not a.box.in_flight
                     and now - a.started > 0.2
-                    and (a.heap_used is None or now - a.heap_sampled > 2.0)
+                    and (
+                        a.heap_used is None
+                        or (now - a.heap_sampled > 2.0 and a.activity() != a.sampled_activity)
+                    )
                 ]
             due.sort(key=lambda a: a.heap_sampled)
             for app in due[:50]:
@@ -684,6 +707,7 @@ class AppHost:
                     stats = json.loads(app.box.iso.heap_stats())
                     app.heap_used = stats.get("used_heap_size", 0)
                     app.heap_sampled = time.monotonic()
+                    app.sampled_activity = app.activity()
                 except Exception:  # noqa: BLE001 - an isolate that died meanwhile
                     pass
 

@@ -80,6 +80,7 @@ MR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, RawValueHandle)
 
 _lib = None
 _lib_lock = threading.Lock()
+_first_isolate_made = False
 
 # A callback from V8 runs on the isolate's own thread, which Python did not
 # start. ctypes then makes a Python thread state for each call and destroys it
@@ -207,9 +208,15 @@ class Isolate:
         self._fast = fast()
         self._callback = MR_CALLBACK(self._on_callback)  # keep alive!
         # V8 sets up process-wide state (the sandbox's pointer cage) lazily on
-        # the first isolate; two threads creating isolates at once abort it.
-        with _lib_lock:
+        # the first isolate; two threads creating the first isolates at once
+        # abort it.  After that, isolates may be made in parallel.
+        global _first_isolate_made
+        if _first_isolate_made:
             self._ctx = self._lib.mr_init_context(self._callback)
+        else:
+            with _lib_lock:
+                self._ctx = self._lib.mr_init_context(self._callback)
+                _first_isolate_made = True
         self._tasks: dict[int, Callable] = {}
         self._traps: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count(_TRAP_IDS)

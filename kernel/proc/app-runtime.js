@@ -602,6 +602,8 @@
       wait: (pid) => call('proc.wait', { pid }),
       kill: (pid, signal = 'TERM') => call('proc.kill', { pid, signal }),
       foreground: (pids) => call('proc.foreground', { pids }),
+      // The limits this program runs under: { cpu, heap, external, queue, isolates, memory }.
+      limits: () => call('proc.limits', {}),
     },
     kernel: {
       devices: () => call('dev.list', {}),

@@ -154,6 +154,8 @@ function install(kernel) {
           isolates: host.isolates,
           pool: host.pool,
           rss: host.rss,
+          used: host.memory ? host.memory.used : null, // heap + ArrayBuffers, as the budget counts them
+          budget: host.memory ? host.memory.budget : null,
         },
       };
     },

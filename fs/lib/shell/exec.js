@@ -89,6 +89,7 @@ class Shell {
     this.watchInterrupt = watchInterrupt;
     this.jobs = []; // background jobs, oldest first; the last is the current one (%+)
     this.lastBackgroundPid = null; // $!
+    this.limits = {}; // set by `ulimit`: every command from now on runs under them
     this.lookup = (name) => this.valueOf(name);
   }
 
@@ -312,6 +313,7 @@ class Shell {
     }
     const env = this.childEnv(stage.assigns);
     const options = { stdin: streams[0], stdout: streams[1], stderr: streams[2], cwd: this.cwd, env };
+    if (Object.keys(this.limits).length) options.limits = { ...this.limits };
     try {
       return { pid: await this.sys.proc.spawn(argv, options), status: 0 };
     } catch (e) {
@@ -742,6 +744,47 @@ const BUILTINS = {
   // jobs, or for all of them. The status is the last operand's (127 for one
   // that is not a child of this shell), and 0 without operands. Ctrl-C ends
   // the wait with 130 and leaves the jobs running.
+  // ulimit [-a] [-t|-d|-m|-q|-u [VALUE]]: the limits the shell's commands run
+  // under (bash's letters; see docs/apps.md, "Limits"). A value can only
+  // tighten what the shell itself has: the kernel takes the smaller.
+  async ulimit(argv, io) {
+    let which = null;
+    let value = null;
+    for (const arg of argv.slice(1)) {
+      if (arg === '-a') which = 'all';
+      else if (/^-[tdmqu]$/.test(arg)) which = ULIMITS.find((u) => u.flag === arg);
+      else if (which && which !== 'all' && value === null) value = arg;
+      else {
+        io.err(`sh: ulimit: ${arg}: invalid option or value\nusage: ulimit [-a] [-t|-d|-m|-q|-u [VALUE]]\n`);
+        return 2;
+      }
+    }
+    const mine = await this.sys.proc.limits();
+    const effective = (u) => {
+      const asked = this.limits[u.key];
+      return asked === undefined ? mine[u.key] : Math.min(asked, mine[u.key] ?? Infinity);
+    };
+    if (which === null || which === 'all') {
+      for (const u of ULIMITS) io.out(`${`${u.label} (${u.unit ? `${u.unit}, ` : ''}${u.flag})`.padEnd(34)} ${Math.floor(effective(u) / u.scale)}\n`);
+      return 0;
+    }
+    if (value === null) {
+      io.out(`${Math.floor(effective(which) / which.scale)}\n`);
+      return 0;
+    }
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) {
+      io.err(`sh: ulimit: ${value}: invalid number\n`);
+      return 1;
+    }
+    if (n * which.scale > (mine[which.key] ?? Infinity)) {
+      io.err(`sh: ulimit: ${which.label}: cannot raise the limit above ${Math.floor(mine[which.key] / which.scale)}\n`);
+      return 1;
+    }
+    this.limits[which.key] = which.key === 'cpu' ? n : Math.floor(n * which.scale);
+    return 0;
+  },
+
   async wait(argv, io) {
     const operands = argv.slice(1);
     if (operands.length === 0) {
@@ -764,6 +807,15 @@ const BUILTINS = {
     return status;
   },
 };
+
+// ulimit's limits: bash's option letters, mapped onto the isolate's limits.
+const ULIMITS = [
+  { flag: '-t', key: 'cpu', label: 'cpu time', unit: 'seconds', scale: 1 },
+  { flag: '-d', key: 'heap', label: 'heap', unit: 'kbytes', scale: 1024 },
+  { flag: '-m', key: 'external', label: 'arraybuffer memory', unit: 'kbytes', scale: 1024 },
+  { flag: '-q', key: 'queue', label: 'message queue', unit: 'messages', scale: 1 },
+  { flag: '-u', key: 'isolates', label: 'isolates', unit: '', scale: 1 },
+];
 
 function isInShell(stage) {
   return stage.argv.length === 0 || Object.prototype.hasOwnProperty.call(BUILTINS, stage.argv[0]);
