@@ -301,17 +301,20 @@ class Machine:
 
 
 def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
-    """The scripts every app isolate evaluates, in order: two tiny CommonJS
-    modules handed over in globals (the UTF-8 codec as ``__utf8``, the RPC
-    endpoint as ``__rpc``), then the app runtime, which takes and deletes them."""
-    handover = [("kernel/lib/utf8.js", "__utf8"), ("kernel/proc/rpc.js", "__rpc")]
-    sources = [
-        f"(function (module) {{{files[path].decode()}\nglobalThis.{name} = module.exports;\n}})"
-        f"({{ exports: {{}} }});\n//# sourceURL=/{path}"
-        for path, name in handover
-    ]
+    """The scripts for every app isolate, in order: the UTF-8 codec as a tiny
+    CommonJS module handed over in ``__utf8``, the app runtime (which takes
+    and deletes it), then the lazy modules: a source starting ``//@lazy``
+    is not evaluated; the runtime asks for it (LOAD trap) when first needed.
+    The RPC endpoint is one: most programs never call another isolate, and
+    1,000 sleeping ones would each keep its code."""
+    utf8 = files["kernel/lib/utf8.js"].decode()
     runtime = files["kernel/proc/app-runtime.js"].decode()
-    return [*sources, runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js"]
+    return [
+        f"(function (module) {{{utf8}\nglobalThis.__utf8 = module.exports;\n}})({{ exports: {{}} }});"
+        "\n//# sourceURL=/kernel/lib/utf8.js",
+        runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js",
+        "//@lazy\n" + files["kernel/proc/rpc.js"].decode(),
+    ]
 
 
 def _rss() -> int:

@@ -38,6 +38,7 @@ import collections
 import json
 import os
 import queue
+import re
 import struct
 import threading
 import time
@@ -45,7 +46,7 @@ import time
 from jsksh.native import limits as L
 from jsksh.native.v8 import Isolate, JSError
 
-OP_SEND, OP_RECV, OP_CLOCK, OP_POST = 1, 2, 3, 4
+OP_SEND, OP_RECV, OP_CLOCK, OP_POST, OP_LOAD = 1, 2, 3, 4, 5
 PAYLOAD = 64
 MORE = 1  # frame flag: the message continues in the next frame
 REPLY = 2  # POST frame flag: this message answers a call the receiver made
@@ -57,6 +58,8 @@ ESRCH, EAGAIN = -3, -11
 
 DEFAULT_LIMITS = L.APP_LIMITS
 
+
+_COMMENT_LINE = re.compile(r"(?m)^[ \t]*//(?!#).*$")  # not //# sourceURL
 
 # Evaluates to a global the runtime left for the machine, and deletes it.
 _TAKE = "(() => { const v = globalThis.%(name)s; delete globalThis.%(name)s; return v; })()"
@@ -111,6 +114,11 @@ class WarmIsolate:
             )
         elif op == OP_CLOCK:
             struct.pack_into("<d", page, 32, time.monotonic() - self.host.epoch)
+        elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
+            lazy = self.host.lazy_modules
+            data = lazy[arg0] if arg0 < len(lazy) else b""
+            page[PAYLOAD : PAYLOAD + len(data)] = data
+            struct.pack_into("<i", page, 24, len(data))
 
     def _note_thread(self) -> None:
         if self.cpu_clock is None:
@@ -172,7 +180,13 @@ class AppHost:
         # One crossing loads them all (each keeps its own sourceURL through an
         # indirect eval), then warms the runtime up (app-runtime.js __warmup)
         # unless a spawn is waiting for this isolate: then it starts cold.
-        load = "".join(f"(0, eval)({json.dumps(src)});\n" for src in runtime_sources)
+        # V8 keeps every script's source in the isolate, so whole-line
+        # comments are blanked first (line numbers stay): 20 KiB an isolate.
+        eager = [src for src in runtime_sources if not src.startswith("//@lazy")]
+        load = "".join(f"(0, eval)({json.dumps(_COMMENT_LINE.sub('', src))});\n" for src in eager)
+        self.lazy_modules = [
+            _COMMENT_LINE.sub("", src).encode() for src in runtime_sources if src.startswith("//@lazy")
+        ]
         warm_up = _TAKE % {"name": "__warmup"}
         self.load_script = load + warm_up + "();"
         self.load_script_cold = load + warm_up + ";"

@@ -15,6 +15,7 @@
   const OP_RECV = 2;
   const OP_CLOCK = 3;
   const OP_POST = 4;
+  const OP_LOAD = 5;
   const PAYLOAD = 64;
   const FRAME = 12; // u32 len|to, u32 len|flags, ...: see docs/abi.md §2
   const MORE = 1; // a message continues in the next frame
@@ -206,8 +207,18 @@
   // A peer message is `u32 header length, header (JSON), then per attachment
   // u32 length, bytes`. Messages queue in `outbox` and go at the end of the
   // turn, many in one POST trap: pipelined calls cost one crossing per page.
-  const { RpcEndpoint } = globalThis.__rpc;
-  delete globalThis.__rpc;
+  // kernel/proc/rpc.js is loaded on first use (a LOAD trap): most programs
+  // never call another isolate, and each isolate would keep its code.
+  let RpcEndpoint = null;
+  function loadRpc() {
+    words[0] = OP_LOAD;
+    words[1] = 0; // the first lazy module: rpc.js
+    sysTrap();
+    const module = { exports: {} };
+    const source = decode(bytes.subarray(PAYLOAD, PAYLOAD + result[0]));
+    (0, eval)(`(function (module, exports) {${source}\n})\n//# sourceURL=/kernel/proc/rpc.js`)(module, module.exports);
+    return module.exports.RpcEndpoint;
+  }
   let outbox = []; // [{ to, data, onFail }]
   let postQueued = false;
   const ERRNO = { '-3': 'ESRCH', '-11': 'EAGAIN' };
@@ -280,6 +291,13 @@
   }
 
   let rpc = null;
+  function endpoint() {
+    if (!rpc) {
+      if (!RpcEndpoint) RpcEndpoint = loadRpc();
+      rpc = newEndpoint();
+    }
+    return rpc;
+  }
   function newEndpoint() {
     return new RpcEndpoint({
       send: peerSend,
@@ -307,7 +325,7 @@
     } catch (e) {
       header = null;
     }
-    if (!header || !rpc.receive(msg.from, header, attachments)) droppedPeerMessages++;
+    if (!header || !endpoint().receive(msg.from, header, attachments)) droppedPeerMessages++;
   }
   let droppedPeerMessages = 0;
 
@@ -316,10 +334,10 @@
   // kernel starts it again) and is sent once more: it never reached the old one.
   function serviceProxy(name, target) {
     const proxy = {};
-    const invoke = (method, args) => rpc.call(target.pid, target.obj, method, args, `${name}.${method}`);
+    const invoke = (method, args) => endpoint().call(target.pid, target.obj, method, args, `${name}.${method}`);
     for (const method of target.methods) {
       proxy[method] = async (...args) => {
-        if (rpc.gone.has(target.pid)) target = await call('svc.connect', { name });
+        if (endpoint().gone.has(target.pid)) target = await call('svc.connect', { name });
         try {
           return await invoke(method, args);
         } catch (e) {
@@ -342,11 +360,11 @@
   const services = {
     // Publish `iface` (an object of functions) as service `name` for other apps.
     export: async (name, iface) => {
-      const { obj, methods } = rpc.exportInterface(iface);
+      const { obj, methods } = endpoint().exportInterface(iface);
       try {
         await call('svc.export', { name: String(name), obj, methods });
       } catch (e) {
-        rpc.unexport(obj);
+        endpoint().unexport(obj);
         throw e;
       }
     },
@@ -724,7 +742,7 @@
         peerMessage(msg);
         break;
       case 'peer-exit':
-        rpc.peerExit(Number(msg.pid), msg.reason);
+        if (rpc) rpc.peerExit(Number(msg.pid), msg.reason);
         break;
       case 'recycle':
         // The kernel keeps this isolate warm for the next run of the same
@@ -734,7 +752,7 @@
         timers = new Map();
         udpSends = new Map();
         outbox = [];
-        rpc = newEndpoint();
+        rpc = null;
         partial = new Map();
         completer = null;
         out = { 1: '', 2: '' };
@@ -759,14 +777,15 @@
   // compilation costs a fresh isolate's first program about 0.8 ms).
   globalThis.__warmup = function warmup() {
     warming = true;
-    const source = 'module.exports = async () => { sys.print(JSON.stringify({ a: [1] })); await null; };';
+    // Only the start and exit path: what a sleeping program also runs
+    // (code compiled here stays in every isolate: 1,000 sleepers keep it).
+    const source = 'module.exports = async () => { await null; };';
     start({ t: 'start', pid: 0, path: '/warmup', name: 'warmup', argv: [], source, modules: {}, tty: {}, limits: {} }).then(() => {
       warming = false;
       dispatch({ t: 'recycle' });
     });
   };
 
-  rpc = newEndpoint();
   const baseline = new Set(Object.getOwnPropertyNames(globalThis));
   baseline.add('__wake');
   baseline.add('__warmup');

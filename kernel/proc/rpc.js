@@ -80,8 +80,9 @@ class RpcEndpoint {
       try {
         header = { k: 'call', id, obj, args: args.map((a) => this.encode(a, pid, attachments, 0)) };
       } catch (e) {
-        return reject(e);
+        return reject(e); // nothing was moved: buffers detach only once the whole call encoded
       }
+      moveBuffers(attachments);
       if (method !== undefined) header.method = method;
       this.pending.set(id, { resolve, reject, pid, what });
       this.transport.send(pid, header, attachments, (code) => this.fail(id, code));
@@ -125,6 +126,7 @@ class RpcEndpoint {
       let header;
       try {
         header = { k: 'ret', id: msg.id, ...('error' in body ? { error: body.error } : { value: this.encode(body.value, from, out, 0) }) };
+        moveBuffers(out);
       } catch (e) {
         header = { k: 'ret', id: msg.id, error: errorRecord(e) };
         out.length = 0;
@@ -229,7 +231,7 @@ class RpcEndpoint {
       case 'boolean':
         return v;
       case 'number':
-        return Number.isFinite(v) && !Object.is(v, -0) ? v : { $: 'n', v: String(v) };
+        return Number.isFinite(v) && !Object.is(v, -0) ? v : { $: 'n', v: Object.is(v, -0) ? '-0' : String(v) };
       case 'undefined':
         return { $: 'u' };
       case 'bigint':
@@ -242,40 +244,41 @@ class RpcEndpoint {
     if (v === null) return null;
     if (Array.isArray(v)) return v.map((x) => this.encode(x, peer, attachments, depth + 1));
     if (v instanceof ArrayBuffer) {
-      // Moved: the bytes go along, the sender's buffer is detached.
-      attachments.push(new Uint8Array(v.slice(0)));
-      v.transfer(0);
-      return { $: 'ab', at: attachments.length - 1 };
+      // Moved: the bytes go along, the sender's buffer is detached, but only
+      // once the whole message has encoded (moveBuffers); the same buffer
+      // twice in one message is one attachment.
+      let at = attachments.findIndex((a) => a.moving === v);
+      if (at < 0) at = attachments.push({ moving: v }) - 1;
+      return { $: 'ab', at };
     }
     if (ArrayBuffer.isView(v)) {
       attachments.push(new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
       return { $: 'view', type: v.constructor.name, at: attachments.length - 1 };
     }
-    if (v instanceof Date) return { $: 'd', v: v.getTime() };
+    if (v instanceof Date) return { $: 'd', v: Number.isNaN(v.getTime()) ? 'NaN' : v.getTime() };
     if (v instanceof Error) return { $: 'e', error: errorRecord(v) };
     if (v instanceof Map) return { $: 'map', v: [...v].map(([k, x]) => [this.encode(k, peer, attachments, depth + 1), this.encode(x, peer, attachments, depth + 1)]) };
     if (v instanceof Set) return { $: 'set', v: [...v].map((x) => this.encode(x, peer, attachments, depth + 1)) };
     if (typeof v.then === 'function') throw new TypeError('cannot send a Promise: await it first');
     if (v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) throw new TypeError(`cannot send a ${v.constructor.name}`);
     const out = {};
-    for (const key of Object.keys(v)) out[key] = this.encode(v[key], peer, attachments, depth + 1);
-    return '$' in out ? { $: 'o', v: out } : out;
+    for (const key of Object.keys(v)) {
+      const value = this.encode(v[key], peer, attachments, depth + 1);
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return Object.prototype.hasOwnProperty.call(out, '$') ? { $: 'o', v: out } : out;
   }
 
   decode(v, from, attachments, depth) {
     if (depth > MAX_DEPTH) throw new TypeError('malformed value: nested too deeply');
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) return v.map((x) => this.decode(x, from, attachments, depth + 1));
-    if (!('$' in v)) {
-      const out = {};
-      for (const key of Object.keys(v)) out[key] = this.decode(v[key], from, attachments, depth + 1);
-      return out;
-    }
+    if (!Object.prototype.hasOwnProperty.call(v, '$')) return this.decodeObject(v, from, attachments, depth);
     switch (v.$) {
       case 'u':
         return undefined;
       case 'n':
-        return Number(v.v);
+        return v.v === '-0' ? -0 : Number(v.v);
       case 'b':
         return BigInt(String(v.v));
       case 'f':
@@ -298,11 +301,21 @@ class RpcEndpoint {
         return new Map(v.v.map(([k, x]) => [this.decode(k, from, attachments, depth + 1), this.decode(x, from, attachments, depth + 1)]));
       case 'set':
         return new Set(v.v.map((x) => this.decode(x, from, attachments, depth + 1)));
-      case 'o':
-        return this.decode(v.v, from, attachments, depth + 1);
+      case 'o': // a plain object that has a "$" key of its own
+        if (!v.v || typeof v.v !== 'object' || Array.isArray(v.v)) throw new TypeError('malformed value: bad object');
+        return this.decodeObject(v.v, from, attachments, depth);
       default:
         throw new TypeError(`malformed value: unknown tag ${JSON.stringify(String(v.$)).slice(0, 20)}`);
     }
+  }
+
+  // Keys become own data properties: "__proto__" stays a key, never a prototype.
+  decodeObject(v, from, attachments, depth) {
+    const out = {};
+    for (const key of Object.keys(v)) {
+      Object.defineProperty(out, key, { value: this.decode(v[key], from, attachments, depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 
   localFunction(fn, peer) {
@@ -327,6 +340,14 @@ class RpcEndpoint {
 }
 
 // Function-valued properties, own and inherited (not Object.prototype's).
+// After a message has encoded: detach each moved ArrayBuffer, keeping its bytes
+// (transfer() hands them over without a copy) for the attachment.
+function moveBuffers(attachments) {
+  for (let i = 0; i < attachments.length; i++) {
+    if (attachments[i].moving) attachments[i] = new Uint8Array(attachments[i].moving.transfer());
+  }
+}
+
 function methodNames(obj) {
   const names = new Set();
   for (let o = obj; o && o !== Object.prototype && o !== Function.prototype; o = Object.getPrototypeOf(o)) {

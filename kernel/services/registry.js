@@ -32,11 +32,16 @@ class ServiceRegistry {
     procs.onExit.add((proc) => this.exited(proc));
   }
 
+  // A kernel service by name: own properties only ("constructor" is not one).
+  kernelService(name) {
+    return Object.prototype.hasOwnProperty.call(this.kernelServices, name) ? this.kernelServices[name] : null;
+  }
+
   // ---- the app side -----------------------------------------------------------------
   export(proc, { name, obj, methods }) {
     name = String(name);
     if (!NAME.test(name)) throw new KernelError('EINVAL', '', `services.export: bad service name ${JSON.stringify(name).slice(0, 70)}`);
-    if (this.kernelServices[name]) throw new KernelError('EEXIST', '', `services.export: ${name} is a kernel service`);
+    if (this.kernelService(name)) throw new KernelError('EEXIST', '', `services.export: ${name} is a kernel service`);
     const held = this.exports.get(name);
     if (held && held.pid !== proc.pid) throw new KernelError('EEXIST', '', `services.export: ${name} is already exported by pid ${held.pid}`);
     if (!Number.isSafeInteger(obj) || !Array.isArray(methods)) throw new KernelError('EINVAL', 'services.export');
@@ -51,7 +56,7 @@ class ServiceRegistry {
 
   async connect(proc, name) {
     name = String(name);
-    if (this.kernelServices[name]) return { kernel: true, methods: Object.keys(this.kernelServices[name]) };
+    if (this.kernelService(name)) return { kernel: true, methods: Object.keys(this.kernelService(name)) };
     let entry = this.exports.get(name);
     if (!entry) {
       const service = this.managed.get(name) || [...this.managed.values()].find((s) => s.exported && s.exported.has(name));
@@ -67,7 +72,7 @@ class ServiceRegistry {
 
   // A kernel service's method, with the caller's arguments (plain data).
   callKernel(proc, { name, method, args }) {
-    const service = this.kernelServices[String(name)];
+    const service = this.kernelService(String(name));
     if (!service || !Object.prototype.hasOwnProperty.call(service, method)) throw new KernelError('ENOSYS', '', `${name}.${method}: no such method`);
     return service[method](proc, Array.isArray(args) ? args : []);
   }
@@ -76,7 +81,7 @@ class ServiceRegistry {
   start(name, argv, limits) {
     name = String(name);
     if (!NAME.test(name)) throw new KernelError('EINVAL', '', `svc: bad service name ${JSON.stringify(name).slice(0, 70)}`);
-    if (this.kernelServices[name]) throw new KernelError('EEXIST', '', `svc: ${name} is a kernel service`);
+    if (this.kernelService(name)) throw new KernelError('EEXIST', '', `svc: ${name} is a kernel service`);
     let service = this.managed.get(name);
     if (service && service.pid !== null) throw new KernelError('EEXIST', '', `svc: ${name} is already running (pid ${service.pid})`);
     if (!service) {
