@@ -18,6 +18,8 @@
 // text, one after another. Ctrl-C stops top at any time, status 130.
 'use strict';
 
+const { formatUptime, pad2 } = require('/lib/uptime');
+
 const { formatSize } = require('/lib/columns');
 
 const CLEAR = '\x1b[H\x1b[2J'; // cursor home, erase the screen: the first frame
@@ -210,18 +212,6 @@ function clock() {
   return [now.getHours(), now.getMinutes(), now.getSeconds()].map(pad2).join(':');
 }
 
-// As apps/uptime.js writes it: '3 min', ' 1:05', '2 days,  1:05'.
-function formatUptime(seconds) {
-  const minutes = Math.floor(seconds / 60);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  const dayText = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ` : '';
-  if (hours === 0) return `${dayText}${mins} min`;
-  return `${dayText}${String(hours).padStart(2)}:${pad2(mins)}`;
-}
-
-const pad2 = (n) => String(n).padStart(2, '0');
 
 module.exports.description = 'show the busiest isolates, refreshed';
 module.exports.options = {

@@ -4,6 +4,8 @@
 // (jsksh has no users and no load average, so it does not invent them).
 'use strict';
 
+const { formatUptime, pad2 } = require('/lib/uptime');
+
 module.exports = async function main() {
   const [info, procs] = await Promise.all([sys.kernel.info(), sys.proc.list()]);
   const now = new Date();
@@ -13,18 +15,6 @@ module.exports = async function main() {
   return 0;
 };
 
-// Like procps: '3 min', ' 1:05', '2 days,  1:05'.
-function formatUptime(seconds) {
-  const minutes = Math.floor(seconds / 60);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  const dayText = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ` : '';
-  if (hours === 0) return `${dayText}${mins} min`;
-  return `${dayText}${String(hours).padStart(2)}:${pad2(mins)}`;
-}
-
-const pad2 = (n) => String(n).padStart(2, '0');
 
 module.exports.description = 'show the time, uptime and number of processes';
 module.exports.options = {};
