@@ -161,6 +161,7 @@ class App:
         self.msgs_out = 0
         self.last_active = time.monotonic()
         self.sampled_activity: tuple[int, int] | None = None  # activity() when the heap was sampled
+        self.cpu_seen = -1.0  # the isolate's CPU clock at the stats thread's last look
 
     def activity(self) -> tuple[int, int]:
         return (self.msgs_in, self.msgs_out)
@@ -712,6 +713,16 @@ class AppHost:
             due.sort(key=lambda a: a.heap_sampled)
             for app in due[:50]:
                 if not app.alive:
+                    continue
+                # No task running is not idle: a loop in a promise callback
+                # runs after its task has ended.  A heap-stats task queued
+                # behind it would never run, and would keep even close() from
+                # stopping the isolate: only an app whose CPU clock stood
+                # still since the last round is asked.
+                cpu = app.box.cpu_time()
+                busy = cpu - app.cpu_seen > 0.001
+                app.cpu_seen = cpu
+                if busy:
                     continue
                 try:
                     if app.heap_used is None:

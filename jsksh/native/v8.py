@@ -39,7 +39,9 @@ T_EXECUTE_ERROR, T_PARSE_ERROR, T_OOM, T_TIMEOUT, T_TERMINATED = 200, 201, 202, 
 
 _TRAP_IDS = 1 << 32  # callback ids below this are traps, above are task completions
 
-V8_FLAGS = tuple(os.environ.get("JSKSH_V8_FLAGS", "--single-threaded").split())
+# --expose-gc: the app runtime collects garbage before it refuses an
+# ArrayBuffer allocation (and hides gc() from the app).
+V8_FLAGS = tuple(os.environ.get("JSKSH_V8_FLAGS", "--single-threaded --expose-gc").split())
 
 
 class JSError(Exception):
@@ -80,7 +82,6 @@ MR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_uint64, RawValueHandle)
 
 _lib = None
 _lib_lock = threading.Lock()
-_first_isolate_made = False
 
 # A callback from V8 runs on the isolate's own thread, which Python did not
 # start. ctypes then makes a Python thread state for each call and destroys it
@@ -208,15 +209,11 @@ class Isolate:
         self._fast = fast()
         self._callback = MR_CALLBACK(self._on_callback)  # keep alive!
         # V8 sets up process-wide state (the sandbox's pointer cage) lazily on
-        # the first isolate; two threads creating the first isolates at once
-        # abort it.  After that, isolates may be made in parallel.
-        global _first_isolate_made
-        if _first_isolate_made:
+        # the first isolate, and libmini_racer's table of contexts is not
+        # safe to change from two threads: isolates are made one at a time
+        # (what runs in them afterwards, the runtime's evaluation, is not).
+        with _lib_lock:
             self._ctx = self._lib.mr_init_context(self._callback)
-        else:
-            with _lib_lock:
-                self._ctx = self._lib.mr_init_context(self._callback)
-                _first_isolate_made = True
         self._tasks: dict[int, Callable] = {}
         self._traps: dict[int, Callable[[], None]] = {}
         self._ids = itertools.count(_TRAP_IDS)

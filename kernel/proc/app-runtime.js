@@ -24,13 +24,15 @@
   // 16 KiB: enough for nearly every message (bigger ones go in pieces), and
   // small, because every isolate keeps one (1,000 isolates: 16 MiB).
   const page = new ArrayBuffer(16384);
-  Object.defineProperty(globalThis, '__sysPage', { value: page });
+  // Configurable, so that the machine can delete it once it has its view.
+  Object.defineProperty(globalThis, '__sysPage', { value: page, configurable: true });
   const words = new Uint32Array(page, 0, 8);
   const result = new Int32Array(page, 24, 2); // [0] the op's result, [1] POST's error
   const time = new Float64Array(page, 32, 1);
   const externalBytes = new Float64Array(page, 40, 1); // read by the machine without a crossing
   const servingCalls = new Float64Array(page, 48, 1); // peer calls being answered: 0 means idle
   const bytes = new Uint8Array(page);
+  const RawUint8Array = Uint8Array; // before the accounting wraps it (below)
   const view = new DataView(page);
   const MAX = page.byteLength - PAYLOAD;
   const sysTrap = globalThis.__sys;
@@ -40,7 +42,7 @@
   const { utf8Encode, utf8Decode } = globalThis.__utf8;
   delete globalThis.__utf8;
   function encode(str) {
-    const out = new Uint8Array(str.length * 3);
+    const out = new RawUint8Array(str.length * 3); // the runtime's own: never charged
     return out.subarray(0, utf8Encode(str, out, 0));
   }
   const decode = (buf) => utf8Decode(buf, 0, buf.length);
@@ -91,8 +93,11 @@
       }
     }
   }
+  // Joining a message's pieces is the runtime's work, not the app's: it
+  // is not charged to the app's ArrayBuffer budget (a peer's big message
+  // must not kill the receiver); decoding what it carries is.
   function concat(parts) {
-    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    const whole = new RawUint8Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
     for (const p of parts) whole.set(p, o), (o += p.length);
     return whole;
@@ -133,7 +138,8 @@
   // back by itself, but its cleanup runs as a V8 task, and one still pending
   // when the machine closes the isolate makes V8 print "Uncaught illegal
   // access" on the process's stdout, into `jsksh run`'s output.)
-  let externalLimit = 64 * 1024 * 1024;
+  const DEFAULT_EXTERNAL_LIMIT = 64 * 1024 * 1024;
+  let externalLimit = DEFAULT_EXTERNAL_LIMIT;
   let external = 0;
   let allocations = []; // [WeakRef, bytes]
   let sweepAt = 64;
@@ -160,10 +166,26 @@
       return false;
     }
   }
+  // The machine's V8 flag --expose-gc installs gc(); the runtime keeps it and
+  // takes it from the app where V8 lets it (a GC an app forces runs on its own
+  // thread and counts against its own CPU time).
+  const collectGarbage = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
+  try {
+    delete globalThis.gc;
+  } catch (e) {
+    globalThis.gc = undefined; // not configurable in this V8, but writable
+  }
   function charge(n) {
     n = Number(n) || 0;
     if (n < 0) return;
-    if (external + n > externalLimit) sweep();
+    if (external + n > externalLimit) {
+      // Buffers the app has dropped count until the collector has run: run
+      // it before refusing (a full GC, only on this path), then sweep. Not
+      // the other way round: deref() keeps a target alive for the rest of
+      // the turn, so a sweep first would stop the GC from taking anything.
+      collectGarbage();
+      sweep();
+    }
     if (external + n > externalLimit) {
       const e = new RangeError(`ArrayBuffer limit exceeded: ${external + n} bytes > ${externalLimit}`);
       e.code = 'ELIMIT';
@@ -227,7 +249,7 @@
     const json = encode(JSON.stringify(header));
     let size = 4 + json.length;
     for (const a of attachments) size += 4 + a.length;
-    const data = new Uint8Array(size);
+    const data = new RawUint8Array(size); // the runtime's own: never charged
     const dv = new DataView(data.buffer);
     dv.setUint32(0, json.length, true);
     data.set(json, 4);
@@ -694,7 +716,7 @@
     sys.stdin.kind = msg.tty.stdinKind || 'null';
     sys.stdout.columns = msg.tty.columns || 80;
     sys.stdout.rows = msg.tty.rows || 24;
-    if (msg.limits && msg.limits.external) externalLimit = msg.limits.external;
+    externalLimit = (msg.limits && msg.limits.external) || DEFAULT_EXTERNAL_LIMIT;
     let status = 0;
     try {
       const module = { exports: {} };
@@ -753,6 +775,9 @@
         udpSends = new Map();
         outbox = [];
         rpc = null;
+        // The last run's buffers are garbage now: its count must not carry over.
+        allocations = [];
+        setExternal(0);
         partial = new Map();
         completer = null;
         out = { 1: '', 2: '' };

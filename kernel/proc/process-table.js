@@ -114,7 +114,8 @@ class ProcessTable {
       source,
       modules: link(this.vfs, source),
       tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this.windowSize(proc) },
-      limits,
+      // The runtime enforces the ArrayBuffer limit itself: tell it the machine's if the app set none.
+      limits: this.limits.external && limits.external === undefined ? { ...limits, external: this.limits.external } : limits,
     };
     const r = machine.spawn(pid, { path, limits }, start);
     if (r < 0) {

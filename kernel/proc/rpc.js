@@ -360,13 +360,20 @@ function methodNames(obj) {
   return [...names];
 }
 
+// What a thrown value says, as data. Never throws itself: a service may throw
+// anything (Object.create(null), a Proxy, an object whose toString throws),
+// and an answer must still go back, or the caller would wait forever.
 function errorRecord(e) {
-  if (e instanceof Error) {
-    const r = { name: String(e.name), message: String(e.message) };
-    if (e.code !== undefined) r.code = String(e.code);
-    return r;
+  try {
+    if (e instanceof Error) {
+      const r = { name: String(e.name), message: String(e.message) };
+      if (e.code !== undefined) r.code = String(e.code);
+      return r;
+    }
+    return { name: 'Error', message: `uncaught ${typeof e === 'string' ? JSON.stringify(e) : String(e)}` };
+  } catch (err) {
+    return { name: 'Error', message: `uncaught ${typeof e} that cannot be described` };
   }
-  return { name: 'Error', message: `uncaught ${typeof e === 'string' ? JSON.stringify(e) : String(e)}` };
 }
 
 function toError(r) {
