@@ -8,6 +8,7 @@ socket, exactly as a person or a script would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -85,6 +86,39 @@ class BootedMachine:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+class PortClient:
+    """A plain JSON-lines connection to the structured port (docs/protocol.md):
+    send messages, read until one matches.  ``hello``: the handshake to make."""
+
+    def __init__(self, path: str, hello: dict | None = None):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.sock.settimeout(15)
+        self.reader = self.sock.makefile("rb")
+        self.seen: list[dict] = []
+        if hello is not None:
+            self.send(t="hello", **hello)
+            self.hello = self.until("hello")
+
+    def send(self, **message) -> None:
+        self.sock.sendall(json.dumps(message).encode() + b"\n")
+
+    def until(self, kind: str, **fields) -> dict:
+        """Messages up to and including the first of type `kind` (with `fields`), in self.seen."""
+        self.seen = []
+        while True:
+            line = self.reader.readline()
+            assert line, f"port closed while waiting for {kind}; saw {self.seen}"
+            msg = json.loads(line)
+            self.seen.append(msg)
+            if msg["t"] == kind and all(msg.get(k) == v for k, v in fields.items()):
+                return msg
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
 
 
 def run_on_control_port(path: str, line: str, timeout: float = 30) -> tuple[int, str, str]:

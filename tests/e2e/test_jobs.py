@@ -10,15 +10,13 @@ See docs/shell.md, "Job control".
 
 from __future__ import annotations
 
-import json
 import re
-import socket
 
 import pexpect
 import pytest
 
 from tests.client.repl_pty import attach as attach_repl
-from tests.e2e.machine import PROMPT, BootedMachine, command
+from tests.e2e.machine import PROMPT, BootedMachine, PortClient, command
 
 
 @pytest.fixture(scope="module")
@@ -148,32 +146,14 @@ def test_ctrl_c_ends_a_wait_and_the_job_goes_on(machine, console):
 # ---- the structured port's session ---------------------------------------------------
 
 
-class Client:
+class Client(PortClient):
     """One connection to the structured port, as the REPL makes it."""
 
     def __init__(self, path: str):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.sock.settimeout(15)
-        self.reader = self.sock.makefile("rb")
         self.runs = 0
-        self.seen: list[dict] = []
-        self.send(t="hello", version=2, rows=False, terminal=True)  # a terminal: an interactive session
-        self.until("hello")
-
-    def send(self, **message) -> None:
-        self.sock.sendall(json.dumps(message).encode() + b"\n")
-
-    def until(self, kind: str, **fields) -> dict:
-        """Messages up to and including the first of type `kind` (with `fields`), in self.seen."""
-        self.seen = []
-        while True:
-            line = self.reader.readline()
-            assert line, f"port closed while waiting for {kind}; saw {self.seen}"
-            msg = json.loads(line)
-            self.seen.append(msg)
-            if msg["t"] == kind and all(msg.get(k) == v for k, v in fields.items()):
-                return msg
+        super().__init__(
+            path, {"version": 2, "rows": False, "terminal": True}
+        )  # a terminal: an interactive session
 
     def start(self, line: str) -> str:
         self.runs += 1
@@ -188,10 +168,6 @@ class Client:
 
     def text(self, stream: str, rid: str) -> str:
         return "".join(m["data"] for m in self.seen if m["t"] == stream and m.get("id") == rid)
-
-    def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
 
 
 @pytest.fixture()

@@ -6,40 +6,19 @@ on re-attach, kernel log lines, and malformed input that leaves the port usable.
 
 from __future__ import annotations
 
-import json
 import socket
 
 import pytest
 
-from tests.e2e.machine import BootedMachine
+from tests.e2e.machine import BootedMachine, PortClient
 
 
-class Client:
-    """One connection to the port: send messages, read until one matches."""
+class Client(PortClient):
+    """One connection to the port, with ids for its runs and questions."""
 
     def __init__(self, path: str, hello: dict | None = None):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
-        self.sock.settimeout(15)
-        self.reader = self.sock.makefile("rb")
         self.next_id = 0
-        if hello is not None:
-            self.send(t="hello", **hello)
-            self.hello = self.until("hello")
-
-    def send(self, **message) -> None:
-        self.sock.sendall(json.dumps(message).encode() + b"\n")
-
-    def until(self, kind: str, **fields) -> dict:
-        """Messages up to and including the first of type `kind` (with `fields`)."""
-        self.seen = []
-        while True:
-            line = self.reader.readline()
-            assert line, f"port closed while waiting for {kind}; saw {self.seen}"
-            msg = json.loads(line)
-            self.seen.append(msg)
-            if msg["t"] == kind and all(msg.get(k) == v for k, v in fields.items()):
-                return msg
+        super().__init__(path, hello)
 
     def run(self, line: str) -> tuple[int, str, str, list]:
         self.next_id += 1
@@ -59,10 +38,6 @@ class Client:
     def complete(self, line: str, **fields) -> list[str]:
         reply = self.ask("complete", line=line, cursor=len(line), **fields)
         return [item["text"] for item in reply["items"]]
-
-    def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
 
 
 V2 = {"version": 2, "rows": True, "terminal": True}
