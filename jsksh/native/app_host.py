@@ -56,7 +56,6 @@ POOL_MAX = 256  # warm isolates kept after a burst (each about 0.7 MiB)
 POOL_DECAY = 30.0  # seconds without a waiting spawn before the pool shrinks back
 ESRCH, EAGAIN = -3, -11
 
-DEFAULT_LIMITS = L.APP_LIMITS
 
 
 _COMMENT_LINE = re.compile(r"(?m)^[ \t]*//(?!#).*$")  # not //# sourceURL
@@ -177,7 +176,6 @@ class AppHost:
         limits: dict | None = None,
         epoch=None,
     ):
-        self.runtime_sources = runtime_sources
         # One crossing loads them all (each keeps its own sourceURL through an
         # indirect eval), then warms the runtime up (app-runtime.js __warmup)
         # unless a spawn is waiting for this isolate: then it starts cold.
@@ -200,7 +198,7 @@ class AppHost:
         self.last_wait = 0.0  # when a spawn last had to wait
         self.last_spawn = 0.0
         given = limits or {}
-        self.limits = {k: given.get(k, v) for k, v in DEFAULT_LIMITS.items()}
+        self.limits = {k: given.get(k, v) for k, v in L.APP_LIMITS.items()}
         self.memory_budget = given.get("memory", L.MACHINE_LIMITS["memory"])
         self.epoch = epoch if epoch is not None else time.monotonic()
         self.lock = threading.Condition()
