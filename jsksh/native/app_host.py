@@ -57,7 +57,6 @@ POOL_DECAY = 30.0  # seconds without a waiting spawn before the pool shrinks bac
 ESRCH, EAGAIN = -3, -11
 
 
-
 _COMMENT_LINE = re.compile(r"(?m)^[ \t]*//(?!#).*$")  # not //# sourceURL
 
 # Evaluates to a global the runtime left for the machine, and deletes it.
