@@ -44,15 +44,32 @@ class Chardev:
         self.dropped = 0
         self._server = None
         if path:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
-            self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._server.bind(path)
-            self._server.listen(4)
+            self._server = self._listen(path)
             self._server.setblocking(False)
             loop.register(self._server, selectors.EVENT_READ, self._accept)
+
+    @staticmethod
+    def _listen(path: str) -> socket.socket:
+        """A listening socket at `path`, replacing a stale one.  It is bound and
+        listening under a temporary name first and then renamed, so the path
+        appears only once it accepts: a client that waits for the file and
+        connects at once is never refused (bind() alone creates the file)."""
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        staging = f"{path}.tmp"
+        for name in (staging, path):
+            try:
+                os.unlink(name)
+            except FileNotFoundError:
+                pass
+        try:
+            server.bind(staging)
+        except OSError:  # the longer name does not fit in sun_path: bind in place
+            staging = path
+            server.bind(path)
+        server.listen(4)
+        if staging != path:
+            os.rename(staging, path)
+        return server
 
     def plug(self, consumer: Callable[[bytes], None] | None, on_connect=None) -> None:
         """Connect the port to a device (or unplug it with None). Thread-safe."""

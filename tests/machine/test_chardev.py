@@ -70,3 +70,30 @@ def test_output_is_replayed_to_the_next_client_and_a_vanished_client_detaches(po
     first.close()  # gone without a word
     second = connect(port)  # not refused as busy
     assert second.recv(100) == b"boot log\r\n"
+
+
+def test_the_socket_path_appears_only_once_it_accepts(tmp_path, monkeypatch):
+    # A client that waits for the file and connects at once (as tests and
+    # scripts do) must never be refused: bind() creates the file, so the path
+    # may not exist until listen() has run.  Also: a stale file is replaced.
+    path = tmp_path / "c.sock"
+    path.write_text("stale")
+    seen_at_listen = []
+
+    class Watched(socket.socket):
+        def listen(self, *args):
+            seen_at_listen.append(path.exists())
+            return super().listen(*args)
+
+    monkeypatch.setattr("jsksh.machine.chardev.socket.socket", Watched)
+    loop = IOLoop()
+    dev = Chardev(loop, "console", str(path))
+    try:
+        assert seen_at_listen == [False]
+        client = connect(dev)
+        wait_for(lambda: dev.connected)
+        client.close()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.sock"]
+    finally:
+        dev.close()
+        loop.stop()
