@@ -125,3 +125,20 @@ def test_messages_to_an_app_and_kill(host):
     assert {"t": "write", "fd": 1, "data": "pong\n"} in [m for _, m in host.kernel.messages]
     assert host.kill(9) == -3 or 9 not in host.apps
     assert host.send(12345, b"{}") == -3
+
+
+def test_freed_memory_goes_back_once_isolates_stop_coming_and_going(host):
+    trims = []
+    host._trim = lambda: trims.append(time.monotonic())
+    spawn(host, 10, "module.exports = async () => 0;")
+    host.kernel.collect(host, exited(10))
+    quiet_from = time.monotonic()
+    deadline = quiet_from + 10
+    while not trims or trims[-1] < quiet_from:
+        assert time.monotonic() < deadline, "malloc_trim never ran after the churn ended"
+        time.sleep(0.05)
+    # Only after TRIM_QUIET seconds without an isolate made or closed, and once.
+    assert trims[-1] - host.churned >= 1.0
+    count = len(trims)
+    time.sleep(1.5)
+    assert len(trims) == count
