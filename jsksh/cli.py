@@ -23,6 +23,9 @@ from jsksh import __version__
 
 
 def _machine(args, **kw):
+    from jsksh.native import v8
+
+    v8.preload()  # V8 loads while the machine's modules import
     from jsksh.machine.machine import Machine
     from jsksh.native.limits import parse_assignments
 
