@@ -80,10 +80,10 @@ class ServiceRegistry {
   // ---- svc start | stop | list ------------------------------------------------------
   start(name, argv, limits) {
     name = String(name);
-    if (!NAME.test(name)) throw new KernelError('EINVAL', '', `svc: bad service name ${JSON.stringify(name).slice(0, 70)}`);
-    if (this.kernelService(name)) throw new KernelError('EEXIST', '', `svc: ${name} is a kernel service`);
+    if (!NAME.test(name)) throw new KernelError('EINVAL', '', `bad service name ${JSON.stringify(name).slice(0, 70)}`);
+    if (this.kernelService(name)) throw new KernelError('EEXIST', '', `${name} is a kernel service`);
     let service = this.managed.get(name);
-    if (service && service.pid !== null) throw new KernelError('EEXIST', '', `svc: ${name} is already running (pid ${service.pid})`);
+    if (service && service.pid !== null) throw new KernelError('EEXIST', '', `${name} is already running (pid ${service.pid})`);
     if (!service) {
       service = { name, argv: null, limits: null, pid: null, state: 'new', status: null, restarts: 0, started: 0, waiting: [], exported: new Set([name]) };
     }
@@ -96,7 +96,7 @@ class ServiceRegistry {
 
   stop(name) {
     const service = this.managed.get(String(name));
-    if (!service) throw new KernelError('ENOENT', '', `svc: ${name}: no such service`);
+    if (!service) throw new KernelError('ENOENT', '', `${name}: no such service`);
     service.state = 'stopped';
     if (service.pid !== null) this.procs.kill(service.pid, 'TERM');
     this.log.info(`svc: stopped ${service.name}`);

@@ -418,5 +418,11 @@ def test_svc_start_of_a_missing_program_fails_clearly(machine):
     )
     assert (status, out) == (0, "ENOENT /tmp/none.js: command not found\n")
     assert "no-such-program" not in svc_rows(machine)
+
+
+def test_svc_errors_name_the_command_once(machine):
+    assert machine.run("svc start ../x") == (1, "", 'svc: bad service name "../x"\n')
+    assert machine.run("svc stop nosuch") == (1, "", "svc: nosuch: no such service\n")
+    assert machine.run("svc start console") == (1, "", "svc: console is a kernel service\n")
     assert "ghost" not in svc_rows(machine)
     shell_works(machine)
