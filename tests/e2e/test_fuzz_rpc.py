@@ -241,10 +241,10 @@ def still_healthy(machine: BootedMachine) -> None:
     no_python_errors(machine)
 
 
-# PRODUCT BUG found by this fuzz (seed 1718, round 1): `throws(x)` where x holds
+# A bug this fuzz found, now fixed and kept as a regression test (seed 1718, round 1): `throws(x)` where x holds
 # an object with a non-callable toString never settles: the service's
 # errorRecord() throws while it builds the error reply, so none is sent.
-# tests/js/test_rpc.js pins it down ("BUG: a thrown value that cannot become a string ...").
+# tests/js/test_rpc.js pins it down ("a thrown value that cannot become a string ...").
 def test_random_values_through_the_proxy_do_not_break_the_service(machine):
     got = attack(machine, ATTACK_SERVICE)
     assert got["hung"] == [], f"seed {SEED}: calls that never settled: {got['hung']}"

@@ -128,7 +128,7 @@ def idle_cpu_share(m: BootedMachine, seconds: float = 1.5) -> float:
     return (host_cpu_seconds(m) - start) / seconds
 
 
-# PRODUCT BUG (jsksh/native/app_host.py _machine_kill/_retire -> v8.py
+# A fixed bug, kept as a regression test (jsksh/native/app_host.py _machine_kill/_retire -> v8.py
 # Isolate.close -> mr_free_context): an app whose loop runs inside a promise
 # callback is reported killed (status 152, or 143 for `kill`) and leaves the
 # process table, but its isolate's thread goes on running the loop: the
@@ -138,7 +138,7 @@ def idle_cpu_share(m: BootedMachine, seconds: float = 1.5) -> float:
 #   module.exports = () => { Promise.resolve().then(() => { for (;;) {} }); return new Promise(() => {}); };
 # then watch the jsksh process in top.
 @pytest.mark.parametrize("how", ["cpu limit", "kill"])
-def test_bug_a_killed_loop_in_a_promise_callback_stops_using_the_cpu(how):
+def test_a_killed_loop_in_a_promise_callback_stops_using_the_cpu(how):
     m = machine_with("cpu-promise")
     try:
         assert idle_cpu_share(m) < 0.25  # the machine itself idles (about 1%)
@@ -203,7 +203,7 @@ def test_arraybuffer_limit_per_spawn(machine):
     assert re.fullmatch(r"ab-bomb2: killed: ArrayBuffer limit exceeded: \d+ bytes > 20971520\n", err), err
 
 
-# PRODUCT BUG (kernel/proc/app-runtime.js, dispatch 'recycle'): an isolate kept
+# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, dispatch 'recycle'): an isolate kept
 # warm for the next run of the same program keeps the runtime's ArrayBuffer
 # count (`external`, `allocations`) and `externalLimit` of the run before. The
 # old buffers are garbage but not yet collected, so a program that used 40 MiB
@@ -211,7 +211,7 @@ def test_arraybuffer_limit_per_spawn(machine):
 # 83886335 bytes > 67108864", status 134), and since that exit is also clean,
 # the isolate is kept again and every later run fails the same way. A tighter
 # per-spawn `external` limit likewise stays for later runs that did not ask for it.
-def test_bug_a_program_that_used_arraybuffers_can_run_again(machine):
+def test_a_program_that_used_arraybuffers_can_run_again(machine):
     for run in range(3):
         status, out, err = machine.run("/tmp/ab-40.js")
         assert (status, out, err) == (0, f"allocated {40 << 20}\n", ""), f"run {run + 1}"
@@ -235,7 +235,7 @@ def test_a_caught_arraybuffer_limit_lets_the_app_continue(machine):
     shell_works(machine)
 
 
-# PRODUCT BUG (kernel/proc/app-runtime.js, receiveAll -> concat): a peer
+# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, receiveAll -> concat): a peer
 # message bigger than one page is reassembled with `new Uint8Array(total)`,
 # which is charged to the receiver's ArrayBuffer budget; past it, the
 # RangeError escapes __wake, and the machine kills the receiver as a
@@ -245,7 +245,7 @@ def test_a_caught_arraybuffer_limit_lets_the_app_continue(machine):
 #   svc.start abs with limits {external: 1 MiB}; (await connect('abs')).take(new ArrayBuffer(2 << 20))
 #   -> "abs.take: the service process (pid N) was killed: runtime fault: ...RangeError:
 #      ArrayBuffer limit exceeded: 2097695 bytes > 1048576 before it answered"
-def test_bug_a_message_over_the_receivers_arraybuffer_limit_fails_the_call_not_the_service(machine):
+def test_a_message_over_the_receivers_arraybuffer_limit_fails_the_call_not_the_service(machine):
     write_file(
         machine,
         "/tmp/small-service.js",
@@ -555,7 +555,7 @@ sys.print(JSON.stringify({
     }
 
 
-# PRODUCT BUG (kernel/proc/app-runtime.js, top: Object.defineProperty(globalThis,
+# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, top: Object.defineProperty(globalThis,
 # '__sysPage', { value: page })): the property is non-configurable, so
 # app_host.py's _TAKE (`delete globalThis.__sysPage`, sloppy mode) silently
 # fails and every app can reach its own sys page. app_host.py says why that
@@ -565,7 +565,7 @@ sys.print(JSON.stringify({
 # An app can also overwrite the counters the machine reads from the page
 # (ArrayBuffer bytes at offset 40, calls being served at 48) until the
 # runtime next writes them.
-def test_bug_the_runtime_internals_are_out_of_reach():
+def test_the_runtime_internals_are_out_of_reach():
     m = BootedMachine("--net", "none")
     try:
         got = run_json(

@@ -438,11 +438,11 @@ test('a thrown non-Error (a string, a number, undefined, an object) arrives as a
   assert.ok(o instanceof Error);
 });
 
-// PRODUCT BUG (kernel/proc/rpc.js, errorRecord, used by answer()'s rejection
+// A fixed bug, kept as a regression test (kernel/proc/rpc.js, errorRecord, used by answer()'s rejection
 // handler): String(e) of a thrown value that has no usable toString (an
 // Object.create(null) dictionary, {toString: 1}) throws inside the handler,
 // so no reply is ever sent and the caller's promise never settles.
-test('BUG: a thrown value that cannot become a string still answers the call with an error', async () => {
+test('a thrown value that cannot become a string still answers the call with an error', async () => {
   const net = network(A, B);
   const { proxy } = net.connect(A, B, {
     dict() { throw Object.assign(Object.create(null), { code: 'X' }); },
