@@ -764,6 +764,8 @@
         peerMessage(msg);
         break;
       case 'peer-exit':
+        // A peer killed in the middle of a message never sends the rest.
+        partial.delete(Number(msg.pid));
         if (rpc) rpc.peerExit(Number(msg.pid), msg.reason);
         break;
       case 'recycle':
