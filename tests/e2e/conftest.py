@@ -4,8 +4,10 @@ from tests.e2e.machine import BootedMachine
 
 
 @pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine()
+def machine(request):
+    """One machine for a test module, booted with the module's MACHINE_ARGS
+    (e.g. ``("--net", "none")``), the defaults if it has none."""
+    m = BootedMachine(*getattr(request.module, "MACHINE_ARGS", ()))
     yield m
     m.stop()
 

@@ -16,14 +16,9 @@ import pexpect
 import pytest
 
 from tests.client.repl_pty import attach as attach_repl
-from tests.e2e.machine import PROMPT, BootedMachine, PortClient, command
+from tests.e2e.machine import PROMPT, PortClient, command
 
-
-@pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine("--net", "none")
-    yield m
-    m.stop()
+MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 
 
 def job_numbers(listing: str) -> list[str]:

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from tests.e2e.machine import BootedMachine, PortClient
+from tests.e2e.machine import PortClient
 
 
 class Client(PortClient):
@@ -43,11 +43,7 @@ class Client(PortClient):
 V2 = {"version": 2, "rows": True, "terminal": True}
 
 
-@pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine("--net", "none")
-    yield m
-    m.stop()
+MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 
 
 @pytest.fixture()

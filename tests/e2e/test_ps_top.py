@@ -17,14 +17,9 @@ import socket
 import pexpect
 import pytest
 
-from tests.e2e.machine import PROMPT, BootedMachine, command
+from tests.e2e.machine import PROMPT, command
 
-
-@pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine("--net", "none")
-    yield m
-    m.stop()
+MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 
 
 @pytest.fixture()
