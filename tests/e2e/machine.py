@@ -159,6 +159,25 @@ def command(child: pexpect.spawn, line: str, timeout: float | None = None) -> st
     return strip_colors(child.before.replace("\r\n", "\n")).strip("\n")
 
 
+def kill_jobs(run) -> None:
+    """Kill a shell's background jobs; ``run(line)`` runs a line in that shell
+    and returns what it printed."""
+    numbers = re.findall(r"^\[(\d+)\]", run("jobs"), re.M)
+    if numbers:
+        run("kill " + " ".join(f"%{n}" for n in numbers))
+    run("jobs")  # reports and forgets what is left
+
+
+def console_without_jobs(machine: BootedMachine):
+    """A console session for a fixture to yield; its jobs are killed when the test ends."""
+    child = machine.attach()
+    yield child
+    kill_jobs(lambda line: command(child, line))
+    child.sendcontrol("]")
+    child.expect(pexpect.EOF)
+    child.close()
+
+
 def strip_colors(text: str) -> str:
     """Drop SGR colour sequences (eval colours values on a terminal, like Node's REPL)."""
     return re.sub(r"\x1b\[[0-9;]*m", "", text)

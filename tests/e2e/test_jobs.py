@@ -16,13 +16,9 @@ import pexpect
 import pytest
 
 from tests.client.repl_pty import attach as attach_repl
-from tests.e2e.machine import PROMPT, PortClient, command
+from tests.e2e.machine import PROMPT, PortClient, command, console_without_jobs, kill_jobs
 
 MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
-
-
-def job_numbers(listing: str) -> list[str]:
-    return re.findall(r"^\[(\d+)\]", listing, re.M)
 
 
 def pid_of(where, argv: str) -> str | None:
@@ -38,15 +34,7 @@ def pid_of(where, argv: str) -> str | None:
 @pytest.fixture()
 def console(machine):
     """The console's shell, with no jobs left over when the test ends."""
-    child = machine.attach()
-    yield child
-    numbers = job_numbers(command(child, "jobs"))
-    if numbers:
-        command(child, "kill " + " ".join(f"%{n}" for n in numbers))
-    command(child, "jobs")  # reports and forgets what is left
-    child.sendcontrol("]")
-    child.expect(pexpect.EOF)
-    child.close()
+    yield from console_without_jobs(machine)
 
 
 def interrupt_until_prompt(child: pexpect.spawn) -> None:
@@ -169,10 +157,7 @@ class Client(PortClient):
 def client(machine):
     c = Client(machine.control_path)
     yield c
-    numbers = job_numbers(c.run("jobs")[1])
-    if numbers:
-        c.run("kill " + " ".join(f"%{n}" for n in numbers))
-    c.run("jobs")
+    kill_jobs(lambda line: c.run(line)[1])
     c.close()
 
 

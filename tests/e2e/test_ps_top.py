@@ -14,10 +14,9 @@ import json
 import re
 import socket
 
-import pexpect
 import pytest
 
-from tests.e2e.machine import PROMPT, command
+from tests.e2e.machine import PROMPT, command, console_without_jobs
 
 MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 
@@ -25,15 +24,7 @@ MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 @pytest.fixture()
 def console(machine):
     """The console's shell; its background jobs are killed when the test ends."""
-    child = machine.attach()
-    yield child
-    numbers = re.findall(r"^\[(\d+)\]", command(child, "jobs"), re.M)
-    if numbers:
-        command(child, "kill " + " ".join(f"%{n}" for n in numbers))
-    command(child, "jobs")  # reports and forgets what is left
-    child.sendcontrol("]")
-    child.expect(pexpect.EOF)
-    child.close()
+    yield from console_without_jobs(machine)
 
 
 def ps_table(out: str) -> list[dict]:
