@@ -125,9 +125,8 @@ class WarmIsolate:
             struct.pack_into("<i", page, 24, self.host._post(self, page, min(n, len(page) - PAYLOAD)))
         elif op == OP_RECV:
             # The event's time rides along with every RECV: the runtime's clocks need no trap.
-            struct.pack_into(
-                "<i4xd", page, 24, self.host._to_app_page(self), time.monotonic() - self.host.epoch
-            )
+            count, waiting = self.host._to_app_page(self)
+            struct.pack_into("<iid", page, 24, count, waiting, time.monotonic() - self.host.epoch)
         elif op == OP_CLOCK:
             struct.pack_into("<d", page, 32, time.monotonic() - self.host.epoch)
         elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
@@ -476,8 +475,9 @@ class AppHost:
         elif err.kind != "terminated":
             self._machine_kill(app, f"runtime fault: {str(err).strip().splitlines()[0]}", L.STATUS_FAULT)
 
-    def _to_app_page(self, box: WarmIsolate) -> int:
-        """Pack waiting messages into the app's page as RECV frames (isolate thread)."""
+    def _to_app_page(self, box: WarmIsolate) -> tuple[int, int]:
+        """Pack waiting messages into the app's page as RECV frames (isolate
+        thread): (frames packed, 1 if more were waiting than fit, else 0)."""
         page = box.page
         at, count = PAYLOAD, 0
         with self.lock:
@@ -499,11 +499,12 @@ class AppHost:
                 page[at + FRAME : at + FRAME + len(msg)] = msg
                 at += FRAME + len(msg)
                 count += 1
-            if not box.inbox:
-                box.wake_posted = False
+            waiting = 1 if box.inbox else 0
+            if not waiting:
+                box.wake_posted = False  # what arrives from now on gets a wake of its own
             if self.blocked_senders:
                 self.lock.notify_all()
-        return count
+        return count, waiting
 
     def _from_app(self, box: WarmIsolate, piece: bytes, more: int) -> None:
         """An app sent (part of) a message to the kernel (isolate thread)."""

@@ -27,7 +27,7 @@
   // Configurable, so that the machine can delete it once it has its view.
   Object.defineProperty(globalThis, '__sysPage', { value: page, configurable: true });
   const words = new Uint32Array(page, 0, 8);
-  const result = new Int32Array(page, 24, 2); // [0] the op's result, [1] POST's error
+  const result = new Int32Array(page, 24, 2); // [0] the op's result, [1] POST's error, RECV's more-waiting
   const time = new Float64Array(page, 32, 1);
   const externalBytes = new Float64Array(page, 40, 1); // read by the machine without a crossing
   const servingCalls = new Float64Array(page, 48, 1); // peer calls being answered: 0 means idle
@@ -65,6 +65,10 @@
 
   // RECV frames are `u32 len, u32 flags, u32 from`: from 0 is the kernel
   // (a JSON message), any other is the pid of a peer app (an RPC message).
+  // A wake takes what is waiting and no more: once a RECV has emptied the
+  // inbox, what arrives later gets a wake of its own, after these messages
+  // are handled. (Taking until none arrive would let a fast sender keep the
+  // app reading forever, past its queue limit, and never handling.)
   let partial = new Map(); // from -> pieces of a message still arriving
   function receiveAll() {
     const messages = [];
@@ -72,6 +76,7 @@
       words[0] = OP_RECV;
       sysTrap();
       const count = result[0];
+      const moreWaiting = result[1];
       if (count <= 0) return messages;
       onEvent();
       let at = PAYLOAD;
@@ -91,6 +96,7 @@
         const whole = pieces ? concat([...pieces, piece]) : piece;
         messages.push(from === 0 ? JSON.parse(decode(whole)) : { t: 'peer', from, bytes: whole });
       }
+      if (!moreWaiting) return messages;
     }
   }
   // Joining a message's pieces is the runtime's work, not the app's: it

@@ -142,3 +142,21 @@ def test_freed_memory_goes_back_once_isolates_stop_coming_and_going(host):
     count = len(trims)
     time.sleep(1.5)
     assert len(trims) == count
+
+
+def test_recv_says_whether_more_messages_wait_than_fit(host):
+    # The runtime stops taking messages once a RECV has emptied the inbox
+    # (later ones get a wake of their own), so RECV must say which it was.
+    spawn(host, 11, "module.exports = () => new Promise(() => {});")
+    deadline = time.monotonic() + 10
+    while 11 not in host.apps or host.apps[11].box.in_flight:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    box = host.apps[11].box
+    with host.lock:  # as if four peer messages had arrived, their wake not yet run
+        box.inbox.extend((3, b"x" * 6000, 0) for _ in range(4))
+        box.wake_posted = True
+    assert host._to_app_page(box) == (2, 1)  # a 16 KiB page holds two
+    assert box.wake_posted
+    assert host._to_app_page(box) == (2, 0)
+    assert not box.wake_posted  # the next message posts a new wake
