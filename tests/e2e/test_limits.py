@@ -394,16 +394,14 @@ await sys.call('svc.stop', { name: 'slowpoke' });
 def test_a_sender_to_an_inbox_that_stays_full_gets_eagain():
     """A consumer stuck in a loop never reads its 4-message inbox: the producer's
     next call waits 5 s for room, then rejects with EAGAIN (then the consumer hits
-    its CPU limit and the rest fail as the service is gone).  The CPU limit is
-    4 s past the 5 s wait: with 1 s, a fresh-clone CI run once saw the consumer
-    killed before any EAGAIN."""
+    its CPU limit and the rest fail as the service is gone)."""
     m = BootedMachine("--net", "none")
     try:
         write_file(m, "/tmp/consumer.js", CONSUMER)
         status, out, err = run_js(
             m,
             """
-const pid = await sys.proc.spawn(['/tmp/consumer.js', 'stuck'], { limits: { queue: 4, cpu: 9 } });
+const pid = await sys.proc.spawn(['/tmp/consumer.js', 'stuck'], { limits: { queue: 4, cpu: 6 } });
 let c;
 for (let i = 0; !c; i++) { try { c = await sys.services.connect('stuck'); } catch (e) { if (i > 500) throw e; await sys.sleep(10); } }
 const spinning = c.spin();
@@ -426,7 +424,7 @@ sys.print(JSON.stringify({
         assert set(got["codes"]) <= {"EAGAIN", "ECONNRESET", "ESRCH", "ENOENT"}, got
         assert got["spin"] == "ECONNRESET"
         assert got["status"] == 152
-        assert "consumer: killed: CPU time limit exceeded (9 s)" in err
+        assert "consumer: killed: CPU time limit exceeded (6 s)" in err
         shell_works(m)
         no_python_errors(m)
     finally:
