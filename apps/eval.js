@@ -51,13 +51,15 @@ function run(code, name) {
   } catch (e) {
     if (!isParseError(e, name) || !/await is only valid/.test(e.message)) throw e;
   }
-  const [first, fallback] = asyncVersions(code);
-  try {
-    return evalAs(first);
-  } catch (e) {
-    if (!isParseError(e, name)) throw e;
+  const versions = asyncVersions(code);
+  for (const version of versions.slice(0, -1)) {
+    try {
+      return evalAs(version);
+    } catch (e) {
+      if (!isParseError(e, name)) throw e;
+    }
   }
-  return evalAs(fallback);
+  return evalAs(versions[versions.length - 1]);
 }
 
 // Top-level await: the code becomes the body of an async function, tried
@@ -68,7 +70,32 @@ function asyncVersions(code) {
   const statements = `(async () => {${code}\n})()`;
   const declaration = /^\s*var\s+([\s\S]*)$/.exec(code);
   if (declaration) return [`(async () => { void (${declaration[1]}\n); })()`, statements];
-  return [`(async () => (${code}\n))()`, statements];
+  // `await 0; 7` is worth 7, as in Node's REPL: the last statement is returned.
+  const cut = lastStatement(code);
+  const last = cut > 0 && code.slice(cut).trim() ? `(async () => {${code.slice(0, cut)}; return (${code.slice(cut)}\n);})()` : null;
+  return [`(async () => (${code}\n))()`, last || statements, ...(last ? [statements] : [])];
+}
+
+// Where the last top-level statement starts: after the last ';' outside
+// brackets, strings, templates and comments (0: there is only one).
+function lastStatement(code) {
+  let depth = 0;
+  let cut = 0;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i];
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < code.length && code[i] !== c; i++) if (code[i] === '\\') i++;
+    } else if (c === '/' && code[i + 1] === '/') {
+      while (i < code.length && code[i] !== '\n') i++;
+    } else if (c === '/' && code[i + 1] === '*') {
+      i = code.indexOf('*/', i + 2);
+      if (i < 0) return 0;
+      i++;
+    } else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c)) depth--;
+    else if (c === ';' && depth === 0 && code.slice(i + 1).trim()) cut = i + 1;
+  }
+  return cut;
 }
 
 // Did eval reject the code before running any of it? A SyntaxError thrown

@@ -20,6 +20,7 @@ const { Interface } = require('./net/interface');
 const { DhcpClient } = require('./net/dhcp-client');
 const { ipToString, ipFromString } = require('./net/wire/ip-address');
 const { Vfs } = require('./fs/vfs');
+const { zeroStream, urandom, parseSize } = require('./fs/byte-devices');
 const { Tty } = require('./tty/tty');
 const { ProcessTable } = require('./proc/process-table');
 const syscalls = require('./proc/syscalls');
@@ -104,8 +105,14 @@ function start(bootinfo) {
   let procs = null;
   const tty = new Tty({
     writeBytes: (bytes) => cons.write(0, bytes),
+    room: () => cons.room(0),
     onInterrupt: () => interruptForeground(procs, tty),
   });
+  const portRoomWaiters = []; // the structured port's pumps, waiting for room
+  cons.onDrain = (id) => {
+    if (id === 0) tty.drained();
+    else for (const fn of portRoomWaiters.splice(0)) fn();
+  };
   log.attachConsole((text) => tty.write(text));
   let shellPort = null;
   let shellPortHeld = []; // input for the structured port until the network is ready; then null
@@ -134,12 +141,19 @@ function start(bootinfo) {
   // as systemd's network-online.target does, so its first command has a network.
   const networkReady = devs.net ? startNetwork(devs.net, options) : Promise.resolve();
   if (devs.rng) {
-    devs.rng.read(32).then((seed) => log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`));
+    devs.rng.read(32).then((seed) => {
+      urandom.seed(seed);
+      log.info(`random: crng init done (${seed.length} bytes from virtio-rng)`);
+    });
   }
 
   // Files and processes.
   const vfs = new Vfs(globalThis.__bootImage, {
+    tmpSize: options['tmpfs.size'] ? parseSize(options['tmpfs.size']) : undefined,
     devices: {
+      // Endless zeros, and endless random bytes (ChaCha20 keyed from virtio-rng, as Linux's urandom).
+      '/dev/zero': { mode: 0o666, read: () => '', write: () => {}, stream: () => zeroStream },
+      '/dev/urandom': { mode: 0o666, read: () => '', write: () => {}, stream: () => (max) => urandom.bytes(max) },
       'sysrq-trigger': {
         read: () => '',
         // Writing "c" crashes the kernel on purpose, as on Linux: the way to
@@ -181,6 +195,8 @@ function start(bootinfo) {
   };
   shellPort = new ShellPort({
     write: (bytes) => cons.write(1, bytes),
+    room: () => cons.room(1),
+    whenRoom: (fn) => portRoomWaiters.push(fn),
     procs,
     bootinfo,
     log,

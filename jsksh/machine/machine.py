@@ -29,6 +29,7 @@ from jsksh.machine.virtio.console import ConsoleDevice, Port
 from jsksh.machine.virtio.mmio import MmioTransport
 from jsksh.machine.virtio.net import NetDevice, parse_mac
 from jsksh.machine.virtio.rng import RngDevice
+from jsksh.native import frames as frames_mod
 from jsksh.native import limits as limits_mod
 from jsksh.native.app_host import AppHost
 from jsksh.native.v8 import Isolate, JSError, v8_version
@@ -37,8 +38,9 @@ from jsksh.native.v8 import Isolate, JSError, v8_version
 MMIO_READ, MMIO_WRITE, CLOCK, TIMER_SET, IRQ_CLAIM = 1, 2, 3, 4, 5
 IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO = 6, 7, 8, 9, 10, 11, 12
 RELEASE, CONNECT, MEMORY = 13, 14, 15
+PIPE_OPEN, PIPE_READ, PIPE_WRITE, PIPE_CLOSE, PIPE_ATTACH = 16, 17, 18, 19, 20
 PAYLOAD = 64
-TRAP_PAGE = 65536
+TRAP_PAGE = 256 << 10  # a pipe read or write moves up to this much in one trap
 ARENA_SIZE = 4 << 20
 
 IRQ_TIMER, IRQ_IPC, IRQ_DEVICE_BASE = 0, 1, 5
@@ -247,12 +249,16 @@ class Machine:
                 result, self.irq_pending, self.irq_posted = self.irq_pending, 0, False
             if self.apps.kernel_mail_waiting():
                 result |= 1 << IRQ_IPC
-        elif op == IPC_SEND:
-            piece = bytes(page[PAYLOAD : PAYLOAD + n])
-            if a1 & 1:  # more pieces of this message follow
-                self.partial.setdefault(a0, []).append(piece)
-            else:
-                result = self.apps.send(a0, b"".join(self.partial.pop(a0, [])) + piece)
+        elif op == IPC_SEND:  # payload: frames (docs/abi.md §2), each to its pid
+            at, end = PAYLOAD, PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)
+            while at + frames_mod.FRAME <= end and result >= 0:
+                pid, length, flags = frames_mod.unpack(page, at)
+                piece = bytes(page[at + frames_mod.FRAME : at + frames_mod.FRAME + length])
+                at += frames_mod.FRAME + length
+                if flags & frames_mod.MORE:  # more pieces of this message follow
+                    self.partial.setdefault(pid, []).append(piece)
+                else:
+                    result = self.apps.send(pid, b"".join(self.partial.pop(pid, [])) + piece)
         elif op == IPC_RECV:
             result = self._ipc_recv()
         elif op == SPAWN:
@@ -274,6 +280,18 @@ class Machine:
             out = self.proc_stat[a0 : a0 + TRAP_PAGE - PAYLOAD]
         elif op == CONNECT:
             result = self.apps.connect(a0, a1)
+        elif op == PIPE_OPEN:
+            result = self.apps.kernel_pipe("open")
+        elif op == PIPE_READ:  # arg0 pipe, arg1 most bytes (0: a page)
+            room = TRAP_PAGE - PAYLOAD
+            result = self.apps.kernel_pipe("read", a0, page=page, at=PAYLOAD, room=min(a1 or room, room))
+            struct.pack_into("<I", page, 20, max(result, 0))
+        elif op == PIPE_WRITE:  # arg0 pipe; payload: the bytes
+            result = self.apps.kernel_pipe("write", a0, data=page[PAYLOAD : PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)])
+        elif op == PIPE_CLOSE:  # arg0 pipe, arg1 holder pid (0: the kernel), arg2 end
+            result = self.apps.kernel_pipe("close", a0, holder=a1, end=a2)
+        elif op == PIPE_ATTACH:  # arg0 pipe, arg1 pid, arg2 end
+            result = self.apps.kernel_pipe("attach", a0, holder=a1, end=a2)
         elif op == MEMORY:
             out = json.dumps(self.apps.memory()).encode()
         elif op == HOST_INFO:
@@ -294,9 +312,7 @@ class Machine:
         frames = self.apps.take_for_kernel(TRAP_PAGE - PAYLOAD)
         at = PAYLOAD
         for pid, data, more in frames:
-            struct.pack_into("<III", self.page, at, pid, len(data), more)
-            self.page[at + 12 : at + 12 + len(data)] = data
-            at += 12 + len(data)
+            at = frames_mod.pack(self.page, at, pid, data, more)
         return len(frames)
 
 
@@ -307,11 +323,18 @@ def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
     is not evaluated; the runtime asks for it (LOAD trap) when first needed.
     The RPC endpoint is one: most programs never call another isolate, and
     1,000 sleeping ones would each keep its code."""
-    utf8 = files["kernel/lib/utf8.js"].decode()
     runtime = files["kernel/proc/app-runtime.js"].decode()
+
+    def handed_over(path: str, name: str) -> str:
+        source = files[path].decode()
+        return (
+            f"(function (module) {{{source}\nglobalThis.{name} = module.exports;\n}})({{ exports: {{}} }});"
+            f"\n//# sourceURL=/{path}"
+        )
+
     return [
-        f"(function (module) {{{utf8}\nglobalThis.__utf8 = module.exports;\n}})({{ exports: {{}} }});"
-        "\n//# sourceURL=/kernel/lib/utf8.js",
+        handed_over("kernel/lib/utf8.js", "__utf8"),
+        handed_over("kernel/lib/frame.js", "__frame"),
         runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js",
         "//@lazy\n" + files["kernel/proc/rpc.js"].decode(),
     ]

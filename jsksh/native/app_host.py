@@ -50,19 +50,21 @@ import threading
 import time
 from collections.abc import Callable
 
+from jsksh.native import frames
 from jsksh.native import limits as L
+from jsksh.native import pipes as P
+from jsksh.native.frames import FRAME, MORE, REPLY
 from jsksh.native.v8 import Isolate, JSError
 
-OP_SEND, OP_RECV, OP_CLOCK, OP_POST, OP_LOAD = 1, 2, 3, 4, 5
+# The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
+OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE = 2, 3, 4, 5, 6, 7, 8
 PAYLOAD = 64
-MORE = 1  # frame flag: the message continues in the next frame
-REPLY = 2  # POST frame flag: this message answers a call the receiver made
-FRAME = 12  # u32 pid, u32 len, u32 flags before each piece in IPC_RECV, RECV and POST
 QUEUE_LIMIT = 1 << 20  # bytes an app may have queued for the kernel before it blocks
 POOL_MAX = 256  # warm isolates kept after a burst (each about 0.7 MiB)
 POOL_DECAY = 30.0  # seconds without a waiting spawn before the pool shrinks back
 TRIM_QUIET = 1.0  # seconds without isolates made or closed before freed memory goes back
-ESRCH, EAGAIN = -3, -11
+ESRCH, EAGAIN, EBADF, EINVAL = -3, -11, -9, -22
+_ZERO8 = bytes(8)
 
 
 def _malloc_trim() -> Callable[[], None]:
@@ -91,6 +93,7 @@ class WarmIsolate:
         self.cpu_clock: int | None = None
         self.inbox: collections.deque[tuple[int, bytes, int]] = collections.deque()  # (from, piece, more)
         self.wake_posted = False
+        self.took_messages = False  # the running wake handled messages (see _task_done)
         self.in_flight = 0
         self.app: App | None = None
         self.program: str | None = None
@@ -114,26 +117,32 @@ class WarmIsolate:
         if page is None:  # the runtime's first CLOCK trap, before the page is mapped
             self._note_thread()
             return
-        op, arg0 = struct.unpack_from("<II", page, 0)
-        if op == OP_SEND:
-            n = struct.unpack_from("<I", page, 16)[0]
-            self.host._from_app(
-                self, bytes(page[PAYLOAD : PAYLOAD + min(n, len(page) - PAYLOAD)]), arg0 & MORE
-            )
+        op, arg0, arg1 = struct.unpack_from("<III", page, 0)
+        host = self.host
+        if op == OP_READ:  # arg0 pipe, arg1 most bytes wanted (0: as many as fit)
+            room = len(page) - PAYLOAD
+            struct.pack_into("<i", page, 24, host.pipe_read(self, arg0, page, min(arg1 or room, room)))
+        elif op == OP_WRITE:  # arg0 pipe; payload: the bytes
+            n = min(struct.unpack_from("<I", page, 16)[0], len(page) - PAYLOAD)
+            struct.pack_into("<i", page, 24, host.pipe_write(self, arg0, page[PAYLOAD : PAYLOAD + n]))
         elif op == OP_POST:
             n = struct.unpack_from("<I", page, 16)[0]
-            struct.pack_into("<i", page, 24, self.host._post(self, page, min(n, len(page) - PAYLOAD)))
+            struct.pack_into("<i", page, 24, host._post(self, page, min(n, len(page) - PAYLOAD)))
         elif op == OP_RECV:
             # The event's time rides along with every RECV: the runtime's clocks need no trap.
-            count, waiting = self.host._to_app_page(self)
-            struct.pack_into("<iid", page, 24, count, waiting, time.monotonic() - self.host.epoch)
+            count, waiting = host._to_app_page(self)
+            struct.pack_into("<iid", page, 24, count, waiting, time.monotonic() - host.epoch)
+        elif op == OP_CLOSE:  # arg0 pipe, arg1 end: 1 read, 2 write, 3 both
+            struct.pack_into("<i", page, 24, host.pipe_close(self, arg0, arg1))
         elif op == OP_CLOCK:
-            struct.pack_into("<d", page, 32, time.monotonic() - self.host.epoch)
+            struct.pack_into("<d", page, 32, time.monotonic() - host.epoch)
         elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
-            lazy = self.host.lazy_modules
+            lazy = host.lazy_modules
             data = lazy[arg0] if arg0 < len(lazy) else b""
             page[PAYLOAD : PAYLOAD + len(data)] = data
             struct.pack_into("<i", page, 24, len(data))
+        else:
+            struct.pack_into("<i", page, 24, EINVAL)
 
     def _note_thread(self) -> None:
         if self.cpu_clock is None:
@@ -227,6 +236,8 @@ class AppHost:
         self.waiting_spawns: collections.deque = collections.deque()
         self._pending_extra: dict[int, list[bytes]] = {}
         self.kernel_inbox: collections.deque[tuple[int, bytes, int]] = collections.deque()
+        self.pipes = P.PipeTable(self._pipe_ready)
+        self._kernel_told = False  # a pipe notice for the kernel is waiting: wake it
         self.blocked_senders = 0  # apps waiting in POST for room in a peer's inbox
         self.pressure_told = 0.0  # when the kernel was last told memory is over budget
         self.memory_cached = 0  # memory_used() as of the watchdog's last round
@@ -305,8 +316,13 @@ class AppHost:
                 before = len(self.waiting_spawns)
                 self.waiting_spawns = collections.deque(w for w in self.waiting_spawns if w[0] != pid)
                 self._pending_extra.pop(pid, None)
-                return 0 if len(self.waiting_spawns) < before else ESRCH
-            self._gone(app, "killed")
+                self.pipes.drop_all(pid)
+                r = 0 if len(self.waiting_spawns) < before else ESRCH
+            else:
+                self._gone(app, "killed")
+        self._wake_kernel_if_told()
+        if app is None:
+            return r
         self._retire(app.box)
         return 0
 
@@ -328,6 +344,7 @@ class AppHost:
                 box.inbox.clear()  # peer messages that came too late
                 self._deliver_raw(box, 0, b'{"t":"recycle"}')
                 self.by_program[app.name].append(box)
+        self._wake_kernel_if_told()
         if not recycle:
             self._retire(box, idle=True)
         return 0
@@ -449,6 +466,7 @@ class AppHost:
     def _gone(self, app: App, reason: str) -> None:
         """``app`` left the table: its peers learn it, so their calls to it fail at once."""
         app.alive = False
+        self.pipes.drop_all(app.pid)  # its readers see end of file, its writers EPIPE
         note = json.dumps({"t": "peer-exit", "pid": app.pid, "reason": reason}).encode()
         for pid in app.peers:
             peer = self.apps.get(pid)
@@ -463,6 +481,15 @@ class AppHost:
         with self.lock:
             box.in_flight -= 1
             app = box.app
+            # The runtime asks to be woken once more after a turn (microtasks
+            # and all) to see whether anything is left to do (app-runtime.js, "An app's life").
+            page = box.page
+            took, box.took_messages = box.took_messages, False
+            if took and err is None and app is not None and page is not None and not box.closed and page[56:64] != _ZERO8:
+                if not box.wake_posted:
+                    box.wake_posted = True
+                    box.in_flight += 1
+                    box.iso.post(box.wake, lambda _v, e, b=box: self._task_done(b, e))
         if err is None or box.closed or app is None:
             if app is not None and box.external_bytes() > app.limits["external"]:
                 self._machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
@@ -489,16 +516,15 @@ class AppHost:
                 if len(msg) > room:
                     if count:  # start big messages on a fresh page
                         break
-                    struct.pack_into("<III", page, at, room, MORE, sender)
-                    page[at + FRAME : at + FRAME + room] = msg[:room]
+                    frames.pack(page, at, sender, msg[:room], MORE)
                     box.inbox[0] = (sender, msg[room:], more)
                     count = 1
                     break
                 box.inbox.popleft()
-                struct.pack_into("<III", page, at, len(msg), more, sender)
-                page[at + FRAME : at + FRAME + len(msg)] = msg
-                at += FRAME + len(msg)
+                at = frames.pack(page, at, sender, msg, more)
                 count += 1
+            if count:
+                box.took_messages = True  # after this turn, a lingering app looks whether it is done
             waiting = 1 if box.inbox else 0
             if not waiting:
                 box.wake_posted = False  # what arrives from now on gets a wake of its own
@@ -506,23 +532,82 @@ class AppHost:
                 self.lock.notify_all()
         return count, waiting
 
-    def _from_app(self, box: WarmIsolate, piece: bytes, more: int) -> None:
-        """An app sent (part of) a message to the kernel (isolate thread)."""
+    def _from_app(self, app: App, piece: bytes, more: int) -> bool:
+        """A frame for the kernel (isolate thread, lock held); True if the kernel must be woken."""
+        while app.alive and app.queued > QUEUE_LIMIT and not self.stopping:
+            self.lock.wait(0.1)  # back-pressure: block this app until the kernel catches up
+        if not app.alive:
+            return False
+        app.queued += len(piece)
+        if not more:
+            app.msgs_out += 1
+            app.last_active = time.monotonic()
+        was_empty = not self.kernel_inbox
+        self.kernel_inbox.append((app.pid, piece, more))
+        return was_empty
+
+    # ---- pipes (docs/abi.md §3): the app's READ, WRITE and CLOSE traps ----------
+    def pipe_read(self, box: WarmIsolate, pipe_id: int, page: memoryview, room: int) -> int:
         with self.lock:
             app = box.app
             if app is None or not app.alive:
-                return  # a recycled isolate's leftovers, or a killed app's last words
-            while app.alive and app.queued > QUEUE_LIMIT and not self.stopping:
-                self.lock.wait(0.1)  # back-pressure: block this app until the kernel catches up
-            if not app.alive:
-                return
-            app.queued += len(piece)
-            if not more:
-                app.msgs_out += 1
-                app.last_active = time.monotonic()
-            was_empty = not self.kernel_inbox
-            self.kernel_inbox.append((app.pid, piece, more))
-        if was_empty:
+                return EBADF
+            n = self.pipes.read_into(pipe_id, app.pid, page, PAYLOAD, room)
+        self._wake_kernel_if_told()  # the kernel may be the writer waiting for room
+        return n
+
+    def pipe_write(self, box: WarmIsolate, pipe_id: int, data: memoryview) -> int:
+        with self.lock:
+            app = box.app
+            if app is None or not app.alive:
+                return EBADF
+            n = self.pipes.write(pipe_id, app.pid, data)
+        self._wake_kernel_if_told()
+        return n
+
+    def pipe_close(self, box: WarmIsolate, pipe_id: int, end: int) -> int:
+        with self.lock:
+            app = box.app
+            if app is None or not app.alive:
+                return EBADF
+            r = self.pipes.close(pipe_id, app.pid, end)
+        self._wake_kernel_if_told()
+        return r
+
+    # The kernel's pipe traps (kernel/arch/machine.js), on the kernel's thread.
+    def kernel_pipe(self, op: str, pipe_id: int = 0, holder: int = 0, end: int = 0, data=None, page=None, at=0, room=0):
+        with self.lock:
+            if op == "open":
+                r = self.pipes.open(P.KERNEL)
+            elif op == "attach":
+                r = self.pipes.attach(pipe_id, holder, end)
+            elif op == "close":
+                r = self.pipes.close(pipe_id, holder, end)
+            elif op == "read":
+                r = self.pipes.read_into(pipe_id, P.KERNEL, page, at, room)
+            elif op == "write":
+                r = self.pipes.write(pipe_id, P.KERNEL, data)
+            else:
+                r = EINVAL
+        self._wake_kernel_if_told()
+        return r
+
+    def _pipe_ready(self, holder: int, pipe_id: int) -> None:
+        """A pipe changed for ``holder``, who asked to be told (lock held)."""
+        note = b'{"t":"ready","id":%d}' % pipe_id
+        if holder == P.KERNEL:
+            self.kernel_inbox.append((0, note, 0))
+            self._kernel_told = True
+            return
+        app = self.apps.get(holder)
+        if app is not None:
+            self._deliver(app, 0, note)
+        elif any(w[0] == holder for w in self.waiting_spawns):
+            self._pending_extra.setdefault(holder, []).append(note)
+
+    def _wake_kernel_if_told(self) -> None:
+        if self._kernel_told:
+            self._kernel_told = False
             self.on_mail()
 
     def _post(self, box: WarmIsolate, page: memoryview, n: int) -> int:
@@ -532,17 +617,27 @@ class AppHost:
         one failed: its error (ESRCH: no such peer; EAGAIN: the peer's inbox
         stayed full) is in the runtime's page at offset 28."""
         sent, at, end = 0, PAYLOAD, PAYLOAD + n
+        mail = False
         with self.lock:
             app = box.app
             while at + FRAME <= end:
-                to, length, flags = struct.unpack_from("<III", page, at)
-                data = bytes(page[at + FRAME : at + FRAME + length])
-                error = self._route(app, to, data, flags) if app is not None else ESRCH
+                to, length, flags = frames.unpack(page, at)
+                if at + FRAME + length > end:  # a frame that claims more than was sent: the app is broken
+                    error = EINVAL
+                elif app is None or not app.alive:
+                    error = ESRCH
+                elif to == 0:
+                    mail |= self._from_app(app, bytes(page[at + FRAME : at + FRAME + length]), flags & MORE)
+                    error = 0 if app.alive else ESRCH
+                else:
+                    error = self._route(app, to, bytes(page[at + FRAME : at + FRAME + length]), flags)
                 if error:
                     struct.pack_into("<i", page, 28, error)
                     break
                 at += FRAME + length
                 sent += 1
+        if mail:
+            self.on_mail()
         return sent
 
     def _route(self, app: App, to: int, data: bytes, flags: int) -> int:

@@ -22,7 +22,15 @@ const OP = {
   RELEASE: 13,
   CONNECT: 14,
   MEMORY: 15,
+  PIPE_OPEN: 16,
+  PIPE_READ: 17,
+  PIPE_WRITE: 18,
+  PIPE_CLOSE: 19,
+  PIPE_ATTACH: 20,
 };
+// Pipe ends (docs/abi.md §3), for PIPE_CLOSE and PIPE_ATTACH.
+const READ_END = 1;
+const WRITE_END = 2;
 
 const PAYLOAD = 64;
 const page = globalThis.__trapPage;
@@ -33,6 +41,8 @@ const bytes = new Uint8Array(page);
 const MAX_PAYLOAD = page.byteLength - PAYLOAD;
 
 const { utf8Encode, utf8Decode } = require('../lib/utf8');
+const { FRAME, MORE, writeHeader, readHeader, concat } = require('../lib/frame');
+const view = new DataView(page);
 
 function trap(op, a0 = 0, a1 = 0, a2 = 0, inLen = 0) {
   words[0] = op;
@@ -55,16 +65,6 @@ function scratchFor(str) {
 
 const pieces = new Map(); // pid -> Uint8Array[] of a message still arriving
 
-function concat(parts) {
-  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    whole.set(p, o);
-    o += p.length;
-  }
-  return whole;
-}
-
 function replyString() {
   return utf8Decode(bytes, PAYLOAD, PAYLOAD + words[5]);
 }
@@ -82,16 +82,24 @@ module.exports = {
     trap(OP.TIMER_SET);
   },
   irqClaim: () => trap(OP.IRQ_CLAIM) >>> 0,
-  // A message larger than the page goes in pieces (arg1 = 1: more follows).
+  // One message to app `pid`, as frames (docs/abi.md §2): a message larger
+  // than the page goes in several, all but the last flagged MORE.
   ipcSend(pid, message) {
-    if (message.length * 3 <= MAX_PAYLOAD) return trap(OP.IPC_SEND, pid, 0, 0, utf8Encode(message, bytes, PAYLOAD));
-    const data = scratchFor(message);
-    const n = utf8Encode(message, data, 0);
+    let data;
+    let n;
+    if (message.length * 3 <= MAX_PAYLOAD - FRAME) {
+      n = utf8Encode(message, bytes, PAYLOAD + FRAME);
+      writeHeader(view, PAYLOAD, pid, n, 0);
+      return trap(OP.IPC_SEND, 0, 0, 0, FRAME + n);
+    }
+    data = scratchFor(message);
+    n = utf8Encode(message, data, 0);
     let r = 0;
-    for (let at = 0; at < n && r >= 0; at += MAX_PAYLOAD) {
-      const end = Math.min(n, at + MAX_PAYLOAD);
-      bytes.set(data.subarray(at, end), PAYLOAD);
-      r = trap(OP.IPC_SEND, pid, end < n ? 1 : 0, 0, end - at);
+    for (let at = 0; at < n && r >= 0; at += MAX_PAYLOAD - FRAME) {
+      const end = Math.min(n, at + MAX_PAYLOAD - FRAME);
+      writeHeader(view, PAYLOAD, pid, end - at, end < n ? MORE : 0);
+      bytes.set(data.subarray(at, end), PAYLOAD + FRAME);
+      r = trap(OP.IPC_SEND, 0, 0, 0, FRAME + end - at);
     }
     return r;
   },
@@ -99,23 +107,20 @@ module.exports = {
   // message larger than the page arrives in pieces (flag MORE), kept here.
   ipcRecv() {
     const count = trap(OP.IPC_RECV);
-    const view = new DataView(page);
     const out = [];
     let at = PAYLOAD;
     for (let i = 0; i < count; i++) {
-      const pid = view.getUint32(at, true);
-      const len = view.getUint32(at + 4, true);
-      const more = view.getUint32(at + 8, true) & 1;
-      const piece = bytes.slice(at + 12, at + 12 + len);
-      at += 12 + len;
+      const { pid, len, flags } = readHeader(view, at);
+      const piece = bytes.slice(at + FRAME, at + FRAME + len);
+      at += FRAME + len;
       const parts = pieces.get(pid) || [];
       parts.push(piece);
-      if (more) {
+      if (flags & MORE) {
         pieces.set(pid, parts);
         continue;
       }
       pieces.delete(pid);
-      const whole = parts.length === 1 ? parts[0] : concat(parts);
+      const whole = concat(parts);
       out.push([pid, utf8Decode(whole, 0, whole.length)]);
     }
     return out;
@@ -161,4 +166,29 @@ module.exports = {
   memory: () => (trap(OP.MEMORY), JSON.parse(replyString() || '{}')),
   hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),
   power: (reset, status) => void trap(OP.POWER, reset ? 1 : 0, status >>> 0),
+
+  // ---- pipes (docs/abi.md §3): the kernel's own ends ----
+  READ_END,
+  WRITE_END,
+  // A new pipe; the kernel holds one reference to each end. Returns its id (> 0) or an error.
+  pipeOpen: () => trap(OP.PIPE_OPEN),
+  // Up to `max` buffered bytes (a view of the trap page: valid until the next
+  // trap, so copy what you keep); or 0 at end of file, or an error (-11
+  // EAGAIN: nothing yet, a {t: 'ready', id} message will come).
+  pipeRead(id, max = 0) {
+    const r = trap(OP.PIPE_READ, id, max);
+    return r > 0 ? bytes.subarray(PAYLOAD, PAYLOAD + r) : r;
+  },
+  // Puts as much of `data` (at most MAX_PAYLOAD bytes) in as fits; returns the
+  // count. Fewer than given: the pipe is full, a ready message will come.
+  // -32 EPIPE: no reader is left.
+  pipeWrite(id, data) {
+    const n = Math.min(data.length, MAX_PAYLOAD);
+    bytes.set(n === data.length ? data : data.subarray(0, n), PAYLOAD);
+    return trap(OP.PIPE_WRITE, id, 0, 0, n);
+  },
+  // Drops one reference of `holder` (a pid, 0 the kernel) to `end` (READ_END, WRITE_END, or both).
+  pipeClose: (id, holder, end) => trap(OP.PIPE_CLOSE, id, holder, end),
+  // Gives `pid` one more reference to `end`: how a process gets its stdin and stdout.
+  pipeAttach: (id, pid, end) => trap(OP.PIPE_ATTACH, id, pid, end),
 };

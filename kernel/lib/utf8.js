@@ -62,4 +62,37 @@ function utf8Decode(buf, start, end) {
   return out;
 }
 
-module.exports = { utf8Encode, utf8Decode };
+// Where the last whole character in buf[start, end) ends: a reader of a byte
+// stream decodes up to here and keeps the rest (at most 3 bytes of a
+// character cut in two) for the next chunk.
+function utf8WholeEnd(buf, start, end) {
+  for (let i = end - 1, back = 1; i >= start && back <= 4; i--, back++) {
+    const b = buf[i];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? i : end;
+  }
+  return end;
+}
+
+// A decoder for a byte stream: decode(bytes) -> the text of the whole
+// characters so far; what a chunk ends in the middle of waits for the next.
+function utf8StreamDecoder() {
+  let tail = null;
+  return {
+    decode(bytes, final = false) {
+      let buf = bytes;
+      if (tail) {
+        buf = new Uint8Array(tail.length + bytes.length);
+        buf.set(tail);
+        buf.set(bytes, tail.length);
+        tail = null;
+      }
+      const end = final ? buf.length : utf8WholeEnd(buf, 0, buf.length);
+      if (end < buf.length) tail = buf.slice(end);
+      return utf8Decode(buf, 0, end);
+    },
+  };
+}
+
+module.exports = { utf8Encode, utf8Decode, utf8WholeEnd, utf8StreamDecoder };

@@ -13,7 +13,7 @@
 // byte (0-255), which JSON carries exactly.
 'use strict';
 
-const { KernelError } = require('../fs/errors');
+const { KernelError } = require('../lib/errors');
 const { ipToString, ipFromString } = require('./wire/ip-address');
 const { TYPE_DEST_UNREACHABLE, CODE_PORT_UNREACHABLE } = require('./wire/icmp');
 

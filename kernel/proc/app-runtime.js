@@ -11,19 +11,29 @@
 (function () {
   'use strict';
 
-  const OP_SEND = 1;
   const OP_RECV = 2;
   const OP_CLOCK = 3;
   const OP_POST = 4;
   const OP_LOAD = 5;
+  const OP_READ = 6; // pipes: docs/abi.md §3
+  const OP_WRITE = 7;
+  const OP_CLOSE = 8;
   const PAYLOAD = 64;
-  const FRAME = 12; // u32 len|to, u32 len|flags, ...: see docs/abi.md §2
-  const MORE = 1; // a message continues in the next frame
-  const REPLY = 2; // POST: this message answers a call (the machine never holds it back)
+  const READ_END = 1;
+  const WRITE_END = 2;
+  const EAGAIN = -11;
+  const EPIPE = -32;
+  const ERRNO = { '-3': 'ESRCH', '-9': 'EBADF', '-11': 'EAGAIN', '-22': 'EINVAL', '-28': 'ENOSPC', '-32': 'EPIPE' };
+  const STATUS_BROKEN_PIPE = 141; // 128 + SIGPIPE: what writing to a pipe nobody reads does
 
-  // 16 KiB: enough for nearly every message (bigger ones go in pieces), and
-  // small, because every isolate keeps one (1,000 isolates: 16 MiB).
-  const page = new ArrayBuffer(16384);
+  // The one frame layout (kernel/lib/frame.js), handed over like the codec.
+  const { FRAME, MORE, REPLY, writeHeader, readHeader, concat: joinPieces } = globalThis.__frame;
+  delete globalThis.__frame;
+
+  // 256 KiB: a pipe read or write moves up to this much per trap. V8 commits
+  // an ArrayBuffer's pages only when touched, so an app that only exchanges
+  // small messages keeps about 16 KiB of it resident (docs/performance.md).
+  const page = new ArrayBuffer(256 * 1024);
   // Configurable, so that the machine can delete it once it has its view.
   Object.defineProperty(globalThis, '__sysPage', { value: page, configurable: true });
   const words = new Uint32Array(page, 0, 8);
@@ -31,6 +41,7 @@
   const time = new Float64Array(page, 32, 1);
   const externalBytes = new Float64Array(page, 40, 1); // read by the machine without a crossing
   const servingCalls = new Float64Array(page, 48, 1); // peer calls being answered: 0 means idle
+  const idleCheck = new Float64Array(page, 56, 1); // 1: after this turn, wake me to see whether anything is left to do
   const bytes = new Uint8Array(page);
   const RawUint8Array = Uint8Array; // before the accounting wraps it (below)
   const view = new DataView(page);
@@ -39,7 +50,7 @@
   delete globalThis.__sys; // only this runtime may trap, and only with a page it filled
 
   // ---- UTF-8: kernel/lib/utf8.js, evaluated just before this file ----------
-  const { utf8Encode, utf8Decode } = globalThis.__utf8;
+  const { utf8Encode, utf8Decode, utf8StreamDecoder } = globalThis.__utf8;
   delete globalThis.__utf8;
   function encode(str) {
     const out = new RawUint8Array(str.length * 3); // the runtime's own: never charged
@@ -47,24 +58,26 @@
   }
   const decode = (buf) => utf8Decode(buf, 0, buf.length);
 
-  // ---- the two crossings ---------------------------------------------------
+  // ---- messages: the POST and RECV crossings --------------------------------
   let warming = false; // during __warmup(): nothing reaches the kernel
+  // One message to the kernel: frames to pid 0, as many pages as it takes.
   function send(message) {
     const data = encode(JSON.stringify(message));
     if (warming) return;
-    for (let at = 0; ; at += MAX) {
-      const piece = data.subarray(at, at + MAX);
-      bytes.set(piece, PAYLOAD);
-      words[0] = OP_SEND;
-      words[1] = at + MAX < data.length ? MORE : 0;
-      words[4] = piece.length;
+    for (let at = 0; ; ) {
+      const n = Math.min(MAX - FRAME, data.length - at);
+      writeHeader(view, PAYLOAD, 0, n, at + n < data.length ? MORE : 0);
+      bytes.set(data.subarray(at, at + n), PAYLOAD + FRAME);
+      words[0] = OP_POST;
+      words[4] = FRAME + n;
       sysTrap();
-      if (at + MAX >= data.length) break;
+      at += n;
+      if (at >= data.length) break;
     }
   }
 
-  // RECV frames are `u32 len, u32 flags, u32 from`: from 0 is the kernel
-  // (a JSON message), any other is the pid of a peer app (an RPC message).
+  // RECV frames: from pid 0 the kernel (a JSON message), from any other pid
+  // a peer app (an RPC message).
   // A wake takes what is waiting and no more: once a RECV has emptied the
   // inbox, what arrives later gets a wake of its own, after these messages
   // are handled. (Taking until none arrive would let a fast sender keep the
@@ -81,9 +94,7 @@
       onEvent();
       let at = PAYLOAD;
       for (let i = 0; i < count; i++) {
-        const len = view.getUint32(at, true);
-        const flags = view.getUint32(at + 4, true);
-        const from = view.getUint32(at + 8, true);
+        const { pid: from, len, flags } = readHeader(view, at);
         const piece = bytes.slice(at + FRAME, at + FRAME + len);
         at += FRAME + len;
         const pieces = partial.get(from);
@@ -93,20 +104,14 @@
           continue;
         }
         partial.delete(from);
-        const whole = pieces ? concat([...pieces, piece]) : piece;
+        // Joining a message's pieces is the runtime's work, not the app's: it
+        // is not charged to the app's ArrayBuffer budget (a peer's big message
+        // must not kill the receiver); decoding what it carries is.
+        const whole = pieces ? joinPieces([...pieces, piece], RawUint8Array) : piece;
         messages.push(from === 0 ? JSON.parse(decode(whole)) : { t: 'peer', from, bytes: whole });
       }
       if (!moreWaiting) return messages;
     }
-  }
-  // Joining a message's pieces is the runtime's work, not the app's: it
-  // is not charged to the app's ArrayBuffer budget (a peer's big message
-  // must not kill the receiver); decoding what it carries is.
-  function concat(parts) {
-    const whole = new RawUint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) whole.set(p, o), (o += p.length);
-    return whole;
   }
 
   // ---- clocks, coarsened (Cloudflare's answer to timing side channels) -------
@@ -249,7 +254,6 @@
   }
   let outbox = []; // [{ to, data, onFail }]
   let postQueued = false;
-  const ERRNO = { '-3': 'ESRCH', '-11': 'EAGAIN' };
 
   function peerSend(to, header, attachments, onFail, reply = false) {
     const json = encode(JSON.stringify(header));
@@ -293,9 +297,7 @@
         const room = page.byteLength - at - FRAME;
         if (room < 256 && frames.length) break;
         const n = Math.min(room, m.data.length - m.off);
-        view.setUint32(at, m.to, true);
-        view.setUint32(at + 4, n, true);
-        view.setUint32(at + 8, (m.off + n < m.data.length ? MORE : 0) | m.flags, true);
+        writeHeader(view, at, m.to, n, (m.off + n < m.data.length ? MORE : 0) | m.flags);
         bytes.set(m.data.subarray(m.off, m.off + n), at + FRAME);
         at += FRAME + n;
         m.off += n;
@@ -404,45 +406,32 @@
     list: () => call('svc.list', {}),
   };
 
-  // ---- kernel calls, timers, output ------------------------------------------
+  // ---- kernel calls, timers ----------------------------------------------------
   let nextId = 1;
-  let pending = new Map();
+  let pending = new Map(); // id -> { resolve, reject, ref }
+  // Calls that do not keep the app alive by themselves: a read of the
+  // terminal (Node's stdin, unread, does not hold a process either), a
+  // sleep (its timer does, until it is cleared), the session's own waits.
+  const UNREF = new Set(['stdin.read', 'timer.sleep', 'session.interrupted']);
   // A one-way call: no reply comes back (see the kernel's _call).
+  // Output written before a call goes out before it (a program that prints,
+  // asks the kernel something, then loops still shows what it printed).
+  function flushOutput() {
+    if (!io) return;
+    io.stdout.flush();
+    if (io.stderr !== io.stdout) io.stderr.flush();
+  }
   function cast(op, args) {
-    flush();
+    flushOutput();
     send({ t: 'call', id: 0, op, args });
   }
   function call(op, args) {
-    flush();
+    flushOutput();
     return new Promise((resolve, reject) => {
       const id = nextId++;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, ref: !UNREF.has(op) });
       send({ t: 'call', id, op, args });
     });
-  }
-
-  let out = { 1: '', 2: '' };
-  let flushQueued = false;
-  function flush() {
-    for (const fd of [1, 2]) {
-      if (out[fd]) {
-        const data = out[fd];
-        out[fd] = '';
-        send({ t: 'write', fd, data });
-      }
-    }
-  }
-  function write(fd, data) {
-    out[fd] += String(data);
-    // Batch the writes of one turn into one message; flush early if large.
-    if (out[fd].length > 16384) flush();
-    else if (!flushQueued) {
-      flushQueued = true;
-      Promise.resolve().then(() => {
-        flushQueued = false;
-        flush();
-      });
-    }
   }
 
   let timers = new Map();
@@ -461,9 +450,293 @@
           reportUncaught(e);
         }
         if (repeat && timers.has(id)) arm();
+        settled();
       });
     arm();
     return id;
+  }
+
+  // ---- pipes: stdin, stdout, stderr and open files (docs/abi.md §3) -----------
+  // Bytes go through pipes the native core holds: READ and WRITE traps copy
+  // them between the pipe and this page. A read that finds nothing, or a
+  // write that finds the pipe full, waits for the machine's {t: 'ready', id}
+  // and tries again: the writer goes as fast as the reader reads.
+  let readyWaiters = new Map(); // pipe -> [resolve]
+  let ioWaiting = 0; // reads and writes waiting for a pipe: they keep the app alive
+  function whenReady(pipe) {
+    ioWaiting++;
+    return new Promise((resolve) => {
+      const list = readyWaiters.get(pipe);
+      if (list) list.push(resolve);
+      else readyWaiters.set(pipe, [resolve]);
+    }).finally(() => {
+      ioWaiting--;
+      settled();
+    });
+  }
+  function ready(pipe) {
+    const list = readyWaiters.get(pipe);
+    readyWaiters.delete(pipe);
+    if (list) for (const resolve of list) resolve();
+  }
+  function ioError(r, what) {
+    const code = ERRNO[r] || 'EIO';
+    return Object.assign(new Error(`${what}: ${code}`), { code });
+  }
+  function closePipe(pipe, end) {
+    words[0] = OP_CLOSE;
+    words[1] = pipe;
+    words[2] = end;
+    sysTrap();
+  }
+
+  class PipeReader {
+    constructor(pipe) {
+      this.pipe = pipe;
+      this.done = false;
+      this.decoder = null;
+    }
+    // The next bytes (at most `max`), or null at end of file. They are the
+    // app's, and charged to its ArrayBuffer budget.
+    async readBytes(max = 0) {
+      for (;;) {
+        if (this.done) return null;
+        words[0] = OP_READ;
+        words[1] = this.pipe;
+        words[2] = Math.min(max > 0 ? max : MAX, MAX);
+        sysTrap();
+        const r = result[0];
+        if (r > 0) {
+          const out = new Uint8Array(r); // the accounted constructor
+          out.set(bytes.subarray(PAYLOAD, PAYLOAD + r));
+          return out;
+        }
+        if (r === 0) {
+          this.done = true;
+          return null;
+        }
+        if (r !== EAGAIN) throw ioError(r, 'read');
+        await whenReady(this.pipe);
+      }
+    }
+    // The next text (UTF-8; a character cut between two reads waits for the rest), or null.
+    async read() {
+      if (!this.decoder) this.decoder = utf8StreamDecoder();
+      for (;;) {
+        const chunk = await this.readBytes();
+        if (chunk === null) {
+          const rest = this.decoder.decode(new RawUint8Array(0), true);
+          return rest === '' ? null : rest;
+        }
+        const text = this.decoder.decode(chunk);
+        if (text !== '') return text;
+      }
+    }
+    close() {
+      if (this.done) return;
+      this.done = true;
+      closePipe(this.pipe, READ_END);
+    }
+  }
+
+  // Writes go out in order, many to a trap: a string is encoded straight
+  // into the page. write() resolves once the pipe has taken the bytes.
+  class PipeWriter {
+    constructor(pipe, fd = 0) {
+      this.pipe = pipe;
+      this.fd = fd; // 1 or 2: a broken pipe ends the app, as SIGPIPE does
+      this.queue = []; // [{chunk: string | Uint8Array, resolve, reject}]
+      this.busy = false;
+      this.scheduled = false;
+      this.error = null;
+      this.idle = []; // resolves of drain()
+    }
+    write(data) {
+      if (this.error) return Promise.reject(this.error);
+      const chunk = typeof data === 'string' ? data : toBytes(data);
+      if (chunk.length === 0) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        this.queue.push({ chunk, resolve, reject });
+        if (!this.scheduled && !this.busy) {
+          this.scheduled = true;
+          Promise.resolve().then(() => this.flush()); // the writes of this turn go together
+        }
+      });
+    }
+    // Resolves once everything written so far is in the pipe.
+    drain() {
+      if (!this.queue.length && !this.busy) return Promise.resolve();
+      return new Promise((resolve) => this.idle.push(resolve));
+    }
+    async flush() {
+      this.scheduled = false;
+      if (this.busy || !this.queue.length) return;
+      this.busy = true;
+      try {
+        while (this.queue.length && !this.error) {
+          const packed = this.pack();
+          words[0] = OP_WRITE;
+          words[1] = this.pipe;
+          words[4] = packed.end - PAYLOAD;
+          sysTrap();
+          const r = result[0];
+          if (r < 0) {
+            this.fail(r);
+            break;
+          }
+          this.settle(packed, r);
+          if (this.queue.length && r < packed.end - PAYLOAD) await whenReady(this.pipe);
+        }
+      } finally {
+        this.busy = false;
+        if (!this.queue.length || this.error) for (const resolve of this.idle.splice(0)) resolve();
+      }
+    }
+    // Copies queued chunks into the page: [{item, at, len}] and where it ends.
+    pack() {
+      const items = [];
+      let at = PAYLOAD;
+      for (const item of this.queue) {
+        const room = page.byteLength - at;
+        if (room <= 0) break;
+        let { chunk } = item;
+        if (typeof chunk === 'string') {
+          if (chunk.length * 3 > room) {
+            if (items.length) break;
+            chunk = item.chunk = encode(chunk); // too big for the page as it is: go as bytes
+          } else {
+            const n = utf8Encode(chunk, bytes, at);
+            items.push({ item, at, len: n, encoded: true });
+            at += n;
+            continue;
+          }
+        }
+        const n = Math.min(chunk.length, room);
+        bytes.set(n === chunk.length ? chunk : chunk.subarray(0, n), at);
+        items.push({ item, at, len: n, encoded: false });
+        at += n;
+        if (n < chunk.length) break;
+      }
+      return { items, end: at };
+    }
+    // The pipe took `taken` bytes of what pack() put in the page.
+    settle({ items }, taken) {
+      for (const { item, at, len, encoded } of items) {
+        if (taken <= 0) break;
+        const used = Math.min(len, taken);
+        taken -= used;
+        const rest = encoded ? bytes.slice(at + used, at + len) : item.chunk.subarray(used);
+        if (rest.length === 0) {
+          this.queue.shift();
+          item.resolve();
+        } else {
+          item.chunk = rest; // what is left of a string is kept as its bytes
+        }
+      }
+    }
+    fail(r) {
+      this.error = ioError(r, `write to ${this.fd ? `fd ${this.fd}` : 'file'}`);
+      const queued = this.queue.splice(0);
+      if (r === EPIPE && this.fd) {
+        // SIGPIPE: the app ends quietly, as `yes | head -1` does on Unix.
+        exit(STATUS_BROKEN_PIPE);
+        const stop = Object.assign(new Error('exit'), { __exit: true });
+        for (const { reject } of queued) reject(stop);
+        return;
+      }
+      for (const { reject } of queued) reject(this.error);
+    }
+    close() {
+      closePipe(this.pipe, WRITE_END);
+    }
+  }
+
+  // Where output to a stream of kind 'null' goes.
+  const nullWriter = { write: () => Promise.resolve(), drain: () => Promise.resolve(), flush() {}, close() {} };
+
+  function toBytes(data) {
+    if (data instanceof RawUint8Array || data instanceof Uint8Array) return data;
+    if (ArrayBuffer.isView(data)) return new RawUint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof ArrayBuffer) return new RawUint8Array(data);
+    return encode(String(data));
+  }
+
+  let io = null; // this run's {stdin: PipeReader | null, stdout, stderr}
+  function openStdio(fds) {
+    const [fd0, fd1, fd2] = fds || [];
+    const writer = (fd, n) => (fd && fd.pipe ? new PipeWriter(fd.pipe, n) : nullWriter);
+    const stdout = writer(fd1, 1);
+    return {
+      stdin: fd0 && fd0.pipe ? new PipeReader(fd0.pipe) : null,
+      stdout,
+      stderr: fd2 && fd1 && fd2.pipe === fd1.pipe ? stdout : writer(fd2, 2), // 2>&1: one stream, one order
+    };
+  }
+  const write = (fd, data) => (fd === 2 ? io.stderr : io.stdout).write(typeof data === 'string' ? data : data instanceof Uint8Array || ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data : String(data));
+
+  // A table: the structured port's client draws it; anywhere else the kernel
+  // formats it as text, which goes out like any other write, in order.
+  async function table(fd, columns, rows) {
+    const out = fd === 2 ? io.stderr : io.stdout;
+    await out.drain();
+    const text = await call('out.table', { fd, columns, rows });
+    if (typeof text === 'string') await out.write(text);
+  }
+
+  // sys.fs.open(path, 'r' | 'w' | 'a'): a file as a byte stream.
+  async function openFile(path, flags = 'r') {
+    const { pipe } = await call('fs.open', { path: String(path), flags });
+    const reader = flags === 'r' ? new PipeReader(pipe) : null;
+    const writer = flags === 'r' ? null : new PipeWriter(pipe);
+    let closed = false;
+    return {
+      read: (max) => (reader ? reader.readBytes(max) : Promise.reject(ioError(-9, 'read'))),
+      write: (data) => (writer ? writer.write(data) : Promise.reject(ioError(-9, 'write'))),
+      async close() {
+        if (closed) return;
+        closed = true;
+        if (writer) {
+          await writer.drain();
+          writer.close();
+        } else reader.close();
+        await call('fs.close', { pipe }); // the bytes are in the file now, or the error says why not
+        if (writer && writer.error && writer.error.code !== 'EPIPE') throw writer.error;
+      },
+    };
+  }
+
+  // ---- an app's life: it ends when nothing is left to do ------------------------
+  // Like a Node program: after its main code has returned, the app lives on
+  // while anything is pending (a timer, a kernel call, a read or write, an
+  // open socket, an exported service or an RPC call) and exits when the last
+  // is done, or at sys.exit(). Pending work always ends with a message (a
+  // reply, a ready notice, a peer's message); while the app lingers
+  // (idleCheck = 1) the machine wakes it once more after each turn that
+  // handled messages, microtasks included, to look (docs/apps.md, "An app's life").
+  let mainStatus = null; // the status main returned, once it has
+  let udpOpen = 0;
+  function pendingWork() {
+    for (const p of pending.values()) if (p.ref) return true;
+    if (timers.size || ioWaiting || udpOpen) return true;
+    if (rpc && (rpc.pending.size || rpc.serving || [...rpc.local.values()].some((l) => l.peer === '*'))) return true;
+    return false;
+  }
+  function settled() {} // the machine's look after the turn (checkIdle) sees what finished
+  function checkIdle() {
+    if (mainStatus === null || exited || pendingWork()) return;
+    idleCheck[0] = 0;
+    finish(mainStatus);
+  }
+  // Main has returned. Nothing pending: end now, after a few microtask hops
+  // (a promise chain main started without awaiting may still start a timer).
+  function mainReturned(status, hops = 8) {
+    mainStatus = status;
+    if (pendingWork()) {
+      idleCheck[0] = 1;
+      return;
+    }
+    if (hops > 0) return void Promise.resolve().then(() => mainReturned(status, hops - 1));
+    if (!exited) finish(status);
   }
 
   function format(v) {
@@ -544,6 +817,8 @@
     close() {
       if (this.closed) return Promise.resolve();
       this.closed = true;
+      udpOpen--;
+      settled();
       return call('net.udp.close', { fd: this.fd });
     }
   }
@@ -589,12 +864,18 @@
 
   const STATUS_ARRAYBUFFER_LIMIT = 134; // as jsksh/native/limits.py: 128 + SIGABRT
   let exited = false;
+  // The app ends: what it wrote goes first (into its pipes), then the exit message.
   function exit(code) {
     if (exited) return;
     exited = true;
-    flush();
-    send({ t: 'exit', code: code | 0 });
+    if (warming) return;
+    const run = state;
+    const output = io ? [io.stdout.drain(), io.stderr.drain()] : [];
+    Promise.all(output).then(() => {
+      if (state === run) send({ t: 'exit', code: code | 0 });
+    });
   }
+  const finish = exit;
 
   const sys = {
     argv: [],
@@ -602,12 +883,21 @@
     cwd: '/',
     pid: 0,
     name: '',
-    stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24 },
-    stderr: { write: (s) => write(2, s), isTTY: false },
+    // write(string | bytes) -> a promise, settled once the bytes are taken:
+    // await it to go at the reader's pace (docs/apps.md, "Streams").
+    stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24, kind: 'null' },
+    stderr: { write: (s) => write(2, s), isTTY: false, kind: 'null' },
     stdin: {
-      // read({prompt, language}): a prompt is shown where input comes from
-      // (the terminal, or the REPL client, which also highlights `language`).
-      read: (opts) => call('stdin.read', readArgs(opts)),
+      // read({prompt, language}) -> text, or null at the end: a prompt is
+      // shown where input comes from (the terminal, or the REPL client,
+      // which also highlights `language`).
+      read: (opts) => (io.stdin ? io.stdin.read() : call('stdin.read', readArgs(opts))),
+      // readBytes(max) -> a Uint8Array of at most max bytes, or null at the end.
+      readBytes: async (max) => {
+        if (io.stdin) return io.stdin.readBytes(max);
+        const text = await call('stdin.read', readArgs());
+        return text === null ? null : toBytes(text);
+      },
       isTTY: false,
       kind: 'null', // where input comes from: 'tty', 'pipe', 'file', 'channel' (the REPL client) or 'null'
       // A program that reads input can answer the client's questions about it
@@ -618,10 +908,7 @@
       },
     },
     print: (...values) => write(1, values.map(format).join(' ') + '\n'),
-    table: (columns, rows) => {
-      flush();
-      send({ t: 'rows', fd: 1, columns, rows });
-    },
+    table: (columns, rows) => table(1, columns, rows),
     exit: (code) => {
       exit(code);
       throw Object.assign(new Error('exit'), { __exit: true });
@@ -638,13 +925,19 @@
       stat: (path) => call('fs.stat', { path }),
       readFile: (path) => call('fs.read', { path }),
       writeFile: (path, data, opts = {}) => call('fs.write', { path, data: String(data), append: !!opts.append }),
+      // A file as a byte stream: {read(max), write(data), close()}.
+      open: (path, flags = 'r') => openFile(path, flags),
       mkdir: (path) => call('fs.mkdir', { path }),
       unlink: (path) => call('fs.unlink', { path }),
     },
     proc: {
       list: () => call('proc.list', {}),
       spawn: (argv, opts = {}) => call('proc.spawn', { argv, ...opts, cwd: opts.cwd || sys.cwd }),
+      // A pipe for the processes you spawn: {stdin: {pipe: id}}, {stdout: {pipe: id}}.
+      // Close your own ends once they are spawned, as sh does after fork:
+      // a reader sees end of file only when every writer has let go.
       pipe: () => call('proc.pipe', {}),
+      closePipe: (id) => closePipe(Number(id), READ_END | WRITE_END),
       wait: (pid) => call('proc.wait', { pid }),
       kill: (pid, signal = 'TERM') => call('proc.kill', { pid, signal }),
       foreground: (pids) => call('proc.foreground', { pids }),
@@ -669,6 +962,7 @@
       udp: {
         open: async (opts = {}) => {
           const r = await call('net.udp.open', { port: Number(opts.port) || 0 });
+          udpOpen++; // an open socket keeps the app alive, until close()
           return new UdpSocket(r.fd, r.port);
         },
       },
@@ -722,6 +1016,11 @@
     sys.stdin.kind = msg.tty.stdinKind || 'null';
     sys.stdout.columns = msg.tty.columns || 80;
     sys.stdout.rows = msg.tty.rows || 24;
+    io = openStdio(msg.fds);
+    const kinds = (msg.fds || []).map((fd) => (fd && fd.kind) || 'null');
+    sys.stdout.kind = kinds[1] || 'null';
+    sys.stderr.kind = kinds[2] || 'null';
+    mainStatus = null;
     externalLimit = (msg.limits && msg.limits.external) || DEFAULT_EXTERNAL_LIMIT;
     let status = 0;
     try {
@@ -745,9 +1044,11 @@
     } catch (e) {
       if (e && e.__exit) return;
       reportUncaught(e);
-      status = 1;
+      return exit(1); // an uncaught error ends the app at once, as in Node
     }
-    if (!exited) exit(status);
+    if (exited) return;
+    if (warming) return exit(status);
+    mainReturned(status);
   }
 
   function dispatch(msg) {
@@ -761,8 +1062,12 @@
         pending.delete(msg.id);
         if (msg.error) p.reject(kernelError(msg.error));
         else p.resolve(msg.value);
+        if (p.ref) settled();
         break;
       }
+      case 'ready':
+        ready(Number(msg.id));
+        break;
       case 'ask':
         answer(msg);
         break;
@@ -788,14 +1093,22 @@
         setExternal(0);
         partial = new Map();
         completer = null;
-        out = { 1: '', 2: '' };
+        io = null;
+        readyWaiters = new Map();
+        ioWaiting = 0;
+        udpOpen = 0;
+        mainStatus = null;
+        idleCheck[0] = 0;
         state = null;
         break;
     }
   }
 
   globalThis.__wake = function wake() {
-    for (const msg of receiveAll()) {
+    const messages = receiveAll();
+    // No messages: the machine's look after a turn (idleCheck), microtasks and all.
+    if (!messages.length) return checkIdle();
+    for (const msg of messages) {
       try {
         dispatch(msg);
       } catch (e) {

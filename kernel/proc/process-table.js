@@ -14,9 +14,11 @@
 'use strict';
 
 const machine = require('../arch/machine');
-const { KernelError } = require('../fs/errors');
+const { KernelError } = require('../lib/errors');
 const { Vfs } = require('../fs/vfs');
 const streams = require('./streams');
+const pipes = require('./pipes');
+const { formatTable } = require('../tty/table');
 const { link } = require('./linker');
 
 const SIGNALS = { INT: 2, KILL: 9, TERM: 15, PIPE: 13 };
@@ -33,8 +35,7 @@ class ProcessTable {
     this.limits = { isolates: MAX_ISOLATES, ...limits }; // the machine's: isolates, memory, ...
     this.procs = new Map();
     this.nextPid = 1;
-    this.pipes = new Map();
-    this.nextPipe = 1;
+    this.ttyOut = null; // the console's shared output pipe (streams.sharedOutput), made on first use
     this.handlers = {}; // op -> (proc, args) => value | Promise, filled by syscalls.js
     this.onExit = new Set(); // kernel hooks: (proc) => void
     this.onSpawn = new Set(); // kernel hooks: (proc) => void, once the process exists
@@ -93,15 +94,22 @@ class ProcessTable {
       ownQuota: null, // a spawn that set `isolates`: what this process may start under it
     };
     if (limits.isolates !== undefined) proc.ownQuota = { max: limits.isolates, used: 0, owner: `${proc.name}[${pid}]` };
-    if (attach.tty) {
-      // The console's own process: all three streams are the terminal.
-      attach = { ...attach, stdin: streams.ttySource(this.tty, proc), stdout: streams.ttySink(this.tty) };
-      attach.stderr = attach.stdout;
+    const made = []; // streams made for this spawn: let go of if it fails
+    try {
+      if (attach.tty) {
+        // The console's own process: all three streams are the terminal.
+        attach = { ...attach, stdin: streams.ttySource(this.tty, proc), stdout: this.ttyOutput() };
+        attach.stderr = attach.stdout;
+      }
+      proc.stdin = attach.stdin || this._source(parent, proc, opts.stdin, made);
+      proc.stdout = attach.stdout || this._sink(parent, proc, opts.stdout, 'stdout', made);
+      proc.stderr = attach.stderr || this._sink(parent, proc, opts.stderr, 'stderr', made);
+    } catch (e) {
+      streams.abandon(made);
+      throw e;
     }
-    proc.stdin = attach.stdin || this._source(parent, proc, opts.stdin);
-    proc.stdout = attach.stdout || this._sink(parent, proc, opts.stdout, 'stdout');
-    proc.stderr = attach.stderr || this._sink(parent, proc, opts.stderr, 'stderr');
-    for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.open();
+    const fds = [proc.stdin, proc.stdout, proc.stderr];
+    streams.adopt(pid, fds); // before the app can run: its first write needs its end
     this.procs.set(pid, proc);
     const start = {
       t: 'start',
@@ -113,6 +121,8 @@ class ProcessTable {
       cwd,
       source,
       modules: link(this.vfs, source),
+      // Where each of fds 0, 1, 2 goes: its kind and its pipe (0: none; stdin then comes by stdin.read).
+      fds: fds.map((s) => ({ kind: s.kind, pipe: s.pipe })),
       tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this.windowSize(proc) },
       // The runtime enforces the ArrayBuffer limit itself: tell it the machine's if the app set none.
       limits: this.limits.external && limits.external === undefined ? { ...limits, external: this.limits.external } : limits,
@@ -120,7 +130,7 @@ class ProcessTable {
     const r = machine.spawn(pid, { path, limits }, start);
     if (r < 0) {
       this.procs.delete(pid);
-      for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
+      for (const s of fds) if (s.pipe) machine.pipeClose(s.pipe, pid, s.end);
       throw new KernelError('EAGAIN', argv[0]);
     }
     for (const q of quotas) q.used++;
@@ -179,36 +189,77 @@ class ProcessTable {
     return proc.stdout.size ? proc.stdout.size() : { columns: this.tty.columns, rows: this.tty.rows };
   }
 
-  _source(parent, proc, spec) {
+  // The console's output: one pipe every process writing to the terminal
+  // shares, so their bytes reach it in the order they were written.
+  ttyOutput() {
+    if (!this.ttyOut) {
+      const tty = this.tty;
+      this.ttyOut = streams.sharedOutput('tty', {
+        room: () => tty.room(),
+        write: (bytes) => tty.writeOutput(bytes),
+        whenRoom: (fn) => tty.whenRoom(fn),
+      });
+    }
+    return this.ttyOut;
+  }
+
+  _source(parent, proc, spec, made) {
     if (spec === 'null') return streams.nullSource;
-    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeSource(this._pipe(spec.pipe));
-    if (spec && typeof spec === 'object' && typeof spec.file === 'string') return streams.fileSource(this.vfs, Vfs.resolve(proc.cwd, spec.file));
+    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeStream(this._pipe(parent, spec.pipe), machine.READ_END);
+    if (spec && typeof spec === 'object' && typeof spec.file === 'string') {
+      const s = streams.fileSource(this.vfs, Vfs.resolve(proc.cwd, spec.file));
+      made.push(s);
+      return s;
+    }
     const from = parent ? parent.stdin : streams.nullSource; // 'inherit'
     if (from.kind === 'tty') return streams.ttySource(this.tty, proc);
     return from;
   }
 
-  _sink(parent, proc, spec, which) {
+  _sink(parent, proc, spec, which, made) {
     if (spec === 'null') return streams.nullSink;
     // {inherit: 1 | 2}: the parent's stdout or stderr, whichever this fd is (`>&2`).
     if (spec && typeof spec === 'object' && (spec.inherit === 1 || spec.inherit === 2)) {
       return parent ? parent[spec.inherit === 2 ? 'stderr' : 'stdout'] : streams.nullSink;
     }
-    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeSink(this._pipe(spec.pipe), () => this.kill(proc.pid, 'PIPE'));
-    if (spec && typeof spec === 'object' && typeof spec.file === 'string') return streams.fileSink(this.vfs, Vfs.resolve(proc.cwd, spec.file), !!spec.append);
+    if (spec && typeof spec === 'object' && spec.pipe !== undefined) return streams.pipeStream(this._pipe(parent, spec.pipe), machine.WRITE_END);
+    if (spec && typeof spec === 'object' && typeof spec.file === 'string') {
+      const path = Vfs.resolve(proc.cwd, spec.file);
+      const s = streams.fileSink(this.vfs, path, !!spec.append, (e) => this.log.info(`${proc.name}[${proc.pid}]: ${e.message}`));
+      made.push(s);
+      return s;
+    }
     return parent ? parent[which] : streams.nullSink; // 'inherit'
   }
 
-  _pipe(id) {
-    const pipe = this.pipes.get(id);
-    if (!pipe) throw new KernelError('EINVAL', `pipe ${id}`);
-    return pipe;
+  // A pipe the parent made with proc.pipe: only its own may be handed on.
+  _pipe(parent, id) {
+    if (!parent || !parent.pipes || !parent.pipes.has(Number(id))) throw new KernelError('EBADF', `pipe ${id}`);
+    return Number(id);
   }
 
-  newPipe() {
-    const id = this.nextPipe++;
-    this.pipes.set(id, new streams.Pipe(id));
+  // sys.proc.pipe(): a pipe whose two ends the calling app holds, to hand to
+  // the processes it spawns ({stdin: {pipe}}, {stdout: {pipe}}) and then
+  // close (sys.proc.closePipe), as sh does after fork.
+  newPipe(proc) {
+    const id = pipes.open();
+    try {
+      pipes.attach(id, proc.pid, machine.READ_END);
+      pipes.attach(id, proc.pid, machine.WRITE_END);
+    } finally {
+      pipes.close(id);
+    }
+    if (!proc.pipes) proc.pipes = new Set();
+    proc.pipes.add(id);
     return id;
+  }
+
+  // A table for `proc`'s stdout or stderr: drawn by the client of the
+  // structured port; as text, which the app writes itself, anywhere else.
+  table(proc, fd, columns, rows) {
+    const sink = fd === 2 ? proc.stderr : proc.stdout;
+    if (sink.rows) return void sink.rows(columns, rows);
+    return formatTable(columns, rows);
   }
 
   // ---- messages from apps ---------------------------------------------------------
@@ -224,10 +275,6 @@ class ProcessTable {
     }
     if (!msg || typeof msg !== 'object') return this.fault(proc, 'malformed message');
     switch (msg.t) {
-      case 'write':
-        return this._write(proc, msg.fd === 2 ? proc.stderr : proc.stdout, (s) => s.write(String(msg.data)));
-      case 'rows':
-        return this._write(proc, msg.fd === 2 ? proc.stderr : proc.stdout, (s) => s.rows(msg.columns, msg.rows));
       case 'call':
         return this._call(proc, msg);
       case 'exit':
@@ -245,17 +292,9 @@ class ProcessTable {
     } catch (e) {
       return;
     }
+    if (msg && msg.t === 'ready') return pipes.ready(Number(msg.id));
     if (msg && msg.t === 'pressure' && this.relieveMemory) this.relieveMemory(Number(msg.used), Number(msg.budget));
     for (const hook of this.onMachineMessage) hook(msg);
-  }
-
-  _write(proc, sink, fn) {
-    try {
-      fn(sink);
-    } catch (e) {
-      // e.g. /tmp full: the write is lost, the process learns on stderr.
-      if (sink !== proc.stderr) proc.stderr.write(`${proc.name}: write error: ${e.message}\n`);
-    }
   }
 
   // A call with id 0 is one-way (a "cast"): no reply, not even for an error;
@@ -293,7 +332,9 @@ class ProcessTable {
     machine.dropPieces(proc.pid);
     if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);
     for (const q of proc.quotas) q.used--;
-    for (const s of [proc.stdin, proc.stdout, proc.stderr]) s.close();
+    // What it wrote to a file is there before anyone hears it ended.
+    streams.settle(proc.stdout);
+    streams.settle(proc.stderr);
     this.tty.dropReader(proc);
     if (this.tty.foreground.has(proc.pid)) this.tty.foreground.delete(proc.pid);
     for (const child of this.procs.values()) if (child.ppid === proc.pid) child.ppid = 0;

@@ -1,148 +1,119 @@
 // kernel/proc/streams.js: where a process's stdin comes from and stdout goes.
 //
-// A process has three streams. Output sinks: the terminal, a pipe, a file in
-// /tmp, the client's structured channel, or nothing. Input sources: the
-// terminal, a pipe, a file, the channel, or nothing. Each is a small object
-// with write()/rows() or read(); the process table only holds references.
+// Every output stream is a pipe (docs/abi.md §3): the app writes bytes into
+// it with its own WRITE trap, and whatever is at the other end reads them:
+// another app, or one of the kernel's pumps (kernel/proc/pipes.js) into the
+// console, a file in /tmp or the kernel log. Input is a pipe too when it
+// comes from another app or a file; the terminal and the structured port's
+// client are read line by line, with a prompt, through the stdin.read call.
+//
+// A stream object says what it is (`kind`, `isTTY`), which pipe the app
+// gets (`pipe`: 0 for none), and lets the kernel write to it itself
+// (`write(text)`: a prompt, "NAME: killed: ..."). Streams made for one spawn
+// are `adopt`ed by its process: the kernel then lets go of the end it held
+// while it set them up, so end of file comes when the process goes.
 'use strict';
 
-const { formatTable } = require('../tty/table');
+const pipes = require('./pipes');
+const machine = require('../arch/machine');
 
-// ---- pipes ---------------------------------------------------------------------
-// An in-kernel pipe: text written by one process, read by another. It ends
-// (read() gives null) when every writer has exited; writing after the last
-// reader has gone fails, and the writer is stopped as by SIGPIPE.
-class Pipe {
-  constructor(id) {
-    this.id = id;
-    this.chunks = [];
-    this.waiting = [];
-    this.writers = 0;
-    this.readers = 0;
-    this.everWritten = false;
-  }
+const { READ_END, WRITE_END } = machine;
 
-  write(text) {
-    if (this.readers === 0 && this.everRead) return false;
-    if (this.waiting.length) this.waiting.shift()(text);
-    else this.chunks.push(text);
-    return true;
-  }
+const nullStream = (which) => ({ kind: 'null', isTTY: false, pipe: 0, end: which, write() {}, read: () => Promise.resolve(null) });
+const nullSink = nullStream(WRITE_END);
+const nullSource = nullStream(READ_END);
 
-  read() {
-    this.everRead = true;
-    if (this.chunks.length) return Promise.resolve(this.chunks.splice(0).join(''));
-    if (this.writers === 0 && this.everWritten) return Promise.resolve(null);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  addWriter() {
-    this.writers++;
-    this.everWritten = true;
-  }
-
-  closeWriter() {
-    if (--this.writers === 0) for (const w of this.waiting.splice(0)) w(null);
-  }
-
-  addReader() {
-    this.readers++;
-    this.everRead = true;
-  }
-
-  closeReader() {
-    this.readers--;
-    if (this.readers === 0) this.chunks = [];
-  }
+// A pipe the kernel keeps open for writing for ever (the console's, the
+// structured port's): many processes write into it, and it never ends.
+// `sink` is where its pump puts the bytes (see pipes.drain).
+function sharedOutput(kind, sink, extra = {}) {
+  const id = pipes.open(); // the kernel keeps both ends: the write end so that it never ends
+  const pump = pipes.drain(id, { ...sink, end() {} });
+  return { kind, isTTY: kind === 'tty', pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), ...extra };
 }
 
-// ---- sinks (stdout, stderr) -------------------------------------------------------
-const nullSink = { kind: 'null', isTTY: false, write() {}, rows() {}, open() {}, close() {} };
-
-function ttySink(tty) {
-  return {
-    kind: 'tty',
-    isTTY: true,
-    write: (text) => tty.write(text),
-    rows: (columns, rows) => tty.write(formatTable(columns, rows)),
-    open() {},
-    close() {},
-  };
+// An app's pipe (sys.proc.pipe), as stdout or stdin of another process.
+function pipeStream(id, end) {
+  return { kind: 'pipe', isTTY: false, pipe: id, end, write: (text) => pipes.writeAll(id, text) };
 }
 
-function pipeSink(pipe, onBrokenPipe) {
-  return {
-    kind: 'pipe',
-    isTTY: false,
-    write: (text) => pipe.write(text) || onBrokenPipe(),
-    rows: (columns, rows) => pipe.write(formatTable(columns, rows)) || onBrokenPipe(),
-    open: () => pipe.addWriter(),
-    close: () => pipe.closeWriter(),
-  };
+// A file in the tree as stdout (`> FILE`, `>> FILE`): the file is opened
+// now, so a bad path fails the spawn; a pump appends what the app writes.
+// Past the tmpfs size the pump stops with ENOSPC: the app's next write fails
+// with it, and the kernel says so on the process's stderr.
+function fileSink(vfs, path, append, onError = () => {}) {
+  const file = vfs.openWrite(path, append);
+  const id = pipes.open();
+  const pump = pipes.drain(id, {
+    room: () => (file.error ? 0 : file.room()),
+    write(bytes) {
+      file.write(bytes);
+      if (file.error) {
+        machine.pipeClose(id, 0, READ_END | (28 << 8)); // ENOSPC for the writers
+        onError(file.error);
+      }
+    },
+    whenRoom() {},
+    end() {},
+  });
+  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error };
 }
 
-function fileSink(vfs, path, append) {
-  if (!append) vfs.writeFile(path, ''); // create or truncate now, so errors reach the shell
-  else vfs.writeFile(path, '', true);
-  return {
-    kind: 'file',
-    isTTY: false,
-    write: (text) => vfs.writeFile(path, text, true),
-    rows: (columns, rows) => vfs.writeFile(path, formatTable(columns, rows), true),
-    open() {},
-    close() {},
-  };
+// A file as stdin (`< FILE`, or sys.fs.open): a pump writes its bytes into
+// the pipe as fast as the reader takes them.
+function fileSource(vfs, path) {
+  const source = vfs.openRead(path); // fails now (ENOENT) rather than at the first read
+  const id = pipes.open();
+  pipes.fill(id, source);
+  return { kind: 'file', isTTY: false, pipe: id, end: READ_END, write() {}, owned: READ_END };
 }
 
 // A daemon's output (a `svc start` service): each line goes to the kernel
 // log as "NAME[PID]: line", as journald keeps a service's stdout.
 function logSink(log, label) {
+  const { utf8Decode } = require('../lib/utf8');
   let partial = '';
   const put = (text) => {
     const lines = (partial + text).split('\n');
     partial = lines.pop().slice(0, 4096);
     for (const line of lines) log.info(`${label()}: ${line.slice(0, 1024)}`);
   };
-  return {
-    kind: 'log',
-    isTTY: false,
-    write: put,
-    rows: (columns, rows) => put(formatTable(columns, rows)),
-    open() {},
-    close: () => partial && put('\n'),
-  };
+  const id = pipes.open();
+  const pump = pipes.drain(id, {
+    room: () => Infinity,
+    write: (bytes) => put(utf8Decode(bytes, 0, bytes.length)),
+    whenRoom() {},
+    end: () => partial && put('\n'),
+  });
+  return { kind: 'log', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END };
 }
 
-// ---- sources (stdin) -------------------------------------------------------------------
-const nullSource = { kind: 'null', isTTY: false, read: () => Promise.resolve(null), open() {}, close() {} };
-
+// The terminal as stdin: lines from the line discipline, asked for one read at a time.
 function ttySource(tty, proc) {
-  return { kind: 'tty', isTTY: true, read: () => tty.read(proc), open() {}, close() {} };
+  return { kind: 'tty', isTTY: true, pipe: 0, end: READ_END, read: () => tty.read(proc), write() {} };
 }
 
-function pipeSource(pipe) {
-  return {
-    kind: 'pipe',
-    isTTY: false,
-    read: () => pipe.read(),
-    open: () => pipe.addReader(),
-    close: () => pipe.closeReader(),
-  };
+// Gives process `pid` its reference to each of its streams' pipes, then lets
+// go of the ends the kernel held while it set up streams made for this spawn.
+function adopt(pid, list) {
+  for (const s of list) if (s.pipe) pipes.attach(s.pipe, pid, s.end);
+  for (const s of new Set(list)) {
+    if (s.owned) {
+      machine.pipeClose(s.pipe, 0, s.owned);
+      s.owned = 0;
+    }
+  }
 }
 
-function fileSource(vfs, path) {
-  let text = vfs.readFile(path); // fails now (ENOENT) rather than at the first read
-  return {
-    kind: 'file',
-    isTTY: false,
-    read() {
-      const t = text;
-      text = null;
-      return Promise.resolve(t === '' ? null : t);
-    },
-    open() {},
-    close() {},
-  };
+// A spawn that failed: streams made for it are let go of.
+function abandon(list) {
+  for (const s of new Set(list)) if (s.owned) pipes.close(s.pipe);
 }
 
-module.exports = { Pipe, nullSink, ttySink, pipeSink, fileSink, logSink, nullSource, ttySource, pipeSource, fileSource };
+// Runs a file's or the log's pump dry now: what a process wrote to a file
+// is in the file by the time its parent hears it has exited.
+function settle(stream) {
+  if (stream.pump && stream.kind !== 'tty' && stream.kind !== 'channel') stream.pump.run({ all: true });
+}
+
+module.exports = { nullSink, nullSource, sharedOutput, pipeStream, fileSink, fileSource, logSink, ttySource, adopt, abandon, settle };

@@ -9,8 +9,9 @@
 'use strict';
 
 const machine = require('../arch/machine');
-const { KernelError } = require('../fs/errors');
+const { KernelError } = require('../lib/errors');
 const { Vfs } = require('../fs/vfs');
+const streams = require('./streams');
 const timers = require('../time/timers');
 const { Pinger } = require('../net/icmp-echo');
 const { ipToString } = require('../net/wire/ip-address');
@@ -80,11 +81,33 @@ function install(kernel) {
     'fs.read': (proc, a) => vfs.readFile(path(proc, a.path)),
     'fs.write': (proc, a) => void vfs.writeFile(path(proc, a.path), String(a.data ?? ''), !!a.append),
     'fs.mkdir': (proc, a) => void vfs.mkdir(path(proc, a.path)),
+    // A file as a byte stream: the app gets a pipe a kernel pump fills from
+    // the file ('r') or empties into it ('w', 'a'); docs/apps.md, "Files".
+    'fs.open': (proc, a) => {
+      const p = path(proc, a.path);
+      const flags = a.flags === undefined ? 'r' : a.flags;
+      if (flags !== 'r' && flags !== 'w' && flags !== 'a') throw new KernelError('EINVAL', `flags ${String(flags).slice(0, 8)}`);
+      const stream = flags === 'r' ? streams.fileSource(vfs, p) : streams.fileSink(vfs, p, flags === 'a');
+      streams.adopt(proc.pid, [stream]);
+      if (!proc.files) proc.files = new Map();
+      proc.files.set(stream.pipe, stream);
+      return { pipe: stream.pipe };
+    },
+    // The app has let go of its end: what it wrote is in the file now, or the
+    // error that stopped it (ENOSPC) is the reply.
+    'fs.close': (proc, a) => {
+      const stream = proc.files && proc.files.get(Number(a.pipe));
+      if (!stream) throw new KernelError('EBADF', `pipe ${a.pipe}`);
+      proc.files.delete(Number(a.pipe));
+      streams.settle(stream);
+      const error = stream.error && stream.error();
+      if (error) throw error;
+    },
     'fs.unlink': (proc, a) => void vfs.unlink(path(proc, a.path)),
 
     'proc.list': () => procs.list(),
     'proc.spawn': (proc, a) => procs.spawn(proc, a.argv, a).pid,
-    'proc.pipe': () => procs.newPipe(),
+    'proc.pipe': (proc) => procs.newPipe(proc),
     'proc.wait': (proc, a) => procs.wait(proc, Number(a.pid)),
     'proc.kill': (proc, a) => void procs.kill(child(proc, a.pid).pid, a.signal || 'TERM'),
     'proc.foreground': (proc, a) => {
@@ -95,9 +118,12 @@ function install(kernel) {
     // A prompt goes where the input is asked for: to the client of the
     // structured port (with the input request), else to the process's stdout.
     'stdin.read': (proc, a) => {
+      if (!proc.stdin.read) throw new KernelError('EINVAL', 'stdin', 'stdin is a pipe: read it with the READ trap');
       if (proc.stdin.kind !== 'channel' && typeof a.prompt === 'string' && a.prompt) proc.stdout.write(a.prompt);
       return proc.stdin.read(a, proc);
     },
+    // sys.table(): drawn by the structured port's client, or text for the app to write.
+    'out.table': (proc, a) => procs.table(proc, Number(a.fd), a.columns, a.rows),
     'timer.sleep': (proc, a) =>
       new Promise((resolve) => timers.after(Math.min(MAX_SLEEP_MS, Math.max(0, Number(a.ms) || 0)), resolve)),
     'tty.size': (proc) => procs.windowSize(proc),

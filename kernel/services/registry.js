@@ -13,7 +13,7 @@
 'use strict';
 
 const machine = require('../arch/machine');
-const { KernelError } = require('../fs/errors');
+const { KernelError } = require('../lib/errors');
 const streams = require('../proc/streams');
 
 const NAME = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;

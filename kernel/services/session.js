@@ -20,7 +20,8 @@
 
 const machine = require('../arch/machine');
 const timers = require('../time/timers');
-const { KernelError } = require('../fs/errors');
+const { KernelError } = require('../lib/errors');
+const streams = require('../proc/streams');
 
 const ASK_TIMEOUT_MS = 500;
 const MAX_INPUT = 1 << 20; // input queued for a run that is not reading
@@ -29,9 +30,12 @@ class Session {
   // emit(message): to the client. wantsInput(): whether a client that can
   // answer `input` is connected (a version 1 client is not: its runs read
   // an empty stdin, as they always did).
-  constructor({ procs, emit, wantsInput = () => true, isTerminal = () => false, log }) {
+  // room(): bytes the port takes now; whenRoom(fn): fn once it has room again.
+  constructor({ procs, emit, wantsInput = () => true, isTerminal = () => false, log, room = () => Infinity, whenRoom = () => {} }) {
     this.procs = procs;
     this.emit = emit;
+    this.room = room;
+    this.whenRoom = whenRoom;
     this.wantsInput = wantsInput;
     this.isTerminal = isTerminal;
     this.log = log;
@@ -59,19 +63,42 @@ class Session {
   }
 
   // ---- the session's streams -------------------------------------------------------
+  // stdout and stderr are two pipes every program of the session writes to
+  // (the kernel keeps them open for ever); their pumps send what arrives to
+  // the client, tagged with the run going on, as fast as the port takes it.
   sink(stream) {
-    const session = this;
-    return {
-      kind: 'channel',
-      get isTTY() {
-        return session.isTerminal();
-      },
-      size: () => ({ columns: this.columns, rows: this.rows }),
-      write: (data) => this.emit({ t: stream, id: this.runId(), data: String(data) }),
-      rows: (columns, rows) => this.emit({ t: 'rows', id: this.runId(), fd: stream === 'stderr' ? 2 : 1, columns, rows }),
-      open() {},
-      close() {},
-    };
+    if (!this.sinks) this.sinks = {};
+    if (!this.sinks[stream]) {
+      const session = this;
+      this.sinks[stream] = streams.sharedOutput(
+        'channel',
+        {
+          room: () => this.room(),
+          write: (bytes) => this.emit({ t: stream, id: this.runId(), bytes: bytes.slice() }),
+          whenRoom: (fn) => this.whenRoom(fn),
+        },
+        {
+          get isTTY() {
+            return session.isTerminal();
+          },
+          size: () => ({ columns: this.columns, rows: this.rows }),
+          // A table goes after what the program wrote before it.
+          rows: (columns, rows) => {
+            this.sinks[stream].pump.run({ all: true });
+            this.emit({ t: 'rows', id: this.runId(), fd: stream === 'stderr' ? 2 : 1, columns, rows });
+          },
+        },
+      );
+    }
+    return this.sinks[stream];
+  }
+
+  // Calls fn once everything the run's programs wrote has gone to the client.
+  afterOutput(fn) {
+    const pumps = Object.values(this.sinks || {}).map((s) => s.pump);
+    for (const p of pumps) p.run({ all: true });
+    if (pumps.every((p) => p.empty)) return fn();
+    timers.after(5, () => this.afterOutput(fn)); // the port is full: try again soon
   }
 
   source() {
@@ -122,10 +149,13 @@ class Session {
   next(proc, { status, cwd }) {
     if (proc !== this.sh) throw new KernelError('EPERM', 'session.next');
     if (typeof cwd === 'string' && cwd.startsWith('/')) this.cwd = cwd;
-    if (this.current) this.finish(Number(status) | 0);
     return new Promise((resolve) => {
-      this.nextRun = resolve;
-      this.pump();
+      const wait = () => {
+        this.nextRun = resolve;
+        this.pump();
+      };
+      if (this.current) this.finish(Number(status) | 0, wait);
+      else wait();
     });
   }
 
@@ -140,14 +170,19 @@ class Session {
     resolve({ line: String(line), interactive: Boolean(this.isTerminal()) });
   }
 
-  finish(status) {
+  // The run ended: its output goes to the client first, then its exit.
+  finish(status, then = () => {}) {
     const run = this.current;
-    this.current = null;
     this.status = status;
     this.foreground.clear();
-    for (const r of run.readers) r.resolve(null);
+    for (const r of run.readers.splice(0)) r.resolve(null);
     for (const resolve of run.onInterrupt.splice(0)) resolve(false);
-    this.emit({ t: 'exit', id: run.id, status, cwd: this.cwd });
+    run.ending = true;
+    this.afterOutput(() => {
+      if (this.current === run) this.current = null;
+      this.emit({ t: 'exit', id: run.id, status, cwd: this.cwd });
+      then();
+    });
   }
 
   onExit(proc) {
@@ -157,9 +192,12 @@ class Session {
       this.nextRun = null;
       this.foreground.clear();
       const status = proc.status | 0;
-      if (this.current) this.finish(status);
-      this.emit({ t: 'session', state: 'ended', status });
-      if (this.queue.length) this.ensureShell();
+      const ended = () => {
+        this.emit({ t: 'session', state: 'ended', status });
+        if (this.queue.length) this.ensureShell();
+      };
+      if (this.current && !this.current.ending) this.finish(status, ended);
+      else ended();
       return;
     }
     if (this.current) this.current.readers = this.current.readers.filter((r) => r.proc !== proc);

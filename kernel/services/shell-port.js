@@ -8,7 +8,7 @@
 // (kernel/services/session.js), which runs the command lines.
 'use strict';
 
-const { utf8Encode, utf8Decode } = require('../arch/machine');
+const { utf8Encode, utf8Decode, utf8StreamDecoder } = require('../lib/utf8');
 const { formatTable } = require('../tty/table');
 const { Session } = require('./session');
 
@@ -22,8 +22,10 @@ const STATUSES = new Set(['complete', 'incomplete', 'invalid']);
 class ShellPort {
   // status(): {uptime, isolates, address, hostname} for `status` requests;
   // motd(): the text of /etc/motd.
-  constructor({ write, procs, bootinfo, log, status = () => ({}), motd = () => '' }) {
+  // room(), whenRoom(fn): how much the port takes now, and a call once it has room again.
+  constructor({ write, procs, bootinfo, log, status = () => ({}), motd = () => '', room = () => Infinity, whenRoom = () => {} }) {
     this.writeBytes = write;
+    this.decoders = { stdout: utf8StreamDecoder(), stderr: utf8StreamDecoder() }; // for clients that take text only
     this.bootinfo = bootinfo;
     this.status = status;
     this.motd = motd;
@@ -38,6 +40,8 @@ class ShellPort {
       emit: (msg) => this.emit(msg),
       wantsInput: () => this.client.version >= 2,
       isTerminal: () => this.client.terminal,
+      room,
+      whenRoom,
     });
     if (log && log.listen) log.listen((entry) => this.client.attached && this.send({ t: 'log', ...entry }));
   }
@@ -52,16 +56,29 @@ class ShellPort {
   // ---- output ------------------------------------------------------------------------------
   send(message) {
     let msg = message;
+    if (msg.bytes) {
+      // Program output. A client that said `binary` gets the bytes as they
+      // are, after a header line that says how many; any other gets text.
+      if (this.client.binary) {
+        this.sendLine(JSON.stringify({ t: msg.t, id: msg.id, size: msg.bytes.length }) + '\n');
+        return this.writeBytes(msg.bytes);
+      }
+      msg = { t: msg.t, id: msg.id, data: this.decoders[msg.t].decode(msg.bytes) };
+      if (!msg.data) return;
+    }
     if (msg.t === 'rows' && !this.client.rows) msg = { t: msg.fd === 2 ? 'stderr' : 'stdout', id: msg.id, data: formatTable(msg.columns, msg.rows) };
     if (msg.t === 'input' && this.client.version < 2) return;
-    const text = JSON.stringify(msg) + '\n';
+    this.sendLine(JSON.stringify(msg) + '\n');
+  }
+
+  sendLine(text) {
     const out = new Uint8Array(text.length * 3);
     this.writeBytes(out.subarray(0, utf8Encode(text, out, 0)));
   }
 
   // A message of the session: kept for replay, and sent.
   emit(msg) {
-    if (REPLAYED.has(msg.t)) this.remember(msg);
+    if (REPLAYED.has(msg.t)) this.remember(msg.bytes ? { t: msg.t, id: msg.id, data: utf8Decode(msg.bytes, 0, Math.min(msg.bytes.length, REPLAY_BYTES)) } : msg);
     this.send(msg);
   }
 
@@ -106,7 +123,7 @@ class ShellPort {
 }
 
 function newClient() {
-  return { version: 1, rows: false, terminal: false, attached: false };
+  return { version: 1, rows: false, terminal: false, binary: false, attached: false };
 }
 
 const isText = (v) => typeof v === 'string';
@@ -115,9 +132,15 @@ const isText = (v) => typeof v === 'string';
 const HANDLERS = {
   hello(msg) {
     const version = Number(msg.version) >= 2 ? PROTOCOL_VERSION : 1;
-    this.client = { ...this.client, version, rows: version >= 2 && msg.rows === true, terminal: version >= 2 && msg.terminal === true };
+    this.client = {
+      ...this.client,
+      version,
+      rows: version >= 2 && msg.rows === true,
+      terminal: version >= 2 && msg.terminal === true,
+      binary: version >= 2 && msg.binary === true, // program output as raw bytes after a {t, id, size} line
+    };
     if (version >= 2) this.session.ensureShell(); // ready for the first completion
-    this.send({ t: 'hello', version, versions: [1, 2], v8: this.bootinfo.v8, hostname: this.status().hostname, motd: this.motd() });
+    this.send({ t: 'hello', version, versions: [1, 2], v8: this.bootinfo.v8, hostname: this.status().hostname, motd: this.motd(), binary: this.client.binary });
   },
 
   attach(msg) {

@@ -4,15 +4,25 @@
 // the line and echoes (kernel/tty/line-discipline.js); finished lines wait
 // here for the foreground process to read them. Ctrl-C interrupts the
 // foreground job. Output gets the one post-processing a serial terminal
-// needs: "\n" becomes "\r\n" (termios ONLCR).
+// needs: "\n" becomes "\r\n" (termios ONLCR). Programs' output comes
+// through one pipe that every process writing to the terminal shares
+// (kernel/proc/streams.js); its pump asks room() before each write and waits
+// for whenRoom() while the console is full, so nothing is dropped.
 'use strict';
 
 const { LineDiscipline } = require('./line-discipline');
-const { utf8Encode } = require('../arch/machine');
+const { utf8Encode } = require('../lib/utf8');
+
+const CR = 13;
+const LF = 10;
 
 class Tty {
-  constructor({ writeBytes, onInterrupt }) {
+  // writeBytes(bytes): to the console port; room(): bytes it takes now.
+  constructor({ writeBytes, onInterrupt, room = () => Infinity }) {
     this.writeBytes = writeBytes;
+    this.room = room;
+    this.roomWaiters = [];
+    this.lastByte = 0; // the last output byte: a CR before an LF means it needs none added
     this.onInterrupt = onInterrupt;
     this.ld = new LineDiscipline({ echo: true, maxLine: 4096 });
     this.lines = []; // finished input (strings; null = end of file)
@@ -73,10 +83,39 @@ class Tty {
     this.writeRaw(String(text).replace(/\r?\n/g, '\r\n'));
   }
 
+  // Program output, as bytes: LF becomes CR LF unless a CR is already before it (ONLCR).
+  writeOutput(bytes) {
+    const prev = this.lastByte;
+    let extra = 0;
+    for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) {
+      if ((i > 0 ? bytes[i - 1] : prev) !== CR) extra++;
+    }
+    if (bytes.length) this.lastByte = bytes[bytes.length - 1];
+    if (!extra) return this.writeBytes(bytes);
+    const out = new Uint8Array(bytes.length + extra);
+    let o = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b === LF && (i > 0 ? bytes[i - 1] : prev) !== CR) out[o++] = CR;
+      out[o++] = b;
+    }
+    this.writeBytes(out);
+  }
+
+  // The console took what waited: writers that stopped for room go on.
+  drained() {
+    for (const fn of this.roomWaiters.splice(0)) fn();
+  }
+
+  whenRoom(fn) {
+    this.roomWaiters.push(fn);
+  }
+
   writeRaw(text) {
     if (!text) return;
     const out = new Uint8Array(text.length * 3);
     this.writeBytes(out.subarray(0, utf8Encode(text, out, 0)));
+    this.lastByte = text.charCodeAt(text.length - 1);
   }
 }
 

@@ -279,6 +279,10 @@ class Shell {
       pids.push(started.pid);
       statuses.push(started.status);
     }
+    // The stages hold their ends now: let go of ours, so that a reader sees
+    // end of file once its writers are gone (even a writer whose stdout was
+    // redirected elsewhere, and so never held the pipe at all).
+    for (const pipe of pipes) await this.sys.proc.closePipe(pipe);
     return { pids, statuses };
   }
 

@@ -178,11 +178,22 @@ class VirtioConsole {
     for (const port of this.ports) {
       if (!port) continue;
       const before = port.tx.availIdx;
+      const held = port.pendingBytes;
       this.reclaimTx(port);
       this.sendPending(port);
       this.settleTx(port);
       if (port.tx.availIdx !== before) port.tx.kick();
+      // Bytes waiting in JS went to the device: whoever stopped for room goes on.
+      if (held > 0 && port.pendingBytes < held) this.emit('onDrain', port.id);
     }
+  }
+
+  // How many more bytes write(portId) takes now without dropping any: what a
+  // writer that must lose nothing (the kernel's pumps) asks before writing.
+  room(portId) {
+    const port = this.ports[portId];
+    if (!port || !port.added) return Infinity; // nowhere to go: nothing to wait for
+    return Math.max(0, PENDING_LIMIT - port.pendingBytes);
   }
 
   describe() {

@@ -1,4 +1,4 @@
-// kernel/fs/errors.js: the kernel's error type, with POSIX names and messages.
+// kernel/lib/errors.js: the kernel-wide error type, with POSIX names and messages.
 //
 // Kernel calls fail by throwing a KernelError; the syscall layer turns it into
 // the {code, message} reply an app's promise rejects with.
@@ -29,6 +29,8 @@ const MESSAGES = {
   ENOBUFS: 'No buffer space available',
   ECONNREFUSED: 'Connection refused',
   EHOSTUNREACH: 'No route to host',
+  ENOSPC: 'No space left on device',
+  EPIPE: 'Broken pipe',
 };
 
 class KernelError extends Error {
