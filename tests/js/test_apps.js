@@ -242,7 +242,7 @@ test('the REPL keeps let and const for the next line, and ends at end of input',
 
 test('the REPL awaits at top level, and keeps what it declares', async () => {
   const r = await run(['eval'], { stdin: ['const replInfo = await sys.kernel.info()\n', 'replInfo.hostname\n', 'await 1; 2\n'] });
-  assert.equal(r.stdout, "> undefined\n> 'jsksh'\n> undefined\n> \n");
+  assert.equal(r.stdout, "> undefined\n> 'jsksh'\n> 2\n> \n"); // Node's REPL: the last statement's value
   assert.equal(r.stderr, '');
 });
 

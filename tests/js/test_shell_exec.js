@@ -65,6 +65,9 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
         calls.push(['pipe', nextPipe]);
         return nextPipe++;
       },
+      async closePipe(id) {
+        calls.push(['closePipe', id]);
+      },
       async spawn(argv, options) {
         calls.push(['spawn', argv, options]);
         for (const stream of [options.stdin, options.stdout, options.stderr]) {
@@ -111,7 +114,8 @@ test('a pipeline wires pipe i from stage i to stage i+1; the status is the last 
   const sys = fakeSys({ commands: { ls: 0, grep: 1, wc: 3 } });
   const sh = new Shell({ sys });
   assert.equal(await sh.runLine('ls | grep x | wc -l'), 3);
-  assert.deepEqual(kinds(sys), ['pipe', 'pipe', 'spawn', 'spawn', 'spawn', 'foreground', 'wait', 'wait', 'wait', 'foreground']);
+  // The shell lets go of its ends once the stages hold theirs (or a reader would never see end of file).
+  assert.deepEqual(kinds(sys), ['pipe', 'pipe', 'spawn', 'spawn', 'spawn', 'closePipe', 'closePipe', 'foreground', 'wait', 'wait', 'wait', 'foreground']);
   const streams = sys.calls.filter((c) => c[0] === 'spawn').map((c) => [c[2].stdin, c[2].stdout]);
   assert.deepEqual(streams, [
     ['inherit', { pipe: 1 }],

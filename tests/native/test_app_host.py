@@ -11,15 +11,18 @@ import pytest
 from jsksh import image
 from jsksh.machine.machine import app_runtime_sources
 from jsksh.native.app_host import AppHost
+from tests.native.kernel_side import OutputPipes, spawn_with_output, start_message
 
 
 class KernelSide:
-    """Collects app -> kernel messages the way the kernel's IPC interrupt does."""
+    """Collects app -> kernel messages the way the kernel's IPC interrupt does,
+    and what apps write to their output pipes, the way its pumps do."""
 
     def __init__(self):
         self.mail = threading.Event()
         self.messages: list[tuple[int, dict]] = []
         self.partial: dict[int, bytes] = {}
+        self.output = OutputPipes()
 
     def collect(self, host: AppHost, until, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -27,12 +30,18 @@ class KernelSide:
             assert time.monotonic() < deadline, f"timed out; got {self.messages}"
             self.mail.wait(0.05)
             self.mail.clear()
+            self.output.drain(host, self.messages)
             for pid, piece, more in host.take_for_kernel(65536):
                 data = self.partial.pop(pid, b"") + piece
                 if more:
                     self.partial[pid] = data
-                else:
-                    self.messages.append((pid, json.loads(data)))
+                    continue
+                msg = json.loads(data)
+                if pid == 0 and msg.get("t") == "ready":
+                    continue  # a pipe changed: the next drain reads it
+                if msg.get("t") == "exit":
+                    self.output.drain(host, self.messages, only=pid)  # what it wrote comes first
+                self.messages.append((pid, msg))
         return self.messages
 
 
@@ -48,23 +57,11 @@ def host():
 
 
 def start(pid, source, **extra):
-    msg = {
-        "t": "start",
-        "pid": pid,
-        "path": "/bin/t.js",
-        "name": "t",
-        "argv": ["t"],
-        "source": source,
-        "modules": {},
-    }
-    msg["tty"] = {"stdout": False}
-    msg.update(extra)
-    return json.dumps(msg).encode()
+    return json.dumps(start_message(pid, source, **extra)).encode()
 
 
 def spawn(host, pid, source, limits=None):
-    header = json.dumps({"path": "/bin/t.js", "limits": limits or {}}).encode()
-    assert host.spawn(pid, header, start(pid, source)) == 0
+    spawn_with_output(host, host.kernel.output, pid, source, limits)
 
 
 def exited(pid):
@@ -154,9 +151,9 @@ def test_recv_says_whether_more_messages_wait_than_fit(host):
         time.sleep(0.01)
     box = host.apps[11].box
     with host.lock:  # as if four peer messages had arrived, their wake not yet run
-        box.inbox.extend((3, b"x" * 6000, 0) for _ in range(4))
+        box.inbox.extend((3, b"x" * 100_000, 0) for _ in range(4))
         box.wake_posted = True
-    assert host._to_app_page(box) == (2, 1)  # a 16 KiB page holds two
+    assert host._to_app_page(box) == (2, 1)  # a 256 KiB page holds two
     assert box.wake_posted
     assert host._to_app_page(box) == (2, 0)
     assert not box.wake_posted  # the next message posts a new wake

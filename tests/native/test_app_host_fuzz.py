@@ -25,6 +25,7 @@ import pytest
 from jsksh import image
 from jsksh.machine.machine import app_runtime_sources
 from jsksh.native.app_host import MORE, AppHost
+from tests.native.kernel_side import OutputPipes
 
 SERVICE, CLIENT, STRANGER = 20, 21, 99
 FORGED = 10**7  # call ids of forged messages start here
@@ -39,14 +40,21 @@ class KernelSide:
         self.mail = threading.Event()
         self.messages: list[tuple[int, dict]] = []
         self.partial: dict[int, bytes] = {}
+        self.output = OutputPipes()
 
     def pump(self) -> None:
+        self.output.drain(self.host, self.messages)
         for pid, piece, more in self.host.take_for_kernel(65536):
             data = self.partial.pop(pid, b"") + piece
             if more:
                 self.partial[pid] = data
-            else:
-                self.messages.append((pid, json.loads(data)))
+                continue
+            msg = json.loads(data)
+            if pid == 0 and msg.get("t") == "ready":
+                continue
+            if msg.get("t") == "exit":
+                self.output.drain(self.host, self.messages, only=pid)
+            self.messages.append((pid, msg))
 
     def wait_for(self, pred, timeout=15.0, what="a message"):
         deadline = time.monotonic() + timeout
@@ -85,6 +93,7 @@ def spawn(host: AppHost, pid: int, source: str) -> None:
         "tty": {"stdout": False},
     }
     header = json.dumps({"path": f"/tmp/p{pid}.js", "limits": {}}).encode()
+    start = host.kernel.output.with_output(host, pid, start)
     assert host.spawn(pid, header, json.dumps(start).encode()) == 0
 
 
