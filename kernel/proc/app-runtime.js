@@ -62,7 +62,7 @@
   let warming = false; // during __warmup(): nothing reaches the kernel
   // One message to the kernel: frames to pid 0, as many pages as it takes.
   function send(message) {
-    const data = encode(JSON.stringify(message));
+    const data = encode(typeof message === 'string' ? message : JSON.stringify(message));
     if (warming) return;
     for (let at = 0; ; ) {
       const n = Math.min(MAX - FRAME, data.length - at);
@@ -429,8 +429,9 @@
     flushOutput();
     return new Promise((resolve, reject) => {
       const id = nextId++;
+      const message = JSON.stringify({ t: 'call', id, op, args }); // throws on a BigInt: nothing is then pending
       pending.set(id, { resolve, reject, ref: !UNREF.has(op) });
-      send({ t: 'call', id, op, args });
+      send(message);
     });
   }
 
