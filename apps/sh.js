@@ -17,7 +17,14 @@ const { Shell } = require('/lib/shell/exec');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
 
+// A shell ends when its input does (or at `exit`), whatever its background
+// jobs are still doing (they live on, as the kernel's children): it exits
+// rather than waiting, as an app would, for what it left pending.
 module.exports = async function main(argv) {
+  sys.exit(await run(argv));
+};
+
+async function run(argv) {
   if (argv[1] === '-c') {
     if (argv[2] === undefined) {
       sys.stderr.write('sh: -c: option requires an argument\n');
@@ -33,7 +40,7 @@ module.exports = async function main(argv) {
   const tty = Boolean(sys.stdin.isTTY);
   const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null });
   return interactive(shell, input);
-};
+}
 
 function finalStatus(shell, status) {
   return shell.exiting ? shell.exitCode : status;

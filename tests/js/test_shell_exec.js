@@ -322,10 +322,18 @@ test('resolvePath handles ., .. and extra slashes', () => {
 
 // --- apps/sh.js, the loop ---
 
+// sh ends with sys.exit(status), which in the runtime unwinds the app: here it returns the status.
 async function runSh(argv, sys) {
   globalThis.sys = sys;
+  const exit = {};
+  sys.exit = (status) => {
+    throw Object.assign(exit, { status });
+  };
   try {
     return await require('/bin/sh')(argv);
+  } catch (e) {
+    if (e !== exit) throw e;
+    return exit.status;
   } finally {
     delete globalThis.sys;
   }
