@@ -1,4 +1,4 @@
-// apps/cat.js: copy files, or standard input, to standard output.
+// apps/cat.js: copy files, or standard input, to standard output, as bytes.
 // With no arguments, or for an argument '-', cat reads standard input until
 // its end (Ctrl-D on the terminal).
 'use strict';
@@ -8,8 +8,8 @@ module.exports = async function main(argv) {
   let status = 0;
   for (const name of names) {
     try {
-      if (name === '-') await copyStdin();
-      else sys.stdout.write(await sys.fs.readFile(name));
+      if (name === '-') await copy(sys.stdin.readBytes);
+      else await copyFile(name);
     } catch (e) {
       sys.stderr.write(`cat: ${name}: ${reason(e)}\n`);
       status = 1;
@@ -18,9 +18,18 @@ module.exports = async function main(argv) {
   return status;
 };
 
-async function copyStdin() {
-  for (let chunk = await sys.stdin.read(); chunk !== null; chunk = await sys.stdin.read()) {
-    sys.stdout.write(chunk);
+// Bytes as they come, each write awaited: cat goes at the pace of whoever
+// reads its output, however much there is.
+async function copy(read) {
+  for (let chunk = await read(); chunk !== null; chunk = await read()) await sys.stdout.write(chunk);
+}
+
+async function copyFile(name) {
+  const file = await sys.fs.open(name, 'r');
+  try {
+    await copy((max) => file.read(max));
+  } finally {
+    await file.close();
   }
 }
 

@@ -18,10 +18,13 @@ module.exports = async function main(argv) {
     }
   }
   files = writable;
-  for (let chunk = await sys.stdin.read(); chunk !== null; chunk = await sys.stdin.read()) {
-    sys.stdout.write(chunk);
-    for (const file of files) await sys.fs.writeFile(file, chunk, { append: true });
+  const opened = [];
+  for (const file of files) opened.push(await sys.fs.open(file, 'a'));
+  for (let chunk = await sys.stdin.readBytes(); chunk !== null; chunk = await sys.stdin.readBytes()) {
+    await sys.stdout.write(chunk);
+    for (const file of opened) await file.write(chunk);
   }
+  for (const file of opened) await file.close();
   return status;
 };
 

@@ -1,4 +1,4 @@
-// apps/wc.js: count lines, words and bytes (UTF-8) of files or standard input.
+// apps/wc.js: count lines, words and bytes of files or standard input, as a byte stream.
 // -l, -w, -c choose the counts; with several files a total line follows.
 'use strict';
 
@@ -19,8 +19,8 @@ module.exports = async function main(argv) {
   const results = [];
   for (const name of inputs) {
     try {
-      const text = name === '-' ? await readStdin() : await sys.fs.readFile(name);
-      results.push({ name: names.length > 0 ? name : '', ...count(text) });
+      const counts = name === '-' ? await countStream(sys.stdin.readBytes, show) : await countFile(name, show);
+      results.push({ name: names.length > 0 ? name : '', ...counts });
     } catch (e) {
       sys.stderr.write(`wc: ${name}: ${reason(e)}\n`);
       status = 1;
@@ -41,26 +41,36 @@ module.exports = async function main(argv) {
   return status;
 };
 
-function count(text) {
-  const lines = (text.match(/\n/g) || []).length;
-  const words = (text.match(/\S+/g) || []).length;
-  return { l: lines, w: words, c: utf8Length(text) };
-}
-
-// Bytes in UTF-8 (there is no TextEncoder here): 1 to 4 per code point.
-function utf8Length(text) {
-  let bytes = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0);
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+// Counts a byte stream as it arrives: bytes, newlines, and words (runs of
+// bytes that are not ASCII white space, as wc does in the C locale).
+// Only what was asked for is scanned: `wc -c` looks at no byte.
+async function countStream(read, show) {
+  const counts = { l: 0, w: 0, c: 0 };
+  const words = show.includes('w');
+  const lines = show.includes('l');
+  let inWord = false;
+  for (let chunk = await read(); chunk !== null; chunk = await read()) {
+    counts.c += chunk.length;
+    if (lines) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) counts.l++;
+    if (words) {
+      for (let i = 0; i < chunk.length; i++) {
+        const b = chunk[i];
+        const space = b === 32 || (b >= 9 && b <= 13);
+        if (!space && !inWord) counts.w++;
+        inWord = !space;
+      }
+    }
   }
-  return bytes;
+  return counts;
 }
 
-async function readStdin() {
-  let text = '';
-  for (let chunk = await sys.stdin.read(); chunk !== null; chunk = await sys.stdin.read()) text += chunk;
-  return text;
+async function countFile(name, show) {
+  const file = await sys.fs.open(name, 'r');
+  try {
+    return await countStream((max) => file.read(max), show);
+  } finally {
+    await file.close();
+  }
 }
 
 // 'No such file or directory' from '/x: No such file or directory'.

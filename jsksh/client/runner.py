@@ -44,7 +44,24 @@ class Channel:
             self.buffer += data
         line, self.buffer = self.buffer.split(b"\n", 1)
         msg = parse(line)
-        return msg if msg is not None else _unreadable(line)
+        if msg is None:
+            return _unreadable(line)
+        size = msg.get("size")
+        if msg.get("t") in ("stdout", "stderr") and isinstance(size, int) and size >= 0:
+            msg["bytes"] = self._exactly(size)  # raw bytes follow the line (a binary client)
+        return msg
+
+    def _exactly(self, n: int) -> bytes:
+        while len(self.buffer) < n:
+            try:
+                data = self.sock.recv(max(65536, n - len(self.buffer)))
+            except (ConnectionResetError, BrokenPipeError):
+                data = b""
+            if not data:
+                break
+            self.buffer += data
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
 
 
 def _unreadable(line: bytes) -> dict:
@@ -63,7 +80,7 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> 
         err.flush()
 
     try:
-        chan.send(hello_message(rows=False, terminal=False))
+        chan.send(hello_message(rows=False, terminal=False, binary=True))
     except OSError:
         pass  # a busy port may have closed already; what it said is still to be read
     said = []
@@ -97,7 +114,7 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> 
         kind = msg.get("t")
         if kind in ("stdout", "stderr") and msg.get("id") == 1:
             stream = out if kind == "stdout" else err
-            stream.write(str(msg.get("data", "")).encode())
+            stream.write(msg["bytes"] if "bytes" in msg else str(msg.get("data", "")).encode())
             stream.flush()
         elif kind == "input" and msg.get("id") == 1:
             text = stdin.readline()
