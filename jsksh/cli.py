@@ -43,7 +43,11 @@ def _machine(args, **kw):
         user_options["dns"] = args.dns
     try:
         return Machine(
-            cmdline=getattr(args, "cmdline", "") or "",
+            cmdline=" ".join(
+                x
+                for x in (getattr(args, "cmdline", "") or "", f"tmpfs.size={args.tmp_size}" if getattr(args, "tmp_size", None) else "")
+                if x
+            ),
             limits=limits or None,
             cpus=args.cpus,
             net=args.net,
@@ -240,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     def machine_options(p, top=False):
         d = defaults_at(top)
         p.add_argument("--cmdline", default=d(""), help="kernel command line")
+        p.add_argument(
+            "--tmp-size",
+            default=d(None),
+            metavar="SIZE",
+            help="bytes /tmp may hold (64M by default; 512k, 16M, 1G); past it writes fail with ENOSPC",
+        )
         p.add_argument(
             "--cpu-limit", type=float, default=d(None), metavar="SECONDS", help="CPU time limit per app"
         )

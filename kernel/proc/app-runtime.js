@@ -480,9 +480,10 @@
     readyWaiters.delete(pipe);
     if (list) for (const resolve of list) resolve();
   }
+  const STRERROR = { EBADF: 'Bad file descriptor', ENOSPC: 'No space left on device', EPIPE: 'Broken pipe', EIO: 'Input/output error' };
   function ioError(r, what) {
     const code = ERRNO[r] || 'EIO';
-    return Object.assign(new Error(`${what}: ${code}`), { code });
+    return Object.assign(new Error(`${what}: ${STRERROR[code] || code}`), { code });
   }
   function closePipe(pipe, end) {
     words[0] = OP_CLOSE;
@@ -636,7 +637,7 @@
       }
     }
     fail(r) {
-      this.error = ioError(r, `write to ${this.fd ? `fd ${this.fd}` : 'file'}`);
+      this.error = ioError(r, 'write error');
       const queued = this.queue.splice(0);
       if (r === EPIPE && this.fd) {
         // SIGPIPE: the app ends quietly, as `yes | head -1` does on Unix.

@@ -315,6 +315,20 @@ class Shell {
       this.error(e.message);
       return { pid: null, status: 1 };
     }
+    // §2.7: redirections are opened left to right; a file a later one
+    // replaced is still created (or emptied) first: `echo a >f >g` leaves f empty.
+    const used = new Set(streams.filter((x) => x && x.file).map((x) => x.file));
+    for (const { op, target } of stage.redirects) {
+      const file = resolvePath(this.cwd, target);
+      if ((op === '>' || op === '>>') && !used.has(file)) {
+        try {
+          await this.sys.fs.writeFile(file, '', { append: op === '>>' });
+        } catch (e) {
+          this.error(`sh: ${target}: ${describe(e)}`);
+          return { pid: null, status: 1 };
+        }
+      }
+    }
     const env = this.childEnv(stage.assigns);
     const options = { stdin: streams[0], stdout: streams[1], stderr: streams[2], cwd: this.cwd, env };
     if (Object.keys(this.limits).length) options.limits = { ...this.limits };
