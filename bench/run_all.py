@@ -10,6 +10,7 @@ import ping_rtt
 import repl_keystroke
 import repl_start
 import roundtrip
+import pipes
 import udp_echo
 
 if __name__ == "__main__":
@@ -34,3 +35,5 @@ if __name__ == "__main__":
     repl_keystroke.main()
     print()
     isolates.main()
+    print()
+    pipes.main()

@@ -7,6 +7,13 @@ last ``replay`` bytes of output are kept and sent to each new client, so
 attaching shows recent output, as a serial console's scrollback would.
 A client that vanishes mid-output only detaches; nothing in the guest notices
 except a PORT_OPEN(0) on the control queue.
+
+Output goes at the client's pace, as QEMU's virtio-serial throttles a port:
+while more than ``THROTTLE`` bytes wait for the client, ``busy()`` is true and
+the console device leaves the guest's transmit buffers in its queue; when
+the client has read them, ``on_drain()`` tells the device to go on.  So a
+slow client slows the guest's writers all the way back, and loses nothing.
+With no client attached, output is not kept (only the replay is).
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from collections.abc import Callable
 
 from jsksh.machine.ioloop import IOLoop
 
-MAX_PENDING = 4 << 20  # bytes queued for a slow client before we stop queueing
+MAX_PENDING = 4 << 20  # bytes queued for a slow client before we stop queueing (a device that ignores busy())
+THROTTLE = 1 << 20  # bytes waiting for the client above which the port is busy
 
 
 class Chardev:
@@ -41,6 +49,7 @@ class Chardev:
         self._consumer: Callable[[bytes], None] | None = None
         self._early = bytearray()
         self.on_connect: Callable[[bool], None] = lambda up: None
+        self.on_drain: Callable[[], None] = lambda: None  # the port stopped being busy (called unlocked)
         self.dropped = 0
         self._server = None
         if path:
@@ -130,6 +139,10 @@ class Chardev:
             if sent < len(data):
                 self._queue(data[sent:])
 
+    def busy(self) -> bool:
+        """Too much waits for the client: the device should hold the guest's output."""
+        return self.client is not None and len(self._pending) >= THROTTLE
+
     def _queue(self, data: bytes) -> None:
         if len(self._pending) + len(data) > MAX_PENDING:
             self.dropped += len(data)  # a client that stopped reading loses output, the guest does not stall
@@ -198,6 +211,7 @@ class Chardev:
         if conn is not None:
             self.loop.unregister(conn)
             conn.close()
+            self.on_drain()  # nobody to wait for now: held output goes (and is not kept)
             self.on_connect(False)
 
     def _ready(self, mask: int) -> None:
@@ -218,6 +232,7 @@ class Chardev:
             if data:
                 self.on_input(data)
         if mask & selectors.EVENT_WRITE:
+            was_busy = self.busy()
             with self._lock:
                 try:
                     sent = conn.send(self._pending)
@@ -230,6 +245,8 @@ class Chardev:
                 del self._pending[:sent]
                 if not self._pending:
                     self.loop.register(conn, selectors.EVENT_READ, self._ready)
+            if was_busy and not self.busy():
+                self.on_drain()
 
     def close(self) -> None:
         self._detach()

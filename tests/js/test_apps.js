@@ -56,9 +56,14 @@ function fakeSys(options = {}) {
     env: { HOME: '/', PATH: '/bin' },
     cwd: '/',
     pid: 7,
-    stdout: { write: (s) => void (rec.stdout += s), isTTY: options.isTTY ?? false, columns: options.columns ?? 80, rows: options.rows ?? 24 },
-    stderr: { write: (s) => void (rec.stderr += s), isTTY: true },
-    stdin: { read: () => call(() => answer(stdin.length > 0 ? stdin.shift() : null)), kind: options.stdinKind ?? 'pipe' },
+    // Output as text (bytes are decoded as UTF-8); write() is awaitable, as in the runtime.
+    stdout: { write: (s) => ((rec.stdout += text(s)), Promise.resolve()), isTTY: options.isTTY ?? false, columns: options.columns ?? 80, rows: options.rows ?? 24 },
+    stderr: { write: (s) => ((rec.stderr += text(s)), Promise.resolve()), isTTY: true },
+    stdin: {
+      read: () => call(() => answer(stdin.length > 0 ? stdin.shift() : null)),
+      readBytes: () => call(() => bytesOf(answer(stdin.length > 0 ? stdin.shift() : null))),
+      kind: options.stdinKind ?? 'pipe',
+    },
     print: (...values) => void (rec.stdout += values.map(String).join(' ') + '\n'),
     table: (columns, rows) => void rec.tables.push({ columns, rows }),
     sleep: (ms) => {
@@ -86,6 +91,22 @@ function fakeSys(options = {}) {
           if (node.type === 'dir') throw kernelError('EISDIR', p);
           return node.text;
         }),
+      // A file as a byte stream, read in one piece, then null.
+      open: (p) =>
+        call(() => {
+          const node = find(p);
+          if (!node) throw kernelError('ENOENT', p);
+          if (node.type === 'dir') throw kernelError('EISDIR', p);
+          let left = bytesOf(node.text);
+          return {
+            read: () => call(() => {
+              const r = left && left.length ? left : null;
+              left = null;
+              return r;
+            }),
+            close: () => call(() => undefined),
+          };
+        }),
     },
     proc: {
       list: () => call(() => answer(options.procs) || []),
@@ -103,6 +124,24 @@ function fakeSys(options = {}) {
     },
   };
   return rec;
+}
+
+// Bytes as the runtime hands them over (UTF-8), and back to text.
+function bytesOf(s) {
+  if (s === null || s === undefined) return null;
+  const out = [];
+  for (const ch of String(s)) {
+    const c = ch.codePointAt(0);
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+function text(s) {
+  if (!(s instanceof Uint8Array)) return String(s);
+  return decodeURIComponent(Array.from(s, (b) => '%' + b.toString(16).padStart(2, '0')).join(''));
 }
 
 // Run /bin/NAME.js with these arguments; returns the record and the status.

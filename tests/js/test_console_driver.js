@@ -289,15 +289,15 @@ test('console: data larger than one rx buffer arrives in order', () => {
   assert.deepEqual(chunks, [[0, 4096], [0, 4096], [0, 1808]]);
 });
 
-test('console: write splits into 4 KiB chunks with one kick', () => {
+test('console: write splits into 32 KiB chunks with one kick', () => {
   const { con, drv, dma } = boot();
   const used = dma.stats().used;
   const notifies = con.dev.notifies.length;
-  const data = new Uint8Array(10000).map((_, i) => (i * 7) & 0xff);
+  const data = new Uint8Array(80000).map((_, i) => (i * 7) & 0xff);
   assert.equal(drv.write(1, data), true);
   assert.deepEqual(con.dev.notifies.slice(notifies), [5]); // port 1 tx, once
   assert.equal(con.txDescriptors[1], 3);
-  assert.equal(TX_CHUNK, 4096);
+  assert.equal(TX_CHUNK, 32768);
   assert.deepEqual(Uint8Array.from(con.received[1]), data);
   settle(drv, con.dev);
   assert.equal(dma.stats().used, used); // tx buffers freed on the interrupt

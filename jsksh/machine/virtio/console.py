@@ -79,6 +79,11 @@ class ConsoleDevice(VirtioDevice):
         self.cols = cols
         self.rows = rows
         self._control_out: deque[bytes] = deque(maxlen=MAX_CONTROL_BACKLOG)
+        # A backend that can be busy (a chardev with a slow client) holds the
+        # guest's output in the tx queue and says when to go on.
+        for i, port in enumerate(ports):
+            if hasattr(port.backend, "on_drain"):
+                port.backend.on_drain = lambda i=i: self.host_drained(i)
 
     @property
     def config(self) -> bytes:
@@ -128,6 +133,11 @@ class ConsoleDevice(VirtioDevice):
             if self.multiport and self.ports[port_index].ready:
                 self._send(port_index, PORT_OPEN, int(connected))
                 self._flush_control()
+
+    def host_drained(self, port_index: int) -> None:
+        """The host side took what waited: send the output held in the tx queue."""
+        with self.guarded():
+            self._drain_tx(port_index)
 
     def resize(self, cols: int, rows: int) -> None:
         """New console size in config space (F_SIZE), announced as a config change."""
@@ -203,8 +213,10 @@ class ConsoleDevice(VirtioDevice):
         if queue is None:
             return
         used = False
-        while (chain := queue.pop()) is not None:
-            self.ports[p].backend.write(chain.read_all())
+        backend = self.ports[p].backend
+        busy = getattr(backend, "busy", lambda: False)
+        while not busy() and (chain := queue.pop()) is not None:
+            backend.write(chain.read_all())
             queue.push(chain.head, 0)  # we wrote nothing into a tx buffer
             used = True
         if used:

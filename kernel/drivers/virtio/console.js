@@ -51,7 +51,7 @@ const RX_BUFFERS = 8;
 const RX_BUFFER_SIZE = 4096;
 const CONTROL_RX_BUFFERS = 8;
 const CONTROL_RX_BUFFER_SIZE = 512; // a header and a port name
-const TX_CHUNK = 4096; // one descriptor per chunk of a write
+const TX_CHUNK = 32768; // one descriptor per chunk of a write: bulk output goes in few
 const PENDING_LIMIT = 256 * 1024; // bytes per port held in JS while its tx queue is full
 
 class VirtioConsole {

@@ -1,0 +1,63 @@
+"""docs/abi.md says what crosses the boundary, byte by byte: check it against the code.
+
+The trap operations, the frame layout and its flags, and the pipe rules'
+numbers are each written in Python and in JavaScript; this test reads the
+document's tables and fails when the document and either side disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jsksh.machine import machine as machine_py
+from jsksh.native import app_host, frames, pipes
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = (ROOT / "docs/abi.md").read_text()
+
+
+def table_ops(section: str) -> dict[str, int]:
+    """`| 6 | \\`IPC_SEND\\` | ...` rows of one section of the document."""
+    return {name: int(num) for num, name in re.findall(r"^\| (\d+) \| `([A-Z_]+)` \|", section, re.M)}
+
+
+def js_ops() -> dict[str, int]:
+    src = (ROOT / "kernel/arch/machine.js").read_text()
+    block = src[src.index("const OP = {") : src.index("};", src.index("const OP = {"))]
+    return {k: int(v) for k, v in re.findall(r"(\w+): (\d+),", block)}
+
+
+def test_the_kernel_trap_operations_match_both_sides():
+    documented = table_ops(DOC[DOC.index("## 1.") : DOC.index("### IRQ lines")])
+    assert documented == js_ops()
+    for name, num in documented.items():
+        assert getattr(machine_py, name) == num, name
+
+
+def test_the_app_trap_operations_match_both_sides():
+    documented = table_ops(DOC[DOC.index("### The app's page and traps") : DOC.index("A peer (RPC) message")])
+    runtime = (ROOT / "kernel/proc/app-runtime.js").read_text()
+    for name, num in documented.items():
+        assert getattr(app_host, f"OP_{name}") == num, name
+        assert re.search(rf"const OP_{name} = {num};", runtime), name
+
+
+def test_the_frame_layout_and_flags_match_both_sides():
+    frame_js = (ROOT / "kernel/lib/frame.js").read_text()
+    assert "| 12 | bytes |" in DOC and frames.FRAME == 12 and "const FRAME = 12;" in frame_js
+    assert "bit 0 `MORE`" in DOC and frames.MORE == 1 and "const MORE = 1;" in frame_js
+    assert "bit 1 `REPLY`" in DOC and frames.REPLY == 2 and "const REPLY = 2;" in frame_js
+    for offset, field in ((0, "pid"), (4, "len"), (8, "flags")):
+        assert re.search(rf"^\| {offset} \| u32 \| `{field}`", DOC, re.M), field
+
+
+def test_the_pipe_numbers_match():
+    assert "at most 256 KiB" in DOC and pipes.CAPACITY == 256 << 10
+    assert "at most 4096 bytes (PIPE_BUF)" in DOC and pipes.PIPE_BUF == 4096
+    assert "| 256 KiB |" in DOC and machine_py.TRAP_PAGE == 256 << 10
+    runtime = (ROOT / "kernel/proc/app-runtime.js").read_text()
+    assert "256 KiB ArrayBuffer `__sysPage`" in DOC and "new ArrayBuffer(256 * 1024)" in runtime
+    for name, value in (("EAGAIN", -11), ("EBADF", -9), ("EPIPE", -32), ("EMFILE", -24)):
+        assert getattr(pipes, name) == value
+        assert f"{value} {name}" in DOC, name
