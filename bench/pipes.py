@@ -31,8 +31,12 @@ def run_timed(control_path: str, line: str) -> tuple[float, int]:
     s.connect(control_path)
     f = s.makefile("rb")
     s.sendall(json.dumps({"t": "hello", "version": 2, "binary": True}).encode() + b"\n")
-    while json.loads(f.readline()).get("t") != "hello":
-        pass
+    while True:  # before the hello, skip what is not a message (docs/protocol.md, "Bytes")
+        try:
+            if json.loads(f.readline()).get("t") == "hello":
+                break
+        except ValueError:
+            pass
     start = time.perf_counter()
     s.sendall(json.dumps({"t": "run", "id": 1, "line": line}).encode() + b"\n")
     got = 0

@@ -210,7 +210,13 @@ function start(bootinfo) {
   });
   // A client that goes away takes its settings with it (the session stays).
   cons.onHostOpen = (id, open) => {
-    if (!open && portIds.get(id) === SHELL_PORT) shellPort.disconnected();
+    if (portIds.get(id) !== SHELL_PORT) return;
+    if (!open) shellPort.disconnected();
+    // A new client may first get the tail of raw output that was on its way
+    // to a binary client that left (a serial port keeps no boundaries): a
+    // newline ends that tail, so the client, which skips what is not a
+    // message until our hello, starts clean (docs/protocol.md, "Bytes").
+    else if (shellPort.cutShort) cons.write(id, new Uint8Array([10]));
   };
 
   irq.register(IRQ_IPC, 'ipc', () => {

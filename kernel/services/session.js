@@ -73,7 +73,7 @@ class Session {
       this.sinks[stream] = streams.sharedOutput(
         'channel',
         {
-          room: () => this.room(),
+          room: () => this.room() - 128, // and the header line in front of the bytes
           write: (bytes) => this.emit({ t: stream, id: this.runId(), bytes: bytes.slice() }),
           whenRoom: (fn) => this.whenRoom(fn),
         },

@@ -48,6 +48,7 @@ class ShellPort {
 
   // The client went away: the next one starts afresh.
   disconnected() {
+    this.cutShort = this.client.binary; // raw bytes may have been cut off mid-piece
     this.client = newClient();
     this.buffer = '';
     this.discarding = false;

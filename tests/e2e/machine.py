@@ -134,6 +134,8 @@ def run_on_control_port(path: str, line: str, timeout: float = 30) -> tuple[int,
         while True:
             msg = chan.receive()
             assert msg is not None, "control port closed"
+            if msg.get("id") != 7:
+                continue  # an earlier client's run, still going
             if msg.get("t") == "stdout":
                 out.append(msg["data"])
             elif msg.get("t") == "stderr":

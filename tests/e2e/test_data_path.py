@@ -8,7 +8,10 @@ duplicated byte anywhere fails it.
 from __future__ import annotations
 
 import hashlib
+import json
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -120,3 +123,70 @@ def test_ten_thousand_pipes_opened_and_closed_are_freed(machine):
     )
     status, out, err = machine.run("/tmp/pipes.js", timeout=60)
     assert (status, out) == (0, "ok\n"), err
+
+
+def binary_client(machine):
+    """A client on the control port that takes output as raw bytes: (socket, file)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(machine.control_path)
+    s.settimeout(60)
+    f = s.makefile("rb")
+    s.sendall(json.dumps({"t": "hello", "version": 2, "binary": True}).encode() + b"\n")
+    while True:  # before the hello, skip what is not a message (the tail of an earlier binary client's output)
+        try:
+            if json.loads(f.readline()).get("t") == "hello":
+                break
+        except ValueError:
+            pass
+    return s, f
+
+
+def read_run(f, run_id, slow=0.0):
+    """(stdout bytes, stderr bytes, status) of run `run_id`, reading as slowly as asked."""
+    out, err = bytearray(), bytearray()
+    while True:
+        msg = json.loads(f.readline())
+        if "size" in msg:
+            data = f.read(msg["size"])
+            (out if msg["t"] == "stdout" else err).extend(data)
+            if slow:
+                time.sleep(slow)
+        elif msg.get("t") == "exit" and msg.get("id") == run_id:
+            return bytes(out), bytes(err), msg["status"]
+
+
+def test_a_slow_client_slows_the_writer_and_loses_nothing(machine):
+    s, f = binary_client(machine)
+    try:
+        s.sendall(json.dumps({"t": "run", "id": 1, "line": "head -c 6000000 /dev/urandom | tee /tmp/slow | sha256sum >&2; cat /tmp/slow; rm /tmp/slow"}).encode() + b"\n")
+        out, err, status = read_run(f, 1, slow=0.02)  # 20 ms after each piece: far slower than the guest writes
+    finally:
+        f.close()
+        s.close()
+    assert status == 0
+    assert len(out) == 6000000
+    assert err.decode().split()[0] == hashlib.sha256(out).hexdigest()
+
+
+def test_a_client_that_leaves_mid_output_and_comes_back(machine):
+    s, f = binary_client(machine)
+    s.sendall(json.dumps({"t": "run", "id": 1, "line": "head -c 100000000 /dev/zero; echo done > /tmp/left"}).encode() + b"\n")
+    got = 0
+    while got < 1 << 20:
+        msg = json.loads(f.readline())
+        if "size" in msg:
+            got += len(f.read(msg["size"]))
+    f.close()  # in the middle of 100 MB (the file holds the socket open too)
+    s.close()
+    deadline = time.monotonic() + 30
+    status, out = None, None
+    while time.monotonic() < deadline:  # the run goes on without a client (its output is not kept), and ends
+        try:
+            status, out, _ = machine.run("cat /tmp/left", timeout=30)
+        except (AssertionError, OSError):  # the port has not noticed the last client left yet: busy
+            pass
+        if out == "done\n":
+            break
+        time.sleep(0.2)
+    assert (status, out) == (0, "done\n")
+    assert machine.run("echo alive") == (0, "alive\n", "")

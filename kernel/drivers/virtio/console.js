@@ -52,7 +52,8 @@ const RX_BUFFER_SIZE = 4096;
 const CONTROL_RX_BUFFERS = 8;
 const CONTROL_RX_BUFFER_SIZE = 512; // a header and a port name
 const TX_CHUNK = 32768; // one descriptor per chunk of a write: bulk output goes in few
-const PENDING_LIMIT = 256 * 1024; // bytes per port held in JS while its tx queue is full
+const PENDING_LIMIT = 320 * 1024; // bytes per port held in JS while its tx queue is full
+const ROOM_RESERVE = 64 * 1024; // of which bulk writers leave this much for the kernel's own messages
 
 class VirtioConsole {
   constructor(transport, dma, log) {
@@ -188,12 +189,14 @@ class VirtioConsole {
     }
   }
 
-  // How many more bytes write(portId) takes now without dropping any: what a
-  // writer that must lose nothing (the kernel's pumps) asks before writing.
+  // How many more bytes a bulk writer (the kernel's pumps) may write(portId)
+  // now. ROOM_RESERVE of the pending limit is kept back for the kernel's own
+  // small messages (log lines, the structured port's replies), which write
+  // without asking: they must never be dropped in the middle of a stream.
   room(portId) {
     const port = this.ports[portId];
     if (!port || !port.added) return Infinity; // nowhere to go: nothing to wait for
-    return Math.max(0, PENDING_LIMIT - port.pendingBytes);
+    return Math.max(0, PENDING_LIMIT - ROOM_RESERVE - port.pendingBytes);
   }
 
   describe() {
