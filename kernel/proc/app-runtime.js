@@ -232,6 +232,94 @@
     // A view over an existing buffer allocates nothing new.
     globalThis[name] = account(T, (a) => (a[0] instanceof ArrayBuffer ? 0 : lengthOf(a[0]) * T.BYTES_PER_ELEMENT));
   }
+  // ---- WebAssembly memory: counted as ArrayBuffer memory ---------------------
+  // V8 counts a WebAssembly.Memory no more than an ArrayBuffer. A Memory made
+  // from JS is charged before it is allocated, and so is its grow(); a
+  // module's own memory is charged when the instance shows it, and growth
+  // from inside WebAssembly (memory.grow) at the app's next event. Over the
+  // limit it ends like an ArrayBuffer bomb: ELIMIT, status 134.
+  const WASM_PAGE = 65536;
+  const wasmCharged = new WeakMap(); // memory -> its allocation entry [WeakRef, bytes]
+  let wasmEntries = []; // the entries, to look for growth
+  if (globalThis.WebAssembly) {
+    const WA = globalThis.WebAssembly;
+    const RealMemory = WA.Memory;
+    const realGrow = RealMemory.prototype.grow;
+    const track = (memory, bytes) => {
+      const entry = [new WeakRef(memory), bytes];
+      allocations.push(entry);
+      wasmEntries.push(entry);
+      wasmCharged.set(memory, entry);
+    };
+    WA.Memory = new Proxy(RealMemory, {
+      construct(t, args, newTarget) {
+        const d = args[0];
+        const n = Math.max(0, Number(d && d.initial) || 0) * WASM_PAGE;
+        charge(n);
+        let memory;
+        try {
+          memory = Reflect.construct(t, args, newTarget);
+        } catch (e) {
+          setExternal(external - n);
+          throw e;
+        }
+        track(memory, n);
+        return memory;
+      },
+    });
+    RealMemory.prototype.grow = function grow(delta) {
+      const n = Math.max(0, Number(delta) || 0) * WASM_PAGE;
+      charge(n);
+      let r;
+      try {
+        r = realGrow.call(this, delta);
+      } catch (e) {
+        setExternal(external - n);
+        throw e;
+      }
+      const entry = wasmCharged.get(this);
+      if (entry) entry[1] += n;
+      else track(this, n);
+      return r;
+    };
+    // A module that defines its own memory: charged when its instance appears.
+    const adopt = (instance) => {
+      for (const value of Object.values(instance.exports || {})) {
+        if (value instanceof RealMemory && !wasmCharged.has(value)) {
+          const n = value.buffer.byteLength;
+          track(value, 0);
+          chargeGrowth(wasmCharged.get(value), n);
+        }
+      }
+      return instance;
+    };
+    WA.Instance = new Proxy(WA.Instance, { construct: (t, args, nt) => adopt(Reflect.construct(t, args, nt)) });
+    const realInstantiate = WA.instantiate;
+    WA.instantiate = (...args) =>
+      realInstantiate.apply(WA, args).then((r) => (r instanceof WA.Instance || !r.instance ? adopt(r) : (adopt(r.instance), r)));
+  }
+  function chargeGrowth(entry, bytes) {
+    if (bytes <= entry[1]) return;
+    const n = bytes - entry[1];
+    entry[1] = bytes;
+    if (external + n > externalLimit) {
+      // Not published: the runtime ends the app itself, with this message.
+      const e = new RangeError(`ArrayBuffer limit exceeded: WebAssembly memory ${bytes} bytes, ${external} in all > ${externalLimit}`);
+      e.code = 'ELIMIT';
+      throw e;
+    }
+    setExternal(external + n);
+  }
+  // Memory grown from inside WebAssembly: seen at the next event.
+  function checkWasmGrowth() {
+    if (!wasmEntries.length) return;
+    wasmEntries = wasmEntries.filter((entry) => entry[0].deref() !== undefined);
+    for (const entry of wasmEntries) {
+      const memory = entry[0].deref();
+      if (memory) chargeGrowth(entry, memory.buffer.byteLength);
+    }
+  }
+
   // No shared memory between isolates, no blocking waits: narrows timing side channels.
   delete globalThis.SharedArrayBuffer;
   if (globalThis.Atomics) delete globalThis.Atomics.wait;
@@ -1092,6 +1180,7 @@
         rpc = null;
         // The last run's buffers are garbage now: its count must not carry over.
         allocations = [];
+        wasmEntries = [];
         setExternal(0);
         partial = new Map();
         completer = null;
@@ -1108,6 +1197,12 @@
 
   globalThis.__wake = function wake() {
     const messages = receiveAll();
+    try {
+      checkWasmGrowth();
+    } catch (e) {
+      reportUncaught(e);
+      return; // it ends here: nothing it waited for runs
+    }
     // No messages: the machine's look after a turn (idleCheck), microtasks and all.
     if (!messages.length) return checkIdle();
     for (const msg of messages) {
