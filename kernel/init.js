@@ -220,7 +220,7 @@ function start(bootinfo) {
   };
 
   irq.register(IRQ_IPC, 'ipc', () => {
-    for (const [pid, text] of machine.ipcRecv()) procs.onMessage(pid, text);
+    for (const [pid, text, attachment] of machine.ipcRecv()) procs.onMessage(pid, text, attachment);
   });
 
   networkReady.then(() => {

@@ -58,8 +58,8 @@ function trap(op, a0 = 0, a1 = 0, a2 = 0, inLen = 0) {
 // Scratch space for strings too long to encode straight into the page
 // (worst case UTF-8 is 3 bytes per UTF-16 unit).
 let scratch = new Uint8Array(0);
-function scratchFor(str) {
-  if (scratch.length < str.length * 3) scratch = new Uint8Array(str.length * 3);
+function scratchFor(str, extra = 0) {
+  if (scratch.length < str.length * 3 + extra) scratch = new Uint8Array(str.length * 3 + extra);
   return scratch;
 }
 
@@ -84,16 +84,28 @@ module.exports = {
   irqClaim: () => trap(OP.IRQ_CLAIM) >>> 0,
   // One message to app `pid`, as frames (docs/abi.md §2): a message larger
   // than the page goes in several, all but the last flagged MORE.
-  ipcSend(pid, message) {
+  // `attachment` (a Uint8Array) goes after the JSON and a NUL byte.
+  ipcSend(pid, message, attachment = null) {
     let data;
     let n;
-    if (message.length * 3 <= MAX_PAYLOAD - FRAME) {
+    const extra = attachment ? 1 + attachment.length : 0;
+    if (message.length * 3 + extra <= MAX_PAYLOAD - FRAME) {
       n = utf8Encode(message, bytes, PAYLOAD + FRAME);
+      if (attachment) {
+        bytes[PAYLOAD + FRAME + n] = 0;
+        bytes.set(attachment, PAYLOAD + FRAME + n + 1);
+        n += extra;
+      }
       writeHeader(view, PAYLOAD, pid, n, 0);
       return trap(OP.IPC_SEND, 0, 0, 0, FRAME + n);
     }
-    data = scratchFor(message);
+    data = scratchFor(message, extra);
     n = utf8Encode(message, data, 0);
+    if (attachment) {
+      data[n] = 0;
+      data.set(attachment, n + 1);
+      n += extra;
+    }
     let r = 0;
     for (let at = 0; at < n && r >= 0; at += MAX_PAYLOAD - FRAME) {
       const end = Math.min(n, at + MAX_PAYLOAD - FRAME);
@@ -103,8 +115,9 @@ module.exports = {
     }
     return r;
   },
-  // Returns [[pid, messageString], ...] for the app messages waiting. A
-  // message larger than the page arrives in pieces (flag MORE), kept here.
+  // Returns [[pid, messageString, attachment | null], ...] for the app
+  // messages waiting. A message larger than the page arrives in pieces (flag
+  // MORE), kept here; bytes after a NUL are the message's attachment.
   ipcRecv() {
     const count = trap(OP.IPC_RECV);
     const out = [];
@@ -121,7 +134,9 @@ module.exports = {
       }
       pieces.delete(pid);
       const whole = concat(parts);
-      out.push([pid, utf8Decode(whole, 0, whole.length)]);
+      const nul = whole.indexOf(0);
+      const end = nul < 0 ? whole.length : nul;
+      out.push([pid, utf8Decode(whole, 0, end), nul < 0 ? null : whole.subarray(nul + 1)]);
     }
     return out;
   },

@@ -158,7 +158,8 @@ class Vfs {
       const make = node.stream();
       return { next: (max) => (make ? make(max) : null) };
     }
-    const all = node.data !== undefined ? node.data.subarray(0, node.size) : node.bytes ? node.bytes() : encode(node.read());
+    // A /tmp file is copied: a later write replaces its bytes in place.
+    const all = node.data !== undefined ? node.data.slice(0, node.size) : node.bytes ? node.bytes() : encode(node.read());
     let at = 0;
     return {
       next(max) {

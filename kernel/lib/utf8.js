@@ -12,12 +12,14 @@ function utf8Encode(str, into, at) {
   let n = at;
   for (let i = 0; i < str.length; i++) {
     let c = str.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < str.length) {
-      const d = str.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
+    if (c >= 0xd800 && c < 0xe000) {
+      // A surrogate pair is one character; a lone surrogate has no UTF-8
+      // form (RFC 3629 §3) and goes as U+FFFD, as TextEncoder sends it.
+      const d = i + 1 < str.length ? str.charCodeAt(i + 1) : 0;
+      if (c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
-      }
+      } else c = 0xfffd;
     }
     if (c < 0x80) into[n++] = c;
     else if (c < 0x800) {
@@ -37,7 +39,12 @@ function utf8Encode(str, into, at) {
   return n - at;
 }
 
-// Decodes buf[start, end); malformed or truncated sequences become U+FFFD.
+// Decodes buf[start, end). Malformed input becomes U+FFFD, one for each
+// maximal part of a sequence that could have been valid (the WHATWG
+// Encoding Standard's rule): a lead byte not followed by the continuation
+// bytes it needs ends where they stop, so the next character survives.
+// Overlong forms, surrogates (U+D800-DFFF) and code points past U+10FFFF
+// are malformed too (RFC 3629 §3, §4): their second byte is out of range.
 function utf8Decode(buf, start, end) {
   let out = '';
   let i = start;
@@ -45,17 +52,38 @@ function utf8Decode(buf, start, end) {
     const chunk = [];
     const stop = Math.min(end, i + 8192);
     while (i < stop) {
-      const b = buf[i++];
-      if (b < 0x80) chunk.push(b);
-      else if (b >= 0xc0 && b < 0xe0 && i < end) chunk.push(((b & 31) << 6) | (buf[i++] & 63));
-      else if (b >= 0xe0 && b < 0xf0 && i + 1 < end) {
-        chunk.push(((b & 15) << 12) | ((buf[i] & 63) << 6) | (buf[i + 1] & 63));
-        i += 2;
-      } else if (b >= 0xf0 && i + 2 < end) {
-        const c = ((b & 7) << 18) | ((buf[i] & 63) << 12) | ((buf[i + 1] & 63) << 6) | (buf[i + 2] & 63);
-        i += 3;
-        chunk.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
-      } else chunk.push(0xfffd);
+      const b = buf[i];
+      if (b < 0x80) {
+        chunk.push(b);
+        i++;
+        continue;
+      }
+      let need;
+      let c;
+      if (b >= 0xc2 && b <= 0xdf) (need = 1), (c = b & 0x1f);
+      else if (b >= 0xe0 && b <= 0xef) (need = 2), (c = b & 0x0f);
+      else if (b >= 0xf0 && b <= 0xf4) (need = 3), (c = b & 0x07);
+      else {
+        chunk.push(0xfffd); // a continuation byte alone, C0, C1, F5-FF
+        i++;
+        continue;
+      }
+      let j = 1;
+      for (; j <= need && i + j < end; j++) {
+        const x = buf[i + j];
+        if ((x & 0xc0) !== 0x80) break;
+        // The second byte's range rules out overlongs, surrogates and > U+10FFFF.
+        if (j === 1 && ((b === 0xe0 && x < 0xa0) || (b === 0xed && x > 0x9f) || (b === 0xf0 && x < 0x90) || (b === 0xf4 && x > 0x8f))) break;
+        c = (c << 6) | (x & 0x3f);
+      }
+      if (j <= need) {
+        chunk.push(0xfffd);
+        i += j; // the lead byte and the continuation bytes that fitted
+        continue;
+      }
+      i += need + 1;
+      if (c >= 0x10000) chunk.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 1023));
+      else chunk.push(c);
     }
     out += String.fromCharCode.apply(null, chunk);
   }

@@ -9,11 +9,13 @@
 // Crossing the isolate boundary costs far more than anything done here
 // (docs/performance.md), so both directions move datagrams in batches: a
 // receive returns everything queued (up to a limit) at once, and a send may
-// carry many datagrams. Payloads cross as "binary strings", one character per
-// byte (0-255), which JSON carries exactly.
+// carry many datagrams. Payloads cross as bytes: the JSON of a call or its
+// reply says each datagram's size, and the payloads follow the message as its
+// one attachment, end to end (docs/abi.md §2; kernel/proc/with-bytes.js).
 'use strict';
 
 const { KernelError } = require('../lib/errors');
+const { WithBytes, joinBytes } = require('../proc/with-bytes');
 const { ipToString, ipFromString } = require('./wire/ip-address');
 const { TYPE_DEST_UNREACHABLE, CODE_PORT_UNREACHABLE } = require('./wire/icmp');
 
@@ -21,18 +23,6 @@ const RECEIVE_BATCH = 256; // datagrams handed over per receive
 const QUEUE_LIMIT = 512; // datagrams held for an app that is not reading (then dropped, counted)
 const MAX_SOCKETS_PER_PROCESS = 64;
 const MAX_DATAGRAM = 65507; // RFC 768 over IPv4: 65535 - 20 (IP) - 8 (UDP)
-
-// Bytes <-> binary string, in chunks (apply() has an argument limit).
-function bytesToBinary(bytes) {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-  return s;
-}
-function binaryToBytes(s) {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 const errorName = (e) => {
   if (e.type === TYPE_DEST_UNREACHABLE && e.code === CODE_PORT_UNREACHABLE) return 'ECONNREFUSED';
@@ -79,12 +69,13 @@ class AppSockets {
     return { fd, port: socket.port };
   }
 
-  // Resolves with [{ data, address, port }] (or { error, address, port } for
-  // an ICMP error), at least one, at most RECEIVE_BATCH, oldest first.
+  // Resolves with WithBytes([{ size, address, port }] (or { error, address,
+  // port } for an ICMP error), the payloads one after another): at least
+  // one, at most RECEIVE_BATCH, oldest first.
   receive(proc, { fd }) {
     const entry = this.entry(proc, fd);
     const batch = this.take(entry);
-    if (batch.length) return batch;
+    if (batch.value.length) return batch;
     if (entry.waiter) throw new KernelError('EBUSY', `socket ${fd}`, 'a receive is already waiting on this socket');
     return new Promise((resolve) => {
       entry.waiter = resolve;
@@ -95,8 +86,12 @@ class AppSockets {
     const out = entry.errors.splice(0);
     const q = entry.socket.queue;
     const n = Math.min(q.length, RECEIVE_BATCH - out.length);
-    for (const m of q.splice(0, n)) out.push({ data: bytesToBinary(m.data), address: ipToString(m.address), port: m.port });
-    return out;
+    const payloads = [];
+    for (const m of q.splice(0, n)) {
+      out.push({ size: m.data.length, address: ipToString(m.address), port: m.port });
+      payloads.push(m.data);
+    }
+    return new WithBytes(out, joinBytes(payloads));
   }
 
   wake(entry) {
@@ -108,17 +103,23 @@ class AppSockets {
     Promise.resolve().then(() => resolve(this.take(entry)));
   }
 
-  // datagrams: [{ address: 'a.b.c.d', port, data: binary string }]. A
+  // datagrams: [{ address: 'a.b.c.d', port, size }], their payloads one
+  // after another in `bytes` (the call's attachment). A
   // send is one-way (the app does not wait for a reply: that would cost a
   // crossing per batch); a datagram that cannot go reports an error entry
   // through the next receive, as UDP's ICMP errors do. Returns how many the
   // interface took (sent, or queued waiting for ARP), for callers that ask.
-  send(proc, { fd, datagrams }) {
+  send(proc, { fd, datagrams }, bytes = null) {
     const entry = this.entry(proc, fd);
     if (!Array.isArray(datagrams)) throw new KernelError('EINVAL', 'send');
+    const payloads = bytes || new Uint8Array(0);
     let sent = 0;
+    let at = 0;
     for (const d of datagrams) {
-      const error = this.sendOne(entry, d);
+      const size = Math.max(0, Number(d && d.size) | 0);
+      const data = payloads.subarray(at, at + size);
+      at += size;
+      const error = size !== data.length ? new KernelError('EINVAL', 'send', 'a datagram is longer than the bytes sent') : this.sendOne(entry, d, data);
       if (!error) sent++;
       else if (entry.errors.length < 16) {
         entry.errors.push({ error: error.code, message: error.message, address: String(d && d.address), port: Number(d && d.port) });
@@ -129,9 +130,8 @@ class AppSockets {
   }
 
   // Sends one datagram; returns null, or the KernelError that stopped it.
-  sendOne(entry, d) {
+  sendOne(entry, d, data) {
     const port = Number(d && d.port);
-    const data = String(d && d.data !== undefined ? d.data : '');
     if (!Number.isInteger(port) || port < 1 || port > 0xffff) return new KernelError('EINVAL', `port ${d && d.port}`);
     if (data.length > MAX_DATAGRAM) return new KernelError('EMSGSIZE', `${data.length} bytes`, 'Message too long');
     let address;
@@ -140,7 +140,7 @@ class AppSockets {
     } catch (e) {
       return new KernelError('EINVAL', String(d.address), `${d.address}: not an IPv4 address`);
     }
-    const status = entry.socket.sendTo(address, port, binaryToBytes(data));
+    const status = entry.socket.sendTo(address, port, data); // a view of the message's own copy
     if (status === 'sent' || status === 'queued') return null;
     if (status === 'no-route' || status === 'no-address') return new KernelError('ENETUNREACH', 'send', 'Network is unreachable');
     return new KernelError('ENOBUFS', 'send', `send failed (${status})`);
@@ -156,7 +156,7 @@ class AppSockets {
     if (entry.waiter) {
       const resolve = entry.waiter;
       entry.waiter = null;
-      resolve([]); // an empty batch: the socket is closed
+      resolve(new WithBytes([], new Uint8Array(0))); // an empty batch: the socket is closed
     }
     entry.socket.close();
   }
@@ -167,4 +167,4 @@ class AppSockets {
   }
 }
 
-module.exports = { AppSockets, bytesToBinary, binaryToBytes, RECEIVE_BATCH, QUEUE_LIMIT };
+module.exports = { AppSockets, RECEIVE_BATCH, QUEUE_LIMIT };

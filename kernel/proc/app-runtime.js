@@ -61,9 +61,16 @@
   // ---- messages: the POST and RECV crossings --------------------------------
   let warming = false; // during __warmup(): nothing reaches the kernel
   // One message to the kernel: frames to pid 0, as many pages as it takes.
-  function send(message) {
-    const data = encode(typeof message === 'string' ? message : JSON.stringify(message));
+  // `attachment` (bytes), if given, follows the JSON after a NUL.
+  function send(message, attachment = null) {
+    let data = encode(typeof message === 'string' ? message : JSON.stringify(message));
     if (warming) return;
+    if (attachment) {
+      const whole = new RawUint8Array(data.length + 1 + attachment.length);
+      whole.set(data);
+      whole.set(attachment, data.length + 1);
+      data = whole;
+    }
     for (let at = 0; ; ) {
       const n = Math.min(MAX - FRAME, data.length - at);
       writeHeader(view, PAYLOAD, 0, n, at + n < data.length ? MORE : 0);
@@ -108,10 +115,19 @@
         // is not charged to the app's ArrayBuffer budget (a peer's big message
         // must not kill the receiver); decoding what it carries is.
         const whole = pieces ? joinPieces([...pieces, piece], RawUint8Array) : piece;
-        messages.push(from === 0 ? JSON.parse(decode(whole)) : { t: 'peer', from, bytes: whole });
+        messages.push(from === 0 ? kernelMessage(whole) : { t: 'peer', from, bytes: whole });
       }
       if (!moreWaiting) return messages;
     }
+  }
+
+  // A kernel message: JSON, and after a NUL the bytes it carries (msg.bytes).
+  function kernelMessage(whole) {
+    const nul = whole.indexOf(0);
+    if (nul < 0) return JSON.parse(decode(whole));
+    const msg = JSON.parse(utf8Decode(whole, 0, nul));
+    msg.bytes = whole.subarray(nul + 1);
+    return msg;
   }
 
   // ---- clocks, coarsened (Cloudflare's answer to timing side channels) -------
@@ -509,9 +525,9 @@
     io.stdout.flush();
     if (io.stderr !== io.stdout) io.stderr.flush();
   }
-  function cast(op, args) {
+  function cast(op, args, attachment = null) {
     flushOutput();
-    send({ t: 'call', id: 0, op, args });
+    send({ t: 'call', id: 0, op, args }, attachment);
   }
   function call(op, args) {
     flushOutput();
@@ -846,27 +862,15 @@
   }
 
   // ---- UDP sockets (sys.net.udp; the kernel half is kernel/net/app-sockets.js) ----
-  // Payloads cross the boundary as binary strings (one char per byte). Sends
-  // made in one turn go to the kernel as one call: a crossing costs far more
-  // than a datagram (docs/performance.md).
-  function toBinary(data) {
-    if (Array.isArray(data)) return data.map(toBinary).join('');
-    if (data instanceof Datagram) return data.binary;
-    const b = typeof data === 'string' ? encode(data) : data instanceof Uint8Array ? data : new Uint8Array(data);
-    let s = '';
-    for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192));
-    return s;
-  }
+  // Payloads cross as bytes: a call's JSON says each datagram's size, the
+  // payloads follow as the message's attachment. Sends made in one turn go
+  // to the kernel as one call: a crossing costs far more than a datagram
+  // (docs/performance.md).
   class Datagram {
-    constructor(m) {
+    constructor(m, data) {
       this.address = m.address;
       this.port = m.port;
-      this.binary = m.data;
-    }
-    get data() {
-      const out = new Uint8Array(this.binary.length);
-      for (let i = 0; i < out.length; i++) out[i] = this.binary.charCodeAt(i);
-      return out;
+      this.data = data; // a Uint8Array, the app's own
     }
     get text() {
       return decode(this.data);
@@ -890,10 +894,13 @@
         udpSends.set(this.fd, datagrams);
         Promise.resolve().then(() => {
           udpSends.delete(this.fd);
-          cast('net.udp.send', { fd: this.fd, datagrams });
+          cast('net.udp.send', { fd: this.fd, datagrams: datagrams.map((d) => d.header) }, joinPieces(datagrams.map((d) => d.bytes), RawUint8Array));
         });
       }
-      datagrams.push({ address: String(address), port: Number(port), data: toBinary(data) });
+      // data: a string, bytes, a received Datagram, or an array of these (sent as one).
+      const piece = (x) => (x instanceof Datagram ? x.data : toBytes(x));
+      const bytes = Array.isArray(data) ? joinPieces(data.map(piece), RawUint8Array) : piece(data);
+      datagrams.push({ header: { address: String(address), port: Number(port), size: bytes.length }, bytes });
     }
     // Everything that has arrived, oldest first, at least one: [{ address,
     // port, data (Uint8Array), text }], and errors about datagrams we sent:
@@ -901,8 +908,15 @@
     // message, address, port }. An empty array means the socket was closed.
     async receive() {
       if (this.closed) return [];
-      const batch = await call('net.udp.recv', { fd: this.fd });
-      return batch.map((m) => (m.error ? m : new Datagram(m)));
+      const { value, bytes } = await call('net.udp.recv', { fd: this.fd });
+      let at = 0;
+      return value.map((m) => {
+        if (m.error) return m;
+        const data = new Uint8Array(m.size); // the app's: charged to its ArrayBuffer budget
+        data.set(bytes.subarray(at, at + m.size));
+        at += m.size;
+        return new Datagram(m, data);
+      });
     }
     close() {
       if (this.closed) return Promise.resolve();
@@ -1151,7 +1165,7 @@
         if (!p) break;
         pending.delete(msg.id);
         if (msg.error) p.reject(kernelError(msg.error));
-        else p.resolve(msg.value);
+        else p.resolve(msg.bytes ? { value: msg.value, bytes: msg.bytes } : msg.value); // a reply with bytes: both
         if (p.ref) settled();
         break;
       }

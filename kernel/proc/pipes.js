@@ -125,10 +125,11 @@ function fill(id, source) {
       for (let n = 0; n < TRAPS_PER_TURN; n++) {
         if (!pending) pending = source.next(machine.MAX_PAYLOAD);
         if (!pending) return finish();
+        const offered = Math.min(pending.length, machine.MAX_PAYLOAD);
         const r = machine.pipeWrite(id, pending);
         if (r < 0) return finish(); // EPIPE: the reader has gone
         pending = r < pending.length ? pending.subarray(r) : null;
-        if (pending) return whenReady(id, () => pump.run());
+        if (r < offered) return whenReady(id, () => pump.run()); // full: wait for room
       }
       timers.after(0, () => pump.run());
     },
@@ -153,6 +154,7 @@ function writeAll(id, data) {
   if (!bytes.length) return;
   const queue = held.get(id);
   if (queue) {
+    // A message that does not fit what may wait is dropped whole, never cut.
     if (queue.reduce((n, b) => n + b.length, 0) + bytes.length <= HELD_LIMIT) queue.push(bytes.slice());
     return;
   }
@@ -161,16 +163,29 @@ function writeAll(id, data) {
   flushHeld(id);
 }
 
+// Writes what the kernel holds for pipe `id` while the pipe takes it; what
+// is left waits (capped at HELD_LIMIT) for the pipe's ready notice. A write
+// of more than one trap's payload goes in several traps: only a write the
+// pipe took short of what was offered means it is full.
 function flushHeld(id) {
   const queue = held.get(id);
   while (queue.length) {
+    const offered = Math.min(queue[0].length, machine.MAX_PAYLOAD);
     const r = machine.pipeWrite(id, queue[0]);
-    if (r < 0) break; // no reader: drop it all
-    if (r < queue[0].length) {
-      queue[0] = queue[0].subarray(r);
+    if (r < 0) {
+      queue.length = 0; // no reader: drop it all
+      break;
+    }
+    queue[0] = queue[0].subarray(r);
+    if (r < offered) {
+      let kept = 0;
+      for (let i = 0; i < queue.length; i++) {
+        queue[i] = queue[i].subarray(0, Math.max(0, HELD_LIMIT - kept));
+        kept += queue[i].length;
+      }
       return whenReady(id, () => flushHeld(id));
     }
-    queue.shift();
+    if (!queue[0].length) queue.shift();
   }
   held.delete(id);
   machine.pipeClose(id, 0, machine.WRITE_END);

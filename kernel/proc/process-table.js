@@ -17,6 +17,7 @@ const machine = require('../arch/machine');
 const { KernelError } = require('../lib/errors');
 const { Vfs } = require('../fs/vfs');
 const streams = require('./streams');
+const { WithBytes } = require('./with-bytes');
 const pipes = require('./pipes');
 const { formatTable } = require('../tty/table');
 const { link } = require('./linker');
@@ -263,7 +264,7 @@ class ProcessTable {
   }
 
   // ---- messages from apps ---------------------------------------------------------
-  onMessage(pid, text) {
+  onMessage(pid, text, attachment = null) {
     if (pid === 0) return this.machineMessage(text);
     const proc = this.procs.get(pid);
     if (!proc || proc.state === 'Z') return;
@@ -276,7 +277,7 @@ class ProcessTable {
     if (!msg || typeof msg !== 'object') return this.fault(proc, 'malformed message');
     switch (msg.t) {
       case 'call':
-        return this._call(proc, msg);
+        return this._call(proc, msg, attachment);
       case 'exit':
         return this.exit(proc, Number(msg.code) | 0, msg.reason || null);
       default:
@@ -299,16 +300,22 @@ class ProcessTable {
 
   // A call with id 0 is one-way (a "cast"): no reply, not even for an error;
   // the op reports failures its own way (UDP sends: through receive()).
-  _call(proc, msg) {
+  // A handler gets the message's attachment too, and may answer with bytes (WithBytes).
+  _call(proc, msg, attachment) {
     const reply = (body) => {
-      if (msg.id && proc.state !== 'Z') machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
+      if (!msg.id || proc.state === 'Z') return;
+      if (body.value instanceof WithBytes) {
+        machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, value: body.value.value }), body.value.bytes);
+      } else {
+        machine.ipcSend(proc.pid, JSON.stringify({ t: 'reply', id: msg.id, ...body }));
+      }
     };
     const fail = (e) => reply({ error: { code: e.code || 'EINVAL', message: e.code ? e.message : `kernel: ${e.message}`, path: e.path } });
     const handler = Object.prototype.hasOwnProperty.call(this.handlers, msg.op) ? this.handlers[msg.op] : null;
     if (!handler) return fail(new KernelError('ENOSYS', String(msg.op)));
     let value;
     try {
-      value = handler(proc, msg.args && typeof msg.args === 'object' ? msg.args : {});
+      value = handler(proc, msg.args && typeof msg.args === 'object' ? msg.args : {}, attachment);
     } catch (e) {
       return fail(e);
     }

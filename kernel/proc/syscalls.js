@@ -160,7 +160,7 @@ function install(kernel) {
     // UDP sockets (kernel/net/app-sockets.js): descriptors owned by the caller.
     'net.udp.open': (proc, a) => sockets.open(proc, a),
     'net.udp.recv': (proc, a) => sockets.receive(proc, a),
-    'net.udp.send': (proc, a) => sockets.send(proc, a),
+    'net.udp.send': (proc, a, bytes) => sockets.send(proc, a, bytes),
     'net.udp.close': (proc, a) => void sockets.close(proc, a),
 
     'log.read': () => log.entries(),

@@ -104,14 +104,18 @@ class VirtioNet {
   // Drain every received frame, repost its buffer, then hand the frames up.
   poll() {
     const frames = [];
+    let reposted = 0;
     for (const { token: addr, len } of this.rx.takeUsed()) {
       const got = Math.min(len, RX_BUFFER); // never trust a length larger than the buffer
       if (got > HEADER) {
         frames.push(this.dma.bytes.slice(addr + HEADER, addr + got));
       } else this.counters.rx_runt++;
       this.postRx(addr);
+      reposted++;
     }
-    if (frames.length) this.rx.kick();
+    // Every reposted buffer is announced (§2.7.13), runts' too: a device out
+    // of buffers waits for this kick before it hands us more frames.
+    if (reposted) this.rx.kick();
     this.reclaimTx();
     for (const f of frames) {
       this.counters.rx_frames++;
