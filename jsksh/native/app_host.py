@@ -618,6 +618,7 @@ class AppHost:
         stayed full) is in the runtime's page at offset 28."""
         sent, at, end = 0, PAYLOAD, PAYLOAD + n
         mail = False
+        error = 0
         with self.lock:
             app = box.app
             while at + FRAME <= end:
@@ -638,6 +639,9 @@ class AppHost:
                 sent += 1
         if mail:
             self.on_mail()
+        if error == EINVAL and app is not None:
+            # Only a broken or hostile runtime builds a frame longer than what it sent.
+            self._machine_kill(app, "runtime fault: a malformed message frame", L.STATUS_FAULT)
         return sent
 
     def _route(self, app: App, to: int, data: bytes, flags: int) -> int:

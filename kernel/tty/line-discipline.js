@@ -21,6 +21,9 @@
 //   {type: 'error', message}   reserved for the tty; the discipline itself never throws
 'use strict';
 
+// UTF-8 comes from the one codec: a character may be split across two input() calls.
+const { Utf8Decoder } = require('../lib/utf8');
+
 // The control characters of a default termios (stty -a): c_cc[VINTR] = ^C, ...
 const NUL = 0x00;
 const CTRL_C = 0x03; // VINTR
@@ -42,69 +45,6 @@ const REPLACEMENT = 0xfffd;
 
 // An escape sequence longer than this is not one a terminal sends: give up on it.
 const MAX_ESCAPE = 32;
-
-// ---------------------------------------------------------------------------
-// UTF-8, incrementally: a character may be split across two input() calls.
-// The algorithm is the WHATWG Encoding Standard's "UTF-8 decoder" (§9.1.1),
-// which rejects overlong forms and surrogates by narrowing the range of the
-// second byte. V8 under mini-racer has no TextDecoder, so we write it here.
-
-class Utf8Decoder {
-  constructor() {
-    this.reset();
-  }
-
-  reset() {
-    this.codePoint = 0;
-    this.needed = 0; // continuation bytes still to come
-    this.lower = 0x80; // allowed range of the next continuation byte
-    this.upper = 0xbf;
-  }
-
-  // Decodes bytes, calling emit(codePoint) for each whole character.
-  // Invalid bytes produce REPLACEMENT (the caller chooses to drop it).
-  feed(bytes, emit) {
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i] & 0xff;
-      if (this.needed === 0) {
-        this.startSequence(byte, emit);
-        continue;
-      }
-      if (byte < this.lower || byte > this.upper) {
-        // The sequence broke off: report it, then read this byte afresh.
-        this.reset();
-        emit(REPLACEMENT);
-        i--;
-        continue;
-      }
-      this.lower = 0x80;
-      this.upper = 0xbf;
-      this.codePoint = (this.codePoint << 6) | (byte & 0x3f);
-      if (--this.needed === 0) emit(this.codePoint);
-    }
-  }
-
-  startSequence(byte, emit) {
-    if (byte <= 0x7f) {
-      emit(byte);
-    } else if (byte >= 0xc2 && byte <= 0xdf) {
-      this.needed = 1;
-      this.codePoint = byte & 0x1f;
-    } else if (byte >= 0xe0 && byte <= 0xef) {
-      if (byte === 0xe0) this.lower = 0xa0; // no overlong 3-byte forms
-      if (byte === 0xed) this.upper = 0x9f; // no UTF-16 surrogates
-      this.needed = 2;
-      this.codePoint = byte & 0x0f;
-    } else if (byte >= 0xf0 && byte <= 0xf4) {
-      if (byte === 0xf0) this.lower = 0x90; // no overlong 4-byte forms
-      if (byte === 0xf4) this.upper = 0x8f; // nothing above U+10FFFF
-      this.needed = 3;
-      this.codePoint = byte & 0x07;
-    } else {
-      emit(REPLACEMENT); // 0x80-0xc1 and 0xf5-0xff never start a character
-    }
-  }
-}
 
 function utf8Length(cp) {
   if (cp < 0x80) return 1;
@@ -444,4 +384,4 @@ class LineDiscipline {
   }
 }
 
-module.exports = { LineDiscipline, Utf8Decoder, charWidth };
+module.exports = { LineDiscipline, Utf8Decoder, charWidth }; // Utf8Decoder: re-exported from kernel/lib/utf8.js

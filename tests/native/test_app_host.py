@@ -157,3 +157,22 @@ def test_recv_says_whether_more_messages_wait_than_fit(host):
     assert box.wake_posted
     assert host._to_app_page(box) == (2, 0)
     assert not box.wake_posted  # the next message posts a new wake
+
+
+def test_a_frame_longer_than_what_was_sent_kills_the_app_not_the_host(host):
+    # Only a broken or hostile runtime can build one (apps never reach __sys),
+    # so the app is stopped with a message and the kernel is told, as for a limit.
+    spawn(host, 12, "module.exports = () => new Promise(() => {});")
+    deadline = time.monotonic() + 10
+    while 12 not in host.apps or host.apps[12].box.in_flight:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    box = host.apps[12].box
+    from jsksh.native import frames
+
+    frames.HEADER.pack_into(box.page, 64, 0, 5000, 0)  # says 5000 bytes follow; 10 do
+    assert host._post(box, box.page, frames.FRAME + 10) == 0
+    msgs = host.kernel.collect(host, exited(12))
+    assert (12, {"t": "exit", "code": 137, "reason": "runtime fault: a malformed message frame"}) in msgs
+    spawn(host, 13, "module.exports = () => 4;")  # the host goes on
+    assert [m for p, m in host.kernel.collect(host, exited(13)) if p == 13][-1] == {"t": "exit", "code": 4}

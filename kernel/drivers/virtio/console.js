@@ -8,6 +8,7 @@
 // top and sees only callbacks: onPortAdded, onData, onHostOpen, onResize.
 'use strict';
 
+const { utf8Encode, utf8Decode } = require('../../lib/utf8');
 const { featureNames, BY_DEVICE, bit } = require('./features');
 const { INT_CONFIG_CHANGE } = require('./mmio-transport');
 
@@ -522,25 +523,16 @@ function toBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  // A string: encodeURIComponent produces UTF-8 as %XX escapes (no TextEncoder
-  // in bare V8); lone surrogates, which it rejects, become U+FFFD first.
-  const str = String(data).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-  const utf8 = unescape(encodeURIComponent(str));
-  return Uint8Array.from(utf8, (c) => c.charCodeAt(0));
+  const str = String(data); // a string, as UTF-8 (lone surrogates as U+FFFD)
+  const out = new Uint8Array(str.length * 3);
+  return out.subarray(0, utf8Encode(str, out, 0));
 }
 
-// Port names are UTF-8 (§5.3.6.2), QEMU adds a NUL. V8 alone has no
-// TextDecoder, but decodeURIComponent decodes percent-encoded UTF-8.
+// Port names are UTF-8 (§5.3.6.2); QEMU adds a NUL.
 function decodeName(bytes) {
   let end = bytes.length;
   while (end > 0 && bytes[end - 1] === 0) end--;
-  let encoded = '';
-  for (let i = 0; i < end; i++) encoded += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-  try {
-    return decodeURIComponent(encoded);
-  } catch (e) {
-    return String.fromCharCode(...bytes.subarray(0, end)); // not valid UTF-8: show it as Latin-1
-  }
+  return utf8Decode(bytes, 0, end);
 }
 
 module.exports = { VirtioConsole, EVENT, DEVICE_ID, F_SIZE, F_MULTIPORT, rxQueueOf, txQueueOf, PENDING_LIMIT, TX_CHUNK };
