@@ -92,7 +92,7 @@ def main(runs: int = RUNS) -> None:
         ("head -c 256M /dev/zero | cat | cat | wc -c", PIPE_BYTES, guest_pipe, host_pipe),
         ("output to the host: head -c 100000000 /dev/zero", OUT_BYTES, guest_out, host_out),
     ):
-        ratios = sorted(h / g for g, h in zip(guest, host))
+        ratios = sorted(h / g for g, h in zip(guest, host, strict=True))
         print(
             f"  {name}\n    jsksh {mbs(nbytes, median(guest)):.0f} [{mbs(nbytes, max(guest)):.0f}-{mbs(nbytes, min(guest)):.0f}]"
             f"  anchor {mbs(nbytes, median(host)):.0f} [{mbs(nbytes, max(host)):.0f}-{mbs(nbytes, min(host)):.0f}]"

@@ -1,5 +1,7 @@
 """Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's, then the isolates'."""
 
+import pipes
+
 import boot
 import completion
 import density
@@ -10,7 +12,6 @@ import ping_rtt
 import repl_keystroke
 import repl_start
 import roundtrip
-import pipes
 import udp_echo
 
 if __name__ == "__main__":

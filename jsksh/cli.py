@@ -45,7 +45,10 @@ def _machine(args, **kw):
         return Machine(
             cmdline=" ".join(
                 x
-                for x in (getattr(args, "cmdline", "") or "", f"tmpfs.size={args.tmp_size}" if getattr(args, "tmp_size", None) else "")
+                for x in (
+                    getattr(args, "cmdline", "") or "",
+                    f"tmpfs.size={args.tmp_size}" if getattr(args, "tmp_size", None) else "",
+                )
                 if x
             ),
             limits=limits or None,

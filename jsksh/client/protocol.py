@@ -198,7 +198,13 @@ def hello_message(rows: bool, terminal: bool, binary: bool = False) -> dict:
     """The version 2 hello: tables as `rows` or as text, output on a terminal or
     not; ``binary``: programs' output as raw bytes, each piece after a
     ``{"t": "stdout", "id": ID, "size": N}`` line (docs/protocol.md, "Bytes")."""
-    return {"t": "hello", "version": VERSION, "rows": rows, "terminal": terminal, **({"binary": True} if binary else {})}
+    return {
+        "t": "hello",
+        "version": VERSION,
+        "rows": rows,
+        "terminal": terminal,
+        **({"binary": True} if binary else {}),
+    }
 
 
 def id_key(value):

@@ -55,13 +55,22 @@ def test_output_reaches_the_host_as_bytes():
     )
     assert r.returncode == 0
     r2 = subprocess.run(
-        [*JSKSH, "run", "--net", "none", "head -c 5000000 /dev/zero"], capture_output=True, timeout=60, env=ENV
+        [*JSKSH, "run", "--net", "none", "head -c 5000000 /dev/zero"],
+        capture_output=True,
+        timeout=60,
+        env=ENV,
     )
     assert r2.returncode == 0
     assert r2.stdout == bytes(5000000)
     # Random bytes (most not UTF-8) reach the host byte for byte.
     r3 = subprocess.run(
-        [*JSKSH, "run", "--net", "none", "head -c 2000000 /dev/urandom > /tmp/u; cat /tmp/u; sha256sum /tmp/u >&2"],
+        [
+            *JSKSH,
+            "run",
+            "--net",
+            "none",
+            "head -c 2000000 /dev/urandom > /tmp/u; cat /tmp/u; sha256sum /tmp/u >&2",
+        ],
         capture_output=True,
         timeout=60,
         env=ENV,
@@ -102,7 +111,9 @@ def test_tmp_fills_up_with_enospc_and_keeps_what_was_written(machine):
 
 
 def test_apps_live_while_a_timer_is_pending_and_await_at_top_level(machine):
-    status, out, _ = machine.run("""eval 'setTimeout(() => console.log("later"), 300); "now"'; eval 'await 0; 7'""")
+    status, out, _ = machine.run(
+        """eval 'setTimeout(() => console.log("later"), 300); "now"'; eval 'await 0; 7'"""
+    )
     assert (status, out) == (0, "'now'\nlater\n7\n")
 
 
@@ -132,7 +143,9 @@ def binary_client(machine):
     s.settimeout(60)
     f = s.makefile("rb")
     s.sendall(json.dumps({"t": "hello", "version": 2, "binary": True}).encode() + b"\n")
-    while True:  # before the hello, skip what is not a message (the tail of an earlier binary client's output)
+    while (
+        True
+    ):  # before the hello, skip what is not a message (the tail of an earlier binary client's output)
         try:
             if json.loads(f.readline()).get("t") == "hello":
                 break
@@ -158,8 +171,19 @@ def read_run(f, run_id, slow=0.0):
 def test_a_slow_client_slows_the_writer_and_loses_nothing(machine):
     s, f = binary_client(machine)
     try:
-        s.sendall(json.dumps({"t": "run", "id": 1, "line": "head -c 6000000 /dev/urandom | tee /tmp/slow | sha256sum >&2; cat /tmp/slow; rm /tmp/slow"}).encode() + b"\n")
-        out, err, status = read_run(f, 1, slow=0.02)  # 20 ms after each piece: far slower than the guest writes
+        s.sendall(
+            json.dumps(
+                {
+                    "t": "run",
+                    "id": 1,
+                    "line": "head -c 6000000 /dev/urandom | tee /tmp/slow | sha256sum >&2; cat /tmp/slow; rm /tmp/slow",
+                }
+            ).encode()
+            + b"\n"
+        )
+        out, err, status = read_run(
+            f, 1, slow=0.02
+        )  # 20 ms after each piece: far slower than the guest writes
     finally:
         f.close()
         s.close()
@@ -170,7 +194,12 @@ def test_a_slow_client_slows_the_writer_and_loses_nothing(machine):
 
 def test_a_client_that_leaves_mid_output_and_comes_back(machine):
     s, f = binary_client(machine)
-    s.sendall(json.dumps({"t": "run", "id": 1, "line": "head -c 100000000 /dev/zero; echo done > /tmp/left"}).encode() + b"\n")
+    s.sendall(
+        json.dumps(
+            {"t": "run", "id": 1, "line": "head -c 100000000 /dev/zero; echo done > /tmp/left"}
+        ).encode()
+        + b"\n"
+    )
     got = 0
     while got < 1 << 20:
         msg = json.loads(f.readline())

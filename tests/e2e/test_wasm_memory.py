@@ -15,6 +15,7 @@ from tests.e2e.test_fuzz_rpc import write_file
 
 MACHINE_ARGS = ("--net", "none")
 
+
 # A module whose own memory (exported as "mem") starts at `pages` pages, and
 # which exports grow(n) -> memory.grow(n) (WebAssembly core spec §5.5).
 def module_bytes(pages: int) -> list[int]:
@@ -45,13 +46,19 @@ def app(name: str, body: str, machine) -> str:
 def test_a_memory_too_big_is_refused_before_it_is_made(machine):
     status, out, err = machine.run(app("wasm-bomb", "new WebAssembly.Memory({ initial: 16000 });", machine))
     assert (status, out) == (134, "")
-    assert re.fullmatch(r"wasm-bomb: killed: ArrayBuffer limit exceeded: 1048576000 bytes > 67108864\n", err), err
+    assert re.fullmatch(
+        r"wasm-bomb: killed: ArrayBuffer limit exceeded: 1048576000 bytes > 67108864\n", err
+    ), err
     assert machine.run("echo alive") == (0, "alive\n", "")
 
 
 def test_growth_from_javascript_is_charged(machine):
     status, out, err = machine.run(
-        app("wasm-grow", "const m = new WebAssembly.Memory({ initial: 10 }); m.grow(100); sys.print(m.buffer.byteLength); m.grow(1000);", machine)
+        app(
+            "wasm-grow",
+            "const m = new WebAssembly.Memory({ initial: 10 }); m.grow(100); sys.print(m.buffer.byteLength); m.grow(1000);",
+            machine,
+        )
     )
     assert (status, out) == (134, "7208960\n"), err
     assert "ArrayBuffer limit exceeded" in err

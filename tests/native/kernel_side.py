@@ -54,7 +54,15 @@ class OutputPipes:
 
 
 def start_message(pid: int, source: str, **extra) -> dict:
-    msg = {"t": "start", "pid": pid, "path": "/bin/t.js", "name": "t", "argv": ["t"], "source": source, "modules": {}}
+    msg = {
+        "t": "start",
+        "pid": pid,
+        "path": "/bin/t.js",
+        "name": "t",
+        "argv": ["t"],
+        "source": source,
+        "modules": {},
+    }
     msg["tty"] = {"stdout": False}
     msg.update(extra)
     return msg
