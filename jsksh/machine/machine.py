@@ -282,9 +282,9 @@ class Machine:
             result = self.apps.connect(a0, a1)
         elif op == PIPE_OPEN:
             result = self.apps.kernel_pipe("open")
-        elif op == PIPE_READ:  # arg0 pipe, arg1 most bytes (0: a page)
+        elif op == PIPE_READ:  # arg0 pipe, arg1 most bytes (0: a page), arg2 1: arm the notice if it empties the pipe
             room = TRAP_PAGE - PAYLOAD
-            result = self.apps.kernel_pipe("read", a0, page=page, at=PAYLOAD, room=min(a1 or room, room))
+            result = self.apps.kernel_pipe("read", a0, end=a2, page=page, at=PAYLOAD, room=min(a1 or room, room))
             struct.pack_into("<I", page, 20, max(result, 0))
         elif op == PIPE_WRITE:  # arg0 pipe; payload: the bytes
             result = self.apps.kernel_pipe("write", a0, data=page[PAYLOAD : PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)])

@@ -583,8 +583,8 @@ class AppHost:
                 r = self.pipes.attach(pipe_id, holder, end)
             elif op == "close":
                 r = self.pipes.close(pipe_id, holder, end)
-            elif op == "read":
-                r = self.pipes.read_into(pipe_id, P.KERNEL, page, at, room)
+            elif op == "read":  # end = 1: arm the notice if this read empties the pipe
+                r = self.pipes.read_into(pipe_id, P.KERNEL, page, at, room, arm=end == 1)
             elif op == "write":
                 r = self.pipes.write(pipe_id, P.KERNEL, data)
             else:

@@ -143,11 +143,14 @@ class PipeTable:
         waiting.clear()
 
     # ---- bytes ---------------------------------------------------------------------
-    def read_into(self, pipe_id: int, holder: int, dest: memoryview, at: int, room: int) -> int:
+    def read_into(self, pipe_id: int, holder: int, dest: memoryview, at: int, room: int, arm: bool = False) -> int:
         """Move up to ``room`` buffered bytes into ``dest[at:]``.
 
         Returns the count (> 0), 0 at end of file, or a negative error:
-        EAGAIN (nothing yet: ``holder`` will be notified), EBADF."""
+        EAGAIN (nothing yet: ``holder`` will be notified), EBADF.  With
+        ``arm``, a read that empties the pipe also asks to be notified, as
+        EAGAIN would: a reader that always wants more (the kernel's pumps)
+        saves the trap that would have found the pipe empty."""
         pipe = self.pipes.get(pipe_id)
         if pipe is None or holder not in pipe.readers:
             return EBADF
@@ -168,6 +171,11 @@ class PipeTable:
                 chunks.popleft()
             n += take
         pipe.size -= n
+        if arm and pipe.size == 0:
+            if pipe.writers:
+                pipe.want_read.add(holder)
+            else:
+                self.notify(holder, pipe.id)  # what is left to read is the end of file: come and read it
         if pipe.want_write:
             self._tell(pipe, pipe.want_write)
         return n

@@ -190,8 +190,9 @@ module.exports = {
   // Up to `max` buffered bytes (a view of the trap page: valid until the next
   // trap, so copy what you keep); or 0 at end of file, or an error (-11
   // EAGAIN: nothing yet, a {t: 'ready', id} message will come).
-  pipeRead(id, max = 0) {
-    const r = trap(OP.PIPE_READ, id, max);
+  // arm: a read that empties the pipe asks for the ready notice too (saves a trap).
+  pipeRead(id, max = 0, arm = false) {
+    const r = trap(OP.PIPE_READ, id, max, arm ? 1 : 0);
     return r > 0 ? bytes.subarray(PAYLOAD, PAYLOAD + r) : r;
   },
   // Puts as much of `data` (at most MAX_PAYLOAD bytes) in as fits; returns the

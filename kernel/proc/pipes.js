@@ -83,12 +83,12 @@ function drain(id, sink) {
         for (let n = 0; all || n < TRAPS_PER_TURN; n++) {
           const room = sink.room();
           if (room <= 0) return sink.whenRoom(() => pump.run());
-          const r = machine.pipeRead(id, Math.min(room, machine.MAX_PAYLOAD));
+          const want = Math.min(room, machine.MAX_PAYLOAD);
+          const r = machine.pipeRead(id, want, true);
           if (r === EAGAIN) {
             pump.empty = true;
             return waitOnce(id, pump);
           }
-          pump.empty = false;
           if (typeof r === 'number') {
             done = true; // end of file (0), or the pipe is gone
             pump.empty = true;
@@ -96,6 +96,11 @@ function drain(id, sink) {
             return sink.end();
           }
           sink.write(r);
+          if (r.length < want) {
+            pump.empty = true; // the read emptied the pipe, and asked for the notice (arm)
+            return waitOnce(id, pump);
+          }
+          pump.empty = false;
         }
         timers.after(0, () => pump.run()); // more may wait: after the rest of the kernel has had a turn
       } finally {
