@@ -11,6 +11,11 @@ module.exports = async function main(argv) {
       if (name === '-') await copy(sys.stdin.readBytes);
       else await copyFile(name);
     } catch (e) {
+      if (e && e.writeError) {
+        // Output is gone (a full /tmp): like GNU cat, say so once and stop.
+        sys.stderr.write(`cat: write error: ${reason(e)}\n`);
+        return 1;
+      }
       sys.stderr.write(`cat: ${name}: ${reason(e)}\n`);
       status = 1;
     }
@@ -21,7 +26,14 @@ module.exports = async function main(argv) {
 // Bytes as they come, each write awaited: cat goes at the pace of whoever
 // reads its output, however much there is.
 async function copy(read) {
-  for (let chunk = await read(); chunk !== null; chunk = await read()) await sys.stdout.write(chunk);
+  for (let chunk = await read(); chunk !== null; chunk = await read()) {
+    try {
+      await sys.stdout.write(chunk);
+    } catch (e) {
+      if (e && e.code) e.writeError = true;
+      throw e;
+    }
+  }
 }
 
 async function copyFile(name) {

@@ -18,13 +18,34 @@ module.exports = async function main(argv) {
     }
   }
   files = writable;
-  const opened = [];
-  for (const file of files) opened.push(await sys.fs.open(file, 'a'));
+  // As POSIX tee: a file that fails (a full /tmp: ENOSPC) is reported and
+  // dropped; the copy to standard output and the other files goes on.
+  let opened = [];
+  for (const name of files) opened.push({ name, file: await sys.fs.open(name, 'a') });
+  const fail = (entry, e) => {
+    sys.stderr.write(`tee: ${entry.name}: ${reason(e)}\n`);
+    status = 1;
+    opened = opened.filter((o) => o !== entry);
+  };
   for (let chunk = await sys.stdin.readBytes(); chunk !== null; chunk = await sys.stdin.readBytes()) {
     await sys.stdout.write(chunk);
-    for (const file of opened) await file.write(chunk);
+    for (const entry of opened) {
+      try {
+        await entry.file.write(chunk);
+      } catch (e) {
+        if (!e || !e.code) throw e; // a bug, or the runtime ending the app (a broken pipe)
+        fail(entry, e);
+      }
+    }
   }
-  for (const file of opened) await file.close();
+  for (const entry of opened) {
+    try {
+      await entry.file.close();
+    } catch (e) {
+      if (!e || !e.code) throw e;
+      fail(entry, e);
+    }
+  }
   return status;
 };
 
