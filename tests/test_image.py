@@ -6,6 +6,7 @@ import io
 import tarfile
 
 from jsksh import image
+from jsksh.machine.machine import APP_RUNTIME
 
 
 def make_tree(root):
@@ -59,7 +60,8 @@ def test_real_tree_has_what_boot_needs():
         "kernel/loader.js",
         "kernel/boot.js",
         "kernel/init.js",
-        "kernel/proc/app-runtime.js",
+        *(f"kernel/app/{name}.js" for name in APP_RUNTIME),
+        "kernel/proc/rpc.js",
         "bin/sh.js",
         "bin/echo.js",
         "etc/motd",

@@ -282,12 +282,18 @@ class Machine:
             result = self.apps.connect(a0, a1)
         elif op == PIPE_OPEN:
             result = self.apps.kernel_pipe("open")
-        elif op == PIPE_READ:  # arg0 pipe, arg1 most bytes (0: a page), arg2 1: arm the notice if it empties the pipe
+        elif (
+            op == PIPE_READ
+        ):  # arg0 pipe, arg1 most bytes (0: a page), arg2 1: arm the notice if it empties the pipe
             room = TRAP_PAGE - PAYLOAD
-            result = self.apps.kernel_pipe("read", a0, end=a2, page=page, at=PAYLOAD, room=min(a1 or room, room))
+            result = self.apps.kernel_pipe(
+                "read", a0, end=a2, page=page, at=PAYLOAD, room=min(a1 or room, room)
+            )
             struct.pack_into("<I", page, 20, max(result, 0))
         elif op == PIPE_WRITE:  # arg0 pipe; payload: the bytes
-            result = self.apps.kernel_pipe("write", a0, data=page[PAYLOAD : PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)])
+            result = self.apps.kernel_pipe(
+                "write", a0, data=page[PAYLOAD : PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)]
+            )
         elif op == PIPE_CLOSE:  # arg0 pipe, arg1 holder pid (0: the kernel), arg2 end
             result = self.apps.kernel_pipe("close", a0, holder=a1, end=a2)
         elif op == PIPE_ATTACH:  # arg0 pipe, arg1 pid, arg2 end
@@ -316,14 +322,19 @@ class Machine:
         return len(frames)
 
 
+# The app runtime (kernel/app/), one file per job, in the order it is
+# evaluated: each takes what the ones before it share (kernel/app/transport.js).
+APP_RUNTIME = ("transport", "clocks", "memory", "calls", "peers", "pipes", "life", "udp", "sys", "loader")
+
+
 def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
-    """The scripts for every app isolate, in order: the UTF-8 codec as a tiny
-    CommonJS module handed over in ``__utf8``, the app runtime (which takes
-    and deletes it), then the lazy modules: a source starting ``//@lazy``
-    is not evaluated; the runtime asks for it (LOAD trap) when first needed.
-    The RPC endpoint is one: most programs never call another isolate, and
-    1,000 sleeping ones would each keep its code."""
-    runtime = files["kernel/proc/app-runtime.js"].decode()
+    """The scripts for every app isolate, in order: the UTF-8 codec and the
+    frame layout as tiny CommonJS modules handed over in ``__utf8`` and
+    ``__frame``, the app runtime's files (kernel/app/, ``APP_RUNTIME``; the
+    first takes and deletes both), then the lazy modules: a source starting
+    ``//@lazy`` is not evaluated; the runtime asks for it (LOAD trap) when
+    first needed. The RPC endpoint is one: most programs never call another
+    isolate, and 1,000 sleeping ones would each keep its code."""
 
     def handed_over(path: str, name: str) -> str:
         source = files[path].decode()
@@ -335,7 +346,10 @@ def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
     return [
         handed_over("kernel/lib/utf8.js", "__utf8"),
         handed_over("kernel/lib/frame.js", "__frame"),
-        runtime + "\n//# sourceURL=/kernel/proc/app-runtime.js",
+        *(
+            files[f"kernel/app/{name}.js"].decode() + f"\n//# sourceURL=/kernel/app/{name}.js"
+            for name in APP_RUNTIME
+        ),
         "//@lazy\n" + files["kernel/proc/rpc.js"].decode(),
     ]
 

@@ -5,8 +5,9 @@ resolves the program, links its libraries and builds the start message.  This
 module does what only the host can: take a warm isolate from the pool, run
 the app's messages into it, account its CPU time and memory, and tear it down.
 
-* Pool: a thread keeps ``pool_size`` isolates warm with kernel/proc/app-runtime.js
-  loaded, so a spawn never waits for V8 (an isolate costs 2-3 ms to create).
+* Pool: a thread keeps ``pool_size`` isolates warm with the app runtime
+  (kernel/app/) loaded, so a spawn never waits for V8 (an isolate costs 2-3 ms
+  to create).
   A burst that outruns the pool grows it to the burst's size (at most
   ``POOL_MAX``) for the next one, and it shrinks back after ``POOL_DECAY``
   quiet seconds, as a FaaS keeps capacity warm after a spike.  Isolates
@@ -57,7 +58,7 @@ from jsksh.native.frames import FRAME, MORE, REPLY
 from jsksh.native.v8 import Isolate, JSError
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
-OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE = 2, 3, 4, 5, 6, 7, 8
+OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD = 2, 3, 4, 5, 6, 7, 8, 9
 PAYLOAD = 64
 QUEUE_LIMIT = 1 << 20  # bytes an app may have queued for the kernel before it blocks
 POOL_MAX = 256  # warm isolates kept after a burst (each about 0.7 MiB)
@@ -134,6 +135,8 @@ class WarmIsolate:
             struct.pack_into("<iid", page, 24, count, waiting, time.monotonic() - host.epoch)
         elif op == OP_CLOSE:  # arg0 pipe, arg1 end: 1 read, 2 write, 3 both
             struct.pack_into("<i", page, 24, host.pipe_close(self, arg0, arg1))
+        elif op == OP_YIELD:  # wake me again after this turn: its microtasks end, and V8 may collect
+            host.wake_again(self)
         elif op == OP_CLOCK:
             struct.pack_into("<d", page, 32, time.monotonic() - host.epoch)
         elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
@@ -202,7 +205,7 @@ class AppHost:
         epoch=None,
     ):
         # One crossing loads them all (each keeps its own sourceURL through an
-        # indirect eval), then warms the runtime up (app-runtime.js __warmup)
+        # indirect eval), then warms the runtime up (kernel/app/loader.js, __warmup)
         # unless a spawn is waiting for this isolate: then it starts cold.
         # V8 keeps every script's source in the isolate, so whole-line
         # comments are blanked first (line numbers stay): 20 KiB an isolate.
@@ -482,10 +485,17 @@ class AppHost:
             box.in_flight -= 1
             app = box.app
             # The runtime asks to be woken once more after a turn (microtasks
-            # and all) to see whether anything is left to do (app-runtime.js, "An app's life").
+            # and all) to see whether anything is left to do (kernel/app/life.js).
             page = box.page
             took, box.took_messages = box.took_messages, False
-            if took and err is None and app is not None and page is not None and not box.closed and page[56:64] != _ZERO8:
+            if (
+                took
+                and err is None
+                and app is not None
+                and page is not None
+                and not box.closed
+                and page[56:64] != _ZERO8
+            ):
                 if not box.wake_posted:
                     box.wake_posted = True
                     box.in_flight += 1
@@ -546,6 +556,15 @@ class AppHost:
         self.kernel_inbox.append((app.pid, piece, more))
         return was_empty
 
+    def wake_again(self, box: WarmIsolate) -> None:
+        """Queue a wake for ``box`` (isolate thread): a new task, after this one."""
+        with self.lock:
+            if box.app is None or box.wake_posted:
+                return
+            box.wake_posted = True
+            box.in_flight += 1
+            box.iso.post(box.wake, lambda _v, err, b=box: self._task_done(b, err))
+
     # ---- pipes (docs/abi.md §3): the app's READ, WRITE and CLOSE traps ----------
     def pipe_read(self, box: WarmIsolate, pipe_id: int, page: memoryview, room: int) -> int:
         with self.lock:
@@ -575,7 +594,9 @@ class AppHost:
         return r
 
     # The kernel's pipe traps (kernel/arch/machine.js), on the kernel's thread.
-    def kernel_pipe(self, op: str, pipe_id: int = 0, holder: int = 0, end: int = 0, data=None, page=None, at=0, room=0):
+    def kernel_pipe(
+        self, op: str, pipe_id: int = 0, holder: int = 0, end: int = 0, data=None, page=None, at=0, room=0
+    ):
         with self.lock:
             if op == "open":
                 r = self.pipes.open(P.KERNEL)

@@ -143,7 +143,9 @@ class PipeTable:
         waiting.clear()
 
     # ---- bytes ---------------------------------------------------------------------
-    def read_into(self, pipe_id: int, holder: int, dest: memoryview, at: int, room: int, arm: bool = False) -> int:
+    def read_into(
+        self, pipe_id: int, holder: int, dest: memoryview, at: int, room: int, arm: bool = False
+    ) -> int:
         """Move up to ``room`` buffered bytes into ``dest[at:]``.
 
         Returns the count (> 0), 0 at end of file, or a negative error:

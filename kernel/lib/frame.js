@@ -1,9 +1,9 @@
 // kernel/lib/frame.js: the one frame layout for messages between an isolate and the machine.
 //
 // The kernel require()s it (kernel/arch/machine.js) and the machine evaluates
-// it into every app isolate ahead of the app runtime, which takes it from
-// globalThis.__frame, as it does the UTF-8 codec. jsksh/native/frames.py is
-// the same layout in Python; docs/abi.md §2 draws it:
+// it into every app isolate ahead of the app runtime (kernel/app/), whose
+// transport.js takes it from globalThis.__frame, as it does the UTF-8 codec.
+// jsksh/native/frames.py is the same layout in Python; docs/abi.md §2 draws it:
 //
 //   offset 0  u32 pid    the other end: sender (RECV, IPC_RECV) or receiver (POST); 0 is the kernel
 //   offset 4  u32 len    bytes of this piece, after the header

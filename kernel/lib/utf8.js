@@ -3,8 +3,8 @@
 // mini-racer's V8 has no TextEncoder, and every byte that crosses a page (a
 // trap, a message) is UTF-8. One codec serves both sides of the boundary: the
 // kernel require()s this file, and the machine evaluates it in each app
-// isolate ahead of kernel/proc/app-runtime.js, which takes it from
-// globalThis.__utf8 (docs/abi.md).
+// isolate ahead of the app runtime (kernel/app/), whose transport.js takes
+// it from globalThis.__utf8 (docs/abi.md).
 'use strict';
 
 // Writes `str` into `into` from index `at`; returns the number of bytes.

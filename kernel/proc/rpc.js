@@ -1,6 +1,6 @@
 // kernel/proc/rpc.js: calls between isolates (Runtime.JS-style RPC).
 //
-// Every app isolate has one RpcEndpoint (made by kernel/proc/app-runtime.js).
+// Every app isolate has one RpcEndpoint (made by kernel/app/peers.js).
 // It turns a call on a proxy into a message to the isolate that owns the
 // real function, and that isolate's reply back into the settled promise.
 // The transport (how bytes reach another isolate) is the runtime's: this

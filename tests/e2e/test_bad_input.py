@@ -99,7 +99,9 @@ def test_binary_garbage(machine):
 
 def test_client_disconnects_mid_output(machine):
     s = machine.socket()
-    s.sendall(b"\x15cat /kernel/proc/process-table.js /kernel/proc/app-runtime.js /kernel/init.js\r")
+    s.sendall(
+        b"\x15cat /kernel/proc/process-table.js /kernel/app/pipes.js /kernel/app/peers.js /kernel/init.js\r"
+    )
     s.recv(100)
     s.close()  # gone while the guest is still writing
     child = machine.attach()

@@ -203,7 +203,7 @@ def test_arraybuffer_limit_per_spawn(machine):
     assert re.fullmatch(r"ab-bomb2: killed: ArrayBuffer limit exceeded: \d+ bytes > 20971520\n", err), err
 
 
-# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, dispatch 'recycle'): an isolate kept
+# A fixed bug, kept as a regression test (kernel/app/loader.js, dispatch 'recycle'; kernel/app/memory.js): an isolate kept
 # warm for the next run of the same program keeps the runtime's ArrayBuffer
 # count (`external`, `allocations`) and `externalLimit` of the run before. The
 # old buffers are garbage but not yet collected, so a program that used 40 MiB
@@ -235,7 +235,7 @@ def test_a_caught_arraybuffer_limit_lets_the_app_continue(machine):
     shell_works(machine)
 
 
-# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, receiveAll -> concat): a peer
+# A fixed bug, kept as a regression test (kernel/app/transport.js, receiveAll -> concat): a peer
 # message bigger than one page is reassembled with `new Uint8Array(total)`,
 # which is charged to the receiver's ArrayBuffer budget; past it, the
 # RangeError escapes __wake, and the machine kills the receiver as a
@@ -555,7 +555,7 @@ sys.print(JSON.stringify({
     }
 
 
-# A fixed bug, kept as a regression test (kernel/proc/app-runtime.js, top: Object.defineProperty(globalThis,
+# A fixed bug, kept as a regression test (kernel/app/transport.js, top: Object.defineProperty(globalThis,
 # '__sysPage', { value: page })): the property is non-configurable, so
 # app_host.py's _TAKE (`delete globalThis.__sysPage`, sloppy mode) silently
 # fails and every app can reach its own sys page. app_host.py says why that

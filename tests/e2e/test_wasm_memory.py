@@ -1,7 +1,7 @@
 """End-to-end: WebAssembly memory counts against an app's ArrayBuffer limit.
 
 V8 counts neither ArrayBuffers nor WebAssembly memories against the heap
-limit; the runtime charges both (kernel/proc/app-runtime.js). A Memory made
+limit; the runtime charges both (kernel/app/memory.js). A Memory made
 from JavaScript is refused before it is allocated, so the host never holds
 the gigabyte an app asks for; a module's own memory is charged when its
 instance appears, and growth from inside WebAssembly at the app's next event.

@@ -15,6 +15,8 @@ from jsksh.native import app_host, frames, pipes
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs/abi.md").read_text()
+# The app runtime, all its files (kernel/app/): the app's traps are in transport.js.
+RUNTIME = "".join(p.read_text() for p in sorted((ROOT / "kernel/app").glob("*.js")))
 
 
 def table_ops(section: str) -> dict[str, int]:
@@ -37,10 +39,9 @@ def test_the_kernel_trap_operations_match_both_sides():
 
 def test_the_app_trap_operations_match_both_sides():
     documented = table_ops(DOC[DOC.index("### The app's page and traps") : DOC.index("A peer (RPC) message")])
-    runtime = (ROOT / "kernel/proc/app-runtime.js").read_text()
     for name, num in documented.items():
         assert getattr(app_host, f"OP_{name}") == num, name
-        assert re.search(rf"const OP_{name} = {num};", runtime), name
+        assert re.search(rf"const OP_{name} = {num};", RUNTIME), name
 
 
 def test_the_frame_layout_and_flags_match_both_sides():
@@ -56,8 +57,7 @@ def test_the_pipe_numbers_match():
     assert "at most 256 KiB" in DOC and pipes.CAPACITY == 256 << 10
     assert "at most 4096 bytes (PIPE_BUF)" in DOC and pipes.PIPE_BUF == 4096
     assert "| 256 KiB |" in DOC and machine_py.TRAP_PAGE == 256 << 10
-    runtime = (ROOT / "kernel/proc/app-runtime.js").read_text()
-    assert "256 KiB ArrayBuffer `__sysPage`" in DOC and "new ArrayBuffer(256 * 1024)" in runtime
+    assert "256 KiB ArrayBuffer `__sysPage`" in DOC and "new ArrayBuffer(256 * 1024)" in RUNTIME
     for name, value in (("EAGAIN", -11), ("EBADF", -9), ("EPIPE", -32), ("EMFILE", -24)):
         assert getattr(pipes, name) == value
         assert f"{value} {name}" in DOC, name

@@ -1,0 +1,98 @@
+// kernel/app/life.js: an app's life: it ends when nothing is left to do, at
+// sys.exit(), or at an uncaught error.
+//
+// Like a Node program: after its main code has returned (loader.js, start),
+// the app lives on while anything is pending (a timer or a kernel call,
+// calls.js; a read or write, pipes.js; an open socket, udp.js; an exported
+// service or an RPC call, peers.js) and exits when the last is done, or at
+// sys.exit(). Pending work always ends with a message (a reply, a ready
+// notice, a peer's message); while the app lingers (idleCheck = 1) the
+// machine wakes it once more after each turn that handled messages,
+// microtasks included, to look (docs/apps.md, "An app's life"). Exiting
+// sends {t: 'exit', code} after what the app wrote is in its pipes.
+(function (rt) {
+'use strict';
+
+const { idleCheck, send, callsPending, peersPending, pipesWaiting, write } = rt;
+
+// As jsksh/native/limits.py: 128 + SIGABRT.
+const STATUS_ARRAYBUFFER_LIMIT = 134;
+// Per-run state: `state` is {name} while a program runs; `mainStatus` is the
+// status main returned, once it has.
+let state = null;
+let exited = false;
+let mainStatus = null;
+
+// A program starts (loader.js, start).
+function beginRun(name) {
+  state = { name };
+  exited = false;
+  mainStatus = null;
+}
+
+function pendingWork() {
+  if (callsPending() || pipesWaiting() || rt.socketsOpen()) return true;
+  if (peersPending()) return true;
+  return false;
+}
+// The machine's look after the turn (checkIdle) sees what finished.
+function settled() {}
+// The machine's look after a turn: a wake with no messages (loader.js, __wake).
+function checkIdle() {
+  if (mainStatus === null || exited || pendingWork()) return;
+  idleCheck[0] = 0;
+  finish(mainStatus);
+}
+// Main has returned (loader.js, start). During __warmup it ends at once.
+function mainEnded(status) {
+  if (exited) return;
+  if (rt.warming) return exit(status);
+  mainReturned(status);
+}
+// Nothing pending: end now, after a few microtask hops (a promise chain
+// main started without awaiting may still start a timer).
+function mainReturned(status, hops = 8) {
+  mainStatus = status;
+  if (pendingWork()) {
+    idleCheck[0] = 1;
+    return;
+  }
+  if (hops > 0) return void Promise.resolve().then(() => mainReturned(status, hops - 1));
+  if (!exited) finish(status);
+}
+
+function reportUncaught(e) {
+  if (e && e.__exit) return;
+  if (e && e.code === 'ELIMIT' && !exited) {
+    // An ArrayBuffer allocation over the limit that nobody caught ends the app.
+    write(2, `${state ? state.name : 'app'}: killed: ${e.message}\n`);
+    exit(STATUS_ARRAYBUFFER_LIMIT);
+    return;
+  }
+  const name = state ? state.name : 'app';
+  const text = e && e.stack ? String(e.stack) : `${e && e.name ? e.name : 'Error'}: ${String(e && e.message !== undefined ? e.message : e)}`;
+  write(2, `${name}: ${text}\n`);
+}
+
+// The app ends: what it wrote goes first (into its pipes), then the exit message.
+function exit(code) {
+  if (exited) return;
+  exited = true;
+  if (rt.warming) return;
+  const run = state;
+  const io = rt.io;
+  const output = io ? [io.stdout.drain(), io.stderr.drain()] : [];
+  Promise.all(output).then(() => {
+    if (state === run) send({ t: 'exit', code: code | 0 });
+  });
+}
+const finish = exit;
+
+rt.onRecycle.push(() => {
+  mainStatus = null;
+  idleCheck[0] = 0;
+  state = null;
+});
+
+Object.assign(rt, { beginRun, settled, checkIdle, mainEnded, reportUncaught, exit });
+})(globalThis.__rt);

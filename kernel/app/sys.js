@@ -1,0 +1,155 @@
+// kernel/app/sys.js: the app's API, the `sys` global, and the other globals
+// an app sees (console, setTimeout and the rest).
+//
+// Every entry here is a thin wrapper over the earlier files: most are one
+// kernel call (calls.js), streams and files are pipes.js's, services
+// peers.js's, sockets udp.js's, the clock clocks.js's. docs/apps.md is its
+// reference, and its "Globals" table lists what this file installs (Date and
+// performance are clocks.js's). loader.js fills in the per-run fields
+// (argv, env, cwd, pid, name, the streams' kinds) when a program starts.
+(function (rt) {
+'use strict';
+
+const { clock, call, cast, addTimer, clearTimer, services, READ_END, WRITE_END, closePipe, toBytes } = rt;
+const { write, table, openFile, exit, udp } = rt;
+
+// ---- sys.stdin's prompts and the client's questions (docs/protocol.md) -----
+// completer: set by sys.stdin.setCompleter.
+let completer = null;
+
+function readArgs(opts) {
+  if (!opts || typeof opts !== 'object') return completer ? { answers: true } : {};
+  const args = { answers: !!completer };
+  if (typeof opts.prompt === 'string') args.prompt = opts.prompt;
+  if (typeof opts.language === 'string') args.language = opts.language;
+  return args;
+}
+
+// The kernel asks on the client's behalf ({t: 'ask'}, loader.js); the answer goes back one-way.
+async function answer(msg) {
+  let value = null;
+  try {
+    const fn = completer && (msg.kind === 'complete' ? completer.complete : completer.isComplete);
+    if (typeof fn === 'function') {
+      const args = msg.args || {};
+      value = await (msg.kind === 'complete' ? fn(String(args.line ?? ''), Number(args.cursor) || 0) : fn(String(args.code ?? '')));
+    }
+  } catch (e) {
+    value = null;
+  }
+  cast('ask.reply', { ref: msg.ref, value: value === undefined ? null : value });
+}
+
+function format(v) {
+  if (typeof v === 'string') return v;
+  try {
+    return typeof v === 'object' && v !== null && !(v instanceof Error) ? JSON.stringify(v) : String(v);
+  } catch (e) {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+const sys = {
+  argv: [],
+  env: {},
+  cwd: '/',
+  pid: 0,
+  name: '',
+  // write(string | bytes) -> a promise, settled once the bytes are taken:
+  // await it to go at the reader's pace (docs/apps.md, "Streams").
+  stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24, kind: 'null' },
+  stderr: { write: (s) => write(2, s), isTTY: false, kind: 'null' },
+  stdin: {
+    // read({prompt, language}) -> text, or null at the end: a prompt is
+    // shown where input comes from (the terminal, or the REPL client,
+    // which also highlights `language`).
+    read: (opts) => (rt.io.stdin ? rt.io.stdin.read() : call('stdin.read', readArgs(opts))),
+    // readBytes(max) -> a Uint8Array of at most max bytes, or null at the end.
+    readBytes: async (max) => {
+      if (rt.io.stdin) return rt.io.stdin.readBytes(max);
+      const text = await call('stdin.read', readArgs());
+      return text === null ? null : toBytes(text);
+    },
+    isTTY: false,
+    // where input comes from: 'tty', 'pipe', 'file', 'channel' (the REPL client) or 'null'
+    kind: 'null',
+    // A program that reads input can answer the client's questions about it
+    // while it waits: complete(line, cursor) -> {start, end, items} and
+    // isComplete(code) -> {status, indent} (docs/protocol.md).
+    setCompleter: (answers) => {
+      completer = answers && typeof answers === 'object' ? answers : null;
+    },
+  },
+  print: (...values) => write(1, values.map(format).join(' ') + '\n'),
+  table: (columns, rows) => table(1, columns, rows),
+  exit: (code) => {
+    exit(code);
+    throw Object.assign(new Error('exit'), { __exit: true });
+  },
+  sleep: (ms) => call('timer.sleep', { ms }),
+  services,
+  clock,
+  call,
+  chdir(path) {
+    sys.cwd = path;
+  },
+  fs: {
+    readdir: (path) => call('fs.readdir', { path }),
+    stat: (path) => call('fs.stat', { path }),
+    readFile: (path) => call('fs.read', { path }),
+    writeFile: (path, data, opts = {}) => call('fs.write', { path, data: String(data), append: !!opts.append }),
+    // A file as a byte stream: {read(max), write(data), close()}.
+    open: (path, flags = 'r') => openFile(path, flags),
+    mkdir: (path) => call('fs.mkdir', { path }),
+    unlink: (path) => call('fs.unlink', { path }),
+  },
+  proc: {
+    list: () => call('proc.list', {}),
+    spawn: (argv, opts = {}) => call('proc.spawn', { argv, ...opts, cwd: opts.cwd || sys.cwd }),
+    // A pipe for the processes you spawn: {stdin: {pipe: id}}, {stdout: {pipe: id}}.
+    // Close your own ends once they are spawned, as sh does after fork:
+    // a reader sees end of file only when every writer has let go.
+    pipe: () => call('proc.pipe', {}),
+    closePipe: (id) => closePipe(Number(id), READ_END | WRITE_END),
+    wait: (pid) => call('proc.wait', { pid }),
+    kill: (pid, signal = 'TERM') => call('proc.kill', { pid, signal }),
+    foreground: (pids) => call('proc.foreground', { pids }),
+    // The limits this program runs under: { cpu, heap, external, queue, isolates, memory }.
+    limits: () => call('proc.limits', {}),
+  },
+  kernel: {
+    devices: () => call('dev.list', {}),
+    dmesg: () => call('log.read', {}),
+    info: () => call('sys.info', {}),
+    poweroff: (status = 0) => call('sys.power', { action: 'off', status }),
+    reboot: () => call('sys.power', { action: 'reboot' }),
+  },
+  tty: { size: () => call('tty.size', {}) },
+  net: {
+    info: () => call('net.info', {}),
+    stats: () => call('net.stats', {}),
+    // DNS through the kernel's resolver: { answers, aliases, ... } (docs/apps.md).
+    resolve: (name, type = 'A') => call('net.resolve', { name, type }),
+    // A name or dotted address -> a dotted IPv4 address.
+    lookup: (name) => call('net.lookup', { name }),
+    udp,
+  },
+};
+Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false });
+
+globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+globalThis.clearTimeout = globalThis.clearInterval = (id) => void clearTimer(id);
+globalThis.console = {
+  log: (...v) => sys.print(...v),
+  info: (...v) => sys.print(...v),
+  error: (...v) => write(2, v.map(format).join(' ') + '\n'),
+  warn: (...v) => write(2, v.map(format).join(' ') + '\n'),
+};
+
+rt.onRecycle.push(() => {
+  completer = null;
+});
+
+Object.assign(rt, { sys, answer });
+})(globalThis.__rt);
