@@ -15,11 +15,11 @@ import hashlib
 import json
 import random
 import re
-import struct
 import time
 
 import pytest
 
+from tests.e2e.guest_prng import PRNG, stream
 from tests.e2e.machine import command, console_without_jobs
 from tests.e2e.test_fuzz_rpc import write_file
 from tests.e2e.test_jobs import interrupt_until_prompt
@@ -64,19 +64,6 @@ module.exports = async function main(argv) {
   const statuses = await Promise.all([sys.proc.wait(a), sys.proc.wait(b)]);
   await sys.fs.writeFile('/tmp/cross-status', statuses.join(' '));
 };
-"""
-
-PRNG = r"""
-function prng(seed) {  // mulberry32: 32-bit words
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 """
 
 # emit SEED TOTAL REPORT: TOTAL bytes of the mulberry32(SEED) stream (its
@@ -273,20 +260,6 @@ def machine_still_works(machine) -> None:
     )
     far, near = out.split("\n")[:2]
     assert far == near and re.fullmatch(r"[0-9a-f]{64}  -", far), out
-
-
-def stream(seed: int, n: int) -> bytes:
-    """The first n bytes of the mulberry32(seed) stream, as emit.js writes it."""
-    mask = 0xFFFFFFFF
-    a = seed & mask
-    words = []
-    for _ in range((n + 3) // 4):
-        a = (a + 0x6D2B79F5) & mask
-        t = a
-        t = ((t ^ (t >> 15)) * (t | 1)) & mask
-        t ^= (t + (((t ^ (t >> 7)) * (t | 61)) & mask)) & mask
-        words.append((t ^ (t >> 14)) & mask)
-    return struct.pack(f"<{len(words)}I", *words)[:n]
 
 
 def rss_kib(machine) -> int:

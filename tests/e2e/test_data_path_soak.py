@@ -22,6 +22,7 @@ import time
 
 import pytest
 
+from tests.e2e.guest_prng import PRNG
 from tests.e2e.test_fuzz_rpc import write_file
 
 pytestmark = pytest.mark.slow
@@ -31,19 +32,6 @@ MACHINE_ARGS = ("--net", "none")  # /tmp keeps its default 64 MiB
 SEED = int(os.environ.get("JSKSH_SOAK_SEED") or random.SystemRandom().randrange(1, 2**31))
 TOTAL = 1 << 30
 MiB = 1 << 20
-
-PRNG = r"""
-function prng(seed) {  // mulberry32: 32-bit words
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-"""
 
 # gen SEED BYTES TAG: BYTES of the stream of mulberry32(SEED) words,
 # little-endian, in pieces of random sizes (a third up to 4 KiB, the rest
