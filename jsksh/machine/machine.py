@@ -343,13 +343,19 @@ def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
             f"\n//# sourceURL=/{path}"
         )
 
-    return [
-        handed_over("kernel/lib/utf8.js", "__utf8"),
-        handed_over("kernel/lib/frame.js", "__frame"),
-        *(
-            files[f"kernel/app/{name}.js"].decode() + f"\n//# sourceURL=/kernel/app/{name}.js"
+    # One script, not one per file: V8 pays a fixed cost for each script it
+    # compiles, and a new isolate compiling twelve took twice as long as two
+    # (docs/performance.md). A stack frame in the runtime names the file it
+    # is from by the line "//# file: /kernel/app/NAME.js" above it.
+    whole = "\n".join(
+        [handed_over("kernel/lib/utf8.js", "__utf8"), handed_over("kernel/lib/frame.js", "__frame")]
+        + [
+            f"//# file: /kernel/app/{name}.js\n" + files[f"kernel/app/{name}.js"].decode()
             for name in APP_RUNTIME
-        ),
+        ]
+    )
+    return [
+        whole.replace("\n//# sourceURL=", "\n// was sourceURL=") + "\n//# sourceURL=/kernel/app/runtime.js",
         "//@lazy\n" + files["kernel/proc/rpc.js"].decode(),
     ]
 

@@ -43,10 +43,10 @@ function checkIdle() {
   idleCheck[0] = 0;
   finish(mainStatus);
 }
-// Main has returned (loader.js, start). During __warmup it ends at once.
+// Main has returned (loader.js, start). __warmup goes this way too, so V8
+// has compiled it before a real program needs it (nothing is sent then).
 function mainEnded(status) {
   if (exited) return;
-  if (rt.warming) return exit(status);
   mainReturned(status);
 }
 // Nothing pending: end now, after a few microtask hops (a promise chain
@@ -75,24 +75,28 @@ function reportUncaught(e) {
 }
 
 // The app ends: what it wrote goes first (into its pipes), then the exit message.
+let exitWaiters = []; // __warmup waits for its program's whole exit path
 function exit(code) {
   if (exited) return;
   exited = true;
-  if (rt.warming) return;
   const run = state;
   const io = rt.io;
   const output = io ? [io.stdout.drain(), io.stderr.drain()] : [];
-  Promise.all(output).then(() => {
-    if (state === run) send({ t: 'exit', code: code | 0 });
+  const sent = Promise.all(output).then(() => {
+    if (state === run) send({ t: 'exit', code: code | 0 }); // a no-op while warming
   });
+  for (const resolve of exitWaiters.splice(0)) resolve(sent);
 }
+// A promise that settles once the current program's exit message has gone.
+const whenExited = () => new Promise((resolve) => exitWaiters.push(resolve)).then((sent) => sent);
 const finish = exit;
 
 rt.onRecycle.push(() => {
+  exitWaiters = [];
   mainStatus = null;
   idleCheck[0] = 0;
   state = null;
 });
 
-Object.assign(rt, { beginRun, settled, checkIdle, mainEnded, reportUncaught, exit });
+Object.assign(rt, { beginRun, settled, checkIdle, mainEnded, reportUncaught, exit, whenExited });
 })(globalThis.__rt);

@@ -147,7 +147,13 @@ globalThis.__warmup = function warmup() {
   // Only the start and exit path: what a sleeping program also runs
   // (code compiled here stays in every isolate: 1,000 sleepers keep it).
   const source = 'module.exports = async () => { await null; };';
-  start({ t: 'start', pid: 0, path: '/warmup', name: 'warmup', argv: [], source, modules: {}, tty: {}, limits: {} }).then(() => {
+  const exited = rt.whenExited();
+  // As a real start arrives: decoded from its bytes, in a new turn, dispatched.
+  const start = { t: 'start', pid: 0, path: '/warmup', name: 'warmup', argv: [], source, modules: {}, fds: [], tty: {}, limits: {} };
+  rt.newTurn();
+  checkWasmGrowth();
+  dispatch(rt.kernelMessage(rt.encode(JSON.stringify(start))));
+  exited.then(() => {
     rt.warming = false;
     dispatch({ t: 'recycle' });
   });

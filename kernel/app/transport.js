@@ -200,6 +200,6 @@ Object.assign(rt, {
   OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader, joinPieces,
   page, words, result, time, externalBytes, servingCalls, idleCheck, bytes, RawUint8Array, view, MAX, sysTrap,
   utf8Encode, utf8StreamDecoder, encode, decode, send, receiveAll, dropPartial,
-  moved, pastTurnBudget, yieldTurn, newTurn,
+  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage,
 });
 })((globalThis.__rt = {}));
