@@ -10,6 +10,7 @@ import pytest
 
 from jsksh import image
 from jsksh.machine.machine import app_runtime_sources
+from jsksh.native import frames
 from jsksh.native.app_host import AppHost
 from tests.native.kernel_side import OutputPipes, spawn_with_output, start_message
 
@@ -141,15 +142,20 @@ def test_freed_memory_goes_back_once_isolates_stop_coming_and_going(host):
     assert len(trims) == count
 
 
+def spawn_waiting(host, pid):
+    """An app that waits for ever, once its start has run: its isolate's box."""
+    spawn(host, pid, "module.exports = () => new Promise(() => {});")
+    deadline = time.monotonic() + 10
+    while pid not in host.apps or host.apps[pid].box.in_flight:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return host.apps[pid].box
+
+
 def test_recv_says_whether_more_messages_wait_than_fit(host):
     # The runtime stops taking messages once a RECV has emptied the inbox
     # (later ones get a wake of their own), so RECV must say which it was.
-    spawn(host, 11, "module.exports = () => new Promise(() => {});")
-    deadline = time.monotonic() + 10
-    while 11 not in host.apps or host.apps[11].box.in_flight:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    box = host.apps[11].box
+    box = spawn_waiting(host, 11)
     with host.lock:  # as if four peer messages had arrived, their wake not yet run
         box.inbox.extend((3, b"x" * 100_000, 0) for _ in range(4))
         box.wake_posted = True
@@ -162,13 +168,7 @@ def test_recv_says_whether_more_messages_wait_than_fit(host):
 def test_a_frame_longer_than_what_was_sent_kills_the_app_not_the_host(host):
     # Only a broken or hostile runtime can build one (apps never reach __sys),
     # so the app is stopped with a message and the kernel is told, as for a limit.
-    spawn(host, 12, "module.exports = () => new Promise(() => {});")
-    deadline = time.monotonic() + 10
-    while 12 not in host.apps or host.apps[12].box.in_flight:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    box = host.apps[12].box
-    from jsksh.native import frames
+    box = spawn_waiting(host, 12)
 
     frames.HEADER.pack_into(box.page, 64, 0, 5000, 0)  # says 5000 bytes follow; 10 do
     assert host._post(box, box.page, frames.FRAME + 10) == 0
