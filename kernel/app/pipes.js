@@ -128,8 +128,18 @@ class PipeWriter {
     if (this.error) return Promise.reject(this.error);
     const chunk = typeof data === 'string' ? data : toBytes(data);
     if (chunk.length === 0) return Promise.resolve();
+    return this.enqueue({ chunk });
+  }
+  // A barrier: run() happens once everything queued before it is in the
+  // pipe, and what it resolves with (text, or null) goes out in its place,
+  // before anything queued after it. How a table keeps its order (table()).
+  after(run) {
+    if (this.error) return Promise.reject(this.error);
+    return this.enqueue({ chunk: null, run });
+  }
+  enqueue(item) {
     return new Promise((resolve, reject) => {
-      this.queue.push({ chunk, resolve, reject });
+      this.queue.push(Object.assign(item, { resolve, reject }));
       if (!this.scheduled && !this.busy) {
         this.scheduled = true;
         // the writes of this turn go together
@@ -149,6 +159,24 @@ class PipeWriter {
     try {
       while (this.queue.length && !this.error) {
         if (rt.pastTurnBudget()) await rt.yieldTurn();
+        const head = this.queue[0];
+        if (head.run) {
+          let text;
+          try {
+            text = await head.run();
+          } catch (e) {
+            this.queue.shift();
+            head.reject(e);
+            continue;
+          }
+          delete head.run;
+          if (typeof text === 'string' && text.length) head.chunk = text;
+          else {
+            this.queue.shift();
+            head.resolve();
+          }
+          continue;
+        }
         const packed = this.pack();
         words[0] = OP_WRITE;
         words[1] = this.pipe;
@@ -174,7 +202,7 @@ class PipeWriter {
     let at = PAYLOAD;
     for (const item of this.queue) {
       const room = page.byteLength - at;
-      if (room <= 0) break;
+      if (room <= 0 || item.run) break; // a barrier waits for what is before it
       let { chunk } = item;
       if (typeof chunk === 'string') {
         if (chunk.length * 3 > room) {
@@ -256,11 +284,13 @@ const write = (fd, data) => (fd === 2 ? rt.io.stderr : rt.io.stdout).write(typeo
 
 // A table: the structured port's client draws it; anywhere else the kernel
 // formats it as text, which goes out like any other write, in order.
-async function table(fd, columns, rows) {
+// In its place among the writes: what was written before it goes first,
+// and what is written after it waits (the kernel draws it for the
+// structured port's client, or answers with text to write).
+function table(fd, columns, rows) {
   const out = fd === 2 ? rt.io.stderr : rt.io.stdout;
-  await out.drain();
-  const text = await call('out.table', { fd, columns, rows });
-  if (typeof text === 'string') await out.write(text);
+  if (!out.after) return call('out.table', { fd, columns, rows }).then(() => undefined); // nowhere to go
+  return out.after(() => call('out.table', { fd, columns, rows }));
 }
 
 // sys.fs.open(path, 'r' | 'w' | 'a'): a file as a byte stream.

@@ -219,3 +219,14 @@ def test_a_client_that_leaves_mid_output_and_comes_back(machine):
         time.sleep(0.2)
     assert (status, out) == (0, "done\n")
     assert machine.run("echo alive") == (0, "alive\n", "")
+
+
+def test_a_table_keeps_its_place_among_the_writes(machine):
+    # devices prints a table, a blank line, then a second table; the blank
+    # line once overtook the first table (sys.table did not wait its turn).
+    status, out, _ = machine.run("devices | cat")
+    lines = out.splitlines()
+    assert status == 0
+    assert lines[0].startswith("SLOT")
+    blank = lines.index("")
+    assert lines[blank + 1].startswith("DEVICE")
