@@ -58,7 +58,8 @@ class Vfs {
     }
     this.root.children.set('tmp', dirNode(0o1777, this.now(), true));
     const dev = this._mkdirs(['dev'], this.now());
-    dev.children.set('null', { type: 'file', mode: 0o666, mtime: 0, size: 0, read: () => '', write: () => {}, stream: () => null });
+    // discard: bytes written here are dropped as they are, never decoded.
+    dev.children.set('null', { type: 'file', mode: 0o666, mtime: 0, size: 0, read: () => '', write: () => {}, stream: () => null, discard: true });
     const proc = this._mkdirs(['proc'], this.now());
     // Device nodes the kernel adds: a bare name goes in /proc, a path ('/dev/kmsg') where it says.
     for (const [name, node] of Object.entries(devices)) {
@@ -177,6 +178,7 @@ class Vfs {
   // and sets error to ENOSPC; the pump then stops taking bytes.
   openWrite(path, append = false) {
     const node = this._lookupForWrite(path);
+    if (node.discard) return { room: () => Infinity, write() {}, error: null };
     if (node.write) {
       return { room: () => Infinity, write: (bytes) => node.write(utf8Decode(bytes, 0, bytes.length)), error: null };
     }
