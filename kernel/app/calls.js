@@ -51,7 +51,6 @@ function reply(msg) {
   pending.delete(msg.id);
   if (msg.error) p.reject(kernelError(msg.error));
   else p.resolve(msg.bytes ? { value: msg.value, bytes: msg.bytes } : msg.value);
-  if (p.ref) rt.settled();
 }
 
 function kernelError(err) {
@@ -77,7 +76,6 @@ function addTimer(fn, ms, args, repeat) {
         rt.reportUncaught(e);
       }
       if (repeat && timers.has(id)) arm();
-      rt.settled();
     });
   arm();
   return id;

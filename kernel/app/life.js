@@ -35,8 +35,6 @@ function pendingWork() {
   if (peersPending()) return true;
   return false;
 }
-// The machine's look after the turn (checkIdle) sees what finished.
-function settled() {}
 // The machine's look after a turn: a wake with no messages (loader.js, __wake).
 function checkIdle() {
   if (mainStatus === null || exited || pendingWork()) return;
@@ -98,5 +96,5 @@ rt.onRecycle.push(() => {
   state = null;
 });
 
-Object.assign(rt, { beginRun, settled, checkIdle, mainEnded, reportUncaught, exit, whenExited });
+Object.assign(rt, { beginRun, checkIdle, mainEnded, reportUncaught, exit, whenExited });
 })(globalThis.__rt);

@@ -34,7 +34,6 @@ function whenReady(pipe) {
     else readyWaiters.set(pipe, [resolve]);
   }).finally(() => {
     ioWaiting--;
-    rt.settled();
   });
 }
 // The machine's {t: 'ready', id}: the pipe changed, its waiters try again.

@@ -9,7 +9,7 @@
 (function (rt) {
 'use strict';
 
-const { joinPieces, RawUint8Array, decode, cast, call, toBytes, settled } = rt;
+const { joinPieces, RawUint8Array, decode, cast, call, toBytes } = rt;
 
 // Sockets open: each keeps the app alive until it is closed.
 let udpOpen = 0;
@@ -72,7 +72,6 @@ class UdpSocket {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     udpOpen--;
-    settled();
     return call('net.udp.close', { fd: this.fd });
   }
 }

@@ -14,16 +14,12 @@
 'use strict';
 
 const { KernelError } = require('../lib/errors');
-const { utf8Decode, utf8Encode } = require('../lib/utf8');
+const { utf8Decode, utf8Bytes: encode } = require('../lib/utf8');
 
 const TMPFS_SIZE = 64 * 1024 * 1024; // bytes kept in /tmp in all, unless the command line says
 
 const EMPTY = new Uint8Array(0);
 
-function encode(text) {
-  const out = new Uint8Array(text.length * 3);
-  return out.subarray(0, utf8Encode(text, out, 0));
-}
 
 function dirNode(mode, mtime, writable) {
   return { type: 'dir', mode, mtime, children: new Map(), writable };

@@ -187,4 +187,10 @@ class Utf8Decoder {
 }
 
 
-module.exports = { utf8Encode, utf8Decode, utf8WholeEnd, utf8StreamDecoder, Utf8Decoder };
+// A string's UTF-8 bytes, in a new array (at most 3 bytes per UTF-16 unit).
+function utf8Bytes(str) {
+  const out = new Uint8Array(str.length * 3);
+  return out.subarray(0, utf8Encode(str, out, 0));
+}
+
+module.exports = { utf8Encode, utf8Decode, utf8Bytes, utf8WholeEnd, utf8StreamDecoder, Utf8Decoder };

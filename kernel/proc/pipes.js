@@ -17,7 +17,7 @@
 const machine = require('../arch/machine');
 const timers = require('../time/timers');
 const { KernelError } = require('../lib/errors');
-const { utf8Encode } = require('../lib/utf8');
+const { utf8Bytes } = require('../lib/utf8');
 
 const EAGAIN = -11;
 const EPIPE = -32;
@@ -151,11 +151,7 @@ const held = new Map(); // pipe id -> [Uint8Array]
 
 function writeAll(id, data) {
   if (!id) return;
-  let bytes = data;
-  if (typeof data === 'string') {
-    bytes = new Uint8Array(data.length * 3);
-    bytes = bytes.subarray(0, utf8Encode(data, bytes, 0));
-  }
+  const bytes = typeof data === 'string' ? utf8Bytes(data) : data;
   if (!bytes.length) return;
   const queue = held.get(id);
   if (queue) {

@@ -15,6 +15,7 @@
 'use strict';
 
 const pipes = require('./pipes');
+const { utf8Decode } = require('../lib/utf8');
 const machine = require('../arch/machine');
 
 const { READ_END, WRITE_END } = machine;
@@ -71,7 +72,6 @@ function fileSource(vfs, path) {
 // A daemon's output (a `svc start` service): each line goes to the kernel
 // log as "NAME[PID]: line", as journald keeps a service's stdout.
 function logSink(log, label) {
-  const { utf8Decode } = require('../lib/utf8');
   let partial = '';
   const put = (text) => {
     const lines = (partial + text).split('\n');

@@ -8,7 +8,7 @@
 // (kernel/services/session.js), which runs the command lines.
 'use strict';
 
-const { utf8Encode, utf8Decode, utf8StreamDecoder } = require('../lib/utf8');
+const { utf8Bytes, utf8Decode, utf8StreamDecoder } = require('../lib/utf8');
 const { formatTable } = require('../tty/table');
 const { Session } = require('./session');
 
@@ -73,8 +73,7 @@ class ShellPort {
   }
 
   sendLine(text) {
-    const out = new Uint8Array(text.length * 3);
-    this.writeBytes(out.subarray(0, utf8Encode(text, out, 0)));
+    this.writeBytes(utf8Bytes(text));
   }
 
   // A message of the session: kept for replay, and sent.

@@ -11,7 +11,7 @@
 'use strict';
 
 const { LineDiscipline } = require('./line-discipline');
-const { utf8Encode } = require('../lib/utf8');
+const { utf8Bytes } = require('../lib/utf8');
 
 const CR = 13;
 const LF = 10;
@@ -113,8 +113,7 @@ class Tty {
 
   writeRaw(text) {
     if (!text) return;
-    const out = new Uint8Array(text.length * 3);
-    this.writeBytes(out.subarray(0, utf8Encode(text, out, 0)));
+    this.writeBytes(utf8Bytes(text));
     this.lastByte = text.charCodeAt(text.length - 1);
   }
 }

@@ -47,13 +47,6 @@ def test_bytes_arrive_unchanged_through_files_and_pipes(machine):
 
 
 def test_output_reaches_the_host_as_bytes():
-    r = subprocess.run(
-        [*JSKSH, "run", "--net", "none", "head -c 5000000 /dev/urandom | tee /tmp/x | sha256sum >&2"],
-        capture_output=True,
-        timeout=60,
-        env=ENV,
-    )
-    assert r.returncode == 0
     r2 = subprocess.run(
         [*JSKSH, "run", "--net", "none", "head -c 5000000 /dev/zero"],
         capture_output=True,

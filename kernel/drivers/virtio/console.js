@@ -8,7 +8,7 @@
 // top and sees only callbacks: onPortAdded, onData, onHostOpen, onResize.
 'use strict';
 
-const { utf8Encode, utf8Decode } = require('../../lib/utf8');
+const { utf8Bytes, utf8Decode } = require('../../lib/utf8');
 const { featureNames, BY_DEVICE, bit } = require('./features');
 const { INT_CONFIG_CHANGE } = require('./mmio-transport');
 
@@ -523,9 +523,7 @@ function toBytes(data) {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  const str = String(data); // a string, as UTF-8 (lone surrogates as U+FFFD)
-  const out = new Uint8Array(str.length * 3);
-  return out.subarray(0, utf8Encode(str, out, 0));
+  return utf8Bytes(String(data)); // a string, as UTF-8 (lone surrogates as U+FFFD)
 }
 
 // Port names are UTF-8 (§5.3.6.2); QEMU adds a NUL.
