@@ -78,12 +78,24 @@ class ShellPort {
 
   // A message of the session: kept for replay, and sent.
   emit(msg) {
-    if (REPLAYED.has(msg.t)) this.remember(msg.bytes ? { t: msg.t, id: msg.id, data: utf8Decode(msg.bytes, 0, Math.min(msg.bytes.length, REPLAY_BYTES)) } : msg);
+    if (REPLAYED.has(msg.t)) this.remember(msg);
     this.send(msg);
   }
 
-  remember(msg) {
-    const size = JSON.stringify(msg).length;
+  // Keeps the last REPLAY_BYTES of the session for a client that attaches
+  // later. Program output is kept as bytes, only its tail (what replay
+  // would keep of it), and decoded when it is replayed: decoding and
+  // measuring every piece of a 100 MB output cost half the kernel's time.
+  remember(message) {
+    let msg = message;
+    let size;
+    if (msg.bytes) {
+      const tail = msg.bytes.subarray(Math.max(0, msg.bytes.length - REPLAY_BYTES));
+      msg = { t: msg.t, id: msg.id, bytes: tail.slice() }; // a copy: the piece's buffer is reused
+      size = tail.length + 32;
+    } else {
+      size = JSON.stringify(msg).length;
+    }
     this.replay.push({ msg, size });
     this.replayBytes += size;
     while (this.replayBytes > REPLAY_BYTES && this.replay.length > 1) this.replayBytes -= this.replay.shift().size;
@@ -146,7 +158,8 @@ const HANDLERS = {
   attach(msg) {
     this.client.attached = true;
     const kept = msg.replay === false ? [] : this.replay;
-    for (const { msg: m } of kept) this.send({ ...m, replay: true });
+    // Replayed output is text (a piece may start inside a character: it shows as U+FFFD).
+    for (const { msg: m } of kept) this.send(m.bytes ? { t: m.t, id: m.id, data: utf8Decode(m.bytes, 0, m.bytes.length), replay: true } : { ...m, replay: true });
     this.session.ensureShell();
     this.send({ t: 'attached', ...this.session.describe(), replayed: kept.length });
   },

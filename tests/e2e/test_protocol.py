@@ -213,6 +213,25 @@ def test_reattaching_replays_recent_output_and_runs_still_going(machine):
         second.close()
 
 
+def test_replay_after_a_large_output_is_its_recent_tail_as_text(machine):
+    # 200,000 bytes of numbered lines: replay keeps the session's last 64 KiB,
+    # so the last line comes back and the first does not.
+    first = Client(machine.control_path, V2)
+    status, out, _, _ = first.run("eval 'for (let i = 1; i <= 30000; i++) sys.stdout.write(`line-${i}\\n`); 0'")
+    first.close()
+    assert status == 0 and out.startswith("line-1\n") and "line-29999\nline-30000\n" in out
+    second = Client(machine.control_path, V2)
+    try:
+        second.send(t="attach", replay=True)
+        second.until("attached")
+        text = "".join(m["data"] for m in second.seen if m.get("replay") and m["t"] == "stdout")
+        assert "line-29999\nline-30000\n" in text
+        assert not text.startswith("line-1\n") and "\nline-1\n" not in text
+        assert 32 * 1024 < len(text) <= 64 * 1024
+    finally:
+        second.close()
+
+
 def test_an_attached_client_sees_kernel_messages(client):
     client.send(t="attach", replay=False)
     client.until("attached")
