@@ -22,6 +22,7 @@ const { ipToString, ipFromString } = require('./net/wire/ip-address');
 const { Vfs } = require('./fs/vfs');
 const { zeroStream, urandom, parseSize } = require('./fs/byte-devices');
 const { Tty } = require('./tty/tty');
+const { ConsolePorts, TTY_PORT } = require('./tty/console-ports');
 const { ProcessTable } = require('./proc/process-table');
 const syscalls = require('./proc/syscalls');
 const { ShellPort } = require('./services/shell-port');
@@ -29,7 +30,6 @@ const { ShellPort } = require('./services/shell-port');
 const IRQ_TIMER = 0;
 const IRQ_IPC = 1;
 const DEVICE_NAMES = { 1: 'net', 2: 'block', 3: 'console', 4: 'rng' };
-const SHELL_PORT = 'org.jsksh.shell.0';
 const VERSION = '0.1.0';
 const DHCP_WAIT_MS = 3000; // how long the shell waits for an address (net.wait=MS on the command line)
 
@@ -101,41 +101,17 @@ function start(bootinfo) {
   const cons = devs.console;
   if (!cons) throw new Error('no console device');
 
-  // The terminal on port 0 and the structured channel on the named port.
+  // The terminal on port 0 and the structured channel on the named port;
+  // what routes their input and what ^C does is kernel/tty/console-ports.js.
   let procs = null;
-  const tty = new Tty({
-    writeBytes: (bytes) => cons.write(0, bytes),
-    room: () => cons.room(0),
-    onInterrupt: () => interruptForeground(procs, tty),
+  const tty = new Tty({ writeBytes: (bytes) => cons.write(TTY_PORT, bytes), room: () => cons.room(TTY_PORT) });
+  const ports = new ConsolePorts({
+    console: cons,
+    tty,
+    findProcess: (pid) => procs && procs.procs.get(pid),
+    kill: (pid, signal) => procs.kill(pid, signal),
   });
-  const portRoomWaiters = []; // the structured port's pumps, waiting for room
-  cons.onDrain = (id) => {
-    if (id === 0) tty.drained();
-    else for (const fn of portRoomWaiters.splice(0)) fn();
-  };
   log.attachConsole((text) => tty.write(text));
-  let shellPort = null;
-  let shellPortHeld = []; // input for the structured port until the network is ready; then null
-  const portIds = new Map(); // port id -> name
-  cons.onPortAdded = (port) => cons.openPort(port.id);
-  cons.onResize = (id, cols, rows) => {
-    if (id === 0 && cols && rows) Object.assign(tty, { columns: cols, rows });
-  };
-  const early = new Map(); // port id -> bytes that arrived before the port's name
-  cons.onPortName = (id, name) => {
-    portIds.set(id, name);
-    for (const bytes of early.get(id) || []) cons.onData(id, bytes);
-    early.delete(id);
-  };
-  cons.onData = (id, bytes) => {
-    if (id === 0) tty.input(bytes);
-    else if (!portIds.has(id)) early.set(id, [...(early.get(id) || []), bytes.slice()]);
-    else if (portIds.get(id) === SHELL_PORT) {
-      // Commands on the structured port wait for the network as the console's shell does.
-      if (shellPortHeld) shellPortHeld.push(bytes.slice());
-      else shellPort.input(bytes);
-    }
-  };
 
   // With a cable plugged in, the shell waits (a bounded time) for an address,
   // as systemd's network-online.target does, so its first command has a network.
@@ -193,10 +169,8 @@ function start(bootinfo) {
       return '';
     }
   };
-  shellPort = new ShellPort({
-    write: (bytes) => cons.write(1, bytes),
-    room: () => cons.room(1),
-    whenRoom: (fn) => portRoomWaiters.push(fn),
+  ports.startShellPort((io) => new ShellPort({
+    ...io, // write, room, whenRoom: the structured port's bytes
     procs,
     bootinfo,
     log,
@@ -207,26 +181,14 @@ function start(bootinfo) {
       address: kernel.iface ? kernel.iface.describe().address : null,
       hostname: kernel.hostname,
     }),
-  });
-  // A client that goes away takes its settings with it (the session stays).
-  cons.onHostOpen = (id, open) => {
-    if (portIds.get(id) !== SHELL_PORT) return;
-    if (!open) shellPort.disconnected();
-    // A new client may first get the tail of raw output that was on its way
-    // to a binary client that left (a serial port keeps no boundaries): a
-    // newline ends that tail, so the client, which skips what is not a
-    // message until our hello, starts clean (docs/protocol.md, "Bytes").
-    else if (shellPort.cutShort) cons.write(id, new Uint8Array([10]));
-  };
+  }));
 
   irq.register(IRQ_IPC, 'ipc', () => {
     for (const [pid, text, attachment] of machine.ipcRecv()) procs.onMessage(pid, text, attachment);
   });
 
   networkReady.then(() => {
-    const held = shellPortHeld;
-    shellPortHeld = null;
-    for (const bytes of held) shellPort.input(bytes);
+    ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
     log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
     const motd = readMotd();
     tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
@@ -335,21 +297,6 @@ function startShell(procs, tty) {
     timers.after(100, () => startShell(procs, tty));
   };
   procs.onExit.add(respawn);
-}
-
-// Ctrl-C: stop the foreground job. An interactive shell survives it (it
-// redraws its prompt, as bash does); anything else exits with status 130.
-function interruptForeground(procs, tty) {
-  if (!procs) return;
-  const fg = [...tty.foreground];
-  const shells = new Set();
-  for (const pid of fg) {
-    const p = procs.procs.get(pid);
-    if (!p || p.state === 'Z') continue;
-    if (p.interactive) shells.add(pid);
-    else procs.kill(pid, 'INT');
-  }
-  tty.wakeReaders(shells);
 }
 
 module.exports = { start, kernel };
