@@ -12,7 +12,7 @@
 //
 // The files' bodies are not indented, and their comments sit on lines of
 // their own: V8 keeps the runtime's source in every app isolate, and
-// jsksh/native/app_host.py blanks whole-line comments before V8 sees them.
+// jsksh/native/app_pool.py blanks whole-line comments before V8 sees them.
 // Each character left costs each of 1,000 sleeping apps about two bytes.
 //
 // This file owns the isolate's __sysPage (the trap page's layout) and the

@@ -128,8 +128,8 @@ def idle_cpu_share(m: BootedMachine, seconds: float = 1.5) -> float:
     return (host_cpu_seconds(m) - start) / seconds
 
 
-# A fixed bug, kept as a regression test (jsksh/native/app_host.py _machine_kill/_retire -> v8.py
-# Isolate.close -> mr_free_context): an app whose loop runs inside a promise
+# A fixed bug, kept as a regression test (jsksh/native/app_watchdog.py machine_kill -> app_pool.py
+# retire -> v8.py Isolate.close -> mr_free_context): an app whose loop runs inside a promise
 # callback is reported killed (status 152, or 143 for `kill`) and leaves the
 # process table, but its isolate's thread goes on running the loop: the
 # machine process keeps one host CPU at 100% until it exits, and every such
@@ -557,8 +557,8 @@ sys.print(JSON.stringify({
 
 # A fixed bug, kept as a regression test (kernel/app/transport.js, top: Object.defineProperty(globalThis,
 # '__sysPage', { value: page })): the property is non-configurable, so
-# app_host.py's _TAKE (`delete globalThis.__sysPage`, sloppy mode) silently
-# fails and every app can reach its own sys page. app_host.py says why that
+# app_pool.py's _TAKE (`delete globalThis.__sysPage`, sloppy mode) silently
+# fails and every app can reach its own sys page. app_pool.py says why that
 # matters: "an app that could transfer() the page would free memory Python
 # still uses". `globalThis.__sysPage.transfer(0)` does detach it: the app then
 # hangs (kill still works), and the machine keeps a view of the freed memory.

@@ -24,7 +24,8 @@ import pytest
 
 from jsksh import image
 from jsksh.machine.machine import app_runtime_sources
-from jsksh.native.app_host import MORE, AppHost
+from jsksh.native.app_host import AppHost
+from jsksh.native.frames import MORE
 from tests.native.kernel_side import OutputPipes
 
 SERVICE, CLIENT, STRANGER = 20, 21, 99

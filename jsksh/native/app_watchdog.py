@@ -1,0 +1,153 @@
+"""The watchdog: every app's limits, checked from threads of its own.
+
+Limits (jsksh/native/limits.py): the heap limit is V8's
+(``set_hard_memory_limit``); ArrayBuffers are counted by the runtime, which
+publishes its count in the sys page; CPU time is the isolate thread's own
+clock, checked every 10 ms while the isolate runs.  A limit kills the
+isolate (the only way to stop a loop inside a promise callback) and the
+kernel gets an exit message on the app's behalf: ``machine_kill``, which the
+mailbox (app_mailbox.py) calls too, since a heap limit or a runtime fault
+shows when the app's task ends.  When the apps' memory passes the machine's
+budget the kernel is told, and evicts idle services.
+
+Two of the host's threads run the loops here: the watchdog (CPU,
+ArrayBuffers, the memory sum every 100 ms) and the stats thread (heap samples
+for ps, top and the memory sum; each round it also lets the pool, app_pool.py,
+give freed memory back).  The app table and the lock are the host's
+(app_host.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from jsksh.native import limits as L
+
+if TYPE_CHECKING:
+    from jsksh.native.app_host import App, AppHost
+
+
+class Watchdog:
+    """The checks on running apps, and the memory budget they share."""
+
+    def __init__(self, host: AppHost, memory_budget: int):
+        self.host = host
+        self.lock = host.lock
+        self.apps = host.apps
+        self.on_mail = host.on_mail
+        self.memory_budget = memory_budget
+        self.pressure_told = 0.0  # when the kernel was last told memory is over budget
+        self.memory_cached = 0  # memory_used() as of the watchdog's last round
+
+    def machine_kill(self, app: App, reason: str, status: int) -> None:
+        """Stop an app for breaking a limit and tell the kernel on its behalf."""
+        host = self.host
+        with self.lock:
+            if self.apps.get(app.pid) is not app:
+                return
+            del self.apps[app.pid]
+            host._gone(app, reason)
+            msg = json.dumps({"t": "exit", "code": status, "reason": reason}).encode()
+            host.mailbox.to_kernel(app.pid, msg)
+        host.pool.retire(app.box)
+        self.on_mail()
+
+    def memory_used(self) -> int:
+        """Heap (as last sampled) plus ArrayBuffer bytes, over all apps."""
+        with self.lock:
+            return sum((a.heap_used or 0) + a.box.external_bytes() for a in self.apps.values())
+
+    def memory(self) -> dict:
+        """The apps' memory as the watchdog last summed it (at most 100 ms old), and the budget."""
+        return {"used": self.memory_cached, "budget": self.memory_budget}
+
+    def check_memory(self) -> None:
+        """Tell the kernel (at most every 200 ms) while the apps' memory is over budget."""
+        used = self.memory_cached = self.memory_used()
+        now = time.monotonic()
+        if used > self.memory_budget and now - self.pressure_told > 0.2:
+            self.pressure_told = now
+            self.host.mailbox.tell_kernel({"t": "pressure", "used": used, "budget": self.memory_budget})
+
+    # ---- threads -------------------------------------------------------------
+    def loop(self) -> None:
+        # Every 10 ms the isolates running a posted task are checked; every
+        # 100 ms all of them, since a loop in a promise callback can outlive
+        # the task that queued it.  (Checking 1,000 sleeping isolates every
+        # 10 ms would cost a fifth of a core.)  Memory is summed every 100 ms.
+        host = self.host
+        rounds = 0
+        while not host.stopping:
+            time.sleep(0.01)
+            rounds += 1
+            with self.lock:
+                everyone = rounds % 10 == 0
+                running = [a for a in self.apps.values() if everyone or a.box.in_flight]
+                leftovers = host.pool.lingering()
+            for app in running:
+                if app.box.cpu_time() - app.cpu_base > app.limits["cpu"]:
+                    cpu = L.describe("cpu", app.limits["cpu"])
+                    self.machine_kill(app, f"CPU time limit exceeded ({cpu})", L.STATUS_CPU)
+                elif app.box.external_bytes() > app.limits["external"]:
+                    self.machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
+            for box in leftovers:  # a program that kept running after it exited
+                if box.cpu_time() - box.cpu_at_release > 1.0:
+                    with self.lock:
+                        host.pool.drop(box)
+                    host.pool.retire(box)
+            if rounds % 10 == 0:
+                self.check_memory()
+
+    def stats_loop(self) -> None:
+        # Heap statistics are a task on the isolate's own thread, so a busy app
+        # would block whoever asks: this thread asks idle apps and caches.
+        # Apps are first sampled when 200 ms old (most commands are gone by
+        # then, and a burst of spawns must not pay for a GC each), then every
+        # 2 s if they have sent or received a message since, at most 50
+        # samples a round (each costs about 0.5 ms).  Not re-sampling a
+        # sleeping app matters: each sample leaves ~100 KiB of garbage in its
+        # heap that an idle isolate never collects, and 1,000 sleeping apps
+        # would "grow" by 50 MiB a second.
+        host = self.host
+        while not host.stopping:
+            time.sleep(0.05)
+            now = time.monotonic()
+            host.pool.trim_if_quiet(now)
+            with self.lock:
+                due = [
+                    a
+                    for a in self.apps.values()
+                    if not a.box.in_flight
+                    and now - a.started > 0.2
+                    and (
+                        a.heap_used is None
+                        or (now - a.heap_sampled > 2.0 and a.activity() != a.sampled_activity)
+                    )
+                ]
+            due.sort(key=lambda a: a.heap_sampled)
+            for app in due[:50]:
+                if not app.alive:
+                    continue
+                # No task running is not idle: a loop in a promise callback
+                # runs after its task has ended.  A heap-stats task queued
+                # behind it would never run, and would keep even close() from
+                # stopping the isolate: only an app whose CPU clock stood
+                # still since the last round is asked.
+                cpu = app.box.cpu_time()
+                busy = cpu - app.cpu_seen > 0.001
+                app.cpu_seen = cpu
+                if busy:
+                    continue
+                try:
+                    if app.heap_used is None:
+                        # First time idle: a full GC returns what start-up left
+                        # behind (about 40 KiB an isolate; 1,000 sleeping apps add up).
+                        app.box.iso.low_memory_notification()
+                    stats = json.loads(app.box.iso.heap_stats())
+                    app.heap_used = stats.get("used_heap_size", 0)
+                    app.heap_sampled = time.monotonic()
+                    app.sampled_activity = app.activity()
+                except Exception:  # noqa: BLE001 - an isolate that died meanwhile
+                    pass
