@@ -324,17 +324,21 @@ class Machine:
 
 # The app runtime (kernel/app/), one file per job, in the order it is
 # evaluated: each takes what the ones before it share (kernel/app/transport.js).
-APP_RUNTIME = ("transport", "clocks", "memory", "calls", "peers", "pipes", "life", "udp", "sys", "loader")
+APP_RUNTIME = ("transport", "clocks", "memory", "calls", "pipes", "life", "sys", "loader")
+# Parts an isolate loads only when it first needs them (the LOAD trap's index
+# is the position here; kernel/app/transport.js, loadPart, has the same list).
+APP_RUNTIME_LAZY = ("kernel/proc/rpc.js", "kernel/app/peers.js", "kernel/app/udp.js")
+_RUNTIME_CALL = "})(globalThis.__rt);"
 
 
 def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
     """The scripts for every app isolate, in order: the UTF-8 codec and the
     frame layout as tiny CommonJS modules handed over in ``__utf8`` and
     ``__frame``, the app runtime's files (kernel/app/, ``APP_RUNTIME``; the
-    first takes and deletes both), then the lazy modules: a source starting
-    ``//@lazy`` is not evaluated; the runtime asks for it (LOAD trap) when
-    first needed. The RPC endpoint is one: most programs never call another
-    isolate, and 1,000 sleeping ones would each keep its code."""
+    first takes and deletes both), then the lazy parts (``APP_RUNTIME_LAZY``):
+    a source starting ``//@lazy`` is not evaluated; the runtime asks for it
+    (LOAD trap) when first needed. Most programs never call another isolate
+    or open a socket, and 1,000 sleeping ones would each keep that code."""
 
     def handed_over(path: str, name: str) -> str:
         source = files[path].decode()
@@ -342,6 +346,17 @@ def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
             f"(function (module) {{{source}\nglobalThis.{name} = module.exports;\n}})({{ exports: {{}} }});"
             f"\n//# sourceURL=/{path}"
         )
+
+    def lazy(path: str) -> str:
+        source = files[path].decode().rstrip()
+        if path.startswith("kernel/app/"):
+            # A runtime part is `(function (rt) {...})(globalThis.__rt);`: it
+            # arrives without its call, and the runtime calls it with `rt`
+            # (no global an app could watch ever holds it).
+            if not source.endswith(_RUNTIME_CALL):
+                raise ValueError(f"{path} does not end with {_RUNTIME_CALL!r}")
+            source = source[: -len(_RUNTIME_CALL)] + "})"
+        return "//@lazy\n" + source
 
     # One script, not one per file: V8 pays a fixed cost for each script it
     # compiles, and a new isolate compiling twelve took twice as long as two
@@ -356,7 +371,7 @@ def app_runtime_sources(files: dict[str, bytes]) -> list[str]:
     )
     return [
         whole.replace("\n//# sourceURL=", "\n// was sourceURL=") + "\n//# sourceURL=/kernel/app/runtime.js",
-        "//@lazy\n" + files["kernel/proc/rpc.js"].decode(),
+        *(lazy(path) for path in APP_RUNTIME_LAZY),
     ]
 
 

@@ -13,7 +13,7 @@
 (function (rt) {
 'use strict';
 
-const { idleCheck, send, callsPending, peersPending, pipesWaiting, write } = rt;
+const { idleCheck, send, callsPending, pipesWaiting, write } = rt;
 
 // As jsksh/native/limits.py: 128 + SIGABRT.
 const STATUS_ARRAYBUFFER_LIMIT = 134;
@@ -31,9 +31,8 @@ function beginRun(name) {
 }
 
 function pendingWork() {
-  if (callsPending() || pipesWaiting() || rt.socketsOpen()) return true;
-  if (peersPending()) return true;
-  return false;
+  // peers.js and udp.js replace these when they are loaded (transport.js, loadPart).
+  return callsPending() || pipesWaiting() || rt.socketsOpen() > 0 || rt.peersPending();
 }
 // The machine's look after a turn: a wake with no messages (loader.js, __wake).
 function checkIdle() {

@@ -14,7 +14,7 @@
 'use strict';
 
 const { OP_CLOCK, words, sysTrap, receiveAll, dropPartial, onEvent, startProgramClock, setExternalLimit } = rt;
-const { checkWasmGrowth, reply, peerMessage, peerExit, ready, openStdio, beginRun, checkIdle, mainEnded } = rt;
+const { checkWasmGrowth, reply, ready, openStdio, beginRun, checkIdle, mainEnded } = rt;
 const { reportUncaught, exit, sys, answer, onRecycle } = rt;
 
 // source -> compiled module function (programs and libraries)
@@ -101,11 +101,11 @@ function dispatch(msg) {
       answer(msg);
       break;
     case 'peer':
-      peerMessage(msg);
+      rt.peerMessage(msg);
       break;
     case 'peer-exit':
       dropPartial(Number(msg.pid));
-      peerExit(Number(msg.pid), msg.reason);
+      rt.peerExit(Number(msg.pid), msg.reason);
       break;
     case 'recycle':
       // The kernel keeps this isolate warm for the next run of the same

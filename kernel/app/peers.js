@@ -7,26 +7,22 @@
 // queue in `outbox` and go at the end of the turn, many in one POST trap:
 // pipelined calls cost one crossing per page. The machine carries them
 // straight to the peer's inbox; the kernel only grants the connection
-// (docs/architecture.md, "RPC").
+// (docs/architecture.md, "RPC"). Loaded on first use (transport.js,
+// loadPart): when the app first uses sys.services or a peer's message arrives.
 (function (rt) {
 'use strict';
 
-const { OP_LOAD, OP_POST, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader } = rt;
-const { page, words, result, servingCalls, bytes, RawUint8Array, view, sysTrap, encode, decode, call } = rt;
+const { OP_POST, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader, loadPart } = rt;
+const { page, words, result, servingCalls, bytes, RawUint8Array, view, sysTrap, encode, call } = rt;
+const { decode } = rt;
 
-// kernel/proc/rpc.js is loaded on first use (a LOAD trap): most programs
-// never call another isolate, and each isolate would keep its code.
-let RpcEndpoint = null;
+// kernel/proc/rpc.js, like this file, is loaded on first use (transport.js, loadPart).
 function loadRpc() {
-  words[0] = OP_LOAD;
-  // the first lazy module: rpc.js
-  words[1] = 0;
-  sysTrap();
   const module = { exports: {} };
-  const source = decode(bytes.subarray(PAYLOAD, PAYLOAD + result[0]));
-  (0, eval)(`(function (module, exports) {${source}\n})\n//# sourceURL=/kernel/proc/rpc.js`)(module, module.exports);
+  loadPart('/kernel/proc/rpc.js')(module, module.exports);
   return module.exports.RpcEndpoint;
 }
+let RpcEndpoint = null;
 // outbox: [{ to, data, onFail, flags }], the peer messages of this turn.
 let outbox = [];
 let postQueued = false;

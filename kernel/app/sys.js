@@ -10,8 +10,17 @@
 (function (rt) {
 'use strict';
 
-const { clock, call, cast, addTimer, clearTimer, services, READ_END, WRITE_END, closePipe, toBytes } = rt;
-const { write, table, openFile, exit, udp } = rt;
+const { clock, call, cast, addTimer, clearTimer, READ_END, WRITE_END, closePipe, toBytes, loadPart } = rt;
+const { write, table, openFile, exit } = rt;
+
+// sys.services (peers.js) and sys.net.udp (udp.js) load their file on first use.
+const part = (path) => (loadPart(path), rt);
+const services = {
+  export: (name, iface) => part('/kernel/app/peers.js').services.export(name, iface),
+  connect: (name) => part('/kernel/app/peers.js').services.connect(name),
+  list: () => part('/kernel/app/peers.js').services.list(),
+};
+const udp = { open: (opts) => part('/kernel/app/udp.js').udp.open(opts) };
 
 // ---- sys.stdin's prompts and the client's questions (docs/protocol.md) -----
 // completer: set by sys.stdin.setCompleter.

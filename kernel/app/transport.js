@@ -4,7 +4,7 @@
 // The app runtime is the app's half of the kernel/app boundary (docs/abi.md
 // §2), evaluated into every app isolate one file per job, in this order
 // (jsksh/machine/machine.py, APP_RUNTIME): transport, clocks, memory, calls,
-// peers, pipes, life, udp, sys, loader. The files share one private object,
+// pipes, life, sys, loader; peers and udp are loaded on first use (below). The files share one private object,
 // `rt`: this file makes it as globalThis.__rt, each file takes what the ones
 // before it put there when it is evaluated (`const { send } = rt`) and
 // reaches what later ones put there only when it runs (`rt.exit(...)`), and
@@ -189,6 +189,38 @@ function newTurn() {
   for (const resolve of waiting) resolve();
 }
 
+// ---- Parts loaded on first use (LOAD, docs/abi.md §2) ----------------------
+// Most programs never call another isolate or open a socket, and each
+// isolate would keep the code (about 3 KiB of memory per KiB of source, for
+// each of 1,000 sleeping apps). These parts are not in the runtime every
+// isolate evaluates: the machine hands one over, by its index in
+// jsksh/machine/machine.py's APP_RUNTIME_LAZY, when it is first needed.
+const LAZY = ['/kernel/proc/rpc.js', '/kernel/app/peers.js', '/kernel/app/udp.js'];
+const loaded = new Map(); // index -> what evaluating it returned
+function loadPart(path) {
+  const index = LAZY.indexOf(path);
+  if (loaded.has(index)) return loaded.get(index);
+  words[0] = OP_LOAD;
+  words[1] = index;
+  sysTrap();
+  const source = decode(bytes.subarray(PAYLOAD, PAYLOAD + result[0]));
+  // A runtime part arrives as `(function (rt) {...})`, its call taken off
+  // (machine.py); rpc.js as a CommonJS module body.
+  const value = path.startsWith('/kernel/app/')
+    ? (0, eval)(`${source}\n//# sourceURL=${path}`)(rt)
+    : (0, eval)(`(function (module, exports) {${source}\n})\n//# sourceURL=${path}`);
+  loaded.set(index, value);
+  return value;
+}
+// peers.js and udp.js, when loaded, put their own in rt; until then:
+rt.peersPending = () => false;
+rt.peerExit = () => {};
+rt.peerMessage = (msg) => {
+  loadPart('/kernel/app/peers.js');
+  rt.peerMessage(msg);
+};
+rt.socketsOpen = () => 0;
+
 // What each file forgets when the isolate is kept for the next run of the
 // same program (loader.js, 'recycle'): every file adds its own.
 rt.onRecycle = [];
@@ -200,6 +232,6 @@ Object.assign(rt, {
   OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader, joinPieces,
   page, words, result, time, externalBytes, servingCalls, idleCheck, bytes, RawUint8Array, view, MAX, sysTrap,
   utf8Encode, utf8StreamDecoder, encode, decode, send, receiveAll, dropPartial,
-  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage,
+  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage, loadPart,
 });
 })((globalThis.__rt = {}));

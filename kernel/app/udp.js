@@ -5,7 +5,8 @@
 // payloads follow as the message's attachment (transport.js, send). Sends
 // made in one turn go to the kernel as one call: a crossing costs far more
 // than a datagram (docs/performance.md). An open socket keeps the app alive
-// until it is closed (life.js).
+// until it is closed (life.js). Loaded on first use (transport.js,
+// loadPart): when the app first opens a socket.
 (function (rt) {
 'use strict';
 

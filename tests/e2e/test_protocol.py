@@ -217,7 +217,9 @@ def test_replay_after_a_large_output_is_its_recent_tail_as_text(machine):
     # 200,000 bytes of numbered lines: replay keeps the session's last 64 KiB,
     # so the last line comes back and the first does not.
     first = Client(machine.control_path, V2)
-    status, out, _, _ = first.run("eval 'for (let i = 1; i <= 30000; i++) sys.stdout.write(`line-${i}\\n`); 0'")
+    status, out, _, _ = first.run(
+        "eval 'for (let i = 1; i <= 30000; i++) sys.stdout.write(`line-${i}\\n`); 0'"
+    )
     first.close()
     assert status == 0 and out.startswith("line-1\n") and "line-29999\nline-30000\n" in out
     second = Client(machine.control_path, V2)

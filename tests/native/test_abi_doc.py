@@ -61,3 +61,12 @@ def test_the_pipe_numbers_match():
     for name, value in (("EAGAIN", -11), ("EBADF", -9), ("EPIPE", -32), ("EMFILE", -24)):
         assert getattr(pipes, name) == value
         assert f"{value} {name}" in DOC, name
+
+
+def test_the_lazy_runtime_parts_are_in_the_same_order_everywhere():
+    documented = re.findall(r"(\d+): `(kernel/[\w/.-]+)`", DOC[DOC.index("| 5 | `LOAD` |") :].split("\n")[0])
+    assert [path for _, path in documented] == list(machine_py.APP_RUNTIME_LAZY)
+    assert [int(i) for i, _ in documented] == list(range(len(documented)))
+    transport = (ROOT / "kernel/app/transport.js").read_text()
+    listed = re.search(r"const LAZY = \[(.*)\];", transport).group(1)
+    assert re.findall(r"'/([^']+)'", listed) == list(machine_py.APP_RUNTIME_LAZY)
