@@ -1,102 +1,22 @@
-// Unit tests for kernel/drivers/virtio/console.js (and rng.js) against a
-// scripted fake device written here in JS: a virtio-mmio register file plus
-// the device half of the split virtqueues, reading and writing the same arena
-// bytes as the driver, and a virtio-console that answers the control handshake
-// the way QEMU does (virtio 1.2 §5.3.6.2).
+// Unit tests for kernel/drivers/virtio/console.js (and rng.js) against the
+// shared fake device (tests/js/lib/fake-virtio-device.js: a virtio-mmio
+// register file plus the device half of the split virtqueues, over the same
+// arena bytes as the driver) and, built on it here, a virtio-console that
+// answers the control handshake the way QEMU does (virtio 1.2 §5.3.6.2).
 const { DmaArena } = require('/kernel/arch/dma');
-const { MmioTransport, REG } = require('/kernel/drivers/virtio/mmio-transport');
+const { MmioTransport } = require('/kernel/drivers/virtio/mmio-transport');
 const { VirtioConsole, EVENT, TX_CHUNK, PENDING_LIMIT } = require('/kernel/drivers/virtio/console');
 const { VirtioRng } = require('/kernel/drivers/virtio/rng');
+const { fakeVirtioDevice, settle } = require('/tests/lib/fake-virtio-device');
 
 const EV_NAME = Object.fromEntries(Object.entries(EVENT).map(([k, v]) => [v, k]));
 const ascii = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const text = (u8) => String.fromCharCode(...u8);
 
-// --- a fake virtio-mmio device ---------------------------------------------
+// --- a fake virtio-console -------------------------------------------------
 
-function fakeDevice(arena, { deviceId, features, config = new Uint8Array(16), queueMax = 64, queues = 8, onNotify }) {
-  const view = new DataView(arena);
-  const dev = {
-    status: 0, isr: 0, queueSel: 0, devSel: 0, drvSel: 0, driverFeatures: 0n, generation: 0,
-    q: [], notifies: [], config,
-  };
-  for (let i = 0; i < queues; i++) dev.q.push({ num: 0, ready: 0, desc: 0, avail: 0, used: 0, lastAvail: 0 });
-  const sel = () => dev.q[dev.queueSel];
-
-  dev.mmioRead = (slot, off) => {
-    if (off >= REG.CONFIG) {
-      const i = off - REG.CONFIG;
-      return (config[i] | (config[i + 1] << 8) | (config[i + 2] << 16) | (config[i + 3] << 24)) >>> 0;
-    }
-    switch (off) {
-      case REG.MAGIC_VALUE: return 0x74726976;
-      case REG.VERSION: return 2;
-      case REG.DEVICE_ID: return deviceId;
-      case REG.VENDOR_ID: return 0;
-      case REG.DEVICE_FEATURES: return Number((features >> BigInt(32 * dev.devSel)) & 0xffffffffn);
-      case REG.QUEUE_NUM_MAX: return sel() ? queueMax : 0;
-      case REG.QUEUE_READY: return sel() ? sel().ready : 0;
-      case REG.INTERRUPT_STATUS: return dev.isr;
-      case REG.STATUS: return dev.status;
-      case REG.CONFIG_GENERATION: return dev.generation;
-    }
-    throw new Error(`fake device: read ${off}`);
-  };
-  dev.mmioWrite = (slot, off, v) => {
-    switch (off) {
-      case REG.STATUS: dev.status = v; return;
-      case REG.DEVICE_FEATURES_SEL: dev.devSel = v; return;
-      case REG.DRIVER_FEATURES_SEL: dev.drvSel = v; return;
-      case REG.DRIVER_FEATURES: dev.driverFeatures |= BigInt(v) << BigInt(32 * dev.drvSel); return;
-      case REG.QUEUE_SEL: dev.queueSel = v; return;
-      case REG.QUEUE_NUM: sel().num = v; return;
-      case REG.QUEUE_READY: sel().ready = v; return;
-      case REG.QUEUE_DESC_LOW: sel().desc = v; return;
-      case REG.QUEUE_DRIVER_LOW: sel().avail = v; return;
-      case REG.QUEUE_DEVICE_LOW: sel().used = v; return;
-      case REG.QUEUE_DESC_HIGH: case REG.QUEUE_DRIVER_HIGH: case REG.QUEUE_DEVICE_HIGH: return;
-      case REG.INTERRUPT_ACK: dev.isr &= ~v; return;
-      case REG.QUEUE_NOTIFY:
-        dev.notifies.push(v);
-        if (!(dev.status & 4)) throw new Error('notify before DRIVER_OK');
-        onNotify(v);
-        return;
-    }
-    throw new Error(`fake device: write ${off}`);
-  };
-
-  // The device half of a split virtqueue (§2.7): pop the next available chain...
-  dev.pop = (qi) => {
-    const q = dev.q[qi];
-    if (!q.ready) throw new Error(`queue ${qi} not ready`);
-    const availIdx = view.getUint16(q.avail + 2, true);
-    if (q.lastAvail === availIdx) return null;
-    const head = view.getUint16(q.avail + 4 + 2 * (q.lastAvail % q.num), true);
-    q.lastAvail = (q.lastAvail + 1) & 0xffff;
-    const bufs = [];
-    for (let i = head; ; ) {
-      const d = q.desc + 16 * i;
-      const flags = view.getUint16(d + 12, true);
-      bufs.push({ addr: view.getUint32(d, true), len: view.getUint32(d + 8, true), write: (flags & 2) !== 0 });
-      if (!(flags & 1)) break;
-      i = view.getUint16(d + 14, true);
-    }
-    return { head, bufs };
-  };
-  // ...and give it back through the used ring, then interrupt.
-  dev.push = (qi, head, len) => {
-    const q = dev.q[qi];
-    const idx = view.getUint16(q.used + 2, true);
-    const elem = q.used + 4 + 8 * (idx % q.num);
-    view.setUint32(elem, head, true);
-    view.setUint32(elem + 4, len, true);
-    view.setUint16(q.used + 2, (idx + 1) & 0xffff, true);
-    dev.isr |= 1;
-  };
-  return dev;
-}
-
-// A virtio-console with two ports, answering like QEMU's virtio-serial.
+// A virtio-console with two ports, answering like QEMU's virtio-serial: the
+// control queue and the ports, built on the shared device's pop() and push().
 function fakeConsole(arena, opts = {}) {
   const bytes = new Uint8Array(arena);
   const view = new DataView(arena);
@@ -161,11 +81,12 @@ function fakeConsole(arena, opts = {}) {
       dev.push(txq(p), chain.head, 0);
     }
   }
-  const dev = fakeDevice(arena, {
+  const dev = fakeVirtioDevice(arena, {
     deviceId: 3,
     features: (1n << 32n) | 0b111n,
     config,
     queues: 2 + 2 * (opts.maxPorts ?? 2),
+    queueMax: 64,
     onNotify(qi) {
       if (qi === 2) flushControl();
       else if (qi === 3) onControlTx();
@@ -192,12 +113,6 @@ function fakeConsole(arena, opts = {}) {
   };
   con.sendControl = sendControl;
   return con;
-}
-
-// Runs the driver's interrupt handler while the device has one pending.
-function settle(drv, dev) {
-  for (let i = 0; dev.isr && i < 100; i++) drv.handleInterrupt();
-  if (dev.isr) throw new Error('interrupt storm');
 }
 
 function boot(opts) {
@@ -400,10 +315,11 @@ function bootRng(fillBytes) {
   const arena = new ArrayBuffer(256 * 1024);
   const bytes = new Uint8Array(arena);
   let counter = 0;
-  const dev = fakeDevice(arena, {
+  const dev = fakeVirtioDevice(arena, {
     deviceId: 4,
     features: 1n << 32n,
     queues: 1,
+    queueMax: 64,
     onNotify() {
       // A stingy entropy source: at most `fillBytes` bytes per buffer.
       for (let chain; (chain = dev.pop(0)); ) {

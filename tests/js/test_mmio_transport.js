@@ -1,86 +1,36 @@
 // Unit tests for kernel/drivers/virtio/mmio-transport.js against a fake
-// machine: a JS register file that records every access, so the tests can
-// check the order of virtio 1.2 §3.1.1 and the registers of §4.2.2.
+// machine: the shared fake device's register file, recording every access,
+// so the tests can check the order of virtio 1.2 §3.1.1 and the registers of §4.2.2.
 const { DmaArena } = require('/kernel/arch/dma');
 const { MmioTransport, REG, STATUS } = require('/kernel/drivers/virtio/mmio-transport');
+const { fakeVirtioDevice } = require('/tests/lib/fake-virtio-device');
 
 const NAMES = Object.fromEntries(Object.entries(REG).map(([k, v]) => [v, k]));
 const regName = (off) => NAMES[off] || `CONFIG+${off - REG.CONFIG}`;
 
-// A scripted virtio-mmio device: `features` offered (BigInt), queue sizes,
-// config bytes; acceptFeatures(driverFeatures) decides FEATURES_OK.
+// The shared fake device (registers only: these tests never touch the rings),
+// defaulting to a console that offers VERSION_1 and two features and has two
+// queues of 256. Every register access is logged, so the tests can check the
+// order; a transport may notify before DRIVER_OK here, where no driver runs.
 function fakeMachine(opts = {}) {
-  const m = {
-    log: [], // ['r'|'w', REGISTER_NAME, value]
-    magic: opts.magic ?? 0x74726976,
-    version: opts.version ?? 2,
-    deviceId: opts.deviceId ?? 3,
-    offered: opts.features ?? ((1n << 32n) | 3n),
-    queueMax: opts.queueMax ?? [256, 256],
-    config: opts.config ?? new Uint8Array(16),
-    acceptFeatures: opts.acceptFeatures ?? (() => true),
-    status: 0,
-    devSel: 0,
-    drvSel: 0,
-    driverFeatures: 0n,
-    queueSel: 0,
-    queues: {},
-    generation: 0,
-    isr: 0,
-  };
-  const q = () => (m.queues[m.queueSel] ||= { num: 0, ready: 0, desc: 0, driver: 0, device: 0 });
+  const m = fakeVirtioDevice(new ArrayBuffer(0), {
+    deviceId: 3,
+    features: (1n << 32n) | 3n,
+    queueMax: [256, 256],
+    earlyNotify: 'ignore',
+    ...opts,
+  });
+  m.log = []; // ['r'|'w', REGISTER_NAME, value]
+  const read = m.mmioRead;
+  const write = m.mmioWrite;
   m.mmioRead = (slot, off) => {
-    let v;
-    if (off >= REG.CONFIG) {
-      const c = m.config;
-      const i = off - REG.CONFIG;
-      v = (c[i] | (c[i + 1] << 8) | (c[i + 2] << 16) | (c[i + 3] << 24)) >>> 0;
-    } else {
-      switch (off) {
-        case REG.MAGIC_VALUE: v = m.magic; break;
-        case REG.VERSION: v = m.version; break;
-        case REG.DEVICE_ID: v = m.deviceId; break;
-        case REG.VENDOR_ID: v = 0x554d4551; break;
-        case REG.DEVICE_FEATURES: v = Number((m.offered >> BigInt(32 * m.devSel)) & 0xffffffffn); break;
-        case REG.QUEUE_NUM_MAX: v = m.queueMax[m.queueSel] || 0; break;
-        case REG.QUEUE_READY: v = q().ready; break;
-        case REG.INTERRUPT_STATUS: v = m.isr; break;
-        case REG.STATUS: v = m.status; break;
-        case REG.CONFIG_GENERATION: v = m.generation; break;
-        default: throw new Error(`read of ${regName(off)}`);
-      }
-    }
+    const v = read(slot, off);
     m.log.push(['r', regName(off), v]);
     return v;
   };
   m.mmioWrite = (slot, off, v) => {
     m.log.push(['w', regName(off), v]);
-    switch (off) {
-      case REG.STATUS:
-        // A device that cannot live with the driver's features does not set FEATURES_OK.
-        if (v & STATUS.FEATURES_OK && !(m.status & STATUS.FEATURES_OK) && !m.acceptFeatures(m.driverFeatures)) v &= ~STATUS.FEATURES_OK;
-        m.status = v;
-        break;
-      case REG.DEVICE_FEATURES_SEL: m.devSel = v; break;
-      case REG.DRIVER_FEATURES_SEL: m.drvSel = v; break;
-      case REG.DRIVER_FEATURES: {
-        const shift = BigInt(32 * m.drvSel);
-        m.driverFeatures = (m.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(v) << shift);
-        break;
-      }
-      case REG.QUEUE_SEL: m.queueSel = v; break;
-      case REG.QUEUE_NUM: q().num = v; break;
-      case REG.QUEUE_READY: q().ready = v; break;
-      case REG.QUEUE_DESC_LOW: q().desc = v; break;
-      case REG.QUEUE_DRIVER_LOW: q().driver = v; break;
-      case REG.QUEUE_DEVICE_LOW: q().device = v; break;
-      case REG.QUEUE_DESC_HIGH: case REG.QUEUE_DRIVER_HIGH: case REG.QUEUE_DEVICE_HIGH:
-        if (v !== 0) throw new Error('high address bits set');
-        break;
-      case REG.INTERRUPT_ACK: m.isr &= ~v; break;
-      case REG.QUEUE_NOTIFY: break;
-      default: throw new Error(`write of ${regName(off)}`);
-    }
+    write(slot, off, v);
   };
   return m;
 }
@@ -175,7 +125,8 @@ test('setupQueue programs size and the three addresses, then QueueReady', () => 
     ['w', 'QUEUE_DEVICE_HIGH', 0],
     ['w', 'QUEUE_READY', 1],
   ]);
-  assert.deepEqual(m.queues[1], { num: 16, ready: 1, desc: vq.descAddr, driver: vq.availAddr, device: vq.usedAddr });
+  const { num, ready, desc, avail, used } = m.q[1];
+  assert.deepEqual({ num, ready, desc, avail, used }, { num: 16, ready: 1, desc: vq.descAddr, avail: vq.availAddr, used: vq.usedAddr });
   // The queue's kick is a QueueNotify write of its index.
   m.log.length = 0;
   vq.kick();

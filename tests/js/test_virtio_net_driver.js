@@ -1,18 +1,20 @@
 // Unit tests for kernel/drivers/virtio/net.js, the driver half of virtio-net
-// (virtio 1.2 §5.1), against a fake device written here in JS, as
-// test_console_driver.js does for the console: a virtio-mmio register file
-// plus the device half of the split virtqueues (§2.7), reading and writing
-// the same arena bytes as the driver. The device's config space is §5.1.4's
-// (u8 mac[6], le16 status); every frame crosses with the 12-byte
-// virtio_net_hdr of §5.1.6 (VERSION_1: num_buffers is always there).
+// (virtio 1.2 §5.1), against a virtio-net built here on the shared fake
+// device (tests/js/lib/fake-virtio-device.js: a virtio-mmio register file
+// plus the device half of the split virtqueues, §2.7, over the same arena
+// bytes as the driver), as test_console_driver.js does for the console. The
+// device's config space is §5.1.4's (u8 mac[6], le16 status); every frame
+// crosses with the 12-byte virtio_net_hdr of §5.1.6 (VERSION_1: num_buffers
+// is always there).
 // What is checked is what the driver does: negotiate VERSION_1, MAC and
 // STATUS and nothing else, post its receive buffers before DRIVER_OK, strip
 // the header from what it receives, add one to what it sends, read the link
 // from config, and give every receive buffer back to the device after use.
 const { DmaArena } = require('/kernel/arch/dma');
-const { MmioTransport, REG } = require('/kernel/drivers/virtio/mmio-transport');
+const { MmioTransport } = require('/kernel/drivers/virtio/mmio-transport');
 const { VirtioNet, HEADER, RX_BUFFER } = require('/kernel/drivers/virtio/net');
-const { VIRTQ_DESC_F_WRITE, VIRTQ_AVAIL_F_NO_INTERRUPT } = require('/kernel/drivers/virtio/virtqueue');
+const { VIRTQ_AVAIL_F_NO_INTERRUPT } = require('/kernel/drivers/virtio/virtqueue');
+const { fakeVirtioDevice, settle } = require('/tests/lib/fake-virtio-device');
 
 // Feature bits (§5.1.3, §6).
 const F = {
@@ -40,101 +42,25 @@ function frame(n, seed = 0) {
   return f;
 }
 
-// --- a fake virtio-mmio virtio-net device ------------------------------------------
+// --- a fake virtio-net device --------------------------------------------------------
 
+// virtio-net on the shared fake device: config space, frames in both directions, the cable.
 function fakeNet(arena, { features = F.VERSION_1 | F.MAC | F.STATUS, linkUp = true, queueMax = 256 } = {}) {
   const bytes = new Uint8Array(arena);
-  const view = new DataView(arena);
   const config = new Uint8Array(8);
   config.set(MAC);
   config[6] = linkUp ? 1 : 0; // le16 status: VIRTIO_NET_S_LINK_UP
-  const dev = {
-    status: 0, isr: 0, queueSel: 0, devSel: 0, drvSel: 0, driverFeatures: 0n, generation: 0,
-    q: [0, 1].map(() => ({ num: 0, ready: 0, desc: 0, avail: 0, used: 0, lastAvail: 0 })),
-    notifies: [], // queue indices, in order
-    statusWrites: [],
-    configReads: 0,
-    sent: [], // what the driver transmitted: {bytes, descriptors}
-    pendingRx: [], // frames waiting for a receive buffer
-    txPaused: false,
+  const dev = fakeVirtioDevice(arena, {
+    deviceId: 1,
+    features,
     config,
-  };
-  const sel = () => dev.q[dev.queueSel];
-
-  dev.mmioRead = (slot, off) => {
-    if (off >= REG.CONFIG) {
-      dev.configReads++;
-      const i = off - REG.CONFIG;
-      return (config[i] | (config[i + 1] << 8) | (config[i + 2] << 16) | (config[i + 3] << 24)) >>> 0;
-    }
-    switch (off) {
-      case REG.MAGIC_VALUE: return 0x74726976;
-      case REG.VERSION: return 2;
-      case REG.DEVICE_ID: return 1;
-      case REG.VENDOR_ID: return 0;
-      case REG.DEVICE_FEATURES: return Number((features >> BigInt(32 * dev.devSel)) & 0xffffffffn);
-      case REG.QUEUE_NUM_MAX: return sel() ? queueMax : 0;
-      case REG.QUEUE_READY: return sel() ? sel().ready : 0;
-      case REG.INTERRUPT_STATUS: return dev.isr;
-      case REG.STATUS: return dev.status;
-      case REG.CONFIG_GENERATION: return dev.generation;
-    }
-    throw new Error(`fake virtio-net: read ${off}`);
-  };
-  dev.mmioWrite = (slot, off, v) => {
-    switch (off) {
-      case REG.STATUS: dev.status = v; dev.statusWrites.push(v); return;
-      case REG.DEVICE_FEATURES_SEL: dev.devSel = v; return;
-      case REG.DRIVER_FEATURES_SEL: dev.drvSel = v; return;
-      case REG.DRIVER_FEATURES: dev.driverFeatures |= BigInt(v) << BigInt(32 * dev.drvSel); return;
-      case REG.QUEUE_SEL: dev.queueSel = v; return;
-      case REG.QUEUE_NUM: sel().num = v; return;
-      case REG.QUEUE_READY: sel().ready = v; return;
-      case REG.QUEUE_DESC_LOW: sel().desc = v; return;
-      case REG.QUEUE_DRIVER_LOW: sel().avail = v; return;
-      case REG.QUEUE_DEVICE_LOW: sel().used = v; return;
-      case REG.QUEUE_DESC_HIGH: case REG.QUEUE_DRIVER_HIGH: case REG.QUEUE_DEVICE_HIGH:
-        if (v !== 0) throw new Error('an address above 4 GiB');
-        return;
-      case REG.INTERRUPT_ACK: dev.isr &= ~v; return;
-      case REG.QUEUE_NOTIFY:
-        if (!(dev.status & 4)) throw new Error(`notify of queue ${v} before DRIVER_OK`);
-        dev.notifies.push(v);
-        if (v === TRANSMITQ) dev.transmit();
-        else dev.fillRx();
-        return;
-    }
-    throw new Error(`fake virtio-net: write ${off}`);
-  };
-
-  // The device half of a split virtqueue: the next available chain...
-  dev.pop = (qi) => {
-    const q = dev.q[qi];
-    const availIdx = view.getUint16(q.avail + 2, true);
-    if (q.lastAvail === availIdx) return null;
-    const head = view.getUint16(q.avail + 4 + 2 * (q.lastAvail % q.num), true);
-    q.lastAvail = (q.lastAvail + 1) & 0xffff;
-    const bufs = [];
-    for (let i = head; ; ) {
-      const d = q.desc + 16 * i;
-      const flags = view.getUint16(d + 12, true);
-      bufs.push({ addr: view.getUint32(d, true), len: view.getUint32(d + 8, true), write: (flags & VIRTQ_DESC_F_WRITE) !== 0 });
-      if (!(flags & 1)) break;
-      i = view.getUint16(d + 14, true);
-    }
-    return { head, bufs };
-  };
-  // ...and back through the used ring, with an interrupt.
-  dev.push = (qi, head, len) => {
-    const q = dev.q[qi];
-    const idx = view.getUint16(q.used + 2, true);
-    const elem = q.used + 4 + 8 * (idx % q.num);
-    view.setUint32(elem, head, true);
-    view.setUint32(elem + 4, len, true);
-    view.setUint16(q.used + 2, (idx + 1) & 0xffff, true);
-    dev.isr |= 1;
-  };
-  dev.availableCount = (qi) => (view.getUint16(dev.q[qi].avail + 2, true) - dev.q[qi].lastAvail) & 0xffff;
+    queues: 2,
+    queueMax,
+    onNotify: (qi) => (qi === TRANSMITQ ? dev.transmit() : dev.fillRx()),
+  });
+  dev.sent = []; // what the driver transmitted: {bytes, descriptors}
+  dev.pendingRx = []; // frames waiting for a receive buffer
+  dev.txPaused = false;
 
   // §5.1.6.2: each transmit chain is a header and a frame, device-readable.
   dev.transmit = () => {
@@ -173,16 +99,9 @@ function fakeNet(arena, { features = F.VERSION_1 | F.MAC | F.STATUS, linkUp = tr
   // The cable: config status changes and a configuration-change interrupt (§4.2.2, bit 1).
   dev.setLink = (up) => {
     config[6] = up ? 1 : 0;
-    dev.generation++;
-    dev.isr |= 2;
+    dev.configChanged();
   };
   return dev;
-}
-
-// Runs the driver's interrupt handler while the device has one pending.
-function settle(drv, dev) {
-  for (let i = 0; dev.isr && i < 100; i++) drv.handleInterrupt();
-  if (dev.isr) throw new Error('interrupt storm');
 }
 
 function boot(opts) {

@@ -1,8 +1,10 @@
 // Unit tests for kernel/arch/dma.js and kernel/drivers/virtio/virtqueue.js.
-// The device side is simulated by hand: the test reads the available ring and
-// writes used-ring entries with a DataView, at the byte offsets of virtio 1.2 §2.7.
+// The device side is the shared fake's DeviceQueue (tests/js/lib/fake-virtio-device.js),
+// except where a test spells out the used-ring bytes itself (an out-of-order
+// completion, an id not in flight) with a DataView, at the offsets of virtio 1.2 §2.7.
 const { DmaArena } = require('/kernel/arch/dma');
 const { Virtqueue, VIRTQ_USED_F_NO_NOTIFY } = require('/kernel/drivers/virtio/virtqueue');
+const { DeviceQueue } = require('/tests/lib/fake-virtio-device');
 
 function freshQueue(size = 4, notify) {
   const dma = new DmaArena(new ArrayBuffer(64 * 1024));
@@ -11,16 +13,15 @@ function freshQueue(size = 4, notify) {
 
 const bytesAt = (dma, addr, n) => Array.from(dma.bytes.subarray(addr, addr + n));
 
-// The device's half: take the next available head, then report it used.
-function deviceUse(vq, dma, lastAvail, len) {
-  const v = dma.view;
-  const head = v.getUint16(vq.availAddr + 4 + 2 * (lastAvail % vq.size), true);
-  const usedIdx = v.getUint16(vq.usedAddr + 2, true);
-  const elem = vq.usedAddr + 4 + 8 * (usedIdx % vq.size);
-  v.setUint32(elem, head, true);
-  v.setUint32(elem + 4, len, true);
-  v.setUint16(vq.usedAddr + 2, (usedIdx + 1) & 0xffff, true);
-  return head;
+// The device's half of vq, over the same arena.
+const deviceFor = (vq, dma) => new DeviceQueue(dma.buffer, { num: vq.size, desc: vq.descAddr, avail: vq.availAddr, used: vq.usedAddr });
+
+// The device takes the next available chain, then reports it used.
+function deviceUse(dev, len) {
+  const chain = dev.pop();
+  if (!chain) throw new Error('nothing available');
+  dev.push(chain.head, len);
+  return chain.head;
 }
 
 // --- DmaArena --------------------------------------------------------------
@@ -146,11 +147,10 @@ test('virtqueue: a used id that is not in flight is an error', () => {
 
 test('virtqueue: u16 indices wrap at 65536, not at the queue size', () => {
   const { dma, vq } = freshQueue(4);
-  let lastAvail = 0;
+  const dev = deviceFor(vq, dma);
   for (let i = 0; i < 65536 + 3; i++) {
     assert.equal(vq.add([{ addr: 0x1000, len: 4, write: true }], i), true);
-    deviceUse(vq, dma, lastAvail, i & 0xff);
-    lastAvail = (lastAvail + 1) & 0xffff;
+    deviceUse(dev, i & 0xff);
     const got = vq.takeUsed();
     if (got.length !== 1 || got[0].token !== i) throw new Error(`round ${i}: ${JSON.stringify(got)}`);
   }
@@ -162,16 +162,16 @@ test('virtqueue: u16 indices wrap at 65536, not at the queue size', () => {
 
 test('virtqueue: takeUsed drains entries published across the wrap', () => {
   const { dma, vq } = freshQueue(8);
+  const dev = deviceFor(vq, dma);
   // Bring both indices to 65534 one buffer at a time.
-  let lastAvail = 0;
   for (let i = 0; i < 65534; i++) {
     vq.add([{ addr: 0x1000, len: 1, write: true }], i);
-    deviceUse(vq, dma, lastAvail++, 1);
+    deviceUse(dev, 1);
     vq.takeUsed();
   }
   for (let i = 0; i < 4; i++) vq.add([{ addr: 0x1000, len: 1, write: true }], `w${i}`);
   assert.equal(vq.availIdx, 2); // 65534 + 4 wrapped
-  for (let i = 0; i < 4; i++) deviceUse(vq, dma, (lastAvail++) & 0xffff, i);
+  for (let i = 0; i < 4; i++) deviceUse(dev, i);
   assert.equal(vq.usedIdx, 2);
   assert.deepEqual(vq.takeUsed().map((u) => u.token), ['w0', 'w1', 'w2', 'w3']);
 });
