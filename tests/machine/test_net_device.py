@@ -308,6 +308,39 @@ def test_a_backend_that_answers_at_once(rig):
     assert len(r.irqs) == 2  # one for rx, one for the tx batch
 
 
+class PolledBackend(RecordingBackend):
+    """A peer that has answered by the time it is polled: poll() delivers what is waiting."""
+
+    def __init__(self):
+        super().__init__()
+        self.polls = 0
+        self.waiting = []
+
+    def poll(self):
+        self.polls += 1
+        for frame in self.waiting:
+            self.deliver(frame)
+        self.waiting = []
+
+
+def test_a_lone_frame_is_followed_by_a_busy_poll_that_brings_the_answer_in():
+    r = Rig(PolledBackend())
+    r.up()
+    addr = r.post_rx()
+    r.backend.waiting = [b"answer:" + ARP]
+    r.transmit(TX_HEADER + ARP)
+    assert r.backend.polls == 1
+    assert r.received([addr]) == [RX_HEADER + b"answer:" + ARP]  # in the same trap as the send
+
+
+def test_a_burst_is_not_followed_by_a_poll():
+    r = Rig(PolledBackend())
+    r.up()
+    r.transmit(TX_HEADER + ARP, TX_HEADER + ARP, TX_HEADER + ARP)
+    assert r.backend.sent == [ARP, ARP, ARP]
+    assert r.backend.polls == 0  # the I/O thread brings what comes next, in one batch
+
+
 def test_delivery_from_another_thread_while_the_driver_refills(rig):
     rig.up()
     total = 400

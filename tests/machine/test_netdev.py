@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -424,6 +425,60 @@ def test_tap_frames_both_ways_through_a_namespace(loop):
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
+        if b is not None:
+            b.close()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+
+
+class QuietLoop:
+    """An I/O loop that never runs: only poll() can read the TAP."""
+
+    def register(self, *args):
+        pass
+
+    def unregister(self, *args):
+        pass
+
+    def call_soon(self, fn):
+        fn()
+
+
+@pytest.mark.skipif(not _can_tap(), reason="needs root, /dev/net/tun and ip")
+def test_tap_poll_reads_what_linux_answered_on_the_callers_thread():
+    # Linux in a namespace owns 10.77.0.1; an ARP request for it, written to
+    # the TAP, is answered by the kernel: poll() takes the answer, with no I/O
+    # loop running, and delivers it on this thread.
+    ns = f"jsksh-test-{uuid.uuid4().hex[:8]}"
+    ifname = f"jsk{uuid.uuid4().hex[:8]}"
+    try:
+        subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True, timeout=30)
+    except subprocess.CalledProcessError as err:
+        pytest.skip(f"cannot create a network namespace: {err.stderr.decode().strip()}")
+    b = None
+    try:
+        b = tap.TapBackend(QuietLoop(), ifname)
+        got = []
+        b.attach(lambda frame: got.append((threading.get_ident(), frame)))
+        _ip("link", "set", ifname, "netns", ns)
+        _ip("-n", ns, "addr", "add", "10.77.0.1/24", "dev", ifname)
+        _ip("-n", ns, "link", "set", ifname, "up")
+        who_has = bytes.fromhex(
+            "ffffffffffff 525400123456 0806"
+            "0001 0800 06 04 0001 525400123456 0a4d0002 000000000000 0a4d0001".replace(" ", "")
+        )
+        b.poll()  # nothing waiting yet (or Linux's own chatter): must not block
+        got.clear()
+        b.send(who_has)
+        deadline = time.monotonic() + TIMEOUT
+        while not any(f[12:14] == b"\x08\x06" for _, f in got) and time.monotonic() < deadline:
+            b.poll()
+            time.sleep(0.001)
+        replies = [f for _, f in got if f[12:14] == b"\x08\x06"]
+        assert replies, "no ARP reply came through poll()"
+        assert replies[0][20:22] == b"\x00\x02"  # op: reply
+        assert replies[0][28:32] == bytes([10, 77, 0, 1])  # from the address we asked about
+        assert {tid for tid, _ in got} == {threading.get_ident()}
+    finally:
         if b is not None:
             b.close()
         subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)

@@ -33,6 +33,11 @@ class NetBackend:
         """A frame the guest transmitted. Must not block (drop and count instead)."""
         self.stats["tx_dropped"] += 1
 
+    def poll(self) -> None:
+        """Deliver, now and on the caller's thread, frames the peer has already
+        sent (busy polling: the device calls it after a transmit). A backend
+        that cannot do it without blocking does nothing."""
+
     def close(self) -> None:
         """Release sockets and devices; no ``deliver`` after this returns."""
 

@@ -74,6 +74,9 @@ class PcapBackend(NetBackend):
         self.writer.write(frame)
         self.inner.send(frame)
 
+    def poll(self) -> None:
+        self.inner.poll()  # what it delivers comes back through _received, recorded
+
     def close(self) -> None:
         self.inner.close()
         self.writer.close()

@@ -13,6 +13,7 @@ import fcntl
 import os
 import selectors
 import struct
+import threading
 
 from jsksh.machine.ioloop import IOLoop
 from jsksh.machine.netdev.base import NetBackend
@@ -53,6 +54,9 @@ class TapBackend(NetBackend):
         # The kernel writes the real name back (it matters for patterns like "tap%d").
         self.ifname = _IFREQ.unpack(ifr)[0].rstrip(b"\0").decode()
         self._closed = False
+        # One reader at a time, so frames reach the guest in the order the
+        # TAP gave them: the I/O thread, or a transmit's busy poll (poll()).
+        self._rx_lock = threading.Lock()
         self.error: str | None = None  # why reading stopped, if it did
         loop.register(fd, selectors.EVENT_READ, self._readable)
 
@@ -72,6 +76,24 @@ class TapBackend(NetBackend):
 
     def _readable(self, _mask: int) -> None:
         """I/O thread: read frames until the device is empty (or we had our share)."""
+        with self._rx_lock:
+            self._read_frames()
+
+    def poll(self) -> None:
+        """After the guest transmits, read what Linux has already answered, on
+        the transmitting thread: the host kernel handles a frame written to a
+        TAP within the write() (an ICMP echo, a TCP ACK), so the answer is
+        often waiting before write() returns.  Taking it now saves the I/O
+        thread's wake-up and the kernel's sleep and wake-up between the frame
+        and its answer (Linux's SO_BUSY_POLL does the same for sockets).  If
+        the I/O thread is reading, it will deliver them."""
+        if self._rx_lock.acquire(blocking=False):
+            try:
+                self._read_frames()
+            finally:
+                self._rx_lock.release()
+
+    def _read_frames(self) -> None:
         for _ in range(READS_PER_WAKEUP):
             if self._closed:
                 return

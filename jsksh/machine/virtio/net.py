@@ -130,13 +130,19 @@ class NetDevice(VirtioDevice):
         queue = self.queue(TRANSMITQ)
         if queue is None:
             return
-        used = False
+        sent = 0
         while (chain := queue.pop()) is not None:
             self._send_one(chain.read_all())
             queue.push(chain.head, 0)  # we write nothing into a tx buffer
-            used = True
-        if used:
+            sent += 1
+        if sent:
             self.signal(queue)  # one interrupt for the batch, so the driver can reuse its buffers
+        if sent == 1:
+            # A lone frame is most often a question (a ping, a DNS query, a
+            # TCP segment) whose answer the peer may already have given:
+            # take it now (netdev/tap.py, poll).  After a burst, reading now
+            # would only split the next batch of the I/O thread.
+            self.backend.poll()
 
     def _send_one(self, data: bytes) -> None:
         c = self.counters
