@@ -4,8 +4,10 @@
 // own rx/tx queue pair, plus a control queue pair on which the device announces
 // ports (DEVICE_ADD, PORT_NAME, ...) and the driver answers (PORT_READY, ...).
 // jsksh's machine offers port 0, the console (hvc0), and port 1,
-// "org.jsksh.shell.0", the client's structured channel. The tty layer sits on
-// top and sees only callbacks: onPortAdded, onData, onHostOpen, onResize.
+// "org.jsksh.shell.0", the client's structured channel. Above it sits
+// kernel/tty/console-ports.js (which port carries what), and it sees only
+// callbacks: onPortAdded, onPortRemoved, onPortName, onData, onHostOpen,
+// onResize, onDrain.
 'use strict';
 
 const { utf8Bytes, utf8Decode } = require('../../lib/utf8');
