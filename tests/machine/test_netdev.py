@@ -383,14 +383,22 @@ def eth(dst, src, payload):
     return (header + payload).ljust(60, b"\0")
 
 
-@pytest.mark.skipif(not _can_tap(), reason="needs root, /dev/net/tun and ip")
-def test_tap_frames_both_ways_through_a_namespace(loop):
+@pytest.fixture
+def netns():
+    """A fresh network namespace and a TAP name for it: (ns, ifname); deleted after."""
+    if not _can_tap():
+        pytest.skip("needs root, /dev/net/tun and ip")
     ns = f"jsksh-test-{uuid.uuid4().hex[:8]}"
-    ifname = f"jsk{uuid.uuid4().hex[:8]}"
     try:
         subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True, timeout=30)
     except subprocess.CalledProcessError as err:
         pytest.skip(f"cannot create a network namespace: {err.stderr.decode().strip()}")
+    yield ns, f"jsk{uuid.uuid4().hex[:8]}"
+    subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+
+
+def test_tap_frames_both_ways_through_a_namespace(loop, netns):
+    ns, ifname = netns
     proc = None
     b = None
     try:
@@ -427,7 +435,6 @@ def test_tap_frames_both_ways_through_a_namespace(loop):
             proc.wait()
         if b is not None:
             b.close()
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
 
 
 class QuietLoop:
@@ -443,17 +450,11 @@ class QuietLoop:
         fn()
 
 
-@pytest.mark.skipif(not _can_tap(), reason="needs root, /dev/net/tun and ip")
-def test_tap_poll_reads_what_linux_answered_on_the_callers_thread():
+def test_tap_poll_reads_what_linux_answered_on_the_callers_thread(netns):
     # Linux in a namespace owns 10.77.0.1; an ARP request for it, written to
     # the TAP, is answered by the kernel: poll() takes the answer, with no I/O
     # loop running, and delivers it on this thread.
-    ns = f"jsksh-test-{uuid.uuid4().hex[:8]}"
-    ifname = f"jsk{uuid.uuid4().hex[:8]}"
-    try:
-        subprocess.run(["ip", "netns", "add", ns], check=True, capture_output=True, timeout=30)
-    except subprocess.CalledProcessError as err:
-        pytest.skip(f"cannot create a network namespace: {err.stderr.decode().strip()}")
+    ns, ifname = netns
     b = None
     try:
         b = tap.TapBackend(QuietLoop(), ifname)
@@ -481,4 +482,3 @@ def test_tap_poll_reads_what_linux_answered_on_the_callers_thread():
     finally:
         if b is not None:
             b.close()
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
