@@ -1,5 +1,9 @@
 """Builds the boot image: a POSIX ustar archive of kernel/, apps/ and fs/.
 
+Those three trees are beside the package in a checkout; an installed jsksh
+carries them inside it, in jsksh/tree/ (setup.py, build_py), so a wheel
+boots from any directory.
+
 Layout inside the image (``tar tvf`` reads it):
 
     kernel/...      the kernel's JavaScript, loaded by kernel/loader.js
@@ -19,11 +23,24 @@ import os
 import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# Where the guest's tree is: kernel/, apps/ and fs/ beside the package in a
+# checkout (and an editable install); inside it, as jsksh/tree/, in a wheel or
+# a normal install (setup.py copies them there when it builds).
+_PACKAGE = Path(__file__).resolve().parent
+ROOT = _PACKAGE.parent if (_PACKAGE.parent / "kernel" / "loader.js").is_file() else _PACKAGE / "tree"
+
+
+class MissingTree(RuntimeError):
+    """The kernel's files are not where this install says they are."""
 
 
 def _sources(root: Path) -> list[tuple[str, Path]]:
     """(name in the image, file on disk), sorted by name."""
+    if not (root / "kernel" / "loader.js").is_file():
+        raise MissingTree(
+            f"the kernel's files are missing: no {root / 'kernel' / 'loader.js'} "
+            "(a checkout has kernel/, apps/ and fs/ beside jsksh/; an installed package has them in jsksh/tree/)"
+        )
     pairs = []
     for base, prefix in ((root / "kernel", "kernel/"), (root / "apps", "bin/"), (root / "fs", "")):
         if not base.is_dir():

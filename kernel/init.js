@@ -30,7 +30,6 @@ const { ShellPort } = require('./services/shell-port');
 const IRQ_TIMER = 0;
 const IRQ_IPC = 1;
 const DEVICE_NAMES = { 1: 'net', 2: 'block', 3: 'console', 4: 'rng' };
-const VERSION = '0.1.0';
 const DHCP_WAIT_MS = 3000; // how long the shell waits for an address (net.wait=MS on the command line)
 
 const kernel = { devices: [], bootinfo: null, hostname: 'jsksh' };
@@ -92,7 +91,7 @@ function start(bootinfo) {
   const options = parseCmdline(bootinfo.cmdline);
   irq.install(panic);
   irq.register(IRQ_TIMER, 'timer', timers.onInterrupt);
-  log.info(`jsksh version ${VERSION} (V8 ${bootinfo.v8}) boot #${bootinfo.boot}`);
+  log.info(`jsksh version ${bootinfo.version} (V8 ${bootinfo.v8}) boot #${bootinfo.boot}`);
   log.info(`Command line: ${bootinfo.cmdline || '(none)'}`);
   const dma = new DmaArena(globalThis.__arena);
   log.info(`DMA arena: ${dma.stats().size >> 10} KiB at physical 0x0`);
@@ -191,7 +190,7 @@ function start(bootinfo) {
     ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
     log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
     const motd = readMotd();
-    tty.write(`\nWelcome to jsksh ${VERSION}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
+    tty.write(`\nWelcome to jsksh ${bootinfo.version}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
     log.quiet();
     startShell(procs, tty);
   });

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import tarfile
 
+import pytest
+
 from jsksh import image
 from jsksh.machine.machine import APP_RUNTIME
 
@@ -12,6 +14,7 @@ from jsksh.machine.machine import APP_RUNTIME
 def make_tree(root):
     (root / "kernel" / "arch").mkdir(parents=True)
     (root / "kernel" / "boot.js").write_text("// boot\n")
+    (root / "kernel" / "loader.js").write_text("// loader\n")
     (root / "kernel" / "arch" / "machine.js").write_text("module.exports = {};\n")
     (root / "apps").mkdir()
     (root / "apps" / "echo.js").write_text("sys.print('hi');\n")
@@ -67,3 +70,15 @@ def test_real_tree_has_what_boot_needs():
         "etc/motd",
     ):
         assert name in files, name
+
+
+def test_a_tree_without_the_kernel_is_a_clear_error_not_an_empty_image(tmp_path):
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "echo.js").write_text("sys.print('hi');\n")
+    with pytest.raises(image.MissingTree, match=r"kernel's files are missing: no .*kernel/loader\.js"):
+        image.build(tmp_path)
+
+
+def test_the_checkout_s_tree_is_the_one_used():
+    assert (image.ROOT / "kernel" / "loader.js").is_file()
+    assert image.ROOT == image._PACKAGE.parent  # an editable checkout: beside jsksh/

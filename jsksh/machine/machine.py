@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 
+from jsksh import __version__
 from jsksh import image as image_mod
 from jsksh.machine.chardev import Chardev
 from jsksh.machine.ioloop import IOLoop
@@ -148,6 +149,7 @@ class Machine:
         k.make_trap("__trap", self._trap)
         self.irq_fn = k.function("__irq")
         bootinfo = {
+            "version": __version__,  # the one version number (jsksh/__init__.py)
             "cmdline": self.cmdline,
             "v8": v8_version(),
             "boot": self.boots,

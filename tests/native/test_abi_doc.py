@@ -70,3 +70,13 @@ def test_the_lazy_runtime_parts_are_in_the_same_order_everywhere():
     transport = (ROOT / "kernel/app/transport.js").read_text()
     listed = re.search(r"const LAZY = \[(.*)\];", transport).group(1)
     assert re.findall(r"'/([^']+)'", listed) == list(machine_py.APP_RUNTIME_LAZY)
+
+
+def test_the_bootinfo_keys_match_what_the_machine_sends():
+    line = DOC[DOC.index("It calls `__start(bootinfo)`") :].split("\n")[1]
+    documented = re.findall(r"[{,]\s*(\w+)", line.split("`")[1])
+    source = (ROOT / "jsksh/machine/machine.py").read_text()
+    block = source[source.index("bootinfo = {") : source.index("\n        }", source.index("bootinfo = {"))]
+    sent = re.findall(r'^\s+"(\w+)":', block, re.M)
+    top_level = [k for k in sent if k not in ("python", "pid")]  # host's own keys
+    assert [k for k in documented if k not in ("slot", "irq", "python", "pid")] == top_level

@@ -1,0 +1,5 @@
+"""`python -m jsksh`: the same as the `jsksh` command (jsksh/cli.py)."""
+
+from jsksh.cli import main
+
+raise SystemExit(main())
