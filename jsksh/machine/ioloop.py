@@ -23,16 +23,21 @@ class IOLoop:
         self._calls: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self._closed = False  # the wake pipe is closed: call_soon does nothing
         self._thread = threading.Thread(target=self._run, name="jsksh-io", daemon=True)
         self._thread.start()
 
     def call_soon(self, fn: Callable[[], None]) -> None:
+        # Under the lock, so that the loop cannot close the wake pipe between
+        # the check and the write (a write to a closed, or reused, fd).
         with self._lock:
+            if self._closed:
+                return  # the loop has ended with the machine: nothing runs on it any more
             self._calls.append(fn)
-        try:
-            os.write(self._wake_w, b"x")
-        except BlockingIOError:
-            pass  # the pipe is full: the loop is already awake
+            try:
+                os.write(self._wake_w, b"x")
+            except BlockingIOError:
+                pass  # the pipe is full: the loop is already awake
 
     def register(self, fileobj, events: int, callback: Callable[[int], None]) -> None:
         """Watch ``fileobj``; ``callback(mask)`` runs on the I/O thread.  Thread-safe."""
@@ -93,6 +98,8 @@ class IOLoop:
                         import sys
 
                         print(f"jsksh: I/O callback failed: {e!r}", file=sys.stderr)
-        for fd in (self._wake_r, self._wake_w):
-            os.close(fd)
+        with self._lock:
+            self._closed = True
+            for fd in (self._wake_r, self._wake_w):
+                os.close(fd)
         self._sel.close()
