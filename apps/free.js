@@ -1,7 +1,7 @@
 // apps/free.js: memory of the machine's isolates: V8 heap used and its limit,
 // external memory (ArrayBuffers, which V8 keeps outside the heap), and how
 // many isolates are running and waiting warm in the pool. Sizes in KiB, or
-// -h human-readable, -b bytes.
+// -h human-readable, -b bytes; the headers say which.
 'use strict';
 
 const { formatSize } = require('/lib/columns');
@@ -19,8 +19,10 @@ module.exports = async function main(argv) {
   }
   const { memory = {} } = await sys.kernel.info();
   const size = (n) => formatBytes(n, unit);
+  // The unit is in the header (with -h, in each value).
+  const u = { k: ' (KiB)', b: ' (bytes)', h: '' }[unit];
   sys.table(
-    ['HEAP USED', 'HEAP LIMIT', 'EXTERNAL', 'ISOLATES', 'POOL'],
+    [`HEAP USED${u}`, `HEAP LIMIT${u}`, `EXTERNAL${u}`, 'ISOLATES', 'POOL'],
     [[size(memory.heap), size(memory.heap_limit), size(memory.external), memory.isolates ?? '-', memory.pool ?? '-']],
   );
   return 0;

@@ -534,11 +534,16 @@ test('top option errors: a message and status 2', async () => {
   assert.equal((await run(['top', '-bn1', '-d0.5'], topMachine())).status, 0);
 });
 
-test('free: isolate memory in KiB, or human sizes with -h', async () => {
+test('free: isolate memory in KiB, bytes or human sizes, the unit in the header', async () => {
   const memory = { heap: 2048 * 1024, heap_limit: 128 * 1024 * 1024, external: 4096, isolates: 3, pool: 2 };
   let r = await run(['free'], { info: { memory } });
+  assert.deepEqual(r.tables[0].columns, ['HEAP USED (KiB)', 'HEAP LIMIT (KiB)', 'EXTERNAL (KiB)', 'ISOLATES', 'POOL']);
   assert.deepEqual(r.tables[0].rows, [[2048, 131072, 4, 3, 2]]);
+  r = await run(['free', '-b'], { info: { memory } });
+  assert.deepEqual(r.tables[0].columns.slice(0, 3), ['HEAP USED (bytes)', 'HEAP LIMIT (bytes)', 'EXTERNAL (bytes)']);
+  assert.deepEqual(r.tables[0].rows, [[2048 * 1024, 128 * 1024 * 1024, 4096, 3, 2]]);
   r = await run(['free', '-h'], { info: { memory } });
+  assert.deepEqual(r.tables[0].columns.slice(0, 3), ['HEAP USED', 'HEAP LIMIT', 'EXTERNAL']);
   assert.deepEqual(r.tables[0].rows, [['2.0Mi', '128Mi', '4.0Ki', 3, 2]]);
 });
 
