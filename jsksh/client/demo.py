@@ -30,6 +30,33 @@ SHELL_PROMPT = re.compile(r"jsksh:\S*\$ ")
 INPUT_PROMPT = re.compile(r"(?:^|[\r\n])(?:\x1b\[[0-9;]*m)*> (?:\x1b\[[0-9;]*m)*")
 BOOT_TIMEOUT = 30.0
 ENTER = "\r"
+# A terminal's control sequences (ECMA-48): CSI (colours, cursor moves, erase),
+# OSC (titles) and the two-byte escapes. Written to a pipe or a file they are
+# only noise, so PlainText takes them out.
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+UNFINISHED = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?$")
+
+
+class PlainText:
+    """A writer for a pipe or a file: the machine's screen without its
+    terminal control sequences, carriage returns made newlines once."""
+
+    def __init__(self, out):
+        self.out = out
+        self.held = ""  # the start of a sequence cut off at the end of the last write
+
+    def write(self, text: str) -> None:
+        text = self.held + text
+        cut = UNFINISHED.search(text)
+        self.held = text[cut.start() :] if cut else ""
+        text = text[: cut.start()] if cut else text
+        self.out.write(ESCAPE.sub("", text).replace("\r\n", "\n").replace("\r", ""))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return False
 
 
 def main(args) -> int:
@@ -78,8 +105,10 @@ class Player:
         self.lesson = lesson
         self.options = options
         self.fast = fast
-        self.out = out or sys.stdout
-        self.styled = self.out.isatty() and "NO_COLOR" not in os.environ
+        out = out or sys.stdout
+        self.styled = out.isatty() and "NO_COLOR" not in os.environ
+        # Not a terminal (or NO_COLOR): the machine's colours and cursor moves are left out too.
+        self.out = out if self.styled else PlainText(out)
         self.child: pexpect.spawn | None = None
         self.network: bool | None = None  # found out after boot if a step asks
         # The demo's lines stay out of the person's own REPL history.

@@ -49,6 +49,7 @@ def test_default_lesson_plays_without_the_network():
     result = demo("--fast", "--net", "none")
     out = plain(result.stdout)
     assert result.returncode == 0, out + result.stderr
+    assert "\x1b" not in result.stdout and "\r" not in result.stdout  # a pipe gets plain text
     lesson = find("runtime-js")
     assert out.startswith(lesson.title)
     # Every step off the network is narrated and typed, in the lesson's order.
@@ -165,3 +166,15 @@ def test_every_shipped_lesson_loads():
         lesson = find(name)
         assert lesson.steps and lesson.title
         assert lesson.steps[-1].until == "exit", f"{name} should end by powering off"
+
+
+def test_plain_text_drops_control_sequences_even_when_a_write_cuts_one_in_two():
+    import io
+
+    from jsksh.client.demo import PlainText
+
+    out = io.StringIO()
+    w = PlainText(out)
+    for piece in ("\x1b[1;3", "2mhello\x1b[0m\r\n", "\x1b]0;title\x07wor", "ld\x1b", "[2K\rdone\r\n"):
+        w.write(piece)
+    assert out.getvalue() == "hello\nworlddone\n"
