@@ -161,12 +161,16 @@ function start(bootinfo) {
   Object.assign(kernel, { procs, vfs, tty, log });
   syscalls.install(kernel);
   syscalls.installServices(kernel);
+  // One welcome, on the raw console and in the REPL (the structured port's
+  // hello): the version line, then /etc/motd, which an administrator edits.
   const readMotd = () => {
+    let motd = '';
     try {
-      return vfs.readFile('/etc/motd');
+      motd = vfs.readFile('/etc/motd');
     } catch (e) {
-      return '';
+      // no /etc/motd: the version line alone
     }
+    return `Welcome to jsksh ${bootinfo.version}, a small machine that boots a JavaScript kernel on V8 ${bootinfo.v8}.\n${motd}`;
   };
   ports.startShellPort((io) => new ShellPort({
     ...io, // write, room, whenRoom: the structured port's bytes
@@ -189,8 +193,7 @@ function start(bootinfo) {
   networkReady.then(() => {
     ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
     log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
-    const motd = readMotd();
-    tty.write(`\nWelcome to jsksh ${bootinfo.version}, a JavaScript kernel on V8 ${bootinfo.v8}\n${motd}\n`);
+    tty.write(`\n${readMotd()}\n`);
     log.quiet();
     startShell(procs, tty);
   });

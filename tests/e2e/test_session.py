@@ -19,6 +19,8 @@ def test_boot_log_welcome_and_prompt(machine):
     assert re.search(r"\[\s+\d+\.\d{6}\] jsksh version", text)
     assert "virtio-console" in text
     assert re.search(r"Welcome to jsksh .* V8 \d+\.\d+", text)
+    assert text.count("Welcome") == 1  # one banner: the version line, then /etc/motd
+    assert "Type help for the list of commands." in text
     child.sendcontrol("]")
     child.expect(pexpect.EOF)
 
