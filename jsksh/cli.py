@@ -15,6 +15,7 @@ the same commands read command lines from it instead (client/batch.py).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -62,6 +63,30 @@ def _machine(args, **kw):
     except (ValueError, OSError, RuntimeError) as e:
         print(f"jsksh: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def report_panic(machine, shown_on_stdout: bool = False) -> None:
+    """A kernel panic's message and stack on our stderr: under `jsksh run` and
+    `jsksh boot` nobody may be watching the console that showed them.  Where
+    the REPL or the raw console already put them on the terminal that stderr
+    is (`shown_on_stdout`), once is enough."""
+    if machine.panic is None or (shown_on_stdout and _stderr_is_stdout()):
+        return
+    message, *frames = machine.panic.split("\n")
+    lines = [f"jsksh: kernel panic: {message}", *frames]
+    # The guest wrote this text: keep its control characters off our terminal.
+    print("\n".join(_printable(line) for line in lines), file=sys.stderr, flush=True)
+
+
+def _printable(line: str) -> str:
+    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in line)
+
+
+def _stderr_is_stdout() -> bool:
+    try:
+        return os.path.samestat(os.fstat(1), os.fstat(2))
+    except OSError:
+        return False
 
 
 def _in_background(machine) -> threading.Thread:
@@ -172,14 +197,18 @@ def _connect(path: str):
 
 
 def cmd_attach(args) -> int:
-    from jsksh.client.raw import attach
+    from jsksh.client.raw import PortBusy, attach
 
     sock = _connect(args.path)
     if sock is None:
         return 1
     if not args.raw:
         return attach_repl(sock, args)
-    how = attach(sock)
+    try:
+        how = attach(sock)
+    except PortBusy as e:
+        print(f"jsksh: cannot attach to {args.path}: {e}", file=sys.stderr)
+        return 1
     if how == "detached":
         print("\r\njsksh: detached; the machine keeps running", file=sys.stderr)
     else:

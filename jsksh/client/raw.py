@@ -9,6 +9,7 @@ mode for the session and always restored.
 from __future__ import annotations
 
 import os
+import re
 import select
 import socket
 import sys
@@ -16,10 +17,18 @@ import termios
 import tty
 
 DETACH = b"\x1d"  # Ctrl-]
+# What a port with a client already says to a second one, before it closes
+# (jsksh/machine/chardev.py, _accept).
+BUSY = re.compile(rb"^jsksh: (\S+) is busy: ([^\r\n]*)\r?\n$")
+
+
+class PortBusy(Exception):
+    """Another client is attached to the port; str() is the port's own words."""
 
 
 def attach(sock: socket.socket, stdin_fd: int | None = None, stdout_fd: int | None = None) -> str:
-    """Shuttle bytes until the port closes ("closed") or the user detaches ("detached")."""
+    """Shuttle bytes until the port closes ("closed") or the user detaches
+    ("detached"). Raises PortBusy if the port only says it has a client."""
     stdin_fd = sys.stdin.fileno() if stdin_fd is None else stdin_fd
     stdout_fd = sys.stdout.fileno() if stdout_fd is None else stdout_fd
     saved = None
@@ -29,12 +38,23 @@ def attach(sock: socket.socket, stdin_fd: int | None = None, stdout_fd: int | No
         # whatever was typed ahead while we were connecting.
         tty.setraw(stdin_fd, termios.TCSADRAIN)
     stdin_open = True
+    notice: bytes | None = None  # a first read that was exactly a busy notice, held
+    first = True
     try:
         while True:
             fds = [sock] + ([stdin_fd] if stdin_open else [])
             ready, _, _ = select.select(fds, [], [])
             if sock in ready:
                 data = sock.recv(65536)
+                if first and BUSY.match(data):
+                    notice, first = data, False  # the port closes right after it, if it is one
+                    continue
+                first = False
+                if notice is not None:
+                    found = BUSY.match(notice)
+                    if not data:
+                        raise PortBusy(f"{found.group(1).decode()} is busy: {found.group(2).decode()}")
+                    data, notice = notice + data, None
                 if not data:
                     return "closed"
                 _write_all(stdout_fd, data)
@@ -50,6 +70,9 @@ def attach(sock: socket.socket, stdin_fd: int | None = None, stdout_fd: int | No
                     return "detached"
                 sock.sendall(data)
     except (ConnectionResetError, BrokenPipeError):
+        if notice is not None:
+            found = BUSY.match(notice)
+            raise PortBusy(f"{found.group(1).decode()} is busy: {found.group(2).decode()}") from None
         return "closed"
     finally:
         if saved is not None:

@@ -6,11 +6,12 @@ Each case ends with the prompt back and a command that still works.
 from __future__ import annotations
 
 import random
+import subprocess
 import time
 
 import pexpect
 
-from tests.e2e.machine import PROMPT, command
+from tests.e2e.machine import JSKSH, PROMPT, command
 
 
 def still_works(child):
@@ -121,6 +122,20 @@ def test_two_clients_at_once(machine):
                 break
             data += chunk
         assert b"busy" in data
+    # The raw client says so on stderr and exits 1, as the REPL's client does.
+    late = subprocess.run(
+        [*JSKSH, "attach", "--raw", machine.console_path],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert late.returncode == 1
+    assert late.stdout == ""
+    assert (
+        late.stderr.strip()
+        == f"jsksh: cannot attach to {machine.console_path}: console is busy: another client is attached"
+    )
     still_works(first)
     first.sendcontrol("]")
     first.expect(pexpect.EOF)
