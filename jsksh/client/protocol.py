@@ -19,7 +19,9 @@ import os
 import socket
 from collections.abc import Callable
 
-VERSION = 2
+from jsksh.client.messages import VERSION, hello_message, id_key, int_field, parse
+
+__all__ = ["VERSION", "Connection", "Refused", "hello_message", "id_key", "int_field", "local_error", "parse"]
 LINE_LIMIT = 16 << 20  # the guest's messages carry at most 1 MiB of text, escaped
 REPLIES = {"hello", "complete", "is-complete", "status"}
 
@@ -192,41 +194,3 @@ class Connection:
             if not future.done():
                 future.set_exception(ConnectionError(reason))
                 future.exception()  # retrieved: nobody need wait for it
-
-
-def hello_message(rows: bool, terminal: bool, binary: bool = False) -> dict:
-    """The version 2 hello: tables as `rows` or as text, output on a terminal or
-    not; ``binary``: programs' output as raw bytes, each piece after a
-    ``{"t": "stdout", "id": ID, "size": N}`` line (docs/protocol.md, "Bytes")."""
-    return {
-        "t": "hello",
-        "version": VERSION,
-        "rows": rows,
-        "terminal": terminal,
-        **({"binary": True} if binary else {}),
-    }
-
-
-def id_key(value):
-    """A message's id as a dict key (ids are any JSON value; lists are not hashable)."""
-    try:
-        hash(value)
-        return value
-    except TypeError:
-        return json.dumps(value)
-
-
-def int_field(value, default: int) -> int:
-    """A number the guest sent (an exit status), or `default` if it is not an integer."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def parse(line: bytes) -> dict | None:
-    """One line from the guest as a message, or None if it is not one."""
-    try:
-        msg = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(msg, dict) or not isinstance(msg.get("t"), str):
-        return None
-    return msg

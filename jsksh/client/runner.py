@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 
-from jsksh.client.protocol import hello_message, int_field, parse
+from jsksh.client.messages import hello_message, int_field, parse
 
 
 class Channel:
