@@ -82,3 +82,15 @@ def test_a_tree_without_the_kernel_is_a_clear_error_not_an_empty_image(tmp_path)
 def test_the_checkout_s_tree_is_the_one_used():
     assert (image.ROOT / "kernel" / "loader.js").is_file()
     assert image.ROOT == image._PACKAGE.parent  # an editable checkout: beside jsksh/
+
+
+def test_members_reads_what_tarfile_reads_long_names_included(tmp_path):
+    make_tree(tmp_path)
+    deep = tmp_path / "fs" / ("d" * 60) / ("e" * 60)  # past ustar's 100-byte name: a prefix
+    deep.mkdir(parents=True)
+    (deep / "f.txt").write_bytes(bytes(range(256)) * 5)
+    data = image.build(tmp_path)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        expected = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    assert image.members(data) == expected
+    assert f"{'d' * 60}/{'e' * 60}/f.txt" in expected
