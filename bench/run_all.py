@@ -12,10 +12,13 @@ import ping_rtt
 import repl_keystroke
 import repl_start
 import roundtrip
+import run_true
 import udp_echo
 
 if __name__ == "__main__":
     boot.main()
+    print()
+    run_true.main()
     print()
     roundtrip.main()
     print()
