@@ -105,10 +105,6 @@ function isParseError(e, name) {
   return e instanceof SyntaxError && !stackOf(e).includes(`${name}:`);
 }
 
-// Input that only needs more lines: `function f() {`, `[1,`, a template.
-function isIncomplete(e, name) {
-  return isParseError(e, name) && /^(Unexpected end of input|Unterminated template)/.test(e.message);
-}
 
 function stackOf(e) {
   try {
@@ -193,25 +189,30 @@ async function repl() {
     const command = line.trim();
     if (state.buffer === '' && (command === 'exit' || command === '.exit')) return 0;
     if (isDotCommand(command)) {
-      if ((await dotCommand(command, state)) === 'exit') return 0;
-      continue;
+      const done = await dotCommand(command, state);
+      if (done === 'exit') return 0;
+      if (done !== 'code') continue;
     }
     if (state.buffer === '' && command === '') continue;
     await evalLine(state.buffer + line, state);
   }
 }
 
+// An input is evaluated once it is finished, as one unit; until then its
+// lines wait in state.buffer (a '... ' prompt). Finished means what the
+// client is told when it asks (is-complete, /lib/complete/javascript), so
+// the REPL and the client's continuation prompt always agree.
 async function evalLine(code, state) {
+  if (isCompleteJavaScript(code).status === 'incomplete') {
+    state.buffer = code + '\n';
+    return;
+  }
   const name = `REPL${state.count + 1}`;
   try {
     const value = await evaluate(prepare(code), name);
     globalThis._ = value;
     print(value);
   } catch (e) {
-    if (isIncomplete(e, name)) {
-      state.buffer = code + '\n'; // wait for the rest with a '... ' prompt
-      return;
-    }
     globalThis._error = e;
     reportError(e);
   }
@@ -227,9 +228,13 @@ function prepare(code) {
 
 // Node's rule: '.name' is a command, '..' or '.5' is not.
 const isDotCommand = (text) => text[0] === '.' && text[1] !== '.' && Number.isNaN(parseFloat(text));
+const KEYWORDS = new Set(['.exit', '.break', '.clear', '.help', '.load']);
 
+// 'exit', 'ok', or 'code': inside an unfinished input a line such as
+// `.charAt(0))` that names no command is more of the input (Node does the same).
 async function dotCommand(text, state) {
   const [command, ...args] = text.split(/\s+/);
+  if (!KEYWORDS.has(command) && state.buffer !== '') return 'code';
   if (command === '.exit') return 'exit';
   if (command === '.break' || command === '.clear') {
     state.buffer = '';

@@ -47,6 +47,18 @@ def test_eval_repl(console):
     console.sendline("return 'multi' }")
     console.sendline("f()")
     console.expect_exact("'multi'")
+    # Node's rules: a line starting with '.' inside an unfinished input is
+    # more of it; an open template ${ waits; the whole input runs as one.
+    console.sendline('("a"')
+    console.expect_exact("... ")
+    console.sendline(".charAt(0))")
+    console.expect_exact("'a'")
+    console.sendline("`x ${")
+    console.expect_exact("... ")
+    console.sendline("6 * 7}`")
+    console.expect_exact("'x 42'")
+    console.sendline(".nosuch")
+    console.expect_exact("Invalid REPL keyword")
     console.sendline("exit")
     console.expect(PROMPT)
     console.sendline("eval")

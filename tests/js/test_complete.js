@@ -62,6 +62,32 @@ test('is-complete: whole inputs, unfinished ones with an indent, and mistakes', 
   assert.equal(status('}'), 'invalid');
 });
 
+test('is-complete agrees with Node\'s REPL on what waits for more lines', () => {
+  const status = (code) => isCompleteJavaScript(code).status;
+  // a template with an open ${, nested templates inside it
+  assert.equal(status('`a ${'), 'incomplete');
+  assert.equal(status('`a ${b + `c ${'), 'incomplete');
+  assert.equal(status('`a ${1}`'), 'complete');
+  assert.equal(status('`a ${1} b'), 'incomplete');
+  // regular expressions holding quotes and brackets, inside an unfinished function
+  assert.equal(status("function f(x) { return /[(']/.test(x)"), 'incomplete');
+  assert.equal(status('function f(x) { return x.replace(/"/g, "")'), 'incomplete');
+  assert.equal(status('const r = /[/]/'), 'complete');
+  assert.equal(status('a / b / c'), 'complete'); // divisions, not a regular expression
+  // a string continued with a trailing backslash
+  assert.equal(status('var foo = "bar\\'), 'incomplete');
+  assert.equal(status('var foo = "bar\\\nbaz"'), 'complete');
+  // an object literal, a member access, a try waiting for catch
+  assert.equal(status('{ "a": '), 'incomplete');
+  assert.equal(status('a.'), 'incomplete');
+  assert.equal(status('try {}'), 'incomplete');
+  assert.equal(status('do { x++ }'), 'incomplete');
+  // mistakes stay mistakes
+  assert.equal(status('`a ${)}`'), 'invalid');
+  assert.equal(status('x = /abc\nd/'), 'invalid');
+  assert.equal(status('"abc\ndef"'), 'invalid');
+});
+
 test('is-complete compiles but never runs the code', () => {
   globalThis.completeRan = false;
   assert.equal(isCompleteJavaScript('completeRan = true').status, 'complete');

@@ -90,19 +90,24 @@ function matching(names, partial, kind) {
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
 
 // 'complete' if `code` compiles (as the body of an async function, since the
-// REPL allows top-level await); 'incomplete' if it only lacks its end: it
-// compiles once its open brackets, template or comment are closed (or, for a
-// line ending in an operator or `if (x)`, once one more operand follows);
-// 'invalid' for any other syntax error. Compiling runs nothing. V8 wraps the
-// body in a function of its own, so its messages ("Unexpected token '}'")
-// cannot tell a missing end from a mistake: closing it ourselves can.
-// `indent` is what the next line starts with.
+// REPL allows top-level await, or in parentheses, as Node tries `{ a: 1 }`);
+// 'incomplete' if it only lacks its end, as Node's REPL decides (its
+// "recoverable" errors): it compiles once what is open is closed (brackets,
+// a template and its `${`, a comment, a string continued with a backslash)
+// and, for an input that stops where more must follow (after an operator,
+// `if (x)`, `a.`, `try {}`), once one more piece does; 'invalid' for any
+// other syntax error. Compiling runs nothing. V8 wraps the body in a function
+// of its own, so its messages ("Unexpected token '}'") cannot tell a missing
+// end from a mistake: closing it ourselves can. `indent` is what the next
+// line starts with.
+const MORE = ['', ' 0', ' {}', ' x', ' catch {}', ' while (0)'];
 function isCompleteJavaScript(code) {
   if (code.trim() === '' || compiles(code) || compiles(`(${code}\n)`)) return { status: 'complete', indent: '' };
   const closers = closersOf(code);
   if (closers === null) return { status: 'invalid', indent: '' };
-  for (const ending of [closers, ` 0${closers}`, ` {}${closers}`]) {
-    if (compiles(code + ending)) return { status: 'incomplete', indent: indentAfter(code) };
+  for (const more of MORE) {
+    const whole = code + more + closers;
+    if (compiles(whole) || compiles(`(${whole}\n)`)) return { status: 'incomplete', indent: indentAfter(code) };
   }
   return { status: 'invalid', indent: '' };
 }
@@ -116,35 +121,93 @@ function compiles(body) {
   }
 }
 
-// What closes every bracket, template and comment left open, innermost
-// first; null if a bracket closes one it does not match.
+// After these a '/' starts a regular expression, not a division (ECMA-262
+// §12: the lexical goal follows the previous token).
+const BEFORE_REGEX = /(?:^|[(,=:[!&|?{};+\-*%<>~^]|\b(?:return|typeof|instanceof|in|of|new|delete|void|throw|case|do|else|yield|await))\s*$/;
+const PAIRS = { '(': ')', '[': ']', '{': '}' };
+
+// What closes everything left open at the end of `code`, innermost first:
+// brackets, a template (and the `${` expressions inside it, which may hold
+// templates of their own), a block comment, a string whose line ends in a
+// backslash. null if `code` has a mistake no ending can fix: a bracket that
+// closes one it does not match, a string or regular expression cut by a
+// newline.
 function closersOf(code) {
-  const open = [];
-  const PAIRS = { '(': ')', '[': ']', '{': '}' };
-  let quote = null;
-  for (let i = 0; i < code.length; i++) {
+  const open = []; // closers; '`' marks a template, '}`' (above it) a ${ expression in it
+  let i = 0;
+  const n = code.length;
+  for (;;) {
+    const inTemplate = open[open.length - 1] === '`';
+    if (inTemplate) {
+      // template text: until its end or the next ${
+      for (; i < n; i++) {
+        const c = code[i];
+        if (c === '\\') i++;
+        else if (c === '`') break;
+        else if (c === '$' && code[i + 1] === '{') break;
+      }
+      if (i >= n) return closing(open);
+      if (code[i] === '`') open.pop();
+      else {
+        open.push('}`');
+        i++;
+      }
+      i++;
+      continue;
+    }
+    if (i >= n) return closing(open);
     const c = code[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-      else if (c === '\n' && quote !== '`') return null; // a string cannot span lines
-    } else if (c === '/' && code[i + 1] === '/') {
-      while (i < code.length && code[i] !== '\n') i++;
+    if (c === '/' && code[i + 1] === '/') {
+      while (i < n && code[i] !== '\n') i++;
     } else if (c === '/' && code[i + 1] === '*') {
       const end = code.indexOf('*/', i + 2);
-      if (end < 0) return '*/' + open.reverse().join('');
-      i = end + 1;
-    } else if (c === '"' || c === "'" || c === '`') {
-      quote = c;
+      if (end < 0) return '*/' + closing(open);
+      i = end + 2;
+    } else if (c === '"' || c === "'") {
+      for (i++; i < n && code[i] !== c; i++) {
+        if (code[i] === '\\') {
+          if (i + 1 >= n) return '\n' + c + closing(open); // a line continued: more of the string follows
+          i++;
+        } else if (code[i] === '\n') return null; // a string cannot span lines
+      }
+      if (i >= n) return null; // an unterminated string is a mistake, as in Node
+      i++;
+    } else if (c === '`') {
+      open.push('`');
+      i++;
+    } else if (c === '/' && BEFORE_REGEX.test(code.slice(0, i))) {
+      let inClass = false;
+      for (i++; i < n; i++) {
+        const r = code[i];
+        if (r === '\\') i++;
+        else if (r === '\n') return null;
+        else if (r === '[') inClass = true;
+        else if (r === ']') inClass = false;
+        else if (r === '/' && !inClass) break;
+      }
+      if (i >= n) return null;
+      i++;
     } else if (PAIRS[c]) {
       open.push(PAIRS[c]);
+      i++;
     } else if (c === ')' || c === ']' || c === '}') {
-      if (open.pop() !== c) return null;
+      const top = open.pop(); // after a ${ expression's '}', the template's text goes on
+      if (top !== c && !(top === '}`' && c === '}')) return null;
+      i++;
+    } else {
+      i++;
     }
   }
-  if (quote === '`') return '`' + open.reverse().join('');
-  if (quote) return null; // an unterminated string is a mistake, as in Node
-  return '\n' + open.reverse().join('');
+}
+
+// The closers of what is open, innermost first, after a newline (which ends a
+// line comment the input may stop in).
+function closing(open) {
+  return '\n' + open
+    .slice()
+    .reverse()
+    .map((c) => (c === '}`' ? '}' : c))
+    .join('');
 }
 
 // The last line's indentation, two spaces deeper after an opening bracket.
