@@ -111,6 +111,14 @@ const sys = {
     open: (path, flags = 'r') => openFile(path, flags),
     mkdir: (path) => call('fs.mkdir', { path }),
     unlink: (path) => call('fs.unlink', { path }),
+    // rename(2) within one file system (EXDEV across), rmdir(2) of an empty directory.
+    rename: (from, to) => call('fs.rename', { from, to }),
+    rmdir: (path) => call('fs.rmdir', { path }),
+    // The modification time, in seconds since 1970; none: now.
+    utimes: (path, mtime) => call('fs.utimes', mtime === undefined ? { path } : { path, mtime }),
+    // {source, type, mount, readonly, size, used, free} of the file system
+    // `path` is on; with no path, an array of every one.
+    statfs: (path) => call('fs.statfs', path === undefined ? {} : { path }),
   },
   proc: {
     list: () => call('proc.list', {}),

@@ -11,6 +11,11 @@
 // Files are bytes. Text (readFile, writeFile) is UTF-8 at this edge; byte
 // streams (openRead, openWrite) are what the kernel's pumps use
 // (kernel/proc/pipes.js) when an app opens a file or redirects to one.
+//
+// Two file systems, as `df` shows them: the image mounted on / (read-only)
+// and the tmpfs on /tmp. rename, rmdir and utimes follow POSIX rename(2),
+// rmdir(2) and utimensat(2), with Linux's order of checks: a rename between
+// the two is EXDEV, anything that would change the image EROFS.
 'use strict';
 
 const { KernelError } = require('../lib/errors');
@@ -19,6 +24,15 @@ const { utf8Decode, utf8Bytes: encode } = require('../lib/utf8');
 const TMPFS_SIZE = 64 * 1024 * 1024; // bytes kept in /tmp in all, unless the command line says
 
 const EMPTY = new Uint8Array(0);
+
+// EXDEV has no text in kernel/lib/errors.js's table: give it glibc's.
+function crossDevice(path) {
+  return Object.assign(new KernelError('EXDEV', path, `${path}: Invalid cross-device link`), { path });
+}
+
+// The file system a path is on: its mount point. Paths are absolute and
+// normalized (Vfs.resolve), and there are no links, so the first name says.
+const mountOf = (path) => (path.split('/').filter(Boolean)[0] === 'tmp' ? '/tmp' : '/');
 
 
 function dirNode(mode, mtime, writable) {
@@ -30,6 +44,7 @@ class Vfs {
     this.now = now;
     this.tmpUsed = 0;
     this.tmpSize = tmpSize;
+    this.imageSize = image.bytes.length;
     this.root = dirNode(0o755, 0, false);
     for (const [path, e] of image.entries) {
       const parts = path.split('/').filter(Boolean);
@@ -246,6 +261,92 @@ class Vfs {
     if (node.type === 'dir' && node.children.size) throw new KernelError('ENOTEMPTY', path);
     if (node.data) this.tmpUsed -= node.size;
     parent.children.delete(name);
+  }
+
+  // The directory entry a path names, for the calls that change one: its
+  // parent (which must exist: ENOENT, ENOTDIR) and its name. The root is
+  // no entry: EBUSY, as Linux says for a mount point.
+  _entry(path) {
+    const parts = path.split('/').filter(Boolean);
+    const name = parts.pop();
+    if (!name) throw new KernelError('EBUSY', path);
+    const dirPath = '/' + parts.join('/');
+    const parent = this.lookup(dirPath);
+    if (parent.type !== 'dir') throw new KernelError('ENOTDIR', path);
+    return { parent, name, path, mount: mountOf(dirPath), node: parent.children.get(name) };
+  }
+
+  // rename(2): the entry `from` becomes `to`, replacing what `to` named if
+  // POSIX allows it: a file replaces a file, a directory an empty
+  // directory. The node itself moves (no bytes are copied; its mtime
+  // stays). Linux's checks, in its order: both parents (ENOENT, ENOTDIR);
+  // one file system (EXDEV); a writable one (EROFS); the source (ENOENT);
+  // a directory into itself (EINVAL) or over its own ancestor (ENOTEMPTY);
+  // the same file: nothing to do; then the kinds of the two (ENOTDIR,
+  // EISDIR) and an occupied directory (ENOTEMPTY).
+  rename(from, to) {
+    const src = this._entry(from);
+    const dst = this._entry(to);
+    if (src.mount !== dst.mount) throw crossDevice(from);
+    if (!src.parent.writable) throw new KernelError('EROFS', from);
+    if (!dst.parent.writable) throw new KernelError('EROFS', to);
+    const node = src.node;
+    if (!node) throw new KernelError('ENOENT', from);
+    if (to.startsWith(from + '/')) throw new KernelError('EINVAL', to);
+    if (from.startsWith(to + '/')) throw new KernelError('ENOTEMPTY', to);
+    const old = dst.node;
+    if (old === node) return;
+    if (old) {
+      if (node.type === 'dir' && old.type !== 'dir') throw new KernelError('ENOTDIR', to);
+      if (node.type !== 'dir' && old.type === 'dir') throw new KernelError('EISDIR', to);
+      if (old.type === 'dir' && old.children.size) throw new KernelError('ENOTEMPTY', to);
+      if (old.data) this.tmpUsed -= old.size; // the replaced file's bytes are free
+    }
+    src.parent.children.delete(src.name);
+    dst.parent.children.set(dst.name, node);
+  }
+
+  // rmdir(2): an empty directory goes (EROFS on the image; ENOTDIR for a
+  // file; ENOTEMPTY while it holds anything).
+  rmdir(path) {
+    const { parent, name, node } = this._entry(path);
+    if (!parent.writable) throw new KernelError('EROFS', path);
+    if (!node) throw new KernelError('ENOENT', path);
+    if (node.type !== 'dir') throw new KernelError('ENOTDIR', path);
+    if (node.children.size) throw new KernelError('ENOTEMPTY', path);
+    parent.children.delete(name);
+  }
+
+  // utimensat(2), for touch: sets the modification time (seconds since
+  // 1970; `mtime` undefined: now, from the injected clock). Only a /tmp
+  // file or directory has a time to change: the image's are EROFS.
+  utimes(path, mtime) {
+    const node = this.lookup(path);
+    if (mtime !== undefined && !Number.isFinite(mtime)) throw new KernelError('EINVAL', path);
+    const writable = node.type === 'dir' ? node.writable : node.data !== undefined;
+    if (!writable) throw new KernelError('EROFS', path);
+    node.mtime = mtime === undefined ? this.now() : mtime;
+  }
+
+  // statfs(2), for df: the file system `path` is on (ENOENT if it is not
+  // there), in bytes. The image is full by nature (its size is all used);
+  // the tmpfs counts the bytes of its files against tmpfs.size.
+  statfs(path) {
+    this.lookup(path);
+    return this._fsInfo(mountOf(path));
+  }
+
+  // Every file system, in mount order: what df lists with no arguments.
+  filesystems() {
+    return ['/', '/tmp'].map((mount) => this._fsInfo(mount));
+  }
+
+  _fsInfo(mount) {
+    if (mount === '/') {
+      return { source: 'image', type: 'ustar', mount, readonly: true, size: this.imageSize, used: this.imageSize, free: 0 };
+    }
+    const free = Math.max(0, this.tmpSize - this.tmpUsed);
+    return { source: 'tmpfs', type: 'tmpfs', mount, readonly: false, size: this.tmpSize, used: this.tmpUsed, free };
   }
 }
 

@@ -104,6 +104,12 @@ function install(kernel) {
       if (error) throw error;
     },
     'fs.unlink': (proc, a) => void vfs.unlink(path(proc, a.path)),
+    'fs.rename': (proc, a) => void vfs.rename(path(proc, a.from), path(proc, a.to)),
+    'fs.rmdir': (proc, a) => void vfs.rmdir(path(proc, a.path)),
+    // mtime: seconds since 1970; absent or null: now.
+    'fs.utimes': (proc, a) => void vfs.utimes(path(proc, a.path), a.mtime === undefined || a.mtime === null ? undefined : Number(a.mtime)),
+    // The file system a path is on; no path: every one (what df lists).
+    'fs.statfs': (proc, a) => (a.path === undefined || a.path === null ? vfs.filesystems() : vfs.statfs(path(proc, a.path))),
 
     'proc.list': () => procs.list(),
     'proc.spawn': (proc, a) => procs.spawn(proc, a.argv, a).pid,
@@ -217,6 +223,10 @@ function kernelServices(kernel) {
       writeFile: (proc, [path, data, opts]) => h['fs.write'](proc, { path, data: String(data ?? ''), append: !!(opts && opts.append) }),
       mkdir: (proc, [path]) => h['fs.mkdir'](proc, { path }),
       unlink: (proc, [path]) => h['fs.unlink'](proc, { path }),
+      rename: (proc, [from, to]) => h['fs.rename'](proc, { from, to }),
+      rmdir: (proc, [path]) => h['fs.rmdir'](proc, { path }),
+      utimes: (proc, [path, mtime]) => h['fs.utimes'](proc, { path, mtime }),
+      statfs: (proc, [path]) => h['fs.statfs'](proc, { path }),
     },
     net: {
       info: (proc) => h['net.info'](proc, {}),

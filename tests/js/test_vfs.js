@@ -400,3 +400,182 @@ test('device nodes: a path goes where it says, a bare name in /proc; writes reac
   // Writing to a device makes no file and unlink cannot remove one.
   assert.equal(codeOf(() => vfs.unlink('/proc/uptime')), 'EROFS');
 });
+
+// --- rename, rmdir, utimes, statfs (the file tools: mv, rmdir, touch, df) ---------
+
+// The error a call throws, with its path and message: [code, path, message].
+function errorOf(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return [e.code, e.path, e.message];
+  }
+  return 'no error';
+}
+
+test('rename over an existing file: the source\'s bytes under the new name, the old bytes freed', () => {
+  const { vfs, tick } = setup({ tmpSize: 20 });
+  vfs.writeFile('/tmp/a', 'new bytes'); // 9
+  tick(5);
+  vfs.writeFile('/tmp/b', 'old bytes!'); // 10: 19 of 20 used
+  vfs.rename('/tmp/a', '/tmp/b');
+  assert.equal(vfs.readFile('/tmp/b'), 'new bytes');
+  assert.equal(vfs.stat('/tmp/b').mtime, 5000, 'a rename keeps the file\'s own mtime');
+  assert.equal(codeOf(() => vfs.stat('/tmp/a')), 'ENOENT');
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => e.name), ['b']);
+  assert.equal(vfs.statfs('/tmp').used, 9, 'the replaced file\'s 10 bytes are given back');
+  vfs.writeFile('/tmp/c', '12345678901'); // 9 + 11 = 20: fits only if they were
+  assert.equal(vfs.stat('/tmp/c').size, 11);
+});
+
+test('rename into a directory, and a directory with what it holds', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.mkdir('/tmp/src');
+  vfs.writeFile('/tmp/src/f', 'inside');
+  vfs.writeFile('/tmp/x', 'x');
+  vfs.rename('/tmp/x', '/tmp/d/x');
+  assert.equal(vfs.readFile('/tmp/d/x'), 'x');
+  vfs.rename('/tmp/src', '/tmp/d/moved');
+  assert.equal(vfs.readFile('/tmp/d/moved/f'), 'inside');
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => e.name), ['d']);
+  vfs.mkdir('/tmp/empty');
+  vfs.rename('/tmp/d/moved', '/tmp/empty'); // a directory replaces an empty one
+  assert.equal(vfs.readFile('/tmp/empty/f'), 'inside');
+  assert.deepEqual(vfs.readdir('/tmp/d').map((e) => e.name), ['x']);
+});
+
+test('rename across file systems is EXDEV, with glibc\'s text; nothing moves', () => {
+  const { vfs } = setup();
+  vfs.writeFile('/tmp/a', 'keep');
+  assert.deepEqual(errorOf(() => vfs.rename('/tmp/a', '/etc/a')), ['EXDEV', '/tmp/a', '/tmp/a: Invalid cross-device link']);
+  assert.equal(codeOf(() => vfs.rename('/etc/motd', '/tmp/motd')), 'EXDEV');
+  assert.equal(codeOf(() => vfs.rename('/tmp/a', '/a')), 'EXDEV');
+  assert.equal(codeOf(() => vfs.rename('/tmp', '/tmp2')), 'EROFS', '/tmp itself is an entry of the image');
+  assert.equal(vfs.readFile('/tmp/a'), 'keep');
+  assert.equal(vfs.readFile('/etc/motd'), 'Welcome.\n');
+  assert.equal(codeOf(() => vfs.stat('/tmp/motd')), 'ENOENT');
+});
+
+test('rename on the read-only image is EROFS, even of a name that is not there', () => {
+  const { vfs } = setup();
+  assert.deepEqual(errorOf(() => vfs.rename('/etc/motd', '/etc/motd2')), ['EROFS', '/etc/motd', '/etc/motd: Read-only file system']);
+  assert.equal(codeOf(() => vfs.rename('/etc/motd', '/bin/motd')), 'EROFS');
+  assert.equal(codeOf(() => vfs.rename('/etc/nope', '/etc/x')), 'EROFS'); // Linux checks the mount first
+  assert.equal(codeOf(() => vfs.rename('/dev/null', '/dev/nul')), 'EROFS');
+  assert.equal(vfs.readFile('/etc/motd'), 'Welcome.\n');
+  assert.equal(codeOf(() => vfs.stat('/etc/motd2')), 'ENOENT');
+});
+
+test('rename: POSIX\'s rules for what may replace what', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.mkdir('/tmp/full');
+  vfs.writeFile('/tmp/full/f', 'f');
+  vfs.writeFile('/tmp/file', 'file');
+  assert.deepEqual(errorOf(() => vfs.rename('/tmp/nope', '/tmp/x')), ['ENOENT', '/tmp/nope', '/tmp/nope: No such file or directory']);
+  assert.equal(codeOf(() => vfs.rename('/tmp/file', '/tmp/no/such')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.rename('/tmp/file', '/tmp/file/x')), 'ENOTDIR');
+  assert.equal(codeOf(() => vfs.rename('/tmp/d', '/tmp/file')), 'ENOTDIR'); // a directory over a file
+  assert.equal(codeOf(() => vfs.rename('/tmp/file', '/tmp/d')), 'EISDIR'); // a file over a directory
+  assert.deepEqual(errorOf(() => vfs.rename('/tmp/d', '/tmp/full')), ['ENOTEMPTY', '/tmp/full', '/tmp/full: Directory not empty']);
+  assert.equal(codeOf(() => vfs.rename('/tmp/d', '/tmp/d/sub')), 'EINVAL'); // into itself
+  assert.equal(codeOf(() => vfs.rename('/tmp/full/f', '/tmp/full')), 'ENOTEMPTY'); // over its own parent
+  assert.equal(codeOf(() => vfs.rename('/', '/tmp/root')), 'EBUSY');
+  assert.equal(codeOf(() => vfs.rename('/tmp/file', '/')), 'EBUSY');
+  // Nothing changed.
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => [e.name, e.type]), [['d', 'dir'], ['file', 'file'], ['full', 'dir']]);
+  assert.equal(vfs.readFile('/tmp/full/f'), 'f');
+  assert.equal(vfs.readFile('/tmp/file'), 'file');
+});
+
+test('rename of a name onto itself changes nothing and frees nothing', () => {
+  const { vfs } = setup({ tmpSize: 10 });
+  vfs.writeFile('/tmp/a', 'abcdef');
+  vfs.rename('/tmp/a', '/tmp/a');
+  assert.equal(vfs.readFile('/tmp/a'), 'abcdef');
+  assert.equal(vfs.statfs('/tmp').used, 6);
+  vfs.mkdir('/tmp/d');
+  vfs.rename('/tmp/d', '/tmp/d');
+  assert.equal(vfs.stat('/tmp/d').type, 'dir');
+});
+
+test('a file open for writing goes on being written under its new name', () => {
+  const { vfs } = setup();
+  const w = vfs.openWrite('/tmp/log');
+  w.write(ascii('one '));
+  vfs.rename('/tmp/log', '/tmp/log.1');
+  w.write(ascii('two'));
+  assert.equal(vfs.readFile('/tmp/log.1'), 'one two');
+  assert.equal(codeOf(() => vfs.stat('/tmp/log')), 'ENOENT');
+});
+
+test('rmdir removes an empty directory; ENOTEMPTY, ENOTDIR, ENOENT, EROFS otherwise', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.writeFile('/tmp/d/f', 'f');
+  vfs.writeFile('/tmp/file', 'x');
+  assert.deepEqual(errorOf(() => vfs.rmdir('/tmp/d')), ['ENOTEMPTY', '/tmp/d', '/tmp/d: Directory not empty']);
+  assert.equal(vfs.readFile('/tmp/d/f'), 'f');
+  assert.equal(codeOf(() => vfs.rmdir('/tmp/file')), 'ENOTDIR');
+  assert.equal(vfs.readFile('/tmp/file'), 'x', 'rmdir never removes a file');
+  assert.equal(codeOf(() => vfs.rmdir('/tmp/nope')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.rmdir('/tmp/nope/x')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.rmdir('/etc/deep/er')), 'EROFS');
+  assert.equal(codeOf(() => vfs.rmdir('/tmp')), 'EROFS');
+  assert.equal(codeOf(() => vfs.rmdir('/')), 'EBUSY');
+  vfs.unlink('/tmp/d/f');
+  vfs.rmdir('/tmp/d');
+  assert.equal(codeOf(() => vfs.stat('/tmp/d')), 'ENOENT');
+  assert.equal(vfs.stat('/etc/deep/er').type, 'dir');
+});
+
+test('utimes sets the mtime given, or the injected clock\'s now', () => {
+  const { vfs, tick } = setup();
+  vfs.writeFile('/tmp/f', 'x');
+  vfs.mkdir('/tmp/d');
+  assert.equal(vfs.stat('/tmp/f').mtime, 5000);
+  tick(42.5);
+  vfs.utimes('/tmp/f');
+  assert.equal(vfs.stat('/tmp/f').mtime, 5042.5);
+  vfs.utimes('/tmp/f', 1234567890);
+  assert.equal(vfs.stat('/tmp/f').mtime, 1234567890);
+  assert.equal(vfs.readFile('/tmp/f'), 'x', 'the bytes stay');
+  vfs.utimes('/tmp/d', 0);
+  assert.equal(vfs.stat('/tmp/d').mtime, 0);
+  vfs.utimes('/tmp');
+  assert.equal(vfs.stat('/tmp').mtime, 5042.5);
+  tick(1);
+  vfs.writeFile('/tmp/f', 'y', true); // and a write sets it as before
+  assert.equal(vfs.stat('/tmp/f').mtime, 5043.5);
+});
+
+test('utimes: EROFS on the image and its devices, ENOENT, EINVAL for a time that is no number', () => {
+  const { vfs } = setup();
+  assert.deepEqual(errorOf(() => vfs.utimes('/etc/motd')), ['EROFS', '/etc/motd', '/etc/motd: Read-only file system']);
+  assert.equal(codeOf(() => vfs.utimes('/etc', 1)), 'EROFS');
+  assert.equal(codeOf(() => vfs.utimes('/dev/null')), 'EROFS');
+  assert.equal(vfs.stat('/etc/motd').mtime, 1700000001);
+  assert.equal(codeOf(() => vfs.utimes('/tmp/nope')), 'ENOENT');
+  vfs.writeFile('/tmp/f', '');
+  assert.equal(codeOf(() => vfs.utimes('/tmp/f', NaN)), 'EINVAL');
+  assert.equal(codeOf(() => vfs.utimes('/tmp/f', Infinity)), 'EINVAL');
+  assert.equal(vfs.stat('/tmp/f').mtime, 5000);
+});
+
+test('statfs: the image full and read-only on /, the tmpfs with its size and bytes used', () => {
+  const { vfs, image } = setup({ tmpSize: 1000 });
+  const root = { source: 'image', type: 'ustar', mount: '/', readonly: true, size: image.bytes.length, used: image.bytes.length, free: 0 };
+  assert.deepEqual(vfs.statfs('/etc/motd'), root);
+  assert.deepEqual(vfs.statfs('/'), root);
+  assert.deepEqual(vfs.statfs('/tmp'), { source: 'tmpfs', type: 'tmpfs', mount: '/tmp', readonly: false, size: 1000, used: 0, free: 1000 });
+  vfs.mkdir('/tmp/d');
+  vfs.writeFile('/tmp/d/a', 'é'.repeat(100)); // 200 bytes
+  assert.deepEqual([vfs.statfs('/tmp/d').used, vfs.statfs('/tmp/d/a').free], [200, 800]);
+  assert.equal(codeOf(() => vfs.writeFile('/tmp/b', 'x'.repeat(900))), 'ENOSPC'); // 800 fit
+  assert.deepEqual([vfs.statfs('/tmp').used, vfs.statfs('/tmp').free], [1000, 0]);
+  vfs.unlink('/tmp/b');
+  assert.equal(vfs.statfs('/tmp').free, 800);
+  assert.equal(codeOf(() => vfs.statfs('/tmp/nope')), 'ENOENT');
+  assert.deepEqual(vfs.filesystems().map((f) => [f.mount, f.source, f.used]), [['/', 'image', image.bytes.length], ['/tmp', 'tmpfs', 200]]);
+});
