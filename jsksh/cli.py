@@ -79,7 +79,7 @@ def report_panic(machine, shown_on_stdout: bool = False) -> None:
 
 
 def _printable(line: str) -> str:
-    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02x}" for c in line)
+    return "".join(c if c.isprintable() or c == "\t" else c.encode("unicode_escape").decode() for c in line)
 
 
 def _stderr_is_stdout() -> bool:
@@ -111,6 +111,7 @@ def cmd_console(args) -> int:
 
     if not sys.stdin.isatty():
         _batch(sock, finish=lambda result: power_off(result.status))
+        report_panic(machine)
         return machine.status
 
     def finish(outcome) -> None:
@@ -129,6 +130,10 @@ def cmd_console(args) -> int:
     with OutputCapture() as capture:  # the machine shares our terminal: keep its bytes off the prompt
         output = create_output(stdout=capture.terminal)
         _repl(sock, args, simple, finish=finish, machine_output=capture, output=output)
+    # The REPL showed a kernel panic's log lines; a machine check reached only the console.
+    from jsksh.machine.machine import MACHINE_CHECK
+
+    report_panic(machine, shown_on_stdout=not (machine.panic or "").startswith(MACHINE_CHECK))
     return machine.status
 
 
@@ -143,6 +148,7 @@ def raw_console(args) -> int:
     if how == "detached":
         machine.power_off(0)
     thread.join(10)
+    report_panic(machine, shown_on_stdout=True)
     return machine.status
 
 
@@ -179,10 +185,12 @@ def cmd_boot(args) -> int:
     print(f"jsksh: machine running; console {args.console}, control {args.control}", file=sys.stderr)
     signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
     try:
-        return machine.run()
+        status = machine.run()
     except KeyboardInterrupt:
         machine.power_off(130)
         return 130
+    report_panic(machine)
+    return status
 
 
 def _connect(path: str):
@@ -250,8 +258,12 @@ def cmd_run(args) -> int:
     try:
         status = run_line(sock, args.line)
     finally:
-        machine.power_off(0)
+        if machine.panic is None:  # a panic powered it off already, with its own status
+            machine.power_off(0)
         thread.join(10)
+    if machine.panic is not None:
+        report_panic(machine)
+        return machine.status
     return status
 
 

@@ -46,6 +46,8 @@ ARENA_SIZE = 4 << 20
 
 IRQ_TIMER, IRQ_IPC, IRQ_DEVICE_BASE = 0, 1, 5
 EINVAL, ESRCH = -22, -3
+# How a panic's text starts when the kernel died without saying why (_kernel_done).
+MACHINE_CHECK = "machine check"
 
 
 class Machine:
@@ -84,6 +86,9 @@ class Machine:
         self.status = 0
         self.reset_requested = False
         self.boots = 0
+        # A kernel panic's text (its message, then one line per stack frame),
+        # or None: the front end prints it, since nobody may watch the console.
+        self.panic: str | None = None
 
     # ---- power -------------------------------------------------------------------
     def run(self) -> int:
@@ -114,6 +119,7 @@ class Machine:
 
     def _power_on(self) -> None:
         self.boots += 1
+        self.panic = None
         self.epoch = time.monotonic()
         self.powered.clear()
         self.reset_requested = False
@@ -203,11 +209,12 @@ class Machine:
 
     def _kernel_done(self, _value, error: JSError | None) -> None:
         # A kernel entry point threw past its own handlers: that is a panic the
-        # kernel could not even print.  Report it and stop, rather than hang.
+        # kernel could not even print.  Show it on the console, keep it for
+        # the front end (which prints it on stderr), and stop rather than hang.
         if error is not None and not self.powered.is_set():
-            text = f"\r\nKernel panic - machine check: {error}\r\n".replace("\n", "\r\n")
+            self.panic = f"{MACHINE_CHECK}: {str(error).rstrip()}"
+            text = f"\nKernel panic - {self.panic}\n".replace("\n", "\r\n")
             self.console.write(text.encode())
-            print(text.strip(), file=sys.stderr)
             self.status = 1
             self.powered.set()
 
@@ -304,7 +311,10 @@ class Machine:
             out = json.dumps(self.apps.memory()).encode()
         elif op == HOST_INFO:
             out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
-        elif op == POWER:
+        elif op == POWER:  # payload: a panic's text (UTF-8), if it is one
+            if n:
+                text = bytes(page[PAYLOAD : PAYLOAD + min(n, TRAP_PAGE - PAYLOAD)])
+                self.panic = text.decode(errors="replace")
             self.status = a1
             self.reset_requested = a0 == 1
             self.powered.set()

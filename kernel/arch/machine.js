@@ -180,7 +180,12 @@ module.exports = {
   // The apps' memory (heap as last sampled + ArrayBuffers) and the machine's budget.
   memory: () => (trap(OP.MEMORY), JSON.parse(replyString() || '{}')),
   hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),
-  power: (reset, status) => void trap(OP.POWER, reset ? 1 : 0, status >>> 0),
+  // `reason` (a panic's text) goes in the payload for the host to print;
+  // clipped so that three UTF-8 bytes per unit always fit the page.
+  power(reset, status, reason = '') {
+    const n = utf8Encode(String(reason).slice(0, Math.floor(MAX_PAYLOAD / 3)), bytes, PAYLOAD);
+    trap(OP.POWER, reset ? 1 : 0, status >>> 0, 0, n);
+  },
 
   // ---- pipes (docs/abi.md §3): the kernel's own ends ----
   READ_END,
