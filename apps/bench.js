@@ -130,3 +130,4 @@ async function connect(name) {
 
 module.exports.description = 'measure the cost of crossing a protection boundary';
 module.exports.options = {};
+module.exports.usage = 'bench [syscall | rpc | spawn [N] | all]';

@@ -53,3 +53,4 @@ function reason(e) {
 
 module.exports.description = 'print files or standard input';
 module.exports.options = {};
+module.exports.usage = 'cat [FILE...]';

@@ -379,3 +379,4 @@ function reason(e) {
 
 module.exports.description = 'copy and count bytes in blocks';
 module.exports.options = {};
+module.exports.usage = 'dd [if=FILE] [of=FILE] [bs=N] [ibs=N] [obs=N] [count=N] [skip=N] [iflag=fullblock] [status=none|noxfer|progress]';

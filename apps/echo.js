@@ -55,3 +55,4 @@ function unescape(text) {
 
 module.exports.description = 'print arguments';
 module.exports.options = { '-n': 'no trailing newline', '-e': 'interpret backslash escapes' };
+module.exports.usage = 'echo [-neE] [STRING...]';

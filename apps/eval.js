@@ -290,3 +290,4 @@ function lineReader(readOptions = () => undefined) {
 
 module.exports.description = 'evaluate JavaScript; with no arguments, a REPL';
 module.exports.options = {};
+module.exports.usage = 'eval [CODE...]';

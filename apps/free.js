@@ -37,3 +37,4 @@ function formatBytes(n, unit) {
 
 module.exports.description = 'show isolate memory use';
 module.exports.options = { '-h': 'human-readable sizes', '-b': 'bytes', '-k': 'KiB (the default)' };
+module.exports.usage = 'free [-b|-k|-h]';

@@ -93,3 +93,4 @@ function fail(message) {
 
 module.exports.description = 'print lines that match a pattern';
 module.exports.options = { '-i': 'ignore case', '-v': 'select non-matching lines', '-n': 'number lines', '-c': 'count matching lines', '-F': 'pattern is a plain string' };
+module.exports.usage = 'grep [-ivncFE] PATTERN [FILE...]';

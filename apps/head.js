@@ -160,3 +160,4 @@ function reason(e) {
 
 module.exports.description = 'print the first lines, or bytes, of files';
 module.exports.options = { '-n': 'number of lines (default 10)', '-c': 'number of bytes (K, M, G: powers of 1024)' };
+module.exports.usage = 'head [-n N] [-c N] [FILE...]';

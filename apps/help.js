@@ -1,9 +1,10 @@
 // apps/help.js: list the commands in /bin with a line about each, or with
-// `help NAME`, describe one command and its options, as each app's source
-// declares them (/lib/app-info).
+// `help NAME`, describe one command: the same text as `NAME --help`, from
+// what the app's source declares (/lib/app-info, /lib/app-help).
 'use strict';
 
-const { descriptionOf, optionsOf } = require('/lib/app-info');
+const { descriptionOf, declaredIn } = require('/lib/app-info');
+const { helpText } = require('/lib/app-help');
 
 module.exports = async function main(argv) {
   if (argv.length > 1) return describeCommand(argv[1]);
@@ -12,7 +13,7 @@ module.exports = async function main(argv) {
   const sources = await Promise.all(apps.map((e) => sys.fs.readFile(`/bin/${e.name}`).catch(() => '')));
   const rows = apps.map((e, i) => [e.name.slice(0, -3), descriptionOf(sources[i])]);
   sys.table(['COMMAND', 'DESCRIPTION'], rows);
-  sys.print('\nThe shell itself runs cd, pwd, exit, export and unset. `help NAME` tells more.');
+  sys.print('\nThe shell itself runs cd, pwd, exit, export and unset. `help NAME`, `NAME --help` and `man NAME` tell more.');
   return 0;
 };
 
@@ -24,11 +25,10 @@ async function describeCommand(name) {
     sys.stderr.write(`help: no command '${name}' in /bin\n`);
     return 1;
   }
-  sys.print(`${name}: ${descriptionOf(source) || '(no description)'}`);
-  const options = optionsOf(source);
-  if (options.length > 0) sys.table(['OPTION', 'MEANING'], options);
+  await sys.stdout.write(helpText(name, declaredIn(source)));
   return 0;
 }
 
 module.exports.description = 'list commands, or describe one: help NAME';
 module.exports.options = {};
+module.exports.usage = 'help [NAME]';

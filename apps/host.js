@@ -76,3 +76,4 @@ function usage(why) {
 
 module.exports.description = 'look up a name in the DNS';
 module.exports.options = { '-t': 'the record type: A, AAAA, CNAME, MX or TXT' };
+module.exports.usage = 'host [-t A|AAAA|CNAME|MX|TXT] NAME';

@@ -30,3 +30,4 @@ module.exports = async function main(argv) {
 
 module.exports.description = 'show the network address and routes';
 module.exports.options = { addr: 'the interface and its address', route: 'the routing table' };
+module.exports.usage = 'ip [addr|route]';

@@ -58,3 +58,4 @@ function usage() {
 
 module.exports.description = 'send a signal to processes';
 module.exports.options = { '-s': 'signal name (INT, TERM, KILL)', '-l': 'list signal names' };
+module.exports.usage = 'kill [-s SIG | -SIG] PID...\nkill -l';

@@ -123,3 +123,4 @@ function usage(problem) {
 
 module.exports.description = 'list directory contents';
 module.exports.options = { '-l': 'long listing: mode, size, time', '-a': 'also names starting with a dot' };
+module.exports.usage = 'ls [-l] [-a] [PATH...]';

@@ -42,3 +42,4 @@ function reason(e) {
 
 module.exports.description = 'make directories';
 module.exports.options = { '-p': 'make parents as needed; no error if present' };
+module.exports.usage = 'mkdir [-p] DIR...';

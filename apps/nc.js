@@ -105,3 +105,4 @@ function usage(why) {
 
 module.exports.description = 'send and receive UDP datagrams';
 module.exports.options = { '-u': 'UDP (the only protocol so far)', '-l': 'listen on PORT', '-w': 'seconds without traffic before exiting' };
+module.exports.usage = 'nc -u [-w SECONDS] HOST PORT\nnc -u -l [-w SECONDS] PORT';

@@ -57,3 +57,4 @@ module.exports = async function main(argv) {
 
 module.exports.description = 'show sockets and per-protocol counters';
 module.exports.options = { '-a': 'sockets and counters (the default)', '-s': 'counters only, with the ARP cache and reassembly' };
+module.exports.usage = 'netstat [-a | -s]';

@@ -66,3 +66,4 @@ function usage(why) {
 
 module.exports.description = 'send ICMP echo requests to a host';
 module.exports.options = { '-c': 'number of requests (default 4)', '-i': 'seconds between requests', '-s': 'data bytes (default 56)', '-W': 'seconds to wait for each reply' };
+module.exports.usage = 'ping [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] ADDRESS';

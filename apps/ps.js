@@ -75,3 +75,4 @@ function width(columns, rows) {
 
 module.exports.description = 'list processes: state, CPU time, memory, messages';
 module.exports.options = { '-l': 'long: add the inbox queue, CPU limit and ArrayBuffer limit', '--long': 'the same as -l' };
+module.exports.usage = 'ps [-l] [PID...]';

@@ -48,3 +48,4 @@ function reason(e) {
 
 module.exports.description = 'remove files or directories';
 module.exports.options = { '-r': 'remove directories and their contents', '-f': 'ignore missing files' };
+module.exports.usage = 'rm [-rf] FILE...';

@@ -181,3 +181,5 @@ async function session() {
 }
 
 module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||, jobs with &)';
+module.exports.options = { '-c': 'run LINE (with $0 = NAME, $1... = ARGS), then exit' };
+module.exports.usage = 'sh\nsh -c LINE [NAME [ARGS...]]\nsh FILE [ARGS...]';

@@ -179,3 +179,4 @@ function usage(arg) {
 
 module.exports.description = 'print or check SHA-256 checksums';
 module.exports.options = { '-c': 'read checksums from the files and check them' };
+module.exports.usage = 'sha256sum [-c] [FILE...]';

@@ -24,3 +24,4 @@ module.exports = async function main(argv) {
 
 module.exports.description = 'wait for some seconds';
 module.exports.options = {};
+module.exports.usage = 'sleep NUMBER[s|m|h|d]...';

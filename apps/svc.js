@@ -70,3 +70,4 @@ function usage() {
 
 module.exports.description = 'start, stop and list services';
 module.exports.options = { start: 'start NAME as a service', stop: 'stop service NAME', restart: 'stop and start NAME', list: 'list services' };
+module.exports.usage = 'svc start NAME [ARGS...]\nsvc start NAME -- PROGRAM [ARGS...]\nsvc stop NAME\nsvc restart NAME\nsvc list';

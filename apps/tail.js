@@ -98,3 +98,4 @@ function reason(e) {
 
 module.exports.description = 'print the last lines of files';
 module.exports.options = { '-n': 'number of lines (default 10; +N: from line N on)' };
+module.exports.usage = 'tail [-n [+]N] [FILE...]';

@@ -57,3 +57,4 @@ function reason(e) {
 
 module.exports.description = 'copy standard input to standard output and files';
 module.exports.options = { '-a': 'append to the files' };
+module.exports.usage = 'tee [-a] [FILE...]';

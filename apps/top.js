@@ -219,3 +219,4 @@ module.exports.options = {
   '-d': 'seconds between frames (default 1)',
   '-n': 'frames to show, then exit (default: until Ctrl-C)',
 };
+module.exports.usage = 'top [-b] [-d SECONDS] [-n FRAMES]';

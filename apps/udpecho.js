@@ -40,3 +40,4 @@ module.exports = async function main(argv) {
 
 module.exports.description = 'answer every UDP datagram with its sender and text';
 module.exports.options = { '-v': 'print each datagram', PORT: 'the port to listen on (default 7)' };
+module.exports.usage = 'udpecho [-v] [PORT]';

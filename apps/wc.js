@@ -86,3 +86,4 @@ function usage(arg) {
 
 module.exports.description = 'count lines, words and bytes';
 module.exports.options = { '-l': 'lines', '-w': 'words', '-c': 'bytes' };
+module.exports.usage = 'wc [-lwc] [FILE...]';

@@ -73,7 +73,9 @@ async function start(msg) {
       return exit(2);
     }
     fn(module.exports, makeRequire(msg.modules || {}), module);
-    if (typeof module.exports === 'function') {
+    if (sys.argv[1] === '--help' && declaresItself(module.exports)) {
+      status = await printHelp(module.exports);
+    } else if (typeof module.exports === 'function') {
       const r = await module.exports(sys.argv);
       status = typeof r === 'number' ? r : 0;
     }
@@ -84,6 +86,24 @@ async function start(msg) {
     return exit(1);
   }
   mainEnded(status);
+}
+
+// `NAME --help`, for every app that declares itself (a description or
+// options) and does not answer --help on its own (module.exports.ownHelp):
+// the help is written from the declaration instead of running main
+// (docs/apps.md, "--help, help and man"). /lib/app-help, which formats it
+// as `help NAME` does, is read only now: the kernel links what an app
+// requires, and apps do not require it.
+const HELP_LIBRARY = '/lib/app-help.js';
+function declaresItself(exports) {
+  if (!exports || exports.ownHelp) return false;
+  return exports.description !== undefined || exports.options !== undefined;
+}
+async function printHelp(exports) {
+  const source = await sys.fs.readFile(HELP_LIBRARY);
+  const { helpText, declaredBy } = makeRequire({ [HELP_LIBRARY]: source })(HELP_LIBRARY);
+  await sys.stdout.write(helpText(sys.name, declaredBy(exports)));
+  return 0;
 }
 
 function dispatch(msg) {

@@ -1,0 +1,103 @@
+// fs/lib/app-help.js (/lib/app-help in the image): `NAME --help`, `help NAME`
+// and `man NAME`, written from what the app declares, so help cannot drift
+// from the code (docs/apps.md, "--help, help and man").
+//
+// What an app declares is {description, options: [[option, meaning], ...],
+// usage}: the app runtime takes it from the running module
+// (kernel/app/loader.js, declaredBy here), `help` and `man` from the app's
+// source (/lib/app-info, declaredIn). Both end in the same text. This file
+// requires nothing: the runtime loads it on its own when an app is asked
+// for --help.
+'use strict';
+
+const HELP_OPTION = ['--help', 'show this help and exit'];
+const MAN_INDENT = '       '; // seven spaces, as man(1) indents a section's text
+
+// The declaration of a loaded module: module.exports.description, .options
+// ({'-l': 'long listing', ...}) and .usage. Not strings, not there: empty.
+function declaredBy(exports) {
+  const text = (v) => (typeof v === 'string' ? v : '');
+  const options = exports && exports.options && typeof exports.options === 'object' ? exports.options : {};
+  return {
+    description: text(exports && exports.description),
+    options: Object.entries(options).map(([option, meaning]) => [option, String(meaning)]),
+    usage: text(exports && exports.usage),
+  };
+}
+
+// The command lines a usage shows. A declared usage ('seq LAST\nseq FIRST
+// LAST') is one line per form; without one, the name and its dash options
+// (single letters as one cluster: ls [-la]).
+function synopsis(name, declared) {
+  if (declared.usage) return declared.usage.split('\n').filter((line) => line.trim() !== '');
+  const dashed = declared.options.map(([option]) => option).filter((option) => option.startsWith('-'));
+  const letters = dashed.filter((option) => /^-[^-]$/.test(option)).map((option) => option[1]);
+  const words = [name];
+  if (letters.length > 0) words.push(`[-${letters.join('')}]`);
+  for (const option of dashed) if (!/^-[^-]$/.test(option)) words.push(`[${option}]`);
+  return [words.join(' ')];
+}
+
+// The option lines: each option padded to the widest, then its meaning.
+function optionLines(options, indent) {
+  const all = [...options, HELP_OPTION];
+  const width = Math.max(...all.map(([option]) => option.length)) + 2;
+  return all.map(([option, meaning]) => `${indent}${option.padEnd(width)}${meaning}`.trimEnd());
+}
+
+// `NAME --help` and `help NAME`:
+//
+//   usage: ls [-l] [-a] [PATH...]
+//   list directory contents
+//
+//     -l      long listing: mode, size, time
+//     --help  show this help and exit
+function helpText(name, declared) {
+  const [first, ...others] = synopsis(name, declared);
+  const lines = [`usage: ${first}`, ...others.map((line) => `   or: ${line}`)];
+  if (declared.description) lines.push(declared.description);
+  lines.push('', ...optionLines(declared.options, '  '));
+  return lines.join('\n') + '\n';
+}
+
+// `man NAME`: the same as a manual page. `about` is the longer text for
+// DESCRIPTION (the app's header comment, /lib/app-info aboutOf); without
+// it, the description. Text is folded to `width` columns.
+function manPage(name, declared, about = '', width = 80) {
+  const fold = (text) => wrap(text, Math.max(40, width - 1) - MAN_INDENT.length).map((line) => MAN_INDENT + line);
+  const title = `${name.toUpperCase()}(1)`;
+  const gap = Math.max(2, Math.min(width, 80) - 2 * title.length - 'jsksh'.length);
+  const left = Math.floor(gap / 2);
+  const lines = [`${title}${' '.repeat(left)}jsksh${' '.repeat(gap - left)}${title}`, ''];
+  lines.push('NAME', ...fold(declared.description ? `${name} - ${declared.description}` : name), '');
+  lines.push('SYNOPSIS', ...synopsis(name, declared).map((line) => MAN_INDENT + line), '');
+  lines.push('DESCRIPTION', ...fold(sentence(about || declared.description || `the ${name} command.`)), '');
+  lines.push('OPTIONS', ...optionLines(declared.options, MAN_INDENT), '');
+  lines.push('SEE ALSO', `${MAN_INDENT}help(1), ${name} --help`);
+  return lines.join('\n') + '\n';
+}
+
+// 'list files' -> 'List files.'
+function sentence(text) {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?:]$/.test(capital) ? capital : capital + '.';
+}
+
+// Words into lines of at most `width` characters (a longer word keeps a line of its own).
+function wrap(text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+module.exports = { declaredBy, synopsis, helpText, manPage };
