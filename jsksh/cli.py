@@ -255,8 +255,14 @@ def cmd_run(args) -> int:
     machine = _machine(args)
     sock = machine.control.connect_local()
     thread = _in_background(machine)
+
+    def ended() -> int | None:
+        # The machine closed the channel: did it power off (`poweroff` in the
+        # line, a panic)?  Then its status is the run's.
+        return machine.status if machine.powered.wait(2.0) and not machine.reset_requested else None
+
     try:
-        status = run_line(sock, args.line)
+        status = run_line(sock, args.line, ended=ended)
     finally:
         if machine.panic is None:  # a panic powered it off already, with its own status
             machine.power_off(0)

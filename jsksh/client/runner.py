@@ -69,7 +69,10 @@ def _unreadable(line: bytes) -> dict:
     return {"t": "error", "message": f"unreadable message from the guest: {text[:80]!r}", "unreadable": text}
 
 
-def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> int:
+def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, ended=None) -> int:
+    """Run ``line``; its exit status. ``ended()``, if given, says whether the
+    machine itself ended the session when the channel closes mid-run (a
+    `poweroff` in the line, a panic): its status then, else None."""
     out = out or sys.stdout.buffer
     err = err or sys.stderr.buffer
     stdin = stdin or sys.stdin
@@ -109,6 +112,9 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None) -> 
             chan.send({"t": "interrupt", "id": 1})
             continue
         if msg is None:
+            status = ended() if ended is not None else None
+            if status is not None:
+                return status  # it powered off as the line asked, or panicked (said by the caller)
             complain("the machine closed the channel")
             return 125
         kind = msg.get("t")

@@ -43,6 +43,12 @@ def test_run_on_booted_machine(machine):
     assert (status, out, err) == (0, "via control\n4\n", "")
 
 
+def test_run_poweroff_ends_with_the_machines_status_and_no_complaint():
+    # The line powered the machine off: that is how the run ends, not a lost channel (125).
+    r = jsksh_run("echo bye; poweroff", "--net", "none")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "bye\n", "")
+
+
 def test_poweroff_stops_machine_and_client_exits_0():
     child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "--raw"], env=ENV, timeout=30, encoding="utf-8")
     child.expect(PROMPT)
