@@ -68,8 +68,7 @@ class Machine:
         pcap: str | None = None,
         user_options: dict | None = None,
     ):
-        if cpus:
-            _pin_to_cpus(cpus)
+        self.cpus = cpus  # pinned when it runs (run), so that a client in this process is not
         self.loop = IOLoop()
         self.console = Chardev(self.loop, "console", console_path)
         self.control = Chardev(self.loop, "org.jsksh.shell.0", control_path, replay=0)
@@ -93,6 +92,14 @@ class Machine:
     # ---- power -------------------------------------------------------------------
     def run(self) -> int:
         """Boot, and boot again on reset, until the machine is powered off."""
+        if self.cpus:
+            # This thread and the I/O thread; every other thread of the
+            # machine (pool, timer, V8's) is started from this one and
+            # inherits it. The thread that made the machine stays free: in
+            # `jsksh` and `jsksh run` it is the client, whose start-up (the
+            # REPL's imports) then overlaps the boot on another CPU.
+            _pin_to_cpus(self.cpus)
+            self.loop.call_soon(lambda: _pin_to_cpus(self.cpus))
         try:
             while True:
                 self._power_on()
@@ -396,7 +403,8 @@ def _rss() -> int:
 
 
 def _pin_to_cpus(n: int) -> None:
-    """Run the whole machine on its first ``n`` host CPUs (like ``qemu -smp n``).
+    """Run the calling thread, and the threads it starts after, on the first
+    ``n`` host CPUs; the machine's threads all are (like ``qemu -smp n``).
 
     One CPU is the default: a hand-off between threads on one core costs a
     third of one across cores on our 2-vCPU hosts, and the GIL serializes the
