@@ -626,3 +626,718 @@ test('true and false', async () => {
   assert.equal((await run(['true'])).status, 0);
   assert.equal((await run(['false'])).status, 1);
 });
+
+// ---- file tools: touch, cp, mv, rmdir, stat, du, df, basename, dirname -------
+//
+// These run against the kernel's own file tree (kernel/fs/vfs.js) over a
+// small image, not a table: sys.fs here is a thin async layer over a Vfs, as
+// kernel/proc/syscalls.js is, so a copy, a rename or a full /tmp behaves as
+// it does on a machine. The Vfs's clock is injected (ftMachine's `tick`).
+
+const { Vfs: FtVfs } = require('/kernel/fs/vfs');
+
+// A Vfs over an image of {path: text}, /tmp limited to tmpSize bytes.
+function ftMachine({ tmpSize = 1 << 20, image = { '/etc/motd': 'welcome\n', '/etc/hostname': 'jsksh\n' } } = {}) {
+  const entries = new Map();
+  const chunks = [];
+  let at = 0;
+  for (const [path, text] of Object.entries(image)) {
+    const data = bytesOf(text);
+    entries.set(path, { type: 'file', mode: 0o644, mtime: 1700000000, size: data.length, offset: at });
+    chunks.push(data);
+    at += data.length;
+  }
+  const bytes = new Uint8Array(at);
+  chunks.reduce((o, c) => (bytes.set(c, o), o + c.length), 0);
+  let clock = 1750000000;
+  const vfs = new FtVfs({ bytes, entries }, { now: () => clock, tmpSize });
+  return { vfs, tick: (s = 1) => (clock += s), now: () => clock, imageSize: at };
+}
+
+// sys.fs over a Vfs: paths resolved against the app's cwd, every answer a
+// promise, errors the Vfs's KernelErrors (code, message, path), file
+// streams read in pieces of at most 4 KiB.
+function ftFs(vfs, cwd) {
+  const abs = (p) => FtVfs.resolve(cwd(), String(p));
+  const call = (fn) => Promise.resolve().then(fn);
+  return {
+    stat: (p) => call(() => vfs.stat(abs(p))),
+    readdir: (p) => call(() => vfs.readdir(abs(p))),
+    readFile: (p) => call(() => vfs.readFile(abs(p))),
+    writeFile: (p, data, opts = {}) => call(() => vfs.writeFile(abs(p), String(data), !!opts.append)),
+    mkdir: (p) => call(() => vfs.mkdir(abs(p))),
+    unlink: (p) => call(() => vfs.unlink(abs(p))),
+    rename: (a, b) => call(() => vfs.rename(abs(a), abs(b))),
+    rmdir: (p) => call(() => vfs.rmdir(abs(p))),
+    utimes: (p, mtime) => call(() => vfs.utimes(abs(p), mtime === undefined || mtime === null ? undefined : Number(mtime))),
+    statfs: (p) => call(() => (p === undefined ? vfs.filesystems() : vfs.statfs(abs(p)))),
+    open: (p, flags = 'r') =>
+      call(() => {
+        const path = abs(p);
+        const refuse = () => Promise.reject(Object.assign(new Error('Bad file descriptor'), { code: 'EBADF' }));
+        if (flags === 'r') {
+          const source = vfs.openRead(path);
+          return { read: (max = 4096) => call(() => source.next(Math.min(max, 4096))), write: refuse, close: () => call(() => {}) };
+        }
+        const sink = vfs.openWrite(path, flags === 'a');
+        const check = () => {
+          if (sink.error) throw sink.error;
+        };
+        return {
+          read: refuse,
+          write: (data) => call(() => (check(), sink.write(typeof data === 'string' ? bytesOf(data) : data), check())),
+          close: () => call(check),
+        };
+      }),
+  };
+}
+
+// Runs /bin/NAME.js on machine `m` (ftMachine) in `cwd`.
+async function ftRun(argv, m, { cwd = '/', stdin } = {}) {
+  const rec = fakeSys({ stdin });
+  rec.sys.cwd = cwd;
+  rec.sys.fs = ftFs(m.vfs, () => rec.sys.cwd);
+  globalThis.sys = rec.sys;
+  rec.status = await require(`/bin/${argv[0]}.js`)(argv);
+  return rec;
+}
+
+// Every byte of a file (through the Vfs's byte stream), and bytes written as they are.
+function ftBytes(vfs, path) {
+  const source = vfs.openRead(path);
+  const pieces = [];
+  for (let p = source.next(65536); p !== null; p = source.next(65536)) pieces.push(Uint8Array.from(p));
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  pieces.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
+function ftWrite(vfs, path, bytes) {
+  const sink = vfs.openWrite(path);
+  sink.write(bytes);
+  if (sink.error) throw sink.error;
+}
+// n bytes of every value, 0x80 and 0xff among them: not UTF-8.
+function ftBinary(n, seed = 7) {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+// Which names the Vfs has under /tmp, depth first: ['a', 'd/', 'd/x'].
+function ftTree(vfs, dir = '/tmp', prefix = '') {
+  const names = [];
+  for (const e of vfs.readdir(dir)) {
+    names.push(prefix + e.name + (e.type === 'dir' ? '/' : ''));
+    if (e.type === 'dir') names.push(...ftTree(vfs, `${dir}/${e.name}`, `${prefix}${e.name}/`));
+  }
+  return names;
+}
+
+// -- basename, dirname
+
+test('basename strips directories, trailing slashes and a suffix, as GNU does', async () => {
+  const m = ftMachine();
+  const cases = [
+    [['/usr/lib/libc.so', '.so'], 'libc\n'],
+    [['/usr/lib/'], 'lib\n'],
+    [['/'], '/\n'],
+    [['//'], '/\n'],
+    [['name'], 'name\n'],
+    [[''], '\n'],
+    [['.txt', '.txt'], '.txt\n'], // a suffix that is the whole name stays
+    [['a/b.txt', 'xt'], 'b.t\n'],
+    [['-a', 'a/b', '/c/d/'], 'b\nd\n'],
+    [['-s', '.c', 'x/a.c', 'b.c', 'c.h'], 'a\nb\nc.h\n'],
+    [['--suffix=.c', 'a.c'], 'a\n'],
+    [['-as.c', 'a.c'], 'a\n'],
+    [['-z', '/a/b'], 'b\0'],
+    [['--', '-x'], '-x\n'],
+  ];
+  for (const [args, out] of cases) {
+    const r = await ftRun(['basename', ...args], m);
+    assert.deepEqual([r.stdout, r.stderr, r.status], [out, '', 0], `basename ${JSON.stringify(args)}`);
+  }
+});
+
+test('basename and dirname: a missing or extra operand is status 1, an unknown option 2', async () => {
+  const m = ftMachine();
+  let r = await ftRun(['basename'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['basename: missing operand', 1]);
+  assert.ok(r.stderr.includes('usage: basename NAME [SUFFIX]\n   or: basename -a'), r.stderr);
+  r = await ftRun(['basename', 'a', 'b', 'c'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["basename: extra operand 'c'", 1, '']);
+  r = await ftRun(['basename', '-x', 'a'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["basename: invalid option -- 'x'", 2, '']);
+  r = await ftRun(['dirname'], m);
+  assert.deepEqual([r.stderr, r.status], ['dirname: missing operand\nusage: dirname [-z] NAME...\n', 1]);
+  r = await ftRun(['dirname', '-q', 'a'], m);
+  assert.deepEqual([r.stderr, r.status], ["dirname: invalid option -- 'q'\nusage: dirname [-z] NAME...\n", 2]);
+  r = await ftRun(['dirname', '--bogus', 'a'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["dirname: unrecognized option '--bogus'", 2]);
+});
+
+test('dirname removes the last component and the slashes around it', async () => {
+  const m = ftMachine();
+  const cases = [
+    ['/usr/lib/libc.so', '/usr/lib'],
+    ['/usr/', '/'],
+    ['/usr', '/'],
+    ['name', '.'],
+    ['name/', '.'],
+    ['/', '/'],
+    ['//', '/'],
+    ['a/b//c/', 'a/b'],
+    ['a//b', 'a'],
+    ['', '.'],
+    ['../x', '..'],
+  ];
+  for (const [name, out] of cases) {
+    const r = await ftRun(['dirname', name], m);
+    assert.deepEqual([r.stdout, r.status], [out + '\n', 0], `dirname ${JSON.stringify(name)}`);
+  }
+  assert.equal((await ftRun(['dirname', '/a/b', 'c/d', 'e'], m)).stdout, '/a\nc\n.\n');
+  assert.equal((await ftRun(['dirname', '-z', '/a/b', 'c'], m)).stdout, '/a\0.\0');
+});
+
+// -- touch
+
+test('touch makes an empty file, and sets an existing one\'s time to now without touching its bytes', async () => {
+  const m = ftMachine();
+  let r = await ftRun(['touch', 'new', '/tmp/other'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', '', 0]);
+  assert.deepEqual(m.vfs.stat('/tmp/new'), { name: 'new', type: 'file', size: 0, mode: 0o644, mtime: m.now() });
+  assert.equal(m.vfs.stat('/tmp/other').size, 0);
+  m.vfs.writeFile('/tmp/kept', 'contents');
+  m.tick(60);
+  r = await ftRun(['touch', '/tmp/kept', '/tmp/new'], m);
+  assert.equal(r.status, 0);
+  assert.equal(m.vfs.stat('/tmp/kept').mtime, m.now());
+  assert.equal(m.vfs.stat('/tmp/new').mtime, m.now());
+  assert.equal(m.vfs.readFile('/tmp/kept'), 'contents');
+  m.vfs.mkdir('/tmp/d');
+  m.tick(5);
+  assert.equal((await ftRun(['touch', '/tmp/d'], m)).status, 0);
+  assert.equal(m.vfs.stat('/tmp/d').mtime, m.now());
+});
+
+test('touch -c makes nothing; -d and -r set the time given', async () => {
+  const m = ftMachine();
+  let r = await ftRun(['touch', '-c', '/tmp/none', '/tmp/no/such'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.deepEqual(m.vfs.readdir('/tmp'), []);
+  await ftRun(['touch', '-d', '@1000000000.5', '/tmp/a'], m);
+  assert.equal(m.vfs.stat('/tmp/a').mtime, 1000000000.5);
+  await ftRun(['touch', '--date=2001-09-09 01:46:40Z', '/tmp/b'], m);
+  assert.equal(m.vfs.stat('/tmp/b').mtime, 1000000000);
+  await ftRun(['touch', '-d', '2001-09-09T03:46:40+02:00', '/tmp/c'], m);
+  assert.equal(m.vfs.stat('/tmp/c').mtime, 1000000000);
+  await ftRun(['touch', '-d', '2001-09-09 01:46', '/tmp/local'], m);
+  assert.equal(m.vfs.stat('/tmp/local').mtime, new Date(2001, 8, 9, 1, 46).getTime() / 1000);
+  r = await ftRun(['touch', '-r', '/etc/motd', '/tmp/a'], m);
+  assert.equal(m.vfs.stat('/tmp/a').mtime, 1700000000);
+  r = await ftRun(['touch', '-cm', '-d', '@5', '/tmp/a'], m);
+  assert.deepEqual([m.vfs.stat('/tmp/a').mtime, r.status], [5, 0]);
+});
+
+test('touch errors: GNU\'s messages, status 1, the other files still touched', async () => {
+  const m = ftMachine();
+  let r = await ftRun(['touch', '/etc/motd', '/etc/new', '/tmp/no/such', '/tmp/ok', '/etc'], m);
+  assert.equal(r.stderr, [
+    "touch: cannot touch '/etc/motd': Read-only file system",
+    "touch: cannot touch '/etc/new': Read-only file system",
+    "touch: cannot touch '/tmp/no/such': No such file or directory",
+    "touch: setting times of '/etc': Read-only file system",
+    '',
+  ].join('\n'));
+  assert.equal(r.status, 1);
+  assert.equal(m.vfs.stat('/tmp/ok').size, 0);
+  assert.equal(m.vfs.stat('/etc/motd').mtime, 1700000000);
+  r = await ftRun(['touch', '-d', 'someday', '/tmp/x'], m);
+  assert.deepEqual([r.stderr, r.status], ["touch: invalid date format 'someday'\n", 1]);
+  r = await ftRun(['touch', '-r', '/nope', '/tmp/x'], m);
+  assert.deepEqual([r.stderr, r.status], ["touch: failed to get attributes of '/nope': No such file or directory\n", 1]);
+  assert.equal((await ftRun(['touch', '-d', '2001-13-01', '/tmp/x'], m)).status, 1);
+  r = await ftRun(['touch', '-a', '/tmp/x'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["touch: invalid option -- 'a'", 2]);
+  r = await ftRun(['touch'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['touch: missing file operand', 1]);
+  assert.equal(codeOfFt(() => m.vfs.stat('/tmp/x')), 'ENOENT', 'no bad call made a file');
+});
+
+function codeOfFt(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e.code;
+  }
+  return 'no error';
+}
+
+// -- cp
+
+test('cp copies bytes as bytes: 100,000 bytes that are not UTF-8 arrive unchanged', async () => {
+  const m = ftMachine();
+  const data = ftBinary(100000);
+  ftWrite(m.vfs, '/tmp/a', data);
+  const r = await ftRun(['cp', '/tmp/a', '/tmp/b'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', '', 0]);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/b'), data);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/a'), data);
+  // Over an existing, longer file: the copy is exactly the source.
+  ftWrite(m.vfs, '/tmp/c', ftBinary(150000, 9));
+  await ftRun(['cp', 'a', 'c'], m, { cwd: '/tmp' });
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/c'), data);
+  // From the image.
+  await ftRun(['cp', '/etc/motd', '/tmp/motd'], m);
+  assert.equal(m.vfs.readFile('/tmp/motd'), 'welcome\n');
+});
+
+test('cp into a directory, several sources into one, -v says what', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/x', 'x');
+  let r = await ftRun(['cp', '-v', '/etc/motd', '/etc/hostname', '/tmp/x', '/tmp/d/'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.equal(r.stdout, "'/etc/motd' -> '/tmp/d/motd'\n'/etc/hostname' -> '/tmp/d/hostname'\n'/tmp/x' -> '/tmp/d/x'\n");
+  assert.deepEqual(ftTree(m.vfs), ['d/', 'd/hostname', 'd/motd', 'd/x', 'x']);
+  r = await ftRun(['cp', '/etc/motd', '/tmp/x', '/tmp/nodir'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: target '/tmp/nodir' is not a directory\n", 1]);
+  r = await ftRun(['cp', '/etc/motd', '/tmp/x/'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: failed to access '/tmp/x/': Not a directory\n", 1]);
+  assert.equal(m.vfs.readFile('/tmp/x'), 'x');
+  assert.deepEqual(ftTree(m.vfs), ['d/', 'd/hostname', 'd/motd', 'd/x', 'x']);
+});
+
+test('cp -r copies a tree; without -r a directory is left out, status 1', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/src');
+  m.vfs.mkdir('/tmp/src/sub');
+  m.vfs.mkdir('/tmp/src/empty');
+  ftWrite(m.vfs, '/tmp/src/sub/bin', ftBinary(5000));
+  m.vfs.writeFile('/tmp/src/t', 'text');
+  let r = await ftRun(['cp', '/tmp/src', '/tmp/dst'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: -r not specified; omitting directory '/tmp/src'\n", 1]);
+  assert.equal(codeOfFt(() => m.vfs.stat('/tmp/dst')), 'ENOENT');
+  r = await ftRun(['cp', '-r', '/tmp/src', '/tmp/dst'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.deepEqual(ftTree(m.vfs, '/tmp/dst'), ['empty/', 'sub/', 'sub/bin', 't']);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/dst/sub/bin'), ftBinary(5000));
+  // Into an existing directory: under the source's name.
+  r = await ftRun(['cp', '-R', 'src/', 'dst'], m, { cwd: '/tmp' });
+  assert.equal(r.status, 0);
+  assert.deepEqual(ftTree(m.vfs, '/tmp/dst/src'), ['empty/', 'sub/', 'sub/bin', 't']);
+  // A tree from the image.
+  m.vfs.mkdir('/tmp/img');
+  assert.equal((await ftRun(['cp', '-r', '/etc', '/tmp/img'], m)).status, 0);
+  assert.equal(m.vfs.readFile('/tmp/img/etc/hostname'), 'jsksh\n');
+});
+
+test('cp refuses to copy a file onto itself or a directory into itself, and loses nothing', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'precious');
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/f', 'f');
+  let r = await ftRun(['cp', '/tmp/a', '/tmp/a'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: '/tmp/a' and '/tmp/a' are the same file\n", 1]);
+  r = await ftRun(['cp', 'a', '../tmp/./a'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stderr, r.status], ["cp: 'a' and '../tmp/./a' are the same file\n", 1]);
+  r = await ftRun(['cp', '/tmp/a', '/tmp'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: '/tmp/a' and '/tmp/a' are the same file\n", 1]);
+  assert.equal(m.vfs.readFile('/tmp/a'), 'precious');
+  r = await ftRun(['cp', '-r', '/tmp/d', '/tmp/d'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: cannot copy a directory, '/tmp/d', into itself, '/tmp/d/d'\n", 1]);
+  r = await ftRun(['cp', '-r', '/tmp', '/tmp/d/copy'], m);
+  assert.equal(r.stderr, "cp: cannot copy a directory, '/tmp', into itself, '/tmp/d/copy'\n");
+  assert.deepEqual(ftTree(m.vfs), ['a', 'd/', 'd/f']);
+});
+
+test('cp: the wrong kind of destination, the image, a missing source: GNU\'s messages', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/file', 'file');
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.mkdir('/tmp/d/file');
+  m.vfs.mkdir('/tmp/dir');
+  const lines = [];
+  for (const args of [
+    ['/etc/motd', '/etc/copy'],
+    ['/tmp/file', '/etc'],
+    ['/nope', '/tmp/x'],
+    ['/tmp/file', '/tmp/d'],
+    ['-r', '/tmp/dir', '/tmp/file'],
+    ['-r', '/tmp/dir', '/etc/dir'],
+    ['/tmp/file', '/tmp/no/such'],
+  ]) {
+    const r = await ftRun(['cp', ...args], m);
+    assert.equal(r.status, 1, args.join(' '));
+    lines.push(r.stderr);
+  }
+  assert.deepEqual(lines, [
+    "cp: cannot create regular file '/etc/copy': Read-only file system\n",
+    "cp: cannot create regular file '/etc/file': Read-only file system\n",
+    "cp: cannot stat '/nope': No such file or directory\n",
+    "cp: cannot overwrite directory '/tmp/d/file' with non-directory\n",
+    "cp: cannot overwrite non-directory '/tmp/file' with directory '/tmp/dir'\n",
+    "cp: cannot create directory '/etc/dir': Read-only file system\n",
+    "cp: cannot create regular file '/tmp/no/such': No such file or directory\n",
+  ]);
+  assert.equal(m.vfs.readFile('/tmp/file'), 'file');
+  assert.deepEqual(ftTree(m.vfs), ['d/', 'd/file/', 'dir/', 'file']);
+});
+
+test('cp into a full /tmp: "No space left on device", status 1, the source intact', async () => {
+  const m = ftMachine({ tmpSize: 60000 });
+  const data = ftBinary(40000);
+  ftWrite(m.vfs, '/tmp/a', data);
+  const r = await ftRun(['cp', '/tmp/a', '/tmp/b'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: error writing '/tmp/b': No space left on device\n", 1]);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/a'), data);
+  // As GNU's cp, what fit is left in the copy: the first 20,000 bytes.
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/b'), data.subarray(0, 20000));
+  // Copying on goes on to the next source, and says so for each.
+  m.vfs.unlink('/tmp/b');
+  m.vfs.mkdir('/tmp/d');
+  const r2 = await ftRun(['cp', '/tmp/a', '/etc/motd', '/tmp/d'], m);
+  assert.equal(r2.stderr, "cp: error writing '/tmp/d/a': No space left on device\ncp: error writing '/tmp/d/motd': No space left on device\n");
+});
+
+test('cp -n keeps what is there; -i asks on stderr and reads the answers from stdin', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'new');
+  m.vfs.writeFile('/tmp/b', 'old b');
+  m.vfs.writeFile('/tmp/c', 'old c');
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/b', 'old d/b');
+  m.vfs.writeFile('/tmp/d/c', 'old d/c');
+  let r = await ftRun(['cp', '-n', '/tmp/a', '/tmp/b'], m);
+  assert.deepEqual([r.stderr, r.status, m.vfs.readFile('/tmp/b')], ['', 0, 'old b']);
+  r = await ftRun(['cp', '-i', '/tmp/b', '/tmp/c', '/tmp/d'], m, { stdin: ['n\ny', 'es\n'] });
+  assert.equal(r.stderr, "cp: overwrite '/tmp/d/b'? cp: overwrite '/tmp/d/c'? ");
+  assert.deepEqual([m.vfs.readFile('/tmp/d/b'), m.vfs.readFile('/tmp/d/c')], ['old d/b', 'old c']);
+  r = await ftRun(['cp', '-i', '/tmp/a', '/tmp/b'], m, { stdin: [] }); // no answer: no
+  assert.equal(m.vfs.readFile('/tmp/b'), 'old b');
+  await ftRun(['cp', '-ni', '/tmp/a', '/tmp/b'], m, { stdin: ['y\n'] }); // the last of -n and -i wins
+  assert.equal(m.vfs.readFile('/tmp/b'), 'new');
+});
+
+test('cp -p and -a keep the modification time; a plain copy is new', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/f', 'f');
+  m.vfs.utimes('/tmp/d/f', 1000);
+  m.vfs.utimes('/tmp/d', 2000);
+  m.tick(10);
+  await ftRun(['cp', '/tmp/d/f', '/tmp/plain'], m);
+  assert.equal(m.vfs.stat('/tmp/plain').mtime, m.now());
+  await ftRun(['cp', '-p', '/tmp/d/f', '/tmp/kept'], m);
+  assert.equal(m.vfs.stat('/tmp/kept').mtime, 1000);
+  await ftRun(['cp', '-a', '/tmp/d', '/tmp/e'], m);
+  assert.deepEqual([m.vfs.stat('/tmp/e').mtime, m.vfs.stat('/tmp/e/f').mtime], [2000, 1000]);
+});
+
+test('cp option and operand errors', async () => {
+  const m = ftMachine();
+  let r = await ftRun(['cp', '-x', 'a', 'b'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["cp: invalid option -- 'x'", 2]);
+  assert.ok(r.stderr.includes('\nusage: cp [-rRainpvf] SOURCE DEST\n   or: cp [-rRainpvf] SOURCE... DIRECTORY\n'), r.stderr);
+  r = await ftRun(['cp', '--link', 'a', 'b'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["cp: unrecognized option '--link'", 2]);
+  r = await ftRun(['cp'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['cp: missing file operand', 1]);
+  r = await ftRun(['cp', '/etc/motd'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["cp: missing destination file operand after '/etc/motd'", 1]);
+  assert.deepEqual(m.vfs.readdir('/tmp'), []);
+  // Options may follow the operands, as with GNU's getopt.
+  m.vfs.mkdir('/tmp/d');
+  assert.equal((await ftRun(['cp', '/tmp/d', '/tmp/e', '-r'], m)).status, 0);
+});
+
+// -- mv
+
+test('mv renames: a file, into a directory, several into one; -v says what', async () => {
+  const m = ftMachine();
+  const data = ftBinary(30000);
+  ftWrite(m.vfs, '/tmp/a', data);
+  m.vfs.writeFile('/tmp/b', 'b');
+  m.vfs.mkdir('/tmp/d');
+  let r = await ftRun(['mv', '/tmp/a', '/tmp/a2'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', '', 0]);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/a2'), data);
+  r = await ftRun(['mv', '-v', 'a2', 'b', 'd'], m, { cwd: '/tmp' });
+  assert.equal(r.stdout, "renamed 'a2' -> 'd/a2'\nrenamed 'b' -> 'd/b'\n");
+  assert.deepEqual(ftTree(m.vfs), ['d/', 'd/a2', 'd/b']);
+  // A directory moves with what it holds.
+  r = await ftRun(['mv', '/tmp/d', '/tmp/e'], m);
+  assert.deepEqual(ftTree(m.vfs), ['e/', 'e/a2', 'e/b']);
+  assert.deepEqual(ftBytes(m.vfs, '/tmp/e/a2'), data);
+  // Over a file: replaced, and its bytes given back to /tmp.
+  m.vfs.writeFile('/tmp/old', 'x'.repeat(1000));
+  const used = m.vfs.statfs('/tmp').used;
+  await ftRun(['mv', '/tmp/e/b', '/tmp/old'], m);
+  assert.deepEqual([m.vfs.readFile('/tmp/old'), m.vfs.statfs('/tmp').used], ['b', used - 1000]);
+});
+
+test('mv a a, a directory into itself, wrong kinds: GNU\'s messages, nothing moves', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'precious');
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.mkdir('/tmp/d/sub');
+  m.vfs.mkdir('/tmp/d/sub/a');
+  m.vfs.mkdir('/tmp/full');
+  m.vfs.writeFile('/tmp/full/x', 'x');
+  m.vfs.mkdir('/tmp/e');
+  m.vfs.mkdir('/tmp/e/full');
+  m.vfs.writeFile('/tmp/e/full/y', 'y');
+  const lines = [];
+  for (const [args, cwd] of [
+    [['a', 'a']],
+    [['a', '/tmp/./a'], '/tmp'],
+    [['/tmp/d', '/tmp/d/sub']],
+    [['/tmp/d', '/tmp/d']],
+    [['/tmp/a', '/tmp/d/sub']],
+    [['/tmp/d', '/tmp/a']],
+    [['/tmp/full', '/tmp/e']],
+    [['/tmp/nope', '/tmp/x']],
+  ]) {
+    const r = await ftRun(['mv', ...args], m, { cwd: cwd || '/tmp' });
+    assert.equal(r.status, 1, args.join(' '));
+    lines.push(r.stderr);
+  }
+  assert.deepEqual(lines, [
+    "mv: 'a' and 'a' are the same file\n",
+    "mv: 'a' and '/tmp/./a' are the same file\n",
+    "mv: cannot move '/tmp/d' to a subdirectory of itself, '/tmp/d/sub/d'\n",
+    "mv: cannot move '/tmp/d' to a subdirectory of itself, '/tmp/d/d'\n",
+    "mv: cannot overwrite directory '/tmp/d/sub/a' with non-directory\n",
+    "mv: cannot overwrite non-directory '/tmp/a' with directory '/tmp/d'\n",
+    "mv: cannot move '/tmp/full' to '/tmp/e/full': Directory not empty\n",
+    "mv: cannot stat '/tmp/nope': No such file or directory\n",
+  ]);
+  assert.equal(m.vfs.readFile('/tmp/a'), 'precious');
+  assert.deepEqual(ftTree(m.vfs), ['a', 'd/', 'd/sub/', 'd/sub/a/', 'e/', 'e/full/', 'e/full/y', 'full/', 'full/x']);
+});
+
+test('mv across file systems or on the image changes nothing and says why', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'a');
+  const lines = [];
+  for (const args of [['/tmp/a', '/etc/a'], ['/etc/motd', '/tmp/motd'], ['/etc/motd', '/etc/motd2'], ['/tmp/a', '/tmp/nodir/a']]) {
+    const r = await ftRun(['mv', ...args], m);
+    assert.equal(r.status, 1);
+    lines.push(r.stderr);
+  }
+  assert.deepEqual(lines, [
+    "mv: cannot move '/tmp/a' to '/etc/a': Invalid cross-device link\n",
+    "mv: cannot move '/etc/motd' to '/tmp/motd': Invalid cross-device link\n",
+    "mv: cannot move '/etc/motd' to '/etc/motd2': Read-only file system\n",
+    "mv: cannot move '/tmp/a' to '/tmp/nodir/a': No such file or directory\n",
+  ]);
+  assert.deepEqual(ftTree(m.vfs), ['a']);
+  assert.equal(m.vfs.readFile('/etc/motd'), 'welcome\n');
+});
+
+test('mv -n, -i and -f; option and operand errors', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'a');
+  m.vfs.writeFile('/tmp/b', 'b');
+  let r = await ftRun(['mv', '-n', '/tmp/a', '/tmp/b'], m);
+  assert.deepEqual([r.status, m.vfs.readFile('/tmp/a'), m.vfs.readFile('/tmp/b')], [0, 'a', 'b']);
+  r = await ftRun(['mv', '-i', '/tmp/a', '/tmp/b'], m, { stdin: ['no\n'] });
+  assert.deepEqual([r.stderr, m.vfs.readFile('/tmp/b')], ["mv: overwrite '/tmp/b'? ", 'b']);
+  r = await ftRun(['mv', '-if', '/tmp/a', '/tmp/b'], m); // -f last: no question
+  assert.deepEqual([r.stderr, m.vfs.readFile('/tmp/b'), ftTree(m.vfs)], ['', 'a', ['b']]);
+  r = await ftRun(['mv', '-x', 'a', 'b'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["mv: invalid option -- 'x'", 2]);
+  r = await ftRun(['mv', '/tmp/b'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["mv: missing destination file operand after '/tmp/b'", 1]);
+  r = await ftRun(['mv', '/tmp/b', '/tmp/c', '/tmp/d'], m);
+  assert.deepEqual([r.stderr, r.status], ["mv: target '/tmp/d' is not a directory\n", 1]);
+  r = await ftRun(['mv', '/tmp/b', '/tmp/c/'], m);
+  assert.deepEqual([r.stderr, r.status], ["mv: cannot move '/tmp/b' to '/tmp/c/': Not a directory\n", 1]);
+  assert.deepEqual(ftTree(m.vfs), ['b']);
+});
+
+// -- rmdir
+
+test('rmdir removes empty directories only; a full one stays with its contents', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/empty');
+  m.vfs.mkdir('/tmp/full');
+  m.vfs.writeFile('/tmp/full/keep', 'keep');
+  m.vfs.writeFile('/tmp/file', 'file');
+  const r = await ftRun(['rmdir', '/tmp/empty', '/tmp/full', '/tmp/file', '/tmp/nope', '/etc'], m);
+  assert.equal(r.stderr, [
+    "rmdir: failed to remove '/tmp/full': Directory not empty",
+    "rmdir: failed to remove '/tmp/file': Not a directory",
+    "rmdir: failed to remove '/tmp/nope': No such file or directory",
+    "rmdir: failed to remove '/etc': Read-only file system",
+    '',
+  ].join('\n'));
+  assert.equal(r.status, 1);
+  assert.deepEqual(ftTree(m.vfs), ['file', 'full/', 'full/keep']);
+  assert.equal(m.vfs.readFile('/tmp/full/keep'), 'keep');
+});
+
+test('rmdir -p removes the parents named; --ignore-fail-on-non-empty; -v', async () => {
+  const m = ftMachine();
+  for (const d of ['/tmp/a', '/tmp/a/b', '/tmp/a/b/c', '/tmp/x', '/tmp/x/y', '/tmp/x/z']) m.vfs.mkdir(d);
+  let r = await ftRun(['rmdir', '-p', 'a/b/c//'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stderr, r.status, ftTree(m.vfs)], ['', 0, ['x/', 'x/y/', 'x/z/']]);
+  r = await ftRun(['rmdir', '-pv', 'x/y'], m, { cwd: '/tmp' });
+  assert.equal(r.stdout, "rmdir: removing directory, 'x/y'\nrmdir: removing directory, 'x'\n");
+  assert.deepEqual([r.stderr, r.status], ["rmdir: failed to remove directory 'x': Directory not empty\n", 1]);
+  r = await ftRun(['rmdir', '-p', '--ignore-fail-on-non-empty', 'x/z'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stderr, r.status, ftTree(m.vfs)], ['', 0, []]);
+  m.vfs.mkdir('/tmp/q');
+  m.vfs.mkdir('/tmp/q/r');
+  r = await ftRun(['rmdir', '--ignore-fail-on-non-empty', '/tmp/q'], m);
+  assert.deepEqual([r.stderr, r.status, ftTree(m.vfs)], ['', 0, ['q/', 'q/r/']]);
+  r = await ftRun(['rmdir', '-p', '/tmp/q/r'], m); // /tmp itself does not go: the image holds it
+  assert.deepEqual([r.stderr, r.status], ["rmdir: failed to remove directory '/tmp': Read-only file system\n", 1]);
+  r = await ftRun(['rmdir', '-r', '/tmp'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["rmdir: invalid option -- 'r'", 2]);
+  r = await ftRun(['rmdir'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['rmdir: missing operand', 1]);
+});
+
+// -- stat
+
+// The moment a stat line shows ('2024-05-01 10:11:12.345678000 +0200'), in seconds since 1970.
+function ftStatTime(text) {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{9}) ([+-]\d\d)(\d\d)$/.exec(text);
+  assert.ok(m, `not GNU's time layout: ${JSON.stringify(text)}`);
+  return Date.parse(`${m[1]}T${m[2]}${m[4]}:${m[5]}`) / 1000 + Number(m[3]) / 1e9;
+}
+
+test('stat shows name, size, type, mode and modification time in GNU\'s layout', async () => {
+  const m = ftMachine();
+  ftWrite(m.vfs, '/tmp/data', ftBinary(1234));
+  m.vfs.utimes('/tmp/data', 1700000000.25);
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/x', '');
+  const r = await ftRun(['stat', '/tmp/data', '/tmp/d', 'x', '/tmp'], m, { cwd: '/tmp/d' });
+  assert.equal(r.status, 0);
+  const blocks = r.stdout.split(/\n(?=  File: )/).map((b) => b.split('\n').filter(Boolean));
+  assert.deepEqual(blocks.map((b) => b.slice(0, 3)), [
+    ['  File: /tmp/data', '  Size: 1234      \tregular file', 'Access: (0644/-rw-r--r--)'],
+    ['  File: /tmp/d', '  Size: 1         \tdirectory', 'Access: (0755/drwxr-xr-x)'],
+    ['  File: x', '  Size: 0         \tregular empty file', 'Access: (0644/-rw-r--r--)'],
+    ['  File: /tmp', '  Size: 2         \tdirectory', 'Access: (1777/drwxrwxrwt)'],
+  ]);
+  assert.ok(blocks.every((b) => b.length === 4 && b[3].startsWith('Modify: ')), r.stdout);
+  assert.ok(/\.250000000 /.test(blocks[0][3]), blocks[0][3]);
+  assert.equal(ftStatTime(blocks[0][3].slice(8)), 1700000000.25);
+  assert.equal(ftStatTime(blocks[2][3].slice(8)), m.now());
+});
+
+test('stat -c FORMAT; a missing file is an error, the others still shown', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a b', 'hello');
+  m.vfs.utimes('/tmp/a b', 1234.5);
+  let r = await ftRun(['stat', '-c', '%n|%N|%s|%F|%a|%A|%Y|%m|%%|%q', '/tmp/a b', '/etc/motd'], m);
+  assert.equal(r.stdout, "/tmp/a b|'/tmp/a b'|5|regular file|644|-rw-r--r--|1234|/tmp|%|?\n/etc/motd|/etc/motd|8|regular file|644|-rw-r--r--|1700000000|/|%|?\n");
+  r = await ftRun(['stat', '--format=%s', '/nope', '/tmp/a b'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['5\n', "stat: cannot statx '/nope': No such file or directory\n", 1]);
+  r = await ftRun(['stat', '-L', '/tmp'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["stat: invalid option -- 'L'", 2, '']);
+  r = await ftRun(['stat'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['stat: missing operand', 1]);
+});
+
+// -- du
+
+test('du: each directory, deepest first, in KiB rounded up; -s, -a, -b, -c, -d', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.mkdir('/tmp/d/sub');
+  m.vfs.mkdir('/tmp/d/sub/deeper');
+  ftWrite(m.vfs, '/tmp/d/a', ftBinary(1500));
+  ftWrite(m.vfs, '/tmp/d/sub/b', ftBinary(3000));
+  ftWrite(m.vfs, '/tmp/d/sub/deeper/c', ftBinary(1));
+  let r = await ftRun(['du', '/tmp/d'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['1\t/tmp/d/sub/deeper\n3\t/tmp/d/sub\n5\t/tmp/d\n', '', 0]);
+  assert.equal((await ftRun(['du', '-s', 'd/'], m, { cwd: '/tmp' })).stdout, '5\td/\n');
+  assert.equal((await ftRun(['du'], m, { cwd: '/tmp/d/sub' })).stdout, '1\t./deeper\n3\t.\n');
+  assert.equal((await ftRun(['du', '-b', '/tmp/d'], m)).stdout, '1\t/tmp/d/sub/deeper\n3001\t/tmp/d/sub\n4501\t/tmp/d\n');
+  assert.equal((await ftRun(['du', '-ab', 'd/'], m, { cwd: '/tmp' })).stdout, '1500\td/a\n3000\td/sub/b\n1\td/sub/deeper/c\n1\td/sub/deeper\n3001\td/sub\n4501\td/\n');
+  assert.equal((await ftRun(['du', '-d', '1', '/tmp/d'], m)).stdout, '3\t/tmp/d/sub\n5\t/tmp/d\n');
+  assert.equal((await ftRun(['du', '--max-depth=0', '/tmp/d'], m)).stdout, '5\t/tmp/d\n');
+  assert.equal((await ftRun(['du', '-sc', '/tmp/d/a', '/tmp/d/sub'], m)).stdout, '2\t/tmp/d/a\n3\t/tmp/d/sub\n5\ttotal\n');
+  assert.equal((await ftRun(['du', '-s', '/etc'], m)).stdout, '1\t/etc\n'); // 14 bytes of image files
+});
+
+test('du -h: GNU\'s human sizes, rounded up', async () => {
+  const m = ftMachine({ tmpSize: 4 << 20 });
+  const sizes = [0, 1023, 1024, 1025, 10239, 10240, 1048575, 1048576, 1572864];
+  const r0 = [];
+  for (const [i, n] of sizes.entries()) {
+    ftWrite(m.vfs, `/tmp/f${i}`, new Uint8Array(n));
+    r0.push((await ftRun(['du', '-h', `/tmp/f${i}`], m)).stdout.split('\t')[0]);
+    m.vfs.unlink(`/tmp/f${i}`);
+  }
+  assert.deepEqual(r0, ['0', '1023', '1.0K', '1.1K', '10K', '10K', '1.0M', '1.0M', '1.5M']);
+});
+
+test('du errors: a missing path, bad options; the other paths still counted', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/f', 'x'.repeat(2048));
+  let r = await ftRun(['du', '/nope', '/tmp/f'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['2\t/tmp/f\n', "du: cannot access '/nope': No such file or directory\n", 1]);
+  r = await ftRun(['du', '-x'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["du: invalid option -- 'x'", 2, '']);
+  r = await ftRun(['du', '-sa'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['du: cannot both summarize and show all entries', 2]);
+  r = await ftRun(['du', '-d', 'x'], m);
+  assert.deepEqual([r.stderr, r.status], ["du: invalid maximum depth 'x'\n", 1]);
+});
+
+// -- df
+
+test('df: the image on / (full, read-only) and the tmpfs on /tmp with its size', async () => {
+  const m = ftMachine({ tmpSize: 64 << 20 });
+  ftWrite(m.vfs, '/tmp/a', ftBinary(5000));
+  let r = await ftRun(['df'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.equal(r.stdout, [
+    'Filesystem     1K-blocks  Used Available Use% Mounted on',
+    'image                  1     1         0 100% /',
+    'tmpfs              65536     5     65532   1% /tmp',
+    '',
+  ].join('\n'));
+  r = await ftRun(['df', '-hT'], m);
+  assert.equal(r.stdout, [
+    'Filesystem     Type   Size  Used Avail Use% Mounted on',
+    'image          ustar    14    14     0 100% /',
+    'tmpfs          tmpfs   64M  4.9K   64M   1% /tmp',
+    '',
+  ].join('\n'));
+  r = await ftRun(['df', '/tmp/a', 'etc'], m);
+  assert.deepEqual(r.stdout.split('\n').slice(1, 3).map((l) => l.split(/ +/)[0]), ['tmpfs', 'image']);
+});
+
+test('df: an empty /tmp is 0%; a missing path is an error; bad options', async () => {
+  const m = ftMachine({ tmpSize: 1000 });
+  let r = await ftRun(['df', '/tmp'], m);
+  assert.equal(r.stdout.split('\n')[1], 'tmpfs                  1     0         1   0% /tmp');
+  r = await ftRun(['df', '/nope', '/tmp'], m);
+  assert.deepEqual([r.stderr, r.status, r.stdout.split('\n').length], ['df: /nope: No such file or directory\n', 1, 3]);
+  r = await ftRun(['df', '/nope'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', 'df: /nope: No such file or directory\ndf: no file systems processed\n', 1]);
+  r = await ftRun(['df', '-i'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["df: invalid option -- 'i'", 2, '']);
+});
+
+test('the file tools declare their usage and options for --help, help and man', async () => {
+  const { declaredIn } = require('/lib/app-info');
+  for (const name of ['touch', 'cp', 'mv', 'rmdir', 'stat', 'du', 'df', 'basename', 'dirname']) {
+    const source = __sources[`/bin/${name}.js`];
+    const declared = declaredIn(source);
+    const app = require(`/bin/${name}.js`);
+    assert.ok(declared.description && declared.usage.startsWith(name + ' '), name);
+    assert.equal(declared.usage, app.usage, `${name}: the literal line is the one the app uses`);
+    assert.deepEqual(declared.options, Object.entries(app.options), name);
+  }
+});

@@ -1,0 +1,254 @@
+// apps/cp.js: copy files and directories, as GNU coreutils' cp does.
+//
+//   cp [-rRainpvf] SOURCE DEST        SOURCE to DEST (into it if DEST is a directory)
+//   cp [-rRainpvf] SOURCE... DIRECTORY
+//
+// Bytes are copied as bytes, through sys.fs.open's streams, so any file
+// (binary too) arrives unchanged, at the pace of the kernel's pumps. Copies
+// go only to /tmp (the image is read-only). Bad input loses nothing: a file
+// is never copied onto itself (which would empty it), nor a directory into
+// itself, and a directory only with -r. A /tmp that fills stops the copy
+// with GNU's "error writing 'DEST': No space left on device"; the source is
+// untouched and, as with GNU's cp, what was written of DEST stays.
+//
+// -p keeps the modification time (jsksh has no owners, and every file has
+// the same mode); -a is -r with -p. -f changes nothing here: it lets GNU's
+// cp remove a destination it cannot open, and every file jsksh can write
+// to, it can open.
+'use strict';
+
+const LETTERS = { r: 'recursive', R: 'recursive', i: 'interactive', n: 'noClobber', v: 'verbose', p: 'preserve', f: 'force', a: 'archive' };
+const LONG = { recursive: 'recursive', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose', force: 'force', archive: 'archive' };
+
+module.exports = async function main(argv) {
+  const opts = { recursive: false, interactive: false, noClobber: false, verbose: false, preserve: false, force: false };
+  const operands = [];
+  const args = argv.slice(1);
+  while (args.length > 0) {
+    const arg = args.shift();
+    let names;
+    if (arg === '--') {
+      operands.push(...args.splice(0));
+      continue;
+    } else if (arg.startsWith('--')) {
+      if (!LONG[arg.slice(2)]) return usage(`unrecognized option '${arg}'`);
+      names = [LONG[arg.slice(2)]];
+    } else if (arg.startsWith('-') && arg !== '-') {
+      names = [];
+      for (const letter of arg.slice(1)) {
+        if (!LETTERS[letter]) return usage(`invalid option -- '${letter}'`);
+        names.push(LETTERS[letter]);
+      }
+    } else {
+      operands.push(arg);
+      continue;
+    }
+    for (const name of names) {
+      // -i and -n: the last one given wins, as in GNU's cp.
+      if (name === 'interactive') opts.noClobber = false;
+      if (name === 'noClobber') opts.interactive = false;
+      if (name === 'archive') opts.recursive = opts.preserve = true;
+      else opts[name] = true;
+    }
+  }
+  if (operands.length === 0) return operandError('missing file operand');
+  if (operands.length === 1) return operandError(`missing destination file operand after '${operands[0]}'`);
+
+  const target = operands.pop();
+  const targetStat = await statOrNull(target);
+  const intoDir = targetStat !== null && targetStat.type === 'dir';
+  if (operands.length > 1 && !intoDir) {
+    sys.stderr.write(`cp: target '${target}' is not a directory\n`);
+    return 1;
+  }
+  // 'b/' names a directory: a file that is there, or a file to be made, is not one.
+  if (!intoDir && target.endsWith('/') && targetStat !== null) {
+    sys.stderr.write(`cp: failed to access '${target}': Not a directory\n`);
+    return 1;
+  }
+
+  const copier = new Copier(opts);
+  for (const source of operands) {
+    await copier.copy(source, intoDir ? join(target, lastName(source)) : target, true);
+  }
+  return copier.status;
+};
+
+class Copier {
+  constructor(opts) {
+    this.opts = opts;
+    this.status = 0;
+    this.input = ''; // what was read of standard input and not yet answered (-i)
+  }
+
+  fail(message) {
+    sys.stderr.write(`cp: ${message}\n`);
+    this.status = 1;
+  }
+
+  // One source to one destination; a directory with what it holds (-r).
+  async copy(source, dest, top) {
+    let st;
+    try {
+      st = await sys.fs.stat(source);
+    } catch (e) {
+      return this.fail(`cannot stat '${source}': ${reason(e)}`);
+    }
+    const destStat = await statOrNull(dest);
+    if (st.type === 'dir') return this.copyDir(source, dest, st, destStat);
+    if (destStat !== null) {
+      if (absolute(source) === absolute(dest)) return this.fail(`'${source}' and '${dest}' are the same file`);
+      if (destStat.type === 'dir') return this.fail(`cannot overwrite directory '${dest}' with non-directory`);
+      if (this.opts.noClobber) return undefined;
+      if (this.opts.interactive && !(await this.ask(`cp: overwrite '${dest}'? `))) return undefined;
+    } else if (top && dest.endsWith('/')) {
+      return this.fail(`cannot create regular file '${dest}': Not a directory`);
+    }
+    if (await this.copyBytes(source, dest)) {
+      if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
+      if (this.opts.preserve) await this.keepTime(dest, st.mtime);
+    }
+    return undefined;
+  }
+
+  async copyDir(source, dest, st, destStat) {
+    if (!this.opts.recursive) return this.fail(`-r not specified; omitting directory '${source}'`);
+    const from = absolute(source);
+    const to = absolute(dest);
+    if (to === from || to.startsWith(from === '/' ? '/' : from + '/')) {
+      return this.fail(`cannot copy a directory, '${source}', into itself, '${dest}'`);
+    }
+    if (destStat !== null && destStat.type !== 'dir') {
+      return this.fail(`cannot overwrite non-directory '${dest}' with directory '${source}'`);
+    }
+    if (destStat === null) {
+      try {
+        await sys.fs.mkdir(dest);
+      } catch (e) {
+        return this.fail(`cannot create directory '${dest}': ${reason(e)}`);
+      }
+      if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
+    }
+    let entries;
+    try {
+      entries = await sys.fs.readdir(source);
+    } catch (e) {
+      return this.fail(`cannot access '${source}': ${reason(e)}`);
+    }
+    for (const entry of entries) await this.copy(join(source, entry.name), join(dest, entry.name), false);
+    if (this.opts.preserve) await this.keepTime(dest, st.mtime);
+    return undefined;
+  }
+
+  // The bytes of `source` into `dest` (made, or emptied first), chunk by
+  // chunk, each write awaited. True if all of them arrived.
+  async copyBytes(source, dest) {
+    let input;
+    try {
+      input = await sys.fs.open(source, 'r');
+    } catch (e) {
+      this.fail(`cannot open '${source}' for reading: ${reason(e)}`);
+      return false;
+    }
+    let output;
+    try {
+      output = await sys.fs.open(dest, 'w');
+    } catch (e) {
+      await input.close().catch(() => {});
+      this.fail(`cannot create regular file '${dest}': ${reason(e)}`);
+      return false;
+    }
+    let failure = null;
+    try {
+      for (let chunk = await input.read(); chunk !== null; chunk = await input.read()) await output.write(chunk);
+    } catch (e) {
+      failure = e;
+    }
+    await input.close().catch(() => {});
+    try {
+      await output.close(); // the bytes are in the file now, or this says why not (ENOSPC)
+    } catch (e) {
+      failure = failure || e;
+    }
+    if (failure) {
+      if (!failure.code) throw failure;
+      this.fail(`error writing '${dest}': ${reason(failure)}`);
+      return false;
+    }
+    return true;
+  }
+
+  // -p: the copy gets the source's modification time.
+  async keepTime(dest, mtime) {
+    try {
+      await sys.fs.utimes(dest, mtime);
+    } catch (e) {
+      this.fail(`preserving times for '${dest}': ${reason(e)}`);
+    }
+  }
+
+  // -i: the question on stderr, a line of standard input as the answer (y or Y: yes).
+  async ask(question) {
+    await sys.stderr.write(question);
+    while (!this.input.includes('\n')) {
+      const chunk = await sys.stdin.read();
+      if (chunk === null) break;
+      this.input += chunk;
+    }
+    const end = this.input.indexOf('\n');
+    const line = end < 0 ? this.input : this.input.slice(0, end);
+    this.input = end < 0 ? '' : this.input.slice(end + 1);
+    return /^[yY]/.test(line);
+  }
+}
+
+const statOrNull = (path) => sys.fs.stat(path).catch(() => null);
+
+// 'dir/name', with one slash between, as GNU's messages show a destination.
+const join = (dir, name) => (/^\/+$/.test(dir) ? `/${name}` : `${dir.replace(/\/+$/, '')}/${name}`);
+
+// The last component: what a copy into a directory is called ('a/b/' -> 'b').
+const lastName = (path) => path.replace(/\/+$/, '').split('/').pop() || '/';
+
+// The absolute, normalized path, as the kernel resolves it against sys.cwd:
+// how a file copied onto itself is found (jsksh has no links).
+function absolute(path) {
+  const parts = [];
+  for (const p of (path.startsWith('/') ? path : `${sys.cwd}/${path}`).split('/')) {
+    if (p === '..') parts.pop();
+    else if (p !== '' && p !== '.') parts.push(p);
+  }
+  return '/' + parts.join('/');
+}
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+// The declared usage (module.exports.usage, below), as --help shows it.
+const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+
+// A wrong number of operands: GNU's status 1.
+function operandError(problem) {
+  sys.stderr.write(`cp: ${problem}\n${usageText()}`);
+  return 1;
+}
+
+function usage(problem) {
+  sys.stderr.write(`cp: ${problem}\n${usageText()}`);
+  return 2;
+}
+
+module.exports.description = 'copy files and directories';
+module.exports.options = {
+  '-r': 'copy directories and what they hold (also -R)',
+  '-a': 'as -r -p',
+  '-i': 'ask before overwriting a file',
+  '-n': 'never overwrite a file',
+  '-p': 'keep the modification time',
+  '-v': 'say what is copied',
+  '-f': 'accepted; nothing to do in jsksh',
+};
+module.exports.usage = 'cp [-rRainpvf] SOURCE DEST\ncp [-rRainpvf] SOURCE... DIRECTORY';

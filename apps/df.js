@@ -1,0 +1,119 @@
+// apps/df.js: how full each file system is, as GNU coreutils' df shows it.
+//
+//   df [-hkT] [PATH...]
+//
+// jsksh has two file systems (sys.fs.statfs): the boot image on /, read-only
+// and full by nature (its size is all used, nothing is available), and the
+// tmpfs on /tmp, whose size is the machine's tmpfs.size (jsksh --tmp-size;
+// 64 MiB unless set) and whose used bytes are the bytes of its files. With
+// PATHs, the file system of each. Sizes are KiB rounded up (-k, the
+// default), or with -h as 1.5K, 64M, ...; -T adds each one's type.
+//
+//   Filesystem     1K-blocks  Used Available Use% Mounted on
+//   image               3348  3348         0 100% /
+//   tmpfs              65536     4     65532   1% /tmp
+'use strict';
+
+module.exports = async function main(argv) {
+  const opts = { human: false, type: false };
+  const paths = [];
+  const args = argv.slice(1);
+  while (args.length > 0) {
+    const arg = args.shift();
+    if (arg === '--') paths.push(...args.splice(0));
+    else if (arg === '--human-readable') opts.human = true;
+    else if (arg === '--print-type') opts.type = true;
+    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
+    else if (arg.startsWith('-') && arg !== '-') {
+      for (const letter of arg.slice(1)) {
+        if (letter === 'h') opts.human = true;
+        else if (letter === 'k') opts.human = false;
+        else if (letter === 'T') opts.type = true;
+        else return usage(`invalid option -- '${letter}'`);
+      }
+    } else paths.push(arg);
+  }
+
+  let status = 0;
+  let filesystems = [];
+  if (paths.length === 0) filesystems = await sys.fs.statfs();
+  for (const path of paths) {
+    try {
+      filesystems.push(await sys.fs.statfs(path));
+    } catch (e) {
+      if (!(e && e.code)) throw e;
+      sys.stderr.write(`df: ${path}: ${reason(e)}\n`);
+      status = 1;
+    }
+  }
+  if (filesystems.length === 0) {
+    sys.stderr.write('df: no file systems processed\n');
+    return 1;
+  }
+  await sys.stdout.write(render(filesystems, opts));
+  return status;
+};
+
+// GNU's columns: each as wide as its widest cell, at least its header and
+// GNU's minimum; names and mount points to the left, numbers to the right.
+function render(filesystems, opts) {
+  const size = opts.human ? human : (bytes) => String(Math.ceil(bytes / 1024));
+  const columns = [{ head: 'Filesystem', min: 14, left: true, cell: (f) => f.source }];
+  if (opts.type) columns.push({ head: 'Type', min: 4, left: true, cell: (f) => f.type });
+  columns.push(
+    { head: opts.human ? 'Size' : '1K-blocks', min: 5, cell: (f) => size(f.size) },
+    { head: 'Used', min: 5, cell: (f) => size(f.used) },
+    { head: opts.human ? 'Avail' : 'Available', min: 5, cell: (f) => size(f.free) },
+    { head: 'Use%', min: 4, cell: (f) => percent(f) },
+    { head: 'Mounted on', min: 0, left: true, last: true, cell: (f) => f.mount },
+  );
+  const rows = [columns.map((c) => c.head), ...filesystems.map((f) => columns.map((c) => c.cell(f)))];
+  const widths = columns.map((c, i) => Math.max(c.min, ...rows.map((row) => row[i].length)));
+  const line = (row) =>
+    row
+      .map((cell, i) => (columns[i].last ? cell : columns[i].left ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join(' ');
+  return rows.map(line).join('\n') + '\n';
+}
+
+// Used of what could be used, rounded up, as GNU's df: '-' for a file system of no size.
+function percent(f) {
+  const whole = f.used + f.free;
+  return whole === 0 ? '-' : `${Math.ceil((f.used * 100) / whole)}%`;
+}
+
+// GNU's -h: powers of 1024 with a letter, rounded up; one decimal below 10
+// (1.5K, 64M), bytes as they are below 1024.
+function human(bytes) {
+  if (bytes < 1024) return String(bytes);
+  for (let power = 1; ; power++) {
+    const unit = 1024 ** power;
+    const letter = 'KMGTPEZY'[power - 1];
+    const tenths = Math.ceil((bytes * 10) / unit);
+    if (tenths < 100) return `${Math.floor(tenths / 10)}.${tenths % 10}${letter}`;
+    const whole = Math.ceil(bytes / unit);
+    if (whole < 1024 || power === 8) return `${whole}${letter}`;
+  }
+}
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+// The declared usage (module.exports.usage, below), as --help shows it.
+const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+
+function usage(problem) {
+  sys.stderr.write(`df: ${problem}\n${usageText()}`);
+  return 2;
+}
+
+module.exports.description = 'show how full the file systems are';
+module.exports.options = {
+  '-h': 'sizes as 1.5K, 64M, ...',
+  '-k': 'sizes in KiB (the default)',
+  '-T': 'show each file system\'s type',
+};
+module.exports.usage = 'df [-hkT] [PATH...]';

@@ -1,0 +1,172 @@
+// apps/du.js: how many bytes the files under each PATH hold, as GNU
+// coreutils' du shows it: a line per directory (the deepest first), then
+// the PATH itself; `.` with no PATH.
+//
+//   du [-sahbc] [-d N] [PATH...]
+//
+// jsksh's file systems keep no blocks: a file's usage is its size in bytes
+// (what GNU's du --apparent-size counts), and a directory adds nothing of
+// its own. Numbers are KiB rounded up, as GNU's are; -h makes them 1.5K,
+// 12M, ...; -b bytes.
+'use strict';
+
+module.exports = async function main(argv) {
+  const opts = { summarize: false, all: false, human: false, bytes: false, total: false, depth: Infinity };
+  const paths = [];
+  let depthGiven = false;
+  const args = argv.slice(1);
+  while (args.length > 0) {
+    const arg = args.shift();
+    let depth = null;
+    if (arg === '--') paths.push(...args.splice(0));
+    else if (arg === '--summarize') opts.summarize = true;
+    else if (arg === '--all') opts.all = true;
+    else if (arg === '--human-readable') opts.human = true;
+    else if (arg === '--bytes') opts.bytes = true;
+    else if (arg === '--total') opts.total = true;
+    else if (arg.startsWith('--max-depth=')) depth = arg.slice('--max-depth='.length);
+    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
+    else if (arg.startsWith('-') && arg !== '-') {
+      for (let i = 1; i < arg.length; i++) {
+        const letter = arg[i];
+        if (letter === 's') opts.summarize = true;
+        else if (letter === 'a') opts.all = true;
+        else if (letter === 'h') opts.human = true;
+        else if (letter === 'b') opts.bytes = true;
+        else if (letter === 'c') opts.total = true;
+        else if (letter === 'd') {
+          depth = i + 1 < arg.length ? arg.slice(i + 1) : args.shift();
+          if (depth === undefined) return usage("option requires an argument -- 'd'");
+          break;
+        } else return usage(`invalid option -- '${letter}'`);
+      }
+    } else paths.push(arg);
+    if (depth !== null) {
+      if (!/^\d+$/.test(depth)) {
+        sys.stderr.write(`du: invalid maximum depth '${depth}'\n`);
+        return 1;
+      }
+      opts.depth = Number(depth);
+      depthGiven = true;
+    }
+  }
+  if (opts.summarize && opts.all) return usage('cannot both summarize and show all entries');
+  if (opts.summarize && depthGiven && opts.depth !== 0) {
+    sys.stderr.write(`du: warning: summarizing conflicts with --max-depth=${opts.depth}\n${usageText()}`);
+    return 1;
+  }
+  if (opts.summarize) opts.depth = 0;
+  if (paths.length === 0) paths.push('.');
+
+  const walker = new Walker(opts);
+  let total = 0;
+  for (const path of paths) {
+    const bytes = await walker.walk(path, 0, true);
+    if (bytes !== null) total += bytes;
+  }
+  if (opts.total) walker.line(total, 'total');
+  await walker.flush();
+  return walker.status;
+};
+
+class Walker {
+  constructor(opts) {
+    this.opts = opts;
+    this.status = 0;
+    this.out = [];
+  }
+
+  // The bytes under `path`, printing its line and, within the depth, those
+  // of the directories below it; null if it cannot be read at all.
+  async walk(path, depth, top) {
+    let st;
+    try {
+      st = await sys.fs.stat(path);
+    } catch (e) {
+      await this.fail(`cannot access '${path}': ${reason(e)}`);
+      return null;
+    }
+    let bytes = 0;
+    if (st.type === 'dir') {
+      let entries = [];
+      try {
+        entries = await sys.fs.readdir(path);
+      } catch (e) {
+        await this.fail(`cannot read directory '${path}': ${reason(e)}`);
+      }
+      for (const entry of entries) {
+        const child = join(path, entry.name);
+        if (entry.type === 'dir') bytes += (await this.walk(child, depth + 1, false)) ?? 0;
+        else {
+          bytes += entry.size;
+          if (this.opts.all && depth + 1 <= this.opts.depth) this.line(entry.size, child);
+        }
+      }
+    } else bytes = st.size;
+    if (top || depth <= this.opts.depth) this.line(bytes, path);
+    if (this.out.length >= 256) await this.flush();
+    return bytes;
+  }
+
+  line(bytes, path) {
+    this.out.push(`${this.size(bytes)}\t${path}\n`);
+  }
+
+  size(bytes) {
+    if (this.opts.bytes) return String(bytes);
+    if (this.opts.human) return human(bytes);
+    return String(Math.ceil(bytes / 1024));
+  }
+
+  async flush() {
+    if (this.out.length) await sys.stdout.write(this.out.splice(0).join(''));
+  }
+
+  async fail(message) {
+    await this.flush(); // in order with what was found before it
+    sys.stderr.write(`du: ${message}\n`);
+    this.status = 1;
+  }
+}
+
+// 'dir/name'; a PATH that ends in '/' gets no second one (GNU's du shows 'a//b' never).
+const join = (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
+
+// GNU's -h: powers of 1024 with a letter, rounded up; one decimal below 10
+// (1.5K, 12M), bytes as they are below 1024.
+function human(bytes) {
+  if (bytes < 1024) return String(bytes);
+  for (let power = 1; ; power++) {
+    const unit = 1024 ** power;
+    const letter = 'KMGTPEZY'[power - 1];
+    const tenths = Math.ceil((bytes * 10) / unit);
+    if (tenths < 100) return `${Math.floor(tenths / 10)}.${tenths % 10}${letter}`;
+    const whole = Math.ceil(bytes / unit);
+    if (whole < 1024 || power === 8) return `${whole}${letter}`;
+  }
+}
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+// The declared usage (module.exports.usage, below), as --help shows it.
+const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+
+function usage(problem) {
+  sys.stderr.write(`du: ${problem}\n${usageText()}`);
+  return 2;
+}
+
+module.exports.description = 'show how many bytes files and directories hold';
+module.exports.options = {
+  '-s': 'only a total for each PATH',
+  '-a': 'a line for every file, not only directories',
+  '-h': 'sizes as 1.5K, 12M, ...',
+  '-b': 'sizes in bytes',
+  '-c': 'a grand total at the end',
+  '-d': 'lines only N directories deep (-d N)',
+};
+module.exports.usage = 'du [-sahbc] [-d N] [PATH...]';

@@ -1,0 +1,136 @@
+// apps/stat.js: show what the file system knows of each FILE, in GNU
+// coreutils' stat layout, simplified to what jsksh keeps:
+//
+//     File: /tmp/a
+//     Size: 100000    	regular file
+//   Access: (0644/-rw-r--r--)
+//   Modify: 2024-05-01 10:11:12.345678000 +0000
+//
+// GNU's Blocks, IO Block, Device, Inode, Links, Uid, Gid and the access,
+// change and birth times are left out: jsksh has no blocks, inodes, links
+// or owners, and keeps one time, the modification time. A directory's Size
+// is its number of entries (as sys.fs.stat gives it), not bytes.
+//
+//   stat -c FORMAT FILE...   FORMAT's directives, each file's line:
+//     %n name   %N quoted name   %s size   %F type   %a mode in octal
+//     %A mode as ls shows it   %y modification time   %Y it in seconds
+//     %m mount point   %%  a percent sign
+'use strict';
+
+// The declared usage (module.exports.usage, below), as --help shows it.
+const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+
+module.exports = async function main(argv) {
+  let format = null;
+  const files = [];
+  const args = argv.slice(1);
+  while (args.length > 0) {
+    const arg = args.shift();
+    if (arg === '--') files.push(...args.splice(0));
+    else if (arg === '-c' || arg === '--format') {
+      format = args.shift();
+      if (format === undefined) return usage(arg === '-c' ? "option requires an argument -- 'c'" : "option '--format' requires an argument");
+    } else if (arg.startsWith('--format=')) format = arg.slice('--format='.length);
+    else if (arg.startsWith('-c')) format = arg.slice(2);
+    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
+    else if (arg.startsWith('-') && arg !== '-') return usage(`invalid option -- '${arg[1]}'`);
+    else files.push(arg);
+  }
+  if (files.length === 0) {
+    sys.stderr.write(`stat: missing operand\n${usageText()}`);
+    return 1;
+  }
+  let status = 0;
+  for (const file of files) {
+    let st;
+    try {
+      st = await sys.fs.stat(file);
+    } catch (e) {
+      if (!(e && e.code)) throw e;
+      // coreutils 9 asks with statx(2), and its message says so.
+      sys.stderr.write(`stat: cannot statx '${file}': ${reason(e)}\n`);
+      status = 1;
+      continue;
+    }
+    const text = format === null ? layout(file, st) : await expand(format, file, st);
+    await sys.stdout.write(text + '\n');
+  }
+  return status;
+};
+
+function layout(file, st) {
+  return [
+    `  File: ${quoteIfNeeded(file)}`,
+    `  Size: ${String(st.size).padEnd(10)}\t${typeName(st)}`,
+    `Access: (${octal(st.mode)}/${modeString(st)})`,
+    `Modify: ${timeString(st.mtime)}`,
+  ].join('\n');
+}
+
+// -c FORMAT for one file. An unknown directive is '?', as in GNU's stat.
+async function expand(format, file, st) {
+  let mount = null;
+  const directives = {
+    n: () => file,
+    N: () => quoteIfNeeded(file),
+    s: () => String(st.size),
+    F: () => typeName(st),
+    a: () => (st.mode & 0o7777).toString(8),
+    A: () => modeString(st),
+    y: () => timeString(st.mtime),
+    Y: () => String(Math.floor(st.mtime)),
+    m: () => mount,
+    '%': () => '%',
+  };
+  if (format.includes('%m')) mount = (await sys.fs.statfs(file)).mount;
+  return format.replace(/%(.?)/g, (whole, letter) => (directives[letter] ? directives[letter]() : letter === '' ? '%' : '?'));
+}
+
+const typeName = (st) => (st.type === 'dir' ? 'directory' : st.size === 0 ? 'regular empty file' : 'regular file');
+
+// 0644, as GNU's %a pads it in the default layout.
+const octal = (mode) => (mode & 0o7777).toString(8).padStart(4, '0');
+
+// '-rw-r--r--' from the type and the permission bits; 't' is the sticky bit (/tmp).
+function modeString(st) {
+  let text = st.type === 'dir' ? 'd' : '-';
+  for (let shift = 6; shift >= 0; shift -= 3) {
+    const rwx = (st.mode >> shift) & 7;
+    text += (rwx & 4 ? 'r' : '-') + (rwx & 2 ? 'w' : '-') + (rwx & 1 ? 'x' : '-');
+  }
+  if (st.mode & 0o1000) text = text.slice(0, -1) + (st.mode & 1 ? 't' : 'T');
+  return text;
+}
+
+// '2024-05-01 10:11:12.345678000 +0000': local time to the nanosecond, as
+// GNU prints it (jsksh's times are seconds as doubles: microseconds are
+// exact, the last three digits are 0).
+function timeString(seconds) {
+  const whole = Math.floor(seconds);
+  const micros = Math.min(999999, Math.round((seconds - whole) * 1e6));
+  const d = new Date(whole * 1000);
+  const two = (n) => String(n).padStart(2, '0');
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}${two(Math.abs(offset) % 60)}`;
+  const date = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  const time = `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return `${date} ${time}.${String(micros).padStart(6, '0')}000 ${zone}`;
+}
+
+// GNU quotes a name a shell would need quoted ('a b'); plain names stay.
+const quoteIfNeeded = (name) => (/^[\w%+,\-./:=@^\u0080-\uffff]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`);
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+function usage(problem) {
+  sys.stderr.write(`stat: ${problem}\n${usageText()}`);
+  return 2;
+}
+
+module.exports.description = 'show a file\'s size, type, mode and modification time';
+module.exports.options = { '-c': 'print FORMAT (%n %s %F %a %A %y %Y %m) for each file' };
+module.exports.usage = 'stat [-c FORMAT] FILE...';
