@@ -18,10 +18,10 @@
 // going (a background job's, late) goes to the client with id null.
 'use strict';
 
-const machine = require('../arch/machine');
 const timers = require('../time/timers');
 const { KernelError } = require('../lib/errors');
 const streams = require('../proc/streams');
+const { sharedAsks } = require('../proc/ask');
 
 const ASK_TIMEOUT_MS = 500;
 const MAX_INPUT = 1 << 20; // input queued for a run that is not reading
@@ -48,13 +48,13 @@ class Session {
     this.status = 0;
     this.columns = 80;
     this.rows = 24;
-    this.asks = new Map(); // ref -> {pid, done}
-    this.nextRef = 1;
+    this.asks = sharedAsks(); // questions to programs, shared with the console's tty (kernel/proc/ask.js)
     procs.onExit.add((proc) => this.onExit(proc));
     // The session's own calls (the rest are in kernel/proc/syscalls.js).
     procs.handlers['session.next'] = (proc, args) => this.next(proc, args);
     procs.handlers['session.interrupted'] = (proc) => this.whenInterrupted(proc);
-    procs.handlers['ask.reply'] = (proc, args) => this.answer(proc, args);
+    // The one ask.reply call answers every asker: this session and the console's tty.
+    procs.handlers['ask.reply'] = (proc, args) => this.asks.answer(proc, args || {});
     // proc.foreground names the tty's foreground job (syscalls.js, installed
     // before the session is made); for the session shell it names ours.
     const ttyForeground = procs.handlers['proc.foreground'];
@@ -313,24 +313,7 @@ class Session {
       const reader = this.current.readers.find((r) => r.answers);
       if (reader) target = reader.proc;
     }
-    if (!target || target.state === 'Z') return Promise.resolve(null);
-    const ref = this.nextRef++;
-    return new Promise((resolve) => {
-      const timer = timers.after(ASK_TIMEOUT_MS, () => done(null));
-      const done = (value) => {
-        if (!this.asks.delete(ref)) return;
-        timers.cancel(timer);
-        resolve(value);
-      };
-      this.asks.set(ref, { pid: target.pid, done });
-      machine.ipcSend(target.pid, JSON.stringify({ t: 'ask', ref, kind, args }));
-    });
-  }
-
-  // The answer, from the program asked (one-way, so nothing is returned).
-  answer(proc, { ref, value }) {
-    const ask = this.asks.get(ref);
-    if (ask && ask.pid === proc.pid) ask.done(value);
+    return this.asks.ask(target, kind, args, ASK_TIMEOUT_MS);
   }
 
   describe() {
