@@ -6,14 +6,19 @@
 // shell reports the background jobs that ended before each prompt.
 //
 //   sh                       interactive: prompts "jsksh:/$ ", reads stdin
-//   sh -c 'LINE' [NAME ARGS] runs one line ($0 = NAME, $1... = ARGS), no prompt
-//   sh FILE [ARGS]           runs a script file
+//   sh -c 'LINE' [NAME ARGS] runs one line ($0 = NAME, $1... = ARGS), no prompt;
+//                            with JSKSH_SUBSHELL in its environment it is a
+//                            child shell: it takes the parent's state and the
+//                            tree to run from there (/lib/shell/exec)
+//   sh FILE [ARGS]           runs a script file, one command at a time
+//   sh --collect FILE MAX    reads its stdin into FILE, for the $(...) of the
+//                            shell that started it; status 3 past MAX characters
 //   sh --session             the structured port's session shell: takes its
 //                            lines from the kernel (session.next) and answers
 //                            the REPL client's completion questions
 'use strict';
 
-const { Shell } = require('/lib/shell/exec');
+const { Shell, SUBSHELL_VARIABLE } = require('/lib/shell/exec');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
 
@@ -31,9 +36,16 @@ async function run(argv) {
       return 2;
     }
     const shell = new Shell({ sys, argv0: argv[3] || 'sh', args: argv.slice(4) });
-    return finalStatus(shell, await shell.runLine(argv[2]));
+    const state = sys.env[SUBSHELL_VARIABLE];
+    if (state !== undefined) {
+      await shell.runNode(shell.adoptState(state));
+      return shell.finish();
+    }
+    await shell.runLine(argv[2]);
+    return shell.finish();
   }
   if (argv[1] === '--session') return session();
+  if (argv[1] === '--collect') return collect(argv[2], Number(argv[3]));
   if (argv[1] !== undefined) return runScript(argv[1], argv.slice(2));
   // Interactive when a person types at the terminal, as sh decides by isatty(0).
   const input = lineInput();
@@ -42,20 +54,45 @@ async function run(argv) {
   return interactive(shell, input);
 }
 
-function finalStatus(shell, status) {
-  return shell.exiting ? shell.exitCode : status;
-}
-
 async function runScript(path, args) {
   const shell = new Shell({ sys, argv0: path, args });
   let text;
   try {
-    text = await sys.fs.readFile(path.startsWith('/') ? path : `${sys.cwd}/${path}`);
+    text = String(await sys.fs.readFile(path.startsWith('/') ? path : `${sys.cwd}/${path}`));
   } catch (e) {
-    sys.stderr.write(`sh: ${path}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}\n`);
+    sys.stderr.write(`sh: ${path}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.message}\n`);
     return 127;
   }
-  return finalStatus(shell, await shell.runLine(text));
+  // A NUL, or text that is not UTF-8, in the first lines: not a script.
+  const head = text.slice(0, 4096);
+  if (head.includes('\0') || (head.match(/\uFFFD/g) || []).length > 2) {
+    sys.stderr.write(`sh: ${path}: cannot execute binary file\n`);
+    return 126;
+  }
+  await shell.runLine(text);
+  return shell.finish();
+}
+
+// The end of a $(...)'s pipeline: what comes in is written to `file` for the
+// shell that waits for it. Past `max` characters it stops reading (the
+// writer then gets a broken pipe) and writes nothing: status 3.
+async function collect(file, max) {
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const chunk = await sys.stdin.read();
+    if (chunk === null) break;
+    size += chunk.length;
+    if (size > max) return 3;
+    chunks.push(chunk);
+  }
+  try {
+    await sys.fs.writeFile(file, chunks.join(''));
+  } catch (e) {
+    sys.stderr.write(`sh: command substitution: ${file}: ${e.message}\n`);
+    return 1;
+  }
+  return 0;
 }
 
 // Input may come as whole lines (the terminal) or in any chunks (a pipe), so
@@ -73,7 +110,7 @@ async function interactive(shell, input) {
       if (!isComplete(command)) continue;
       await shell.runLine(command);
       command = '';
-      if (shell.exiting) return shell.exitCode;
+      if (shell.exiting) return shell.finish();
     }
     // No prompt in the middle of a line (after Ctrl-D on a partial line the
     // text typed so far waits for the rest, as in sh).
@@ -98,7 +135,7 @@ async function interactive(shell, input) {
   const rest = command + pending;
   if (rest.trim() !== '') await shell.runLine(rest);
   if (prompted) sys.stdout.write('\n'); // leave the cursor below the last prompt
-  return finalStatus(shell, shell.status);
+  return shell.finish();
 }
 
 // The input of the prompt loop, one read of stdin at a time. While the
@@ -165,6 +202,7 @@ async function session() {
     stop() {},
   });
   const shell = new Shell({ sys, argv0: 'sh', watchInterrupt });
+  shell.forgiving = true; // a syntax error in one run does not end the session
   const cache = new Map();
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
@@ -176,10 +214,10 @@ async function session() {
     await shell.reportFinishedJobs(); // those that ended between lines
     await shell.runLine(line);
     await shell.reportFinishedJobs();
-    if (shell.exiting) return shell.exitCode;
+    if (shell.exiting) return shell.finish();
   }
 }
 
-module.exports.description = 'the shell: run command lines (pipes, redirects, && and ||, jobs with &)';
+module.exports.description = 'the shell: run command lines and scripts (pipes, redirects, if, loops, functions, $(...), jobs with &)';
 module.exports.options = { '-c': 'run LINE (with $0 = NAME, $1... = ARGS), then exit' };
 module.exports.usage = 'sh\nsh -c LINE [NAME [ARGS...]]\nsh FILE [ARGS...]';

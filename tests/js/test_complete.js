@@ -145,8 +145,8 @@ test('the first word completes to commands and builtins, with their descriptions
   assert.deepEqual(texts(r), ['echo']);
   assert.equal(r.items[0].meta, 'print its arguments');
   assert.equal(r.start, 0);
-  assert.deepEqual(texts(await complete('c')), ['cat', 'cd']);
-  assert.deepEqual(texts(await complete('ls; e')), ['echo', 'eval', 'exit', 'export']);
+  assert.deepEqual(texts(await complete('c')), ['cat', 'cd', 'command', 'continue']);
+  assert.deepEqual(texts(await complete('ls; e')), ['echo', 'eval', 'exec', 'exit', 'export']);
   assert.deepEqual(texts(await complete('ls | ca')), ['cat']);
 });
 

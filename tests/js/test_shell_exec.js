@@ -2,7 +2,11 @@
 // driven by a fake `sys` that records every kernel call and plays the kernel:
 // commands in /bin exit with a status we choose, only /tmp is writable.
 // A command that is RUNS keeps running until the test ends it (sys.end).
-const { Shell, resolvePath, commandText } = require('/lib/shell/exec');
+// A command that is a function runs when it is spawned: (argv, options, io)
+// -> status, where io.write and io.read go where its streams say (a pipe
+// holds what was written to it, so a pipeline runs stage by stage). `sh`
+// (childShell) is a real Shell on a view of the same fake kernel.
+const { Shell, resolvePath, commandText, SUBSHELL_VARIABLE } = require('/lib/shell/exec');
 const { parse } = require('/lib/shell/parse');
 
 const RUNS = Symbol('runs');
@@ -14,6 +18,19 @@ function kernelError(code, message) {
 // commands: name -> exit status, or (argv, options) => status.
 // dirs / files: the paths fs.stat knows.
 function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = ['/etc/motd'], input = [] } = {}) {
+  const pipes = new Map(); // id -> what was written to it
+  // Where a process's output goes, by its spawn stream.
+  const route = (stream, fd, text) => {
+    if (stream === 'null') return;
+    if (stream && stream.pipe !== undefined) pipes.set(stream.pipe, (pipes.get(stream.pipe) || '') + text);
+    else if (stream && stream.file) written[stream.file] = (written[stream.file] || '') + text;
+    else ((stream && stream.inherit) || fd) === 2 ? err.push(text) : out.push(text);
+  };
+  const source = (stream) => {
+    if (stream && stream.pipe !== undefined) return pipes.get(stream.pipe) || '';
+    if (stream && stream.file) return written[stream.file] || '';
+    return '';
+  };
   const calls = [];
   const out = [];
   const err = [];
@@ -47,6 +64,7 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
         calls.push(['stat', path]);
         if (dirs.includes(path)) return { name: path, type: 'dir', size: 0 };
         if (files.includes(path)) return { name: path, type: 'file', size: 5 };
+        if (path in written) return { name: path, type: 'file', size: written[path].length };
         throw kernelError('ENOENT', `${path}: No such file or directory`);
       },
       async writeFile(path, text, { append } = {}) {
@@ -58,6 +76,15 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
         calls.push(['readFile', path]);
         if (path in written) return written[path];
         throw kernelError('ENOENT', `${path}: No such file or directory`);
+      },
+      async unlink(path) {
+        calls.push(['unlink', path]);
+        delete written[path];
+      },
+      async readdir(path) {
+        const names = [...dirs, ...files, ...Object.keys(written)].filter((p) => p !== path && p.startsWith(path === '/' ? '/' : path + '/') && !p.slice(path.length + 1).includes('/'));
+        if (!dirs.includes(path)) throw kernelError('ENOENT', `${path}: No such file or directory`);
+        return names.map((p) => ({ name: p.slice(p.lastIndexOf('/') + 1) }));
       },
     },
     proc: {
@@ -78,7 +105,8 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
         if (!(argv[0] in commands)) throw kernelError('ENOENT', `/bin/${argv[0]}.js: No such file or directory`);
         const pid = nextPid++;
         const c = commands[argv[0]];
-        const status = typeof c === 'function' ? c(argv, options) : c;
+        const io = { write: (text) => route(options.stdout, 1, text), error: (text) => route(options.stderr, 2, text), read: () => source(options.stdin), pid };
+        const status = typeof c === 'function' ? await c(argv, options, io, sys) : c;
         exitStatus.set(pid, status === RUNS ? new Promise((resolve) => running.set(pid, resolve)) : status);
         return pid;
       },
@@ -95,6 +123,76 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
 }
 
 const ok = { true: 0, false: 1, ls: 0, grep: 0, wc: 0, echo: 0, cat: 0, sleep: 130 };
+
+// `sh`: --collect (the end of a $(...)), or -c with the parent's state
+// (a child shell), run by a real Shell whose streams are the spawn's.
+async function childShell(argv, options, io, sys) {
+  if (argv[1] === '--collect') {
+    const text = io.read();
+    if (text.length > Number(argv[3])) return 3;
+    await sys.fs.writeFile(argv[2], text);
+    return 0;
+  }
+  let input = io.read();
+  // What the child spawns with 'inherit' gets the child's own streams.
+  const own = [options.stdin, options.stdout, options.stderr];
+  const mine = (stream, fd) => (stream === 'inherit' ? own[fd] : stream && stream.inherit !== undefined ? own[stream.inherit] : stream);
+  const view = {
+    ...sys,
+    proc: {
+      ...sys.proc,
+      spawn: (childArgv, o) => sys.proc.spawn(childArgv, { ...o, stdin: mine(o.stdin, 0), stdout: mine(o.stdout, 1), stderr: mine(o.stderr, 2) }),
+    },
+    pid: io.pid,
+    cwd: options.cwd,
+    env: options.env,
+    stdout: { write: async (text) => io.write(text) },
+    stderr: { write: async (text) => io.error(text) },
+    stdin: {
+      read: async () => {
+        const text = input;
+        input = null;
+        return text === '' ? null : text;
+      },
+    },
+  };
+  const child = new Shell({ sys: view, argv0: argv[3] || 'sh', args: argv.slice(4) });
+  if (options.env[SUBSHELL_VARIABLE]) await child.runNode(child.adoptState(options.env[SUBSHELL_VARIABLE]));
+  else await child.runLine(argv[2]);
+  return child.finish();
+}
+
+// Programs that do something: echo and printf-less output, cat, wc -l, and the child shell.
+const real = {
+  ...ok,
+  sh: childShell,
+  echo: (argv, options, io) => {
+    io.write(argv.slice(1).join(' ') + '\n');
+    return 0;
+  },
+  cat: (argv, options, io, sys) => {
+    io.write(argv.length > 1 ? argv.slice(1).map((f) => sys.written[f] || '').join('') : io.read());
+    return 0;
+  },
+  wc: (argv, options, io) => {
+    io.write(`${io.read().split('\n').length - 1}\n`);
+    return 0;
+  },
+  big: (argv, options, io) => {
+    io.write('x'.repeat(Number(argv[1])));
+    return 0;
+  },
+};
+
+// Runs shell text with `real` programs; returns {status, out, err, sh}.
+async function run(text, { env, files, dirs, args } = {}) {
+  const sys = fakeSys({ commands: real, files, dirs });
+  if (env) Object.assign(sys.env, env);
+  const sh = new Shell({ sys, args });
+  await sh.runLine(text);
+  const status = await sh.finish();
+  return { status, out: sys.out(), err: sys.err(), sh, sys };
+}
 const spawned = (sys) => sys.calls.filter((c) => c[0] === 'spawn').map((c) => c[1].join(' '));
 const kinds = (sys) => sys.calls.map((c) => c[0]);
 
@@ -240,11 +338,16 @@ test('builtin output follows redirections; the file is opened first', async () =
   assert.equal(sys.written['/tmp/here'], '');
 });
 
-test('a builtin inside a pipeline is refused for now', async () => {
-  const sys = fakeSys({ commands: ok });
-  assert.equal(await new Shell({ sys }).runLine('pwd | wc'), 1);
-  assert.ok(/builtin/.test(sys.err()));
-  assert.deepEqual(spawned(sys), []);
+test('a builtin inside a pipeline runs in a child shell whose stdout is the pipe', async () => {
+  const sys = fakeSys({ commands: real });
+  const sh = new Shell({ sys });
+  assert.equal(await sh.runLine('cd /tmp; pwd | cat'), 0);
+  assert.equal(sys.out(), '/tmp\n');
+  const child = sys.calls.find((c) => c[0] === 'spawn');
+  assert.deepEqual(child[1], ['sh', '-c', 'pwd', 'sh']);
+  assert.deepEqual(child[2].stdout, { pipe: 1 });
+  assert.equal(child[2].cwd, '/tmp');
+  assert.equal(JSON.parse(child[2].env[SUBSHELL_VARIABLE]).node.words[0].parts[0].value, 'pwd');
 });
 
 test('assignments set shell variables; export puts them in children env', async () => {
@@ -637,4 +740,185 @@ test('sh: Ctrl-C during wait ends it; a line typed meanwhile runs afterwards', a
   await runSh(['sh'], sys);
   assert.deepEqual(spawned(sys), ['sleep 30', 'echo 130']);
   assert.deepEqual(sys.running(), [100], 'the job was not interrupted');
+});
+
+// --- the language: compound commands, functions, expansions, builtins ---
+
+test('for, while, until with break and continue', async () => {
+  assert.equal((await run('for i in a b c; do echo $i; done')).out, 'a\nb\nc\n');
+  assert.equal((await run('i=0; while [ $i -lt 3 ]; do echo $i; i=$((i + 1)); done')).out, '0\n1\n2\n');
+  assert.equal((await run('i=0; until [ $i -ge 2 ]; do i=$((i+1)); echo u$i; done')).out, 'u1\nu2\n');
+  assert.equal((await run('for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done')).out, '1\n3\n');
+  assert.equal((await run('for i in 1 2; do for j in a b; do [ $j = b ] && continue 2; echo $i$j; done; done')).out, '1a\n2a\n');
+  assert.equal((await run('for i in 1 2; do for j in a b; do break 2; done; done; echo $i$j')).out, '1a\n');
+});
+
+test('the status of a loop is its last command, or 0 if the body never ran', async () => {
+  assert.equal((await run('for i in 1; do false; done')).status, 1);
+  assert.equal((await run('false; for i in; do :; done')).status, 0);
+  assert.equal((await run('while false; do :; done')).status, 0);
+});
+
+test('if, elif, else', async () => {
+  const r = await run('for x in 1 2 3; do if [ $x = 1 ]; then echo one; elif [ $x = 2 ]; then echo two; else echo other; fi; done');
+  assert.equal(r.out, 'one\ntwo\nother\n');
+  assert.equal((await run('if false; then :; fi')).status, 0);
+});
+
+test('case picks the first matching arm', async () => {
+  const r = await run('for f in a.txt b.md c; do case $f in *.txt|*.doc) echo text;; *.md) echo markdown;; *) echo other;; esac; done');
+  assert.equal(r.out, 'text\nmarkdown\nother\n');
+});
+
+test('{ } runs in this shell; ( ) keeps its changes to itself', async () => {
+  const r = await run('x=1; { x=2; cd /tmp; }; echo $x; pwd; (x=3; cd /etc; exit 4); echo $? $x; pwd');
+  assert.equal(r.out, '2\n/tmp\n4 2\n/tmp\n');
+});
+
+test('redirections on a compound command reach builtins and programs inside', async () => {
+  const r = await run('{ echo a; pwd; printf "%s\\n" b; } > /tmp/out; for i in 1 2; do echo $i; done >> /tmp/out; cat < /tmp/out');
+  assert.equal(r.out, 'a\n/\nb\n1\n2\n');
+  assert.equal(r.sys.written['/tmp/out'], 'a\n/\nb\n1\n2\n');
+});
+
+test('a loop in a pipeline runs in a child shell', async () => {
+  const r = await run('for i in 1 2 3; do echo $i; done | wc');
+  assert.equal(r.out, '3\n');
+  assert.equal((await run('printf "a\\nb\\n" | while read l; do echo "<$l>"; done')).out, '<a>\n<b>\n');
+});
+
+test('functions: arguments, $#, "$@", return, local, recursion', async () => {
+  const r = await run('f() { echo $# "$1" "${2}"; return 3; }; f "a b" c; echo $?');
+  assert.equal(r.out, '2 a b c\n3\n');
+  const s = await run('x=outer; g() { local x=inner; echo $x; }; g; echo $x');
+  assert.equal(s.out, 'inner\nouter\n');
+  const fact = await run('fact() { if [ $1 -le 1 ]; then echo 1; else echo $(( $1 * $(fact $(($1 - 1))) )); fi; }; fact 5');
+  assert.equal(fact.out, '120\n');
+  const args = await run('f() { for a; do echo "[$a]"; done; shift; echo $#; }; f "x y" z');
+  assert.equal(args.out, '[x y]\n[z]\n1\n');
+});
+
+test('deep recursion in a function stops with a message', async () => {
+  const r = await run('f() { f; }; f; echo never');
+  assert.ok(/functions nested too deeply/.test(r.err), r.err);
+  assert.equal(r.status, 2);
+  assert.equal(r.out, '');
+});
+
+test('break outside a loop says so and does nothing', async () => {
+  const r = await run('break; echo after');
+  assert.equal(r.out, 'after\n');
+  assert.equal(r.err, 'sh: break: only meaningful in a loop\n');
+});
+
+test('command substitution: output, trailing newlines, status, nesting', async () => {
+  assert.equal((await run('echo "[$(echo a; echo b)]"')).out, '[a\nb]\n');
+  assert.equal((await run('x=$(false); echo $?')).out, '1\n');
+  assert.equal((await run('echo $(echo $(echo deep))')).out, 'deep\n');
+  assert.equal((await run('cd /tmp; echo `pwd`')).out, '/tmp\n');
+  const r = await run('echo $(big 20000000); echo next');
+  assert.ok(/output larger than/.test(r.err), r.err);
+  assert.equal(r.out, 'next\n');
+  assert.deepEqual(Object.keys(r.sys.written).filter((f) => f.startsWith('/tmp/.sh-')), [], 'no temporary file is left');
+});
+
+test('$((...)) arithmetic with variables by name', async () => {
+  assert.equal((await run('a=6 b=4; echo $((a * b - 2)) $((a / b)) $((a % b)) $(( (a + b) * 2 )) $((a > b)) $((a == 6 && b != 4))')).out, '22 1 2 20 1 0\n');
+  const r = await run('echo $((1 / 0)); echo never');
+  assert.ok(/division by zero/.test(r.err));
+  assert.equal(r.status, 2);
+});
+
+test('here-documents feed programs and builtins', async () => {
+  assert.equal((await run('N=x; cat <<EOF\nhi $N\nEOF\n')).out, 'hi x\n');
+  assert.equal((await run("cat <<'EOF'\nhi $N\nEOF\n")).out, 'hi $N\n');
+  assert.equal((await run('read a b <<EOF\none two three\nEOF\necho "$b"')).out, 'two three\n');
+});
+
+test('read: fields, -r, end of input', async () => {
+  const r = await run('printf "a b\\\\ c\\nd\\n" > /tmp/in; { read x y; read -r z; read w; echo $?; } < /tmp/in; echo "$x|$y|$z|$w"');
+  assert.equal(r.out, '1\na|b c|d|\n');
+});
+
+test('printf: conversions, widths, escapes, the format used again', async () => {
+  assert.equal((await run('printf "%s-%d|%5s|%-3s|%03d|%x|%o|%c|%%\\n" a 42 r l 7 255 8 xyz')).out, 'a-42|    r|l  |007|ff|10|x|%\n');
+  assert.equal((await run('printf "%s=%s\\n" a 1 b 2 c')).out, 'a=1\nb=2\nc=\n');
+  const bad = await run('printf "%d\\n" x');
+  assert.equal(bad.status, 1);
+  assert.ok(/invalid number/.test(bad.err));
+});
+
+test('test and [: files, strings, integers, ! -a -o', async () => {
+  const t = async (expr) => (await run(`[ ${expr} ]`)).status;
+  assert.deepEqual(await Promise.all(['-e /etc/motd', '-f /etc/motd', '-d /etc', '-d /etc/motd', '-e /nope', '-s /etc/motd'].map(t)), [0, 0, 0, 1, 1, 0]);
+  assert.deepEqual(await Promise.all(['a = a', 'a != a', '-n ""', '-z ""', '2 -lt 10', '2 -gt 10', '! 1 -eq 1', '1 = 1 -a 2 = 3', '1 = 1 -o 2 = 3', 'x'].map(t)), [0, 1, 1, 0, 0, 1, 1, 1, 0, 0]);
+  const r = await run('[ 1 -lt x ]');
+  assert.equal(r.status, 2);
+  assert.ok(/bad number/.test(r.err));
+  assert.equal((await run('test a = a -a')).status, 2);
+});
+
+test('set -e stops at a failure, but not in a condition', async () => {
+  const r = await run('set -e; if false; then :; fi; false || echo ok; ! true; echo still; false; echo never');
+  assert.equal(r.out, 'ok\nstill\n');
+  assert.equal(r.status, 1);
+});
+
+test('set -u makes an unset variable an error; set -x traces; set -- sets $@', async () => {
+  const u = await run('set -u; echo ${X:-fine}; echo $X; echo never');
+  assert.equal(u.out, 'fine\n');
+  assert.ok(/X: parameter not set/.test(u.err));
+  const x = await run('set -x; echo "a b" c');
+  assert.equal(x.err, "+ echo 'a b' c\n");
+  assert.equal((await run('set -- p q "r s"; echo $# "$3"; shift 2; echo $1')).out, '3 r s\nr s\n');
+});
+
+test('trap on EXIT runs when the shell ends', async () => {
+  const r = await run('trap "echo bye" EXIT; echo hi; exit 3');
+  assert.equal(r.out, 'hi\nbye\n');
+  assert.equal(r.status, 3);
+});
+
+test('. runs a file in this shell; return leaves it', async () => {
+  const sys = fakeSys({ commands: real });
+  sys.written['/tmp/lib.sh'] = 'x=from-file\nhelper() { echo helped $1; }\nreturn 5\necho never\n';
+  const sh = new Shell({ sys });
+  await sh.runLine('. /tmp/lib.sh; echo $? $x; helper me');
+  assert.equal(sys.out(), '5 from-file\nhelped me\n');
+});
+
+test('command, type, unset -f, exec', async () => {
+  const r = await run('pwd() { echo fn; }; pwd; command pwd; type pwd cd if ls nosuch; unset -f pwd; pwd', { files: ['/bin/ls.js'] });
+  assert.equal(r.out, 'fn\n/\npwd is a shell function\ncd is a shell builtin\nif is a shell keyword\nls is /bin/ls.js\nnosuch: not found\n/\n');
+  const e = await run('exec > /tmp/log; echo a; pwd; exec echo replaced; echo never');
+  assert.equal(e.sys.written['/tmp/log'], 'a\n/\nreplaced\n');
+  assert.equal(e.status, 0);
+});
+
+test('globbing against the file tree', async () => {
+  const r = await run('cd /tmp; echo x > b.txt; echo y > a.txt; echo *.txt; echo *.none; echo "*.txt"', { dirs: ['/', '/tmp'] });
+  assert.equal(r.out, 'a.txt b.txt\n*.none\n*.txt\n');
+});
+
+test('a syntax error in a script stops it there, after what came before ran', async () => {
+  const r = await run('echo one\nif true; then\n  echo two\ndone\necho three\n');
+  assert.equal(r.out, 'one\n');
+  assert.equal(r.err, "sh: line 4: syntax error near unexpected token `done'\n");
+  assert.equal(r.status, 2);
+  const open = await run('echo one\nwhile true; do\n  echo loop\n');
+  assert.equal(open.out, 'one\n');
+  assert.equal(open.err, 'sh: syntax error: unexpected end of file\n');
+});
+
+test('a function or loop in the background runs in a child shell that knows the functions', async () => {
+  const sys = fakeSys({ commands: { ...real } });
+  const sh = new Shell({ sys });
+  await sh.runLine('f() { echo in-f $1; }; f bg > /tmp/o & wait; cat /tmp/o');
+  assert.equal(sys.out(), 'in-f bg\n');
+});
+
+test('sh: an unfinished if continues with the > prompt', async () => {
+  const sys = fakeSys({ commands: real, input: ['if true\n', 'then echo yes\n', 'fi\n'] });
+  await runSh(['sh'], sys);
+  assert.equal(sys.out(), 'jsksh:/$ > > yes\njsksh:/$ \n');
 });

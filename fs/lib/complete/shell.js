@@ -23,6 +23,23 @@ const BUILTINS = {
   bg: 'say a job already runs in the background',
   wait: 'wait for background jobs to end',
   ulimit: 'show or tighten the limits of commands',
+  ':': 'do nothing, successfully',
+  break: 'leave a loop',
+  continue: 'go round a loop again',
+  return: 'leave a function',
+  shift: 'drop the first positional parameters',
+  set: 'set options or the positional parameters',
+  local: "make a variable the function's own",
+  trap: 'run a command on a signal or at exit',
+  '.': "run a file's commands in this shell",
+  source: "run a file's commands in this shell",
+  read: 'read a line into variables',
+  printf: 'print formatted text',
+  test: 'check files, strings and numbers',
+  '[': 'check files, strings and numbers',
+  command: 'run a command, not a function; or say what it is',
+  type: 'say what a command name is',
+  exec: 'run a command in place of the shell, or redirect the shell',
 };
 const OPERATORS = new Set([';', '&', '|', '(', ')']);
 

@@ -1,14 +1,20 @@
 // fs/lib/shell/builtins.js (/lib/shell/builtins in the image): the commands
-// the shell runs itself: cd, pwd, exit, export, unset, jobs, fg, bg, ulimit, wait.
+// the shell runs itself.
 //
-// They change the shell's own state (its directory, variables, jobs,
-// limits), so they cannot be processes. /lib/shell/exec calls each with
-// this = the Shell. Reference: POSIX.1-2017 §2.14 special builtins (exit,
-// export, unset); XCU cd, pwd, jobs, fg, bg, wait; bash's ulimit.
+// Most change the shell's own state (its directory, variables, functions,
+// options, jobs, limits), so they cannot be processes; test, printf and :
+// are here because a loop runs them often (true and false are programs).
+// /lib/shell/exec calls each with this = the Shell; inside a pipeline they
+// run in a child shell, whose stdout is the pipe. Reference: POSIX.1-2017 §2.14 special
+// builtins (break, :, continue, ., exec, exit, export, return, set, shift,
+// trap, unset); XCU cd, pwd, read, printf, test, command, type, jobs, fg,
+// bg, wait; dash's local; bash's ulimit and source.
 'use strict';
 
-const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote } = require('/lib/shell/common');
+const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote, Jump } = require('/lib/shell/common');
 const { jobLines } = require('/lib/shell/jobs');
+const { test: testExpression } = require('/lib/shell/test');
+const { printf: formatPrintf } = require('/lib/shell/printf');
 
 // ---------------------------------------------------------------------------
 // Builtins: called with this = the Shell, argv, and io = {out, err} that
@@ -91,11 +97,264 @@ const BUILTINS = {
     return status;
   },
 
+  // unset [-f | -v] NAME...: -f removes functions.
   async unset(argv) {
+    let functions = false;
     for (const name of argv.slice(1)) {
-      this.vars.delete(name);
-      this.exported.delete(name);
+      if (name === '-f' || name === '-v') {
+        functions = name === '-f';
+        continue;
+      }
+      if (functions) this.functions.delete(name);
+      else {
+        this.vars.delete(name);
+        this.exported.delete(name);
+      }
     }
+    return 0;
+  },
+
+  ':': async () => 0,
+
+  // break [N], continue [N]: leave (or go round again) the N innermost loops.
+  async break(argv, io) {
+    return jump.call(this, 'break', argv, io);
+  },
+  async continue(argv, io) {
+    return jump.call(this, 'continue', argv, io);
+  },
+
+  // return [N]: leave the function (or the script run by `.`) with N, else $?.
+  async return(argv, io) {
+    const n = argv.length > 1 ? numberArgument(argv[1]) : this.status;
+    if (n === null) {
+      io.err(`sh: return: ${argv[1]}: numeric argument required\n`);
+      throw new Jump('return', { status: STATUS_SYNTAX });
+    }
+    throw new Jump('return', { status: ((n % 256) + 256) % 256 });
+  },
+
+  // shift [N]: $N+1 becomes $1.
+  async shift(argv, io) {
+    const n = argv.length > 1 ? numberArgument(argv[1]) : 1;
+    const count = this.positional.length - 1;
+    if (n === null || n < 0 || n > count) {
+      io.err(`sh: shift: ${argv[1] === undefined ? n : argv[1]}: can't shift that many\n`);
+      return STATUS_SYNTAX;
+    }
+    this.positional = [this.positional[0], ...this.positional.slice(1 + n)];
+    return 0;
+  },
+
+  // set [-eufx] [+eufx] [-o NAME] [--] [ARG...]: options, and the positional parameters.
+  async set(argv, io) {
+    const args = argv.slice(1);
+    if (args.length === 0) {
+      for (const name of [...this.vars.keys()].sort()) io.out(`${name}=${shellQuote(this.vars.get(name))}\n`);
+      return 0;
+    }
+    while (args.length && /^[-+]/.test(args[0])) {
+      const arg = args.shift();
+      if (arg === '--' || arg === '-') break;
+      const on = arg[0] === '-';
+      for (const letter of arg.slice(1)) {
+        let option = SET_OPTIONS[letter];
+        if (letter === 'o') {
+          const name = args.shift();
+          if (name === undefined) {
+            for (const [key, value] of Object.entries(this.options)) io.out(`${key.padEnd(16)}${value ? 'on' : 'off'}\n`);
+            return 0;
+          }
+          option = Object.values(SET_OPTIONS).includes(name) ? name : undefined;
+          if (!option) {
+            io.err(`sh: set: ${name}: invalid option name\n`);
+            return STATUS_SYNTAX;
+          }
+        }
+        if (!option) {
+          io.err(`sh: set: ${arg[0]}${letter}: invalid option\n`);
+          return STATUS_SYNTAX;
+        }
+        this.options[option] = on;
+      }
+      if (args.length === 0) return 0;
+    }
+    this.positional = [this.positional[0], ...args];
+    return 0;
+  },
+
+  // local NAME[=VALUE]...: the variable is the function's own until it returns (as in dash).
+  async local(argv, io) {
+    const frame = this.locals[this.locals.length - 1];
+    if (!frame) {
+      io.err('sh: local: not in a function\n');
+      return STATUS_SYNTAX;
+    }
+    for (const arg of argv.slice(1)) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg : arg.slice(0, eq);
+      if (!isName(name)) {
+        io.err(`sh: local: \`${arg}': not a valid identifier\n`);
+        return 1;
+      }
+      if (!frame.has(name)) frame.set(name, this.vars.get(name));
+      if (eq !== -1) this.vars.set(name, arg.slice(eq + 1));
+    }
+    return 0;
+  },
+
+  // trap [ACTION SIGNAL...]: ACTION runs on the signal: EXIT when the shell
+  // ends, INT when Ctrl-C ends a command. '' ignores it, '-' puts it back.
+  async trap(argv, io) {
+    const args = argv.slice(1);
+    if (args.length === 0) {
+      for (const [signal, action] of this.traps) io.out(`trap -- ${shellQuote(action)} ${signal}\n`);
+      return 0;
+    }
+    const reset = /^-?[0-9]+$/.test(args[0]) && args.length === 1 ? true : args[0] === '-';
+    const action = reset ? null : args[0];
+    let status = 0;
+    for (const name of reset && /^[0-9]+$/.test(args[0]) ? args : args.slice(1)) {
+      const signal = signalName(name);
+      if (!signal) {
+        io.err(`sh: trap: ${name}: bad trap\n`);
+        status = 1;
+      } else if (action === null) this.traps.delete(signal);
+      else this.traps.set(signal, action);
+    }
+    return status;
+  },
+
+  // . FILE [ARG...] (and `source`): runs the file's commands in this shell.
+  async '.'(argv, io) {
+    if (argv.length < 2) {
+      io.err(`sh: ${argv[0]}: filename argument required\n`);
+      return STATUS_SYNTAX;
+    }
+    const path = resolvePath(this.cwd, argv[1]);
+    let text;
+    try {
+      text = String(await this.sys.fs.readFile(path));
+    } catch (e) {
+      io.err(`sh: ${argv[0]}: ${argv[1]}: ${describe(e)}\n`);
+      return 1;
+    }
+    await io.flush();
+    const positional = this.positional;
+    if (argv.length > 2) this.positional = [positional[0], ...argv.slice(2)];
+    try {
+      return await this.runLine(text, { nested: true });
+    } catch (e) {
+      if (e instanceof Jump && e.kind === 'return') return e.status;
+      throw e;
+    } finally {
+      if (argv.length > 2) this.positional = positional;
+    }
+  },
+
+  // read [-r] NAME...: one line of input, split at $IFS into the names (the
+  // last takes the rest). Without -r a backslash escapes the next character
+  // and a backslash-newline continues the line. Status 1 at end of input.
+  async read(argv, io) {
+    const args = argv.slice(1);
+    let raw = false;
+    while (args.length && /^-/.test(args[0])) {
+      const option = args.shift();
+      if (option === '--') break;
+      if (option === '-r') raw = true;
+      else {
+        io.err(`sh: read: ${option}: invalid option\n`);
+        return STATUS_SYNTAX;
+      }
+    }
+    const names = args.length ? args : ['REPLY'];
+    for (const name of names) {
+      if (!isName(name)) {
+        io.err(`sh: read: ${name}: invalid variable name\n`);
+        return STATUS_SYNTAX;
+      }
+    }
+    await io.flush();
+    let line = '';
+    let ended = false;
+    for (;;) {
+      const got = await readLine(this);
+      if (got === null) {
+        ended = true;
+        break;
+      }
+      const text = got.endsWith('\n') ? got.slice(0, -1) : got;
+      if (!got.endsWith('\n')) ended = true;
+      if (!raw && /(^|[^\\])(\\\\)*\\$/.test(text) && !ended) {
+        line += text.slice(0, -1); // backslash-newline: the line goes on
+        continue;
+      }
+      line += text;
+      break;
+    }
+    const ifs = this.valueOf('IFS') === undefined ? ' \t\n' : this.valueOf('IFS');
+    const values = splitRead(line, ifs, names.length, raw);
+    names.forEach((name, i) => this.setVariable(name, values[i] || ''));
+    return ended && line === '' ? 1 : ended ? 1 : 0;
+  },
+
+  // printf FORMAT [ARG...]: %s %b %c %d %i %u %o %x %X %%, flags, width and
+  // precision; the format is used again while arguments are left.
+  async printf(argv, io) {
+    if (argv.length < 2) {
+      io.err('sh: printf: usage: printf format [arguments]\n');
+      return STATUS_SYNTAX;
+    }
+    const { text, errors } = formatPrintf(argv[1], argv.slice(2));
+    io.out(text);
+    for (const e of errors) io.err(`sh: printf: ${e}\n`);
+    return errors.length ? 1 : 0;
+  },
+
+  async test(argv, io) {
+    return runTest(this, argv.slice(1), io, 'test');
+  },
+
+  async '['(argv, io) {
+    if (argv[argv.length - 1] !== ']') {
+      io.err('sh: [: missing ]\n');
+      return STATUS_SYNTAX;
+    }
+    return runTest(this, argv.slice(1, -1), io, '[');
+  },
+
+  // command [-v | -V] NAME: what NAME is (command NAME ARGS runs it, skipping
+  // functions: the Shell does that).
+  async command(argv, io) {
+    const option = argv[1];
+    if (option !== '-v' && option !== '-V') return 0;
+    let status = 0;
+    for (const name of argv.slice(2)) {
+      const what = await describeCommand(this, name);
+      if (!what.found) {
+        if (option === '-V') io.err(`sh: command: ${name}: not found\n`);
+        status = 1;
+      } else io.out(option === '-v' ? `${what.path || name}\n` : `${what.text}\n`);
+    }
+    return status;
+  },
+
+  // type NAME...: says what each NAME is: keyword, builtin, function or file.
+  async type(argv, io) {
+    let status = 0;
+    for (const name of argv.slice(1)) {
+      const what = await describeCommand(this, name);
+      if (what.found) io.out(`${what.text}\n`);
+      else {
+        io.out(`${name}: not found\n`);
+        status = 127;
+      }
+    }
+    return status;
+  },
+
+  // exec is done by the Shell itself (it needs the command's redirections); here for `type`.
+  async exec() {
     return 0;
   },
 
@@ -252,8 +511,136 @@ const ULIMITS = [
   { flag: '-u', key: 'isolates', label: 'isolates', unit: '', scale: 1 },
 ];
 
-function isInShell(stage) {
-  return stage.argv.length === 0 || Object.prototype.hasOwnProperty.call(BUILTINS, stage.argv[0]);
+BUILTINS.source = BUILTINS['.'];
+
+// §2.14: their assignments stay, and they are found before functions.
+const SPECIAL_BUILTINS = new Set([':', '.', 'break', 'continue', 'exec', 'exit', 'export', 'return', 'set', 'shift', 'trap', 'unset']);
+const SET_OPTIONS = { e: 'errexit', u: 'nounset', x: 'xtrace', f: 'noglob' };
+const SIGNALS = { 0: 'EXIT', 1: 'HUP', 2: 'INT', 3: 'QUIT', 15: 'TERM' };
+
+function isBuiltin(name) {
+  return Object.prototype.hasOwnProperty.call(BUILTINS, name);
 }
 
-module.exports = { BUILTINS, isInShell };
+function numberArgument(arg) {
+  return /^[0-9]+$/.test(arg) ? Number(arg) : null;
+}
+
+function signalName(name) {
+  if (/^[0-9]+$/.test(name)) return SIGNALS[Number(name)] || null;
+  const upper = name.toUpperCase().replace(/^SIG/, '');
+  return Object.values(SIGNALS).includes(upper) ? upper : null;
+}
+
+async function jump(kind, argv, io) {
+  const n = argv.length > 1 ? numberArgument(argv[1]) : 1;
+  if (n === null || n < 1) {
+    io.err(`sh: ${kind}: ${argv[1]}: bad number\n`);
+    return 1;
+  }
+  if (this.loopDepth === 0) {
+    io.err(`sh: ${kind}: only meaningful in a loop\n`);
+    return 0;
+  }
+  throw new Jump(kind, { levels: Math.min(n, this.loopDepth) });
+}
+
+// One line (with its '\n', or what is left at the end), or null at the end,
+// from the shell's stdin as it is now: a file (a redirection: the stream
+// keeps its place), nothing, or the shell's own input. What was read past
+// the line is kept for the next `read`; a program run later does not see it.
+async function readLine(sh) {
+  const stream = sh.fds[0];
+  if (stream === 'null') return null;
+  if (stream && stream.file) {
+    if (stream.text === undefined) stream.text = String(await sh.sys.fs.readFile(stream.file));
+    if (stream.offset >= stream.text.length) return null;
+    const nl = stream.text.indexOf('\n', stream.offset);
+    const end = nl === -1 ? stream.text.length : nl + 1;
+    const line = stream.text.slice(stream.offset, end);
+    stream.offset = end;
+    return line;
+  }
+  const input = sh.input;
+  for (;;) {
+    const nl = input.pending.indexOf('\n');
+    if (nl !== -1) {
+      const line = input.pending.slice(0, nl + 1);
+      input.pending = input.pending.slice(nl + 1);
+      return line;
+    }
+    if (input.ended) {
+      const rest = input.pending;
+      input.pending = '';
+      return rest === '' ? null : rest;
+    }
+    const chunk = await sh.sys.stdin.read();
+    if (chunk === null) input.ended = true;
+    else input.pending += chunk;
+  }
+}
+
+// The values for `read`'s names (§2.6.5 splitting; the last name takes the rest of the line).
+function splitRead(line, ifs, count, raw) {
+  // Without -r, a backslash keeps the next character literal: mark those characters.
+  const chars = [];
+  for (let i = 0; i < line.length; i++) {
+    if (!raw && line[i] === '\\' && i + 1 < line.length) {
+      chars.push({ c: line[++i], literal: true });
+    } else if (!raw && line[i] === '\\') {
+      continue;
+    } else chars.push({ c: line[i], literal: false });
+  }
+  const isWhite = (x) => !x.literal && ifs.includes(x.c) && ' \t\n'.includes(x.c);
+  const isDelim = (x) => !x.literal && ifs.includes(x.c);
+  let i = 0;
+  while (i < chars.length && isWhite(chars[i])) i++;
+  const values = [];
+  while (values.length < count - 1 && i < chars.length) {
+    let value = '';
+    while (i < chars.length && !isDelim(chars[i])) value += chars[i++].c;
+    values.push(value);
+    while (i < chars.length && isWhite(chars[i])) i++;
+    if (i < chars.length && isDelim(chars[i]) && !isWhite(chars[i])) {
+      i++;
+      while (i < chars.length && isWhite(chars[i])) i++;
+    }
+  }
+  let rest = chars.slice(i);
+  while (rest.length && isWhite(rest[rest.length - 1])) rest = rest.slice(0, -1);
+  values.push(rest.map((x) => x.c).join(''));
+  return values;
+}
+
+async function runTest(sh, args, io, name) {
+  const fileType = async (path) => {
+    try {
+      return await sh.sys.fs.stat(resolvePath(sh.cwd, path));
+    } catch (e) {
+      return null;
+    }
+  };
+  const { status, error } = await testExpression(args, fileType);
+  if (error) io.err(`sh: ${name}: ${error}\n`);
+  return status;
+}
+
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', '{', '}', '!', 'in']);
+
+// What `type` and `command -v` say of a name.
+async function describeCommand(sh, name) {
+  if (KEYWORDS.has(name)) return { found: true, text: `${name} is a shell keyword` };
+  if (sh.functions.has(name)) return { found: true, text: `${name} is a shell function` };
+  if (SPECIAL_BUILTINS.has(name)) return { found: true, text: `${name} is a special shell builtin` };
+  if (isBuiltin(name)) return { found: true, text: `${name} is a shell builtin` };
+  const path = name.includes('/') ? resolvePath(sh.cwd, name) : `/bin/${name}.js`;
+  try {
+    const st = await sh.sys.fs.stat(path);
+    if (st.type === 'file') return { found: true, path, text: `${name} is ${path}` };
+  } catch (e) {
+    /* not there */
+  }
+  return { found: false };
+}
+
+module.exports = { BUILTINS, SPECIAL_BUILTINS, isBuiltin };

@@ -51,4 +51,14 @@ function shellQuote(s) {
   return "'" + s.replace(/'/g, "'\\''") + "'";
 }
 
-module.exports = { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };
+// break, continue and return: thrown from the builtin, caught by the loop
+// (or function) it leaves. levels: break 2 leaves two loops.
+class Jump {
+  constructor(kind, { levels = 1, status } = {}) {
+    this.kind = kind;
+    this.levels = levels;
+    this.status = status;
+  }
+}
+
+module.exports = { Jump, STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };

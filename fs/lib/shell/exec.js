@@ -1,27 +1,54 @@
-// fs/lib/shell/exec.js (/lib/shell/exec in the image): runs parsed command lines.
+// fs/lib/shell/exec.js (/lib/shell/exec in the image): runs parsed shell text.
 //
-// The Shell walks the tree from /lib/shell/parse: builtins (cd, pwd, exit,
-// export, unset, jobs, fg, bg, wait: /lib/shell/builtins) run in the shell; every other command is a
-// process made with sys.proc.spawn, wired with kernel pipes and files, made
-// the terminal's foreground job, and waited for. A line ended by '&' starts a
+// The Shell walks the tree from /lib/shell/parse, one complete command at a
+// time. Simple commands expand their words (/lib/shell/expand), then run as
+// a builtin (/lib/shell/builtins), a shell function, or a process made with
+// sys.proc.spawn, wired with kernel pipes and files, made the terminal's
+// foreground job, and waited for. Compound commands (if, while, until, for,
+// case, { }, ( )) run here, in the shell. A line ended by '&' starts a
 // background job instead and does not wait (docs/shell.md, "Job control").
+//
+// The shell cannot read or write a kernel pipe itself, only hand one to the
+// processes it spawns. So whatever must run with its output on a pipe and is
+// not a program (a builtin, a function, a compound command in a pipeline or
+// in the background, the command of a $(...)) runs in a child shell: `sh -c
+// TEXT` with the shell's state (variables, functions, options, the tree to
+// run) in the JSKSH_SUBSHELL variable of its environment (subshellState).
+// A $(...) is read back through a collector, `sh --collect FILE MAX`, at the
+// end of the pipeline: it writes what it read to FILE, or gives up past MAX.
+// `( ... )` alone runs in this shell with its state saved and restored.
+//
 // It touches the system only through the `sys` object it is given, so tests
 // drive it with a fake one.
 //
 // Reference: POSIX.1-2017 Shell Command Language: §2.9.1 simple commands
 // (expansion, assignments, "command not found" is 127), §2.9.2 pipelines
 // (the status is the last command's), §2.9.3 lists (&& and || short-circuit;
-// §2.9.3.1 asynchronous lists, '&'), §2.7 redirection, §2.14 special builtins
-// (exit, export, unset); XCU utilities jobs, fg, bg, wait, kill (%job operands).
+// §2.9.3.1 asynchronous lists, '&'), §2.9.4 compound commands, §2.9.5
+// functions, §2.7 redirection, §2.8.1 errors, §2.14 special builtins;
+// XCU utilities jobs, fg, bg, wait, kill (%job operands).
 'use strict';
 
-const { parse, expandWord, expandFields, ShellSyntaxError } = require('/lib/shell/parse');
-const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName } = require('/lib/shell/common');
+const { commands, ShellSyntaxError } = require('/lib/shell/parse');
+const { expandFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
+const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
-const { BUILTINS, isInShell } = require('/lib/shell/builtins');
+const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
 
 // A redirection that cannot be set up: reported as "sh: MESSAGE", status 1.
 class RedirectError extends Error {}
+// Stops the whole command line: reported, and it sets the status.
+class ShellError extends Error {
+  constructor(message, status = 2) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const MAX_FUNCTION_DEPTH = 1000; // shell functions calling one another
+const MAX_SUBSTITUTION = 10 * 1024 * 1024; // characters a $(...) may give
+const SUBSHELL_VARIABLE = 'JSKSH_SUBSHELL';
+const DECLARATIONS = new Set(['export', 'local']);
 
 // What fd `from` is, for another fd: 'inherit' names the shell's own stream of
 // that number, which for another fd is {inherit: from} (so `>&2` reaches stderr).
@@ -40,19 +67,36 @@ class Shell {
     this.cwd = cwd || sys.cwd || '/';
     this.vars = new Map(Object.entries(env || sys.env || {}));
     this.exported = new Set(this.vars.keys()); // what children see in their env
+    this.functions = new Map(); // name -> the compound command that is its body
     this.positional = [argv0, ...args];
+    this.options = { errexit: false, nounset: false, xtrace: false, noglob: false };
+    this.traps = new Map(); // 'EXIT', 'INT', ... -> the action's text ('' ignores)
     this.status = 0; // $?
     this.exitCode = null; // set by `exit`: the caller should stop
+    this.interrupted = false; // Ctrl-C ended a command: the rest of the line is abandoned
     this.interactive = interactive;
+    this.forgiving = false; // errors never end this shell (the session's, whatever its client)
     this.watchInterrupt = watchInterrupt;
     this.jobs = []; // background jobs, oldest first; the last is the current one (%+)
     this.lastBackgroundPid = null; // $!
     this.limits = {}; // set by `ulimit`: every command from now on runs under them
-    this.lookup = (name) => this.valueOf(name);
+    this.fds = ['inherit', 'inherit', 'inherit']; // where the shell's own 0, 1, 2 go now (redirections of compound commands, exec)
+    this.loopDepth = 0;
+    this.functionDepth = 0;
+    this.locals = []; // one Map per function call: name -> the value `local` saved (undefined: was unset)
+    this.conditionDepth = 0; // inside an if/while condition, or left of && ||: set -e does not apply
+    this.substitutionStatus = null; // the status of the last $(...) of this command
+    this.input = { pending: '', ended: false }; // what `read` took from stdin and has not used
+    this.temporaryFiles = 0;
   }
 
   get exiting() {
     return this.exitCode !== null;
+  }
+
+  // Stop running the rest: `exit`, or Ctrl-C.
+  get stopping() {
+    return this.exitCode !== null || this.interrupted;
   }
 
   // "jsksh:/tmp$ ", or PS1 if set ('' turns the prompt off); "> " when a
@@ -63,43 +107,94 @@ class Shell {
     return `jsksh:${this.cwd}$ `;
   }
 
-  // The value of $name, for expansion.
+  // The value of $name, for expansion (undefined: unset).
   valueOf(name) {
     if (name === '?') return String(this.status);
     if (name === '$') return String(this.sys.pid);
     if (name === '!') return this.lastBackgroundPid === null ? undefined : String(this.lastBackgroundPid);
     if (name === '#') return String(Math.max(0, this.positional.length - 1));
-    if (/^[0-9]$/.test(name)) return this.positional[Number(name)];
+    if (name === '-') return (this.options.errexit ? 'e' : '') + (this.options.noglob ? 'f' : '') + (this.options.nounset ? 'u' : '') + (this.options.xtrace ? 'x' : '');
+    if (name === '@' || name === '*') return this.positionalArgs().join(' ');
+    if (/^[0-9]+$/.test(name)) return this.positional[Number(name)];
     return this.vars.get(name);
   }
 
-  // Runs one line (or a whole script: newlines separate commands).
-  // Returns the status, also left in this.status ($?). Never throws: the
-  // shell is what the console runs, and it must survive any one command.
-  async runLine(line) {
-    let ast;
-    try {
-      ast = parse(line);
-    } catch (e) {
-      if (!(e instanceof ShellSyntaxError)) throw e;
-      this.error(e.message);
-      return (this.status = STATUS_SYNTAX);
-    }
-    try {
-      await this.runList(ast);
-    } catch (e) {
-      this.error(`sh: ${(e && e.message) || e}`);
-      this.status = 1;
+  positionalArgs() {
+    return this.positional.slice(1);
+  }
+
+  // Runs shell text: one line, or a whole script (newlines separate
+  // commands). Each complete command is parsed, then run, then the next is
+  // parsed, as sh reads a script. Returns the status, also left in
+  // this.status ($?). Never throws: the shell is what the console runs, and
+  // it must survive any one command.
+  // nested: the text of `.` (a return or break in it is for the caller).
+  async runLine(text, { nested = false } = {}) {
+    if (!nested) this.interrupted = false;
+    const parsed = commands(text);
+    for (;;) {
+      let list;
+      try {
+        const next = parsed.next();
+        if (next.done) break;
+        list = next.value;
+      } catch (e) {
+        if (!(e instanceof ShellSyntaxError)) throw e;
+        this.error(e.message);
+        this.status = STATUS_SYNTAX;
+        if (!this.interactive && !this.forgiving) this.exitCode = STATUS_SYNTAX; // sh leaves a script at a syntax error
+        break;
+      }
+      await this.runTop(list, nested);
+      if (this.stopping) break;
     }
     return this.status;
+  }
+
+  // Runs a parsed list at the top: whatever goes wrong is reported here.
+  async runTop(list, nested = false) {
+    try {
+      await this.runList(list);
+    } catch (e) {
+      if (nested && e instanceof Jump) throw e;
+      this.failed(e);
+    }
+    return this.status;
+  }
+
+  failed(e) {
+    if (e instanceof Jump) {
+      // `return` outside a function ends what is running, as in dash; break and continue were reported.
+      this.status = e.status === undefined ? this.status : e.status;
+      return;
+    }
+    if (e instanceof ExpansionError || e instanceof ShellError) {
+      this.error(e.message);
+      this.status = e.status;
+      if (e.fatal !== false && !this.interactive && !this.forgiving) this.exitCode = e.status; // POSIX §2.8.1: a non-interactive shell exits
+      return;
+    }
+    this.error(`sh: ${(e && e.message) || e}`);
+    this.status = 1;
+  }
+
+  // The trap on EXIT, when the shell ends (apps/sh.js calls this). Returns the exit status.
+  async finish() {
+    const status = this.exiting ? this.exitCode : this.status;
+    const action = this.traps.get('EXIT');
+    if (action) {
+      this.traps.delete('EXIT');
+      this.exitCode = null;
+      await this.runLine(action);
+    }
+    return this.exiting ? this.exitCode : status;
   }
 
   async runList(list) {
     for (const item of list.items) {
       if (item.background) await this.runBackground(item.command);
       else await this.runAndOr(item.command);
-      // After Ctrl-C the rest of the line is abandoned, as in sh.
-      if (this.exiting || this.status === STATUS_INTERRUPTED) break;
+      if (this.stopping) break; // after `exit` or Ctrl-C the rest of the line is abandoned, as in sh
     }
     return this.status;
   }
@@ -107,104 +202,459 @@ class Shell {
   // && runs the right side only after success, || only after failure (§2.9.3).
   async runAndOr(node) {
     if (node.type === 'pipeline') return this.runPipeline(node);
-    await this.runAndOr(node.left);
-    if (this.exiting || this.status === STATUS_INTERRUPTED) return this.status;
+    await this.asCondition(() => this.runAndOr(node.left));
+    if (this.stopping) return this.status;
     const succeeded = this.status === 0;
     if (node.type === 'and' ? succeeded : !succeeded) await this.runPipeline(node.right);
     return this.status;
   }
 
+  // Runs a condition: `set -e` does not stop the shell for it (§2.8.1, set -e).
+  async asCondition(run) {
+    this.conditionDepth++;
+    try {
+      return await run();
+    } finally {
+      this.conditionDepth--;
+    }
+  }
+
   async runPipeline(pipeline) {
-    const stages = pipeline.commands.map((command) => this.expandCommand(command));
     let status;
-    if (stages.length === 1 && isInShell(stages[0])) {
-      status = await this.runInShell(stages[0]);
+    if (pipeline.negate) {
+      status = await this.asCondition(() => this.runStages(pipeline.commands));
+      status = status === 0 ? 1 : 0;
     } else {
-      const builtin = stages.find(isInShell);
-      if (builtin) {
-        this.error(`sh: ${builtin.argv[0] || 'assignment'}: a builtin cannot be part of a pipeline yet`);
-        status = 1;
-      } else {
-        status = await this.runProcesses(stages);
-      }
+      status = await this.runStages(pipeline.commands);
     }
-    if (pipeline.negate) status = status === 0 ? 1 : 0;
-    return (this.status = status);
-  }
-
-  // §2.9.1: words expand to fields; NAME=value and redirection targets to one string each.
-  expandCommand(command) {
-    const argv = [];
-    for (const word of command.words) {
-      // export's arguments are assignments: "export A=$X" must not split $X.
-      if (argv[0] === 'export') argv.push(expandWord(word, this.lookup));
-      else argv.push(...expandFields(word, this.lookup));
-    }
-    return {
-      argv,
-      assigns: command.assigns.map(({ name, value }) => [name, expandWord(value, this.lookup)]),
-      redirects: command.redirects.map((r) => ({ op: r.op, fd: r.fd, target: expandWord(r.target, this.lookup) })),
-    };
-  }
-
-  // --- commands the shell runs itself ---
-
-  // A builtin, or a command with no words (only "A=1" or "> /tmp/f").
-  async runInShell(stage) {
-    const output = { 1: [], 2: [] };
-    let streams;
-    try {
-      streams = this.redirectStreams(stage.redirects, ['inherit', 'inherit', 'inherit']);
-      await this.openOutputFiles(streams);
-    } catch (e) {
-      this.error(e instanceof RedirectError ? e.message : `sh: ${e.message}`);
-      return 1;
-    }
-    for (const [name, value] of stage.assigns) this.vars.set(name, value);
-    // What the builtin says goes where the redirections say, after it ends,
-    // or earlier if it flushes (fg shows the command before it waits).
-    const flush = async () => {
-      const [out, err] = [output[1].splice(0).join(''), output[2].splice(0).join('')];
-      await this.writeOutput(streams[1], out, this.sys.stdout);
-      await this.writeOutput(streams[2], err, this.sys.stderr);
-    };
-    let status = 0;
-    if (stage.argv.length > 0) {
-      const io = { out: (s) => output[1].push(s), err: (s) => output[2].push(s), flush };
-      status = await BUILTINS[stage.argv[0]].call(this, stage.argv, io);
-    }
-    try {
-      await flush();
-    } catch (e) {
-      this.error(`sh: ${e.message}`);
-      return 1;
+    this.status = status;
+    if (status === STATUS_INTERRUPTED) await this.onInterrupt();
+    if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
+      this.exitCode = status; // set -e
     }
     return status;
   }
 
-  // Like open(O_CREAT | O_TRUNC) before the builtin runs: "pwd > /etc/x" fails
-  // before anything happens, and "> /tmp/f" alone empties the file.
-  async openOutputFiles(streams) {
-    for (const stream of [streams[1], streams[2]]) {
-      if (!stream.file) continue;
-      try {
-        await this.sys.fs.writeFile(stream.file, '', { append: Boolean(stream.append) });
-      } catch (e) {
-        throw new RedirectError(`sh: ${stream.file}: ${describe(e)}`);
-      }
+  async runStages(commandNodes) {
+    if (commandNodes.length === 1) return this.runCommand(commandNodes[0]);
+    const stages = [];
+    for (const node of commandNodes) stages.push(await this.pipelineStage(node));
+    return this.runProcesses(stages);
+  }
+
+  // A pipeline stage as something to spawn: a program as itself, anything
+  // else as a child shell running it.
+  async pipelineStage(node) {
+    if (node.type === 'command') {
+      const stage = await this.expandCommand(node);
+      if (stage.argv.length > 0 && !this.runsInShell(stage.argv[0])) return stage;
+      return this.subshellStage(expandedCommand(node, stage), simpleCommandText(node));
+    }
+    return this.subshellStage(node, node.raw || node.type);
+  }
+
+  // Is `name` a builtin or a function (run by a shell, not spawned)?
+  runsInShell(name) {
+    return isBuiltin(name) || this.functions.has(name);
+  }
+
+  // --- commands ---
+
+  async runCommand(node) {
+    switch (node.type) {
+      case 'command':
+        return this.runSimple(node);
+      case 'function':
+        this.functions.set(node.name, node);
+        return (this.status = 0);
+      default:
+        return this.withRedirects(node.redirects, () => this.runCompound(node));
     }
   }
 
-  async writeOutput(stream, text, terminal) {
+  async runCompound(node) {
+    switch (node.type) {
+      case 'group':
+        return this.runList(node.body);
+      case 'subshell':
+        return this.runSubshell(node.body);
+      case 'if':
+        return this.runIf(node);
+      case 'while':
+        return this.runWhile(node);
+      case 'for':
+        return this.runFor(node);
+      case 'case':
+        return this.runCase(node);
+      default:
+        throw new Error(`unknown command ${node.type}`);
+    }
+  }
+
+  async runIf(node) {
+    for (const { cond, body } of node.clauses) {
+      await this.asCondition(() => this.runList(cond));
+      if (this.stopping) return this.status;
+      if (this.status === 0) return this.runList(body);
+    }
+    if (node.otherwise) return this.runList(node.otherwise);
+    return (this.status = 0);
+  }
+
+  // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends the loop.
+  async loopTurn(body) {
+    try {
+      await this.runList(body);
+    } catch (e) {
+      if (!(e instanceof Jump) || e.kind === 'return') throw e;
+      if (e.levels > 1) {
+        e.levels--;
+        throw e;
+      }
+      if (e.kind === 'break') return false;
+    }
+    return !this.stopping;
+  }
+
+  async inLoop(run) {
+    this.loopDepth++;
+    try {
+      return await run();
+    } finally {
+      this.loopDepth--;
+    }
+  }
+
+  async runWhile(node) {
+    let status = 0;
+    await this.inLoop(async () => {
+      for (;;) {
+        await this.asCondition(() => this.runList(node.cond));
+        if (this.stopping || (this.status === 0) === node.until) break;
+        const more = await this.loopTurn(node.body);
+        status = this.status;
+        if (!more) break;
+      }
+    });
+    return this.stopping ? this.status : (this.status = status);
+  }
+
+  async runFor(node) {
+    const values = node.words === null ? this.positionalArgs() : await expandFields(node.words, this);
+    let status = 0;
+    await this.inLoop(async () => {
+      for (const value of values) {
+        this.setVariable(node.name, value);
+        const more = await this.loopTurn(node.body);
+        status = this.status;
+        if (!more) break;
+      }
+    });
+    return this.stopping ? this.status : (this.status = status);
+  }
+
+  async runCase(node) {
+    const word = await expandWord(node.word, this);
+    for (const arm of node.arms) {
+      for (const pattern of arm.patterns) {
+        if (await matchPattern(word, pattern, this)) return this.runList(arm.body);
+      }
+    }
+    return (this.status = 0);
+  }
+
+  // ( list ): the list runs with the shell's state saved, and put back after,
+  // so `(cd /tmp; x=1; exit 3)` changes nothing here but $?.
+  async runSubshell(body) {
+    const saved = this.saveState();
+    try {
+      await this.runList(body);
+    } catch (e) {
+      if (!(e instanceof Jump)) throw e;
+      if (e.status !== undefined) this.status = e.status;
+    } finally {
+      const status = this.exiting ? this.exitCode : this.status;
+      this.restoreState(saved);
+      this.status = status;
+    }
+    return this.status;
+  }
+
+  saveState() {
+    return {
+      vars: new Map(this.vars),
+      exported: new Set(this.exported),
+      functions: new Map(this.functions),
+      positional: this.positional.slice(),
+      options: { ...this.options },
+      traps: new Map(this.traps),
+      cwd: this.cwd,
+      fds: this.fds.slice(),
+      limits: { ...this.limits },
+      exitCode: this.exitCode,
+      loopDepth: this.loopDepth,
+    };
+  }
+
+  restoreState(saved) {
+    Object.assign(this, saved);
+  }
+
+  async runFunction(node, argv) {
+    if (this.functionDepth >= MAX_FUNCTION_DEPTH) {
+      throw new ShellError(`sh: ${argv[0]}: functions nested too deeply (more than ${MAX_FUNCTION_DEPTH} calls)`);
+    }
+    const positional = this.positional;
+    const loopDepth = this.loopDepth;
+    this.positional = [positional[0], ...argv.slice(1)];
+    this.loopDepth = 0; // break and continue do not reach the caller's loops
+    this.functionDepth++;
+    this.locals.push(new Map());
+    try {
+      await this.runCommand(node.body);
+    } catch (e) {
+      if (!(e instanceof Jump && e.kind === 'return')) throw e;
+      this.status = e.status;
+    } finally {
+      this.positional = positional;
+      this.loopDepth = loopDepth;
+      this.functionDepth--;
+      for (const [name, value] of this.locals.pop()) {
+        if (value === undefined) this.vars.delete(name);
+        else this.vars.set(name, value);
+      }
+    }
+    return this.status;
+  }
+
+  // --- simple commands ---
+
+  // §2.9.1: words expand to fields; NAME=value and redirection targets to one string each.
+  async expandCommand(command) {
+    this.substitutionStatus = null;
+    const argv = [];
+    for (const word of command.words) {
+      // export and local take assignments: "export A=$X" must not split $X.
+      if (DECLARATIONS.has(argv[0]) && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word.raw)) argv.push(await expandWord(word, this));
+      else argv.push(...(await expandFields([word], this)));
+    }
+    const assigns = [];
+    for (const { name, value } of command.assigns) assigns.push([name, await expandWord(value, this)]);
+    const redirects = [];
+    for (const r of command.redirects) redirects.push(await this.expandRedirect(r));
+    return { argv, assigns, redirects };
+  }
+
+  // A redirection with its target expanded; a here-document becomes a file to read.
+  async expandRedirect(r) {
+    if (r.op === '<<' || r.op === '<<-') {
+      const text = await expandWord(r.body, this);
+      const file = await this.temporaryFile(text);
+      return { op: '<', fd: r.fd, target: file, temporary: true };
+    }
+    return { op: r.op, fd: r.fd, target: await expandWord(r.target, this) };
+  }
+
+  async temporaryFile(text) {
+    const file = `/tmp/.sh-${this.sys.pid}-${++this.temporaryFiles}`;
+    try {
+      await this.sys.fs.writeFile(file, text);
+    } catch (e) {
+      throw new RedirectError(`sh: cannot make a here-document: ${file}: ${describe(e)}`);
+    }
+    return file;
+  }
+
+  async removeTemporaries(redirects) {
+    for (const r of redirects) {
+      if (r.temporary && this.sys.fs.unlink) await this.sys.fs.unlink(r.target).catch(() => {});
+    }
+  }
+
+  async runSimple(node) {
+    let stage;
+    try {
+      stage = await this.expandCommand(node);
+    } catch (e) {
+      if (e instanceof RedirectError) return this.reportFailure(e.message);
+      if (!(e instanceof ExpansionError) || e.fatal) throw e;
+      return this.reportFailure(e.message, e.status);
+    }
+    try {
+      return await this.runExpanded(stage, node);
+    } finally {
+      await this.removeTemporaries(stage.redirects);
+    }
+  }
+
+  reportFailure(message, status = 1) {
+    this.error(message);
+    return (this.status = status);
+  }
+
+  async runExpanded(stage, node, { functions = true } = {}) {
+    const { argv, assigns } = stage;
+    if (this.options.xtrace) this.trace(assigns, argv);
+    if (argv.length === 0) {
+      // Only assignments and redirections: the variables are set, the files made (§2.9.1).
+      for (const [name, value] of assigns) this.setVariable(name, value);
+      const status = this.substitutionStatus === null ? 0 : this.substitutionStatus;
+      return this.withRedirects(stage.redirects, async () => status, true);
+    }
+    const [name] = argv;
+    if (name === 'exec') return this.runExec(stage);
+    if (name === 'command' && argv.length > 1 && !argv[1].startsWith('-')) {
+      return this.runExpanded({ ...stage, argv: argv.slice(1) }, node, { functions: false });
+    }
+    if (SPECIAL_BUILTINS.has(name)) {
+      for (const [n, value] of assigns) this.setVariable(n, value); // they stay (§2.14)
+      return this.runBuiltin(stage);
+    }
+    if (functions && this.functions.has(name)) {
+      for (const [n, value] of assigns) this.setVariable(n, value);
+      return this.withRedirects(stage.redirects, () => this.runFunction(this.functions.get(name), argv), true);
+    }
+    if (isBuiltin(name)) {
+      // NAME=value before a regular builtin is for that builtin only.
+      const saved = assigns.map(([n]) => [n, this.vars.get(n)]);
+      for (const [n, value] of assigns) this.vars.set(n, value);
+      try {
+        return await this.runBuiltin(stage);
+      } finally {
+        for (const [n, value] of saved) {
+          if (value === undefined) this.vars.delete(n);
+          else this.vars.set(n, value);
+        }
+      }
+    }
+    return this.runProcesses([stage]);
+  }
+
+  // set -x: "+ echo 'a b'" on stderr before the command runs.
+  trace(assigns, argv) {
+    const quote = (s) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+    const words = [...assigns.map(([n, v]) => `${n}=${quote(v)}`), ...argv.map(quote)];
+    this.sys.stderr.write(`${this.vars.has('PS4') ? this.vars.get('PS4') : '+ '}${words.join(' ')}\n`);
+  }
+
+  // exec COMMAND: the command replaces the shell (here: runs, then the shell
+  // exits with its status). exec with only redirections: they stay (§2.14).
+  async runExec(stage) {
+    if (stage.argv.length === 1) {
+      const fds = await this.applyRedirects(stage.redirects, true);
+      if (fds === null) return this.status;
+      this.fds = fds;
+      return (this.status = 0);
+    }
+    const status = await this.runProcesses([{ ...stage, argv: stage.argv.slice(1) }]);
+    this.exitCode = status;
+    return status;
+  }
+
+  // A builtin: its output goes where the shell's fds and the command's
+  // redirections say, written after it ends (or when it flushes: fg shows
+  // the command before it waits).
+  async runBuiltin(stage) {
+    return this.withRedirects(
+      stage.redirects,
+      async () => {
+        const output = { 1: [], 2: [] };
+        const flush = async () => {
+          const [out, err] = [output[1].splice(0).join(''), output[2].splice(0).join('')];
+          await this.writeOutput(this.fds[1], out, 1);
+          await this.writeOutput(this.fds[2], err, 2);
+        };
+        const io = { out: (s) => output[1].push(s), err: (s) => output[2].push(s), flush };
+        let status;
+        try {
+          status = await BUILTINS[stage.argv[0]].call(this, stage.argv, io);
+        } finally {
+          await flush();
+        }
+        return status;
+      },
+      true,
+    );
+  }
+
+  async writeOutput(stream, text, fd) {
     if (text === '' || stream === 'null') return;
-    if (stream.file) await this.sys.fs.writeFile(stream.file, text, { append: true });
-    else terminal.write(text);
+    if (stream && stream.file) return this.sys.fs.writeFile(stream.file, text, { append: true });
+    const to = stream === 'inherit' ? fd : stream && stream.inherit !== undefined ? stream.inherit : fd;
+    return (to === 2 ? this.sys.stderr : this.sys.stdout).write(text);
+  }
+
+  // Runs `run` with the redirections applied to the shell's fds, then puts
+  // them back. `expanded`: the targets are already strings. A redirection
+  // that fails is reported, status 1, and `run` does not run.
+  async withRedirects(redirects, run, expanded = false) {
+    if (!redirects || redirects.length === 0) return (this.status = await run());
+    let list = redirects;
+    let fds;
+    try {
+      if (!expanded) {
+        list = [];
+        for (const r of redirects) list.push(await this.expandRedirect(r));
+      }
+      fds = await this.applyRedirects(list);
+    } catch (e) {
+      if (e instanceof RedirectError) return this.reportFailure(e.message);
+      throw e;
+    }
+    if (fds === null) return this.status;
+    const saved = this.fds;
+    this.fds = fds;
+    try {
+      return (this.status = await run());
+    } finally {
+      this.fds = saved;
+      if (!expanded) await this.removeTemporaries(list);
+    }
+  }
+
+  // The shell's fds with the redirections applied (§2.7): output files are
+  // made (or emptied) now, so what runs inside appends to them. null if one
+  // failed (it is reported, status 1).
+  async applyRedirects(redirects) {
+    let fds;
+    try {
+      fds = this.redirectStreams(redirects, this.fds);
+    } catch (e) {
+      if (!(e instanceof RedirectError)) throw e;
+      this.reportFailure(e.message);
+      return null;
+    }
+    for (const { op, target } of redirects) {
+      if (op !== '>' && op !== '>>' && op !== '>|' && op !== '<>') continue;
+      const file = resolvePath(this.cwd, target);
+      try {
+        await this.sys.fs.writeFile(file, '', { append: op === '>>' || op === '<>' });
+      } catch (e) {
+        this.reportFailure(`sh: ${target}: ${describe(e)}`);
+        return null;
+      }
+    }
+    for (let fd = 0; fd < 3; fd++) {
+      const s = fds[fd];
+      if (s === this.fds[fd]) continue; // not redirected here: as it was
+      if (s && s.file && fd > 0) fds[fd] = { file: s.file, append: true };
+      else if (s && s.file && fd === 0) {
+        try {
+          await this.sys.fs.stat(s.file);
+        } catch (e) {
+          this.reportFailure(`sh: ${s.file}: ${describe(e)}`);
+          return null;
+        }
+        fds[0] = { file: s.file, offset: 0 }; // `read` keeps its place in it
+      }
+    }
+    return fds;
   }
 
   // --- commands that are processes ---
 
   async runProcesses(stages) {
-    const { pids, statuses } = await this.spawnPipeline(stages, 'inherit');
+    const { pids, statuses } = await this.spawnPipeline(stages, this.fds);
     const running = pids.filter((pid) => pid !== null);
     if (running.length > 0) {
       await this.inForeground(running, async () => {
@@ -213,13 +663,30 @@ class Shell {
         }
       });
     }
-    return statuses[statuses.length - 1];
+    return (this.status = statuses[statuses.length - 1]);
   }
 
-  // Starts every stage; the first reads `stdin` (before its redirections).
+  // Ctrl-C ended the foreground job (status 130): the rest of the line is
+  // abandoned, unless a trap on INT says otherwise ('' ignores it, an
+  // action runs and the shell goes on).
+  async onInterrupt() {
+    if (!this.traps.has('INT')) {
+      this.interrupted = true;
+      return;
+    }
+    const action = this.traps.get('INT');
+    if (action) {
+      const status = this.status;
+      await this.runTop(require('/lib/shell/parse').parse(action));
+      this.status = status;
+    }
+  }
+
+  // Starts every stage; the first reads base[0] (before its redirections),
+  // the last writes base[1], every stage's stderr is base[2].
   // Returns {pids, statuses}: pids[i] is null for a stage that could not
   // start, and statuses[i] then says why (127, 1, ...).
-  async spawnPipeline(stages, stdin) {
+  async spawnPipeline(stages, base) {
     const pipes = [];
     for (let i = 0; i < stages.length - 1; i++) pipes.push(await this.sys.proc.pipe());
     const pids = [];
@@ -228,9 +695,9 @@ class Shell {
     for (let i = 0; i < stages.length; i++) {
       // stage i reads pipe i-1 and writes pipe i (the pipe(2)/dup2 wiring of sh).
       const wired = [
-        i > 0 ? (previousFailed ? 'null' : { pipe: pipes[i - 1] }) : stdin,
-        i < stages.length - 1 ? { pipe: pipes[i] } : 'inherit',
-        'inherit',
+        i > 0 ? (previousFailed ? 'null' : { pipe: pipes[i - 1] }) : spawnable(base[0]),
+        i < stages.length - 1 ? { pipe: pipes[i] } : spawnable(base[1]),
+        spawnable(base[2]),
       ];
       const started = await this.spawnStage(stages[i], wired);
       previousFailed = started.pid === null;
@@ -265,6 +732,7 @@ class Shell {
       argv = this.killArguments(argv);
       if (argv === null) return { pid: null, status: 1 };
     }
+    if (name.includes('/')) argv = await this.scriptArguments(argv);
     let streams;
     try {
       streams = this.redirectStreams(stage.redirects, wired);
@@ -278,7 +746,7 @@ class Shell {
     const used = new Set(streams.filter((x) => x && x.file).map((x) => x.file));
     for (const { op, target } of stage.redirects) {
       const file = resolvePath(this.cwd, target);
-      if ((op === '>' || op === '>>') && !used.has(file)) {
+      if ((op === '>' || op === '>>' || op === '>|') && !used.has(file)) {
         try {
           await this.sys.fs.writeFile(file, '', { append: op === '>>' });
         } catch (e) {
@@ -287,7 +755,7 @@ class Shell {
         }
       }
     }
-    const env = this.childEnv(stage.assigns);
+    const env = { ...this.childEnv(stage.assigns), ...(stage.env || {}) };
     const options = { stdin: streams[0], stdout: streams[1], stderr: streams[2], cwd: this.cwd, env };
     if (Object.keys(this.limits).length) options.limits = { ...this.limits };
     try {
@@ -297,6 +765,19 @@ class Shell {
       this.error(message);
       return { pid: null, status };
     }
+  }
+
+  // ./script: a file that starts with "#!/bin/sh" (or any #!...sh) is run by sh.
+  async scriptArguments(argv) {
+    let head;
+    try {
+      head = String(await this.sys.fs.readFile(resolvePath(this.cwd, argv[0]))).slice(0, 128);
+    } catch (e) {
+      return argv; // the spawn reports it
+    }
+    const m = /^#!\s*(\S+)/.exec(head);
+    if (m && /(^|\/)(sh|dash|bash)$/.test(m[1])) return ['sh', ...argv];
+    return argv;
   }
 
   // The exported variables, plus this command's own NAME=value prefixes.
@@ -313,8 +794,8 @@ class Shell {
     const streams = wired.slice();
     for (const { op, fd, target } of redirects) {
       if (fd > 2) throw new RedirectError(`sh: ${fd}: bad file descriptor (only 0, 1 and 2 exist)`);
-      if (op === '<') streams[fd] = { file: resolvePath(this.cwd, target) };
-      else if (op === '>' || op === '>>') streams[fd] = { file: resolvePath(this.cwd, target), append: op === '>>' };
+      if (op === '<' || op === '<>') streams[fd] = { file: resolvePath(this.cwd, target) };
+      else if (op === '>' || op === '>>' || op === '>|') streams[fd] = { file: resolvePath(this.cwd, target), append: op === '>>' };
       else if (target === '-') streams[fd] = 'null'; // 2>&- closes; we give it nothing
       else if (/^[0-2]$/.test(target)) streams[fd] = dup(streams[Number(target)], Number(target)); // 2>&1: dup2(1, 2)
       else throw new RedirectError(`sh: ${target}: bad file descriptor`);
@@ -322,20 +803,126 @@ class Shell {
     return streams;
   }
 
+  // --- child shells ---
+
+  // A stage that runs `node` (a command, an and-or list or a list) in a
+  // child shell: `sh -c TEXT` with this shell's state in its environment.
+  subshellStage(node, text) {
+    const state = {
+      node,
+      vars: [...this.vars],
+      exported: [...this.exported],
+      functions: [...this.functions],
+      positional: this.positional,
+      options: this.options,
+      status: this.status,
+      lastBackgroundPid: this.lastBackgroundPid,
+    };
+    return {
+      argv: ['sh', '-c', text, ...this.positional],
+      assigns: [],
+      redirects: [],
+      env: { [SUBSHELL_VARIABLE]: JSON.stringify(state) },
+    };
+  }
+
+  // Takes the state a parent shell passed (subshellStage); returns the node to run.
+  adoptState(json) {
+    const state = JSON.parse(json);
+    this.vars = new Map(state.vars);
+    this.exported = new Set(state.exported);
+    this.functions = new Map(state.functions);
+    this.positional = state.positional;
+    this.options = { ...this.options, ...state.options };
+    this.status = state.status;
+    this.lastBackgroundPid = state.lastBackgroundPid;
+    this.vars.delete(SUBSHELL_VARIABLE);
+    this.exported.delete(SUBSHELL_VARIABLE);
+    return state.node;
+  }
+
+  // Runs the node a parent shell sent: a list, an and-or list or a command.
+  async runNode(node) {
+    try {
+      if (node.type === 'list') await this.runList(node);
+      else if (node.type === 'and' || node.type === 'or' || node.type === 'pipeline') await this.runAndOr(node);
+      else this.status = await this.runCommand(node);
+    } catch (e) {
+      this.failed(e);
+    }
+    return this.status;
+  }
+
+  // $(list) (§2.6.3): the list runs with its stdout on a pipe to a
+  // collector, which writes what it read to a file for us; trailing
+  // newlines are removed. The status is kept for a command that is only
+  // assignments (x=$(false) sets $? to 1). Past MAX_SUBSTITUTION
+  // characters the collector stops reading (the writer gets a broken pipe)
+  // and the expansion fails.
+  async substitute(list) {
+    const file = `/tmp/.sh-${this.sys.pid}-${++this.temporaryFiles}`;
+    const stages = await this.substitutionStages(list);
+    stages.push({ argv: ['sh', '--collect', file, String(MAX_SUBSTITUTION)], assigns: [], redirects: [] });
+    const { pids, statuses } = await this.spawnPipeline(stages, this.fds);
+    const running = pids.filter((pid) => pid !== null);
+    if (running.length) {
+      await this.inForeground(running, async () => {
+        for (let i = 0; i < pids.length; i++) if (pids[i] !== null) statuses[i] = await this.sys.proc.wait(pids[i]);
+      });
+    }
+    const collected = statuses.pop();
+    this.substitutionStatus = statuses[statuses.length - 1];
+    if (this.substitutionStatus === STATUS_INTERRUPTED) await this.onInterrupt();
+    let text = '';
+    try {
+      if (collected === 0) text = String(await this.sys.fs.readFile(file));
+    } catch (e) {
+      /* nothing collected */
+    } finally {
+      if (this.sys.fs.unlink) await this.sys.fs.unlink(file).catch(() => {});
+    }
+    if (collected === 3) throw new ExpansionError(`sh: command substitution: output larger than ${MAX_SUBSTITUTION} characters`, { status: 1 });
+    if (collected !== 0 && pids[pids.length - 1] !== null) {
+      throw new ExpansionError(`sh: command substitution: could not read its output (status ${collected})`, { status: 1 });
+    }
+    return text.replace(/\n+$/, '');
+  }
+
+  // The stages of a $(...): a pipeline of programs as itself, anything else in a child shell.
+  async substitutionStages(list) {
+    const only = list.items.length === 1 && !list.items[0].background ? list.items[0].command : null;
+    if (only && only.type === 'pipeline' && !only.negate && only.commands.every((c) => c.type === 'command')) {
+      const stages = [];
+      for (const node of only.commands) {
+        const stage = await this.expandCommand(node);
+        if (stage.argv.length === 0 || this.runsInShell(stage.argv[0]) || stage.argv[0] === 'exec') {
+          return [this.subshellStage(list, '$(...)')];
+        }
+        stages.push(stage);
+      }
+      return stages;
+    }
+    return [this.subshellStage(list, '$(...)')];
+  }
+
   // --- background jobs ---
 
   // `COMMAND &` (§2.9.3.1): start it and go on at once; its status is 0.
   // Its stdin is null, as POSIX says for a shell without job control
   // (/dev/null); its output goes where the shell's goes. A pipeline of
-  // programs is spawned as usual; anything else (a && b &, a builtin) runs
-  // in a subshell, `sh -c TEXT`, the way sh forks one, so it is still one
-  // job with a pid. The subshell sees the exported variables only.
+  // programs is spawned as usual; anything else (a && b &, a builtin, a
+  // loop) runs in a child shell, the way sh forks one, so it is still one
+  // job with a pid.
   async runBackground(node) {
     const text = commandText(node);
-    const stages = node.type === 'pipeline' ? node.commands.map((command) => this.expandCommand(command)) : [];
-    const direct = stages.length > 0 && !stages.some(isInShell);
-    const subshell = { argv: ['sh', '-c', text, ...this.positional], assigns: [], redirects: [] };
-    const { pids, statuses } = await this.spawnPipeline(direct ? stages : [subshell], 'null');
+    let stages = null;
+    if (node.type === 'pipeline' && node.commands.every((c) => c.type === 'command')) {
+      stages = [];
+      for (const command of node.commands) stages.push(await this.expandCommand(command));
+      if (stages.some((s) => s.argv.length === 0 || this.runsInShell(s.argv[0]))) stages = null;
+    }
+    const direct = stages !== null;
+    const { pids, statuses } = await this.spawnPipeline(direct ? stages : [this.subshellStage(node, text)], ['null', this.fds[1], this.fds[2]]);
     this.status = 0;
     if (pids.every((pid) => pid === null)) return; // nothing started; the reason is printed
     const job = new Job({
@@ -474,6 +1061,25 @@ class Shell {
   }
 }
 
+// A stream of the shell's that a child can be given: a file the shell has
+// opened (and so emptied already) is appended to.
+function spawnable(stream) {
+  if (stream && stream.file && stream.offset !== undefined) return { file: stream.file };
+  return stream;
+}
+
+// A simple command whose words were expanded here, to run in a child shell
+// as it is: its words and assignments are quoted text now.
+function expandedCommand(node, stage) {
+  const literal = (value) => ({ type: 'word', parts: [{ type: 'text', value, quoted: true }], raw: value });
+  return {
+    type: 'command',
+    assigns: stage.assigns.map(([name, value]) => ({ name, value: literal(value) })),
+    words: stage.argv.map(literal),
+    redirects: node.redirects,
+  };
+}
+
 // Decides what a failed spawn means. The kernel raises ENOENT both for a
 // missing command and for a missing redirection file; the error message
 // ("/tmp/x/y: No such file or directory") or e.path tells them apart.
@@ -486,4 +1092,4 @@ function spawnFailure(error, name, streams) {
   return { message: `sh: ${name}: ${describe(error)}`, status: STATUS_CANNOT_RUN };
 }
 
-module.exports = { Shell, resolvePath, BUILTINS, commandText };
+module.exports = { Shell, ShellError, resolvePath, BUILTINS, commandText, SUBSHELL_VARIABLE };

@@ -56,17 +56,24 @@ function jobLines(job, mark, long) {
 // A command written back as text, for `jobs` and for a subshell to read
 // again: every word as it was typed, redirections after the words.
 function commandText(node) {
+  if (node.type !== 'pipeline' && node.type !== 'and' && node.type !== 'or') return compoundText(node);
   if (node.type === 'pipeline') return (node.negate ? '! ' : '') + node.commands.map(simpleCommandText).join(' | ');
   return `${commandText(node.left)} ${node.type === 'and' ? '&&' : '||'} ${commandText(node.right)}`;
 }
 
+// A compound command (or a function definition) as it was written, with its redirections.
+function compoundText(node) {
+  return [node.raw, ...(node.redirects || []).map(redirectText)].join(' ');
+}
+
 function simpleCommandText(command) {
+  if (command.type !== 'command') return compoundText(command);
   const assigns = command.assigns.map(({ name, value }) => `${name}=${value.raw}`);
   return [...assigns, ...command.words.map((word) => word.raw), ...command.redirects.map(redirectText)].join(' ');
 }
 
 function redirectText({ op, fd, target }) {
-  const implied = op === '<' || op === '<&' ? 0 : 1;
+  const implied = ['<', '<&', '<>', '<<', '<<-'].includes(op) ? 0 : 1;
   const from = fd === implied ? '' : String(fd);
   return op.endsWith('&') ? `${from}${op}${target.raw}` : `${from}${op} ${target.raw}`;
 }

@@ -1,13 +1,16 @@
 // fs/lib/shell/parse.js (/lib/shell/parse in the image): the shell's parser.
 //
-// It turns a command line into a tree (the AST below) and never runs anything:
-// /lib/shell/exec.js walks the tree. Words keep their quoting as a list of
-// parts, and $VAR is expanded only when the command runs (expandWord,
-// expandFields), because `false; echo $?` must see the status of `false`.
+// It turns shell text into a tree (the AST below) and never runs anything:
+// /lib/shell/exec walks the tree and /lib/shell/expand expands its words,
+// at run time, because `false; echo $?` must see the status of `false`.
+// The lexer is lazy: the parser pulls one token at a time, so `$( ... )`
+// can parse its command in place, here-documents are read when their line
+// ends, and a script can be run one command at a time (commands()).
 //
 // Reference: POSIX.1-2017 Shell Command Language (XCU §2): §2.2 quoting,
-// §2.3 token recognition, §2.6 word expansions (§2.6.2 parameters,
-// §2.6.5 field splitting), §2.7 redirection, §2.9 commands, §2.10 grammar.
+// §2.3 token recognition, §2.4 reserved words, §2.6 word expansions, §2.7
+// redirection (§2.7.4 here-documents), §2.9 commands (§2.9.4 compound
+// commands, §2.9.5 functions), §2.10 the grammar.
 //
 // The AST:
 //   List     {type: 'list', items: Item[]}                 '' parses to items []
@@ -16,18 +19,32 @@
 //            left-associative and of equal precedence: a || b && c is (a || b) && c
 //   Pipeline {type: 'pipeline', commands: Command[], negate}    negate: '! a | b'
 //   Command  {type: 'command', assigns: Assign[], words: Word[], redirects: Redirect[]}
+//          | {type: 'group', body: List, redirects, raw}            { ...; }
+//          | {type: 'subshell', body: List, redirects, raw}         ( ... )
+//          | {type: 'if', clauses: [{cond: List, body: List}], otherwise: List | null, redirects, raw}
+//          | {type: 'while', until: bool, cond: List, body: List, redirects, raw}
+//          | {type: 'for', name, words: Word[] | null, body: List, redirects, raw}   null: "$@"
+//          | {type: 'case', word: Word, arms: [{patterns: Word[], body: List}], redirects, raw}
+//          | {type: 'function', name, body: Command, raw}           name() compound-command
+//            raw: the source text, for `jobs` and `type`
 //   Assign   {name, value: Word}                            NAME=value before the command
-//   Redirect {type: 'redirect', op: '<' | '>' | '>>' | '<&' | '>&', fd, target: Word}
-//            fd defaults to 0 for '<', '<&' and 1 otherwise ('2>' sets it)
+//   Redirect {type: 'redirect', op, fd, target: Word, body?: Word}
+//            op: '<' '>' '>>' '>|' '<>' '<&' '>&' '<<' '<<-'; fd defaults to 0 for
+//            '<', '<>', '<&', '<<', '<<-' and 1 otherwise ('2>' sets it).
+//            A here-document's text is `body` (its parts quoted if the end word was)
 //   Word     {type: 'word', parts: Part[], raw}             raw: the source text
 //   Part     {type: 'text', value, quoted}   quoted: came from '...', "..." or \x
-//            {type: 'param', name, quoted}   $NAME ${NAME} $? $$ $! $# $0-$9
+//            {type: 'param', name, quoted, op?, arg?: Word}   $NAME ${NAME} $? $$ $! $# $@ $* $- $0-$9
+//                                            op: ':-' '-' ':=' '=' ':?' '?' ':+' '+' '%' '%%' '#' '##' 'length'
+//            {type: 'command', list: List, quoted}          $( ... ) and ` ... `
+//            {type: 'arith', expr: Word, quoted}            $(( ... ))
 //            {type: 'tilde'}                 a leading unquoted ~ ($HOME)
 'use strict';
 
 class ShellSyntaxError extends Error {
-  // incomplete: more input could fix it (an open quote, a trailing '|'), so
-  // an interactive shell should read another line instead of complaining.
+  // incomplete: more input could fix it (an open quote, a trailing '|', an
+  // `if` without its `fi`), so an interactive shell should read another line
+  // instead of complaining.
   constructor(message, { pos = -1, incomplete = false } = {}) {
     super(message);
     this.name = 'ShellSyntaxError';
@@ -42,11 +59,14 @@ class ShellSyntaxError extends Error {
 // An unquoted newline is the operator 'newline': it separates commands like ';'.
 
 // Longest first, so that '&&' is not read as two '&'.
-const OPERATORS = ['&&', '||', ';;', '>>', '>&', '<&', '<<', ';', '&', '|', '<', '>', '(', ')'];
+const OPERATORS = ['<<-', '&&', '||', ';;', '>>', '>&', '<&', '<<', '<>', '>|', ';', '&', '|', '<', '>', '(', ')'];
 const OPERATOR_START = new Set(';&|<>()');
-const SPECIAL_PARAMS = new Set('?$#!0123456789'); // $! is the last background job's pid
+const SPECIAL_PARAMS = new Set('?$#!@*-0123456789'); // $! is the last background job's pid
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
+// §2.4; '!', '{' and '}' are reserved words too, recognised where a command starts.
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', '{', '}', '!', 'in']);
+const PARAM_OPS = [':-', ':=', ':?', ':+', '%%', '##', '-', '=', '?', '+', '%', '#'];
 
 function isBlank(c) {
   return c === ' ' || c === '\t';
@@ -56,40 +76,86 @@ function endsWord(c) {
   return c === undefined || isBlank(c) || c === '\n' || OPERATOR_START.has(c);
 }
 
+function isName(s) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+}
+
 function unexpectedEnd(pos) {
   return new ShellSyntaxError('sh: syntax error: unexpected end of file', { pos, incomplete: true });
 }
 
-function tokenize(src) {
-  const tokens = [];
-  let i = 0;
-  for (;;) {
-    while (isBlank(src[i])) i++;
-    if (i >= src.length) break;
-    const c = src[i];
-    if (c === '#') {
-      i = skipComment(src, i); // '#' starts a comment only where a word could start
-    } else if (c === '\n') {
-      tokens.push({ type: 'op', value: 'newline', pos: i++ });
-    } else if (c === '\\' && src[i + 1] === '\n') {
-      i = lineContinuation(src, i);
-    } else if (OPERATOR_START.has(c)) {
-      const op = readOperator(src, i);
-      tokens.push(op);
-      i += op.value.length;
-    } else {
-      const word = readWord(src, i);
-      tokens.push(asIoNumber(word, src[word.end]) || word.token);
-      i = word.end;
-    }
-  }
-  tokens.push({ type: 'eof', pos: src.length });
-  return tokens;
+function unterminatedQuote(quote, pos) {
+  return new ShellSyntaxError(`sh: unterminated quote: missing closing ${quote}`, { pos, incomplete: true });
 }
 
-function skipComment(src, i) {
-  while (i < src.length && src[i] !== '\n') i++;
-  return i;
+class Lexer {
+  constructor(src, start = 0) {
+    this.src = src;
+    this.i = start;
+    this.heredocs = []; // here-documents whose text starts after the next newline
+  }
+
+  next() {
+    const src = this.src;
+    for (;;) {
+      while (isBlank(src[this.i])) this.i++;
+      const i = this.i;
+      if (i >= src.length) {
+        if (this.heredocs.length) throw this.missingHeredocEnd(this.heredocs[0]);
+        return { type: 'eof', pos: src.length, end: src.length };
+      }
+      const c = src[i];
+      if (c === '#') {
+        while (this.i < src.length && src[this.i] !== '\n') this.i++; // '#' starts a comment only where a word could
+      } else if (c === '\n') {
+        this.i++;
+        if (this.heredocs.length) this.readHeredocs();
+        return { type: 'op', value: 'newline', pos: i, end: i + 1 };
+      } else if (c === '\\' && src[i + 1] === '\n') {
+        this.i = lineContinuation(src, i);
+      } else if (OPERATOR_START.has(c)) {
+        const value = OPERATORS.find((op) => src.startsWith(op, i));
+        this.i += value.length;
+        return { type: 'op', value, pos: i, end: this.i };
+      } else {
+        const word = readWord(src, i);
+        this.i = word.end;
+        return Object.assign(asIoNumber(word, src[word.end]) || word.token, { end: word.end });
+      }
+    }
+  }
+
+  // §2.7.4: the lines after the one holding `<<WORD` are the document, up to
+  // a line that is WORD (with leading tabs removed for `<<-`).
+  readHeredocs() {
+    const src = this.src;
+    for (const doc of this.heredocs.splice(0)) {
+      const start = this.i;
+      let body = null;
+      let at = start;
+      while (at < src.length || at === start) {
+        let nl = src.indexOf('\n', at);
+        if (nl === -1) nl = src.length;
+        let line = src.slice(at, nl);
+        if (doc.strip) line = line.replace(/^\t+/, '');
+        if (line === doc.delimiter) {
+          body = { start, end: at, after: Math.min(nl + 1, src.length) };
+          break;
+        }
+        if (nl >= src.length) break;
+        at = nl + 1;
+      }
+      if (body === null) throw this.missingHeredocEnd(doc);
+      let text = src.slice(body.start, body.end);
+      if (doc.strip) text = text.replace(/^\t+/gm, '');
+      doc.redirect.body = doc.quoted ? { type: 'word', parts: [{ type: 'text', value: text, quoted: true }], raw: text } : heredocWord(text);
+      this.i = body.after;
+    }
+  }
+
+  missingHeredocEnd(doc) {
+    return new ShellSyntaxError(`sh: here-document ended by end of file (wanted \`${doc.delimiter}')`, { pos: this.src.length, incomplete: true });
+  }
 }
 
 // Backslash-newline joins two lines (§2.2.1). At the very end of the input it
@@ -99,37 +165,39 @@ function lineContinuation(src, i) {
   return i + 2;
 }
 
-function readOperator(src, i) {
-  const value = OPERATORS.find((op) => src.startsWith(op, i));
-  if (value === '<<') throw new ShellSyntaxError('sh: here-documents (<<) are not supported', { pos: i });
-  return { type: 'op', value, pos: i };
-}
-
 // "2>file": a word of digits right before '<' or '>' names the descriptor (§2.10.1 rule 2).
 function asIoNumber(word, next) {
   const parts = word.token.parts;
-  const digitsOnly = parts.length === 1 && !parts[0].quoted && /^[0-9]+$/.test(parts[0].value || '');
-  if (digitsOnly && parts[0].type === 'text' && (next === '<' || next === '>')) {
+  const digitsOnly = parts.length === 1 && parts[0].type === 'text' && !parts[0].quoted && /^[0-9]+$/.test(parts[0].value);
+  if (digitsOnly && (next === '<' || next === '>')) {
     return { type: 'io_number', value: Number(parts[0].value), pos: word.token.pos };
   }
   return null;
 }
 
-// One word: runs of plain characters, quotes, escapes and $expansions with no
-// blank or operator between them ("a"'b'c$X is one word of four parts).
-function readWord(src, start) {
+// Collects a word's parts: adjacent text of the same quoting is merged.
+function partList() {
   const parts = [];
   const addText = (value, quoted) => {
     const last = parts[parts.length - 1];
     if (last && last.type === 'text' && last.quoted === quoted) last.value += value;
     else parts.push({ type: 'text', value, quoted });
   };
+  return { parts, addText };
+}
+
+// One word: runs of plain characters, quotes, escapes and $expansions with no
+// blank or operator between them ("a"'b'c$X is one word of four parts).
+// `stop`: a character that ends the word as well (the '}' of ${X:-word}).
+function readWord(src, start, stop = null) {
+  const { parts, addText } = partList();
   let i = start;
-  if (src[i] === '~' && (src[i + 1] === '/' || endsWord(src[i + 1]))) {
+  const ends = stop ? (c) => c === undefined || c === stop : endsWord;
+  if (src[i] === '~' && (src[i + 1] === '/' || ends(src[i + 1]) || (stop && endsWord(src[i + 1])))) {
     parts.push({ type: 'tilde' }); // §2.6.1, only the plain "~" and "~/..." forms
     i++;
   }
-  while (!endsWord(src[i])) {
+  while (!ends(src[i])) {
     const c = src[i];
     if (c === '\\') {
       if (src[i + 1] === '\n') i = lineContinuation(src, i);
@@ -141,13 +209,16 @@ function readWord(src, start) {
         i += 2;
       }
     } else if (c === "'") {
-      i = readSingleQuoted(src, i, addText);
+      const close = src.indexOf("'", i + 1);
+      if (close === -1) throw unterminatedQuote("'", i);
+      addText(src.slice(i + 1, close), true); // §2.2.2: all literal, backslashes too
+      i = close + 1;
     } else if (c === '"') {
       i = readDoubleQuoted(src, i, parts, addText);
     } else if (c === '$') {
       i = readDollar(src, i, false, parts, addText);
     } else if (c === '`') {
-      throw new ShellSyntaxError('sh: command substitution (`...`) is not supported', { pos: i });
+      i = readBackquote(src, i, false, parts);
     } else {
       addText(c, false);
       i++;
@@ -156,19 +227,7 @@ function readWord(src, start) {
   return { token: { type: 'word', parts, raw: src.slice(start, i), pos: start }, end: i };
 }
 
-function unterminatedQuote(quote, pos) {
-  return new ShellSyntaxError(`sh: unterminated quote: missing closing ${quote}`, { pos, incomplete: true });
-}
-
-// '...' (§2.2.2): everything up to the next ' is literal, backslashes included.
-function readSingleQuoted(src, i, addText) {
-  const close = src.indexOf("'", i + 1);
-  if (close === -1) throw unterminatedQuote("'", i);
-  addText(src.slice(i + 1, close), true);
-  return close + 1;
-}
-
-// "..." (§2.2.3): $ still expands; a backslash escapes only $ ` " \ and newline.
+// "..." (§2.2.3): $ and ` still expand; a backslash escapes only $ ` " \ and newline.
 function readDoubleQuoted(src, i, parts, addText) {
   const open = i++;
   addText('', true); // "" alone is still an (empty) argument
@@ -182,7 +241,7 @@ function readDoubleQuoted(src, i, parts, addText) {
     } else if (c === '$') {
       i = readDollar(src, i, true, parts, addText);
     } else if (c === '`') {
-      throw new ShellSyntaxError('sh: command substitution (`...`) is not supported', { pos: i });
+      i = readBackquote(src, i, true, parts);
     } else {
       addText(c, true);
       i++;
@@ -190,23 +249,54 @@ function readDoubleQuoted(src, i, parts, addText) {
   }
 }
 
-// $NAME, ${NAME}, $? and friends (§2.6.2). A '$' that starts none of these is
-// just a dollar sign, as in "costs 5$".
+// Text in which $ and ` expand but quotes mean nothing: an unquoted
+// here-document's body, and the inside of $(( )). A backslash escapes $ ` \ and newline.
+function expandingText(text, quoted) {
+  const { parts, addText } = partList();
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length && '$`\\\n'.includes(text[i + 1])) {
+      if (text[i + 1] !== '\n') addText(text[i + 1], true);
+      i += 2;
+    } else if (c === '$') {
+      i = readDollar(text, i, quoted, parts, addText);
+    } else if (c === '`') {
+      i = readBackquote(text, i, quoted, parts);
+    } else {
+      addText(c, quoted);
+      i++;
+    }
+  }
+  return parts;
+}
+
+function heredocWord(text) {
+  return { type: 'word', parts: expandingText(text, true), raw: text };
+}
+
+// $NAME, ${...}, $(...), $((...)), $? and friends (§2.6.2-4). A '$' that
+// starts none of these is just a dollar sign, as in "costs 5$".
 function readDollar(src, i, quoted, parts, addText) {
   const next = src[i + 1];
-  if (next === '(') {
-    throw new ShellSyntaxError('sh: command substitution $(...) is not supported', { pos: i });
-  }
-  if (next === '{') {
-    const close = src.indexOf('}', i + 2);
-    if (close === -1) throw new ShellSyntaxError("sh: bad substitution: missing '}'", { pos: i });
-    const name = src.slice(i + 2, close);
-    if (!isName(name) && !(name.length === 1 && SPECIAL_PARAMS.has(name))) {
-      throw new ShellSyntaxError(`sh: \${${name}}: bad substitution`, { pos: i });
+  if (next === '(' && src[i + 2] === '(') {
+    const end = arithmeticEnd(src, i + 3);
+    if (end !== -1) {
+      const text = src.slice(i + 3, end);
+      parts.push({ type: 'arith', expr: { type: 'word', parts: expandingText(text, true), raw: text }, quoted });
+      return end + 2;
     }
-    parts.push({ type: 'param', name, quoted });
-    return close + 1;
   }
+  if (next === '(') {
+    const parser = new Parser(src, i + 2);
+    const list = parser.parseCompoundList(new Set(), ')');
+    const close = parser.next();
+    if (close.type === 'eof') throw unexpectedEnd(close.pos);
+    if (!(close.type === 'op' && close.value === ')')) throw parser.unexpected(close);
+    parts.push({ type: 'command', list, quoted, raw: src.slice(i, close.pos + 1) });
+    return close.pos + 1;
+  }
+  if (next === '{') return readBraced(src, i, quoted, parts);
   if (next !== undefined && SPECIAL_PARAMS.has(next)) {
     parts.push({ type: 'param', name: next, quoted });
     return i + 2;
@@ -221,32 +311,128 @@ function readDollar(src, i, quoted, parts, addText) {
   return i + 1;
 }
 
-function isName(s) {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
+// Where the '))' that closes $(( is, or -1 (then it is $( ( ... ) ), a subshell).
+function arithmeticEnd(src, i) {
+  let depth = 0;
+  for (; i < src.length; i++) {
+    if (src[i] === '(') depth++;
+    else if (src[i] === ')') {
+      if (depth === 0) return src[i + 1] === ')' ? i : -1;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+// ${NAME}, ${#NAME}, ${NAME OP WORD} (§2.6.2).
+function readBraced(src, i, quoted, parts) {
+  const start = i;
+  i += 2;
+  const bad = () => {
+    const close = src.indexOf('}', start);
+    if (close === -1) return new ShellSyntaxError("sh: bad substitution: missing '}'", { pos: start, incomplete: true });
+    return new ShellSyntaxError(`sh: ${close === -1 ? src.slice(start) : src.slice(start, close + 1)}: bad substitution`, { pos: start });
+  };
+  let length = false;
+  if (src[i] === '#' && src[i + 1] !== '}' && (NAME_START.test(src[i + 1] || '') || SPECIAL_PARAMS.has(src[i + 1]))) {
+    length = true;
+    i++;
+  }
+  let name;
+  if (src[i] !== undefined && NAME_START.test(src[i])) {
+    let end = i + 1;
+    while (end < src.length && NAME_CHAR.test(src[end])) end++;
+    name = src.slice(i, end);
+    i = end;
+  } else if (/[0-9]/.test(src[i] || '')) {
+    let end = i + 1;
+    while (/[0-9]/.test(src[end] || '')) end++;
+    name = String(Number(src.slice(i, end))); // ${10}
+    i = end;
+  } else if (src[i] !== undefined && SPECIAL_PARAMS.has(src[i])) {
+    name = src[i++];
+  } else {
+    if (i >= src.length) throw new ShellSyntaxError("sh: bad substitution: missing '}'", { pos: start, incomplete: true });
+    throw bad();
+  }
+  if (src[i] === '}') {
+    parts.push(length ? { type: 'param', name, quoted, op: 'length' } : { type: 'param', name, quoted });
+    return i + 1;
+  }
+  if (i >= src.length) throw new ShellSyntaxError("sh: bad substitution: missing '}'", { pos: start, incomplete: true });
+  const op = length ? null : PARAM_OPS.find((o) => src.startsWith(o, i));
+  if (!op) throw bad();
+  i += op.length;
+  const word = readWord(src, i, '}');
+  if (src[word.end] !== '}') throw new ShellSyntaxError("sh: bad substitution: missing '}'", { pos: start, incomplete: true });
+  const arg = { type: 'word', parts: word.token.parts, raw: word.token.raw };
+  parts.push({ type: 'param', name, quoted, op, arg });
+  return word.end + 1;
+}
+
+// `...` (§2.6.3): the old form. Inside, a backslash escapes only $ ` \ (and "
+// within double quotes); what is left is parsed as a command list.
+function readBackquote(src, i, quoted, parts) {
+  let text = '';
+  let j = i + 1;
+  for (;;) {
+    if (j >= src.length) throw unterminatedQuote('`', i);
+    const c = src[j];
+    if (c === '`') break;
+    if (c === '\\' && j + 1 < src.length && ('$`\\'.includes(src[j + 1]) || (quoted && src[j + 1] === '"'))) {
+      text += src[j + 1];
+      j += 2;
+    } else {
+      text += c;
+      j++;
+    }
+  }
+  const parser = new Parser(text);
+  const list = parser.parseCompoundList(new Set(), null);
+  if (parser.peek().type !== 'eof') throw parser.unexpected(parser.peek());
+  parts.push({ type: 'command', list, quoted, raw: src.slice(i, j + 1) });
+  return j + 1;
 }
 
 // ---------------------------------------------------------------------------
-// The grammar (§2.10.2, the parts we support), one function per rule:
-//   list     := linebreak (and_or (separator and_or)* separator?)?
-//   and_or   := pipeline (('&&' | '||') linebreak pipeline)*
-//   pipeline := '!'? command ('|' linebreak command)*
-//   command  := (ASSIGNMENT_WORD | redirect)* (WORD | redirect)*     (at least one)
-//   redirect := IO_NUMBER? ('<' | '>' | '>>' | '<&' | '>&') WORD
-//   separator := ';' linebreak | '&' linebreak | newline+
-const REDIRECT_OPS = new Set(['<', '>', '>>', '<&', '>&']);
+// The grammar (§2.10.2), one method per rule:
+//   program       := linebreak (complete_command newline_list)* complete_command? linebreak
+//   list          := and_or (separator and_or)* separator?       (ends before a closing word)
+//   and_or        := pipeline (('&&' | '||') linebreak pipeline)*
+//   pipeline      := '!'? command ('|' linebreak command)*
+//   command       := simple_command | compound_command redirect* | function_definition
+//   compound      := '{' list '}' | '(' list ')' | if | while | until | for | case
+//   if            := 'if' list 'then' list ('elif' list 'then' list)* ('else' list)? 'fi'
+//   while/until   := ('while' | 'until') list 'do' list 'done'
+//   for           := 'for' NAME (linebreak 'in' WORD* (';' | newline))? linebreak 'do' list 'done'
+//   case          := 'case' WORD linebreak 'in' linebreak (pattern ')' list? ';;' linebreak)* 'esac'
+//   pattern       := '('? WORD ('|' WORD)*
+//   function_def  := NAME '(' ')' linebreak compound_command redirect*
+//   simple        := (ASSIGNMENT_WORD | redirect)* (WORD | redirect)*     (at least one)
+//   redirect      := IO_NUMBER? REDIRECT_OP WORD
+//   separator     := ';' linebreak | '&' linebreak | newline+
+const REDIRECT_OPS = new Set(['<', '>', '>>', '>|', '<>', '<&', '>&', '<<', '<<-']);
+const MAX_NESTING = 200; // compound commands inside one another: the parser's recursion
 
 class Parser {
-  constructor(tokens) {
-    this.tokens = tokens;
-    this.i = 0;
+  constructor(src, start = 0) {
+    this.src = String(src);
+    this.lexer = new Lexer(this.src, start);
+    this.token = null; // the one token of lookahead
+    this.lastEnd = start; // where the last token taken ends
+    this.depth = 0;
   }
 
   peek() {
-    return this.tokens[this.i];
+    if (this.token === null) this.token = this.lexer.next();
+    return this.token;
   }
 
   next() {
-    return this.tokens[this.i++];
+    const t = this.peek();
+    this.token = null;
+    this.lastEnd = t.end;
+    return t;
   }
 
   isOp(value) {
@@ -254,32 +440,95 @@ class Parser {
     return t.type === 'op' && t.value === value;
   }
 
-  skipNewlines() {
-    while (this.isOp('newline')) this.i++;
+  // A reserved word: an unquoted word that is exactly `value`, where the
+  // grammar looks for one (§2.4: in command position, and `in`, `do`, `esac` where they belong).
+  isWord(value) {
+    const t = this.peek();
+    return t.type === 'word' && t.raw === value && t.parts.length === 1 && t.parts[0].type === 'text' && !t.parts[0].quoted;
   }
 
-  // bash's wording, so the messages look familiar.
+  expectWord(value) {
+    if (!this.isWord(value)) throw this.unexpected(this.peek());
+    return this.next();
+  }
+
+  skipNewlines() {
+    while (this.isOp('newline')) this.next();
+  }
+
+  lineOf(pos) {
+    let line = 1;
+    for (let i = 0; i < pos && i < this.src.length; i++) if (this.src[i] === '\n') line++;
+    return line;
+  }
+
+  // bash's wording, with the line when the text has more than one.
   unexpected(token) {
     if (token.type === 'eof') return unexpectedEnd(token.pos);
     const shown = token.type === 'op' ? token.value : token.type === 'io_number' ? String(token.value) : token.raw;
-    return new ShellSyntaxError(`sh: syntax error near unexpected token \`${shown}'`, { pos: token.pos });
+    const multiline = this.src.replace(/\n+$/, '').includes('\n');
+    const where = multiline ? `line ${this.lineOf(token.pos)}: ` : '';
+    return new ShellSyntaxError(`sh: ${where}syntax error near unexpected token \`${shown}'`, { pos: token.pos });
   }
 
-  parseList() {
+  // The whole text as one List.
+  parseProgram() {
+    const list = this.parseCompoundList(new Set(), null);
+    if (this.peek().type !== 'eof') throw this.unexpected(this.peek());
+    return list;
+  }
+
+  // The next complete command (the and-or lists up to a newline), or null
+  // at the end: what a script runs before it parses more (§2.10.2 program).
+  parseNextCommand() {
+    this.skipNewlines();
+    if (this.peek().type === 'eof') return null;
+    const items = [];
+    for (;;) {
+      const command = this.parseAndOr();
+      let background = false;
+      if (this.isOp(';') || this.isOp('&')) background = this.next().value === '&';
+      else if (!this.isOp('newline') && this.peek().type !== 'eof') throw this.unexpected(this.peek());
+      items.push({ type: 'item', command, background });
+      if (this.isOp('newline') || this.peek().type === 'eof') break;
+    }
+    return { type: 'list', items };
+  }
+
+  // A list that ends before one of the reserved words in `closers` (in
+  // command position), before the operator `closeOp` (')' or ';;'), or at the end.
+  parseCompoundList(closers, closeOp) {
     const items = [];
     this.skipNewlines();
-    while (this.peek().type !== 'eof') {
+    while (!this.atListEnd(closers, closeOp)) {
       const command = this.parseAndOr();
       let background = false;
       if (this.isOp(';') || this.isOp('&')) {
         background = this.next().value === '&';
-      } else if (!this.isOp('newline') && this.peek().type !== 'eof') {
+      } else if (!this.isOp('newline') && !this.atListEnd(closers, closeOp)) {
         throw this.unexpected(this.peek());
       }
       items.push({ type: 'item', command, background });
       this.skipNewlines();
     }
     return { type: 'list', items };
+  }
+
+  atListEnd(closers, closeOp) {
+    const t = this.peek();
+    if (t.type === 'eof') return true;
+    if (t.type === 'op') return t.value === closeOp || (t.value === ';;' && closeOp === ';;') || (t.value === ')' && closeOp !== null);
+    return t.type === 'word' && [...closers].some((w) => this.isWord(w));
+  }
+
+  // A list that must end with one of `closers`: the end of the text is "incomplete".
+  parseBody(closers) {
+    const list = this.parseCompoundList(new Set(closers), null);
+    const t = this.peek();
+    if (t.type === 'eof') throw unexpectedEnd(t.pos);
+    if (!closers.some((w) => this.isWord(w))) throw this.unexpected(t);
+    if (list.items.length === 0) throw this.unexpected(t); // `if a; then fi`: a list needs a command
+    return list;
   }
 
   parseAndOr() {
@@ -294,14 +543,13 @@ class Parser {
 
   parsePipeline() {
     let negate = false;
-    const first = this.peek();
-    if (first.type === 'word' && first.raw === '!') {
+    if (this.isWord('!')) {
       negate = true;
-      this.i++;
+      this.next();
     }
     const commands = [this.parseCommand()];
     while (this.isOp('|')) {
-      this.i++;
+      this.next();
       this.skipNewlines();
       commands.push(this.parseCommand());
     }
@@ -309,14 +557,157 @@ class Parser {
   }
 
   parseCommand() {
+    const t = this.peek();
+    if (t.type === 'word' && !t.parts.some((p) => p.quoted) && RESERVED.has(t.raw) && this.isWord(t.raw)) {
+      const compound = { '{': 'parseGroup', if: 'parseIf', while: 'parseWhile', until: 'parseWhile', for: 'parseFor', case: 'parseCase' }[t.raw];
+      if (!compound) throw this.unexpected(t); // `fi`, `done`, `then`... where a command should be
+      return this.withRedirects(() => this[compound]());
+    }
+    if (this.isOp('(')) return this.withRedirects(() => this.parseSubshell());
+    return this.parseSimple();
+  }
+
+  // A compound command, its source text, and the redirections after it.
+  withRedirects(parse) {
+    if (++this.depth > MAX_NESTING) throw new ShellSyntaxError(`sh: commands nested too deep (over ${MAX_NESTING})`, { pos: this.peek().pos });
+    const start = this.peek().pos;
+    const node = parse();
+    this.depth--;
+    node.raw = this.src.slice(start, this.lastEnd);
+    node.redirects = [];
+    while (this.peek().type === 'io_number' || (this.peek().type === 'op' && REDIRECT_OPS.has(this.peek().value))) {
+      node.redirects.push(this.parseRedirect());
+    }
+    return node;
+  }
+
+  parseGroup() {
+    this.expectWord('{');
+    const body = this.parseBody(['}']);
+    this.expectWord('}');
+    return { type: 'group', body };
+  }
+
+  parseSubshell() {
+    this.next(); // (
+    const body = this.parseCompoundList(new Set(), ')');
+    if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+    if (!this.isOp(')')) throw this.unexpected(this.peek());
+    if (body.items.length === 0) throw this.unexpected(this.peek());
+    this.next();
+    return { type: 'subshell', body };
+  }
+
+  parseIf() {
+    this.expectWord('if');
+    const clauses = [];
+    let otherwise = null;
+    for (;;) {
+      const cond = this.parseBody(['then']);
+      this.expectWord('then');
+      const body = this.parseBody(['elif', 'else', 'fi']);
+      clauses.push({ cond, body });
+      if (this.isWord('elif')) {
+        this.next();
+        continue;
+      }
+      if (this.isWord('else')) {
+        this.next();
+        otherwise = this.parseBody(['fi']);
+      }
+      this.expectWord('fi');
+      return { type: 'if', clauses, otherwise };
+    }
+  }
+
+  parseWhile() {
+    const until = this.next().raw === 'until';
+    const cond = this.parseBody(['do']);
+    const body = this.parseDoGroup();
+    return { type: 'while', until, cond, body };
+  }
+
+  parseDoGroup() {
+    this.expectWord('do');
+    const body = this.parseBody(['done']);
+    this.expectWord('done');
+    return body;
+  }
+
+  parseFor() {
+    this.expectWord('for');
+    const nameToken = this.next();
+    if (nameToken.type === 'eof') throw unexpectedEnd(nameToken.pos);
+    if (nameToken.type !== 'word' || !isName(nameToken.raw)) {
+      throw new ShellSyntaxError(`sh: syntax error: bad for loop variable \`${nameToken.raw || nameToken.value}'`, { pos: nameToken.pos });
+    }
+    let words = null;
+    this.skipNewlines();
+    if (this.isWord('in')) {
+      this.next();
+      words = [];
+      while (this.peek().type === 'word') words.push(wordNode(this.next()));
+      if (this.isOp(';') || this.isOp('newline')) this.next();
+      else if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+      else throw this.unexpected(this.peek());
+    } else if (this.isOp(';')) {
+      this.next();
+    }
+    this.skipNewlines();
+    if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+    const body = this.parseDoGroup();
+    return { type: 'for', name: nameToken.raw, words, body };
+  }
+
+  parseCase() {
+    this.expectWord('case');
+    const wordToken = this.next();
+    if (wordToken.type === 'eof') throw unexpectedEnd(wordToken.pos);
+    if (wordToken.type !== 'word') throw this.unexpected(wordToken);
+    this.skipNewlines();
+    if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+    this.expectWord('in');
+    const arms = [];
+    for (;;) {
+      this.skipNewlines();
+      if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+      if (this.isWord('esac')) break;
+      if (this.isOp('(')) this.next();
+      const patterns = [];
+      for (;;) {
+        const p = this.next();
+        if (p.type === 'eof') throw unexpectedEnd(p.pos);
+        if (p.type !== 'word') throw this.unexpected(p);
+        patterns.push(wordNode(p));
+        if (this.isOp('|')) this.next();
+        else break;
+      }
+      if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+      if (!this.isOp(')')) throw this.unexpected(this.peek());
+      this.next();
+      const body = this.parseCompoundList(new Set(['esac']), ';;');
+      arms.push({ patterns, body });
+      if (this.isOp(';;')) this.next();
+      else if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+      else if (!this.isWord('esac')) throw this.unexpected(this.peek());
+    }
+    this.expectWord('esac');
+    return { type: 'case', word: wordNode(wordToken), arms };
+  }
+
+  parseSimple() {
     const command = { type: 'command', assigns: [], words: [], redirects: [] };
     for (;;) {
       const t = this.peek();
       if (t.type === 'word') {
-        this.i++;
+        this.next();
         const assign = command.words.length === 0 ? asAssignment(t) : null;
         if (assign) command.assigns.push(assign);
         else command.words.push(wordNode(t));
+        // NAME ( ) compound-command: a function definition (§2.9.5).
+        if (command.words.length === 1 && command.assigns.length === 0 && command.redirects.length === 0 && this.isOp('(')) {
+          return this.parseFunction(t);
+        }
       } else if (t.type === 'io_number' || (t.type === 'op' && REDIRECT_OPS.has(t.value))) {
         command.redirects.push(this.parseRedirect());
       } else {
@@ -326,6 +717,22 @@ class Parser {
     const empty = command.words.length + command.assigns.length + command.redirects.length === 0;
     if (empty) throw this.unexpected(this.peek());
     return command;
+  }
+
+  parseFunction(nameToken) {
+    if (!isName(nameToken.raw) || RESERVED.has(nameToken.raw)) throw this.unexpected(this.peek());
+    this.next(); // (
+    if (this.peek().type === 'eof') throw unexpectedEnd(this.peek().pos);
+    if (!this.isOp(')')) throw this.unexpected(this.peek());
+    this.next();
+    this.skipNewlines();
+    const t = this.peek();
+    if (t.type === 'eof') throw unexpectedEnd(t.pos);
+    const compound = t.type === 'word' && ['{', 'if', 'while', 'until', 'for', 'case'].includes(t.raw) && this.isWord(t.raw);
+    if (!compound && !this.isOp('(')) throw this.unexpected(t);
+    const body = this.parseCommand();
+    const raw = `${nameToken.raw}() ${body.raw}`;
+    return { type: 'function', name: nameToken.raw, body, raw };
   }
 
   parseRedirect() {
@@ -340,9 +747,17 @@ class Parser {
       if (target.type === 'eof') throw new ShellSyntaxError("sh: syntax error near unexpected token `newline'", { pos: target.pos });
       throw this.unexpected(target);
     }
-    this.i++;
-    if (fd === null) fd = op === '<' || op === '<&' ? 0 : 1;
-    return { type: 'redirect', op, fd, target: wordNode(target) };
+    this.next();
+    if (fd === null) fd = ['<', '<>', '<&', '<<', '<<-'].includes(op) ? 0 : 1;
+    const redirect = { type: 'redirect', op, fd, target: wordNode(target) };
+    if (op === '<<' || op === '<<-') {
+      // The end word is used as it is written, without its quotes; quoting
+      // any of it means the text is taken literally (§2.7.4).
+      const delimiter = target.parts.map((p) => (p.type === 'text' ? p.value : p.type === 'tilde' ? '~' : '')).join('');
+      const quoted = target.parts.some((p) => p.quoted);
+      this.lexer.heredocs.push({ redirect, delimiter: quoted ? delimiter : target.raw, quoted, strip: op === '<<-' });
+    }
+    return redirect;
   }
 }
 
@@ -361,12 +776,35 @@ function asAssignment(token) {
   return { name: m[1], value: { type: 'word', parts, raw: token.raw.slice(m[0].length) } };
 }
 
-function parse(line) {
-  return new Parser(tokenize(String(line))).parseList();
+function parse(text) {
+  return tooDeep(() => new Parser(String(text)).parseProgram());
+}
+
+// Nesting deep enough to exhaust the stack ($( $( $( ... ) ) )) is a syntax error, not a crash.
+function tooDeep(run) {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RangeError) throw new ShellSyntaxError('sh: syntax error: nested too deep', { pos: 0 });
+    throw e;
+  }
+}
+
+// The text's complete commands one at a time, each parsed only when the one
+// before it has run: how sh reads a script, so a syntax error on line 9
+// stops the script there, after lines 1 to 8 have run.
+function* commands(text) {
+  const parser = new Parser(String(text));
+  for (;;) {
+    const list = tooDeep(() => parser.parseNextCommand());
+    if (list === null) return;
+    yield list;
+  }
 }
 
 // 'incomplete' if the text ends inside a quote, after a trailing '|', '&&',
-// '||' or a backslash-newline: an interactive shell then reads another line
+// '||' or a backslash-newline, inside an unfinished `if`, loop, `case`,
+// group or here-document: an interactive shell then reads another line
 // (PS2). 'invalid' for any other syntax error (running it reports the
 // error), else 'complete'. The REPL client's is-complete asks this.
 function inputStatus(text) {
@@ -382,57 +820,4 @@ function inputStatus(text) {
 // Whether the shell runs the text now rather than read another line.
 const isComplete = (text) => inputStatus(text) !== 'incomplete';
 
-// ---------------------------------------------------------------------------
-// Expansion, at run time. `env` is either a function name -> string|undefined
-// or a plain object; an unset variable expands to ''.
-
-function lookupIn(env, name) {
-  const value = typeof env === 'function' ? env(name) : Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
-  return value === undefined || value === null ? '' : String(value);
-}
-
-function partValue(part, env) {
-  if (part.type === 'text') return part.value;
-  if (part.type === 'param') return lookupIn(env, part.name);
-  return lookupIn(env, 'HOME') || '/'; // tilde
-}
-
-// The word as one string, without field splitting: for redirection targets,
-// assignment values and anything else that is one word by nature.
-function expandWord(word, env) {
-  return word.parts.map((part) => partValue(part, env)).join('');
-}
-
-// The word as the list of arguments it becomes (§2.6.5): the value of an
-// unquoted $VAR is split at blanks and newlines, so X="a b"; ls $X passes two
-// arguments, "$X" passes one, and an empty unquoted $X passes none.
-function expandFields(word, env) {
-  const fields = [];
-  let current = '';
-  let started = false; // does `current` hold a field (maybe empty, like "")?
-  const endField = () => {
-    if (started) fields.push(current);
-    current = '';
-    started = false;
-  };
-  for (const part of word.parts) {
-    const value = partValue(part, env);
-    if (part.type !== 'param' || part.quoted) {
-      current += value;
-      started = true;
-      continue;
-    }
-    const pieces = value.split(/[ \t\n]+/);
-    pieces.forEach((piece, k) => {
-      if (k > 0) endField(); // a run of blanks separates fields
-      if (piece !== '') {
-        current += piece;
-        started = true;
-      }
-    });
-  }
-  endField();
-  return fields;
-}
-
-module.exports = { parse, tokenize, isComplete, inputStatus, expandWord, expandFields, ShellSyntaxError };
+module.exports = { parse, commands, isComplete, inputStatus, isName, ShellSyntaxError, RESERVED };
