@@ -25,11 +25,6 @@ const TMPFS_SIZE = 64 * 1024 * 1024; // bytes kept in /tmp in all, unless the co
 
 const EMPTY = new Uint8Array(0);
 
-// EXDEV has no text in kernel/lib/errors.js's table: give it glibc's.
-function crossDevice(path) {
-  return Object.assign(new KernelError('EXDEV', path, `${path}: Invalid cross-device link`), { path });
-}
-
 // The file system a path is on: its mount point. Paths are absolute and
 // normalized (Vfs.resolve), and there are no links, so the first name says.
 const mountOf = (path) => (path.split('/').filter(Boolean)[0] === 'tmp' ? '/tmp' : '/');
@@ -287,7 +282,7 @@ class Vfs {
   rename(from, to) {
     const src = this._entry(from);
     const dst = this._entry(to);
-    if (src.mount !== dst.mount) throw crossDevice(from);
+    if (src.mount !== dst.mount) throw new KernelError('EXDEV', from);
     if (!src.parent.writable) throw new KernelError('EROFS', from);
     if (!dst.parent.writable) throw new KernelError('EROFS', to);
     const node = src.node;

@@ -31,6 +31,7 @@ const MESSAGES = {
   EHOSTUNREACH: 'No route to host',
   ENOSPC: 'No space left on device',
   EPIPE: 'Broken pipe',
+  EXDEV: 'Invalid cross-device link',
 };
 
 class KernelError extends Error {
