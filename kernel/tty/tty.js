@@ -8,17 +8,35 @@
 // through one pipe that every process writing to the terminal shares
 // (kernel/proc/streams.js); its pump asks room() before each write and waits
 // for whenRoom() while the console is full, so nothing is dropped.
+//
+// Line editing (kernel/tty/line-discipline.js) needs three things only the
+// tty knows, all about the foreground process waiting in read():
+//   - its program's name: each program has its own history (the shell's is
+//     not eval's REPL's), kept here, in memory only (a reboot forgets it);
+//   - whether it answers questions (its read said `answers: true`, from
+//     sys.stdin.setCompleter): then Tab asks it {kind: 'complete', args:
+//     {line, cursor}} through kernel/proc/ask.js, as the session does for
+//     the REPL client, and no answer within a second rings the bell;
+//   - its prompt, to draw again below a list of completions or after ^L: a
+//     program prints its prompt before it reads (sh writes it to stdout; a
+//     read's `prompt` is written to stdout by the stdin.read call), so the
+//     prompt is what output wrote since the last CR or LF. Nothing else has
+//     to say it, and a prompt with colours is drawn again as it was.
 'use strict';
 
-const { LineDiscipline } = require('./line-discipline');
-const { utf8Bytes } = require('../lib/utf8');
+const { LineDiscipline, History } = require('./line-discipline');
+const { utf8Bytes, utf8Decode } = require('../lib/utf8');
 
 const CR = 13;
 const LF = 10;
+const COMPLETE_TIMEOUT_MS = 1000; // Tab waits this long for the reader's answer, then rings the bell
+const MAX_PROMPT = 512; // bytes: output longer than this since the last newline is no prompt
+const MAX_PROGRAMS = 32; // histories kept; the least recently used goes first
 
 class Tty {
   // writeBytes(bytes): to the console port; room(): bytes it takes now.
-  constructor({ writeBytes, onInterrupt, room = () => Infinity }) {
+  // asks: kernel/proc/ask.js's Asks (the kernel's shared one unless a test gives its own).
+  constructor({ writeBytes, onInterrupt, room = () => Infinity, asks = null }) {
     this.writeBytes = writeBytes;
     this.room = room;
     this.roomWaiters = [];
@@ -26,28 +44,59 @@ class Tty {
     this.onInterrupt = onInterrupt;
     this.ld = new LineDiscipline({ echo: true, maxLine: 4096 });
     this.lines = []; // finished input (strings; null = end of file)
-    this.readers = []; // {proc, resolve}
+    this.readers = []; // {proc, resolve, answers}
     this.foreground = new Set();
     this.columns = 80;
     this.rows = 24;
+    this.asks = asks;
+    this.histories = new Map(); // program name -> History, least recently used first
+    this.answerer = null; // the foreground reader, if it answers completion questions
+    this.outputTail = new Uint8Array(0); // output since the last CR or LF: the prompt
   }
 
   // Input from the client.
   input(bytes) {
-    for (const ev of this.ld.input(bytes)) {
+    this.prepare();
+    this.handle(this.ld.input(bytes));
+    this.deliver();
+  }
+
+  // What the line discipline needs to draw a line again.
+  prepare() {
+    this.ld.prompt = utf8Decode(this.outputTail, 0, this.outputTail.length);
+    this.ld.screenColumns = this.columns;
+  }
+
+  handle(events) {
+    for (const ev of events) {
       if (ev.type === 'echo') this.writeRaw(ev.data);
       else if (ev.type === 'line') this.lines.push(ev.data);
       else if (ev.type === 'data') this.lines.push(ev.data);
       else if (ev.type === 'eof') this.lines.push(null);
       else if (ev.type === 'interrupt') this.onInterrupt();
+      else if (ev.type === 'complete') this.complete(ev);
+      if (ev.type === 'line' || ev.type === 'eof' || ev.type === 'interrupt') this.outputTail = new Uint8Array(0);
     }
-    this.deliver();
+  }
+
+  // Tab: ask the reader; its answer (or null) goes back to the line discipline.
+  complete({ ref, line, cursor }) {
+    const done = (answer) => {
+      this.prepare();
+      this.handle(this.ld.completed(ref, answer));
+      this.deliver();
+    };
+    if (!this.answerer) return void Promise.resolve(null).then(done);
+    if (!this.asks) this.asks = require('../proc/ask').sharedAsks();
+    this.asks.ask(this.answerer, 'complete', { line, cursor }, COMPLETE_TIMEOUT_MS).then(done, () => done(null));
   }
 
   // A read from process `proc`: resolves with the next line, or null at Ctrl-D.
-  read(proc) {
+  // args: the read's request (kernel/app/sys.js readArgs); `answers: true`
+  // says the program answers completion questions.
+  read(proc, args) {
     return new Promise((resolve) => {
-      this.readers.push({ proc, resolve });
+      this.readers.push({ proc, resolve, answers: Boolean(args && args.answers) });
       this.deliver();
     });
   }
@@ -56,10 +105,30 @@ class Tty {
   deliver() {
     while (this.lines.length) {
       const i = this.readers.findIndex((r) => this.foreground.has(r.proc.pid));
-      if (i < 0) return;
+      if (i < 0) break;
       const [reader] = this.readers.splice(i, 1);
       reader.resolve(this.lines.shift());
     }
+    this.followReader();
+  }
+
+  // The line being typed is for the first foreground reader: its program's
+  // history, and Tab asks it if it answers. With no reader (typing ahead
+  // while a command runs) the history stays the last one's and Tab is a tab.
+  followReader() {
+    const reader = this.readers.find((r) => this.foreground.has(r.proc.pid));
+    this.answerer = reader && reader.answers ? reader.proc : null;
+    this.ld.setAnswers(this.answerer !== null);
+    if (reader) this.ld.setHistory(this.historyOf(String(reader.proc.name || '')));
+  }
+
+  historyOf(name) {
+    let history = this.histories.get(name);
+    if (history) this.histories.delete(name); // to the end: the most recently used
+    else history = new History();
+    this.histories.set(name, history);
+    if (this.histories.size > MAX_PROGRAMS) this.histories.delete(this.histories.keys().next().value);
+    return history;
   }
 
   // Wake a reader with an empty read: the shell drops its half-typed command
@@ -68,10 +137,12 @@ class Tty {
     for (let i = this.readers.length - 1; i >= 0; i--) {
       if (pids.has(this.readers[i].proc.pid)) this.readers.splice(i, 1)[0].resolve('');
     }
+    this.followReader();
   }
 
   dropReader(proc) {
     this.readers = this.readers.filter((r) => r.proc !== proc);
+    this.followReader();
   }
 
   setForeground(pids) {
@@ -80,7 +151,23 @@ class Tty {
   }
 
   write(text) {
-    this.writeRaw(String(text).replace(/\r?\n/g, '\r\n'));
+    const out = String(text).replace(/\r?\n/g, '\r\n');
+    this.writeRaw(out);
+    if (out) this.noteOutput(utf8Bytes(out));
+  }
+
+  // Output (not echo) since the last CR or LF: the prompt a reader printed.
+  noteOutput(bytes) {
+    let i = bytes.length - 1;
+    while (i >= 0 && bytes[i] !== CR && bytes[i] !== LF) i--;
+    let tail = bytes.subarray(i + 1);
+    if (i < 0 && this.outputTail.length) {
+      const joined = new Uint8Array(this.outputTail.length + tail.length);
+      joined.set(this.outputTail);
+      joined.set(tail, this.outputTail.length);
+      tail = joined;
+    }
+    this.outputTail = tail.length > MAX_PROMPT ? new Uint8Array(0) : tail.slice();
   }
 
   // Program output, as bytes: LF becomes CR LF unless a CR is already before it (ONLCR).
@@ -91,6 +178,7 @@ class Tty {
       if ((i > 0 ? bytes[i - 1] : prev) !== CR) extra++;
     }
     if (bytes.length) this.lastByte = bytes[bytes.length - 1];
+    this.noteOutput(bytes);
     if (!extra) return this.writeBytes(bytes);
     const out = new Uint8Array(bytes.length + extra);
     let o = 0;

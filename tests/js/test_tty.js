@@ -286,3 +286,160 @@ test('a waiter that asks again from inside drained() waits for the next drain', 
   env.tty.drained();
   assert.equal(calls, 3);
 });
+
+// --- line editing: history per program, Tab answered by the reader ----------------
+// The tty asks through kernel/proc/ask.js; here its messages are recorded and
+// time is a manual clock, so the one-second timeout happens when told to.
+const { Asks } = require('/kernel/proc/ask');
+const { ManualClock } = require('/tests/lib/manual-clock');
+
+function editing() {
+  const clock = new ManualClock();
+  const sent = []; // [pid, message]
+  const asks = new Asks({ send: (pid, text) => sent.push([pid, JSON.parse(text)]), timers: clock.timers });
+  const writes = [];
+  const tty = new Tty({ writeBytes: (b) => writes.push(Uint8Array.from(b)), onInterrupt: () => {}, asks });
+  const screen = () => writes.map(latin1).join(''); // the echo here is ASCII
+  return { tty, clock, sent, asks, writes, clear: () => void writes.splice(0), screen };
+}
+const named = (pid, name) => ({ pid, name, state: 'R' });
+const answering = (tty, p) => {
+  const r = { done: false, value: undefined };
+  tty.read(p, { answers: true }).then((v) => Object.assign(r, { done: true, value: v }));
+  return r;
+};
+
+test('Up recalls the lines the same program read before, not another program\'s', async () => {
+  const env = editing();
+  const sh = named(1, 'sh');
+  const repl = named(2, 'eval');
+  env.tty.setForeground([1]);
+  reading(env.tty, sh);
+  env.tty.input(utf8('echo one\r'));
+  reading(env.tty, sh);
+  env.tty.input(utf8('echo two\r'));
+  // eval runs in the foreground and reads: its history is empty.
+  env.tty.setForeground([2]);
+  const r = reading(env.tty, repl);
+  env.clear();
+  env.tty.input(utf8('\x1b[A'));
+  assert.equal(env.screen(), '\x07');
+  env.tty.input(utf8('1+1\r'));
+  await settle();
+  assert.equal(r.value, '1+1\n');
+  // Back to the shell: Up Up gives its first line, Enter reads it again.
+  env.tty.setForeground([1]);
+  const again = reading(env.tty, sh);
+  env.clear();
+  env.tty.input(utf8('\x1b[A\x1b[A\r'));
+  await settle();
+  assert.equal(again.value, 'echo one\n');
+  assert.equal(env.screen(), 'echo one\r\n'); // one chunk, one redraw
+});
+
+test('the histories are per program name and live as long as the tty (a reboot makes a new one)', async () => {
+  const env = editing();
+  env.tty.setForeground([1, 3]);
+  reading(env.tty, named(1, 'sh'));
+  env.tty.input(utf8('ls\r'));
+  // Another process of the same program (a new shell after exit) gets the same history.
+  reading(env.tty, named(3, 'sh'));
+  env.clear();
+  env.tty.input(utf8('\x1b[A'));
+  assert.equal(env.screen(), 'ls');
+  assert.deepEqual([...env.tty.histories.keys()], ['sh']);
+});
+
+test('Tab with a reader that answers asks it, with the line and the cursor, and inserts the answer', async () => {
+  const env = editing();
+  const sh = named(1, 'sh');
+  env.tty.setForeground([1]);
+  const r = answering(env.tty, sh);
+  env.tty.input(utf8('ec\t'));
+  assert.deepEqual(env.sent, [[1, { t: 'ask', ref: 1, kind: 'complete', args: { line: 'ec', cursor: 2 } }]]);
+  env.asks.answer(sh, { ref: 1, value: { start: 0, end: 2, items: [{ text: 'echo', kind: 'command' }] } });
+  await settle();
+  assert.equal(env.screen(), 'echo ');
+  env.tty.input(utf8('hi\r'));
+  await settle();
+  assert.equal(r.value, 'echo hi\n');
+});
+
+test('no answer within a second rings the bell, keeps the line, and what was typed meanwhile follows', async () => {
+  const env = editing();
+  const sh = named(1, 'sh');
+  env.tty.setForeground([1]);
+  const r = answering(env.tty, sh);
+  env.tty.input(utf8('ec\t'));
+  env.tty.input(utf8('ho\r'));
+  env.clock.advance(0.999);
+  await settle();
+  assert.equal(env.screen(), 'ec');
+  env.clock.advance(0.002);
+  await settle();
+  assert.equal(env.screen(), 'ec\x07ho\r\n');
+  assert.equal(r.value, 'echo\n');
+  // A late answer changes nothing.
+  env.asks.answer(sh, { ref: 1, value: { start: 0, end: 2, items: ['echo'] } });
+  await settle();
+  assert.equal(env.screen(), 'ec\x07ho\r\n');
+});
+
+test('an answer from another process, or a malformed one, is ignored with the bell', async () => {
+  const env = editing();
+  const sh = named(1, 'sh');
+  env.tty.setForeground([1]);
+  answering(env.tty, sh);
+  env.tty.input(utf8('ec\t'));
+  env.asks.answer(named(9, 'evil'), { ref: 1, value: { start: 0, end: 2, items: ['rm -rf /'] } });
+  await settle();
+  assert.equal(env.screen(), 'ec');
+  env.asks.answer(sh, { ref: 1, value: { start: 0, end: 2, items: 'echo' } });
+  await settle();
+  assert.equal(env.screen(), 'ec\x07');
+});
+
+test('a reader that does not answer gets a literal tab, and is not asked', async () => {
+  const env = editing();
+  env.tty.setForeground([1]);
+  const r = reading(env.tty, named(1, 'cat'));
+  env.tty.input(utf8('a\tb\r'));
+  await settle();
+  assert.equal(r.value, 'a\tb\n');
+  assert.deepEqual(env.sent, []);
+  // Nobody reading (typed ahead): a tab too.
+  env.tty.input(utf8('\t\r'));
+  assert.deepEqual(env.tty.lines, ['\t\n']);
+  assert.deepEqual(env.sent, []);
+});
+
+test('a second Tab lists the candidates and draws the prompt the program printed, and the line, again', async () => {
+  const env = editing();
+  const sh = named(1, 'sh');
+  env.tty.setForeground([1]);
+  env.tty.columns = 40;
+  env.tty.writeOutput(ascii('done\njsksh:/$ ')); // the prompt: output since the last newline
+  answering(env.tty, sh);
+  env.tty.input(utf8('l\t'));
+  env.asks.answer(sh, { ref: 1, value: { start: 0, end: 1, items: [{ text: 'less', kind: 'command' }, { text: 'ls', kind: 'command' }] } });
+  await settle();
+  env.clear();
+  env.tty.input(utf8('\t'));
+  assert.equal(env.screen(), '\r\nless  ls\r\njsksh:/$ l');
+  assert.equal(env.sent.length, 1); // the list needed no second question
+});
+
+test('the prompt is forgotten once a line is entered; a long output line is no prompt', () => {
+  const env = editing();
+  env.tty.writeOutput(ascii('$ '));
+  env.tty.input(utf8('x\x0c'));
+  assert.ok(env.screen().endsWith('\x1b[H\x1b[2J$ x'), JSON.stringify(env.screen()));
+  env.tty.input(utf8('\r'));
+  env.clear();
+  env.tty.input(utf8('\x0c'));
+  assert.equal(env.screen(), '\x1b[H\x1b[2J');
+  env.tty.writeOutput(new Uint8Array(600).fill(0x61));
+  env.clear();
+  env.tty.input(utf8('\x0c'));
+  assert.equal(env.screen(), '\x1b[H\x1b[2J');
+});
