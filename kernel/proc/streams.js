@@ -90,7 +90,8 @@ function logSink(log, label) {
 
 // The terminal as stdin: lines from the line discipline, asked for one read at a time.
 function ttySource(tty, proc) {
-  return { kind: 'tty', isTTY: true, pipe: 0, end: READ_END, read: () => tty.read(proc), write() {} };
+  // args: the read's request (answers: the reader completes lines on Tab, tty.js)
+  return { kind: 'tty', isTTY: true, pipe: 0, end: READ_END, read: (args) => tty.read(proc, args), write() {} };
 }
 
 // Gives process `pid` its reference to each of its streams' pipes, then lets
