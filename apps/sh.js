@@ -11,14 +11,16 @@
 //                            child shell: it takes the parent's state and the
 //                            tree to run from there (/lib/shell/exec)
 //   sh FILE [ARGS]           runs a script file, one command at a time
-//   sh --collect FILE MAX    reads its stdin into FILE, for the $(...) of the
-//                            shell that started it; status 3 past MAX characters
+//   sh --collect FILE MAX    reads its stdin into FILE.0, FILE.1, ... (pieces
+//                            small enough for one kernel call), for the $(...)
+//                            of the shell that started it; status 3 past MAX characters
 //   sh --session             the structured port's session shell: takes its
 //                            lines from the kernel (session.next) and answers
 //                            the REPL client's completion questions
 'use strict';
 
 const { Shell, SUBSHELL_VARIABLE } = require('/lib/shell/exec');
+const { WRITE_PIECE } = require('/lib/shell/common');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
 
@@ -73,7 +75,7 @@ async function runScript(path, args) {
   return shell.finish();
 }
 
-// The end of a $(...)'s pipeline: what comes in is written to `file` for the
+// The end of a $(...)'s pipeline: what comes in is written to `file`.N for the
 // shell that waits for it. Past `max` characters it stops reading (the
 // writer then gets a broken pipe) and writes nothing: status 3.
 async function collect(file, max) {
@@ -86,8 +88,11 @@ async function collect(file, max) {
     if (size > max) return 3;
     chunks.push(chunk);
   }
+  const text = chunks.join('');
   try {
-    await sys.fs.writeFile(file, chunks.join(''));
+    for (let k = 0; k === 0 || k * WRITE_PIECE < text.length; k++) {
+      await sys.fs.writeFile(`${file}.${k}`, text.slice(k * WRITE_PIECE, (k + 1) * WRITE_PIECE));
+    }
   } catch (e) {
     sys.stderr.write(`sh: command substitution: ${file}: ${e.message}\n`);
     return 1;

@@ -130,7 +130,7 @@ async function childShell(argv, options, io, sys) {
   if (argv[1] === '--collect') {
     const text = io.read();
     if (text.length > Number(argv[3])) return 3;
-    await sys.fs.writeFile(argv[2], text);
+    await sys.fs.writeFile(`${argv[2]}.0`, text);
     return 0;
   }
   let input = io.read();
@@ -921,4 +921,11 @@ test('sh: an unfinished if continues with the > prompt', async () => {
   const sys = fakeSys({ commands: real, input: ['if true\n', 'then echo yes\n', 'fi\n'] });
   await runSh(['sh'], sys);
   assert.equal(sys.out(), 'jsksh:/$ > > yes\njsksh:/$ \n');
+});
+
+test('a large output goes to a file in pieces (a kernel call of a megabyte is slow)', async () => {
+  const r = await run('s=0123456789abcdef; i=0; while [ $i -lt 16 ]; do s=$s$s; i=$((i + 1)); done; printf "%s" "$s" > /tmp/big');
+  assert.equal(r.sys.written['/tmp/big'].length, 16 << 16);
+  const writes = r.sys.calls.filter((c) => c[0] === 'writeFile' && c[1] === '/tmp/big');
+  assert.ok(writes.every((c) => c[2].length <= 64 * 1024), 'no piece over 64 KiB');
 });

@@ -452,3 +452,11 @@ test('case patterns match whole words', async () => {
   assert.equal(await expand.matchPattern('q', pattern('[[:alpha:]]'), sh), true);
   assert.equal(await expand.matchPattern('ab', pattern('$X'), sh), true);
 });
+
+test('a [ without its ] is not a pattern: `[ $x = 1 ]` never reads the directory', async () => {
+  const sh = fakeShell({ X: '1' });
+  sh.sys.fs.readdir = async () => {
+    throw new Error('readdir called');
+  };
+  assert.deepEqual(await expand.expandFields(command('[ $X = 1 ] a[b').words, sh), ['[', '1', '=', '1', ']', 'a[b']);
+});

@@ -51,6 +51,18 @@ function shellQuote(s) {
   return "'" + s.replace(/'/g, "'\\''") + "'";
 }
 
+// A kernel call carries one message, and one of a megabyte or more takes the
+// kernel about 15 s (measured; smaller ones take milliseconds):
+// text for a file goes in pieces of this many characters.
+const WRITE_PIECE = 64 * 1024;
+
+async function writeInPieces(fs, path, text, append = false) {
+  if (text.length <= WRITE_PIECE) return fs.writeFile(path, text, { append });
+  for (let at = 0; at < text.length; at += WRITE_PIECE) {
+    await fs.writeFile(path, text.slice(at, at + WRITE_PIECE), { append: append || at > 0 });
+  }
+}
+
 // break, continue and return: thrown from the builtin, caught by the loop
 // (or function) it leaves. levels: break 2 leaves two loops.
 class Jump {
@@ -61,4 +73,4 @@ class Jump {
   }
 }
 
-module.exports = { Jump, STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };
+module.exports = { Jump, writeInPieces, WRITE_PIECE, STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };

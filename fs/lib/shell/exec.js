@@ -31,7 +31,7 @@
 
 const { commands, ShellSyntaxError } = require('/lib/shell/parse');
 const { expandFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
-const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump } = require('/lib/shell/common');
+const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, writeInPieces } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
 
@@ -67,6 +67,7 @@ class Shell {
     this.cwd = cwd || sys.cwd || '/';
     this.vars = new Map(Object.entries(env || sys.env || {}));
     this.exported = new Set(this.vars.keys()); // what children see in their env
+    this.vars.set('PWD', this.cwd); // as sh sets it when it starts
     this.functions = new Map(); // name -> the compound command that is its body
     this.positional = [argv0, ...args];
     this.options = { errexit: false, nounset: false, xtrace: false, noglob: false };
@@ -458,7 +459,7 @@ class Shell {
   async temporaryFile(text) {
     const file = `/tmp/.sh-${this.sys.pid}-${++this.temporaryFiles}`;
     try {
-      await this.sys.fs.writeFile(file, text);
+      await writeInPieces(this.sys.fs, file, text);
     } catch (e) {
       throw new RedirectError(`sh: cannot make a here-document: ${file}: ${describe(e)}`);
     }
@@ -579,7 +580,7 @@ class Shell {
 
   async writeOutput(stream, text, fd) {
     if (text === '' || stream === 'null') return;
-    if (stream && stream.file) return this.sys.fs.writeFile(stream.file, text, { append: true });
+    if (stream && stream.file) return writeInPieces(this.sys.fs, stream.file, text, true);
     const to = stream === 'inherit' ? fd : stream && stream.inherit !== undefined ? stream.inherit : fd;
     return (to === 2 ? this.sys.stderr : this.sys.stdout).write(text);
   }
@@ -854,7 +855,7 @@ class Shell {
   }
 
   // $(list) (§2.6.3): the list runs with its stdout on a pipe to a
-  // collector, which writes what it read to a file for us; trailing
+  // collector, which writes what it read to files for us; trailing
   // newlines are removed. The status is kept for a command that is only
   // assignments (x=$(false) sets $? to 1). Past MAX_SUBSTITUTION
   // characters the collector stops reading (the writer gets a broken pipe)
@@ -873,14 +874,17 @@ class Shell {
     const collected = statuses.pop();
     this.substitutionStatus = statuses[statuses.length - 1];
     if (this.substitutionStatus === STATUS_INTERRUPTED) await this.onInterrupt();
-    let text = '';
-    try {
-      if (collected === 0) text = String(await this.sys.fs.readFile(file));
-    } catch (e) {
-      /* nothing collected */
-    } finally {
-      if (this.sys.fs.unlink) await this.sys.fs.unlink(file).catch(() => {});
+    // The collector wrote FILE.0, FILE.1, ... (pieces small enough for one kernel call).
+    const pieces = [];
+    for (let k = 0; ; k++) {
+      try {
+        pieces.push(String(await this.sys.fs.readFile(`${file}.${k}`)));
+      } catch (e) {
+        break;
+      }
+      if (this.sys.fs.unlink) await this.sys.fs.unlink(`${file}.${k}`).catch(() => {});
     }
+    const text = pieces.join('');
     if (collected === 3) throw new ExpansionError(`sh: command substitution: output larger than ${MAX_SUBSTITUTION} characters`, { status: 1 });
     if (collected !== 0 && pids[pids.length - 1] !== null) {
       throw new ExpansionError(`sh: command substitution: could not read its output (status ${collected})`, { status: 1 });

@@ -273,8 +273,10 @@ function readBracket(chars, start) {
   return null;
 }
 
+// Is there a pattern character? A '[' counts only if a ']' closes it, so
+// `[ $x = 1 ]` is not looked up in the directory.
 function hasMagic(chars) {
-  return chars.some(({ c, quoted }) => !quoted && (c === '*' || c === '?' || c === '['));
+  return chars.some(({ c, quoted }, i) => !quoted && (c === '*' || c === '?' || (c === '[' && readBracket(chars, i) !== null)));
 }
 
 // Does `text` match the pattern word? (case, and [[ ]]-less tests)
@@ -374,9 +376,13 @@ async function expandFields(words, sh) {
   for (const word of Array.isArray(words) ? words : [words]) {
     const fields = splitFields(await segmentsOf(word, sh), ifs);
     for (const pieces of fields) {
-      const chars = [];
-      for (const { text, quoted } of pieces) for (const c of text) chars.push({ c, quoted });
-      const matches = !sh.options.noglob && hasMagic(chars) ? await glob(chars, sh) : null;
+      const magic = !sh.options.noglob && pieces.some((p) => !p.quoted && /[*?[]/.test(p.text));
+      let matches = null;
+      if (magic) {
+        const chars = [];
+        for (const { text, quoted } of pieces) for (const c of text) chars.push({ c, quoted });
+        if (hasMagic(chars)) matches = await glob(chars, sh);
+      }
       if (matches) out.push(...matches);
       else out.push(pieces.map((p) => p.text).join(''));
     }
