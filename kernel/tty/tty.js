@@ -73,8 +73,12 @@ class Tty {
       else if (ev.type === 'line') this.lines.push(ev.data);
       else if (ev.type === 'data') this.lines.push(ev.data);
       else if (ev.type === 'eof') this.lines.push(null);
-      else if (ev.type === 'interrupt') this.onInterrupt();
-      else if (ev.type === 'complete') this.complete(ev);
+      else if (ev.type === 'interrupt') {
+        // POSIX termios, ISIG without NOFLSH: an interrupt flushes the input
+        // not yet read, so lines typed ahead (or garbage) do not run after it.
+        this.lines = [];
+        this.onInterrupt();
+      } else if (ev.type === 'complete') this.complete(ev);
       if (ev.type === 'line' || ev.type === 'eof' || ev.type === 'interrupt') this.outputTail = new Uint8Array(0);
     }
   }

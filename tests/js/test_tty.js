@@ -152,6 +152,17 @@ test('lines typed ahead wait for reads, in order', async () => {
   assert.deepEqual([a.value, b.value, c.done], ['one\n', 'two\n', false]);
 });
 
+test('Ctrl-C flushes the lines typed ahead and not yet read (ISIG without NOFLSH)', async () => {
+  const env = setup();
+  env.tty.setForeground([1]);
+  env.tty.input(utf8("echo 'open\rif true\r\x03"));
+  assert.equal(env.interrupts, 1);
+  env.tty.input(utf8('after\r'));
+  const a = reading(env.tty, proc(1));
+  await settle();
+  assert.deepEqual(a, { done: true, value: 'after\n' });
+});
+
 test('a background reader waits; the foreground one gets the line', async () => {
   const env = setup();
   const bg = reading(env.tty, proc(7)); // first in line, but not in the foreground
