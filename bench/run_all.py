@@ -13,6 +13,7 @@ import repl_keystroke
 import repl_start
 import roundtrip
 import run_true
+import shell_loop
 import udp_echo
 
 if __name__ == "__main__":
@@ -41,3 +42,5 @@ if __name__ == "__main__":
     isolates.main()
     print()
     pipes.main()
+    print()
+    shell_loop.main()
