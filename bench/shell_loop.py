@@ -12,9 +12,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pipes import run_timed
 
 from common import Machine, have, median
-from pipes import run_timed
 
 LOOP = "i=0; while [ $i -lt 10000 ]; do i=$((i+1)); done; echo $i"
 GLOB = "for f in /bin/*; do echo $f; done | wc -l"
