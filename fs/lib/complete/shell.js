@@ -40,6 +40,8 @@ const BUILTINS = {
   command: 'run a command, not a function; or say what it is',
   type: 'say what a command name is',
   exec: 'run a command in place of the shell, or redirect the shell',
+  readonly: 'make variables unchangeable',
+  getopts: 'parse options in a script',
 };
 const OPERATORS = new Set([';', '&', '|', '(', ')']);
 

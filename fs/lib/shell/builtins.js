@@ -7,11 +7,11 @@
 // /lib/shell/exec calls each with this = the Shell; inside a pipeline they
 // run in a child shell, whose stdout is the pipe. Reference: POSIX.1-2017 §2.14 special
 // builtins (break, :, continue, ., exec, exit, export, return, set, shift,
-// trap, unset); XCU cd, pwd, read, printf, test, command, type, jobs, fg,
-// bg, wait; dash's local; bash's ulimit and source.
+// trap, unset, readonly); XCU cd, pwd, read, printf, test, getopts,
+// command, type, jobs, fg, bg, wait; dash's local; bash's ulimit and source.
 'use strict';
 
-const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote, Jump } = require('/lib/shell/common');
+const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote, Jump, ShellError } = require('/lib/shell/common');
 const { jobLines } = require('/lib/shell/jobs');
 const { test: testExpression } = require('/lib/shell/test');
 const { printf: formatPrintf } = require('/lib/shell/printf');
@@ -98,7 +98,7 @@ const BUILTINS = {
   },
 
   // unset [-f | -v] NAME...: -f removes functions.
-  async unset(argv) {
+  async unset(argv, io) {
     let functions = false;
     for (const name of argv.slice(1)) {
       if (name === '-f' || name === '-v') {
@@ -106,7 +106,9 @@ const BUILTINS = {
         continue;
       }
       if (functions) this.functions.delete(name);
-      else {
+      else if (this.readonlyNames.has(name)) {
+        throw new ShellError(`sh: unset: ${name}: is read only`);
+      } else {
         this.vars.delete(name);
         this.exported.delete(name);
       }
@@ -353,6 +355,85 @@ const BUILTINS = {
     return status;
   },
 
+  // readonly [NAME[=VALUE]...]: the variable cannot be set or unset again.
+  async readonly(argv, io) {
+    if (argv.length === 1 || argv[1] === '-p') {
+      for (const name of [...this.readonlyNames].sort()) io.out(`readonly ${name}${this.vars.has(name) ? '=' + shellQuote(this.vars.get(name)) : ''}\n`);
+      return 0;
+    }
+    for (const arg of argv.slice(1)) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg : arg.slice(0, eq);
+      if (!isName(name)) {
+        io.err(`sh: readonly: \`${arg}': not a valid identifier\n`);
+        return 1;
+      }
+      if (eq !== -1) this.setVariable(name, arg.slice(eq + 1));
+      this.readonlyNames.add(name);
+    }
+    return 0;
+  },
+
+  // getopts OPTSTRING NAME [ARG...]: the next option of the positional
+  // parameters (or ARGs) in NAME, its argument in OPTARG; $OPTIND is the
+  // next argument to look at. Status 1 when the options end.
+  async getopts(argv, io) {
+    if (argv.length < 3) {
+      io.err('sh: getopts: usage: getopts optstring name [arg ...]\n');
+      return STATUS_SYNTAX;
+    }
+    const [, optstring, name] = argv;
+    const args = argv.length > 3 ? argv.slice(3) : this.positionalArgs();
+    const silent = optstring.startsWith(':');
+    let optind = Number(this.vars.get('OPTIND') || 1) || 1;
+    const state = this.getoptsState && this.getoptsState.optind === optind ? this.getoptsState : { optind, pos: 1 };
+    const finish = (value, status) => {
+      this.setVariable(name, value);
+      this.setVariable('OPTIND', String(state.optind));
+      this.getoptsState = state;
+      return status;
+    };
+    const arg = args[state.optind - 1];
+    if (arg === undefined || (state.pos === 1 && (!arg.startsWith('-') || arg === '-'))) return finish('?', 1);
+    if (state.pos === 1 && arg === '--') {
+      state.optind++;
+      return finish('?', 1);
+    }
+    const c = arg[state.pos++];
+    if (state.pos >= arg.length) {
+      state.optind++;
+      state.pos = 1;
+    }
+    const at = c === ':' ? -1 : optstring.indexOf(c);
+    if (at === -1) {
+      if (silent) this.setVariable('OPTARG', c);
+      else {
+        io.err(`sh: Illegal option -${c}\n`);
+        this.setVariable('OPTARG', '');
+      }
+      return finish('?', 0);
+    }
+    if (optstring[at + 1] === ':') {
+      if (state.pos > 1) {
+        this.setVariable('OPTARG', arg.slice(state.pos));
+        state.optind++;
+        state.pos = 1;
+      } else if (state.optind > args.length) {
+        if (silent) {
+          this.setVariable('OPTARG', c);
+          return finish(':', 0);
+        }
+        io.err(`sh: No arg for -${c} option\n`);
+        this.setVariable('OPTARG', '');
+        return finish('?', 0);
+      } else {
+        this.setVariable('OPTARG', args[state.optind - 1]);
+        state.optind++;
+      }
+    } else this.setVariable('OPTARG', '');
+    return finish(c, 0);
+  },
+
   // exec is done by the Shell itself (it needs the command's redirections); here for `type`.
   async exec() {
     return 0;
@@ -514,7 +595,7 @@ const ULIMITS = [
 BUILTINS.source = BUILTINS['.'];
 
 // §2.14: their assignments stay, and they are found before functions.
-const SPECIAL_BUILTINS = new Set([':', '.', 'break', 'continue', 'exec', 'exit', 'export', 'return', 'set', 'shift', 'trap', 'unset']);
+const SPECIAL_BUILTINS = new Set([':', '.', 'break', 'continue', 'exec', 'exit', 'export', 'readonly', 'return', 'set', 'shift', 'trap', 'unset']);
 const SET_OPTIONS = { e: 'errexit', u: 'nounset', x: 'xtrace', f: 'noglob' };
 const SIGNALS = { 0: 'EXIT', 1: 'HUP', 2: 'INT', 3: 'QUIT', 15: 'TERM' };
 

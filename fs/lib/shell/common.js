@@ -63,6 +63,14 @@ async function writeInPieces(fs, path, text, append = false) {
   }
 }
 
+// Stops the whole command line (a script stops): reported, and it sets the status.
+class ShellError extends Error {
+  constructor(message, status = 2) {
+    super(message);
+    this.status = status;
+  }
+}
+
 // break, continue and return: thrown from the builtin, caught by the loop
 // (or function) it leaves. levels: break 2 leaves two loops.
 class Jump {
@@ -73,4 +81,4 @@ class Jump {
   }
 }
 
-module.exports = { Jump, writeInPieces, WRITE_PIECE, STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };
+module.exports = { Jump, ShellError, writeInPieces, WRITE_PIECE, STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, isName, shellQuote };

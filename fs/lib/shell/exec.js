@@ -31,24 +31,17 @@
 
 const { commands, ShellSyntaxError } = require('/lib/shell/parse');
 const { expandFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
-const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, writeInPieces } = require('/lib/shell/common');
+const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, ShellError, writeInPieces } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
 
 // A redirection that cannot be set up: reported as "sh: MESSAGE", status 1.
 class RedirectError extends Error {}
-// Stops the whole command line: reported, and it sets the status.
-class ShellError extends Error {
-  constructor(message, status = 2) {
-    super(message);
-    this.status = status;
-  }
-}
 
 const MAX_FUNCTION_DEPTH = 1000; // shell functions calling one another
 const MAX_SUBSTITUTION = 10 * 1024 * 1024; // characters a $(...) may give
 const SUBSHELL_VARIABLE = 'JSKSH_SUBSHELL';
-const DECLARATIONS = new Set(['export', 'local']);
+const DECLARATIONS = new Set(['export', 'local', 'readonly']);
 
 // What fd `from` is, for another fd: 'inherit' names the shell's own stream of
 // that number, which for another fd is {inherit: from} (so `>&2` reaches stderr).
@@ -69,6 +62,7 @@ class Shell {
     this.exported = new Set(this.vars.keys()); // what children see in their env
     this.vars.set('PWD', this.cwd); // as sh sets it when it starts
     this.functions = new Map(); // name -> the compound command that is its body
+    this.readonlyNames = new Set(); // `readonly`
     this.positional = [argv0, ...args];
     this.options = { errexit: false, nounset: false, xtrace: false, noglob: false };
     this.traps = new Map(); // 'EXIT', 'INT', ... -> the action's text ('' ignores)
@@ -385,6 +379,7 @@ class Shell {
     return {
       vars: new Map(this.vars),
       exported: new Set(this.exported),
+      readonlyNames: new Set(this.readonlyNames),
       functions: new Map(this.functions),
       positional: this.positional.slice(),
       options: { ...this.options },
@@ -813,6 +808,7 @@ class Shell {
       node,
       vars: [...this.vars],
       exported: [...this.exported],
+      readonlyNames: [...this.readonlyNames],
       functions: [...this.functions],
       positional: this.positional,
       options: this.options,
@@ -832,6 +828,7 @@ class Shell {
     const state = JSON.parse(json);
     this.vars = new Map(state.vars);
     this.exported = new Set(state.exported);
+    this.readonlyNames = new Set(state.readonlyNames || []);
     this.functions = new Map(state.functions);
     this.positional = state.positional;
     this.options = { ...this.options, ...state.options };
@@ -1060,6 +1057,7 @@ class Shell {
   }
 
   setVariable(name, value, exported) {
+    if (this.readonlyNames.has(name)) throw new ShellError(`sh: ${name}: is read only`);
     this.vars.set(name, value);
     if (exported) this.exported.add(name);
   }
