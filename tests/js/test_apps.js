@@ -1341,3 +1341,534 @@ test('the file tools declare their usage and options for --help, help and man', 
     assert.deepEqual(declared.options, Object.entries(app.options), name);
   }
 });
+
+// ---- --help, help, man; sort, uniq, cut, tr, seq, xargs, yes, date, which ----
+//
+// These run on fakeSys (above). Standard input is given in pieces that cut
+// lines, quotes and runs of bytes in two, as a pipe may; `ttSpawner` stands
+// in for the kernel's processes (xargs), and `ttRun` lets a test change the
+// fake sys before the app runs (a reader that goes away, for yes).
+
+async function ttRun(argv, options = {}, change = null) {
+  const rec = fakeSys(options);
+  if (change) change(rec.sys, rec);
+  globalThis.sys = rec.sys;
+  rec.status = await require(`/bin/${argv[0]}.js`)(argv);
+  return rec;
+}
+
+// Every app in /bin, as the test's require sees the image.
+const ttApps = () =>
+  Object.keys(__sources)
+    .filter((p) => /^\/bin\/[^/]+\.js$/.test(p))
+    .map((p) => p.slice(5, -3))
+    .sort();
+
+// Splits text into pieces of n characters (n = 1: every character apart).
+const ttPieces = (text, n) => Array.from({ length: Math.ceil(text.length / n) }, (_, i) => text.slice(i * n, i * n + n));
+
+// -- --help, help NAME, man NAME
+
+test('every app declares a description and options, and its source says the same as the module', async () => {
+  const { declaredIn } = require('/lib/app-info');
+  const { declaredBy } = require('/lib/app-help');
+  const apps = ttApps();
+  assert.ok(apps.length >= 45 && apps.includes('sort') && apps.includes('ls'), apps.join(' '));
+  for (const name of apps) {
+    const app = require(`/bin/${name}.js`);
+    assert.equal(typeof app.description, 'string', `${name}: module.exports.description`);
+    assert.ok(app.description.length > 0, name);
+    assert.equal(typeof app.options, 'object', `${name}: module.exports.options`);
+    // What help and man read from the text is what --help gets from the module.
+    assert.deepEqual(declaredIn(__sources[`/bin/${name}.js`]), declaredBy(app), `${name}: a declaration that is not a literal line`);
+  }
+});
+
+test('NAME --help names the command, its usage and every declared option, for every app', async () => {
+  const { declaredBy, helpText } = require('/lib/app-help');
+  for (const name of ttApps()) {
+    const declared = declaredBy(require(`/bin/${name}.js`));
+    const text = helpText(name, declared);
+    assert.ok(text.startsWith(`usage: ${name}`), `${name}: ${text}`);
+    assert.ok(text.includes(`\n${declared.description}\n`), `${name}: ${text}`);
+    for (const [option, meaning] of declared.options) assert.ok(text.includes(`  ${option}`) && text.includes(meaning), `${name} ${option}: ${text}`);
+    assert.ok(/\n {2}--help +show this help and exit\n$/.test(text), text);
+    // A declared usage is whole command lines, each starting with the name.
+    for (const line of declared.usage.split('\n').filter(Boolean)) assert.ok(line.startsWith(name), `${name}: usage line '${line}'`);
+  }
+});
+
+test('help text: a usage made from the options, or the declared one line by line', () => {
+  const { helpText, synopsis } = require('/lib/app-help');
+  const declared = { description: 'do things', options: [['-a', 'all'], ['-b', 'brief'], ['--long', 'long form'], ['word', 'a word']], usage: '' };
+  assert.deepEqual(synopsis('x', declared), ['x [-ab] [--long]']);
+  assert.equal(
+    helpText('x', declared),
+    'usage: x [-ab] [--long]\ndo things\n\n  -a      all\n  -b      brief\n  --long  long form\n  word    a word\n  --help  show this help and exit\n',
+  );
+  const two = { description: '', options: [], usage: 'x A\nx B C' };
+  assert.equal(helpText('x', two), 'usage: x A\n   or: x B C\n\n  --help  show this help and exit\n');
+  assert.equal(helpText('y', { description: 'why', options: [], usage: '' }).split('\n')[0], 'usage: y');
+});
+
+test('help NAME prints what NAME --help prints; a missing command is status 1', async () => {
+  const { declaredBy, helpText } = require('/lib/app-help');
+  const files = { '/': { type: 'dir' }, '/bin': { type: 'dir' } };
+  for (const name of ['sort', 'seq', 'kill']) files[`/bin/${name}.js`] = { type: 'file', text: __sources[`/bin/${name}.js`] };
+  for (const name of ['sort', 'seq', 'kill']) {
+    const r = await ttRun(['help', name], { files });
+    assert.equal(r.stdout, helpText(name, declaredBy(require(`/bin/${name}.js`))));
+    assert.equal(r.status, 0);
+  }
+  assert.ok((await ttRun(['help', 'seq'], { files })).stdout.startsWith('usage: seq [-w] [-s SEP] LAST\n   or: seq [-w] [-s SEP] FIRST LAST\n'));
+  const r = await ttRun(['help', 'nope'], { files });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', "help: no command 'nope' in /bin\n", 1]);
+});
+
+test('man NAME: NAME, SYNOPSIS, DESCRIPTION from the header comment, OPTIONS', async () => {
+  const files = { '/': { type: 'dir' }, '/bin': { type: 'dir' }, '/bin/uniq.js': { type: 'file', text: __sources['/bin/uniq.js'] } };
+  const r = await ttRun(['man', 'uniq'], { files });
+  assert.equal(r.status, 0);
+  const page = r.stdout;
+  assert.ok(page.startsWith('UNIQ(1)') && page.split('\n')[0].endsWith('UNIQ(1)'), page);
+  const sections = page.split('\n').filter((l) => /^[A-Z]/.test(l)).slice(1);
+  assert.deepEqual(sections, ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'SEE ALSO']);
+  assert.ok(page.includes('\nNAME\n       uniq - report or omit repeated lines\n'), page);
+  assert.ok(page.includes('\nSYNOPSIS\n       uniq [-cdu] [INPUT]\n'), page);
+  // The header comment's first paragraph, folded, without the file's name.
+  assert.ok(page.includes('\nDESCRIPTION\n       Write one line of each run of equal adjacent lines of a file, or of\n'), page);
+  assert.ok(!page.includes('apps/uniq.js') && !page.includes('Input is read as bytes'), page);
+  assert.ok(page.includes('\n       -c      count: the number of times before each line\n'), page);
+  assert.ok(page.split('\n').every((l) => l.length <= 80), 'folded to 80 columns');
+});
+
+test('man: no name is status 1, a missing page 16, an option 2', async () => {
+  const files = { '/': { type: 'dir' }, '/bin': { type: 'dir' } };
+  let r = await ttRun(['man'], { files });
+  assert.deepEqual([r.stderr, r.status], ["What manual page do you want?\nFor example, try 'man man'.\n", 1]);
+  r = await ttRun(['man', 'cd'], { files });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', 'No manual entry for cd\n', 16]);
+  r = await ttRun(['man', '-k', 'x'], { files });
+  assert.equal(r.status, 2);
+});
+
+test('app-info reads bare keys, usage lines with \\n, and the header paragraph', () => {
+  const { declaredIn, optionsOf, aboutOf } = require('/lib/app-info');
+  const source = [
+    '// apps/demo.js: do a demo, as',
+    '// demos do.',
+    '//',
+    '// Not for man.',
+    "module.exports.description = 'a \\'demo\\'';",
+    "module.exports.options = { '-a': 'all: of it', route: \"the routes\", PORT: 'a port' };",
+    "module.exports.usage = 'demo [-a]\\ndemo route';",
+  ].join('\n');
+  assert.deepEqual(declaredIn(source), {
+    description: "a 'demo'",
+    options: [['-a', 'all: of it'], ['route', 'the routes'], ['PORT', 'a port']],
+    usage: 'demo [-a]\ndemo route',
+  });
+  assert.deepEqual(optionsOf(source), [['-a', 'all: of it']], 'completion offers only what starts with -');
+  assert.equal(aboutOf(source), 'do a demo, as demos do.');
+});
+
+// -- sort
+
+test('sort: bytes in C-locale order, the last line without its newline still a line', async () => {
+  let r = await ttRun(['sort'], { stdin: ['pear\nApple\nbanana\né\n', 'apple\nzebra'] });
+  assert.equal(r.stdout, 'Apple\napple\nbanana\npear\nzebra\né\n');
+  assert.equal(r.status, 0);
+  r = await ttRun(['sort', '-r'], { stdin: ttPieces('b\na\nc\n', 1) });
+  assert.equal(r.stdout, 'c\nb\na\n');
+  assert.equal((await ttRun(['sort'], { stdin: [] })).stdout, '');
+});
+
+test('sort -n: GNU numbers (blanks, -, decimals; not a number is 0), exact beyond a double', async () => {
+  const input = '10\n9\n-1\n-0\n0\nabc\n 5\n1.5\n1.50\n-2.5\n100000000000000000001\n100000000000000000000\n';
+  const r = await ttRun(['sort', '-n'], { stdin: [input] });
+  assert.equal(r.stdout.split('\n').join('|'), '-2.5|-1|-0|0|abc|1.5|1.50| 5|9|10|100000000000000000000|100000000000000000001|');
+  assert.equal((await ttRun(['sort', '-rn'], { stdin: ['1\n3\n2\n'] })).stdout, '3\n2\n1\n');
+});
+
+test('sort -k and -t: fields, key flags, the last-resort comparison and -s', async () => {
+  const input = 'b 2\na 10\nc 1\nB 2\na 2\n';
+  assert.equal((await ttRun(['sort', '-k2n'], { stdin: [input] })).stdout.split('\n').join('|'), 'c 1|B 2|a 2|b 2|a 10|');
+  assert.equal((await ttRun(['sort', '-s', '-k2,2n'], { stdin: [input] })).stdout.split('\n').join('|'), 'c 1|b 2|B 2|a 2|a 10|');
+  // Without -t a field starts with the blanks before it; -b skips them.
+  const blanks = 'x  b\ny a\nz  a\n';
+  assert.equal((await ttRun(['sort', '-k2'], { stdin: [blanks] })).stdout.split('\n').join('|'), 'z  a|x  b|y a|');
+  assert.equal((await ttRun(['sort', '-b', '-k2'], { stdin: [blanks] })).stdout.split('\n').join('|'), 'y a|z  a|x  b|');
+  const colons = 'a:2:x\nb:1:y\nc:2:z\nd:1:w\n';
+  assert.equal((await ttRun(['sort', '-t:', '-k2,2', '-k1,1r'], { stdin: [colons] })).stdout.split('\n').join('|'), 'd:1:w|b:1:y|c:2:z|a:2:x|');
+  assert.equal((await ttRun(['sort', '-t', '.', '-k2n'], { stdin: ['1.5\n1.10\n1.9\n'] })).stdout, '1.5\n1.9\n1.10\n');
+  assert.equal((await ttRun(['sort', '-k1.2'], { stdin: ['ab\nabc\nb\n'] })).stdout, 'b\nab\nabc\n');
+  // -r reverses the last resort too; -s keeps the input order of equal keys.
+  assert.equal((await ttRun(['sort', '-rk1,1'], { stdin: ['2 b\n1 a\n2 a\n1 b\n'] })).stdout.split('\n').join('|'), '2 b|2 a|1 b|1 a|');
+  assert.equal((await ttRun(['sort', '-s', '-rk1,1'], { stdin: ['2 b\n1 a\n2 a\n1 b\n'] })).stdout.split('\n').join('|'), '2 b|2 a|1 a|1 b|');
+});
+
+test('sort -u keeps the first of equal keys; -f folds case', async () => {
+  assert.equal((await ttRun(['sort', '-u'], { stdin: ['b\na\nb\na\n'] })).stdout, 'a\nb\n');
+  assert.equal((await ttRun(['sort', '-f'], { stdin: ['a\nB\nb\nA\nc\n'] })).stdout.split('\n').join('|'), 'A|a|B|b|c|');
+  assert.equal((await ttRun(['sort', '-u', '-f'], { stdin: ['a\nB\nb\nA\nc\n'] })).stdout.split('\n').join('|'), 'a|B|c|');
+  assert.equal((await ttRun(['sort', '-un'], { stdin: ['2\n02\n1\n2.0\n'] })).stdout, '1\n2\n');
+});
+
+test('sort reads files and standard input (-), in any pieces', async () => {
+  const files = { ...defaultFiles(), '/x': { type: 'file', text: 'delta\nalpha' } };
+  const r = await ttRun(['sort', '/x', '-', '/etc/motd'], { files, stdin: ttPieces('charlie\nbravo\n', 3) });
+  assert.equal(r.stdout, 'alpha\nbravo\ncharlie\ndelta\none\nthree\ntwo words\n');
+  const many = Array.from({ length: 5000 }, (_, i) => `${(i * 7919) % 5000}\n`).join('');
+  const sorted = (await ttRun(['sort', '-n'], { stdin: ttPieces(many, 777) })).stdout.split('\n');
+  assert.equal(sorted.length, 5001);
+  assert.ok(sorted.slice(0, -1).every((line, i) => line === String(i)), sorted.slice(0, 5).join(','));
+});
+
+test('sort errors: GNU messages, status 2', async () => {
+  const cases = [
+    [['sort', '-x'], "sort: invalid option -- 'x'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n"],
+    [['sort', '--reverse'], "sort: unrecognized option '--reverse'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n"],
+    [['sort', '-k0'], "sort: field number is zero: invalid field specification '0'\n"],
+    [['sort', '-t', 'ab'], "sort: multi-character tab 'ab'\n"],
+    [['sort', '/nope'], 'sort: cannot read: /nope: No such file or directory\n'],
+  ];
+  for (const [argv, stderr] of cases) {
+    const r = await ttRun(argv, { stdin: ['b\na\n'] });
+    assert.deepEqual([r.stdout, r.stderr, r.status], ['', stderr, 2], argv.join(' '));
+  }
+  assert.equal((await ttRun(['sort', '-k'])).status, 2);
+});
+
+// -- uniq
+
+test('uniq, -c, -d, -u as GNU prints them; runs cut by the pieces of the input', async () => {
+  const input = 'a\na\nb\nc\nc\nc\na\n';
+  for (const n of [1, 2, 100]) {
+    assert.equal((await ttRun(['uniq'], { stdin: ttPieces(input, n) })).stdout, 'a\nb\nc\na\n');
+    assert.equal((await ttRun(['uniq', '-c'], { stdin: ttPieces(input, n) })).stdout, '      2 a\n      1 b\n      3 c\n      1 a\n');
+  }
+  assert.equal((await ttRun(['uniq', '-d'], { stdin: [input] })).stdout, 'a\nc\n');
+  assert.equal((await ttRun(['uniq', '-u'], { stdin: [input] })).stdout, 'b\na\n');
+  assert.equal((await ttRun(['uniq', '-cd'], { stdin: [input] })).stdout, '      2 a\n      3 c\n');
+  assert.equal((await ttRun(['uniq', '-du'], { stdin: [input] })).stdout, '');
+  assert.equal((await ttRun(['uniq', '-c'], { stdin: ['x\nx'] })).stdout, '      2 x\n', 'a last line without its newline');
+  assert.equal((await ttRun(['uniq'], { stdin: ['é\né\ne\n'] })).stdout, 'é\ne\n');
+});
+
+test('uniq reads a file; errors', async () => {
+  const files = { ...defaultFiles(), '/u': { type: 'file', text: 'x\nx\ny\n' } };
+  assert.equal((await ttRun(['uniq', '-c', '/u'], { files })).stdout, '      2 x\n      1 y\n');
+  let r = await ttRun(['uniq', '/nope']);
+  assert.deepEqual([r.stderr, r.status], ['uniq: /nope: No such file or directory\n', 1]);
+  r = await ttRun(['uniq', '-z']);
+  assert.deepEqual([r.stderr, r.status], ["uniq: invalid option -- 'z'\nusage: uniq [-cdu] [INPUT]\n", 2]);
+  r = await ttRun(['uniq', '/u', '/v'], { files });
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["uniq: extra operand '/v'", 2]);
+});
+
+// -- cut
+
+test('cut -f and -d: fields in input order, each once; lines without the delimiter whole, or left out with -s', async () => {
+  const input = 'a:b:c:d\nno delim\n:x:\n';
+  assert.equal((await ttRun(['cut', '-d:', '-f2'], { stdin: [input] })).stdout, 'b\nno delim\nx\n');
+  assert.equal((await ttRun(['cut', '-d', ':', '-f', '3,1'], { stdin: ttPieces(input, 2) })).stdout, 'a:c\nno delim\n:\n');
+  assert.equal((await ttRun(['cut', '-d:', '-f2-', '-s'], { stdin: [input] })).stdout, 'b:c:d\nx:\n');
+  assert.equal((await ttRun(['cut', '-f2'], { stdin: ['a\tb\tc\n'] })).stdout, 'b\n', 'TAB by default');
+  assert.equal((await ttRun(['cut', '-d:', '-f', '-2,4'], { stdin: ['1:2:3:4:5'] })).stdout, '1:2:4\n');
+});
+
+test('cut -c and -b: bytes, ranges merged', async () => {
+  const input = 'a:b:c:d\nno delim\n:x:\n';
+  assert.equal((await ttRun(['cut', '-c2-3,1'], { stdin: [input] })).stdout, 'a:b\nno \n:x:\n');
+  assert.equal((await ttRun(['cut', '-c-2,5-'], { stdin: [input] })).stdout, 'a:c:d\nnoelim\n:x\n');
+  assert.equal((await ttRun(['cut', '-b', '1-2,2-3'], { stdin: ['abcdef\n'] })).stdout, 'abc\n');
+  // Bytes, as GNU counts them: é is two.
+  assert.equal((await ttRun(['cut', '-c1-2'], { stdin: ['éa\n'] })).stdout, 'é\n');
+});
+
+test('cut errors: GNU messages', async () => {
+  const cases = [
+    [['cut', '-f0'], 'cut: fields are numbered from 1\n'],
+    [['cut'], 'cut: you must specify a list of bytes, characters, or fields\n'],
+    [['cut', '-d', 'ab', '-f1'], 'cut: the delimiter must be a single character\n'],
+    [['cut', '-c1', '-d:'], 'cut: an input delimiter may be specified only when operating on fields\n'],
+    [['cut', '-f', '3-1'], 'cut: invalid decreasing range\n'],
+    [['cut', '-f', 'x'], "cut: invalid field value 'x'\n"],
+    [['cut', '-q'], "cut: invalid option -- 'q'\n"],
+  ];
+  for (const [argv, first] of cases) {
+    const r = await ttRun(argv, { stdin: ['a\n'] });
+    assert.ok(r.stderr.startsWith(first), `${argv.join(' ')}: ${r.stderr}`);
+    assert.deepEqual([r.stdout, r.status], ['', 2], argv.join(' '));
+  }
+  const r = await ttRun(['cut', '-f1', '/nope', '/etc/hostname']);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['jsksh\n', 'cut: /nope: No such file or directory\n', 1]);
+});
+
+// -- tr
+
+test('tr translates, deletes and squeezes as GNU tr does', async () => {
+  const tr = async (args, input, n = 100) => (await ttRun(['tr', ...args], { stdin: ttPieces(input, n) })).stdout;
+  assert.equal(await tr(['a-y', 'b-z'], 'hello world\n'), 'ifmmp xpsme\n');
+  assert.equal(await tr(['-s', ' '], 'hello   world\n', 1), 'hello world\n', 'a run cut into pieces is one run');
+  assert.equal(await tr(['-d', 'lo'], 'hello world\n'), 'he wrd\n');
+  assert.equal(await tr(['-s', 'a-c'], 'aabbccdd\n'), 'abcdd\n');
+  assert.equal(await tr(['-cd', '[:alpha:]\\n'], 'hello world 123\n'), 'helloworld\n');
+  assert.equal(await tr(['[:lower:]', '[:upper:]'], 'hello\n'), 'HELLO\n');
+  assert.equal(await tr(['--', '-a', '_A'], 'a-b\n'), 'A_b\n');
+  assert.equal(await tr(['abc', 'x'], 'abc\n'), 'xxx\n', 'SET2 padded with its last byte');
+  assert.equal(await tr(['-s', 'ab', 'xy'], 'aaabbb\n'), 'xy\n');
+  assert.equal(await tr(['-ds', 'l', 'o'], 'hello world\n'), 'heo word\n');
+  assert.equal(await tr(['\\t', ':'], 'tab\tx\n'), 'tab:x\n');
+  assert.equal(await tr(['A-C', '\\141-\\143'], 'ABC\n'), 'abc\n');
+  assert.equal(await tr(['-c', 'a-z\\n', '_'], 'x.y\n'), 'x_y\n');
+  assert.equal(await tr(['-cs', 'a-z\\n', '\\n'], 'a  b\n'), 'a\nb\n');
+  assert.equal(await tr(['é', 'e'], 'é\n'), 'ee\n', 'bytes: é is two, each becomes e');
+});
+
+test('tr errors: GNU messages', async () => {
+  const cases = [
+    [['tr', 'abc', ''], 'tr: when not truncating set1, string2 must be non-empty\n', 1],
+    [['tr', 'z-a', 'x'], "tr: range-endpoints of 'z-a' are in reverse collating sequence order\n", 1],
+    [['tr'], 'tr: missing operand\nusage: tr [-cds] SET1 [SET2]\n', 2],
+    [['tr', '-d', 'a', 'b'], "tr: extra operand 'b'\nusage: tr [-cds] SET1 [SET2]\n", 2],
+    [['tr', 'a'], "tr: missing operand after 'a'\nusage: tr [-cds] SET1 [SET2]\n", 2],
+    [['tr', '-x', 'a', 'b'], "tr: invalid option -- 'x'\nusage: tr [-cds] SET1 [SET2]\n", 2],
+    [['tr', '[:nope:]', 'x'], "tr: invalid character class 'nope'\n", 1],
+  ];
+  for (const [argv, stderr, status] of cases) {
+    const r = await ttRun(argv, { stdin: ['abc\n'] });
+    assert.deepEqual([r.stdout, r.stderr, r.status], ['', stderr, status], argv.join(' '));
+  }
+});
+
+// -- seq
+
+test('seq: LAST, FIRST LAST, FIRST INCR LAST; decimals counted exactly', async () => {
+  const seq = async (...args) => (await ttRun(['seq', ...args])).stdout;
+  assert.equal(await seq('3'), '1\n2\n3\n');
+  assert.equal(await seq('-2', '1'), '-2\n-1\n0\n1\n');
+  assert.equal(await seq('10', '-3', '1'), '10\n7\n4\n1\n');
+  assert.equal(await seq('0', '0.1', '0.3'), '0.0\n0.1\n0.2\n0.3\n');
+  assert.equal(await seq('1', '0.5', '3'), '1.0\n1.5\n2.0\n2.5\n3.0\n');
+  assert.equal(await seq('0.1', '0.1', '0.9999999999999999'), '0.1\n0.2\n0.3\n0.4\n0.5\n0.6\n0.7\n0.8\n0.9\n');
+  assert.equal(await seq('1.0', '3'), '1.0\n2.0\n3.0\n');
+  assert.equal(await seq('5', '1'), '', 'nothing to count');
+  assert.equal(await seq('9007199254740992', '9007199254740994'), '9007199254740992\n9007199254740993\n9007199254740994\n');
+  const many = await seq('100000');
+  assert.ok(many.startsWith('1\n2\n') && many.endsWith('\n99999\n100000\n') && many.split('\n').length === 100001);
+});
+
+test('seq -s and -w', async () => {
+  const seq = async (...args) => (await ttRun(['seq', ...args])).stdout;
+  assert.equal(await seq('-s,', '5'), '1,2,3,4,5\n');
+  assert.equal(await seq('-s', ' : ', '3'), '1 : 2 : 3\n');
+  assert.equal(await seq('-w', '8', '11'), '08\n09\n10\n11\n');
+  assert.equal(await seq('-w', '-3', '1'), '-3\n-2\n-1\n00\n01\n');
+  assert.equal(await seq('-w', '1', '0.5', '10').then((s) => s.split('\n').slice(0, 2).join(',')), '01.0,01.5');
+  assert.equal(await seq('-w', '001', '3'), '001\n002\n003\n');
+  assert.equal(await seq('-ws:', '9', '10'), '09:10\n');
+});
+
+test('seq errors', async () => {
+  const cases = [
+    [['seq'], 'seq: missing operand\n', 2],
+    [['seq', 'x'], "seq: invalid floating point argument: 'x'\n", 1],
+    [['seq', '1', '0', '5'], "seq: invalid Zero increment value: '0'\n", 1],
+    [['seq', '1', '2', '3', '4'], "seq: extra operand '4'\n", 2],
+    [['seq', '-f', '%g', '3'], "seq: invalid option -- 'f'\n", 2],
+  ];
+  for (const [argv, first, status] of cases) {
+    const r = await ttRun(argv);
+    assert.ok(r.stderr.startsWith(first) && r.stderr.includes('usage: seq'), `${argv.join(' ')}: ${r.stderr}`);
+    assert.deepEqual([r.stdout, r.status], ['', status], argv.join(' '));
+  }
+});
+
+// -- xargs
+
+// A fake kernel's processes for xargs: `statuses(argv)` says how each ends
+// (a number), or throws for a spawn that fails.
+function ttSpawner(statuses = () => 0) {
+  const ran = [];
+  const waits = new Map();
+  return {
+    ran,
+    change: (sys) => {
+      sys.proc.spawn = async (argv, opts) => {
+        ran.push({ argv, opts });
+        const status = statuses(argv);
+        const pid = 100 + ran.length;
+        waits.set(pid, status);
+        return pid;
+      };
+      sys.proc.wait = async (pid) => waits.get(pid);
+    },
+  };
+}
+
+test('xargs runs echo, or the command given, with words from standard input', async () => {
+  let s = ttSpawner();
+  let r = await ttRun(['xargs'], { stdin: ['a b\n', ' c\td\n'] }, s.change);
+  assert.deepEqual(s.ran.map((x) => x.argv), [['echo', 'a', 'b', 'c', 'd']]);
+  assert.deepEqual(s.ran[0].opts, { stdin: 'null' });
+  assert.equal(r.status, 0);
+  s = ttSpawner();
+  r = await ttRun(['xargs', '-n', '3', 'echo', 'x'], { stdin: ttPieces('1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n', 1) }, s.change);
+  assert.deepEqual(s.ran.map((x) => x.argv.join(' ')), ['echo x 1 2 3', 'echo x 4 5 6', 'echo x 7 8 9', 'echo x 10']);
+});
+
+test('xargs: quotes and backslashes keep blanks; -0 takes NUL-ended words', async () => {
+  let s = ttSpawner();
+  await ttRun(['xargs', 'cmd'], { stdin: ttPieces(`'a b' "c 'd'" e\\ f "" g\\\\h\n`, 2) }, s.change);
+  assert.deepEqual(s.ran[0].argv, ['cmd', 'a b', "c 'd'", 'e f', '', 'g\\h']);
+  s = ttSpawner();
+  await ttRun(['xargs', '-0', '-n1', 'cmd'], { stdin: ['a b\0"c\0', '\nd\0'] }, s.change);
+  assert.deepEqual(s.ran.map((x) => x.argv), [['cmd', 'a b'], ['cmd', '"c'], ['cmd', '\nd']]);
+  s = ttSpawner();
+  const r = await ttRun(['xargs', 'cmd'], { stdin: ["a 'b\nc'\n"] }, s.change);
+  assert.equal(r.stderr, 'xargs: unmatched single quote; by default quotes are special to xargs unless you use the -0 option\n');
+  assert.deepEqual([r.status, s.ran.length], [1, 0]);
+});
+
+test('xargs with no words runs the command once, or with -r not at all; -t shows it', async () => {
+  let s = ttSpawner();
+  await ttRun(['xargs', 'cmd', 'x'], { stdin: [' \n\n'] }, s.change);
+  assert.deepEqual(s.ran.map((x) => x.argv), [['cmd', 'x']]);
+  s = ttSpawner();
+  await ttRun(['xargs', '-r', 'cmd'], { stdin: [' \n'] }, s.change);
+  assert.equal(s.ran.length, 0);
+  s = ttSpawner();
+  const r = await ttRun(['xargs', '-t', 'cmd'], { stdin: ['a\n'] }, s.change);
+  assert.equal(r.stderr, 'cmd a\n');
+});
+
+test("xargs exit status follows GNU's rules", async () => {
+  const cases = [
+    // [statuses(argv), status of xargs, commands run, stderr]
+    [(a) => (a[1] === '2' ? 1 : 0), 123, 3, ''],
+    [(a) => (a[1] === '2' ? 255 : 0), 124, 2, 'xargs: cmd: exited with status 255; aborting\n'],
+    [(a) => (a[1] === '2' ? 143 : 0), 125, 2, 'xargs: cmd: terminated by signal 15\n'],
+    [() => { throw kernelError('ENOENT', 'cmd'); }, 127, 1, 'xargs: cmd: No such file or directory\n'],
+    [() => { throw Object.assign(new Error('fork: retry: Resource temporarily unavailable'), { code: 'EAGAIN' }); }, 126, 1, 'xargs: cmd: retry: Resource temporarily unavailable\n'],
+  ];
+  for (const [statuses, status, runs, stderr] of cases) {
+    const s = ttSpawner(statuses);
+    const r = await ttRun(['xargs', '-n1', 'cmd'], { stdin: ['1 2 3\n'] }, s.change);
+    assert.deepEqual([r.status, s.ran.length, r.stderr], [status, runs, stderr], String(statuses));
+  }
+  let r = await ttRun(['xargs', '-n', '0']);
+  assert.deepEqual([r.stderr, r.status], ['xargs: value 0 for -n option should be >= 1\n', 1]);
+  r = await ttRun(['xargs', '-p']);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["xargs: invalid option -- 'p'", 2]);
+});
+
+test('xargs gives a command at most 128 KiB of arguments', async () => {
+  const s = ttSpawner();
+  const word = 'w'.repeat(1000);
+  await ttRun(['xargs', 'cmd'], { stdin: [Array(300).fill(word).join('\n')] }, s.change);
+  assert.ok(s.ran.length === 3, `${s.ran.length} commands`);
+  assert.equal(s.ran.reduce((n, x) => n + x.argv.length - 1, 0), 300);
+  assert.ok(s.ran.every((x) => x.argv.slice(1).join(' ').length < 128 * 1024));
+});
+
+// -- yes
+
+test('yes writes its line until the reader goes away, then ends with status 141', async () => {
+  let writes = 0;
+  let text = '';
+  const closeAfter = (n) => (sys) => {
+    sys.stdout.write = (data) => {
+      if (++writes > n) return Promise.reject(Object.assign(new Error('write error: Broken pipe'), { code: 'EPIPE' }));
+      text += new TextDecoderLike().decode(data);
+      return Promise.resolve();
+    };
+  };
+  let r = await ttRun(['yes'], {}, closeAfter(3));
+  assert.equal(r.status, 141);
+  assert.equal(r.stderr, '');
+  assert.ok(text.length >= 3 * 16384 && /^(y\n)+$/.test(text), text.slice(0, 10));
+  writes = 0;
+  text = '';
+  r = await ttRun(['yes', 'a', 'b'], {}, closeAfter(1));
+  assert.ok(/^(a b\n)+$/.test(text), text.slice(0, 10));
+  r = await ttRun(['yes', '-x']);
+  assert.deepEqual([r.stderr, r.status], ["yes: invalid option -- 'x'\nusage: yes [STRING...]\n", 2]);
+  writes = 0;
+  text = '';
+  await ttRun(['yes', '--', '-x'], {}, closeAfter(1));
+  assert.ok(text.startsWith('-x\n-x\n'), text.slice(0, 10));
+});
+
+// The fake sys's text() for a write, as a decoder (the isolate has no TextDecoder).
+function TextDecoderLike() {
+  this.decode = (data) => text(data);
+}
+
+// -- date
+
+test('date -d @SECONDS -u in the default format and with +FORMAT', async () => {
+  const date = async (...args) => (await ttRun(['date', '-u', ...args])).stdout;
+  assert.equal(await date('-d', '@0'), 'Thu Jan  1 00:00:00 UTC 1970\n');
+  const t = '@1709210096'; // 2024-02-29 12:34:56 UTC, a Thursday
+  assert.equal(await date('-d', t), 'Thu Feb 29 12:34:56 UTC 2024\n');
+  assert.equal(await date('-d', t, '+%Y-%m-%d %H:%M:%S'), '2024-02-29 12:34:56\n');
+  assert.equal(await date('-d', t, '+%F %T %D %R %r'), '2024-02-29 12:34:56 02/29/24 12:34 12:34:56 PM\n');
+  assert.equal(await date('-d', t, '+%a %A %b %B %h %c'), 'Thu Thursday Feb February Feb Thu Feb 29 12:34:56 2024\n');
+  assert.equal(await date('-d', t, '+%j %u %w %U %W %V %G %g %C %y'), '060 4 4 08 09 09 2024 24 20 24\n');
+  assert.equal(await date('-d', t, '+%s %N %z %:z %Z %p %P %I %l %k %e'), '1709210096 000000000 +0000 +00:00 UTC PM pm 12 12 12 29\n');
+  assert.equal(await date('-d', '@1704157384', '+%e|%-e|%_m|%-m|%0e|%^a|%%|%q|%n|%t|'), ' 2|2| 1|1|02|TUE|%|%q|\n|\t|\n'); // 2024-01-02
+  assert.equal(await date('-d', '2024-12-30 01:02', '+%G-W%V-%u %j'), '2025-W01-1 365\n');
+  assert.equal(await date('-d', '2021-01-03', '+%G-W%V-%u %U %W'), '2020-W53-7 01 00\n');
+});
+
+test('date without -d shows the clock; errors', async () => {
+  const before = Math.floor(Date.now() / 1000);
+  const shown = Number((await ttRun(['date', '+%s'])).stdout);
+  assert.ok(shown >= before && shown <= before + 2, String(shown));
+  assert.equal((await ttRun(['date', '-u', '+%Y'])).stdout, `${new Date().getUTCFullYear()}\n`);
+  const cases = [
+    [['date', '-x'], "date: invalid option -- 'x'\n", 2],
+    [['date', '-d', 'soon'], "date: invalid date 'soon'\n", 1],
+    [['date', '-d', '2023-02-29'], "date: invalid date '2023-02-29'\n", 1],
+    [['date', '0101'], "date: invalid date '0101': the clock cannot be set here\n", 1],
+    [['date', '+%Y', '+%m'], "date: extra operand '+%m'\n", 2],
+  ];
+  for (const [argv, first, status] of cases) {
+    const r = await ttRun(argv);
+    assert.ok(r.stderr.startsWith(first), `${argv.join(' ')}: ${r.stderr}`);
+    assert.deepEqual([r.stdout, r.status], ['', status], argv.join(' '));
+  }
+});
+
+// -- which
+
+test('which: the file in $PATH, built-ins said to be, status 1 for a missing name', async () => {
+  const files = {
+    '/': { type: 'dir' },
+    '/bin': { type: 'dir' },
+    '/bin/ls.js': { type: 'file', text: '' },
+    '/opt': { type: 'dir' },
+    '/opt/ls.js': { type: 'file', text: '' },
+    '/opt/tool.js': { type: 'file', text: '' },
+    '/opt/dir.js': { type: 'dir' },
+  };
+  const which = (argv, PATH = '/bin:/opt') =>
+    ttRun(['which', ...argv], { files }, (sys) => {
+      sys.env = { PATH };
+    });
+  let r = await which(['ls', 'tool']);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['/bin/ls.js\n/opt/tool.js\n', '', 0]);
+  r = await which(['-a', 'ls']);
+  assert.equal(r.stdout, '/bin/ls.js\n/opt/ls.js\n');
+  r = await which(['ls'], '/opt:/bin');
+  assert.equal(r.stdout, '/opt/ls.js\n');
+  r = await which(['cd', 'export']);
+  assert.deepEqual([r.stdout, r.status], ['cd: shell built-in\nexport: shell built-in\n', 0]);
+  r = await which(['nope', 'ls', 'dir']);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['/bin/ls.js\n', 'which: no nope in (/bin:/opt)\nwhich: no dir in (/bin:/opt)\n', 1]);
+  r = await which(['/opt/tool.js', './x']);
+  assert.deepEqual([r.stdout, r.status], ['/opt/tool.js\n', 1]);
+  r = await which([]);
+  assert.deepEqual([r.stderr, r.status], ['which: missing operand\nusage: which [-a] NAME...\n', 2]);
+});

@@ -1,0 +1,133 @@
+// apps/uniq.js: write one line of each run of equal adjacent lines of a file,
+// or of standard input, as GNU uniq does: -c puts the run's length before it
+// (in seven columns), -d prints only lines that repeat, -u only those that
+// do not (both: nothing). Lines compare as bytes.
+//
+// Input is read as bytes and lines are written as their runs end, each write
+// awaited: uniq goes at its reader's pace and keeps only the current line.
+'use strict';
+
+const READ_MAX = 1 << 16;
+const WRITE_MAX = 1 << 16;
+const USAGE = 'usage: uniq [-cdu] [INPUT]\n';
+
+module.exports = async function main(argv) {
+  const opts = { count: false, repeated: false, single: false };
+  const FLAGS = { c: 'count', d: 'repeated', u: 'single' };
+  const operands = [];
+  const args = argv.slice(1);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
+    if (!arg.startsWith('-') || arg === '-') {
+      operands.push(arg);
+      continue;
+    }
+    for (const letter of arg.slice(1)) {
+      if (!FLAGS[letter]) return usage(`invalid option -- '${letter}'`);
+      opts[FLAGS[letter]] = true;
+    }
+  }
+  if (operands.length > 1) return usage(`extra operand '${operands[1]}'`);
+  const name = operands[0] ?? '-';
+
+  let file = null;
+  try {
+    if (name !== '-') file = await sys.fs.open(name, 'r');
+  } catch (e) {
+    if (!(e && e.code)) throw e;
+    sys.stderr.write(`uniq: ${name}: ${reason(e)}\n`);
+    return 1;
+  }
+  const read = file ? (max) => file.read(max) : (max) => sys.stdin.readBytes(max);
+  const out = new Output();
+  // The current run: its line and how many times it came.
+  let current = null;
+  let times = 0;
+  const endRun = () => {
+    if (current === null) return;
+    if ((opts.repeated && times < 2) || (opts.single && times > 1)) return;
+    out.add(opts.count ? `${String(times).padStart(7)} ${current}\n` : `${current}\n`);
+  };
+  const take = (line) => {
+    if (line === current) {
+      times++;
+      return;
+    }
+    endRun();
+    current = line;
+    times = 1;
+  };
+  try {
+    let pending = '';
+    for (let chunk = await read(READ_MAX); chunk !== null; chunk = await read(READ_MAX)) {
+      const lines = (pending + binaryText(chunk)).split('\n');
+      pending = lines.pop();
+      for (const line of lines) take(line);
+      await out.flush(false);
+    }
+    if (pending !== '') take(pending);
+    endRun();
+    await out.flush(true);
+  } catch (e) {
+    if (!(e && e.code)) throw e;
+    sys.stderr.write(e.writing ? `uniq: write error: ${reason(e)}\n` : `uniq: ${name}: ${reason(e)}\n`);
+    return 1;
+  } finally {
+    if (file) await file.close();
+  }
+  return 0;
+};
+
+// Output gathered into pieces of about WRITE_MAX bytes; flush(true) writes
+// what is left. A failed write is marked as one.
+class Output {
+  constructor() {
+    this.piece = '';
+  }
+  add(text) {
+    this.piece += text;
+  }
+  async flush(all) {
+    if (this.piece.length === 0 || (!all && this.piece.length < WRITE_MAX)) return;
+    const bytes = binaryBytes(this.piece);
+    this.piece = '';
+    try {
+      await sys.stdout.write(bytes);
+    } catch (e) {
+      if (e && e.code) e.writing = true;
+      throw e;
+    }
+  }
+}
+
+// Bytes <-> a string of char codes 0-255, one per byte.
+function binaryText(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000));
+  return text;
+}
+function binaryBytes(text) {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+// 'No such file or directory' from '/x: No such file or directory'.
+function reason(e) {
+  const message = String((e && e.message) || e);
+  return e && e.code ? message.replace(/^.*?: /, '') : message;
+}
+
+function usage(problem) {
+  sys.stderr.write(`uniq: ${problem}\n${USAGE}`);
+  return 2;
+}
+
+module.exports.description = 'report or omit repeated lines';
+module.exports.options = { '-c': 'count: the number of times before each line', '-d': 'only lines that repeat', '-u': 'only lines that do not repeat' };
+module.exports.usage = 'uniq [-cdu] [INPUT]';
