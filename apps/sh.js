@@ -52,7 +52,7 @@ async function run(argv) {
   // Interactive when a person types at the terminal, as sh decides by isatty(0).
   const input = lineInput();
   const tty = Boolean(sys.stdin.isTTY);
-  const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null });
+  const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null, readInput: input.read });
   return interactive(shell, input);
 }
 

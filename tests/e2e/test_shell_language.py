@@ -8,9 +8,11 @@ $(...) of more than 10 MB). See docs/shell.md.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from tests.e2e.machine import PortClient, command
+from tests.e2e.machine import PROMPT, PortClient, command
 
 MACHINE_ARGS = ("--net", "none")  # for conftest.py's module machine
 
@@ -44,6 +46,29 @@ def test_a_loop_typed_over_several_lines_continues_with_the_ps2_prompt(console):
 def test_builtins_in_a_pipeline_at_the_console(console):
     assert command(console, "cd /etc; pwd | cat; cd /") == "/etc"
     assert command(console, "for i in a b c; do echo $i; done | wc -l").strip() == "3"
+
+
+def test_ctrl_c_ends_a_loop_of_builtins_and_a_loop_of_programs(console):
+    console.sendline("while :; do :; done")
+    console.expect_exact("while :; do :; done")
+    time.sleep(0.5)  # the echo comes before the shell has read the line; a Ctrl-C earlier would drop it
+    console.sendcontrol("c")
+    console.expect(PROMPT, timeout=10)
+    assert command(console, "echo $?") == "130"
+    console.sendline("i=0; while sleep 1; do i=$((i + 1)); done")
+    console.expect_exact("done")
+    time.sleep(0.5)
+    console.sendcontrol("c")
+    console.expect(PROMPT, timeout=10)
+    assert command(console, "echo $?") == "130"
+
+
+def test_read_at_the_console_takes_the_typed_line(console):
+    console.sendline("read a b")
+    console.expect_exact("read a b")
+    console.sendline("first second third")
+    console.expect(PROMPT)
+    assert command(console, 'echo "$a|$b"') == "first|second third"
 
 
 # ---- the REPL's is-complete follows the parser ------------------------------------

@@ -929,3 +929,18 @@ test('a large output goes to a file in pieces (a kernel call of a megabyte is sl
   const writes = r.sys.calls.filter((c) => c[0] === 'writeFile' && c[1] === '/tmp/big');
   assert.ok(writes.every((c) => c[2].length <= 64 * 1024), 'no piece over 64 KiB');
 });
+
+test('Ctrl-C that reaches the shell ends a loop of builtins, and a read', async () => {
+  const sys = fakeSys({ commands: real });
+  let sleeps = 0;
+  sys.sleep = async () => sleeps++; // the kernel call a loop makes now and then
+  const later = async () => {
+    for (let i = 0; i < 50000; i++) await null;
+  };
+  const sh = new Shell({ sys, watchInterrupt: () => ({ interrupted: later(), stop() {} }) });
+  assert.equal(await sh.runLine('while :; do x=1; done; echo never'), 130);
+  assert.equal(sys.out(), '');
+  assert.ok(sleeps > 0, 'the loop paused for the kernel');
+  const reader = new Shell({ sys: fakeSys({ commands: real }), readInput: async () => '' });
+  assert.equal(await reader.runLine('read x; echo never'), 130);
+});

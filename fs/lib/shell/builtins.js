@@ -294,6 +294,7 @@ const BUILTINS = {
       line += text;
       break;
     }
+    if (this.interrupted) return STATUS_INTERRUPTED;
     const ifs = this.valueOf('IFS') === undefined ? ' \t\n' : this.valueOf('IFS');
     const values = splitRead(line, ifs, names.length, raw);
     names.forEach((name, i) => this.setVariable(name, values[i] || ''));
@@ -655,7 +656,11 @@ async function readLine(sh) {
       input.pending = '';
       return rest === '' ? null : rest;
     }
-    const chunk = await sh.sys.stdin.read();
+    const chunk = await sh.readInput();
+    if (chunk === '') {
+      sh.interruptedByKey(); // Ctrl-C at the terminal while `read` waited
+      return null;
+    }
     if (chunk === null) input.ended = true;
     else input.pending += chunk;
   }

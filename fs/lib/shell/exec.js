@@ -55,7 +55,7 @@ class Shell {
   // a promise settled by Ctrl-C, stop()}: how `wait` learns of a Ctrl-C that
   // reaches the shell itself (apps/sh.js makes one for the terminal and one
   // for the session).
-  constructor({ sys, env, cwd, argv0 = 'sh', args = [], interactive = false, watchInterrupt = null } = {}) {
+  constructor({ sys, env, cwd, argv0 = 'sh', args = [], interactive = false, watchInterrupt = null, readInput = null } = {}) {
     this.sys = sys;
     this.cwd = cwd || sys.cwd || '/';
     this.vars = new Map(Object.entries(env || sys.env || {}));
@@ -83,6 +83,10 @@ class Shell {
     this.substitutionStatus = null; // the status of the last $(...) of this command
     this.input = { pending: '', ended: false }; // what `read` took from stdin and has not used
     this.temporaryFiles = 0;
+    this.turns = 0; // loop turns, for breathe()
+    // Where `read` takes its input when stdin is the shell's own: apps/sh.js
+    // gives the prompt loop's reader ('' from it is Ctrl-C).
+    this.readInput = readInput || (() => this.sys.stdin.read());
   }
 
   get exiting() {
@@ -298,6 +302,8 @@ class Shell {
 
   // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends the loop.
   async loopTurn(body) {
+    await this.breathe();
+    if (this.stopping) return false;
     try {
       await this.runList(body);
     } catch (e) {
@@ -311,13 +317,42 @@ class Shell {
     return !this.stopping;
   }
 
+  // A loop may turn without ever starting a process (`while :; do :; done`):
+  // the outermost one watches for a Ctrl-C that reaches the shell itself,
+  // and each turn lets the kernel's messages in now and then (a loop of
+  // promises only would never let the Ctrl-C, or anything else, arrive).
   async inLoop(run) {
+    let watch = null;
+    if (this.loopDepth === 0 && this.watchInterrupt) {
+      watch = this.watchInterrupt();
+      watch.interrupted.then(() => {
+        if (watch) this.interruptedByKey();
+      });
+    }
     this.loopDepth++;
     try {
       return await run();
     } finally {
       this.loopDepth--;
+      if (watch) {
+        watch.stop();
+        watch = null;
+      }
     }
+  }
+
+  // Ctrl-C reached the shell while it ran builtins: as for a command it interrupted.
+  interruptedByKey() {
+    if (this.traps.has('INT')) return;
+    this.interrupted = true;
+    this.status = STATUS_INTERRUPTED;
+  }
+
+  // Every 100 turns, a real pause: a kernel call, so the app's messages are
+  // taken. (Counted, not timed: an app's clock stands still within an event.)
+  async breathe() {
+    if (++this.turns % 100 !== 0 || !this.sys.sleep) return;
+    await this.sys.sleep(0);
   }
 
   async runWhile(node) {
@@ -331,7 +366,8 @@ class Shell {
         if (!more) break;
       }
     });
-    return this.stopping ? this.status : (this.status = status);
+    if (this.interrupted) return (this.status = STATUS_INTERRUPTED);
+    return this.exiting ? this.status : (this.status = status);
   }
 
   async runFor(node) {
@@ -345,7 +381,8 @@ class Shell {
         if (!more) break;
       }
     });
-    return this.stopping ? this.status : (this.status = status);
+    if (this.interrupted) return (this.status = STATUS_INTERRUPTED);
+    return this.exiting ? this.status : (this.status = status);
   }
 
   async runCase(node) {
