@@ -944,3 +944,7 @@ test('Ctrl-C that reaches the shell ends a loop of builtins, and a read', async 
   const reader = new Shell({ sys: fakeSys({ commands: real }), readInput: async () => '' });
   assert.equal(await reader.runLine('read x; echo never'), 130);
 });
+
+test('a trap on EXIT set in ( ) runs when the subshell ends', async () => {
+  assert.equal((await run('(trap "echo sub-exit" EXIT; echo in; exit 2); echo after $?')).out, 'in\nsub-exit\nafter 2\n');
+});

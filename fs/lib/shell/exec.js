@@ -404,6 +404,17 @@ class Shell {
     } catch (e) {
       if (!(e instanceof Jump)) throw e;
       if (e.status !== undefined) this.status = e.status;
+    }
+    try {
+      // A trap on EXIT set inside runs when the subshell ends.
+      const action = this.traps.get('EXIT');
+      if (action && action !== saved.traps.get('EXIT')) {
+        const status = this.exiting ? this.exitCode : this.status;
+        this.exitCode = null;
+        this.traps.delete('EXIT');
+        await this.runLine(action, { nested: true });
+        this.status = status;
+      }
     } finally {
       const status = this.exiting ? this.exitCode : this.status;
       this.restoreState(saved);
@@ -972,6 +983,7 @@ class Shell {
       negate: direct && node.negate,
     });
     this.watchJob(job);
+    if (direct) job.done.then(() => this.removeTemporaries(stages.flatMap((stage) => stage.redirects))); // here-documents
     this.jobs.push(job);
     this.lastBackgroundPid = pids.filter((pid) => pid !== null).pop();
     if (this.interactive) this.error(`[${job.number}] ${this.lastBackgroundPid}`);
