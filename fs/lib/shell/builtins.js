@@ -106,7 +106,9 @@ const BUILTINS = {
         continue;
       }
       if (functions) this.functions.delete(name);
-      else if (this.readonlyNames.has(name)) {
+      else if (!isName(name)) {
+        throw new ShellError(`sh: unset: ${name}: bad variable name`);
+      } else if (this.readonlyNames.has(name)) {
         throw new ShellError(`sh: unset: ${name}: is read only`);
       } else {
         this.vars.delete(name);
