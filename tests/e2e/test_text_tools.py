@@ -201,11 +201,19 @@ def test_ls_help_is_help_not_an_invalid_option(machine):
     assert "  -l      long listing: mode, size, time\n" in out
 
 
-def test_an_app_that_declares_nothing_runs_with_help_as_an_argument(machine):
+def test_help_is_the_apps_own_when_it_declares_nothing_or_ownhelp(machine):
     status, out, err = machine.run(
         "echo 'module.exports = (argv) => { sys.print(argv.join(\"|\")); };' > /tmp/plain.js; /tmp/plain.js --help"
     )
     assert (status, out, err) == (0, "/tmp/plain.js|--help\n", "")
+    # One that declares itself but answers --help on its own (ownHelp).
+    own = 'module.exports = (argv) => { sys.print(argv.join("|")); }; module.exports.description = "mine";'
+    status, out, err = machine.run(f"echo '{own}' > /tmp/own.js; /tmp/own.js --help | head -1")
+    assert (status, out) == (0, "usage: own\n"), err
+    status, out, err = machine.run(
+        f"echo '{own} module.exports.ownHelp = true;' > /tmp/own.js; /tmp/own.js --help"
+    )
+    assert (status, out, err) == (0, "/tmp/own.js|--help\n", "")
 
 
 def test_man_ls_is_a_page(machine):
