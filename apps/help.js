@@ -5,6 +5,7 @@
 
 const { descriptionOf, declaredIn } = require('/lib/app-info');
 const { helpText } = require('/lib/app-help');
+const { BUILTINS } = require('/lib/shell/builtins');
 
 module.exports = async function main(argv) {
   if (argv.length > 1) return describeCommand(argv[1]);
@@ -13,7 +14,8 @@ module.exports = async function main(argv) {
   const sources = await Promise.all(apps.map((e) => sys.fs.readFile(`/bin/${e.name}`).catch(() => '')));
   const rows = apps.map((e, i) => [e.name.slice(0, -3), descriptionOf(sources[i])]);
   sys.table(['COMMAND', 'DESCRIPTION'], rows);
-  sys.print('\nThe shell itself runs cd, pwd, exit, export and unset. `help NAME`, `NAME --help` and `man NAME` tell more.');
+  const builtins = Object.keys(BUILTINS);
+  sys.print(`\nThe shell itself runs ${builtins.slice(0, -1).join(', ')} and ${builtins[builtins.length - 1]}. \`help NAME\`, \`NAME --help\` and \`man NAME\` tell more.`);
   return 0;
 };
 

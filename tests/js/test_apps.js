@@ -1423,6 +1423,11 @@ test('help NAME prints what NAME --help prints; a missing command is status 1', 
   assert.ok((await ttRun(['help', 'seq'], { files })).stdout.startsWith('usage: seq [-w] [-s SEP] LAST\n   or: seq [-w] [-s SEP] FIRST LAST\n'));
   const r = await ttRun(['help', 'nope'], { files });
   assert.deepEqual([r.stdout, r.stderr, r.status], ['', "help: no command 'nope' in /bin\n", 1]);
+  // The list ends with the shell's own commands, as /lib/shell/builtins has them.
+  const list = (await ttRun(['help'], { files })).stdout;
+  const names = Object.keys(require('/lib/shell/builtins').BUILTINS);
+  assert.ok(names.length > 5 && names.includes('cd'), names.join(' '));
+  assert.ok(list.includes(`runs ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}.`), list);
 });
 
 test('man NAME: NAME, SYNOPSIS, DESCRIPTION from the header comment, OPTIONS', async () => {
