@@ -233,6 +233,11 @@ class Mailbox:
 
     def _from_app(self, app: App, piece: bytes, more: int) -> bool:
         """A frame for the kernel (isolate thread, lock held); True if the kernel must be woken."""
+        if app.queued > QUEUE_LIMIT and self.kernel_inbox:
+            # The kernel must hear of what this POST queued before we wait for
+            # it to make room (post() wakes it only after the last frame): a
+            # 1 MiB kernel call waited for an unrelated interrupt, 15 s or more.
+            self.on_mail()  # raise_irq takes only the machine's IRQ lock: safe under ours
         while app.alive and app.queued > QUEUE_LIMIT and not self.host.stopping:
             self.lock.wait(0.1)  # back-pressure: block this app until the kernel catches up
         if not app.alive:

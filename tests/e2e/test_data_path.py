@@ -89,6 +89,19 @@ def test_redirections_in_a_pipeline_leave_the_reader_its_end_of_file(machine, li
     assert got == out
 
 
+def test_a_kernel_call_of_megabytes_goes_and_comes_back_whole(machine):
+    # 6 MiB to the kernel and back, in 256 KiB pieces each way. The kernel
+    # once took one page per interrupt and was told only when its inbox had
+    # been empty: the rest waited for unrelated timer interrupts (a 1 MiB
+    # call took 2-15 s; this one would not have finished in the timeout).
+    line = (
+        'eval \'const s = "ab".repeat(3 << 20); sys.fs.writeFile("/tmp/big", s)'
+        '.then(() => sys.fs.readFile("/tmp/big")).then((t) => [t.length, t === s])\''
+    )
+    status, out, err = machine.run(line + "; rm /tmp/big", timeout=20)
+    assert (status, out.strip(), err) == (0, "[ 6291456, true ]", "")
+
+
 def test_tmp_fills_up_with_enospc_and_keeps_what_was_written(machine):
     status, out, err = machine.run(
         "echo keep > /tmp/keep; head -c 20M /dev/zero > /tmp/big; echo status $?; wc -c < /tmp/keep; "
