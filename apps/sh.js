@@ -53,6 +53,8 @@ async function run(argv) {
   const input = lineInput();
   const tty = Boolean(sys.stdin.isTTY);
   const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null, readInput: input.read });
+  // At the console, Tab asks us (kernel/tty/tty.js): the completer the REPL's session uses.
+  if (tty) sys.stdin.setCompleter({ complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache: new Map() }) });
   return interactive(shell, input);
 }
 

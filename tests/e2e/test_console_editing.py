@@ -8,22 +8,11 @@ console under pexpect (a real pty), byte for byte what a terminal sends.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.machine import PROMPT, command
 
 UP = "\x1b[A"
 LEFT = "\x1b[D"
 KILL_LINE = "\x15"  # ^U
-
-# Tab completion on the console needs the console's shell to answer
-# (apps/sh.js sets a completer only for --session) and the tty's read to be
-# given the read's request (kernel/proc/streams.js ttySource drops it), both
-# outside the tty. Strict: once they are done these pass, and the mark must go.
-TAB_NEEDS_THE_SHELL = pytest.mark.xfail(
-    strict=True,
-    reason="the console's sh answers no completion questions yet (apps/sh.js, kernel/proc/streams.js)",
-)
 
 
 def test_up_up_enter_runs_an_earlier_line_again(console):
@@ -55,7 +44,6 @@ def test_a_broken_escape_sequence_loses_nothing(console):
     console.expect(r"\r\nintact\r\n" + PROMPT)
 
 
-@TAB_NEEDS_THE_SHELL
 def test_tab_completes_a_directory(console):
     console.send("ls /e\t")
     try:
@@ -65,7 +53,6 @@ def test_tab_completes_a_directory(console):
         console.expect(PROMPT)
 
 
-@TAB_NEEDS_THE_SHELL
 def test_tab_completes_a_command_with_a_space(console):
     console.send("ec\t")
     try:
