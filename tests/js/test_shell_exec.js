@@ -58,6 +58,10 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
     stdin: {
       isTTY: true,
       read: async () => (input.length > 0 ? input.shift() : null),
+      completer: null, // what sh offers the console's Tab (kernel/tty/tty.js)
+      setCompleter(c) {
+        this.completer = c;
+      },
     },
     fs: {
       async stat(path) {
@@ -447,6 +451,18 @@ test('sh: prompts, runs lines, exits with the last status at end of input', asyn
   assert.equal(await runSh(['sh'], sys), 0);
   assert.equal(sys.out(), 'jsksh:/$ jsksh:/$ jsksh:/tmp$ \n');
   assert.deepEqual(spawned(sys), ['false']);
+});
+
+test('sh at a terminal offers the console a completer for Tab; not at a pipe', async () => {
+  const sys = fakeSys({ commands: ok, input: [] });
+  await runSh(['sh'], sys);
+  globalThis.sys = sys; // as in an app, where sys is always there
+  const items = await sys.stdin.completer.complete('expo', 4).finally(() => delete globalThis.sys);
+  assert.ok(items.items.some((i) => i.text === 'export'), JSON.stringify(items)); // a builtin: the fake has no /bin
+  const piped = fakeSys({ commands: ok, input: [] });
+  piped.stdin.isTTY = false;
+  await runSh(['sh'], piped);
+  assert.equal(piped.stdin.completer, null);
 });
 
 test('sh: exit N ends the loop with N', async () => {
