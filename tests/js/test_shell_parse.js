@@ -460,3 +460,26 @@ test('a [ without its ] is not a pattern: `[ $x = 1 ]` never reads the directory
   };
   assert.deepEqual(await expand.expandFields(command('[ $X = 1 ] a[b').words, sh), ['[', '1', '=', '1', ']', 'a[b']);
 });
+
+// ---- eval takes JavaScript (docs/shell.md, "eval and JavaScript") ----
+
+test('eval: the rest of the line is one unexpanded JavaScript argument', () => {
+  const args = (line) => parse(line).items[0].command.commands[0].words.slice(1).map((w) => w.parts.map((p) => p.value).join(''));
+  assert.deepEqual(args('eval Math.PI * 2'), ['Math.PI * 2']);
+  assert.deepEqual(args('eval [1,2,3].map(x => x*2)'), ['[1,2,3].map(x => x*2)']);
+  assert.deepEqual(args('eval $HOME; echo no'), ['$HOME; echo no']); // no expansion, no shell operators
+  // a quote first: shell words, as before, so pipes and redirections work
+  assert.deepEqual(args("eval '6 * 7' x"), ['6 * 7', 'x']);
+  assert.equal(parse("eval '1+1' | wc -c").items[0].command.commands.length, 2);
+  assert.deepEqual(args('eval'), []);
+  assert.deepEqual(args('echo eval 1 * 2').length, 4); // only in command position
+});
+
+test('eval: unfinished JavaScript goes on over the next lines, and says it is incomplete', () => {
+  assert.equal(inputStatus('eval function f(x) {'), 'incomplete');
+  assert.equal(inputStatus('eval function f(x) {\n  return x }'), 'complete');
+  const list = parse('eval function f(x) {\n  return x }\necho after');
+  assert.equal(list.items.length, 2);
+  assert.equal(list.items[0].command.commands[0].words[1].raw, 'function f(x) {\n  return x }');
+  assert.equal(inputStatus('eval `a ${'), 'incomplete');
+});

@@ -41,6 +41,8 @@
 //            {type: 'tilde'}                 a leading unquoted ~ ($HOME)
 'use strict';
 
+const { isCompleteJavaScript } = require('/lib/complete/javascript');
+
 class ShellSyntaxError extends Error {
   // incomplete: more input could fix it (an open quote, a trailing '|', an
   // `if` without its `fi`), so an interactive shell should read another line
@@ -704,6 +706,13 @@ class Parser {
         const assign = command.words.length === 0 ? asAssignment(t) : null;
         if (assign) command.assigns.push(assign);
         else command.words.push(wordNode(t));
+        if (command.words.length === 1 && command.assigns.length === 0 && this.isPlain(t, 'eval')) {
+          const js = this.javaScriptAfter(t);
+          if (js) {
+            command.words.push(js);
+            break;
+          }
+        }
         // NAME ( ) compound-command: a function definition (§2.9.5).
         if (command.words.length === 1 && command.assigns.length === 0 && command.redirects.length === 0 && this.isOp('(')) {
           return this.parseFunction(t);
@@ -717,6 +726,40 @@ class Parser {
     const empty = command.words.length + command.assigns.length + command.redirects.length === 0;
     if (empty) throw this.unexpected(this.peek());
     return command;
+  }
+
+  // Is `token` the unquoted word `value`, wherever it is?
+  isPlain(token, value) {
+    return token.raw === value && token.parts.length === 1 && token.parts[0].type === 'text' && !token.parts[0].quoted;
+  }
+
+  // `eval` takes JavaScript as Runtime.JS's did (docs/shell.md, "eval and
+  // JavaScript"): unless what follows starts with a quote (then it is shell
+  // words, as before: `eval 'x' | wc -l`), the rest of the line is one
+  // argument, unexpanded, and the JavaScript may go on over more lines while
+  // it is unfinished (as the eval REPL decides: /lib/complete/javascript).
+  // Returns the argument's word, or null for the usual shell parsing.
+  javaScriptAfter(evalToken) {
+    const src = this.src;
+    let at = evalToken.end;
+    if (!isBlank(src[at])) return null;
+    while (isBlank(src[at])) at++;
+    const c = src[at];
+    if (c === undefined || c === '\n' || c === "'" || c === '"' || c === '#' || ';&|<>()'.includes(c)) return null;
+    let end = src.indexOf('\n', at);
+    if (end < 0) end = src.length;
+    let js = src.slice(at, end);
+    while (isCompleteJavaScript(js).status === 'incomplete') {
+      if (end >= src.length) throw new ShellSyntaxError('sh: eval: the JavaScript is unfinished', { pos: src.length, incomplete: true });
+      let next = src.indexOf('\n', end + 1);
+      if (next < 0) next = src.length;
+      js = src.slice(at, next);
+      end = next;
+    }
+    this.token = null; // the lookahead was read from where the JavaScript now is
+    this.lexer.i = end;
+    this.lastEnd = end;
+    return { type: 'word', parts: [{ type: 'text', value: js, quoted: true }], raw: js };
   }
 
   parseFunction(nameToken) {
