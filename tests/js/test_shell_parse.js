@@ -472,6 +472,8 @@ test('eval: the rest of the line is one unexpanded JavaScript argument', () => {
   assert.deepEqual(args("eval '6 * 7' x"), ['6 * 7', 'x']);
   assert.equal(parse("eval '1+1' | wc -c").items[0].command.commands.length, 2);
   assert.deepEqual(args('eval'), []);
+  assert.deepEqual(args('eval --help; echo x'), ['--help']); // the program's help, then shell
+  assert.deepEqual(args('eval --helpful'), ['--helpful']);
   assert.deepEqual(args('echo eval 1 * 2').length, 4); // only in command position
 });
 

@@ -746,6 +746,8 @@ class Parser {
     while (isBlank(src[at])) at++;
     const c = src[at];
     if (c === undefined || c === '\n' || c === "'" || c === '"' || c === '#' || ';&|<>()'.includes(c)) return null;
+    // `eval --help` asks for eval's help, as every program's --help does.
+    if (/^--help(?=$|[ \t\n;&|<>()])/.test(src.slice(at, at + 7))) return null;
     let end = src.indexOf('\n', at);
     if (end < 0) end = src.length;
     let js = src.slice(at, end);
