@@ -17,6 +17,8 @@
 // to, it can open.
 'use strict';
 
+const { reason, usageError, statOrNull, join, lastName, absolute, askYes } = require('/lib/file-tools');
+
 const LETTERS = { r: 'recursive', R: 'recursive', i: 'interactive', n: 'noClobber', v: 'verbose', p: 'preserve', f: 'force', a: 'archive' };
 const LONG = { recursive: 'recursive', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose', force: 'force', archive: 'archive' };
 
@@ -188,58 +190,14 @@ class Copier {
   }
 
   // -i: the question on stderr, a line of standard input as the answer (y or Y: yes).
-  async ask(question) {
-    await sys.stderr.write(question);
-    while (!this.input.includes('\n')) {
-      const chunk = await sys.stdin.read();
-      if (chunk === null) break;
-      this.input += chunk;
-    }
-    const end = this.input.indexOf('\n');
-    const line = end < 0 ? this.input : this.input.slice(0, end);
-    this.input = end < 0 ? '' : this.input.slice(end + 1);
-    return /^[yY]/.test(line);
+  ask(question) {
+    return askYes(question, this);
   }
 }
 
-const statOrNull = (path) => sys.fs.stat(path).catch(() => null);
-
-// 'dir/name', with one slash between, as GNU's messages show a destination.
-const join = (dir, name) => (/^\/+$/.test(dir) ? `/${name}` : `${dir.replace(/\/+$/, '')}/${name}`);
-
-// The last component: what a copy into a directory is called ('a/b/' -> 'b').
-const lastName = (path) => path.replace(/\/+$/, '').split('/').pop() || '/';
-
-// The absolute, normalized path, as the kernel resolves it against sys.cwd:
-// how a file copied onto itself is found (jsksh has no links).
-function absolute(path) {
-  const parts = [];
-  for (const p of (path.startsWith('/') ? path : `${sys.cwd}/${path}`).split('/')) {
-    if (p === '..') parts.pop();
-    else if (p !== '' && p !== '.') parts.push(p);
-  }
-  return '/' + parts.join('/');
-}
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
-
-// A wrong number of operands: GNU's status 1.
-function operandError(problem) {
-  sys.stderr.write(`cp: ${problem}\n${usageText()}`);
-  return 1;
-}
-
-function usage(problem) {
-  sys.stderr.write(`cp: ${problem}\n${usageText()}`);
-  return 2;
-}
+// A bad command line (status 2), or a wrong number of operands (1, as GNU's).
+const usage = (problem) => usageError('cp', module.exports.usage, problem);
+const operandError = (problem) => usageError('cp', module.exports.usage, problem, 1);
 
 module.exports.description = 'copy files and directories';
 module.exports.options = {

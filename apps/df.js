@@ -14,6 +14,8 @@
 //   tmpfs              65536     4     65532   1% /tmp
 'use strict';
 
+const { reason, usageError, human } = require('/lib/file-tools');
+
 module.exports = async function main(argv) {
   const opts = { human: false, type: false };
   const paths = [];
@@ -82,33 +84,7 @@ function percent(f) {
   return whole === 0 ? '-' : `${Math.ceil((f.used * 100) / whole)}%`;
 }
 
-// GNU's -h: powers of 1024 with a letter, rounded up; one decimal below 10
-// (1.5K, 64M), bytes as they are below 1024.
-function human(bytes) {
-  if (bytes < 1024) return String(bytes);
-  for (let power = 1; ; power++) {
-    const unit = 1024 ** power;
-    const letter = 'KMGTPEZY'[power - 1];
-    const tenths = Math.ceil((bytes * 10) / unit);
-    if (tenths < 100) return `${Math.floor(tenths / 10)}.${tenths % 10}${letter}`;
-    const whole = Math.ceil(bytes / unit);
-    if (whole < 1024 || power === 8) return `${whole}${letter}`;
-  }
-}
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
-
-function usage(problem) {
-  sys.stderr.write(`df: ${problem}\n${usageText()}`);
-  return 2;
-}
+const usage = (problem) => usageError('df', module.exports.usage, problem);
 
 module.exports.description = 'show how full the file systems are';
 module.exports.options = {

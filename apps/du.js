@@ -10,6 +10,8 @@
 // 12M, ...; -b bytes.
 'use strict';
 
+const { reason, usageText, usageError, human } = require('/lib/file-tools');
+
 module.exports = async function main(argv) {
   const opts = { summarize: false, all: false, human: false, bytes: false, total: false, depth: Infinity };
   const paths = [];
@@ -52,7 +54,7 @@ module.exports = async function main(argv) {
   }
   if (opts.summarize && opts.all) return usage('cannot both summarize and show all entries');
   if (opts.summarize && depthGiven && opts.depth !== 0) {
-    sys.stderr.write(`du: warning: summarizing conflicts with --max-depth=${opts.depth}\n${usageText()}`);
+    sys.stderr.write(`du: warning: summarizing conflicts with --max-depth=${opts.depth}\n${usageText(module.exports.usage)}`);
     return 1;
   }
   if (opts.summarize) opts.depth = 0;
@@ -132,33 +134,7 @@ class Walker {
 // 'dir/name'; a PATH that ends in '/' gets no second one (GNU's du shows 'a//b' never).
 const join = (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 
-// GNU's -h: powers of 1024 with a letter, rounded up; one decimal below 10
-// (1.5K, 12M), bytes as they are below 1024.
-function human(bytes) {
-  if (bytes < 1024) return String(bytes);
-  for (let power = 1; ; power++) {
-    const unit = 1024 ** power;
-    const letter = 'KMGTPEZY'[power - 1];
-    const tenths = Math.ceil((bytes * 10) / unit);
-    if (tenths < 100) return `${Math.floor(tenths / 10)}.${tenths % 10}${letter}`;
-    const whole = Math.ceil(bytes / unit);
-    if (whole < 1024 || power === 8) return `${whole}${letter}`;
-  }
-}
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
-
-function usage(problem) {
-  sys.stderr.write(`du: ${problem}\n${usageText()}`);
-  return 2;
-}
+const usage = (problem) => usageError('du', module.exports.usage, problem);
 
 module.exports.description = 'show how many bytes files and directories hold';
 module.exports.options = {
