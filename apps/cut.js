@@ -9,6 +9,9 @@
 // awaited: cut streams at its reader's pace.
 'use strict';
 
+const { binaryText, binaryBytes } = require('/lib/binary-text');
+const { reason } = require('/lib/file-tools');
+
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
 const USAGE = 'usage: cut -f LIST [-d C] [-s] [FILE...]\n   or: cut -c LIST [FILE...]\n';
@@ -183,25 +186,8 @@ async function output(text) {
   }
 }
 
-// Bytes <-> a string of char codes 0-255, one per byte; utf8Text gives an
-// argument's UTF-8 bytes that way.
-function binaryText(bytes) {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000));
-  return text;
-}
-function binaryBytes(text) {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
+// An argument's UTF-8 bytes as a binary string (/lib/binary-text).
 const utf8Text = (text) => unescape(encodeURIComponent(text));
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
 
 module.exports.description = 'print selected fields or bytes of each line';
 module.exports.options = {

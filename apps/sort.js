@@ -20,6 +20,9 @@
 // comparing bytes), and the output is written in pieces, each awaited.
 'use strict';
 
+const { binaryText, binaryBytes } = require('/lib/binary-text');
+const { reason } = require('/lib/file-tools');
+
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
 const USAGE = 'usage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n';
@@ -297,24 +300,6 @@ async function writeLines(lines, order, same) {
     }
   }
   if (piece !== '') await sys.stdout.write(binaryBytes(piece));
-}
-
-// Bytes <-> a string of char codes 0-255, one per byte.
-function binaryText(bytes) {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000));
-  return text;
-}
-function binaryBytes(text) {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
 module.exports.description = 'sort lines of text';

@@ -7,6 +7,9 @@
 // awaited: uniq goes at its reader's pace and keeps only the current line.
 'use strict';
 
+const { binaryText, binaryBytes } = require('/lib/binary-text');
+const { reason } = require('/lib/file-tools');
+
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
 const USAGE = 'usage: uniq [-cdu] [INPUT]\n';
@@ -105,23 +108,7 @@ class Output {
   }
 }
 
-// Bytes <-> a string of char codes 0-255, one per byte.
-function binaryText(bytes) {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x2000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x2000));
-  return text;
-}
-function binaryBytes(text) {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
 
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
 
 function usage(problem) {
   sys.stderr.write(`uniq: ${problem}\n${USAGE}`);
