@@ -467,7 +467,13 @@ test('eval: the rest of the line is one unexpanded JavaScript argument', () => {
   const args = (line) => parse(line).items[0].command.commands[0].words.slice(1).map((w) => w.parts.map((p) => p.value).join(''));
   assert.deepEqual(args('eval Math.PI * 2'), ['Math.PI * 2']);
   assert.deepEqual(args('eval [1,2,3].map(x => x*2)'), ['[1,2,3].map(x => x*2)']);
-  assert.deepEqual(args('eval $HOME; echo no'), ['$HOME; echo no']); // no expansion, no shell operators
+  assert.deepEqual(args('eval $HOME + 1'), ['$HOME + 1']); // no expansion
+  assert.deepEqual(args('eval x = [1, 2]; x.length'), ['x = [1, 2]; x.length']); // ; inside the JavaScript
+  // not JavaScript as a whole: it ends at the last operator before which it is
+  const list = parse('eval 6*7; echo done');
+  assert.equal(list.items.length, 2);
+  assert.deepEqual(args('eval 6*7; echo done'), ['6*7']);
+  assert.equal(parse('eval 1+1 > /tmp/f').items[0].command.commands[0].redirects.length, 1);
   // a quote first: shell words, as before, so pipes and redirections work
   assert.deepEqual(args("eval '6 * 7' x"), ['6 * 7', 'x']);
   assert.equal(parse("eval '1+1' | wc -c").items[0].command.commands.length, 2);

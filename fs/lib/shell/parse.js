@@ -708,10 +708,7 @@ class Parser {
         else command.words.push(wordNode(t));
         if (command.words.length === 1 && command.assigns.length === 0 && this.isPlain(t, 'eval')) {
           const js = this.javaScriptAfter(t);
-          if (js) {
-            command.words.push(js);
-            break;
-          }
+          if (js) command.words.push(js); // then only redirections or the end of the command
         }
         // NAME ( ) compound-command: a function definition (§2.9.5).
         if (command.words.length === 1 && command.assigns.length === 0 && command.redirects.length === 0 && this.isOp('(')) {
@@ -736,8 +733,9 @@ class Parser {
   // `eval` takes JavaScript as Runtime.JS's did (docs/shell.md, "eval and
   // JavaScript"): unless what follows starts with a quote (then it is shell
   // words, as before: `eval 'x' | wc -l`), the rest of the line is one
-  // argument, unexpanded, and the JavaScript may go on over more lines while
-  // it is unfinished (as the eval REPL decides: /lib/complete/javascript).
+  // argument, unexpanded (or, if that is no JavaScript, up to the last shell
+  // operator before which it is), and the JavaScript may go on over more
+  // lines while it is unfinished (as the eval REPL decides: /lib/complete/javascript).
   // Returns the argument's word, or null for the usual shell parsing.
   javaScriptAfter(evalToken) {
     const src = this.src;
@@ -751,6 +749,19 @@ class Parser {
     let end = src.indexOf('\n', at);
     if (end < 0) end = src.length;
     let js = src.slice(at, end);
+    if (isCompleteJavaScript(js).status === 'invalid') {
+      // Not JavaScript as a whole: it ends at the last ; | & < or > before
+      // which it is (`eval 6*7; echo done`), and the shell goes on from there.
+      for (let cut = js.length - 1; cut > 0; cut--) {
+        if (!';|&<>'.includes(js[cut])) continue;
+        const head = js.slice(0, cut).trimEnd();
+        if (head && isCompleteJavaScript(head).status === 'complete') {
+          js = head;
+          end = at + cut;
+          break;
+        }
+      }
+    }
     while (isCompleteJavaScript(js).status === 'incomplete') {
       if (end >= src.length) throw new ShellSyntaxError('sh: eval: the JavaScript is unfinished', { pos: src.length, incomplete: true });
       let next = src.indexOf('\n', end + 1);
