@@ -110,6 +110,7 @@ class App:
         self.last_active = time.monotonic()
         self.sampled_activity: tuple[int, int] | None = None  # activity() when the heap was sampled
         self.cpu_seen = -1.0  # the isolate's CPU clock at the stats thread's last look
+        self.cpu_heap_checked = -1.0  # the CPU clock when the watchdog last asked V8 about the heap limit
 
     def activity(self) -> tuple[int, int]:
         return (self.msgs_in, self.msgs_out)

@@ -87,11 +87,21 @@ class Watchdog:
                 running = [a for a in self.apps.values() if everyone or a.box.in_flight]
                 leftovers = host.pool.lingering()
             for app in running:
-                if app.box.cpu_time() - app.cpu_base > app.limits["cpu"]:
+                used = app.box.cpu_time()
+                if used - app.cpu_base > app.limits["cpu"]:
                     cpu = L.describe("cpu", app.limits["cpu"])
                     self.machine_kill(app, f"CPU time limit exceeded ({cpu})", L.STATUS_CPU)
                 elif app.box.external_bytes() > app.limits["external"]:
                     self.machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
+                elif used != app.cpu_heap_checked:
+                    # V8 stops a program at the heap limit, but inside a
+                    # promise callback that ran after its task had ended no
+                    # error comes back: the app would wait for ever. Asked
+                    # only of apps that ran since the last look (the flag is sticky).
+                    app.cpu_heap_checked = used
+                    if app.box.iso.heap_limit_reached():
+                        heap = L.describe("heap", app.limits["heap"])
+                        self.machine_kill(app, f"heap limit exceeded ({heap})", L.STATUS_HEAP)
             for box in leftovers:  # a program that kept running after it exited
                 if box.cpu_time() - box.cpu_at_release > 1.0:
                     with self.lock:

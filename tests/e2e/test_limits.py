@@ -189,6 +189,20 @@ def test_heap_bomb_under_the_default_limit(machine):
     shell_works(machine)
 
 
+def test_heap_limit_reached_after_a_kernel_call_still_kills(machine):
+    # The limit is reached in the promise callback that runs after readFile's
+    # reply, once the task that delivered the reply has ended: V8 stops the
+    # program but no error comes back. The app waited for ever, neither
+    # running nor killed, until the watchdog learned to ask.
+    line = (
+        'seq 2000000 > /tmp/s2; eval \'const a = (await sys.fs.readFile("/tmp/s2")).split("\\n"); '
+        'const b = []; for (let i = 0; i < a.length; i++) b.push(a[i] + "x"); b.length\''
+    )
+    status, out, err = machine.run(line + "; status=$?; rm /tmp/s2; exit $status", timeout=30)
+    assert (status, out, err) == (137, "", "eval: killed: heap limit exceeded (64 MiB)\n")
+    shell_works(machine)
+
+
 def test_arraybuffer_bomb_is_killed_with_134(machine):
     status, out, err = machine.run("/tmp/ab-bomb.js")
     assert status == 134
