@@ -17,57 +17,25 @@
 // to, it can open.
 'use strict';
 
-const { reason, usageError, statOrNull, join, lastName, absolute, askYes } = require('/lib/file-tools');
+const { reason, usageError, statOrNull, join, lastName, absolute, askYes, parseOptions, destination } = require('/lib/file-tools');
 
 const LETTERS = { r: 'recursive', R: 'recursive', i: 'interactive', n: 'noClobber', v: 'verbose', p: 'preserve', f: 'force', a: 'archive' };
 const LONG = { recursive: 'recursive', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose', force: 'force', archive: 'archive' };
 
 module.exports = async function main(argv) {
   const opts = { recursive: false, interactive: false, noClobber: false, verbose: false, preserve: false, force: false };
-  const operands = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    let names;
-    if (arg === '--') {
-      operands.push(...args.splice(0));
-      continue;
-    } else if (arg.startsWith('--')) {
-      if (!LONG[arg.slice(2)]) return usage(`unrecognized option '${arg}'`);
-      names = [LONG[arg.slice(2)]];
-    } else if (arg.startsWith('-') && arg !== '-') {
-      names = [];
-      for (const letter of arg.slice(1)) {
-        if (!LETTERS[letter]) return usage(`invalid option -- '${letter}'`);
-        names.push(LETTERS[letter]);
-      }
-    } else {
-      operands.push(arg);
-      continue;
-    }
-    for (const name of names) {
-      // -i and -n: the last one given wins, as in GNU's cp.
-      if (name === 'interactive') opts.noClobber = false;
-      if (name === 'noClobber') opts.interactive = false;
-      if (name === 'archive') opts.recursive = opts.preserve = true;
-      else opts[name] = true;
-    }
+  const parsed = parseOptions(argv.slice(1), LETTERS, LONG);
+  if (parsed.error) return usage(parsed.error);
+  for (const name of parsed.names) {
+    // -i and -n: the last one given wins, as in GNU's cp.
+    if (name === 'interactive') opts.noClobber = false;
+    if (name === 'noClobber') opts.interactive = false;
+    if (name === 'archive') opts.recursive = opts.preserve = true;
+    else opts[name] = true;
   }
-  if (operands.length === 0) return operandError('missing file operand');
-  if (operands.length === 1) return operandError(`missing destination file operand after '${operands[0]}'`);
-
-  const target = operands.pop();
-  const targetStat = await statOrNull(target);
-  const intoDir = targetStat !== null && targetStat.type === 'dir';
-  if (operands.length > 1 && !intoDir) {
-    sys.stderr.write(`cp: target '${target}' is not a directory\n`);
-    return 1;
-  }
-  // 'b/' names a directory: a file that is there, or a file to be made, is not one.
-  if (!intoDir && target.endsWith('/') && targetStat !== null) {
-    sys.stderr.write(`cp: failed to access '${target}': Not a directory\n`);
-    return 1;
-  }
+  const operands = parsed.operands;
+  const { target, intoDir, status } = await destination('cp', module.exports.usage, operands);
+  if (status !== undefined) return status;
 
   const copier = new Copier(opts);
   for (const source of operands) {
@@ -195,9 +163,8 @@ class Copier {
   }
 }
 
-// A bad command line (status 2), or a wrong number of operands (1, as GNU's).
+// A bad command line: status 2 (a wrong number of operands is 1: /lib/file-tools, destination).
 const usage = (problem) => usageError('cp', module.exports.usage, problem);
-const operandError = (problem) => usageError('cp', module.exports.usage, problem, 1);
 
 module.exports.description = 'copy files and directories';
 module.exports.options = {

@@ -13,57 +13,26 @@
 // file over a directory, or over a directory that is not empty.
 'use strict';
 
-const { reason, usageError, statOrNull, join, lastName, absolute, askYes } = require('/lib/file-tools');
+const { reason, usageError, statOrNull, join, lastName, absolute, askYes, parseOptions, destination } = require('/lib/file-tools');
 
 const LETTERS = { f: 'force', i: 'interactive', n: 'noClobber', v: 'verbose' };
 const LONG = { force: 'force', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose' };
 
 module.exports = async function main(argv) {
   const opts = { interactive: false, noClobber: false, verbose: false };
-  const operands = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    let names;
-    if (arg === '--') {
-      operands.push(...args.splice(0));
-      continue;
-    } else if (arg.startsWith('--')) {
-      if (!LONG[arg.slice(2)]) return usage(`unrecognized option '${arg}'`);
-      names = [LONG[arg.slice(2)]];
-    } else if (arg.startsWith('-') && arg !== '-') {
-      names = [];
-      for (const letter of arg.slice(1)) {
-        if (!LETTERS[letter]) return usage(`invalid option -- '${letter}'`);
-        names.push(LETTERS[letter]);
-      }
-    } else {
-      operands.push(arg);
-      continue;
-    }
-    // -f, -i and -n: the last one given wins, as in GNU's mv.
-    for (const name of names) {
-      if (name === 'verbose') opts.verbose = true;
-      else {
-        opts.interactive = name === 'interactive';
-        opts.noClobber = name === 'noClobber';
-      }
+  const parsed = parseOptions(argv.slice(1), LETTERS, LONG);
+  if (parsed.error) return usage(parsed.error);
+  // -f, -i and -n: the last one given wins, as in GNU's mv.
+  for (const name of parsed.names) {
+    if (name === 'verbose') opts.verbose = true;
+    else {
+      opts.interactive = name === 'interactive';
+      opts.noClobber = name === 'noClobber';
     }
   }
-  if (operands.length === 0) return operandError('missing file operand');
-  if (operands.length === 1) return operandError(`missing destination file operand after '${operands[0]}'`);
-
-  const target = operands.pop();
-  const targetStat = await statOrNull(target);
-  const intoDir = targetStat !== null && targetStat.type === 'dir';
-  if (operands.length > 1 && !intoDir) {
-    sys.stderr.write(`mv: target '${target}' is not a directory\n`);
-    return 1;
-  }
-  if (!intoDir && target.endsWith('/') && targetStat !== null) {
-    sys.stderr.write(`mv: failed to access '${target}': Not a directory\n`);
-    return 1;
-  }
+  const operands = parsed.operands;
+  const { target, intoDir, status } = await destination('mv', module.exports.usage, operands);
+  if (status !== undefined) return status;
   const mover = new Mover(opts);
   for (const source of operands) {
     await mover.move(source, intoDir ? join(target, lastName(source)) : target);
@@ -122,9 +91,8 @@ class Mover {
   }
 }
 
-// A bad command line (status 2), or a wrong number of operands (1, as GNU's).
+// A bad command line: status 2 (a wrong number of operands is 1: /lib/file-tools, destination).
 const usage = (problem) => usageError('mv', module.exports.usage, problem);
-const operandError = (problem) => usageError('mv', module.exports.usage, problem, 1);
 
 module.exports.description = 'move (rename) files and directories';
 module.exports.options = {

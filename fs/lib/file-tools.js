@@ -73,4 +73,54 @@ function human(bytes) {
   }
 }
 
-module.exports = { reason, usageText, usageError, statOrNull, join, lastName, absolute, askYes, human };
+// GNU-style options: letters (-rv) and long names (--verbose), '--' ends
+// them. `letters` and `long` map each to an option's name. Returns
+// { names, operands }, the names in the order given (where the last of -i
+// and -n wins, the order matters), or { error } in GNU's words.
+function parseOptions(args, letters, long) {
+  const names = [];
+  const operands = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    } else if (arg.startsWith('--')) {
+      if (!long[arg.slice(2)]) return { error: `unrecognized option '${arg}'` };
+      names.push(long[arg.slice(2)]);
+    } else if (arg.startsWith('-') && arg !== '-') {
+      for (const letter of arg.slice(1)) {
+        if (!letters[letter]) return { error: `invalid option -- '${letter}'` };
+        names.push(letters[letter]);
+      }
+    } else {
+      operands.push(arg);
+    }
+  }
+  return { names, operands };
+}
+
+// SOURCE... DEST for cp and mv: takes DEST off `operands` and says whether
+// the sources go into it as a directory. Returns { target, intoDir }, or
+// { status } after saying what is wrong, as GNU's tools do.
+async function destination(tool, usage, operands) {
+  if (operands.length === 0) return { status: usageError(tool, usage, 'missing file operand', 1) };
+  if (operands.length === 1) {
+    return { status: usageError(tool, usage, `missing destination file operand after '${operands[0]}'`, 1) };
+  }
+  const target = operands.pop();
+  const targetStat = await statOrNull(target);
+  const intoDir = targetStat !== null && targetStat.type === 'dir';
+  if (operands.length > 1 && !intoDir) {
+    sys.stderr.write(`${tool}: target '${target}' is not a directory\n`);
+    return { status: 1 };
+  }
+  // 'b/' names a directory: a file that is there, or a file to be made, is not one.
+  if (!intoDir && target.endsWith('/') && targetStat !== null) {
+    sys.stderr.write(`${tool}: failed to access '${target}': Not a directory\n`);
+    return { status: 1 };
+  }
+  return { target, intoDir };
+}
+
+module.exports = { reason, usageText, usageError, statOrNull, join, lastName, absolute, askYes, human, parseOptions, destination };
