@@ -150,8 +150,7 @@ class Mailbox:
         # V8 reports a heap-limit termination as "oom" or, inside a promise
         # callback, as a bare termination: the sticky flag tells them apart.
         if err.kind == "oom" or box.iso.heap_limit_reached():
-            heap = L.describe("heap", app.limits["heap"])
-            self.host.watchdog.machine_kill(app, f"heap limit exceeded ({heap})", L.STATUS_HEAP)
+            self.host.watchdog.kill_over_heap(app)
         elif err.kind != "terminated":
             self.host.watchdog.machine_kill(
                 app, f"runtime fault: {str(err).strip().splitlines()[0]}", L.STATUS_FAULT

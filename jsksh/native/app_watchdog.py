@@ -41,6 +41,11 @@ class Watchdog:
         self.pressure_told = 0.0  # when the kernel was last told memory is over budget
         self.memory_cached = 0  # memory_used() as of the watchdog's last round
 
+    def kill_over_heap(self, app: App) -> None:
+        """V8 stopped ``app`` at its heap limit: end it with 137 and say why."""
+        heap = L.describe("heap", app.limits["heap"])
+        self.machine_kill(app, f"heap limit exceeded ({heap})", L.STATUS_HEAP)
+
     def machine_kill(self, app: App, reason: str, status: int) -> None:
         """Stop an app for breaking a limit and tell the kernel on its behalf."""
         host = self.host
@@ -100,8 +105,7 @@ class Watchdog:
                     # only of apps that ran since the last look (the flag is sticky).
                     app.cpu_heap_checked = used
                     if app.box.iso.heap_limit_reached():
-                        heap = L.describe("heap", app.limits["heap"])
-                        self.machine_kill(app, f"heap limit exceeded ({heap})", L.STATUS_HEAP)
+                        self.kill_over_heap(app)
             for box in leftovers:  # a program that kept running after it exited
                 if box.cpu_time() - box.cpu_at_release > 1.0:
                     with self.lock:
