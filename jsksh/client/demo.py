@@ -22,6 +22,7 @@ import time
 
 import pexpect
 
+from jsksh.client.render import ESCAPE
 from jsksh.demos import Lesson, LessonError, Step, find, shipped
 
 SHELL_PROMPT = re.compile(r"jsksh:\S*\$ ")
@@ -30,10 +31,8 @@ SHELL_PROMPT = re.compile(r"jsksh:\S*\$ ")
 INPUT_PROMPT = re.compile(r"(?:^|[\r\n])(?:\x1b\[[0-9;]*m)*> (?:\x1b\[[0-9;]*m)*")
 BOOT_TIMEOUT = 30.0
 ENTER = "\r"
-# A terminal's control sequences (ECMA-48): CSI (colours, cursor moves, erase),
-# OSC (titles) and the two-byte escapes. Written to a pipe or a file they are
-# only noise, so PlainText takes them out.
-ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# A terminal's control sequences (render.ESCAPE) are only noise in a pipe or
+# a file, so PlainText takes them out; UNFINISHED is one cut off by a write.
 UNFINISHED = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?$")
 
 

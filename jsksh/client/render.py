@@ -16,7 +16,9 @@ import os
 import re
 
 RED, DIM, RESET = "\x1b[31m", "\x1b[2m", "\x1b[0m"
-CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+# A terminal's control sequences (ECMA-48): CSI (colours, cursor moves,
+# erase), OSC (titles) and the two-byte escapes; they take no room on screen.
+ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
 
 def colours_wanted() -> bool:
@@ -115,7 +117,7 @@ class Column:
         self.midline = False
 
     def after(self, text: str) -> None:
-        visible = CSI.sub("", text)
+        visible = ESCAPE.sub("", text)
         tail = re.split(r"[\r\n]", visible)[-1]
         if tail:
             self.midline = True
