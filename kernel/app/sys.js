@@ -105,6 +105,11 @@ const sys = {
   fs: {
     readdir: (path) => call('fs.readdir', { path }),
     stat: (path) => call('fs.stat', { path }),
+    // Links: lstat and readlink do not follow a link in the last name.
+    lstat: (path) => call('fs.lstat', { path }),
+    readlink: (path) => call('fs.readlink', { path }),
+    symlink: (target, path) => call('fs.symlink', { target, path }),
+    link: (existing, path) => call('fs.link', { existing, path }),
     readFile: (path) => call('fs.read', { path }),
     writeFile: (path, data, opts = {}) => call('fs.write', { path, data: String(data), append: !!opts.append }),
     // A file as a byte stream: {read(max), write(data), close()}.

@@ -16,6 +16,16 @@
 // and the tmpfs on /tmp. rename, rmdir and utimes follow POSIX rename(2),
 // rmdir(2) and utimensat(2), with Linux's order of checks: a rename between
 // the two is EXDEV, anything that would change the image EROFS.
+//
+// Links live in the tmpfs. A symbolic link is a node that holds a path
+// (symlink(7)): every path is walked one name at a time (_walk), and a link
+// met on the way is replaced by its target, relative to the link's own
+// directory, up to 40 times a walk (Linux's MAXSYMLINKS, then ELOOP). The
+// calls that act on a name itself (lstat, readlink, unlink, rename, rmdir,
+// mkdir, symlink, link) do not follow a link in the last name; the rest do.
+// A hard link is one more name for the same node: a tmpfs file's bytes and
+// times belong to the node, so two names see one file, and its bytes are
+// given back when the last name goes (nlink, as stat(2) counts them).
 'use strict';
 
 const { KernelError } = require('../lib/errors');
@@ -25,8 +35,13 @@ const TMPFS_SIZE = 64 * 1024 * 1024; // bytes kept in /tmp in all, unless the co
 
 const EMPTY = new Uint8Array(0);
 
-// The file system a path is on: its mount point. Paths are absolute and
-// normalized (Vfs.resolve), and there are no links, so the first name says.
+// Links followed in one walk before it gives up: Linux's MAXSYMLINKS.
+const MAX_LINKS_FOLLOWED = 40;
+// The longest target a symbolic link may hold, in bytes (PATH_MAX - 1).
+const MAX_TARGET_BYTES = 4095;
+
+// The file system a path is on: its mount point. The path must be a real
+// one (the walk's `real`, no link in it), so the first name says.
 const mountOf = (path) => (path.split('/').filter(Boolean)[0] === 'tmp' ? '/tmp' : '/');
 
 
@@ -40,6 +55,7 @@ class Vfs {
     this.tmpUsed = 0;
     this.tmpSize = tmpSize;
     this.imageSize = image.bytes.length;
+    this.nextInode = 1;
     this.root = dirNode(0o755, 0, false);
     for (const [path, e] of image.entries) {
       const parts = path.split('/').filter(Boolean);
@@ -95,37 +111,102 @@ class Vfs {
     return '/' + parts.join('/');
   }
 
-  lookup(path) {
-    let node = this.root;
-    for (const p of path.split('/').filter(Boolean)) {
-      if (node.type !== 'dir') throw new KernelError('ENOTDIR', path);
-      node = node.children.get(p);
+  // Walks `path` from the root, a name at a time, and returns what it names:
+  // {node, parent, name, real}. `node` is undefined when the last name is
+  // not there (its parent is: the calls that create a name need it); a
+  // missing or non-directory name before the last is ENOENT or ENOTDIR.
+  // `real` is the path walked with every link replaced: its first name says
+  // which file system the node is on. A symbolic link on the way is
+  // replaced by its target (an absolute one walks again from the root, a
+  // relative one from the link's directory), and so is one in the last
+  // name unless `follow` is false (lstat and the calls that change a name).
+  // `..` in a target goes up from where the walk is, as the kernel's does;
+  // `path` itself comes already normalized by Vfs.resolve.
+  _walk(path, follow = true) {
+    const names = path.split('/').filter(Boolean);
+    let dirs = [this.root]; // the directories walked so far, the root first
+    let real = []; // their names
+    let linksFollowed = 0;
+    while (names.length > 0) {
+      const name = names.shift();
+      if (name === '.') continue;
+      if (name === '..') {
+        if (dirs.length > 1) dirs.pop(), real.pop();
+        continue;
+      }
+      const parent = dirs[dirs.length - 1];
+      const node = parent.children.get(name);
+      const last = names.length === 0;
+      if (node && node.type === 'symlink' && (!last || follow)) {
+        if (++linksFollowed > MAX_LINKS_FOLLOWED) throw new KernelError('ELOOP', path);
+        if (node.target.startsWith('/')) [dirs, real] = [[this.root], []];
+        names.unshift(...node.target.split('/').filter(Boolean));
+        continue;
+      }
+      if (last) return { node, parent, name, real: '/' + [...real, name].join('/') };
       if (!node) throw new KernelError('ENOENT', path);
+      if (node.type !== 'dir') throw new KernelError('ENOTDIR', path);
+      dirs.push(node);
+      real.push(name);
     }
+    // The path ended on a directory already walked: the root, or a '..' or a link's target.
+    const node = dirs[dirs.length - 1];
+    return { node, parent: dirs[dirs.length - 2] || null, name: real[real.length - 1] || '', real: '/' + real.join('/') };
+  }
+
+  // The node `path` names, links followed (ENOENT if there is none).
+  lookup(path) {
+    const { node } = this._walk(path);
+    if (!node) throw new KernelError('ENOENT', path);
     return node;
   }
 
+  // The directory a new name goes in and the name: for writeFile's O_CREAT,
+  // where a link in the last name is followed (a dangling link makes its target).
   _parentOf(path) {
-    const parts = path.split('/').filter(Boolean);
-    const name = parts.pop();
-    if (!name) throw new KernelError('EISDIR', path);
-    const parent = this.lookup('/' + parts.join('/'));
-    if (parent.type !== 'dir') throw new KernelError('ENOTDIR', path);
-    return { parent, name };
+    const found = this._walk(path);
+    if (!found.name) throw new KernelError('EISDIR', path);
+    return found;
   }
 
   _info(name, node) {
-    return {
-      name,
-      type: node.type,
-      size: node.type === 'dir' ? node.children.size : node.data !== undefined ? node.size : node.size,
-      mode: node.mode,
-      mtime: node.mtime,
-    };
+    const info = { name, type: node.type, size: this._size(node), mode: node.mode, mtime: node.mtime, nlink: this._links(node), ino: this._inode(node) };
+    if (node.type === 'symlink') info.target = node.target;
+    return info;
   }
 
+  // A directory's size is its number of entries; a link's, its target's bytes.
+  _size(node) {
+    return node.type === 'dir' ? node.children.size : node.size;
+  }
+
+  // The names a node has, as stat(2)'s st_nlink counts them: a directory is
+  // named by its parent and by its own '.', and by each subdirectory's '..'.
+  _links(node) {
+    if (node.type !== 'dir') return node.nlink || 1;
+    let subdirs = 0;
+    for (const child of node.children.values()) if (child.type === 'dir') subdirs++;
+    return 2 + subdirs;
+  }
+
+  // The node's number, given on first ask: two names with one number are one
+  // file (how cp knows it would copy a file onto itself through a link).
+  _inode(node) {
+    if (node.ino === undefined) node.ino = this.nextInode++;
+    return node.ino;
+  }
+
+  // stat(2): what `path` names, links followed.
   stat(path) {
     return this._info(path.split('/').filter(Boolean).pop() || '/', this.lookup(path));
+  }
+
+  // lstat(2): the same, except that a link in the last name is described
+  // itself (type 'symlink', its target, size the target's bytes).
+  lstat(path) {
+    const { node } = this._walk(path, false);
+    if (!node) throw new KernelError('ENOENT', path);
+    return this._info(path.split('/').filter(Boolean).pop() || '/', node);
   }
 
   readdir(path) {
@@ -204,21 +285,16 @@ class Vfs {
     };
   }
 
-  // The node at `path`, made (empty) if it does not exist; a device node as it is.
+  // The node at `path`, made (empty) if it does not exist; a device node as
+  // it is. A link is followed, also a dangling one: its target is made.
   _lookupForWrite(path) {
-    let node;
-    try {
-      node = this.lookup(path);
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
-    }
+    const { node, parent, name } = this._walk(path);
     if (node && node.type === 'dir') throw new KernelError('EISDIR', path);
     if (node && (node.write || node.data !== undefined)) return node;
-    const { parent, name } = this._parentOf(path);
     if (!parent.writable || node) throw new KernelError('EROFS', path);
-    node = { type: 'file', mode: 0o644, mtime: this.now(), data: EMPTY, size: 0 };
-    parent.children.set(name, node);
-    return node;
+    const file = { type: 'file', mode: 0o644, mtime: this.now(), data: EMPTY, size: 0 };
+    parent.children.set(name, file);
+    return file;
   }
 
   // Writes `bytes` into a tmpfs file, replacing or appending. Past the tmpfs
@@ -242,33 +318,39 @@ class Vfs {
   }
 
   mkdir(path) {
-    const { parent, name } = this._parentOf(path);
+    const { parent, name, node } = this._entry(path, 'EEXIST');
     if (!parent.writable) throw new KernelError('EROFS', path);
-    if (parent.children.has(name)) throw new KernelError('EEXIST', path);
+    if (node) throw new KernelError('EEXIST', path);
     parent.children.set(name, dirNode(0o755, this.now(), true));
   }
 
+  // unlink(2): the name goes; a link goes, not what it points to. The
+  // node's bytes are given back to the tmpfs when its last name goes.
   unlink(path) {
-    const { parent, name } = this._parentOf(path);
-    const node = parent.children.get(name);
+    const { parent, name, node } = this._entry(path, 'EISDIR');
     if (!node) throw new KernelError('ENOENT', path);
     if (!parent.writable) throw new KernelError('EROFS', path);
     if (node.type === 'dir' && node.children.size) throw new KernelError('ENOTEMPTY', path);
-    if (node.data) this.tmpUsed -= node.size;
     parent.children.delete(name);
+    this._dropName(node);
+  }
+
+  // One name of `node` is gone: a tmpfs file with no name left frees its bytes.
+  _dropName(node) {
+    node.nlink = (node.nlink || 1) - 1;
+    if (node.nlink === 0 && node.data) this.tmpUsed -= node.size;
   }
 
   // The directory entry a path names, for the calls that change one: its
-  // parent (which must exist: ENOENT, ENOTDIR) and its name. The root is
-  // no entry: EBUSY, as Linux says for a mount point.
-  _entry(path) {
-    const parts = path.split('/').filter(Boolean);
-    const name = parts.pop();
-    if (!name) throw new KernelError('EBUSY', path);
-    const dirPath = '/' + parts.join('/');
-    const parent = this.lookup(dirPath);
-    if (parent.type !== 'dir') throw new KernelError('ENOTDIR', path);
-    return { parent, name, path, mount: mountOf(dirPath), node: parent.children.get(name) };
+  // parent (which must exist: ENOENT, ENOTDIR), its name and the node it
+  // holds, if any (a link in the last name is the entry, never followed).
+  // The root is no entry: `rootError`, EBUSY for rename and rmdir, as Linux
+  // says for a mount point. `mount` is the file system of the parent (the
+  // entry /tmp itself is in the image's root directory).
+  _entry(path, rootError = 'EBUSY') {
+    const { parent, name, node, real } = this._walk(path, false);
+    if (!name || !parent) throw new KernelError(rootError, path);
+    return { parent, name, node, path, real, mount: mountOf(real.slice(0, real.lastIndexOf('/'))) };
   }
 
   // rename(2): the entry `from` becomes `to`, replacing what `to` named if
@@ -287,15 +369,15 @@ class Vfs {
     if (!dst.parent.writable) throw new KernelError('EROFS', to);
     const node = src.node;
     if (!node) throw new KernelError('ENOENT', from);
-    if (to.startsWith(from + '/')) throw new KernelError('EINVAL', to);
-    if (from.startsWith(to + '/')) throw new KernelError('ENOTEMPTY', to);
+    if (dst.real.startsWith(src.real + '/')) throw new KernelError('EINVAL', to);
+    if (src.real.startsWith(dst.real + '/')) throw new KernelError('ENOTEMPTY', to);
     const old = dst.node;
-    if (old === node) return;
+    if (old === node) return; // one name onto itself, or two names of one file (POSIX: nothing)
     if (old) {
       if (node.type === 'dir' && old.type !== 'dir') throw new KernelError('ENOTDIR', to);
       if (node.type !== 'dir' && old.type === 'dir') throw new KernelError('EISDIR', to);
       if (old.type === 'dir' && old.children.size) throw new KernelError('ENOTEMPTY', to);
-      if (old.data) this.tmpUsed -= old.size; // the replaced file's bytes are free
+      this._dropName(old); // the replaced file's bytes are free, if that was its last name
     }
     src.parent.children.delete(src.name);
     dst.parent.children.set(dst.name, node);
@@ -323,12 +405,51 @@ class Vfs {
     node.mtime = mtime === undefined ? this.now() : mtime;
   }
 
+  // symlink(2): a new name `path` holding `target`, a path that is not
+  // looked at now (it may name nothing: a dangling link). Only in the tmpfs.
+  // Linux's order: an existing name is EEXIST even on the read-only image.
+  symlink(target, path) {
+    target = String(target);
+    if (target === '') throw new KernelError('ENOENT', path);
+    if (encode(target).length > MAX_TARGET_BYTES) throw new KernelError('ENAMETOOLONG', path);
+    const { parent, name, node } = this._entry(path, 'EEXIST');
+    if (node) throw new KernelError('EEXIST', path);
+    if (!parent.writable) throw new KernelError('EROFS', path);
+    parent.children.set(name, { type: 'symlink', mode: 0o777, mtime: this.now(), target, size: encode(target).length });
+  }
+
+  // readlink(2): the target a link holds, as it was written. EINVAL for a
+  // name that is not a link.
+  readlink(path) {
+    const { node } = this._walk(path, false);
+    if (!node) throw new KernelError('ENOENT', path);
+    if (node.type !== 'symlink') throw new KernelError('EINVAL', path);
+    return node.target;
+  }
+
+  // link(2): `path` becomes one more name of the node `existing` names (a
+  // link in its last name is not followed: the link itself gets the name,
+  // as Linux's link does). Only within the tmpfs: from elsewhere EXDEV,
+  // on the image EROFS; a directory EPERM, as everywhere in Linux.
+  link(existing, path) {
+    const src = this._entry(existing, 'EPERM');
+    if (!src.node) throw new KernelError('ENOENT', existing);
+    const dst = this._entry(path, 'EEXIST');
+    if (dst.node) throw new KernelError('EEXIST', path);
+    if (src.mount !== dst.mount) throw new KernelError('EXDEV', existing);
+    if (!dst.parent.writable) throw new KernelError('EROFS', path);
+    if (src.node.type === 'dir') throw new KernelError('EPERM', existing);
+    src.node.nlink = (src.node.nlink || 1) + 1;
+    dst.parent.children.set(dst.name, src.node);
+  }
+
   // statfs(2), for df: the file system `path` is on (ENOENT if it is not
   // there), in bytes. The image is full by nature (its size is all used);
   // the tmpfs counts the bytes of its files against tmpfs.size.
   statfs(path) {
-    this.lookup(path);
-    return this._fsInfo(mountOf(path));
+    const { node, real } = this._walk(path);
+    if (!node) throw new KernelError('ENOENT', path);
+    return this._fsInfo(mountOf(real));
   }
 
   // Every file system, in mount order: what df lists with no arguments.

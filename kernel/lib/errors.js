@@ -32,6 +32,8 @@ const MESSAGES = {
   ENOSPC: 'No space left on device',
   EPIPE: 'Broken pipe',
   EXDEV: 'Invalid cross-device link',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
 };
 
 class KernelError extends Error {

@@ -78,6 +78,15 @@ function install(kernel) {
   Object.assign(procs.handlers, {
     'fs.readdir': (proc, a) => vfs.readdir(path(proc, a.path)),
     'fs.stat': (proc, a) => vfs.stat(path(proc, a.path)),
+    // Links (docs/apps.md): lstat and readlink read a link itself; symlink's
+    // target is stored as given, not resolved against the caller's cwd.
+    'fs.lstat': (proc, a) => vfs.lstat(path(proc, a.path)),
+    'fs.readlink': (proc, a) => vfs.readlink(path(proc, a.path)),
+    'fs.symlink': (proc, a) => {
+      if (typeof a.target !== 'string') throw new KernelError('EINVAL', 'symlink target');
+      vfs.symlink(a.target, path(proc, a.path));
+    },
+    'fs.link': (proc, a) => void vfs.link(path(proc, a.existing), path(proc, a.path)),
     'fs.read': (proc, a) => vfs.readFile(path(proc, a.path)),
     'fs.write': (proc, a) => void vfs.writeFile(path(proc, a.path), String(a.data ?? ''), !!a.append),
     'fs.mkdir': (proc, a) => void vfs.mkdir(path(proc, a.path)),
@@ -219,6 +228,10 @@ function kernelServices(kernel) {
     fs: {
       readdir: (proc, [path]) => h['fs.readdir'](proc, { path }),
       stat: (proc, [path]) => h['fs.stat'](proc, { path }),
+      lstat: (proc, [path]) => h['fs.lstat'](proc, { path }),
+      readlink: (proc, [path]) => h['fs.readlink'](proc, { path }),
+      symlink: (proc, [target, path]) => h['fs.symlink'](proc, { target, path }),
+      link: (proc, [existing, path]) => h['fs.link'](proc, { existing, path }),
       readFile: (proc, [path]) => h['fs.read'](proc, { path }),
       writeFile: (proc, [path, data, opts]) => h['fs.write'](proc, { path, data: String(data ?? ''), append: !!(opts && opts.append) }),
       mkdir: (proc, [path]) => h['fs.mkdir'](proc, { path }),

@@ -86,7 +86,8 @@ const concat = (pieces) => {
 
 test('stat of an image file: its size in bytes, mode and mtime from the image', () => {
   const { vfs } = setup();
-  assert.deepEqual(vfs.stat('/etc/greeting'), { name: 'greeting', type: 'file', size: 19, mode: 0o644, mtime: 1700000001 });
+  assert.deepEqual(vfs.stat('/etc/greeting'), { name: 'greeting', type: 'file', size: 19, mode: 0o644, mtime: 1700000001, nlink: 1, ino: 1 });
+  assert.equal(vfs.stat('/etc/greeting').ino, 1, 'a node keeps the number it was given first');
   assert.equal(vfs.stat('/etc/deep/er/file.txt').size, 9);
 });
 
@@ -174,7 +175,7 @@ test('/tmp: writeFile, readFile, append; sizes are bytes', () => {
   tick(7);
   vfs.writeFile('/tmp/a.txt', '€😀\n', true);
   assert.equal(vfs.readFile('/tmp/a.txt'), 'é€😀\n');
-  assert.deepEqual(vfs.stat('/tmp/a.txt'), { name: 'a.txt', type: 'file', size: 2 + 3 + 4 + 1, mode: 0o644, mtime: 5007 });
+  assert.deepEqual(vfs.stat('/tmp/a.txt'), { name: 'a.txt', type: 'file', size: 2 + 3 + 4 + 1, mode: 0o644, mtime: 5007, nlink: 1, ino: 1 });
   vfs.writeFile('/tmp/a.txt', 'new'); // replaces
   assert.equal(vfs.readFile('/tmp/a.txt'), 'new');
   assert.equal(vfs.stat('/tmp/a.txt').size, 3);
@@ -372,7 +373,7 @@ test('/dev/null: reads as empty, swallows writes, takes no /tmp space', () => {
   const w = vfs.openWrite('/dev/null');
   w.write(new Uint8Array(1000));
   assert.equal(w.error, null);
-  assert.deepEqual(vfs.stat('/dev/null'), { name: 'null', type: 'file', size: 0, mode: 0o666, mtime: 0 });
+  assert.deepEqual(vfs.stat('/dev/null'), { name: 'null', type: 'file', size: 0, mode: 0o666, mtime: 0, nlink: 1, ino: 1 });
   vfs.writeFile('/tmp/a', 'abcd'); // all 4 bytes of /tmp still free
   assert.equal(vfs.readFile('/tmp/a'), 'abcd');
 });
@@ -578,4 +579,158 @@ test('statfs: the image full and read-only on /, the tmpfs with its size and byt
   assert.equal(vfs.statfs('/tmp').free, 800);
   assert.equal(codeOf(() => vfs.statfs('/tmp/nope')), 'ENOENT');
   assert.deepEqual(vfs.filesystems().map((f) => [f.mount, f.source, f.used]), [['/', 'image', image.bytes.length], ['/tmp', 'tmpfs', 200]]);
+});
+
+// --- links: symlink, readlink, lstat, link (ln, ls -l, stat, rm) ----------------------
+
+test('a symbolic link is followed by stat, readFile and openRead; lstat and readdir show the link', () => {
+  const { vfs } = setup();
+  vfs.symlink('/etc/motd', '/tmp/motd');
+  assert.equal(vfs.readFile('/tmp/motd'), 'Welcome.\n');
+  assert.deepEqual(concat(drainSource(vfs.openRead('/tmp/motd'), 4)), ascii('Welcome.\n'));
+  assert.equal(vfs.stat('/tmp/motd').type, 'file');
+  assert.equal(vfs.stat('/tmp/motd').size, 9);
+  const link = vfs.lstat('/tmp/motd');
+  assert.deepEqual([link.type, link.target, link.size, link.mode, link.mtime], ['symlink', '/etc/motd', 9, 0o777, 5000]);
+  assert.equal(vfs.readlink('/tmp/motd'), '/etc/motd');
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => [e.name, e.type, e.target]), [['motd', 'symlink', '/etc/motd']]);
+  assert.equal(vfs.stat('/tmp/motd').ino, vfs.stat('/etc/motd').ino, 'one file under two paths');
+});
+
+test('links are followed in every name of a path, and relative targets from the link\'s directory', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/a');
+  vfs.mkdir('/tmp/a/b');
+  vfs.writeFile('/tmp/a/b/f', 'deep');
+  vfs.symlink('a/b', '/tmp/ab'); // relative to /tmp
+  vfs.symlink('../..', '/tmp/a/b/up'); // /tmp/a/b/../.. is /tmp
+  vfs.symlink('/etc', '/tmp/a/etc');
+  assert.equal(vfs.readFile('/tmp/ab/f'), 'deep');
+  assert.equal(vfs.readFile('/tmp/ab/up/ab/f'), 'deep');
+  assert.equal(vfs.readFile('/tmp/a/etc/hostname'), 'jsksh\n');
+  assert.deepEqual(vfs.readdir('/tmp/ab').map((e) => e.name), ['f', 'up']);
+  assert.equal(vfs.stat('/tmp/ab/up').type, 'dir');
+  assert.deepEqual(vfs.readdir('/tmp/ab/up').map((e) => e.name), ['a', 'ab']);
+  vfs.writeFile('/tmp/ab/g', 'made through a link');
+  assert.equal(vfs.readFile('/tmp/a/b/g'), 'made through a link');
+  vfs.mkdir('/tmp/ab/c');
+  assert.equal(vfs.stat('/tmp/a/b/c').type, 'dir');
+  assert.equal(vfs.statfs('/tmp/a/etc').mount, '/', 'the file system of what the path reaches');
+});
+
+test('a dangling link: ENOENT to read, listed, removable; writing through it makes its target', () => {
+  const { vfs } = setup();
+  vfs.symlink('nowhere', '/tmp/dangling');
+  assert.equal(codeOf(() => vfs.readFile('/tmp/dangling')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.openRead('/tmp/dangling')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.stat('/tmp/dangling')), 'ENOENT');
+  assert.equal(vfs.lstat('/tmp/dangling').type, 'symlink');
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => e.name), ['dangling']);
+  vfs.writeFile('/tmp/dangling', 'now it is there'); // O_CREAT follows the link, as Linux's open does
+  assert.equal(vfs.readFile('/tmp/nowhere'), 'now it is there');
+  vfs.symlink('/tmp/no/dir/f', '/tmp/deeper');
+  assert.equal(codeOf(() => vfs.writeFile('/tmp/deeper', 'x')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.mkdir('/tmp/dangling')), 'EEXIST', 'mkdir does not follow the last name');
+});
+
+test('unlink removes the link, not its target; rmdir of a link to a directory is ENOTDIR', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.writeFile('/tmp/d/f', 'kept');
+  vfs.symlink('d', '/tmp/l');
+  vfs.symlink('/etc/motd', '/tmp/m');
+  assert.equal(codeOf(() => vfs.rmdir('/tmp/l')), 'ENOTDIR');
+  vfs.unlink('/tmp/l');
+  vfs.unlink('/tmp/m');
+  assert.equal(vfs.readFile('/tmp/d/f'), 'kept');
+  assert.equal(vfs.readFile('/etc/motd'), 'Welcome.\n');
+  assert.deepEqual(vfs.readdir('/tmp').map((e) => e.name), ['d']);
+});
+
+test('a loop of links is ELOOP, after 40 links followed, as Linux counts', () => {
+  const { vfs } = setup();
+  vfs.symlink('b', '/tmp/a');
+  vfs.symlink('a', '/tmp/b');
+  vfs.symlink('self/x', '/tmp/self');
+  assert.deepEqual(errorOf(() => vfs.readFile('/tmp/a')), ['ELOOP', '/tmp/a', '/tmp/a: Too many levels of symbolic links']);
+  assert.equal(codeOf(() => vfs.stat('/tmp/self')), 'ELOOP');
+  assert.equal(codeOf(() => vfs.writeFile('/tmp/b', 'x')), 'ELOOP');
+  assert.equal(vfs.lstat('/tmp/a').target, 'b', 'lstat reads the link itself');
+  // A chain of 40 is followed; 41 is one too many.
+  vfs.writeFile('/tmp/end', 'end');
+  for (let i = 0; i < 41; i++) vfs.symlink(i === 0 ? 'end' : `c${i - 1}`, `/tmp/c${i}`);
+  assert.equal(vfs.readFile('/tmp/c39'), 'end');
+  assert.equal(codeOf(() => vfs.readFile('/tmp/c40')), 'ELOOP');
+});
+
+test('symlink errors: EEXIST, EROFS on the image, ENOENT for an empty target or a missing directory; readlink of a file is EINVAL', () => {
+  const { vfs } = setup();
+  vfs.writeFile('/tmp/f', 'x');
+  vfs.symlink('f', '/tmp/l');
+  assert.equal(codeOf(() => vfs.symlink('x', '/tmp/f')), 'EEXIST');
+  assert.equal(codeOf(() => vfs.symlink('x', '/tmp/l')), 'EEXIST');
+  assert.deepEqual(errorOf(() => vfs.symlink('/tmp/f', '/etc/l')), ['EROFS', '/etc/l', '/etc/l: Read-only file system']);
+  assert.equal(codeOf(() => vfs.symlink('x', '/etc/motd')), 'EEXIST', 'an existing name first, as Linux');
+  assert.equal(codeOf(() => vfs.symlink('', '/tmp/e')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.symlink('x', '/tmp/no/l')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.symlink('x'.repeat(4096), '/tmp/long')), 'ENAMETOOLONG');
+  assert.equal(codeOf(() => vfs.readlink('/tmp/f')), 'EINVAL');
+  assert.equal(codeOf(() => vfs.readlink('/tmp/nope')), 'ENOENT');
+  assert.equal(vfs.readlink('/tmp/l'), 'f');
+});
+
+test('rename moves a link as it is; a link to a directory is not renamed into', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.symlink('/tmp/d', '/tmp/l');
+  vfs.rename('/tmp/l', '/tmp/l2');
+  assert.equal(vfs.readlink('/tmp/l2'), '/tmp/d');
+  vfs.writeFile('/tmp/f', 'f');
+  assert.equal(codeOf(() => vfs.rename('/tmp/f', '/tmp/l2')), 'no error', 'a file replaces the link, not the directory');
+  assert.equal(vfs.lstat('/tmp/l2').type, 'file');
+  assert.equal(vfs.stat('/tmp/d').type, 'dir');
+});
+
+test('hard links: two names of one file, its bytes freed with the last name', () => {
+  const { vfs, tick } = setup({ tmpSize: 100 });
+  vfs.writeFile('/tmp/a', 'shared');
+  vfs.link('/tmp/a', '/tmp/b');
+  assert.deepEqual([vfs.stat('/tmp/a').nlink, vfs.stat('/tmp/b').nlink], [2, 2]);
+  assert.equal(vfs.stat('/tmp/a').ino, vfs.stat('/tmp/b').ino);
+  tick(3);
+  vfs.writeFile('/tmp/b', ' and seen', true);
+  assert.equal(vfs.readFile('/tmp/a'), 'shared and seen');
+  assert.equal(vfs.stat('/tmp/a').mtime, 5003, 'one node: one time');
+  assert.equal(vfs.statfs('/tmp').used, 15, 'the bytes are counted once');
+  vfs.unlink('/tmp/a');
+  assert.deepEqual([vfs.readFile('/tmp/b'), vfs.stat('/tmp/b').nlink, vfs.statfs('/tmp').used], ['shared and seen', 1, 15]);
+  vfs.unlink('/tmp/b');
+  assert.equal(vfs.statfs('/tmp').used, 0);
+  // rename over one name of a linked file frees nothing; onto its other name changes nothing
+  vfs.writeFile('/tmp/x', '12345');
+  vfs.link('/tmp/x', '/tmp/y');
+  vfs.rename('/tmp/x', '/tmp/y');
+  assert.deepEqual([vfs.readFile('/tmp/x'), vfs.readFile('/tmp/y'), vfs.statfs('/tmp').used], ['12345', '12345', 5]);
+  vfs.writeFile('/tmp/z', 'zz');
+  vfs.rename('/tmp/z', '/tmp/y');
+  assert.deepEqual([vfs.readFile('/tmp/x'), vfs.stat('/tmp/x').nlink, vfs.statfs('/tmp').used], ['12345', 1, 7]);
+});
+
+test('link errors: a directory EPERM, from the image EXDEV, EEXIST, ENOENT; a link to a link links the link', () => {
+  const { vfs } = setup();
+  vfs.mkdir('/tmp/d');
+  vfs.writeFile('/tmp/f', 'f');
+  assert.equal(codeOf(() => vfs.link('/tmp/d', '/tmp/d2')), 'EPERM');
+  assert.deepEqual(errorOf(() => vfs.link('/etc/motd', '/tmp/motd')), ['EXDEV', '/etc/motd', '/etc/motd: Invalid cross-device link']);
+  assert.equal(codeOf(() => vfs.link('/etc/motd', '/etc/motd2')), 'EROFS');
+  assert.equal(codeOf(() => vfs.link('/tmp/f', '/tmp/d')), 'EEXIST');
+  assert.equal(codeOf(() => vfs.link('/tmp/nope', '/tmp/x')), 'ENOENT');
+  assert.equal(codeOf(() => vfs.link('/tmp/f', '/tmp/no/x')), 'ENOENT');
+  vfs.symlink('f', '/tmp/s');
+  vfs.link('/tmp/s', '/tmp/s2');
+  assert.equal(vfs.readlink('/tmp/s2'), 'f');
+  assert.equal(vfs.lstat('/tmp/s').nlink, 2);
+  assert.equal(vfs.stat('/tmp/d').nlink, 2, 'a directory: its name and its own .');
+  vfs.mkdir('/tmp/d/sub');
+  assert.equal(vfs.stat('/tmp/d').nlink, 3, 'and each subdirectory\'s ..');
 });
