@@ -8,6 +8,20 @@
 // source (/lib/app-info, declaredIn). Both end in the same text. This file
 // requires nothing: the runtime loads it on its own when an app is asked
 // for --help.
+//
+// An option's key says how it is written on a command line, and /lib/options
+// parses argv from the same keys (optionSpec below), so the help and the
+// parser cannot disagree:
+//
+//   '-l'                      a flag
+//   '-r, --reverse'           a flag with a long name (any number of spellings)
+//   '--ignore-fail'           a long name alone
+//   '-t C'                    an option with an argument, shown as C
+//   '-k, --key=POS'           the same with a long name (--key=POS, --key POS, -kPOS, -k POS)
+//   '-k, --key=POS...'        ... at the end: it may be given again, and every value is kept
+//
+// Keys that do not start with '-' (ip's `addr`, udpecho's `PORT`) are words
+// the command takes, listed in the help and never parsed as options.
 'use strict';
 
 const HELP_OPTION = ['--help', 'show this help and exit'];
@@ -25,16 +39,41 @@ function declaredBy(exports) {
   };
 }
 
+// What an option's key declares (the grammar above): {spellings: ['-k',
+// '--key'], argument: 'POS' or null, repeats, name}. `name` is what the
+// parsed options are keyed by: the long name without its dashes if there is
+// one ('key'), else the letter ('k'). Not an option (no '-'): null.
+function optionSpec(key) {
+  if (!key.startsWith('-')) return null;
+  const spellings = [];
+  let argument = null;
+  for (const part of key.split(/,\s+/)) {
+    const m = /^(--[^\s=]+|-[^-\s])(?:[=\s](.+))?$/.exec(part.trim());
+    if (!m) return null;
+    spellings.push(m[1]);
+    if (m[2] && argument === null) argument = m[2];
+  }
+  const repeats = argument !== null && argument.endsWith('...');
+  if (repeats) argument = argument.slice(0, -3);
+  const long = spellings.find((s) => s.startsWith('--'));
+  return { spellings, argument, repeats, name: long ? long.slice(2) : spellings[0].slice(1) };
+}
+
 // The command lines a usage shows. A declared usage ('seq LAST\nseq FIRST
-// LAST') is one line per form; without one, the name and its dash options
-// (single letters as one cluster: ls [-la]).
+// LAST') is one line per form; without one, the name and its options: the
+// flags that have a letter as one cluster, then the others (ls [-la];
+// sort [-r] [-t C] [-k POS]... [--stable]).
 function synopsis(name, declared) {
   if (declared.usage) return declared.usage.split('\n').filter((line) => line.trim() !== '');
-  const dashed = declared.options.map(([option]) => option).filter((option) => option.startsWith('-'));
-  const letters = dashed.filter((option) => /^-[^-]$/.test(option)).map((option) => option[1]);
+  const specs = declared.options.map(([option]) => optionSpec(option)).filter(Boolean);
+  const letter = (spec) => spec.spellings.find((s) => !s.startsWith('--'));
+  const letters = specs.filter((spec) => letter(spec) && spec.argument === null).map((spec) => letter(spec)[1]);
   const words = [name];
   if (letters.length > 0) words.push(`[-${letters.join('')}]`);
-  for (const option of dashed) if (!/^-[^-]$/.test(option)) words.push(`[${option}]`);
+  for (const spec of specs) {
+    if (spec.argument !== null) words.push(`[${letter(spec) || spec.spellings[0]} ${spec.argument}]${spec.repeats ? '...' : ''}`);
+    else if (!letter(spec)) words.push(`[${spec.spellings[0]}]`);
+  }
   return [words.join(' ')];
 }
 
@@ -100,4 +139,4 @@ function wrap(text, width) {
   return lines;
 }
 
-module.exports = { declaredBy, synopsis, helpText, manPage };
+module.exports = { declaredBy, optionSpec, synopsis, helpText, manPage };

@@ -8,6 +8,8 @@
 // /lib/app-help formats what they find.
 'use strict';
 
+const { optionSpec } = require('/lib/app-help');
+
 // A quoted string, any of the three quotes; group 2 is its body.
 const STRING = String.raw`(['"\x60])((?:\\.|(?!\1)[^\\])*)\1`;
 
@@ -37,8 +39,13 @@ function entriesOf(source) {
 }
 
 // The [option, meaning] pairs of the options that start with '-' (what the
-// shell completes after a '-').
-const optionsOf = (source) => entriesOf(source).filter(([option]) => option.startsWith('-'));
+// shell completes after a '-'): each way of writing one ('-r, --reverse'
+// is '-r' and '--reverse'), without the name of its argument.
+const optionsOf = (source) =>
+  entriesOf(source).flatMap(([key, meaning]) => {
+    const spec = optionSpec(key);
+    return spec ? spec.spellings.map((spelling) => [spelling, meaning]) : [];
+  });
 
 // All of it, in the shape /lib/app-help takes: {description, options, usage}.
 function declaredIn(source) {
