@@ -11,11 +11,13 @@
 // rates; a process born since the last sample shows its average since it
 // started.
 //
-// On the console (stdout a terminal) each frame is drawn over the last one
-// (ESC [H home, ESC [2J or ESC [K / ESC [J erase), cut to the window's size,
-// and a line `q` quits. Elsewhere (-b, a pipe, or the REPL client's
-// structured port, which prints stdout above its prompt) frames are plain
-// text, one after another. Ctrl-C stops top at any time, status 130.
+// At a terminal that can go raw (the console, or the REPL client, which then
+// leaves its prompt: sys.stdin.setMode, docs/apps.md "The terminal") each
+// frame is drawn over the last one (ESC [H home, ESC [2J or ESC [K / ESC [J
+// erase), cut to the window's size, and the key `q` quits at once. Elsewhere
+// (-b, a pipe, `jsksh run`) frames are plain text, one after another.
+// Ctrl-C stops top at any time, status 130; the kernel gives the terminal
+// its line editing back however top ends.
 'use strict';
 
 const { formatUptime, pad2 } = require('/lib/uptime');
@@ -48,10 +50,12 @@ module.exports = async function main(argv) {
     sys.stderr.write(`top: ${opts.error}\n${USAGE}`);
     return 2;
   }
-  // The REPL client writes stdout above its live prompt: cursor addressing
-  // there would fight the prompt, so its sessions get plain frames.
-  const screen = !opts.batch && sys.stdout.isTTY && sys.stdin.kind !== 'channel';
-  const quit = screen && sys.stdin.kind === 'tty' ? quitOnQ() : new Promise(() => {});
+  // A REPL client that cannot leave its prompt (it prints stdout above it)
+  // refuses raw keys: cursor addressing there would fight the prompt, so it
+  // gets plain frames. A terminal with stdin elsewhere is drawn on, unread.
+  const keys = !opts.batch && sys.stdout.isTTY && (await rawKeys());
+  const screen = keys || (!opts.batch && sys.stdout.isTTY && sys.stdin.kind !== 'channel');
+  const quit = keys ? quitOnQ() : new Promise(() => {});
   let previous = await takeSample();
   const budget = await memoryBudget(previous.info);
   for (let frame = 0; opts.frames === null || frame < opts.frames; frame++) {
@@ -69,8 +73,20 @@ module.exports = async function main(argv) {
       sys.stdout.write((frame > 0 ? '\n' : '') + lines.join('\n') + '\n');
     }
   }
+  if (keys) await sys.stdin.setMode({}); // line editing back (the kernel would do it at exit too)
   return 0;
 };
+
+// Raw keys (Ctrl-C still interrupts): true if the terminal took the mode.
+async function rawKeys() {
+  if (!sys.stdin.isTTY) return false;
+  try {
+    await sys.stdin.setMode({ raw: true });
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
 
 // -b, -d SECONDS, -n FRAMES; letters may be grouped and values attached (-bn2).
 function parseOptions(args) {
@@ -130,13 +146,13 @@ async function windowSize() {
   return { columns: sys.stdout.columns || 80, rows: sys.stdout.rows || 24 };
 }
 
-// Resolves true when a line `q` (or end of input) is read from the terminal;
+// Resolves true when the key q (or end of input) is read from the terminal;
 // never, if the terminal cannot be read.
 async function quitOnQ() {
   try {
     for (;;) {
-      const line = await sys.stdin.read();
-      if (line === null || line.trim() === 'q') return true;
+      const keys = await sys.stdin.read();
+      if (keys === null || keys.includes('q')) return true;
     }
   } catch (e) {
     return new Promise(() => {});
@@ -217,6 +233,6 @@ module.exports.description = 'show the busiest isolates, refreshed';
 module.exports.options = {
   '-b': 'batch mode: plain frames one after another',
   '-d': 'seconds between frames (default 1)',
-  '-n': 'frames to show, then exit (default: until Ctrl-C)',
+  '-n': 'frames to show, then exit (default: until q or Ctrl-C)',
 };
 module.exports.usage = 'top [-b] [-d SECONDS] [-n FRAMES]';

@@ -103,7 +103,11 @@ function start(bootinfo) {
   // The terminal on port 0 and the structured channel on the named port;
   // what routes their input and what ^C does is kernel/tty/console-ports.js.
   let procs = null;
-  const tty = new Tty({ writeBytes: (bytes) => cons.write(TTY_PORT, bytes), room: () => cons.room(TTY_PORT) });
+  const tty = new Tty({
+    writeBytes: (bytes) => cons.write(TTY_PORT, bytes),
+    room: () => cons.room(TTY_PORT),
+    notify: (pid, msg) => machine.ipcSend(pid, JSON.stringify(msg)), // a resize, to the apps watching
+  });
   const ports = new ConsolePorts({
     console: cons,
     tty,

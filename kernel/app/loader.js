@@ -3,8 +3,9 @@
 //
 // The machine calls __wake() when messages for the app arrive (transport.js
 // RECVs them and this file dispatches each: a reply to calls.js, a ready
-// notice to pipes.js, the client's question to sys.js, a peer's message to
-// peers.js) and __warmup() once, in its pool, before any program runs here.
+// notice to pipes.js, the client's question and a window's resize to
+// sys.js, a peer's message to peers.js) and __warmup() once, in its pool,
+// before any program runs here.
 // {t: 'start'} runs the program: its source and the /lib modules the kernel
 // linked (docs/apps.md, "The shape of an app"); {t: 'recycle'} makes the
 // isolate fit for the next run of the same program. This file is evaluated
@@ -119,6 +120,9 @@ function dispatch(msg) {
       break;
     case 'ask':
       answer(msg);
+      break;
+    case 'resize':
+      rt.resized(msg);
       break;
     case 'peer':
       rt.peerMessage(msg);

@@ -49,6 +49,35 @@ async function answer(msg) {
   cast('ask.reply', { ref: msg.ref, value: value === undefined ? null : value });
 }
 
+// ---- the terminal's window (kernel/tty/termios.js) ----------------------------
+// onResize listeners; the kernel is asked to tell us of changes once, on the first.
+let resizeListeners = [];
+let watching = false;
+
+function onResize(fn) {
+  if (typeof fn !== 'function') throw new TypeError('onResize needs a function');
+  resizeListeners.push(fn);
+  if (!watching) {
+    watching = true;
+    // Not a terminal (ENOTTY): its size never changes, and nobody is told.
+    call('tty.watchSize', {}).catch(() => {});
+  }
+}
+
+// {t: 'resize', columns, rows} from the kernel (loader.js): SIGWINCH's job.
+function resized(msg) {
+  const size = { columns: Number(msg.columns) || 80, rows: Number(msg.rows) || 24 };
+  sys.stdout.columns = size.columns;
+  sys.stdout.rows = size.rows;
+  for (const fn of resizeListeners.slice()) {
+    try {
+      fn(size);
+    } catch (e) {
+      rt.reportUncaught(e);
+    }
+  }
+}
+
 function format(v) {
   if (typeof v === 'string') return v;
   try {
@@ -66,7 +95,17 @@ const sys = {
   name: '',
   // write(string | bytes) -> a promise, settled once the bytes are taken:
   // await it to go at the reader's pace (docs/apps.md, "Streams").
-  stdout: { write: (s) => write(1, s), isTTY: false, columns: 80, rows: 24, kind: 'null' },
+  stdout: {
+    write: (s) => write(1, s),
+    isTTY: false,
+    columns: 80,
+    rows: 24,
+    kind: 'null',
+    // The window stdout shows in, now: {columns, rows}.
+    windowSize: () => call('tty.size', {}),
+    // fn({columns, rows}) whenever that window changes size.
+    onResize,
+  },
   stderr: { write: (s) => write(2, s), isTTY: false, kind: 'null' },
   stdin: {
     // read({prompt, language}) -> text, or null at the end: a prompt is
@@ -88,6 +127,12 @@ const sys = {
     setCompleter: (answers) => {
       completer = answers && typeof answers === 'object' ? answers : null;
     },
+    // The terminal's mode, termios-like: {raw, echo, signals} (kernel/tty/termios.js).
+    // setMode sets the whole mode (a field not given takes its default) and
+    // resolves with the one it replaced; the kernel puts the terminal back
+    // to canonical when this program exits. ENOTTY when stdin is not a terminal.
+    setMode: (mode) => call('tty.setMode', mode && typeof mode === 'object' ? mode : {}),
+    getMode: () => call('tty.getMode', {}),
   },
   print: (...values) => write(1, values.map(format).join(' ') + '\n'),
   table: (columns, rows) => table(1, columns, rows),
@@ -171,7 +216,9 @@ globalThis.console = {
 
 rt.onRecycle.push(() => {
   completer = null;
+  resizeListeners = [];
+  watching = false;
 });
 
-Object.assign(rt, { sys, answer });
+Object.assign(rt, { sys, answer, resized });
 })(globalThis.__rt);

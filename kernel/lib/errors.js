@@ -34,6 +34,7 @@ const MESSAGES = {
   EXDEV: 'Invalid cross-device link',
   ELOOP: 'Too many levels of symbolic links',
   ENAMETOOLONG: 'File name too long',
+  ENOTTY: 'Inappropriate ioctl for device',
 };
 
 class KernelError extends Error {

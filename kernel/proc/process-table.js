@@ -195,11 +195,15 @@ class ProcessTable {
   ttyOutput() {
     if (!this.ttyOut) {
       const tty = this.tty;
-      this.ttyOut = streams.sharedOutput('tty', {
-        room: () => tty.room(),
-        write: (bytes) => tty.writeOutput(bytes),
-        whenRoom: (fn) => tty.whenRoom(fn),
-      });
+      this.ttyOut = streams.sharedOutput(
+        'tty',
+        {
+          room: () => tty.room(),
+          write: (bytes) => tty.writeOutput(bytes),
+          whenRoom: (fn) => tty.whenRoom(fn),
+        },
+        { terminal: tty },
+      );
     }
     return this.ttyOut;
   }
@@ -342,7 +346,7 @@ class ProcessTable {
     // What it wrote to a file is there before anyone hears it ended.
     streams.settle(proc.stdout);
     streams.settle(proc.stderr);
-    this.tty.dropReader(proc);
+    this.tty.processExited(proc); // its reads, and the terminal mode it set (kernel/tty/termios.js)
     if (this.tty.foreground.has(proc.pid)) this.tty.foreground.delete(proc.pid);
     for (const child of this.procs.values()) if (child.ppid === proc.pid) child.ppid = 0;
     const parent = this.procs.get(proc.ppid);

@@ -9,9 +9,12 @@
 //
 // A stream object says what it is (`kind`, `isTTY`), which pipe the app
 // gets (`pipe`: 0 for none), and lets the kernel write to it itself
-// (`write(text)`: a prompt, "NAME: killed: ..."). Streams made for one spawn
-// are `adopt`ed by its process: the kernel then lets go of the end it held
-// while it set them up, so end of file comes when the process goes.
+// (`write(text)`: a prompt, "NAME: killed: ..."). A stream that is a
+// terminal (the console, the structured port's session) names it in
+// `terminal`: the tty.* calls change its mode (kernel/tty/termios.js).
+// Streams made for one spawn are `adopt`ed by its process: the kernel then
+// lets go of the end it held while it set them up, so end of file comes
+// when the process goes.
 'use strict';
 
 const pipes = require('./pipes');
@@ -91,7 +94,7 @@ function logSink(log, label) {
 // The terminal as stdin: lines from the line discipline, asked for one read at a time.
 function ttySource(tty, proc) {
   // args: the read's request (answers: the reader completes lines on Tab, tty.js)
-  return { kind: 'tty', isTTY: true, pipe: 0, end: READ_END, read: (args) => tty.read(proc, args), write() {} };
+  return { kind: 'tty', isTTY: true, pipe: 0, end: READ_END, read: (args) => tty.read(proc, args), write() {}, terminal: tty };
 }
 
 // Gives process `pid` its reference to each of its streams' pipes, then lets

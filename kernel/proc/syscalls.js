@@ -18,6 +18,7 @@ const { ipToString } = require('../net/wire/ip-address');
 const { AppSockets } = require('../net/app-sockets');
 const { Resolver } = require('../net/resolver');
 const { ServiceRegistry } = require('../services/registry');
+const { parseMode } = require('../tty/termios');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 
@@ -31,6 +32,12 @@ function install(kernel) {
     const p = procs.procs.get(Number(pid));
     if (!p) throw new KernelError('ESRCH', `(${pid})`);
     return p;
+  };
+
+  // The terminal behind a stream, or ENOTTY (a pipe, a file: ioctl(2)'s answer).
+  const terminalOf = (proc, stream) => {
+    if (!stream || !stream.terminal) throw new KernelError('ENOTTY', '', 'Inappropriate ioctl for device: not a terminal');
+    return stream.terminal;
   };
 
   const netInterface = () => {
@@ -142,6 +149,11 @@ function install(kernel) {
     'timer.sleep': (proc, a) =>
       new Promise((resolve) => timers.after(Math.min(MAX_SLEEP_MS, Math.max(0, Number(a.ms) || 0)), resolve)),
     'tty.size': (proc) => procs.windowSize(proc),
+    // The terminal's mode (kernel/tty/termios.js): of the terminal stdin reads.
+    'tty.getMode': (proc) => terminalOf(proc, proc.stdin).getMode(),
+    'tty.setMode': (proc, a) => terminalOf(proc, proc.stdin).setMode(proc, parseMode(a)),
+    // {t: 'resize', columns, rows} to the caller whenever the window it writes to changes.
+    'tty.watchSize': (proc) => terminalOf(proc, proc.stdout.terminal ? proc.stdout : proc.stdin).watchSize(proc),
 
     'dev.list': () => kernel.devices.map((d) => d.describe()),
 

@@ -16,28 +16,51 @@
 // client's Ctrl-C (`interrupt`) stops that job only, never a background job
 // (`cmd &`) of this run or an earlier one. Output written while no run is
 // going (a background job's, late) goes to the client with id null.
+//
+// The session's mode and window are its Termios (kernel/tty/termios.js), as
+// the console's are the tty's. A program may make the session raw when the
+// client said it can (`modes: true` in its hello): the client is told
+// ({t: 'mode', id, raw, echo, signals}), leaves its prompt and sends each
+// keystroke as it comes; the mode goes back to canonical when the program
+// that set it exits, or at the latest when its run ends.
 'use strict';
 
 const timers = require('../time/timers');
 const { KernelError } = require('../lib/errors');
 const streams = require('../proc/streams');
 const { sharedAsks } = require('../proc/ask');
+const { Termios } = require('../tty/termios');
+const machine = require('../arch/machine');
 
 const ASK_TIMEOUT_MS = 500;
 const MAX_INPUT = 1 << 20; // input queued for a run that is not reading
+const CTRL_C = '\x03';
 
 class Session {
   // emit(message): to the client. wantsInput(): whether a client that can
   // answer `input` is connected (a version 1 client is not: its runs read
   // an empty stdin, as they always did).
   // room(): bytes the port takes now; whenRoom(fn): fn once it has room again.
-  constructor({ procs, emit, wantsInput = () => true, isTerminal = () => false, log, room = () => Infinity, whenRoom = () => {} }) {
+  // wantsModes(): whether the client can take the terminal raw (its hello said `modes: true`).
+  // notify(pid, message): a kernel message to an app (a resize notice).
+  constructor({
+    procs,
+    emit,
+    wantsInput = () => true,
+    isTerminal = () => false,
+    wantsModes = () => false,
+    log,
+    room = () => Infinity,
+    whenRoom = () => {},
+    notify = (pid, msg) => machine.ipcSend(pid, JSON.stringify(msg)),
+  }) {
     this.procs = procs;
     this.emit = emit;
     this.room = room;
     this.whenRoom = whenRoom;
     this.wantsInput = wantsInput;
     this.isTerminal = isTerminal;
+    this.wantsModes = wantsModes;
     this.log = log;
     this.sh = null;
     this.nextRun = null; // resolve of the shell's pending session.next
@@ -46,8 +69,7 @@ class Session {
     this.foreground = new Set(); // the session shell's foreground job: pids (not the shell's own)
     this.cwd = '/';
     this.status = 0;
-    this.columns = 80;
-    this.rows = 24;
+    this.termios = new Termios({ apply: (mode) => this.emit({ t: 'mode', id: this.runId(), ...mode }), send: notify });
     this.asks = sharedAsks(); // questions to programs, shared with the console's tty (kernel/proc/ask.js)
     procs.onExit.add((proc) => this.onExit(proc));
     // The session's own calls (the rest are in kernel/proc/syscalls.js).
@@ -60,6 +82,41 @@ class Session {
     const ttyForeground = procs.handlers['proc.foreground'];
     procs.handlers['proc.foreground'] = (proc, args) =>
       this.sh && proc === this.sh ? this.setForeground(args.pids) : ttyForeground(proc, args);
+  }
+
+  // ---- the terminal: its window and mode (kernel/tty/termios.js) --------------------
+  get columns() {
+    return this.termios.columns;
+  }
+
+  get rows() {
+    return this.termios.rows;
+  }
+
+  // The client's `resize` message.
+  resize(columns, rows) {
+    this.termios.resize(columns, rows);
+  }
+
+  size() {
+    return this.termios.size();
+  }
+
+  watchSize(proc) {
+    return this.termios.watchSize(proc.pid);
+  }
+
+  getMode() {
+    return this.termios.getMode();
+  }
+
+  // tty.setMode from a program of the session. Only a client that said it
+  // can leave its prompt takes raw mode or echo off (`jsksh run` cannot).
+  setMode(proc, mode) {
+    if ((mode.raw || !mode.echo) && !(this.isTerminal() && this.wantsModes())) {
+      throw new KernelError('ENOTTY', '', 'Inappropriate ioctl for device: the client cannot take raw keys');
+    }
+    return this.termios.setMode(mode, proc.pid);
   }
 
   // ---- the session's streams -------------------------------------------------------
@@ -81,7 +138,8 @@ class Session {
           get isTTY() {
             return session.isTerminal();
           },
-          size: () => ({ columns: this.columns, rows: this.rows }),
+          size: () => this.size(),
+          terminal: this,
           // A table goes after what the program wrote before it.
           rows: (columns, rows) => {
             this.sinks[stream].pump.run({ all: true });
@@ -109,6 +167,7 @@ class Session {
         return session.isTerminal();
       },
       read: (args, proc) => this.read(proc, args || {}),
+      terminal: this,
       open() {},
       close() {},
     };
@@ -174,6 +233,8 @@ class Session {
   finish(status, then = () => {}) {
     const run = this.current;
     this.status = status;
+    this.termios.reset(); // a program that set a mode and left a child running: the run is over
+
     this.foreground.clear();
     for (const r of run.readers.splice(0)) r.resolve(null);
     for (const resolve of run.onInterrupt.splice(0)) resolve(false);
@@ -186,6 +247,7 @@ class Session {
   }
 
   onExit(proc) {
+    this.termios.processExited(proc.pid);
     if (proc === this.sh) {
       // `exit`, or the shell was killed: the session ends; the next request starts another.
       this.sh = null;
@@ -271,6 +333,7 @@ class Session {
     if (input.eof) return Promise.resolve(null);
     return new Promise((resolve) => {
       run.readers.push({ proc, resolve, answers: !!args.answers });
+      if (this.termios.isRaw()) return; // the client sends keys as they come: no line is asked for
       this.emit({
         t: 'input',
         id: run.id,
@@ -291,6 +354,15 @@ class Session {
       return null;
     }
     if (typeof data !== 'string') return 'stdin needs data or eof';
+    const mode = this.termios.getMode();
+    if (mode.raw && mode.signals && data.includes(CTRL_C)) {
+      // ISIG: Ctrl-C interrupts, and the input not yet read goes (no NOFLSH).
+      run.input.chunks = [];
+      run.input.size = 0;
+      this.interrupt(id);
+      return null;
+    }
+    if (mode.raw && mode.echo) this.emit({ t: 'stdout', id, data });
     if (run.readers.length) {
       run.readers.shift().resolve(data);
       return null;
@@ -317,7 +389,12 @@ class Session {
   }
 
   describe() {
-    return { cwd: this.cwd, status: this.status, running: this.current ? [{ id: this.current.id, line: this.current.line }] : [] };
+    return {
+      cwd: this.cwd,
+      status: this.status,
+      running: this.current ? [{ id: this.current.id, line: this.current.line }] : [],
+      mode: this.termios.getMode(),
+    };
   }
 }
 

@@ -40,6 +40,7 @@ class ShellPort {
       emit: (msg) => this.emit(msg),
       wantsInput: () => this.client.version >= 2,
       isTerminal: () => this.client.terminal,
+      wantsModes: () => this.client.modes,
       room,
       whenRoom,
     });
@@ -69,6 +70,7 @@ class ShellPort {
     }
     if (msg.t === 'rows' && !this.client.rows) msg = { t: msg.fd === 2 ? 'stderr' : 'stdout', id: msg.id, data: formatTable(msg.columns, msg.rows) };
     if (msg.t === 'input' && this.client.version < 2) return;
+    if (msg.t === 'mode' && !this.client.modes) return; // a client that cannot leave its prompt
     this.sendLine(JSON.stringify(msg) + '\n');
   }
 
@@ -135,7 +137,7 @@ class ShellPort {
 }
 
 function newClient() {
-  return { version: 1, rows: false, terminal: false, binary: false, attached: false };
+  return { version: 1, rows: false, terminal: false, binary: false, modes: false, attached: false };
 }
 
 const isText = (v) => typeof v === 'string';
@@ -150,9 +152,19 @@ const HANDLERS = {
       rows: version >= 2 && msg.rows === true,
       terminal: version >= 2 && msg.terminal === true,
       binary: version >= 2 && msg.binary === true, // program output as raw bytes after a {t, id, size} line
+      modes: version >= 2 && msg.modes === true, // it leaves its prompt for a raw-mode program ({t: 'mode'})
     };
     if (version >= 2) this.session.ensureShell(); // ready for the first completion
-    this.send({ t: 'hello', version, versions: [1, 2], v8: this.bootinfo.v8, hostname: this.status().hostname, motd: this.motd(), binary: this.client.binary });
+    this.send({
+      t: 'hello',
+      version,
+      versions: [1, 2],
+      v8: this.bootinfo.v8,
+      hostname: this.status().hostname,
+      motd: this.motd(),
+      binary: this.client.binary,
+      modes: this.client.modes,
+    });
   },
 
   attach(msg) {
@@ -199,8 +211,7 @@ const HANDLERS = {
     const columns = Number(msg.columns);
     const rows = Number(msg.rows);
     if (!(columns >= 1 && columns <= 10000 && rows >= 1 && rows <= 10000)) return 'resize needs columns and rows (1-10000)';
-    this.session.columns = Math.floor(columns);
-    this.session.rows = Math.floor(rows);
+    this.session.resize(Math.floor(columns), Math.floor(rows));
   },
 
   status(msg) {

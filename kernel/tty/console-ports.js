@@ -37,7 +37,7 @@ class ConsolePorts {
     cons.onData = (id, bytes) => this.data(id, bytes);
     cons.onHostOpen = (id, open) => this.hostOpen(id, open);
     cons.onResize = (id, cols, rows) => {
-      if (id === TTY_PORT && cols && rows) Object.assign(tty, { columns: cols, rows });
+      if (id === TTY_PORT && cols && rows) tty.resize(cols, rows);
     };
     cons.onDrain = (id) => {
       if (id === TTY_PORT) tty.drained();

@@ -186,6 +186,11 @@ class History {
   }
 }
 
+// Raw input echoed: control characters as ^X (ECHOCTL), the rest (tab, CR, LF too) as typed.
+function printableEcho(text) {
+  return text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (c) => (c === '\x7f' ? '^?' : '^' + String.fromCharCode(c.charCodeAt(0) + 64)));
+}
+
 // ---------------------------------------------------------------------------
 
 class LineDiscipline {
@@ -816,6 +821,9 @@ class LineDiscipline {
   receiveRaw(chunk) {
     let text = [];
     const flushText = () => {
+      // Echo (ECHO with ICANON off) is the characters as they came; raw
+      // mode usually turns it off (cfmakeraw(3)): the app draws the screen.
+      if (text.length > 0 && this.echo) this.echoText(printableEcho(text.join('')));
       if (text.length > 0) this.emit({ type: 'data', data: text.join('') });
       text = [];
     };
@@ -828,7 +836,6 @@ class LineDiscipline {
       }
     });
     flushText();
-    // No echo in raw mode: like cfmakeraw(3), the app draws the screen itself.
   }
 
   // --- collecting events ---

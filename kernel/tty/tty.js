@@ -22,9 +22,15 @@
 //     read's `prompt` is written to stdout by the stdin.read call), so the
 //     prompt is what output wrote since the last CR or LF. Nothing else has
 //     to say it, and a prompt with colours is drawn again as it was.
+//
+// The terminal's mode and window size are its Termios (kernel/tty/termios.js):
+// an app may make it raw (each keystroke is read as it comes, unedited),
+// turn echo or Ctrl-C off, and watch the size; the mode goes back to
+// canonical when the app that set it exits (processExited).
 'use strict';
 
 const { LineDiscipline, History } = require('./line-discipline');
+const { Termios } = require('./termios');
 const { utf8Bytes, utf8Decode } = require('../lib/utf8');
 
 const CR = 13;
@@ -36,7 +42,8 @@ const MAX_PROGRAMS = 32; // histories kept; the least recently used goes first
 class Tty {
   // writeBytes(bytes): to the console port; room(): bytes it takes now.
   // asks: kernel/proc/ask.js's Asks (the kernel's shared one unless a test gives its own).
-  constructor({ writeBytes, onInterrupt, room = () => Infinity, asks = null }) {
+  // notify(pid, message): a kernel message to an app (the resize notice).
+  constructor({ writeBytes, onInterrupt, room = () => Infinity, asks = null, notify = () => {} }) {
     this.writeBytes = writeBytes;
     this.room = room;
     this.roomWaiters = [];
@@ -46,12 +53,66 @@ class Tty {
     this.lines = []; // finished input (strings; null = end of file)
     this.readers = []; // {proc, resolve, answers}
     this.foreground = new Set();
-    this.columns = 80;
-    this.rows = 24;
+    this.termios = new Termios({ apply: (mode) => this.applyMode(mode), send: notify });
     this.asks = asks;
     this.histories = new Map(); // program name -> History, least recently used first
     this.answerer = null; // the foreground reader, if it answers completion questions
     this.outputTail = new Uint8Array(0); // output since the last CR or LF: the prompt
+  }
+
+  // The window: the console device's size (virtio RESIZE), 80x24 until it says.
+  get columns() {
+    return this.termios.columns;
+  }
+
+  get rows() {
+    return this.termios.rows;
+  }
+
+  set columns(n) {
+    this.termios.resize(n, this.rows);
+  }
+
+  set rows(n) {
+    this.termios.resize(this.columns, n);
+  }
+
+  resize(columns, rows) {
+    this.termios.resize(columns, rows);
+  }
+
+  // ---- the mode (kernel/tty/termios.js) -------------------------------------------
+  getMode() {
+    return this.termios.getMode();
+  }
+
+  // tty.setMode from process `proc`: returns the mode it replaced.
+  setMode(proc, mode) {
+    return this.termios.setMode(mode, proc.pid);
+  }
+
+  watchSize(proc) {
+    return this.termios.watchSize(proc.pid);
+  }
+
+  size() {
+    return this.termios.size();
+  }
+
+  // The line discipline takes the new mode. Going raw hands over a line
+  // half typed as data (as Linux does when ICANON is cleared).
+  applyMode(mode) {
+    this.prepare();
+    this.ld.setEcho(mode.echo);
+    this.ld.setIsig(mode.signals);
+    this.handle(this.ld.setCanonical(!mode.raw));
+    this.deliver();
+  }
+
+  // A process is gone: its reads are forgotten, and the mode it set undone.
+  processExited(proc) {
+    this.dropReader(proc);
+    this.termios.processExited(proc.pid);
   }
 
   // Input from the client.
@@ -106,12 +167,17 @@ class Tty {
   }
 
   // Only the foreground job reads the terminal; the others wait their turn.
+  // A canonical read takes one line; a raw read takes all the keys waiting.
   deliver() {
     while (this.lines.length) {
       const i = this.readers.findIndex((r) => this.foreground.has(r.proc.pid));
       if (i < 0) break;
       const [reader] = this.readers.splice(i, 1);
-      reader.resolve(this.lines.shift());
+      let input = this.lines.shift();
+      if (this.termios.isRaw()) {
+        while (input !== null && typeof this.lines[0] === 'string') input += this.lines.shift();
+      }
+      reader.resolve(input);
     }
     this.followReader();
   }

@@ -38,7 +38,7 @@ function defaultFiles() {
 // sys.sleep to wait on instead of ending at once.
 function fakeSys(options = {}) {
   const files = options.files || defaultFiles();
-  const rec = { stdout: '', stderr: '', tables: [], sleeps: [], kills: [] };
+  const rec = { stdout: '', stderr: '', tables: [], sleeps: [], kills: [], modes: [] };
   const stdin = [...(options.stdin || [])];
   const norm = (p) => ('/' + p.split('/').filter((x) => x && x !== '.').join('/')).replace(/\/[^/]+\/\.\.$/, '') || '/';
   const find = (p) => files[norm(p)];
@@ -63,6 +63,15 @@ function fakeSys(options = {}) {
       read: () => call(() => answer(stdin.length > 0 ? stdin.shift() : null)),
       readBytes: () => call(() => bytesOf(answer(stdin.length > 0 ? stdin.shift() : null))),
       kind: options.stdinKind ?? 'pipe',
+      isTTY: options.stdinKind === 'tty' || options.stdinKind === 'channel',
+      // The console takes any mode; the REPL client only if it said it can (options.modes).
+      setMode: (mode) =>
+        call(() => {
+          const kind = options.stdinKind;
+          if (kind !== 'tty' && !(kind === 'channel' && options.modes)) throw kernelError('ENOTTY', 'stdin');
+          rec.modes.push(mode);
+          return { raw: false, echo: true, signals: true };
+        }),
     },
     print: (...values) => void (rec.stdout += values.map(String).join(' ') + '\n'),
     table: (columns, rows) => void rec.tables.push({ columns, rows }),
@@ -73,6 +82,7 @@ function fakeSys(options = {}) {
     tty: { size: () => call(() => ({ columns: options.columns ?? 80, rows: options.rows ?? 24 })) },
     fs: {
       stat: (p) => call(() => (find(p) ? info(norm(p), find(p)) : Promise.reject(kernelError('ENOENT', p)))),
+      lstat: (p) => rec.sys.fs.stat(p), // this table has no links
       readdir: (p) =>
         call(() => {
           const dir = find(p);
@@ -509,7 +519,7 @@ test('top takes the memory budget from sys.kernel.info(), else from the limits',
   assert.ok(r.stdout.includes('\nMem: 5.0MiB used: heap'), r.stdout);
 });
 
-test('top on the console quits on a line q', async () => {
+test('top on the console makes the keys raw and quits on the key q, giving line editing back', async () => {
   // Typed while top waits after its first frame; that wait would never end.
   let typeQ;
   const typed = new Promise((resolve) => (typeQ = resolve));
@@ -518,10 +528,17 @@ test('top on the console quits on a line q', async () => {
     typeQ();
     return new Promise(() => {});
   };
-  const stdin = ['x\n', () => typed.then(() => 'q\n')];
+  const stdin = ['x', () => typed.then(() => 'q')];
   const r = await run(['top'], { ...topMachine(), isTTY: true, stdinKind: 'tty', stdin, onSleep });
   assert.equal(r.status, 0);
   assert.equal(r.stdout.split('\x1b[H').length - 1, 1, 'one frame, then q');
+  assert.deepEqual(r.modes, [{ raw: true }, {}]);
+});
+
+test('top draws in place in a REPL client that takes raw keys', async () => {
+  const stdin = [() => new Promise(() => {})]; // no key is typed
+  const r = await run(['top', '-n', '1'], { ...topMachine(), isTTY: true, stdinKind: 'channel', modes: true, stdin });
+  assert.ok(r.stdout.startsWith('\x1b[H\x1b[2J'), JSON.stringify(r.stdout.slice(0, 20)));
 });
 
 test('top option errors: a message and status 2', async () => {
@@ -662,6 +679,10 @@ function ftFs(vfs, cwd) {
   const call = (fn) => Promise.resolve().then(fn);
   return {
     stat: (p) => call(() => vfs.stat(abs(p))),
+    lstat: (p) => call(() => vfs.lstat(abs(p))),
+    readlink: (p) => call(() => vfs.readlink(abs(p))),
+    symlink: (target, p) => call(() => vfs.symlink(String(target), abs(p))),
+    link: (a, b) => call(() => vfs.link(abs(a), abs(b))),
     readdir: (p) => call(() => vfs.readdir(abs(p))),
     readFile: (p) => call(() => vfs.readFile(abs(p))),
     writeFile: (p, data, opts = {}) => call(() => vfs.writeFile(abs(p), String(data), !!opts.append)),
@@ -809,7 +830,7 @@ test('touch makes an empty file, and sets an existing one\'s time to now without
   const m = ftMachine();
   let r = await ftRun(['touch', 'new', '/tmp/other'], m, { cwd: '/tmp' });
   assert.deepEqual([r.stdout, r.stderr, r.status], ['', '', 0]);
-  assert.deepEqual(m.vfs.stat('/tmp/new'), { name: 'new', type: 'file', size: 0, mode: 0o644, mtime: m.now() });
+  assert.deepEqual(m.vfs.stat('/tmp/new'), { name: 'new', type: 'file', size: 0, mode: 0o644, mtime: m.now(), nlink: 1, ino: m.vfs.stat('/tmp/new').ino });
   assert.equal(m.vfs.stat('/tmp/other').size, 0);
   m.vfs.writeFile('/tmp/kept', 'contents');
   m.tick(60);

@@ -250,6 +250,7 @@ test('Ctrl-L clears the screen and redraws the line', () => {
 test('raw mode: every chunk is data, Ctrl-C still interrupts', () => {
   const ld = new LineDiscipline();
   ld.input(utf8('par'));
+  ld.setEcho(false); // cfmakeraw: no echo
   assert.deepEqual(ld.setCanonical(false), [{ type: 'data', data: 'par' }]);
   assert.deepEqual(ld.input(utf8('\x1b[Aq\x7f\r')), [{ type: 'data', data: '\x1b[Aq\x7f\r' }]);
   assert.deepEqual(ld.input(utf8('a\x03b')), [
@@ -264,6 +265,15 @@ test('raw mode: every chunk is data, Ctrl-C still interrupts', () => {
   assert.deepEqual(ld.input(bytes(0x03)), [{ type: 'data', data: '\x03' }]);
   ld.setCanonical(true);
   assert.deepEqual(lines(ld.input(utf8('back\r'))), ['back\n']);
+});
+
+test('raw mode with ECHO on echoes what came, control characters as ^X (ECHOCTL)', () => {
+  const ld = new LineDiscipline();
+  ld.setCanonical(false);
+  assert.deepEqual(ld.input(utf8('hi\x1b[A\x7f\t\r')), [
+    { type: 'echo', data: 'hi^[[A^?\t\r' },
+    { type: 'data', data: 'hi\x1b[A\x7f\t\r' },
+  ]);
 });
 
 // --- cursor editing -----------------------------------------------------------
