@@ -948,15 +948,18 @@ test('a large output goes to a file in pieces (a kernel call of a megabyte is sl
 
 test('Ctrl-C that reaches the shell ends a loop of builtins, and a read', async () => {
   const sys = fakeSys({ commands: real });
+  // The Ctrl-C comes in with the kernel's messages, which an app takes only
+  // when it waits: here, at the loop's third pause (the kernel call it makes now and then).
   let sleeps = 0;
-  sys.sleep = async () => sleeps++; // the kernel call a loop makes now and then
-  const later = async () => {
-    for (let i = 0; i < 50000; i++) await null;
+  let press;
+  const pressed = new Promise((resolve) => (press = resolve));
+  sys.sleep = async () => {
+    if (++sleeps === 3) press();
   };
-  const sh = new Shell({ sys, watchInterrupt: () => ({ interrupted: later(), stop() {} }) });
+  const sh = new Shell({ sys, watchInterrupt: () => ({ interrupted: pressed, stop() {} }) });
   assert.equal(await sh.runLine('while :; do x=1; done; echo never'), 130);
   assert.equal(sys.out(), '');
-  assert.ok(sleeps > 0, 'the loop paused for the kernel');
+  assert.equal(sleeps, 3, 'the loop ended at the pause that let the Ctrl-C in');
   const reader = new Shell({ sys: fakeSys({ commands: real }), readInput: async () => '' });
   assert.equal(await reader.runLine('read x; echo never'), 130);
 });

@@ -15,11 +15,14 @@ const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, i
 const { jobLines } = require('/lib/shell/jobs');
 const { test: testExpression } = require('/lib/shell/test');
 const { printf: formatPrintf } = require('/lib/shell/printf');
+const { then } = require('/lib/shell/maybe-async');
 
 // ---------------------------------------------------------------------------
 // Builtins: called with this = the Shell, argv, and io = {out, err} that
 // collect their output (it goes where the redirections say afterwards).
-// Each returns its status.
+// Each returns its status, or a promise of it: those that never wait for
+// the kernel are plain functions, so a loop runs them without a promise
+// (/lib/shell/maybe-async).
 
 const BUILTINS = {
   // cd [DIR]: DIR defaults to /; "cd -" goes back to $OLDPWD.
@@ -51,13 +54,13 @@ const BUILTINS = {
     return 0;
   },
 
-  async pwd(argv, io) {
+  pwd(argv, io) {
     io.out(this.cwd + '\n');
     return 0;
   },
 
   // exit [N]: N defaults to $?; the status is N modulo 256.
-  async exit(argv, io) {
+  exit(argv, io) {
     if (argv.length > 2) {
       io.err('sh: exit: too many arguments\n');
       return 1;
@@ -74,7 +77,7 @@ const BUILTINS = {
   },
 
   // export [NAME[=VALUE]...]: without arguments, lists the exported variables.
-  async export(argv, io) {
+  export(argv, io) {
     if (argv.length === 1) {
       for (const name of [...this.exported].sort()) {
         if (this.vars.has(name)) io.out(`export ${name}=${shellQuote(this.vars.get(name))}\n`);
@@ -98,7 +101,7 @@ const BUILTINS = {
   },
 
   // unset [-f | -v] NAME...: -f removes functions.
-  async unset(argv, io) {
+  unset(argv, io) {
     let functions = false;
     for (const name of argv.slice(1)) {
       if (name === '-f' || name === '-v') {
@@ -118,18 +121,18 @@ const BUILTINS = {
     return 0;
   },
 
-  ':': async () => 0,
+  ':': () => 0,
 
   // break [N], continue [N]: leave (or go round again) the N innermost loops.
-  async break(argv, io) {
+  break(argv, io) {
     return jump.call(this, 'break', argv, io);
   },
-  async continue(argv, io) {
+  continue(argv, io) {
     return jump.call(this, 'continue', argv, io);
   },
 
   // return [N]: leave the function (or the script run by `.`) with N, else $?.
-  async return(argv, io) {
+  return(argv, io) {
     const n = argv.length > 1 ? numberArgument(argv[1]) : this.status;
     if (n === null) {
       io.err(`sh: return: ${argv[1]}: numeric argument required\n`);
@@ -139,7 +142,7 @@ const BUILTINS = {
   },
 
   // shift [N]: $N+1 becomes $1.
-  async shift(argv, io) {
+  shift(argv, io) {
     const n = argv.length > 1 ? numberArgument(argv[1]) : 1;
     const count = this.positional.length - 1;
     if (n === null || n < 0 || n > count) {
@@ -151,7 +154,7 @@ const BUILTINS = {
   },
 
   // set [-eufx] [+eufx] [-o NAME] [--] [ARG...]: options, and the positional parameters.
-  async set(argv, io) {
+  set(argv, io) {
     const args = argv.slice(1);
     if (args.length === 0) {
       for (const name of [...this.vars.keys()].sort()) io.out(`${name}=${shellQuote(this.vars.get(name))}\n`);
@@ -188,7 +191,7 @@ const BUILTINS = {
   },
 
   // local NAME[=VALUE]...: the variable is the function's own until it returns (as in dash).
-  async local(argv, io) {
+  local(argv, io) {
     const frame = this.locals[this.locals.length - 1];
     if (!frame) {
       io.err('sh: local: not in a function\n');
@@ -209,7 +212,7 @@ const BUILTINS = {
 
   // trap [ACTION SIGNAL...]: ACTION runs on the signal: EXIT when the shell
   // ends, INT when Ctrl-C ends a command. '' ignores it, '-' puts it back.
-  async trap(argv, io) {
+  trap(argv, io) {
     const args = argv.slice(1);
     if (args.length === 0) {
       for (const [signal, action] of this.traps) io.out(`trap -- ${shellQuote(action)} ${signal}\n`);
@@ -305,7 +308,7 @@ const BUILTINS = {
 
   // printf FORMAT [ARG...]: %s %b %c %d %i %u %o %x %X %%, flags, width and
   // precision; the format is used again while arguments are left.
-  async printf(argv, io) {
+  printf(argv, io) {
     if (argv.length < 2) {
       io.err('sh: printf: usage: printf format [arguments]\n');
       return STATUS_SYNTAX;
@@ -316,11 +319,11 @@ const BUILTINS = {
     return errors.length ? 1 : 0;
   },
 
-  async test(argv, io) {
+  test(argv, io) {
     return runTest(this, argv.slice(1), io, 'test');
   },
 
-  async '['(argv, io) {
+  '['(argv, io) {
     if (argv[argv.length - 1] !== ']') {
       io.err('sh: [: missing ]\n');
       return STATUS_SYNTAX;
@@ -359,7 +362,7 @@ const BUILTINS = {
   },
 
   // readonly [NAME[=VALUE]...]: the variable cannot be set or unset again.
-  async readonly(argv, io) {
+  readonly(argv, io) {
     if (argv.length === 1 || argv[1] === '-p') {
       for (const name of [...this.readonlyNames].sort()) io.out(`readonly ${name}${this.vars.has(name) ? '=' + shellQuote(this.vars.get(name)) : ''}\n`);
       return 0;
@@ -380,7 +383,7 @@ const BUILTINS = {
   // getopts OPTSTRING NAME [ARG...]: the next option of the positional
   // parameters (or ARGs) in NAME, its argument in OPTARG; $OPTIND is the
   // next argument to look at. Status 1 when the options end.
-  async getopts(argv, io) {
+  getopts(argv, io) {
     if (argv.length < 3) {
       io.err('sh: getopts: usage: getopts optstring name [arg ...]\n');
       return STATUS_SYNTAX;
@@ -438,14 +441,14 @@ const BUILTINS = {
   },
 
   // exec is done by the Shell itself (it needs the command's redirections); here for `type`.
-  async exec() {
+  exec() {
     return 0;
   },
 
   // jobs [-l | -p] [JOB...]: the background jobs ("[1]+  Running   sleep 10 &");
   // -l adds the pids, -p prints only the first pid of each. A job that has
   // ended is listed once, then forgotten.
-  async jobs(argv, io) {
+  jobs(argv, io) {
     const args = argv.slice(1);
     const flags = new Set();
     while (args.length && /^-./.test(args[0])) {
@@ -507,7 +510,7 @@ const BUILTINS = {
   // bg [JOB]: bash resumes a stopped job in the background. This kernel has
   // no stop signals (no Ctrl-Z), so no job is ever stopped: every job is
   // already running in the background, and bg can only say so.
-  async bg(argv, io) {
+  bg(argv, io) {
     const spec = argv[1] === undefined || argv[1].startsWith('%') ? argv[1] : `%${argv[1]}`;
     const { job, error } = this.findJob(spec);
     if (error) {
@@ -616,7 +619,7 @@ function signalName(name) {
   return Object.values(SIGNALS).includes(upper) ? upper : null;
 }
 
-async function jump(kind, argv, io) {
+function jump(kind, argv, io) {
   const n = argv.length > 1 ? numberArgument(argv[1]) : 1;
   if (n === null || n < 1) {
     io.err(`sh: ${kind}: ${argv[1]}: bad number\n`);
@@ -700,7 +703,9 @@ function splitRead(line, ifs, count, raw) {
   return values;
 }
 
-async function runTest(sh, args, io, name) {
+// test and [: maybe-async (/lib/shell/maybe-async), waiting only when a
+// file must be looked at (-f, -d, ...).
+function runTest(sh, args, io, name) {
   const fileType = async (path) => {
     try {
       return await sh.sys.fs.stat(resolvePath(sh.cwd, path));
@@ -708,9 +713,10 @@ async function runTest(sh, args, io, name) {
       return null;
     }
   };
-  const { status, error } = await testExpression(args, fileType);
-  if (error) io.err(`sh: ${name}: ${error}\n`);
-  return status;
+  return then(testExpression(args, fileType), ({ status, error }) => {
+    if (error) io.err(`sh: ${name}: ${error}\n`);
+    return status;
+  });
 }
 
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', '{', '}', '!', 'in']);

@@ -21,6 +21,16 @@
 // It touches the system only through the `sys` object it is given, so tests
 // drive it with a fake one.
 //
+// The walk is maybe-async (/lib/shell/maybe-async): what runs in the shell
+// without the kernel (builtins such as `[` and `:`, assignments, $((...)),
+// if, loops, functions) runs without a promise, and each function returns
+// its status directly; one that must wait (a spawn, a file, a $(...), a
+// glob) returns a promise, and its caller goes on from there. The result is
+// the same either way; only the time differs (a loop of builtins runs about
+// ten times faster: docs/performance.md, issue 12). A loop that never waits
+// still lets the kernel's messages in every BREATHE_TURNS turns (breathe),
+// so Ctrl-C reaches it.
+//
 // Reference: POSIX.1-2017 Shell Command Language: §2.9.1 simple commands
 // (expansion, assignments, "command not found" is 127), §2.9.2 pipelines
 // (the status is the last command's), §2.9.3 lists (&& and || short-circuit;
@@ -34,14 +44,23 @@ const { expandFields, expandWord, matchPattern, ExpansionError } = require('/lib
 const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, ShellError, writeInPieces } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
+const { isPromise, then, settled, catching, repeat } = require('/lib/shell/maybe-async');
 
 // A redirection that cannot be set up: reported as "sh: MESSAGE", status 1.
 class RedirectError extends Error {}
 
 const MAX_FUNCTION_DEPTH = 1000; // shell functions calling one another
+// A function call that runs at once nests about twenty JavaScript calls, and
+// 1000 of them would overflow V8's stack: every this many calls deep, the
+// body starts from a promise instead, on a fresh stack.
+const CALLS_PER_STACK = 32;
 const MAX_SUBSTITUTION = 10 * 1024 * 1024; // characters a $(...) may give
 const SUBSHELL_VARIABLE = 'JSKSH_SUBSHELL';
 const DECLARATIONS = new Set(['export', 'local', 'readonly']);
+const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
+// Loop turns between two real pauses (breathe): about a millisecond of
+// builtins, so a Ctrl-C is seen within a few milliseconds.
+const BREATHE_TURNS = 1000;
 
 // What fd `from` is, for another fd: 'inherit' names the shell's own stream of
 // that number, which for another fd is {inherit: from} (so `>&2` reaches stderr).
@@ -189,53 +208,58 @@ class Shell {
     return this.exiting ? this.exitCode : status;
   }
 
-  async runList(list) {
-    for (const item of list.items) {
-      if (item.background) await this.runBackground(item.command);
-      else await this.runAndOr(item.command);
+  // The items of the list from item `from` on (after one that waited, the
+  // rest go on from its promise).
+  runList(list, from = 0) {
+    const { items } = list;
+    for (let i = from; i < items.length; i++) {
+      const item = items[i];
+      const ran = item.background ? this.runBackground(item.command) : this.runAndOr(item.command);
+      if (isPromise(ran)) return ran.then(() => (this.stopping ? this.status : this.runList(list, i + 1)));
       if (this.stopping) break; // after `exit` or Ctrl-C the rest of the line is abandoned, as in sh
     }
     return this.status;
   }
 
   // && runs the right side only after success, || only after failure (§2.9.3).
-  async runAndOr(node) {
+  runAndOr(node) {
     if (node.type === 'pipeline') return this.runPipeline(node);
-    await this.asCondition(() => this.runAndOr(node.left));
-    if (this.stopping) return this.status;
-    const succeeded = this.status === 0;
-    if (node.type === 'and' ? succeeded : !succeeded) await this.runPipeline(node.right);
-    return this.status;
+    return then(this.asCondition(() => this.runAndOr(node.left)), () => {
+      if (this.stopping) return this.status;
+      const succeeded = this.status === 0;
+      if (node.type === 'and' ? succeeded : !succeeded) return this.runPipeline(node.right);
+      return this.status;
+    });
   }
 
   // Runs a condition: `set -e` does not stop the shell for it (§2.8.1, set -e).
-  async asCondition(run) {
+  asCondition(run) {
     this.conditionDepth++;
-    try {
-      return await run();
-    } finally {
-      this.conditionDepth--;
-    }
+    return settled(run, () => this.conditionDepth--);
   }
 
-  async runPipeline(pipeline) {
-    let status;
-    if (pipeline.negate) {
-      status = await this.asCondition(() => this.runStages(pipeline.commands));
-      status = status === 0 ? 1 : 0;
-    } else {
-      status = await this.runStages(pipeline.commands);
-    }
+  runPipeline(pipeline) {
+    if (pipeline.negate) return then(this.asCondition(() => this.runStages(pipeline.commands)), (status) => this.pipelineEnded(pipeline, status === 0 ? 1 : 0));
+    return then(this.runStages(pipeline.commands), (status) => this.pipelineEnded(pipeline, status));
+  }
+
+  pipelineEnded(pipeline, status) {
     this.status = status;
-    if (status === STATUS_INTERRUPTED) await this.onInterrupt();
-    if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
-      this.exitCode = status; // set -e
-    }
-    return status;
+    const interrupted = status === STATUS_INTERRUPTED ? this.onInterrupt() : undefined;
+    return then(interrupted, () => {
+      if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
+        this.exitCode = status; // set -e
+      }
+      return status;
+    });
   }
 
-  async runStages(commandNodes) {
+  runStages(commandNodes) {
     if (commandNodes.length === 1) return this.runCommand(commandNodes[0]);
+    return this.runPipelineStages(commandNodes);
+  }
+
+  async runPipelineStages(commandNodes) {
     const stages = [];
     for (const node of commandNodes) stages.push(await this.pipelineStage(node));
     return this.runProcesses(stages);
@@ -259,7 +283,7 @@ class Shell {
 
   // --- commands ---
 
-  async runCommand(node) {
+  runCommand(node) {
     switch (node.type) {
       case 'command':
         return this.runSimple(node);
@@ -271,7 +295,7 @@ class Shell {
     }
   }
 
-  async runCompound(node) {
+  runCompound(node) {
     switch (node.type) {
       case 'group':
         return this.runList(node.body);
@@ -290,38 +314,43 @@ class Shell {
     }
   }
 
-  async runIf(node) {
-    for (const { cond, body } of node.clauses) {
-      await this.asCondition(() => this.runList(cond));
+  // The clauses from clause k on: the first whose condition succeeds runs its body.
+  runIf(node, k = 0) {
+    if (k === node.clauses.length) return node.otherwise ? this.runList(node.otherwise) : (this.status = 0);
+    const { cond, body } = node.clauses[k];
+    return then(this.asCondition(() => this.runList(cond)), () => {
       if (this.stopping) return this.status;
-      if (this.status === 0) return this.runList(body);
-    }
-    if (node.otherwise) return this.runList(node.otherwise);
-    return (this.status = 0);
+      return this.status === 0 ? this.runList(body) : this.runIf(node, k + 1);
+    });
   }
 
   // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends the loop.
-  async loopTurn(body) {
-    await this.breathe();
-    if (this.stopping) return false;
-    try {
-      await this.runList(body);
-    } catch (e) {
-      if (!(e instanceof Jump) || e.kind === 'return') throw e;
-      if (e.levels > 1) {
-        e.levels--;
-        throw e;
-      }
-      if (e.kind === 'break') return false;
+  loopTurn(body) {
+    return then(this.breathe(), () => {
+      if (this.stopping) return false;
+      return catching(
+        () => then(this.runList(body), () => !this.stopping),
+        (e) => this.jumped(e),
+      );
+    });
+  }
+
+  // A break or continue thrown in a loop's body: false if it ends this loop;
+  // thrown on if it is for an outer one (break 2), or is a return.
+  jumped(e) {
+    if (!(e instanceof Jump) || e.kind === 'return') throw e;
+    if (e.levels > 1) {
+      e.levels--;
+      throw e;
     }
-    return !this.stopping;
+    return e.kind === 'break' ? false : !this.stopping;
   }
 
   // A loop may turn without ever starting a process (`while :; do :; done`):
   // the outermost one watches for a Ctrl-C that reaches the shell itself,
-  // and each turn lets the kernel's messages in now and then (a loop of
-  // promises only would never let the Ctrl-C, or anything else, arrive).
-  async inLoop(run) {
+  // and each turn lets the kernel's messages in now and then (a loop that
+  // never waits would never let the Ctrl-C, or anything else, arrive).
+  inLoop(run) {
     let watch = null;
     if (this.loopDepth === 0 && this.watchInterrupt) {
       watch = this.watchInterrupt();
@@ -330,15 +359,13 @@ class Shell {
       });
     }
     this.loopDepth++;
-    try {
-      return await run();
-    } finally {
+    return settled(run, () => {
       this.loopDepth--;
       if (watch) {
         watch.stop();
         watch = null;
       }
-    }
+    });
   }
 
   // Ctrl-C reached the shell while it ran builtins: as for a command it interrupted.
@@ -348,48 +375,65 @@ class Shell {
     this.status = STATUS_INTERRUPTED;
   }
 
-  // Every 100 turns, a real pause: a kernel call, so the app's messages are
-  // taken. (Counted, not timed: an app's clock stands still within an event.)
-  async breathe() {
-    if (++this.turns % 100 !== 0 || !this.sys.sleep) return;
-    await this.sys.sleep(0);
+  // Every BREATHE_TURNS turns, a real pause: a kernel call, so the app's
+  // messages are taken. (Counted, not timed: an app's clock stands still
+  // within an event.) Otherwise nothing: the turn goes on at once.
+  breathe() {
+    if (++this.turns % BREATHE_TURNS !== 0 || !this.sys.sleep) return undefined;
+    return this.sys.sleep(0);
   }
 
-  async runWhile(node) {
-    let status = 0;
-    await this.inLoop(async () => {
-      for (;;) {
-        await this.asCondition(() => this.runList(node.cond));
-        if (this.stopping || (this.status === 0) === node.until) break;
-        const more = await this.loopTurn(node.body);
-        status = this.status;
-        if (!more) break;
-      }
-    });
+  // The loop's status: its last body's, or 130 after a Ctrl-C.
+  loopEnded(status) {
     if (this.interrupted) return (this.status = STATUS_INTERRUPTED);
     return this.exiting ? this.status : (this.status = status);
   }
 
-  async runFor(node) {
-    const values = node.words === null ? this.positionalArgs() : await expandFields(node.words, this);
+  runWhile(node) {
     let status = 0;
-    await this.inLoop(async () => {
-      for (const value of values) {
-        this.setVariable(node.name, value);
-        const more = await this.loopTurn(node.body);
-        status = this.status;
-        if (!more) break;
-      }
-    });
-    if (this.interrupted) return (this.status = STATUS_INTERRUPTED);
-    return this.exiting ? this.status : (this.status = status);
+    const turn = () =>
+      then(this.asCondition(() => this.runList(node.cond)), () => {
+        if (this.stopping || (this.status === 0) === node.until) return false;
+        return then(this.loopTurn(node.body), (more) => {
+          status = this.status;
+          return more;
+        });
+      });
+    return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(status));
   }
 
-  async runCase(node) {
-    const word = await expandWord(node.word, this);
-    for (const arm of node.arms) {
-      for (const pattern of arm.patterns) {
-        if (await matchPattern(word, pattern, this)) return this.runList(arm.body);
+  runFor(node) {
+    const values = node.words === null ? this.positionalArgs() : expandFields(node.words, this);
+    return then(values, (list) => {
+      let status = 0;
+      let k = 0;
+      const turn = () => {
+        if (k === list.length) return false;
+        this.setVariable(node.name, list[k++]);
+        return then(this.loopTurn(node.body), (more) => {
+          status = this.status;
+          return more;
+        });
+      };
+      return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(status));
+    });
+  }
+
+  runCase(node) {
+    return then(expandWord(node.word, this), (word) => this.caseArm(node, word, 0, 0));
+  }
+
+  // The arms from arm a, pattern p on: the first arm with a pattern that matches runs.
+  caseArm(node, word, a, p) {
+    for (; a < node.arms.length; a++, p = 0) {
+      const arm = node.arms[a];
+      for (; p < arm.patterns.length; p++) {
+        const matched = matchPattern(word, arm.patterns[p], this);
+        if (isPromise(matched)) {
+          const [at, next] = [a, p + 1];
+          return matched.then((yes) => (yes ? this.runList(arm.body) : this.caseArm(node, word, at, next)));
+        }
+        if (matched) return this.runList(arm.body);
       }
     }
     return (this.status = 0);
@@ -444,7 +488,7 @@ class Shell {
     Object.assign(this, saved);
   }
 
-  async runFunction(node, argv) {
+  runFunction(node, argv) {
     if (this.functionDepth >= MAX_FUNCTION_DEPTH) {
       throw new ShellError(`sh: ${argv[0]}: functions nested too deeply (more than ${MAX_FUNCTION_DEPTH} calls)`);
     }
@@ -454,12 +498,11 @@ class Shell {
     this.loopDepth = 0; // break and continue do not reach the caller's loops
     this.functionDepth++;
     this.locals.push(new Map());
-    try {
-      await this.runCommand(node.body);
-    } catch (e) {
+    const returned = (e) => {
       if (!(e instanceof Jump && e.kind === 'return')) throw e;
       this.status = e.status;
-    } finally {
+    };
+    const restore = () => {
       this.positional = positional;
       this.loopDepth = loopDepth;
       this.functionDepth--;
@@ -467,36 +510,64 @@ class Shell {
         if (value === undefined) this.vars.delete(name);
         else this.vars.set(name, value);
       }
-    }
-    return this.status;
+    };
+    const body = () => catching(() => this.runCommand(node.body), returned);
+    const run = this.functionDepth % CALLS_PER_STACK === 0 ? () => Promise.resolve().then(body) : body;
+    return then(settled(run, restore), () => this.status);
   }
 
   // --- simple commands ---
 
-  // §2.9.1: words expand to fields; NAME=value and redirection targets to one string each.
-  async expandCommand(command) {
+  // §2.9.1: words expand to fields; NAME=value and redirection targets to one
+  // string each. Returns {argv, assigns, redirects}, or a promise of it.
+  expandCommand(command) {
     this.substitutionStatus = null;
-    const argv = [];
-    for (const word of command.words) {
-      // export and local take assignments: "export A=$X" must not split $X.
-      if (DECLARATIONS.has(argv[0]) && /^[A-Za-z_][A-Za-z0-9_]*=/.test(word.raw)) argv.push(await expandWord(word, this));
-      else argv.push(...(await expandFields([word], this)));
+    return this.expandSteps(command, { argv: [], assigns: [], redirects: [] }, 0);
+  }
+
+  // The command's words, then its assignments, then its redirections, in that
+  // order from step k on; after one that waited the rest go on from its promise.
+  expandSteps(command, stage, k) {
+    const { words, assigns, redirects } = command;
+    const steps = words.length + assigns.length + redirects.length;
+    for (; k < steps; k++) {
+      const step = this.expandStep(command, stage, k);
+      if (isPromise(step)) {
+        const next = k + 1;
+        return step.then(() => this.expandSteps(command, stage, next));
+      }
     }
-    const assigns = [];
-    for (const { name, value } of command.assigns) assigns.push([name, await expandWord(value, this)]);
-    const redirects = [];
-    for (const r of command.redirects) redirects.push(await this.expandRedirect(r));
-    return { argv, assigns, redirects };
+    return stage;
+  }
+
+  expandStep(command, stage, k) {
+    const { words, assigns, redirects } = command;
+    if (k < words.length) {
+      const word = words[k];
+      // export and local take assignments: "export A=$X" must not split $X.
+      if (DECLARATIONS.has(stage.argv[0]) && ASSIGNMENT_WORD.test(word.raw)) return then(expandWord(word, this), (value) => stage.argv.push(value));
+      return then(expandFields([word], this), (fields) => {
+        for (const field of fields) stage.argv.push(field);
+      });
+    }
+    k -= words.length;
+    if (k < assigns.length) {
+      const { name, value } = assigns[k];
+      return then(expandWord(value, this), (text) => stage.assigns.push([name, text]));
+    }
+    return then(this.expandRedirect(redirects[k - assigns.length]), (r) => stage.redirects.push(r));
   }
 
   // A redirection with its target expanded; a here-document becomes a file to read.
-  async expandRedirect(r) {
-    if (r.op === '<<' || r.op === '<<-') {
-      const text = await expandWord(r.body, this);
-      const file = await this.temporaryFile(text);
-      return { op: '<', fd: r.fd, target: file, temporary: true };
-    }
-    return { op: r.op, fd: r.fd, target: await expandWord(r.target, this) };
+  expandRedirect(r) {
+    if (r.op === '<<' || r.op === '<<-') return this.hereDocument(r);
+    return then(expandWord(r.target, this), (target) => ({ op: r.op, fd: r.fd, target }));
+  }
+
+  async hereDocument(r) {
+    const text = await expandWord(r.body, this);
+    const file = await this.temporaryFile(text);
+    return { op: '<', fd: r.fd, target: file, temporary: true };
   }
 
   async temporaryFile(text) {
@@ -515,20 +586,34 @@ class Shell {
     }
   }
 
-  async runSimple(node) {
+  runSimple(node) {
     let stage;
     try {
-      stage = await this.expandCommand(node);
+      stage = this.expandCommand(node);
     } catch (e) {
-      if (e instanceof RedirectError) return this.reportFailure(e.message);
-      if (!(e instanceof ExpansionError) || e.fatal) throw e;
-      return this.reportFailure(e.message, e.status);
+      return this.expansionFailed(e);
     }
-    try {
-      return await this.runExpanded(stage, node);
-    } finally {
-      await this.removeTemporaries(stage.redirects);
-    }
+    if (isPromise(stage)) return stage.then((expanded) => this.runStage(expanded, node), (e) => this.expansionFailed(e));
+    return this.runStage(stage, node);
+  }
+
+  // An expansion or a redirection's file failed: the command does not run.
+  expansionFailed(e) {
+    if (e instanceof RedirectError) return this.reportFailure(e.message);
+    if (!(e instanceof ExpansionError) || e.fatal) throw e;
+    return this.reportFailure(e.message, e.status);
+  }
+
+  // Runs the expanded command; its here-documents' files are removed after.
+  runStage(stage, node) {
+    if (!stage.redirects.some((r) => r.temporary)) return this.runExpanded(stage, node);
+    return (async () => {
+      try {
+        return await this.runExpanded(stage, node);
+      } finally {
+        await this.removeTemporaries(stage.redirects);
+      }
+    })();
   }
 
   reportFailure(message, status = 1) {
@@ -536,19 +621,19 @@ class Shell {
     return (this.status = status);
   }
 
-  async runExpanded(stage, node, { functions = true } = {}) {
+  runExpanded(stage, node, functions = true) {
     const { argv, assigns } = stage;
     if (this.options.xtrace) this.trace(assigns, argv);
     if (argv.length === 0) {
       // Only assignments and redirections: the variables are set, the files made (§2.9.1).
       for (const [name, value] of assigns) this.setVariable(name, value);
       const status = this.substitutionStatus === null ? 0 : this.substitutionStatus;
-      return this.withRedirects(stage.redirects, async () => status, true);
+      return this.withRedirects(stage.redirects, () => status, true);
     }
     const [name] = argv;
     if (name === 'exec') return this.runExec(stage);
     if (name === 'command' && argv.length > 1 && !argv[1].startsWith('-')) {
-      return this.runExpanded({ ...stage, argv: argv.slice(1) }, node, { functions: false });
+      return this.runExpanded({ ...stage, argv: argv.slice(1) }, node, false);
     }
     if (SPECIAL_BUILTINS.has(name)) {
       for (const [n, value] of assigns) this.setVariable(n, value); // they stay (§2.14)
@@ -560,16 +645,18 @@ class Shell {
     }
     if (isBuiltin(name)) {
       // NAME=value before a regular builtin is for that builtin only.
+      if (assigns.length === 0) return this.runBuiltin(stage);
       const saved = assigns.map(([n]) => [n, this.vars.get(n)]);
       for (const [n, value] of assigns) this.vars.set(n, value);
-      try {
-        return await this.runBuiltin(stage);
-      } finally {
-        for (const [n, value] of saved) {
-          if (value === undefined) this.vars.delete(n);
-          else this.vars.set(n, value);
-        }
-      }
+      return settled(
+        () => this.runBuiltin(stage),
+        () => {
+          for (const [n, value] of saved) {
+            if (value === undefined) this.vars.delete(n);
+            else this.vars.set(n, value);
+          }
+        },
+      );
     }
     return this.runProcesses([stage]);
   }
@@ -598,31 +685,28 @@ class Shell {
   // A builtin: its output goes where the shell's fds and the command's
   // redirections say, written after it ends (or when it flushes: fg shows
   // the command before it waits).
-  async runBuiltin(stage) {
-    return this.withRedirects(
-      stage.redirects,
-      async () => {
-        const output = { 1: [], 2: [] };
-        const flush = async () => {
-          const [out, err] = [output[1].splice(0).join(''), output[2].splice(0).join('')];
-          await this.writeOutput(this.fds[1], out, 1);
-          await this.writeOutput(this.fds[2], err, 2);
-        };
-        const io = { out: (s) => output[1].push(s), err: (s) => output[2].push(s), flush };
-        let status;
-        try {
-          status = await BUILTINS[stage.argv[0]].call(this, stage.argv, io);
-        } finally {
-          await flush();
-        }
-        return status;
-      },
-      true,
-    );
+  runBuiltin(stage) {
+    return this.withRedirects(stage.redirects, () => this.callBuiltin(stage.argv), true);
   }
 
-  async writeOutput(stream, text, fd) {
-    if (text === '' || stream === 'null') return;
+  callBuiltin(argv) {
+    const io = new BuiltinOutput(this);
+    const flushed = (status) => then(io.flush(), () => status);
+    const failed = (e) =>
+      then(io.flush(), () => {
+        throw e;
+      });
+    let status;
+    try {
+      status = BUILTINS[argv[0]].call(this, argv, io);
+    } catch (e) {
+      return failed(e);
+    }
+    return isPromise(status) ? status.then(flushed, failed) : flushed(status);
+  }
+
+  writeOutput(stream, text, fd) {
+    if (text === '' || stream === 'null') return undefined;
     if (stream && stream.file) return writeInPieces(this.sys.fs, stream.file, text, true);
     const to = stream === 'inherit' ? fd : stream && stream.inherit !== undefined ? stream.inherit : fd;
     return (to === 2 ? this.sys.stderr : this.sys.stdout).write(text);
@@ -631,8 +715,12 @@ class Shell {
   // Runs `run` with the redirections applied to the shell's fds, then puts
   // them back. `expanded`: the targets are already strings. A redirection
   // that fails is reported, status 1, and `run` does not run.
-  async withRedirects(redirects, run, expanded = false) {
-    if (!redirects || redirects.length === 0) return (this.status = await run());
+  withRedirects(redirects, run, expanded = false) {
+    if (!redirects || redirects.length === 0) return then(run(), (status) => (this.status = status));
+    return this.withRedirectsApplied(redirects, run, expanded);
+  }
+
+  async withRedirectsApplied(redirects, run, expanded) {
     let list = redirects;
     let fds;
     try {
@@ -1109,6 +1197,33 @@ class Shell {
     if (this.readonlyNames.has(name)) throw new ShellError(`sh: ${name}: is read only`);
     this.vars.set(name, value);
     if (exported) this.exported.add(name);
+  }
+}
+
+// What a builtin writes (its io: out(text), err(text)): kept until it ends
+// or calls flush(), then written where the shell's fds 1 and 2 go now.
+// flush() waits only when there is something to write.
+class BuiltinOutput {
+  constructor(shell) {
+    this.shell = shell;
+    this.stdout = '';
+    this.stderr = '';
+  }
+
+  out(text) {
+    this.stdout += text;
+  }
+
+  err(text) {
+    this.stderr += text;
+  }
+
+  flush() {
+    if (this.stdout === '' && this.stderr === '') return undefined;
+    const [out, err] = [this.stdout, this.stderr];
+    this.stdout = this.stderr = '';
+    const { shell } = this;
+    return then(shell.writeOutput(shell.fds[1], out, 1), () => shell.writeOutput(shell.fds[2], err, 2));
   }
 }
 

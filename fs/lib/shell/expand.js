@@ -12,9 +12,15 @@
 // The shell is passed in as `sh`; this file uses only: sh.valueOf(name),
 // sh.positionalArgs(), sh.setVariable(name, value), sh.options.nounset,
 // sh.substitute(list) -> text (runs $(...)), sh.cwd and sh.sys.fs.{readdir, stat}.
+//
+// The functions here are maybe-async (/lib/shell/maybe-async): a word
+// without $(...) whose fields need no globbing expands without waiting, and
+// the result is then a value, not a promise. What never changes is worked out
+// once per word and kept on its node (compiled()).
 'use strict';
 
 const { evaluate, ArithmeticError } = require('/lib/shell/arith');
+const { isPromise, then } = require('/lib/shell/maybe-async');
 
 // An expansion that cannot be done (${X:?}, set -u, $((1/0))): the command
 // is not run. `fatal`: a non-interactive shell exits (POSIX §2.8.1).
@@ -34,30 +40,76 @@ function ifsOf(sh) {
 }
 
 // ---------------------------------------------------------------------------
+// What a word's node keeps about itself (the parse tree does not change once
+// made): under a Symbol key, so JSON.stringify (the tree sent to a child
+// shell) leaves it out. For a word that is only text (no expansion): text,
+// what it expands to as one string; literal, its one field when there is
+// nothing to glob (`-lt`, `]`, `'a b'`), else null; chars, its characters
+// as a pattern; regex, that pattern made when first used (case patterns,
+// ${X%.txt}). All null for other words.
+const COMPILED = Symbol('compiled');
+
+function compiled(word) {
+  let c = word[COMPILED];
+  if (c === undefined) {
+    c = { text: null, literal: null, chars: null, regex: null };
+    if (word.parts.every((part) => part.type === 'text')) {
+      const chars = [];
+      for (const part of word.parts) for (const ch of part.value) chars.push({ c: ch, quoted: Boolean(part.quoted) });
+      c.text = chars.map((x) => x.c).join('');
+      c.chars = chars;
+      // An unquoted empty word gives no field (splitFields); a pattern must be globbed.
+      const fieldless = chars.length === 0 && !word.parts.some((part) => part.quoted);
+      if (!fieldless && !hasMagic(chars)) c.literal = c.text;
+    }
+    word[COMPILED] = c;
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------
 // Segments: {text, quoted, split} or {fieldBreak: true} ("$@" between two
 // parameters). `inQuotes`: the word is inside "..." (a ${X:-word} in quotes).
 
-async function segmentsOf(word, sh, inQuotes = false) {
-  const out = [];
-  for (const part of word.parts) {
+function segmentsOf(word, sh, inQuotes = false) {
+  return segmentsFrom(word, sh, inQuotes, 0, []);
+}
+
+// The segments of word.parts[k...] added to `out`; after a part that had to
+// wait ($(...)), the rest go on from its promise.
+function segmentsFrom(word, sh, inQuotes, k, out) {
+  const { parts } = word;
+  for (; k < parts.length; k++) {
+    const part = parts[k];
     const quoted = inQuotes || Boolean(part.quoted);
-    if (part.type === 'text') out.push({ text: part.value, quoted: inQuotes || part.quoted, split: false });
+    let got;
+    if (part.type === 'text') out.push({ text: part.value, quoted, split: false });
     else if (part.type === 'tilde') out.push({ text: sh.valueOf('HOME') || '/', quoted: true, split: false });
-    else if (part.type === 'command') out.push({ text: await sh.substitute(part.list), quoted, split: !quoted });
-    else if (part.type === 'arith') out.push({ text: await arithmetic(part, sh), quoted, split: !quoted });
-    else if (part.type === 'param') out.push(...(await paramSegments(part, sh, quoted)));
+    else if (part.type === 'command') got = then(sh.substitute(part.list), (text) => [{ text, quoted, split: !quoted }]);
+    else if (part.type === 'arith') got = then(arithmetic(part, sh), (text) => [{ text, quoted, split: !quoted }]);
+    else if (part.type === 'param') got = paramSegments(part, sh, quoted);
+    if (got === undefined) continue;
+    if (isPromise(got)) {
+      const next = k + 1;
+      return got.then((segments) => {
+        for (const seg of segments) out.push(seg);
+        return segmentsFrom(word, sh, inQuotes, next, out);
+      });
+    }
+    for (const seg of got) out.push(seg);
   }
   return out;
 }
 
-async function arithmetic(part, sh) {
-  const text = await expandWord(part.expr, sh);
-  try {
-    return String(evaluate(text, { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) }));
-  } catch (e) {
-    if (e instanceof ArithmeticError) throw new ExpansionError(`sh: ${e.message}`, { fatal: true, status: 2 });
-    throw e;
-  }
+function arithmetic(part, sh) {
+  return then(expandWord(part.expr, sh), (text) => {
+    try {
+      return String(evaluate(text, { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) }));
+    } catch (e) {
+      if (e instanceof ArithmeticError) throw new ExpansionError(`sh: ${e.message}`, { fatal: true, status: 2 });
+      throw e;
+    }
+  });
 }
 
 // $@ and $* give one segment per positional parameter.
@@ -76,7 +128,7 @@ function positionalSegments(name, sh, quoted) {
   return out;
 }
 
-async function paramSegments(part, sh, quoted) {
+function paramSegments(part, sh, quoted) {
   const { name, op } = part;
   if ((name === '@' || name === '*') && !op) return positionalSegments(name, sh, quoted);
   const value = name === '@' || name === '*' ? sh.positionalArgs().join(' ') : sh.valueOf(name);
@@ -105,22 +157,23 @@ async function paramSegments(part, sh, quoted) {
     case '=':
       if (!empty) return text(value);
       if (!/^[A-Za-z_]/.test(name)) throw new ExpansionError(`sh: \${${name}${op}...}: cannot assign in this way`, { fatal: true, status: 2 });
-      sh.setVariable(name, await expandWord(part.arg, sh));
-      return text(sh.valueOf(name));
+      return then(expandWord(part.arg, sh), (assigned) => {
+        sh.setVariable(name, assigned);
+        return text(sh.valueOf(name));
+      });
     case ':?':
-    case '?': {
+    case '?':
       if (!empty) return text(value);
-      const message = await expandWord(part.arg, sh);
-      throw new ExpansionError(`sh: ${name}: ${message || (isSet ? 'parameter null' : 'parameter not set')}`, { fatal: true, status: 2 });
-    }
+      return then(expandWord(part.arg, sh), (message) => {
+        throw new ExpansionError(`sh: ${name}: ${message || (isSet ? 'parameter null' : 'parameter not set')}`, { fatal: true, status: 2 });
+      });
     case ':+':
     case '+':
       return empty ? [] : segmentsOf(part.arg, sh, quoted);
     default: {
       // % %% # ##: remove the smallest or largest suffix or prefix matching the pattern.
       unsetError();
-      const regex = patternRegex(await patternChars(part.arg, sh));
-      return text(trim(value ?? '', regex, op));
+      return then(patternOf(part.arg, sh), (regex) => text(trim(value ?? '', regex, op)));
     }
   }
 }
@@ -147,11 +200,25 @@ function range(from, to) {
 // ---------------------------------------------------------------------------
 // Field splitting (§2.6.5). A field is a list of pieces {text, quoted}.
 
+// The IFS characters in two sets: white space (which collapses) and the
+// others. Kept for the last IFS seen: it seldom changes.
+let lastIfs = null;
+let lastDelimiters = null;
+
+function delimiters(ifs) {
+  if (ifs !== lastIfs) {
+    const white = new Set([...ifs].filter((c) => c === ' ' || c === '\t' || c === '\n'));
+    const other = new Set([...ifs].filter((c) => !white.has(c)));
+    lastIfs = ifs;
+    lastDelimiters = { white, other };
+  }
+  return lastDelimiters;
+}
+
 function splitFields(segments, ifs) {
   // "$@" with no parameters is no field, even with the "" a quote leaves.
   if (segments.some((seg) => seg.nothing) && segments.every((seg) => seg.nothing || (seg.text === '' && !seg.fieldBreak))) return [];
-  const white = new Set([...ifs].filter((c) => c === ' ' || c === '\t' || c === '\n'));
-  const other = new Set([...ifs].filter((c) => !white.has(c)));
+  const { white, other } = delimiters(ifs);
   const fields = [];
   let pieces = [];
   let started = false; // the current field exists (maybe empty, like "")
@@ -206,13 +273,23 @@ function splitFields(segments, ifs) {
 // Patterns (§2.13): * ? [...] in unquoted text; quoted characters are literal.
 
 // The word as a list of {c, quoted} characters, without splitting.
-async function patternChars(word, sh) {
-  const chars = [];
-  for (const seg of await segmentsOf(word, sh)) {
-    if (seg.fieldBreak) chars.push({ c: ' ', quoted: true });
-    else if (!seg.nothing) for (const c of seg.text) chars.push({ c, quoted: seg.quoted });
-  }
-  return chars;
+function patternChars(word, sh) {
+  return then(segmentsOf(word, sh), (segments) => {
+    const chars = [];
+    for (const seg of segments) {
+      if (seg.fieldBreak) chars.push({ c: ' ', quoted: true });
+      else if (!seg.nothing) for (const c of seg.text) chars.push({ c, quoted: seg.quoted });
+    }
+    return chars;
+  });
+}
+
+// The word as a RegExp: made once for literal text, else at each expansion.
+function patternOf(word, sh) {
+  const c = compiled(word);
+  if (c.chars === null) return then(patternChars(word, sh), patternRegex);
+  if (c.regex === null) c.regex = patternRegex(c.chars);
+  return c.regex;
 }
 
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/;
@@ -280,8 +357,8 @@ function hasMagic(chars) {
 }
 
 // Does `text` match the pattern word? (case, and [[ ]]-less tests)
-async function matchPattern(text, word, sh) {
-  return patternRegex(await patternChars(word, sh)).test(text);
+function matchPattern(text, word, sh) {
+  return then(patternOf(word, sh), (regex) => regex.test(text));
 }
 
 // ---------------------------------------------------------------------------
@@ -370,35 +447,73 @@ async function exists(fs, path) {
 
 // The words as the list of arguments they become: expansion, field
 // splitting, pathname expansion (unless set -f) and quote removal.
-async function expandFields(words, sh) {
-  const out = [];
-  const ifs = ifsOf(sh);
-  for (const word of Array.isArray(words) ? words : [words]) {
-    const fields = splitFields(await segmentsOf(word, sh), ifs);
-    for (const pieces of fields) {
-      const magic = !sh.options.noglob && pieces.some((p) => !p.quoted && /[*?[]/.test(p.text));
-      let matches = null;
-      if (magic) {
-        const chars = [];
-        for (const { text, quoted } of pieces) for (const c of text) chars.push({ c, quoted });
-        if (hasMagic(chars)) matches = await glob(chars, sh);
-      }
-      if (matches) out.push(...matches);
-      else out.push(pieces.map((p) => p.text).join(''));
+function expandFields(words, sh) {
+  const list = Array.isArray(words) ? words : [words];
+  return fieldsFrom(list, 0, sh, ifsOf(sh), []);
+}
+
+// The fields of list[k...] added to `out`; after a word that had to wait,
+// the rest go on from its promise.
+function fieldsFrom(list, k, sh, ifs, out) {
+  for (; k < list.length; k++) {
+    const word = list[k];
+    const { literal } = compiled(word);
+    if (literal !== null) {
+      out.push(literal);
+      continue;
     }
+    const next = k + 1;
+    const segments = segmentsOf(word, sh);
+    if (isPromise(segments)) return segments.then((s) => then(addFields(s, sh, ifs, out), () => fieldsFrom(list, next, sh, ifs, out)));
+    const added = addFields(segments, sh, ifs, out);
+    if (isPromise(added)) return added.then(() => fieldsFrom(list, next, sh, ifs, out));
   }
   return out;
 }
 
+// Splits one word's segments into fields and adds them to `out`, each
+// globbed if it is a pattern: a promise only when one had to be globbed.
+function addFields(segments, sh, ifs, out) {
+  const fields = splitFields(segments, ifs);
+  const from = (i) => {
+    for (; i < fields.length; i++) {
+      const pieces = fields[i];
+      const magic = !sh.options.noglob && pieces.some((p) => !p.quoted && /[*?[]/.test(p.text));
+      const chars = magic ? piecesChars(pieces) : null;
+      if (chars && hasMagic(chars)) {
+        const next = i + 1;
+        return glob(chars, sh).then((matches) => {
+          if (matches) for (const m of matches) out.push(m);
+          else out.push(pieces.map((p) => p.text).join(''));
+          return from(next);
+        });
+      }
+      out.push(pieces.length === 1 ? pieces[0].text : pieces.map((p) => p.text).join(''));
+    }
+    return undefined;
+  };
+  return from(0);
+}
+
+function piecesChars(pieces) {
+  const chars = [];
+  for (const { text, quoted } of pieces) for (const c of text) chars.push({ c, quoted });
+  return chars;
+}
+
 // The word as one string, without field splitting or globbing: for
 // assignments, redirection targets, `case` words and here-documents.
-async function expandWord(word, sh) {
-  let text = '';
-  for (const seg of await segmentsOf(word, sh)) {
-    if (seg.fieldBreak) text += ' ';
-    else if (!seg.nothing) text += seg.text;
-  }
-  return text;
+function expandWord(word, sh) {
+  const { text: literal } = compiled(word);
+  if (literal !== null) return literal;
+  return then(segmentsOf(word, sh), (segments) => {
+    let text = '';
+    for (const seg of segments) {
+      if (seg.fieldBreak) text += ' ';
+      else if (!seg.nothing) text += seg.text;
+    }
+    return text;
+  });
 }
 
 module.exports = { expandFields, expandWord, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };

@@ -3,8 +3,17 @@
 //
 // POSIX decides by the number of arguments (0 to 4) first; longer
 // expressions are parsed with ! binding tightest, then -a, then -o, and
-// ( ) grouping. Files are looked at through `stat(path)` -> {type, size} or null.
+// ( ) grouping. Files are looked at through `stat(path)` -> {type, size} or
+// null, or a promise of it (a kernel call).
+//
+// The expression is evaluated without waiting (test is what a shell loop
+// runs each turn: /lib/shell/maybe-async says why that matters): a file not
+// looked at yet stops the evaluation (NeedsFile), and it starts again once
+// the file's status is known. Evaluating changes nothing, so starting again
+// gives what one evaluation that waited would have given.
 'use strict';
+
+const { isPromise } = require('/lib/shell/maybe-async');
 
 const UNARY_FILE = new Set(['-e', '-f', '-d', '-s', '-r', '-w', '-x', '-L', '-h', '-b', '-c', '-p', '-S']);
 const UNARY_STRING = new Set(['-n', '-z']);
@@ -12,15 +21,22 @@ const BINARY = new Set(['=', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge', '<'
 
 class TestError extends Error {}
 
+// A file operand whose status is not known yet (see the header).
+class NeedsFile {
+  constructor(path) {
+    this.path = path;
+  }
+}
+
 function integer(s) {
   if (!/^\s*[-+]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`);
   return Number(s);
 }
 
-async function unary(op, arg, stat) {
+function unary(op, arg, stat) {
   if (op === '-n') return arg !== '';
   if (op === '-z') return arg === '';
-  const st = await stat(arg);
+  const st = stat(arg);
   if (st === null) return false;
   switch (op) {
     case '-f':
@@ -75,40 +91,40 @@ function binary(left, op, right) {
 const isUnary = (op) => UNARY_FILE.has(op) || UNARY_STRING.has(op);
 
 // The general grammar, for five arguments or more (or inside parentheses).
-async function expression(args, stat) {
+function expression(args, stat) {
   let pos = 0;
   const peek = () => args[pos];
-  async function orExpr() {
-    let value = await andExpr();
+  function orExpr() {
+    let value = andExpr();
     while (peek() === '-o') {
       pos++;
-      const right = await andExpr();
+      const right = andExpr();
       value = value || right;
     }
     return value;
   }
-  async function andExpr() {
-    let value = await notExpr();
+  function andExpr() {
+    let value = notExpr();
     while (peek() === '-a') {
       pos++;
-      const right = await notExpr();
+      const right = notExpr();
       value = value && right;
     }
     return value;
   }
-  async function notExpr() {
+  function notExpr() {
     if (peek() === '!') {
       pos++;
-      return !(await notExpr());
+      return !(notExpr());
     }
     return primary();
   }
-  async function primary() {
+  function primary() {
     const a = args[pos];
     if (a === undefined) throw new TestError('argument expected');
     if (a === '(') {
       pos++;
-      const value = await orExpr();
+      const value = orExpr();
       if (args[pos] !== ')') throw new TestError("missing ')'");
       pos++;
       return value;
@@ -124,13 +140,13 @@ async function expression(args, stat) {
     pos++;
     return a !== '';
   }
-  const value = await orExpr();
+  const value = orExpr();
   if (pos < args.length) throw new TestError(`${args[pos]}: unexpected operator`);
   return value;
 }
 
 // POSIX's rules by the number of arguments.
-async function evaluate(args, stat) {
+function evaluate(args, stat) {
   switch (args.length) {
     case 0:
       return false;
@@ -143,11 +159,11 @@ async function evaluate(args, stat) {
     case 3:
       if (BINARY.has(args[1])) return binary(args[0], args[1], args[2]);
       if (args[1] === '-a' || args[1] === '-o') return expression(args, stat);
-      if (args[0] === '!') return !(await evaluate(args.slice(1), stat));
+      if (args[0] === '!') return !evaluate(args.slice(1), stat);
       if (args[0] === '(' && args[2] === ')') return args[1] !== '';
       throw new TestError(`${args[1]}: binary operator expected`);
     case 4:
-      if (args[0] === '!') return !(await evaluate(args.slice(1), stat));
+      if (args[0] === '!') return !evaluate(args.slice(1), stat);
       if (args[0] === '(' && args[3] === ')') return evaluate(args.slice(1, 3), stat);
       return expression(args, stat);
     default:
@@ -155,14 +171,32 @@ async function evaluate(args, stat) {
   }
 }
 
-// {status: 0 true, 1 false, 2 error; error: the message}.
-async function test(args, stat) {
-  try {
-    return { status: (await evaluate(args, stat)) ? 0 : 1 };
-  } catch (e) {
-    if (e instanceof TestError) return { status: 2, error: e.message };
-    throw e;
-  }
+// {status: 0 true, 1 false, 2 error; error: the message}, or a promise of
+// it when a file had to be looked at through stat.
+function test(args, stat) {
+  const known = new Map(); // path -> what stat gave
+  const lookUp = (path) => {
+    if (!known.has(path)) throw new NeedsFile(path);
+    return known.get(path);
+  };
+  const attempt = () => {
+    try {
+      return { status: evaluate(args, lookUp) ? 0 : 1 };
+    } catch (e) {
+      if (e instanceof TestError) return { status: 2, error: e.message };
+      if (!(e instanceof NeedsFile)) throw e;
+      const st = stat(e.path);
+      if (!isPromise(st)) {
+        known.set(e.path, st);
+        return attempt();
+      }
+      return st.then((value) => {
+        known.set(e.path, value);
+        return attempt();
+      });
+    }
+  };
+  return attempt();
 }
 
 module.exports = { test };
