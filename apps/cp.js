@@ -11,6 +11,10 @@
 // with GNU's "error writing 'DEST': No space left on device"; the source is
 // untouched and, as with GNU's cp, what was written of DEST stays.
 //
+// A symbolic link is followed: its target's bytes are copied, as GNU's cp
+// does without -P; with -r (and -a) a link is copied as a link, as GNU's
+// cp -r does, so a link to a directory above is not copied for ever.
+//
 // -p keeps the modification time (jsksh has no owners, and every file has
 // the same mode); -a is -r with -p. -f changes nothing here: it lets GNU's
 // cp remove a destination it cannot open, and every file jsksh can write
@@ -60,14 +64,15 @@ class Copier {
   async copy(source, dest, top) {
     let st;
     try {
-      st = await sys.fs.stat(source);
+      st = this.opts.recursive ? await sys.fs.lstat(source) : await sys.fs.stat(source);
     } catch (e) {
       return this.fail(`cannot stat '${source}': ${reason(e)}`);
     }
     const destStat = await statOrNull(dest);
     if (st.type === 'dir') return this.copyDir(source, dest, st, destStat);
+    if (st.type === 'symlink') return this.copyLink(source, dest, st);
     if (destStat !== null) {
-      if (absolute(source) === absolute(dest)) return this.fail(`'${source}' and '${dest}' are the same file`);
+      if (sameFile(source, dest, st, destStat)) return this.fail(`'${source}' and '${dest}' are the same file`);
       if (destStat.type === 'dir') return this.fail(`cannot overwrite directory '${dest}' with non-directory`);
       if (this.opts.noClobber) return undefined;
       if (this.opts.interactive && !(await this.ask(`cp: overwrite '${dest}'? `))) return undefined;
@@ -107,6 +112,25 @@ class Copier {
     }
     for (const entry of entries) await this.copy(join(source, entry.name), join(dest, entry.name), false);
     if (this.opts.preserve) await this.keepTime(dest, st.mtime);
+    return undefined;
+  }
+
+  // -r: a link is made again at `dest`, holding the same target (a name
+  // there goes first, as GNU's cp replaces it).
+  async copyLink(source, dest, st) {
+    const there = await sys.fs.lstat(dest).catch(() => null);
+    if (there !== null) {
+      if (there.type === 'dir') return this.fail(`cannot overwrite directory '${dest}' with non-directory`);
+      if (this.opts.noClobber) return undefined;
+      if (this.opts.interactive && !(await this.ask(`cp: overwrite '${dest}'? `))) return undefined;
+      await sys.fs.unlink(dest).catch(() => {});
+    }
+    try {
+      await sys.fs.symlink(st.target, dest);
+    } catch (e) {
+      return this.fail(`cannot create symbolic link '${dest}': ${reason(e)}`);
+    }
+    if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
     return undefined;
   }
 
@@ -161,6 +185,13 @@ class Copier {
   ask(question) {
     return askYes(question, this);
   }
+}
+
+// One file under two names: the same path, or (through a link, or two
+// hard links) the same inode.
+function sameFile(source, dest, st, destStat) {
+  if (absolute(source) === absolute(dest)) return true;
+  return st.ino !== undefined && st.ino === destStat.ino;
 }
 
 // A bad command line: status 2 (a wrong number of operands is 1: /lib/file-tools, destination).

@@ -1,27 +1,22 @@
 // apps/ls.js: list directory contents, in columns on a terminal or one name a
 // line into a pipe; -l shows mode, size and modification time; -a shows
-// names that start with a dot. Directories end in '/'.
+// names that start with a dot. Directories end in '/', symbolic links in '@'
+// (as GNU's ls -F marks them); -l shows a link as `name -> target`, with
+// 'l' in its mode. A link named on the command line is followed to what it
+// names, except with -l, which shows the link itself (as GNU's ls does).
 'use strict';
 
 const { columns } = require('/lib/columns');
+const { parseOptions, usageError } = require('/lib/options');
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SIX_MONTHS = 182.5 * 24 * 3600 * 1000;
 
 module.exports = async function main(argv) {
-  const flags = { long: false, all: false };
-  const paths = [];
-  for (const arg of argv.slice(1)) {
-    if (arg.startsWith('-') && arg.length > 1) {
-      for (const letter of arg.slice(1)) {
-        if (letter === 'l') flags.long = true;
-        else if (letter === 'a') flags.all = true;
-        else return usage(`invalid option -- '${letter}'`);
-      }
-    } else {
-      paths.push(arg);
-    }
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('ls', module.exports, parsed.error);
+  const flags = { long: parsed.options.l, all: parsed.options.a };
+  const paths = parsed.operands;
   if (paths.length === 0) paths.push(sys.cwd || '/');
 
   // Like ls: first the files named, then each directory's contents.
@@ -30,7 +25,7 @@ module.exports = async function main(argv) {
   const dirs = [];
   for (const path of paths) {
     try {
-      const st = await sys.fs.stat(path);
+      const st = await described(path, flags);
       if (st.type === 'dir') dirs.push(path);
       else files.push({ ...st, name: path });
     } catch (e) {
@@ -50,6 +45,14 @@ module.exports = async function main(argv) {
   }
   return status;
 };
+
+// A path named on the command line: the link itself with -l, else what it
+// names (a dangling link is shown as the link it is).
+async function described(path, flags) {
+  const own = await sys.fs.lstat(path);
+  if (own.type !== 'symlink' || flags.long) return own;
+  return sys.fs.stat(path).catch(() => own);
+}
 
 // The entries of one directory; with -a also '.', '..' and dot files.
 async function listing(dir, flags) {
@@ -74,12 +77,14 @@ function show(entries, flags) {
   sys.stdout.write(text + '\n');
 }
 
-const displayName = (e) => (e.type === 'dir' ? `${e.name}/` : e.name);
+const displayName = (e) => (e.type === 'dir' ? `${e.name}/` : e.type === 'symlink' ? `${e.name}@` : e.name);
 
 // drwxr-xr-x  4096 Nov 23 19:40 name/
+// lrwxrwxrwx     9 Nov 23 19:40 motd -> /etc/motd
 function longLine(entry, sizeWidth, now) {
   const size = String(entry.size ?? 0).padStart(sizeWidth);
-  return `${modeString(entry)} ${size} ${timeString(entry.mtime, now)} ${displayName(entry)}`;
+  const name = entry.type === 'symlink' ? `${entry.name} -> ${entry.target}` : displayName(entry);
+  return `${modeString(entry)} ${size} ${timeString(entry.mtime, now)} ${name}`;
 }
 
 // '-rw-r--r--' from the type and the permission bits: read, write, execute
@@ -87,7 +92,7 @@ function longLine(entry, sizeWidth, now) {
 function modeString(entry) {
   if (typeof entry.mode === 'string') return entry.mode;
   const mode = entry.mode ?? (entry.type === 'dir' ? 0o755 : 0o644);
-  let text = entry.type === 'dir' ? 'd' : '-';
+  let text = { dir: 'd', symlink: 'l' }[entry.type] || '-';
   for (let shift = 6; shift >= 0; shift -= 3) {
     const rwx = (mode >> shift) & 7;
     text += (rwx & 4 ? 'r' : '-') + (rwx & 2 ? 'w' : '-') + (rwx & 1 ? 'x' : '-');
@@ -114,11 +119,6 @@ const pad2 = (n) => String(n).padStart(2, '0');
 function reason(e) {
   const message = String((e && e.message) || e);
   return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-function usage(problem) {
-  sys.stderr.write(`ls: ${problem}\nusage: ls [-l] [-a] [PATH...]\n`);
-  return 2;
 }
 
 module.exports.description = 'list directory contents';

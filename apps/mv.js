@@ -55,7 +55,7 @@ class Mover {
   async move(source, dest) {
     let st;
     try {
-      st = await sys.fs.stat(source);
+      st = await sys.fs.lstat(source); // a link moves as itself
     } catch (e) {
       return this.fail(`cannot stat '${source}': ${reason(e)}`);
     }

@@ -1,5 +1,7 @@
 // apps/rm.js: remove files (only under /tmp: the image is read-only).
-// -r removes directories and what they hold; -f ignores missing files.
+// -r removes directories and what they hold; -f ignores missing files. A
+// symbolic link is removed itself, never what it names (nor, with -r,
+// what a link to a directory holds).
 'use strict';
 
 module.exports = async function main(argv) {
@@ -32,7 +34,7 @@ module.exports = async function main(argv) {
 
 // A directory's contents go first, then the directory itself.
 async function remove(path, flags) {
-  const st = await sys.fs.stat(path);
+  const st = await sys.fs.lstat(path);
   if (st.type === 'dir') {
     if (!flags.recursive) throw Object.assign(new Error(`${path}: Is a directory`), { code: 'EISDIR' });
     for (const entry of await sys.fs.readdir(path)) await remove(`${path.replace(/\/+$/, '')}/${entry.name}`, flags);

@@ -6,45 +6,34 @@
 //   Access: (0644/-rw-r--r--)
 //   Modify: 2024-05-01 10:11:12.345678000 +0000
 //
-// GNU's Blocks, IO Block, Device, Inode, Links, Uid, Gid and the access,
-// change and birth times are left out: jsksh has no blocks, inodes, links
-// or owners, and keeps one time, the modification time. A directory's Size
-// is its number of entries (as sys.fs.stat gives it), not bytes.
+// GNU's Blocks, IO Block, Device, Uid, Gid and the access, change and birth
+// times are left out: jsksh has no blocks, devices or owners, and keeps one
+// time, the modification time (the inode number and link count are there
+// for -c: %i, %h). A directory's Size is its number of entries (as
+// sys.fs.stat gives it), not bytes. A symbolic link is described itself
+// (`File: l -> target`, its Size the target's bytes) unless -L follows it.
 //
 //   stat -c FORMAT FILE...   FORMAT's directives, each file's line:
-//     %n name   %N quoted name   %s size   %F type   %a mode in octal
-//     %A mode as ls shows it   %y modification time   %Y it in seconds
-//     %m mount point   %%  a percent sign
+//     %n name   %N quoted name (-> target for a link)   %s size   %F type
+//     %a mode in octal   %A mode as ls shows it   %y modification time
+//     %Y it in seconds   %h hard links   %i inode number   %m mount point
+//     %%  a percent sign
 'use strict';
 
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+const { reason } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  let format = null;
-  const files = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') files.push(...args.splice(0));
-    else if (arg === '-c' || arg === '--format') {
-      format = args.shift();
-      if (format === undefined) return usage(arg === '-c' ? "option requires an argument -- 'c'" : "option '--format' requires an argument");
-    } else if (arg.startsWith('--format=')) format = arg.slice('--format='.length);
-    else if (arg.startsWith('-c')) format = arg.slice(2);
-    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    else if (arg.startsWith('-') && arg !== '-') return usage(`invalid option -- '${arg[1]}'`);
-    else files.push(arg);
-  }
-  if (files.length === 0) {
-    sys.stderr.write(`stat: missing operand\n${usageText()}`);
-    return 1;
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('stat', module.exports, parsed.error);
+  const format = parsed.options.format;
+  const files = parsed.operands;
+  if (files.length === 0) return usageError('stat', module.exports, 'missing operand', 1);
   let status = 0;
   for (const file of files) {
     let st;
     try {
-      st = await sys.fs.stat(file);
+      st = parsed.options.dereference ? await sys.fs.stat(file) : await sys.fs.lstat(file);
     } catch (e) {
       if (!(e && e.code)) throw e;
       // coreutils 9 asks with statx(2), and its message says so.
@@ -60,7 +49,7 @@ module.exports = async function main(argv) {
 
 function layout(file, st) {
   return [
-    `  File: ${quoteIfNeeded(file)}`,
+    `  File: ${quotedName(file, st)}`,
     `  Size: ${String(st.size).padEnd(10)}\t${typeName(st)}`,
     `Access: (${octal(st.mode)}/${modeString(st)})`,
     `Modify: ${timeString(st.mtime)}`,
@@ -72,13 +61,15 @@ async function expand(format, file, st) {
   let mount = null;
   const directives = {
     n: () => file,
-    N: () => quoteIfNeeded(file),
+    N: () => quotedName(file, st),
     s: () => String(st.size),
     F: () => typeName(st),
     a: () => (st.mode & 0o7777).toString(8),
     A: () => modeString(st),
     y: () => timeString(st.mtime),
     Y: () => String(Math.floor(st.mtime)),
+    h: () => String(st.nlink ?? 1),
+    i: () => String(st.ino ?? 0),
     m: () => mount,
     '%': () => '%',
   };
@@ -86,14 +77,21 @@ async function expand(format, file, st) {
   return format.replace(/%(.?)/g, (whole, letter) => (directives[letter] ? directives[letter]() : letter === '' ? '%' : '?'));
 }
 
-const typeName = (st) => (st.type === 'dir' ? 'directory' : st.size === 0 ? 'regular empty file' : 'regular file');
+function typeName(st) {
+  if (st.type === 'dir') return 'directory';
+  if (st.type === 'symlink') return 'symbolic link';
+  return st.size === 0 ? 'regular empty file' : 'regular file';
+}
+
+// The name as GNU shows it, and a link's target after it: l -> /etc/motd.
+const quotedName = (file, st) => quoteIfNeeded(file) + (st.type === 'symlink' ? ` -> ${quoteIfNeeded(st.target)}` : '');
 
 // 0644, as GNU's %a pads it in the default layout.
 const octal = (mode) => (mode & 0o7777).toString(8).padStart(4, '0');
 
 // '-rw-r--r--' from the type and the permission bits; 't' is the sticky bit (/tmp).
 function modeString(st) {
-  let text = st.type === 'dir' ? 'd' : '-';
+  let text = { dir: 'd', symlink: 'l' }[st.type] || '-';
   for (let shift = 6; shift >= 0; shift -= 3) {
     const rwx = (st.mode >> shift) & 7;
     text += (rwx & 4 ? 'r' : '-') + (rwx & 2 ? 'w' : '-') + (rwx & 1 ? 'x' : '-');
@@ -120,17 +118,9 @@ function timeString(seconds) {
 // GNU quotes a name a shell would need quoted ('a b'); plain names stay.
 const quoteIfNeeded = (name) => (/^[\w%+,\-./:=@^\u0080-\uffff]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`);
 
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-function usage(problem) {
-  sys.stderr.write(`stat: ${problem}\n${usageText()}`);
-  return 2;
-}
-
 module.exports.description = 'show a file\'s size, type, mode and modification time';
-module.exports.options = { '-c': 'print FORMAT (%n %s %F %a %A %y %Y %m) for each file' };
+module.exports.options = {
+  '-c, --format=FORMAT': 'print FORMAT (%n %N %s %F %a %A %y %Y %h %i %m) for each file',
+  '-L, --dereference': 'follow links: describe what a link names',
+};
 module.exports.usage = 'stat [-c FORMAT] FILE...';

@@ -235,3 +235,61 @@ def test_cp_and_mv_i_ask_at_the_terminal(machine, console):
         == "new\nls: cannot access '/tmp/i-src': No such file or directory"
     )
     command(console, "rm /tmp/i-dst")
+
+
+def test_links_ln_s_and_ln_through_ls_stat_readlink_cat_cp_and_rm(machine):
+    """Issue 12's ln -s: symbolic links (and hard links) in /tmp, seen by the other tools."""
+    run_ok(
+        machine,
+        "mkdir /tmp/ln /tmp/ln/d; cd /tmp/ln; echo hello > f; ln -s f l; ln -s /etc/hostname host;"
+        " ln -s nowhere gone; ln f hard; ln -s ../f d/up; ln -s d dl",
+    )
+    # Followed when read, relative targets from the link's own directory, in every name of a path.
+    assert run_ok(machine, "cat /tmp/ln/l /tmp/ln/d/up /tmp/ln/dl/up") == "hello\n" * 3
+    assert run_ok(machine, "cat /tmp/ln/host") == run_ok(machine, "cat /etc/hostname")
+    assert run_ok(machine, "readlink /tmp/ln/l /tmp/ln/d/up") == "f\n../f\n"
+    # ls marks links, and -l shows where they point; a dangling link is listed too.
+    assert run_ok(machine, "ls /tmp/ln") == "d/\ndl@\nf\ngone@\nhard\nhost@\nl@\n"
+    long = run_ok(machine, "ls -l /tmp/ln").splitlines()
+    assert [line.split(" ", 1)[0] for line in long] == [
+        "drwxr-xr-x",
+        "lrwxrwxrwx",
+        "-rw-r--r--",
+        "lrwxrwxrwx",
+        "-rw-r--r--",
+        "lrwxrwxrwx",
+        "lrwxrwxrwx",
+    ]
+    assert long[3].endswith(" gone -> nowhere") and long[5].endswith(" host -> /etc/hostname"), long
+    # stat describes the link itself; a hard link is the same inode, two links.
+    assert run_ok(machine, "stat -c '%N|%F' /tmp/ln/l") == "/tmp/ln/l -> f|symbolic link\n"
+    assert run_ok(machine, "stat -L -c %F /tmp/ln/l") == "regular file\n"
+    inode_f, inode_hard = run_ok(machine, "stat -c '%i %h' /tmp/ln/f /tmp/ln/hard").splitlines()
+    assert inode_f == inode_hard and inode_f.endswith(" 2")
+    run_ok(machine, "echo more >> /tmp/ln/hard")
+    assert run_ok(machine, "cat /tmp/ln/f") == "hello\nmore\n"
+    # A dangling link: ENOENT to read; writing through it makes its target.
+    assert machine.run("cat /tmp/ln/gone") == (1, "", "cat: /tmp/ln/gone: No such file or directory\n")
+    run_ok(machine, "echo made > /tmp/ln/gone")
+    assert run_ok(machine, "cat /tmp/ln/nowhere") == "made\n"
+    # cp copies what a link names.
+    run_ok(machine, "cp /tmp/ln/l /tmp/ln/copy")
+    assert run_ok(machine, "stat -c %F /tmp/ln/copy; cat /tmp/ln/copy") == "regular file\nhello\nmore\n"
+    # A loop is ELOOP; the image is read-only; a hard link cannot cross to it.
+    run_ok(machine, "cd /tmp/ln; ln -s b a; ln -s a b")
+    status, out, err = machine.run("cat /tmp/ln/a")
+    assert (status, err) == (1, "cat: /tmp/ln/a: Too many levels of symbolic links\n")
+    assert machine.run("ln -s x /etc/x") == (
+        1,
+        "",
+        "ln: failed to create symbolic link '/etc/x': Read-only file system\n",
+    )
+    assert machine.run("ln /etc/motd /tmp/ln/m") == (
+        1,
+        "",
+        "ln: failed to create hard link '/tmp/ln/m' => '/etc/motd': Invalid cross-device link\n",
+    )
+    # rm removes links, never what they name.
+    run_ok(machine, "rm /tmp/ln/l /tmp/ln/dl /tmp/ln/a")
+    assert run_ok(machine, "cat /tmp/ln/f; ls /tmp/ln/d") == "hello\nmore\nup@\n"
+    run_ok(machine, "rm -r /tmp/ln")

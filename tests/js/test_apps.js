@@ -1262,10 +1262,147 @@ test('stat -c FORMAT; a missing file is an error, the others still shown', async
   assert.equal(r.stdout, "/tmp/a b|'/tmp/a b'|5|regular file|644|-rw-r--r--|1234|/tmp|%|?\n/etc/motd|/etc/motd|8|regular file|644|-rw-r--r--|1700000000|/|%|?\n");
   r = await ftRun(['stat', '--format=%s', '/nope', '/tmp/a b'], m);
   assert.deepEqual([r.stdout, r.stderr, r.status], ['5\n', "stat: cannot statx '/nope': No such file or directory\n", 1]);
-  r = await ftRun(['stat', '-L', '/tmp'], m);
-  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["stat: invalid option -- 'L'", 2, '']);
+  r = await ftRun(['stat', '-Z', '/tmp'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["stat: invalid option -- 'Z'", 2, '']);
   r = await ftRun(['stat'], m);
   assert.deepEqual([r.stderr.split('\n')[0], r.status], ['stat: missing operand', 1]);
+});
+
+// -- ln, readlink, and links in ls, stat, rm, cp, mv
+
+test('ln -s makes a symbolic link; ln without -s a hard link; both into a directory', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/a', 'a text');
+  let r = await ftRun(['ln', '-s', '/etc/motd', 'motd'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', '', 0]);
+  assert.deepEqual([m.vfs.readlink('/tmp/motd'), m.vfs.readFile('/tmp/motd')], ['/etc/motd', 'welcome\n']);
+  r = await ftRun(['ln', '-sv', '../a', '/tmp/d/'], m); // TARGET into DIR/: relative to the link's directory
+  assert.deepEqual([r.stdout, r.status], ["'/tmp/d/a' -> '../a'\n", 0]);
+  assert.equal(m.vfs.readFile('/tmp/d/a'), 'a text');
+  r = await ftRun(['ln', '-v', 'a', 'b'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stdout, r.status], ["'b' => 'a'\n", 0]);
+  assert.deepEqual([m.vfs.stat('/tmp/b').nlink, m.vfs.stat('/tmp/b').ino], [2, m.vfs.stat('/tmp/a').ino]);
+  r = await ftRun(['ln', '-s', '/etc/hostname'], m, { cwd: '/tmp' }); // one operand: here, by its name
+  assert.equal(m.vfs.readlink('/tmp/hostname'), '/etc/hostname');
+  r = await ftRun(['ln', '/tmp/a', '/tmp/b', '/tmp/d'], m);
+  assert.equal(r.stderr, "ln: failed to create hard link '/tmp/d/a' => '/tmp/a': File exists\n", 'd/a is the link made before');
+  assert.equal(m.vfs.stat('/tmp/d/b').nlink, 3);
+});
+
+test('ln -f replaces a name, -n a link to a directory; ln\'s errors in GNU\'s words', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/a', 'a');
+  m.vfs.symlink('d', '/tmp/dl');
+  let r = await ftRun(['ln', '-s', 'x', '/tmp/a'], m);
+  assert.deepEqual([r.stderr, r.status], ["ln: failed to create symbolic link '/tmp/a': File exists\n", 1]);
+  r = await ftRun(['ln', '-sf', 'x', '/tmp/a'], m);
+  assert.deepEqual([r.stderr, r.status, m.vfs.readlink('/tmp/a')], ['', 0, 'x']);
+  r = await ftRun(['ln', '-s', 'y', '/tmp/dl'], m); // into the directory dl names
+  assert.equal(m.vfs.readlink('/tmp/d/y'), 'y');
+  r = await ftRun(['ln', '-sfn', 'y', '/tmp/dl'], m); // the link itself replaced
+  assert.deepEqual([r.status, m.vfs.readlink('/tmp/dl')], [0, 'y']);
+  const cases = [
+    [['ln', '-s', 'x', '/etc/x'], "ln: failed to create symbolic link '/etc/x': Read-only file system\n", 1],
+    [['ln', '/etc/motd', '/tmp/m'], "ln: failed to create hard link '/tmp/m' => '/etc/motd': Invalid cross-device link\n", 1],
+    [['ln', '/tmp/d', '/tmp/d2'], 'ln: /tmp/d: hard link not allowed for directory\n', 1],
+    [['ln', '/tmp/nope', '/tmp/n'], "ln: failed to access '/tmp/nope': No such file or directory\n", 1],
+    [['ln', '-s', 'p', 'q', '/tmp/a'], "ln: target '/tmp/a' is not a directory\n", 1],
+    [['ln'], "ln: missing file operand\nusage: ln [-sfnv] TARGET LINK_NAME\n   or: ln [-sfnv] TARGET\n   or: ln [-sfnv] TARGET... DIRECTORY\nTry 'ln --help' for more information.\n", 1],
+  ];
+  for (const [argv, stderr, status] of cases) {
+    const r2 = await ftRun(argv, m);
+    assert.deepEqual([r2.stderr, r2.status], [stderr, status], argv.join(' '));
+  }
+  r = await ftRun(['ln', '-x', 'a', 'b'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["ln: invalid option -- 'x'", 2]);
+});
+
+test('readlink prints a link\'s target as written; -n, -v; not a link: status 1', async () => {
+  const m = ftMachine();
+  m.vfs.symlink('../etc/motd', '/tmp/l');
+  m.vfs.writeFile('/tmp/f', '');
+  let r = await ftRun(['readlink', 'l'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stdout, r.status], ['../etc/motd\n', 0]);
+  r = await ftRun(['readlink', '-n', '/tmp/l'], m);
+  assert.equal(r.stdout, '../etc/motd');
+  r = await ftRun(['readlink', '/tmp/f', '/tmp/l'], m);
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['../etc/motd\n', '', 1]);
+  r = await ftRun(['readlink', '-v', '/tmp/f'], m);
+  assert.deepEqual([r.stderr, r.status], ['readlink: /tmp/f: Invalid argument\n', 1]);
+});
+
+test('ls shows links: name@, and with -l the l mode and name -> target; a dangling one too', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/inside', 'x');
+  m.vfs.symlink('/etc/motd', '/tmp/motd');
+  m.vfs.symlink('d', '/tmp/dl');
+  m.vfs.symlink('nowhere', '/tmp/gone');
+  let r = await ftRun(['ls', '/tmp'], m);
+  assert.deepEqual([r.stdout, r.status], ['d/\ndl@\ngone@\nmotd@\n', 0]);
+  r = await ftRun(['ls', '-l', '/tmp'], m);
+  const lines = r.stdout.split('\n');
+  assert.ok(/^lrwxrwxrwx 9 \w{3} .* motd -> \/etc\/motd$/.test(lines[3]), r.stdout);
+  assert.ok(/^lrwxrwxrwx 7 .* gone -> nowhere$/.test(lines[2]), r.stdout);
+  assert.ok(/^lrwxrwxrwx 1 .* dl -> d$/.test(lines[1]), r.stdout);
+  r = await ftRun(['ls', '/tmp/dl'], m); // a link named is followed to its directory...
+  assert.equal(r.stdout, 'inside\n');
+  r = await ftRun(['ls', '-l', '/tmp/dl'], m); // ...except with -l
+  assert.ok(r.stdout.endsWith(' /tmp/dl -> d\n'), r.stdout);
+  r = await ftRun(['ls', '/tmp/gone'], m);
+  assert.deepEqual([r.stdout, r.status], ['/tmp/gone@\n', 0]);
+});
+
+test('stat describes a link itself, -L what it names; %N, %h and %i', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'hello');
+  m.vfs.symlink('a', '/tmp/l');
+  m.vfs.link('/tmp/a', '/tmp/b');
+  let r = await ftRun(['stat', '/tmp/l'], m);
+  assert.ok(r.stdout.startsWith('  File: /tmp/l -> a\n  Size: 1         \tsymbolic link\nAccess: (0777/lrwxrwxrwx)\n'), r.stdout);
+  r = await ftRun(['stat', '-L', '-c', '%N %F %s', '/tmp/l'], m);
+  assert.equal(r.stdout, '/tmp/l regular file 5\n');
+  r = await ftRun(['stat', '-c', '%N|%h', '/tmp/l', '/tmp/a'], m);
+  assert.equal(r.stdout, '/tmp/l -> a|1\n/tmp/a|2\n');
+  r = await ftRun(['stat', '--format=%i', '/tmp/a', '/tmp/b'], m);
+  const [one, two] = r.stdout.trim().split('\n');
+  assert.ok(one === two && Number(one) > 0, r.stdout);
+});
+
+test('rm removes a link, not what it names, even with -r', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/keep', 'kept');
+  m.vfs.symlink('/tmp/d', '/tmp/dl');
+  m.vfs.symlink('/nowhere', '/tmp/gone');
+  const r = await ftRun(['rm', '-r', '/tmp/dl', '/tmp/gone'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.deepEqual(ftTree(m.vfs), ['d/', 'd/keep']);
+});
+
+test('cp follows a link to copy its target; cp -r copies links as links; a link to the same file is refused', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/src');
+  m.vfs.writeFile('/tmp/src/f', 'bytes');
+  m.vfs.symlink('f', '/tmp/src/l');
+  m.vfs.symlink('..', '/tmp/src/up'); // would copy for ever if followed
+  let r = await ftRun(['cp', '/tmp/src/l', '/tmp/copy'], m);
+  assert.deepEqual([r.stderr, m.vfs.lstat('/tmp/copy').type, m.vfs.readFile('/tmp/copy')], ['', 'file', 'bytes']);
+  r = await ftRun(['cp', '-r', '/tmp/src', '/tmp/dst'], m);
+  assert.deepEqual([r.stderr, r.status], ['', 0]);
+  assert.deepEqual([m.vfs.readlink('/tmp/dst/l'), m.vfs.readlink('/tmp/dst/up'), m.vfs.readFile('/tmp/dst/l')], ['f', '..', 'bytes']);
+  r = await ftRun(['cp', '/tmp/src/f', '/tmp/src/l'], m);
+  assert.deepEqual([r.stderr, r.status], ["cp: '/tmp/src/f' and '/tmp/src/l' are the same file\n", 1]);
+  assert.equal(m.vfs.readFile('/tmp/src/f'), 'bytes');
+});
+
+test('mv moves a link as it is, a dangling one too', async () => {
+  const m = ftMachine();
+  m.vfs.symlink('nowhere', '/tmp/gone');
+  const r = await ftRun(['mv', '/tmp/gone', '/tmp/moved'], m);
+  assert.deepEqual([r.stderr, r.status, m.vfs.readlink('/tmp/moved')], ['', 0, 'nowhere']);
 });
 
 // -- du
@@ -1353,7 +1490,7 @@ test('df: an empty /tmp is 0%; a missing path is an error; bad options', async (
 
 test('the file tools declare their usage and options for --help, help and man', async () => {
   const { declaredIn } = require('/lib/app-info');
-  for (const name of ['touch', 'cp', 'mv', 'rmdir', 'stat', 'du', 'df', 'basename', 'dirname']) {
+  for (const name of ['touch', 'cp', 'mv', 'rmdir', 'stat', 'du', 'df', 'basename', 'dirname', 'ln', 'readlink']) {
     const source = __sources[`/bin/${name}.js`];
     const declared = declaredIn(source);
     const app = require(`/bin/${name}.js`);
