@@ -10,16 +10,19 @@ import json
 VERSION = 2
 
 
-def hello_message(rows: bool, terminal: bool, binary: bool = False) -> dict:
+def hello_message(rows: bool, terminal: bool, binary: bool = False, modes: bool = False) -> dict:
     """The version 2 hello: tables as `rows` or as text, output on a terminal or
     not; ``binary``: programs' output as raw bytes, each piece after a
-    ``{"t": "stdout", "id": ID, "size": N}`` line (docs/protocol.md, "Bytes")."""
+    ``{"t": "stdout", "id": ID, "size": N}`` line (docs/protocol.md, "Bytes");
+    ``modes``: the client leaves its prompt and sends raw keys while a
+    program has the terminal raw (``{"t": "mode"}``, docs/protocol.md)."""
     return {
         "t": "hello",
         "version": VERSION,
         "rows": rows,
         "terminal": terminal,
         **({"binary": True} if binary else {}),
+        **({"modes": True} if modes else {}),
     }
 
 

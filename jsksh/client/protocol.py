@@ -94,10 +94,12 @@ class Connection:
         finally:
             self._pending.pop(id_key(rid), None)
 
-    async def hello(self, rows: bool = True, terminal: bool = True, timeout: float = 30) -> dict:
+    async def hello(
+        self, rows: bool = True, terminal: bool = True, timeout: float = 30, modes: bool = False
+    ) -> dict:
         """The version 2 handshake; the machine's hello. Raises Refused."""
         self._hello = asyncio.get_running_loop().create_future()
-        self.send(hello_message(rows, terminal))
+        self.send(hello_message(rows, terminal, modes=modes))
         done, _ = await asyncio.wait(
             {self._hello, self.closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )

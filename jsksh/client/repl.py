@@ -13,6 +13,11 @@ The run model (docs/client.md): Enter on a shell line asks the guest
 sends the line as the run's `stdin` (asking `is-complete` first when the
 program said it answers, as the eval REPL does), Ctrl-C sends `interrupt`
 and Ctrl-D `stdin eof`. The run's `exit` brings the shell prompt back.
+
+A program that makes the terminal raw (an editor, `top`; the guest sends
+`mode`) gets the terminal itself: the prompt steps aside and every key goes
+to the program as it is typed (passthrough.py), until the mode is canonical
+again or the run ends.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import signal
 from dataclasses import dataclass
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import in_terminal
+from prompt_toolkit.application.application import attach_winch_signal_handler
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.document import Document
 from prompt_toolkit.enums import EditingMode
@@ -34,6 +41,7 @@ from jsksh.client.complete import GuestCompleter, ask, completions
 from jsksh.client.history import Histories
 from jsksh.client.keys import repl_bindings
 from jsksh.client.lexer import STYLE, ReplLexer, fragments_for, split_lines
+from jsksh.client.passthrough import KeysThrough
 from jsksh.client.protocol import Connection, Refused, hello_message, id_key, int_field
 from jsksh.client.terminal import AbovePrompt, PlainScreen
 from jsksh.client.toolbar import StatusBar
@@ -116,6 +124,7 @@ class Repl:
         self.replayed_input: dict = {}
         self.attached = asyncio.Event()
         self.size = None
+        self.keys_through: KeysThrough | None = None  # a raw-mode program has the terminal
         self.status_bar = StatusBar(self.hello.get("hostname") or "jsksh")
         self.session = self._make_session(input, vi)
         self.buffer = self.session.default_buffer
@@ -265,6 +274,7 @@ class Repl:
     def leave(self, how: str, status: int = 0, message: str = "") -> None:
         if self.outcome is None:
             self.outcome = Outcome(how, status, message)
+        self._raw_over()
         app = self.session.app
         if app.is_running and app.future is not None and not app.future.done():
             app.exit()
@@ -275,7 +285,7 @@ class Repl:
         the runs the old kernel took with it. (What is sent while the machine
         is between kernels waits in the port for the new one.)"""
         self.screen.print(render.note_text("--- the machine rebooted ---", self.colour))
-        self.conn.send(hello_message(rows=True, terminal=True))
+        self.conn.send(hello_message(rows=True, terminal=True, modes=True))
         self.size = None
         self.check_size()
         self.conn.send({"t": "attach", "replay": False})
@@ -318,6 +328,8 @@ class Repl:
                 asyncio.get_running_loop().call_later(REBOOT_WAIT, self._rebooted)
         elif kind == "input":
             self._input_requested(msg)
+        elif kind == "mode":
+            self._mode(msg)
         elif kind == "exit":
             self._exited(msg)
         elif kind == "session":
@@ -353,6 +365,9 @@ class Repl:
             waiting = self.replayed_input.get(id_key(self.run_id))
             if waiting:
                 self._input_requested(waiting)
+            mode = msg.get("mode")
+            if isinstance(mode, dict) and mode.get("raw") is True:
+                self._mode({"id": self.run_id, **mode})  # the run we adopt has the terminal raw
         elif self.run_id is not None:
             self._run_over(0)  # after a reboot: our run went with the old kernel
         self.attached.set()
@@ -377,6 +392,7 @@ class Repl:
             self.changed()
 
     def _run_over(self, status: int) -> None:
+        self._raw_over()
         self.last_status = status
         self.status_bar.last = status
         self.status_bar.poll_now()
@@ -385,6 +401,46 @@ class Repl:
         if self.screen.column.midline:
             self.screen.print("\n")  # the prompt starts on a line of its own
         self.changed()
+
+    # ---- a raw-mode program (passthrough.py) ---------------------------------------
+    def _mode(self, msg: dict) -> None:
+        """The guest changed the session's terminal mode for run `id`."""
+        raw = msg.get("raw") is True
+        if not raw:
+            self._raw_over()
+        elif self.keys_through is None and self.run_id is not None and msg.get("id") == self.run_id:
+            self.screen.hold()  # its first frame waits until the prompt is off the screen
+            self.keys_through = KeysThrough(
+                self._input_fd(), self._send_keys, lambda: self.leave("detached", 0)
+            )
+            self.session.app.create_background_task(self._raw_keys(self.keys_through))
+
+    def _input_fd(self) -> int:
+        return self.session.app.input.fileno()
+
+    def _send_keys(self, text: str) -> None:
+        if self.run_id is not None:
+            self.conn.send({"t": "stdin", "id": self.run_id, "data": text})
+
+    async def _raw_keys(self, keys: KeysThrough) -> None:
+        """The prompt steps aside while the program reads raw keys."""
+        try:
+            async with in_terminal():
+                self.screen.begin_raw()
+                try:
+                    with attach_winch_signal_handler(self.check_size):
+                        await keys.run()
+                finally:
+                    self.screen.end_raw()
+        finally:
+            if self.keys_through is keys:
+                self.keys_through = None
+            self.changed()
+
+    def _raw_over(self) -> None:
+        if self.keys_through is not None:
+            self.keys_through.stop.set()
+            self.keys_through = None
 
     # ---- keys --------------------------------------------------------------------
     def press_enter(self, buffer):
@@ -549,7 +605,7 @@ async def start(sock, *, simple: bool = False, vi: bool = False, finish=None, **
     outcome = Outcome("closed", 1, "the connection failed")
     try:
         try:
-            hello = await conn.hello(rows=True, terminal=True)
+            hello = await conn.hello(rows=True, terminal=True, modes=True)
         except Refused as e:
             outcome = Outcome("refused", 1, str(e))
             return outcome

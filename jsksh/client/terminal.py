@@ -12,6 +12,11 @@ writes the prompt and echoes each typed character itself, the way a dumb
 terminal or Emacs' shell mode expects. No cursor addressing, no redraws, so
 pexpect and screen scrapers see plain text: `jsksh:/$ echo hi`, then output.
 Both track whether the cursor is mid-line (render.Column).
+
+While a program has the terminal raw (passthrough.py), neither draws a
+prompt: `hold()` keeps output back from the moment the guest says so until
+`begin_raw()`, when the prompt is off the screen; from then on output is
+written as it comes, until `end_raw()`.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class AbovePrompt:
         self.active = False  # (unused here: prompt_toolkit draws the prompt only while the app runs)
         self.column = Column()
         self._pending: list[str | Fragments] = []
+        self._held = False  # keep output back: a raw-mode program is about to take the screen
+        self._direct = False  # a raw-mode program has the screen: write at once
 
     def print(self, text: str) -> None:
         """Raw text (ANSI passes through)."""
@@ -63,12 +70,29 @@ class AbovePrompt:
         if self._pending:
             self._flush()
 
+    # ---- a raw-mode program's screen ---------------------------------------------
+    def hold(self) -> None:
+        self._held = True
+
+    def begin_raw(self) -> None:
+        """The prompt is erased (inside in_terminal): write what waited, and all that comes."""
+        self._direct = True
+        self._held = False
+        self._flush()
+
+    def end_raw(self) -> None:
+        self._direct = self._held = False
+
     def _queue(self, item) -> None:
         # The column is followed as text is queued, not written, so that a
         # decision about the next prompt sees output still on its way.
         self.column.after(item if isinstance(item, str) else "".join(text for _, text in item))
         self._pending.append(item)
-        if self.app is None or not self.app.is_running:
+        if self._direct:
+            self._flush()
+        elif self._held:
+            return
+        elif self.app is None or not self.app.is_running:
             self._flush()
         elif len(self._pending) == 1:
             # One redraw for all the messages of this turn of the event loop.
@@ -113,6 +137,18 @@ class PlainScreen:
 
     def settled(self) -> bool:
         return True
+
+    # ---- a raw-mode program's screen: no prompt ----------------------------------
+    def hold(self) -> None:
+        self.begin_raw()
+
+    def begin_raw(self) -> None:
+        self._hide()
+        self.active = False
+
+    def end_raw(self) -> None:
+        self.active = True
+        self.refresh()
 
     def close(self) -> None:
         """The REPL is leaving: end the prompt's line."""
