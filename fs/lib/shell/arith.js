@@ -25,16 +25,18 @@ const BINARY = [
 const ASSIGN = ['=', '+=', '-=', '*=', '/=', '%=', '<<=', '>>=', '&=', '^=', '|='];
 const TOKEN = /\s*(?:(0[xX][0-9a-fA-F]+|[0-9]+)|([A-Za-z_][A-Za-z0-9_]*)|(<<=|>>=|\+=|-=|\*=|\/=|%=|&=|\^=|\|=|\|\||&&|==|!=|<=|>=|<<|>>|[-+*/%()<>!~&|^?:=]))/y;
 
+const TRAILING_SPACE = /\s*$/y;
+
 function tokens(text) {
   const out = [];
-  TOKEN.lastIndex = 0;
   let i = 0;
   while (i < text.length) {
-    if (/^\s*$/.test(text.slice(i))) break;
+    TRAILING_SPACE.lastIndex = i;
+    if (TRAILING_SPACE.test(text)) break;
     TOKEN.lastIndex = i;
     const m = TOKEN.exec(text);
     if (!m) throw new ArithmeticError(`arithmetic syntax error: "${text.slice(i).trim()}"`);
-    if (m[1] !== undefined) out.push({ num: m[1] });
+    if (m[1] !== undefined) out.push({ num: m[1], value: toNumber(m[1], m[1]) });
     else if (m[2] !== undefined) out.push({ name: m[2] });
     else out.push({ op: m[3] });
     i = TOKEN.lastIndex;
@@ -42,9 +44,25 @@ function tokens(text) {
   return out;
 }
 
+// A loop evaluates the same text again and again ($((i + 1))): its tokens
+// are kept (they are never changed), for up to TOKENS_KEPT texts.
+const TOKENS_KEPT = 256;
+const tokensKept = new Map();
+
+function tokensOf(text) {
+  let toks = tokensKept.get(text);
+  if (toks === undefined) {
+    toks = tokens(text);
+    if (tokensKept.size >= TOKENS_KEPT) tokensKept.clear();
+    tokensKept.set(text, toks);
+  }
+  return toks;
+}
+
 function toNumber(text, what) {
   const s = String(text).trim();
   if (s === '') return 0;
+  if (isPlainDecimal(s)) return Number(s); // most values: 42, 10000
   let m;
   if ((m = /^([-+]?)0[xX]([0-9a-fA-F]+)$/.exec(s))) return (m[1] === '-' ? -1 : 1) * parseInt(m[2], 16);
   if ((m = /^([-+]?)0([0-7]+)$/.exec(s))) return (m[1] === '-' ? -1 : 1) * parseInt(m[2], 8);
@@ -52,108 +70,143 @@ function toNumber(text, what) {
   throw new ArithmeticError(`arithmetic: ${what}: bad number "${s}"`);
 }
 
+// Digits only, not starting with 0 (that would be octal), or "0".
+function isPlainDecimal(s) {
+  if (s.length > 15 || (s.charCodeAt(0) === 48 && s.length > 1)) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+// Each binary operator's level in BINARY.
+const LEVEL = new Map(BINARY.flatMap((ops, level) => ops.map((op) => [op, level])));
+const ASSIGNS = new Set(ASSIGN);
+
 // Evaluates the expression; `vars` is read only when a branch is taken
 // (a && b does not evaluate b after a false a).
 function evaluate(text, vars) {
-  const toks = tokens(text);
-  let pos = 0;
-  const peek = () => toks[pos];
-  const isOp = (op) => toks[pos] && toks[pos].op === op;
-  const expect = (op) => {
-    if (!isOp(op)) throw new ArithmeticError(`arithmetic syntax error: expected "${op}" in "${text.trim()}"`);
-    pos++;
-  };
-  const value = (name) => toNumber(vars.get(name) ?? '', name);
-  const int = (n) => {
-    if (!Number.isFinite(n)) throw new ArithmeticError('arithmetic: division by zero');
-    return Math.trunc(n) + 0; // + 0: no -0
-  };
+  const toks = tokensOf(text);
+  if (toks.length === 0) return 0;
+  const e = new Evaluation(text, toks, vars);
+  const result = e.assignment(true);
+  if (e.pos < toks.length) throw new ArithmeticError(`arithmetic syntax error: unexpected "${toks[e.pos].op || toks[e.pos].num || toks[e.pos].name}" in "${text.trim()}"`);
+  if (!Number.isFinite(result)) throw new ArithmeticError('arithmetic: division by zero');
+  return Math.trunc(result) + 0; // + 0: no -0
+}
 
-  // `live`: false in a branch that is skipped (no variable is set there).
-  function assignment(live) {
-    const t = peek();
-    const next = toks[pos + 1];
-    if (t && t.name && next && ASSIGN.includes(next.op)) {
-      pos += 2;
-      const right = assignment(live);
-      if (!live) return 0;
-      const result = next.op === '=' ? right : apply(next.op.slice(0, -1), value(t.name), right);
-      vars.set(t.name, String(result));
-      return result;
-    }
-    return conditional(live);
+// One evaluation, a recursive descent over the tokens that computes as it
+// goes. `live`: false in a branch that is skipped (no variable is set there,
+// none is read).
+class Evaluation {
+  constructor(text, toks, vars) {
+    this.text = text;
+    this.toks = toks;
+    this.vars = vars;
+    this.pos = 0;
   }
 
-  function conditional(live) {
-    const cond = binary(0, live);
-    if (!isOp('?')) return cond;
-    pos++;
-    const a = assignment(live && cond !== 0);
-    expect(':');
-    const b = conditional(live && cond === 0);
+  isOp(op) {
+    const t = this.toks[this.pos];
+    return t !== undefined && t.op === op;
+  }
+
+  expect(op) {
+    if (!this.isOp(op)) throw new ArithmeticError(`arithmetic syntax error: expected "${op}" in "${this.text.trim()}"`);
+    this.pos++;
+  }
+
+  value(name) {
+    return toNumber(this.vars.get(name) ?? '', name);
+  }
+
+  assignment(live) {
+    const t = this.toks[this.pos];
+    const next = this.toks[this.pos + 1];
+    if (t && t.name && next && ASSIGNS.has(next.op)) {
+      this.pos += 2;
+      const right = this.assignment(live);
+      if (!live) return 0;
+      const result = next.op === '=' ? right : apply(next.op.slice(0, -1), this.value(t.name), right);
+      this.vars.set(t.name, String(result));
+      return result;
+    }
+    return this.conditional(live);
+  }
+
+  conditional(live) {
+    const cond = this.binary(0, live);
+    if (!this.isOp('?')) return cond;
+    this.pos++;
+    const a = this.assignment(live && cond !== 0);
+    this.expect(':');
+    const b = this.conditional(live && cond === 0);
     return cond !== 0 ? a : b;
   }
 
-  function binary(level, live) {
-    if (level === BINARY.length) return unary(live);
-    let left = binary(level + 1, live);
-    while (peek() && BINARY[level].includes(peek().op)) {
-      const op = toks[pos++].op;
-      if (op === '&&') left = Number(binary(level + 1, live && left !== 0) !== 0 && left !== 0);
-      else if (op === '||') left = Number(binary(level + 1, live && left === 0) !== 0 || left !== 0);
-      else left = live ? apply(op, left, binary(level + 1, live)) : (binary(level + 1, live), 0);
+  // Binary operators of BINARY's `level` or higher, left-associative
+  // (precedence climbing: the same grammar as one function per level).
+  binary(level, live) {
+    let left = this.unary(live);
+    for (;;) {
+      const t = this.toks[this.pos];
+      const at = t === undefined || t.op === undefined ? undefined : LEVEL.get(t.op);
+      if (at === undefined || at < level) return left;
+      this.pos++;
+      const { op } = t;
+      if (op === '&&') left = Number(this.binary(at + 1, live && left !== 0) !== 0 && left !== 0);
+      else if (op === '||') left = Number(this.binary(at + 1, live && left === 0) !== 0 || left !== 0);
+      else {
+        const right = this.binary(at + 1, live);
+        left = live ? apply(op, left, right) : 0;
+      }
     }
-    return left;
   }
 
-  function unary(live) {
-    const t = peek();
-    if (!t) throw new ArithmeticError(`arithmetic syntax error: "${text.trim()}" ends too early`);
+  unary(live) {
+    const t = this.toks[this.pos];
+    if (!t) throw new ArithmeticError(`arithmetic syntax error: "${this.text.trim()}" ends too early`);
     if (t.op === '-' || t.op === '+' || t.op === '!' || t.op === '~') {
-      pos++;
-      const v = unary(live);
+      this.pos++;
+      const v = this.unary(live);
       return t.op === '-' ? -v : t.op === '+' ? v : t.op === '!' ? Number(v === 0) : ~v;
     }
     if (t.op === '(') {
-      pos++;
-      const v = assignment(live);
-      expect(')');
+      this.pos++;
+      const v = this.assignment(live);
+      this.expect(')');
       return v;
     }
-    pos++;
-    if (t.num !== undefined) return toNumber(t.num, t.num);
-    if (t.name !== undefined) return live ? value(t.name) : 0;
-    throw new ArithmeticError(`arithmetic syntax error: unexpected "${t.op}" in "${text.trim()}"`);
+    this.pos++;
+    if (t.num !== undefined) return t.value;
+    if (t.name !== undefined) return live ? this.value(t.name) : 0;
+    throw new ArithmeticError(`arithmetic syntax error: unexpected "${t.op}" in "${this.text.trim()}"`);
   }
+}
 
-  function apply(op, a, b) {
-    switch (op) {
-      case '+': return a + b;
-      case '-': return a - b;
-      case '*': return a * b;
-      case '/':
-      case '%':
-        if (b === 0) throw new ArithmeticError('arithmetic: division by zero');
-        return op === '/' ? Math.trunc(a / b) : a % b;
-      case '<<': return a * 2 ** b;
-      case '>>': return Math.floor(a / 2 ** b);
-      case '<': return Number(a < b);
-      case '<=': return Number(a <= b);
-      case '>': return Number(a > b);
-      case '>=': return Number(a >= b);
-      case '==': return Number(a === b);
-      case '!=': return Number(a !== b);
-      case '&': return a & b;
-      case '|': return a | b;
-      case '^': return a ^ b;
-      default: throw new ArithmeticError(`arithmetic: unknown operator ${op}`);
-    }
+function apply(op, a, b) {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/':
+    case '%':
+      if (b === 0) throw new ArithmeticError('arithmetic: division by zero');
+      return op === '/' ? Math.trunc(a / b) : a % b;
+    case '<<': return a * 2 ** b;
+    case '>>': return Math.floor(a / 2 ** b);
+    case '<': return Number(a < b);
+    case '<=': return Number(a <= b);
+    case '>': return Number(a > b);
+    case '>=': return Number(a >= b);
+    case '==': return Number(a === b);
+    case '!=': return Number(a !== b);
+    case '&': return a & b;
+    case '|': return a | b;
+    case '^': return a ^ b;
+    default: throw new ArithmeticError(`arithmetic: unknown operator ${op}`);
   }
-
-  if (toks.length === 0) return 0;
-  const result = assignment(true);
-  if (pos < toks.length) throw new ArithmeticError(`arithmetic syntax error: unexpected "${toks[pos].op || toks[pos].num || toks[pos].name}" in "${text.trim()}"`);
-  return int(result);
 }
 
 module.exports = { evaluate, ArithmeticError, toNumber };

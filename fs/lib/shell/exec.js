@@ -40,7 +40,7 @@
 'use strict';
 
 const { commands, ShellSyntaxError } = require('/lib/shell/parse');
-const { expandFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
+const { expandFields, addWordFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
 const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, ShellError, writeInPieces } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
@@ -127,13 +127,14 @@ class Shell {
 
   // The value of $name, for expansion (undefined: unset).
   valueOf(name) {
+    if (name.length > 1 && !isDigit(name.charCodeAt(0))) return this.vars.get(name); // the usual case: a name
     if (name === '?') return String(this.status);
     if (name === '$') return String(this.sys.pid);
     if (name === '!') return this.lastBackgroundPid === null ? undefined : String(this.lastBackgroundPid);
     if (name === '#') return String(Math.max(0, this.positional.length - 1));
     if (name === '-') return (this.options.errexit ? 'e' : '') + (this.options.noglob ? 'f' : '') + (this.options.nounset ? 'u' : '') + (this.options.xtrace ? 'x' : '');
     if (name === '@' || name === '*') return this.positionalArgs().join(' ');
-    if (/^[0-9]+$/.test(name)) return this.positional[Number(name)];
+    if (isDigit(name.charCodeAt(0))) return this.positional[Number(name)]; // $1, ${10}
     return this.vars.get(name);
   }
 
@@ -239,11 +240,13 @@ class Shell {
   }
 
   runPipeline(pipeline) {
-    if (pipeline.negate) return then(this.asCondition(() => this.runStages(pipeline.commands)), (status) => this.pipelineEnded(pipeline, status === 0 ? 1 : 0));
-    return then(this.runStages(pipeline.commands), (status) => this.pipelineEnded(pipeline, status));
+    const ran = pipeline.negate ? this.asCondition(() => this.runStages(pipeline.commands)) : this.runStages(pipeline.commands);
+    if (isPromise(ran)) return ran.then((status) => this.pipelineEnded(pipeline, status));
+    return this.pipelineEnded(pipeline, ran);
   }
 
-  pipelineEnded(pipeline, status) {
+  pipelineEnded(pipeline, ran) {
+    const status = pipeline.negate ? (ran === 0 ? 1 : 0) : ran;
     this.status = status;
     const interrupted = status === STATUS_INTERRUPTED ? this.onInterrupt() : undefined;
     return then(interrupted, () => {
@@ -546,14 +549,15 @@ class Shell {
       const word = words[k];
       // export and local take assignments: "export A=$X" must not split $X.
       if (DECLARATIONS.has(stage.argv[0]) && ASSIGNMENT_WORD.test(word.raw)) return then(expandWord(word, this), (value) => stage.argv.push(value));
-      return then(expandFields([word], this), (fields) => {
-        for (const field of fields) stage.argv.push(field);
-      });
+      return addWordFields(word, this, stage.argv);
     }
     k -= words.length;
     if (k < assigns.length) {
       const { name, value } = assigns[k];
-      return then(expandWord(value, this), (text) => stage.assigns.push([name, text]));
+      const text = expandWord(value, this);
+      if (isPromise(text)) return text.then((t) => stage.assigns.push([name, t]));
+      stage.assigns.push([name, text]);
+      return undefined;
     }
     return then(this.expandRedirect(redirects[k - assigns.length]), (r) => stage.redirects.push(r));
   }
@@ -686,23 +690,23 @@ class Shell {
   // redirections say, written after it ends (or when it flushes: fg shows
   // the command before it waits).
   runBuiltin(stage) {
-    return this.withRedirects(stage.redirects, () => this.callBuiltin(stage.argv), true);
+    if (stage.redirects.length) return this.withRedirects(stage.redirects, () => this.callBuiltin(stage.argv), true);
+    const status = this.callBuiltin(stage.argv);
+    if (isPromise(status)) return status.then((s) => (this.status = s));
+    return (this.status = status);
   }
 
+  // The builtin's status once what it wrote is written.
   callBuiltin(argv) {
     const io = new BuiltinOutput(this);
-    const flushed = (status) => then(io.flush(), () => status);
-    const failed = (e) =>
-      then(io.flush(), () => {
-        throw e;
-      });
     let status;
     try {
       status = BUILTINS[argv[0]].call(this, argv, io);
     } catch (e) {
-      return failed(e);
+      return io.failed(e);
     }
-    return isPromise(status) ? status.then(flushed, failed) : flushed(status);
+    if (isPromise(status)) return status.then((s) => io.ended(s), (e) => io.failed(e));
+    return io.ended(status);
   }
 
   writeOutput(stream, text, fd) {
@@ -1225,6 +1229,24 @@ class BuiltinOutput {
     const { shell } = this;
     return then(shell.writeOutput(shell.fds[1], out, 1), () => shell.writeOutput(shell.fds[2], err, 2));
   }
+
+  // The builtin returned `status`, or threw `error`: what it wrote goes out first.
+  ended(status) {
+    const flushed = this.flush();
+    return isPromise(flushed) ? flushed.then(() => status) : status;
+  }
+
+  failed(error) {
+    const flushed = this.flush();
+    if (!isPromise(flushed)) throw error;
+    return flushed.then(() => {
+      throw error;
+    });
+  }
+}
+
+function isDigit(code) {
+  return code >= 48 && code <= 57;
 }
 
 // A stream of the shell's that a child can be given: a file the shell has

@@ -134,17 +134,12 @@ function paramSegments(part, sh, quoted) {
   const value = name === '@' || name === '*' ? sh.positionalArgs().join(' ') : sh.valueOf(name);
   const isSet = value !== undefined && (name !== '@' && name !== '*' ? true : sh.positionalArgs().length > 0);
   const text = (s) => [{ text: s, quoted, split: !quoted }];
-  const unsetError = () => {
-    if (sh.options.nounset && !isSet && !/^[@*#?$!-]$/.test(name)) {
-      throw new ExpansionError(`sh: ${name}: parameter not set`, { fatal: true, status: 2 });
-    }
-  };
   if (!op) {
-    unsetError();
-    return text(value ?? '');
+    if (!isSet) unsetError(sh, name);
+    return [{ text: value ?? '', quoted, split: !quoted }];
   }
   if (op === 'length') {
-    unsetError();
+    if (!isSet) unsetError(sh, name);
     return text(String((value ?? '').length));
   }
   const colon = op.startsWith(':');
@@ -172,9 +167,16 @@ function paramSegments(part, sh, quoted) {
       return empty ? [] : segmentsOf(part.arg, sh, quoted);
     default: {
       // % %% # ##: remove the smallest or largest suffix or prefix matching the pattern.
-      unsetError();
+      if (!isSet) unsetError(sh, name);
       return then(patternOf(part.arg, sh), (regex) => text(trim(value ?? '', regex, op)));
     }
+  }
+}
+
+// set -u: an unset parameter is an error (not $@, $*, $#, ...).
+function unsetError(sh, name) {
+  if (sh.options.nounset && !/^[@*#?$!-]$/.test(name)) {
+    throw new ExpansionError(`sh: ${name}: parameter not set`, { fatal: true, status: 2 });
   }
 }
 
@@ -216,6 +218,10 @@ function delimiters(ifs) {
 }
 
 function splitFields(segments, ifs) {
+  if (segments.length === 1) {
+    const fields = oneSegmentFields(segments[0], ifs);
+    if (fields !== null) return fields;
+  }
   // "$@" with no parameters is no field, even with the "" a quote leaves.
   if (segments.some((seg) => seg.nothing) && segments.every((seg) => seg.nothing || (seg.text === '' && !seg.fieldBreak))) return [];
   const { white, other } = delimiters(ifs);
@@ -267,6 +273,18 @@ function splitFields(segments, ifs) {
   }
   if (started) endField();
   return fields;
+}
+
+// The fields of a word that is one segment without a delimiter in it (`$i`
+// being 42, "$x"), as splitFields would make them; null for anything else.
+function oneSegmentFields(seg, ifs) {
+  if (seg.nothing || seg.fieldBreak) return null;
+  const { text } = seg;
+  if (seg.split) {
+    for (let i = 0; i < text.length; i++) if (ifs.includes(text[i])) return null;
+  }
+  if (text === '' && !seg.quoted) return [];
+  return [[{ text, quoted: seg.quoted }]];
 }
 
 // ---------------------------------------------------------------------------
@@ -452,6 +470,20 @@ function expandFields(words, sh) {
   return fieldsFrom(list, 0, sh, ifsOf(sh), []);
 }
 
+// One word's fields, added to `out` (a command's argv). Returns undefined,
+// or a promise when it had to wait.
+function addWordFields(word, sh, out) {
+  const { literal } = compiled(word);
+  if (literal !== null) {
+    out.push(literal);
+    return undefined;
+  }
+  const ifs = ifsOf(sh);
+  const segments = segmentsOf(word, sh);
+  if (isPromise(segments)) return segments.then((s) => addFields(s, sh, ifs, out));
+  return addFields(segments, sh, ifs, out);
+}
+
 // The fields of list[k...] added to `out`; after a word that had to wait,
 // the rest go on from its promise.
 function fieldsFrom(list, k, sh, ifs, out) {
@@ -516,4 +548,4 @@ function expandWord(word, sh) {
   });
 }
 
-module.exports = { expandFields, expandWord, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };
+module.exports = { expandFields, addWordFields, expandWord, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };

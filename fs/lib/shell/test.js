@@ -173,30 +173,28 @@ function evaluate(args, stat) {
 
 // {status: 0 true, 1 false, 2 error; error: the message}, or a promise of
 // it when a file had to be looked at through stat.
-function test(args, stat) {
-  const known = new Map(); // path -> what stat gave
+function test(args, stat, known = null) {
+  // known: path -> what stat gave, once a file was needed.
   const lookUp = (path) => {
-    if (!known.has(path)) throw new NeedsFile(path);
+    if (known === null || !known.has(path)) throw new NeedsFile(path);
     return known.get(path);
   };
-  const attempt = () => {
-    try {
-      return { status: evaluate(args, lookUp) ? 0 : 1 };
-    } catch (e) {
-      if (e instanceof TestError) return { status: 2, error: e.message };
-      if (!(e instanceof NeedsFile)) throw e;
-      const st = stat(e.path);
-      if (!isPromise(st)) {
-        known.set(e.path, st);
-        return attempt();
-      }
-      return st.then((value) => {
-        known.set(e.path, value);
-        return attempt();
-      });
-    }
-  };
-  return attempt();
+  try {
+    return evaluate(args, lookUp) ? TRUE : FALSE;
+  } catch (e) {
+    if (e instanceof TestError) return { status: 2, error: e.message };
+    if (!(e instanceof NeedsFile)) throw e;
+    const files = known || new Map();
+    const learnt = (value) => {
+      files.set(e.path, value);
+      return test(args, stat, files);
+    };
+    const st = stat(e.path);
+    return isPromise(st) ? st.then(learnt) : learnt(st);
+  }
 }
+
+const TRUE = Object.freeze({ status: 0 });
+const FALSE = Object.freeze({ status: 1 });
 
 module.exports = { test };
