@@ -11,15 +11,16 @@
 
 const { binaryText, binaryBytes } = require('/lib/binary-text');
 const { reason } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
-const USAGE = 'usage: cut -f LIST [-d C] [-s] [FILE...]\n   or: cut -c LIST [FILE...]\n';
 
 module.exports = async function main(argv) {
   const opts = parseArgs(argv.slice(1));
   if (opts.error) {
-    sys.stderr.write(`cut: ${opts.error}\n${opts.usage === false ? '' : USAGE}`);
+    if (opts.usage !== false) return usageError('cut', module.exports, opts.error);
+    sys.stderr.write(`cut: ${opts.error}\n`);
     return 2;
   }
   const pick = opts.mode === 'f' ? fieldPicker(opts) : bytePicker(opts.list);
@@ -42,46 +43,29 @@ module.exports = async function main(argv) {
 
 // ---- options ----------------------------------------------------------------
 
+// The command line, parsed by /lib/options from the declaration below;
+// then GNU's checks of what was given. {error, usage} for a line cut cannot
+// take (usage false: say only the error).
 function parseArgs(args) {
-  const opts = { mode: null, list: null, delimiter: '\t', delimiterGiven: false, onlyDelimited: false, files: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      opts.files.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return { error: `unrecognized option '${arg}'` };
-    if (!arg.startsWith('-') || arg === '-') {
-      opts.files.push(arg);
-      continue;
-    }
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      if (letter === 's') {
-        opts.onlyDelimited = true;
-        continue;
-      }
-      if (!'bcfd'.includes(letter)) return { error: `invalid option -- '${letter}'` };
-      let value = arg.slice(j + 1);
-      if (value === '') {
-        if (i + 1 >= args.length) return { error: `option requires an argument -- '${letter}'` };
-        value = args[++i];
-      }
-      if (letter === 'd') {
-        // The delimiter is one byte (a string of char codes, as the input is read).
-        const bytes = utf8Text(value);
-        if (bytes.length !== 1) return { error: 'the delimiter must be a single character' };
-        opts.delimiter = bytes;
-        opts.delimiterGiven = true;
-      } else {
-        if (opts.mode !== null) return { error: 'only one list may be specified' };
-        opts.mode = letter === 'f' ? 'f' : 'b';
-        const list = parseList(value, letter === 'f' ? 'fields' : 'byte/character positions');
-        if (list.error) return list;
-        opts.list = list;
-      }
-      break;
-    }
+  const parsed = parseOptions(args, module.exports);
+  if (parsed.error) return parsed;
+  const { options, operands, given } = parsed;
+  const opts = { mode: null, list: null, delimiter: '\t', delimiterGiven: false, onlyDelimited: options['only-delimited'], files: operands };
+  if (options.delimiter !== null) {
+    // The delimiter is one byte (a string of char codes, as the input is read).
+    const bytes = utf8Text(options.delimiter);
+    if (bytes.length !== 1) return { error: 'the delimiter must be a single character' };
+    opts.delimiter = bytes;
+    opts.delimiterGiven = true;
+  }
+  const lists = given.filter(([name]) => name === 'fields' || name === 'characters' || name === 'bytes');
+  if (lists.length > 1) return { error: 'only one list may be specified' };
+  if (lists.length === 1) {
+    const [name, value] = lists[0];
+    opts.mode = name === 'fields' ? 'f' : 'b';
+    const list = parseList(value, name === 'fields' ? 'fields' : 'byte/character positions');
+    if (list.error) return list;
+    opts.list = list;
   }
   if (opts.mode === null) return { error: 'you must specify a list of bytes, characters, or fields' };
   if (opts.mode !== 'f' && opts.delimiterGiven) return { error: 'an input delimiter may be specified only when operating on fields' };
@@ -191,10 +175,10 @@ const utf8Text = (text) => unescape(encodeURIComponent(text));
 
 module.exports.description = 'print selected fields or bytes of each line';
 module.exports.options = {
-  '-f': 'LIST: the fields to print (1,3-5,7-)',
-  '-d': 'C: the field delimiter (TAB if not given)',
-  '-s': 'leave out lines without the delimiter',
-  '-c': 'LIST: the characters (bytes) to print',
-  '-b': 'LIST: the bytes to print',
+  '-f, --fields=LIST': 'the fields to print (1,3-5,7-)',
+  '-d, --delimiter=C': 'the field delimiter (TAB if not given)',
+  '-s, --only-delimited': 'leave out lines without the delimiter',
+  '-c, --characters=LIST': 'the characters (bytes) to print',
+  '-b, --bytes=LIST': 'the bytes to print',
 };
 module.exports.usage = 'cut -f LIST [-d C] [-s] [FILE...]\ncut -c LIST [FILE...]';

@@ -10,42 +10,19 @@
 // (zeros), %^a (upper case). An unknown conversion is printed as written.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DEFAULT_FORMAT = '%a %b %e %H:%M:%S %Z %Y';
-const USAGE = "usage: date [-u] [-d @SECONDS|'YYYY-MM-DD[ HH:MM[:SS]]'] [+FORMAT]\n";
 const DAY_MS = 86400000;
 
 module.exports = async function main(argv) {
-  let utc = false;
-  let when = null;
-  const operands = [];
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    if (!arg.startsWith('-') || arg === '-') {
-      operands.push(arg);
-      continue;
-    }
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      if (letter === 'u') {
-        utc = true;
-      } else if (letter === 'd') {
-        if (j + 1 < arg.length) when = arg.slice(j + 1);
-        else if (i + 1 < args.length) when = args[++i];
-        else return usage("option requires an argument -- 'd'");
-        break;
-      } else {
-        return usage(`invalid option -- '${letter}'`);
-      }
-    }
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usage(parsed.error);
+  const { utc } = parsed.options;
+  const when = parsed.options.date;
+  const operands = parsed.operands;
   if (operands.length > 1) return usage(`extra operand '${operands[1]}'`);
   if (operands.length === 1 && !operands[0].startsWith('+')) {
     sys.stderr.write(`date: invalid date '${operands[0]}': the clock cannot be set here\n`);
@@ -201,14 +178,11 @@ function strftime(format, t) {
   });
 }
 
-function usage(problem) {
-  sys.stderr.write(`date: ${problem}\n${USAGE}`);
-  return 2;
-}
+const usage = (problem) => usageError('date', module.exports, problem);
 
 module.exports.description = 'print the date and time';
 module.exports.options = {
-  '-u': 'in UTC',
-  '-d': "@SECONDS or 'YYYY-MM-DD[ HH:MM[:SS]]': that moment instead of now",
+  '-u, --utc': 'in UTC',
+  '-d, --date=STRING': "that moment instead of now: @SECONDS or 'YYYY-MM-DD[ HH:MM[:SS]]'",
 };
 module.exports.usage = "date [-u] [-d @SECONDS|'YYYY-MM-DD[ HH:MM[:SS]]'] [+FORMAT]";

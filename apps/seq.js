@@ -9,47 +9,22 @@
 // stops as soon as head has its lines.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const WRITE_MAX = 1 << 16;
-const USAGE = 'usage: seq [-w] [-s SEP] [FIRST [INCR]] LAST\n';
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
 module.exports = async function main(argv) {
-  let separator = '\n';
-  let equalWidth = false;
-  const operands = [];
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (operands.length > 0 || arg === '-' || !arg.startsWith('-') || /^-[\d.]/.test(arg)) {
-      operands.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      if (letter === 'w') {
-        equalWidth = true;
-      } else if (letter === 's') {
-        if (j + 1 < arg.length) separator = arg.slice(j + 1);
-        else if (i + 1 < args.length) separator = args[++i];
-        else return usage("option requires an argument -- 's'");
-        break;
-      } else {
-        return usage(`invalid option -- '${letter}'`);
-      }
-    }
-  }
+  // The first operand ends the options, and a negative number is one (seq -3 3).
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true, numbersAreOperands: true });
+  if (parsed.error) return usage(parsed.error);
+  const separator = parsed.options.separator ?? '\n';
+  const equalWidth = parsed.options['equal-width'];
+  const operands = parsed.operands;
   if (operands.length === 0) return usage('missing operand');
   if (operands.length > 3) return usage(`extra operand '${operands[3]}'`);
   for (const text of operands) {
-    if (!NUMBER.test(text)) {
-      sys.stderr.write(`seq: invalid floating point argument: '${text}'\n${USAGE}`);
-      return 1;
-    }
+    if (!NUMBER.test(text)) return usage(`invalid floating point argument: '${text}'`, 1);
   }
   const [firstText, incrText, lastText] = operands.length === 1 ? ['1', '1', operands[0]] : operands.length === 2 ? [operands[0], '1', operands[1]] : operands;
   // Exact decimal arithmetic: every number as an integer count of 10^-scale.
@@ -57,10 +32,7 @@ module.exports = async function main(argv) {
   let first = scaled(firstText, scale);
   let incr = scaled(incrText, scale);
   let last = scaled(lastText, scale);
-  if (incr === 0n) {
-    sys.stderr.write(`seq: invalid Zero increment value: '${incrText}'\n${USAGE}`);
-    return 1;
-  }
+  if (incr === 0n) return usage(`invalid Zero increment value: '${incrText}'`, 1);
   // Numbers are quicker than BigInts, and as exact while they stay safe integers.
   const safe = (n) => n <= BigInt(Number.MAX_SAFE_INTEGER) && n >= -BigInt(Number.MAX_SAFE_INTEGER);
   if ([first, incr, last, last + incr].every(safe)) [first, incr, last] = [Number(first), Number(incr), Number(last)];
@@ -121,11 +93,11 @@ function pad(text, width) {
   return sign + text.slice(sign.length).padStart(width - sign.length, '0');
 }
 
-function usage(problem) {
-  sys.stderr.write(`seq: ${problem}\n${USAGE}`);
-  return 2;
-}
+const usage = (problem, status = 2) => usageError('seq', module.exports, problem, status);
 
 module.exports.description = 'print a sequence of numbers';
-module.exports.options = { '-s': 'SEP: put SEP between the numbers (default: a newline)', '-w': 'pad the numbers with zeros to one width' };
+module.exports.options = {
+  '-s, --separator=SEP': 'put SEP between the numbers (default: a newline)',
+  '-w, --equal-width': 'pad the numbers with zeros to one width',
+};
 module.exports.usage = 'seq [-w] [-s SEP] LAST\nseq [-w] [-s SEP] FIRST LAST\nseq [-w] [-s SEP] FIRST INCR LAST';

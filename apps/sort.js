@@ -22,15 +22,16 @@
 
 const { binaryText, binaryBytes } = require('/lib/binary-text');
 const { reason } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
-const USAGE = 'usage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n';
 
 module.exports = async function main(argv) {
   const opts = parseArgs(argv.slice(1));
   if (opts.error) {
-    sys.stderr.write(`sort: ${opts.error}\n${opts.usage ? USAGE : ''}`);
+    if (opts.usage) return usageError('sort', module.exports, opts.error);
+    sys.stderr.write(`sort: ${opts.error}\n`);
     return 2;
   }
   const lines = [];
@@ -73,45 +74,29 @@ module.exports = async function main(argv) {
 
 // ---- options ----------------------------------------------------------------
 
-// Options may come before, between or after the files (as GNU permutes
-// them); '--' ends them. Letters cluster (-rn, -t:, -k2n).
+// The command line, parsed by /lib/options from the declaration below
+// (letters cluster: -rn, -t:, -k2n; GNU's long names too). Returns the
+// options sort works with, or {error, usage} for a line it cannot take.
 function parseArgs(args) {
-  const opts = { keys: [], files: [], tab: null, reverse: false, numeric: false, fold: false, blanks: false, unique: false, stable: false };
-  const FLAGS = { r: 'reverse', n: 'numeric', f: 'fold', b: 'blanks', u: 'unique', s: 'stable' };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      opts.files.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return { error: `unrecognized option '${arg}'`, usage: true };
-    if (!arg.startsWith('-') || arg === '-') {
-      opts.files.push(arg);
-      continue;
-    }
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      if (FLAGS[letter]) {
-        opts[FLAGS[letter]] = true;
-        continue;
-      }
-      if (letter !== 'k' && letter !== 't') return { error: `invalid option -- '${letter}'`, usage: true };
-      // The rest of the word, or the next word, is the value.
-      let value = arg.slice(j + 1);
-      if (value === '') {
-        if (i + 1 >= args.length) return { error: `option requires an argument -- '${letter}'`, usage: true };
-        value = args[++i];
-      }
-      if (letter === 't') {
-        if (value.length !== 1) return { error: value === '' ? 'empty tab' : `multi-character tab '${value}'` };
-        opts.tab = value;
-      } else {
-        const key = parseKey(value);
-        if (key.error) return key;
-        opts.keys.push(key);
-      }
-      break;
-    }
+  const parsed = parseOptions(args, module.exports);
+  if (parsed.error) return { error: parsed.error, usage: true };
+  const { options, operands } = parsed;
+  const opts = {
+    keys: [],
+    files: operands,
+    tab: options['field-separator'],
+    reverse: options.reverse,
+    numeric: options['numeric-sort'],
+    fold: options['ignore-case'],
+    blanks: options['ignore-leading-blanks'],
+    unique: options.unique,
+    stable: options.stable,
+  };
+  if (opts.tab !== null && opts.tab.length !== 1) return { error: opts.tab === '' ? 'empty tab' : `multi-character tab '${opts.tab}'` };
+  for (const spec of options.key) {
+    const key = parseKey(spec);
+    if (key.error) return key;
+    opts.keys.push(key);
   }
   return opts;
 }
@@ -304,13 +289,13 @@ async function writeLines(lines, order, same) {
 
 module.exports.description = 'sort lines of text';
 module.exports.options = {
-  '-b': 'ignore leading blanks of keys',
-  '-f': 'fold lower case to upper case',
-  '-k': 'POS1[,POS2]: sort on fields POS1 to POS2 (F[.C][bfnr])',
-  '-n': 'compare numbers',
-  '-r': 'reverse the order',
-  '-s': 'stable: keep the input order of equal keys',
-  '-t': 'C: fields are separated by C',
-  '-u': 'only the first of lines with equal keys',
+  '-b, --ignore-leading-blanks': 'ignore leading blanks of keys',
+  '-f, --ignore-case': 'fold lower case to upper case',
+  '-k, --key=POS1[,POS2]...': 'sort on fields POS1 to POS2 (F[.C][bfnr])',
+  '-n, --numeric-sort': 'compare numbers',
+  '-r, --reverse': 'reverse the order',
+  '-s, --stable': 'stable: keep the input order of equal keys',
+  '-t, --field-separator=C': 'fields are separated by C',
+  '-u, --unique': 'only the first of lines with equal keys',
 };
 module.exports.usage = 'sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]';

@@ -15,8 +15,9 @@
 // Input streams through in chunks, each write awaited.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const READ_MAX = 1 << 16;
-const USAGE = 'usage: tr [-cds] SET1 [SET2]\n';
 
 const ESCAPES = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
 
@@ -40,26 +41,11 @@ const isUpper = (b) => b >= 65 && b <= 90;
 const isLower = (b) => b >= 97 && b <= 122;
 
 module.exports = async function main(argv) {
-  const opts = { complement: false, delete: false, squeeze: false };
-  const FLAGS = { c: 'complement', C: 'complement', d: 'delete', s: 'squeeze' };
-  const sets = [];
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      sets.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    if (!arg.startsWith('-') || arg === '-' || sets.length > 0) {
-      sets.push(arg);
-      continue;
-    }
-    for (const letter of arg.slice(1)) {
-      if (!FLAGS[letter]) return usage(`invalid option -- '${letter}'`);
-      opts[FLAGS[letter]] = true;
-    }
-  }
+  // The first SET ends the options, as with GNU's tr (tr a -d: two SETs).
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usage(parsed.error);
+  const opts = { complement: parsed.options.complement, delete: parsed.options.delete, squeeze: parsed.options['squeeze-repeats'] };
+  const sets = parsed.operands;
   // How many sets each use takes.
   const translating = !opts.delete && sets.length >= 2;
   const wanted = opts.delete ? (opts.squeeze ? 2 : 1) : opts.squeeze ? [1, 2] : 2;
@@ -175,15 +161,12 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-function usage(problem) {
-  sys.stderr.write(`tr: ${problem}\n${USAGE}`);
-  return 2;
-}
+const usage = (problem) => usageError('tr', module.exports, problem);
 
 module.exports.description = 'translate, squeeze or delete characters';
 module.exports.options = {
-  '-c': 'use every byte not in SET1',
-  '-d': 'delete the bytes of SET1',
-  '-s': 'squeeze runs of a byte of the last SET to one',
+  '-c, -C, --complement': 'use every byte not in SET1',
+  '-d, --delete': 'delete the bytes of SET1',
+  '-s, --squeeze-repeats': 'squeeze runs of a byte of the last SET to one',
 };
 module.exports.usage = 'tr [-cs] SET1 SET2\ntr -s [-c] SET1\ntr -d [-c] SET1\ntr -ds [-c] SET1 SET2';

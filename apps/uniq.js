@@ -9,33 +9,17 @@
 
 const { binaryText, binaryBytes } = require('/lib/binary-text');
 const { reason } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 const READ_MAX = 1 << 16;
 const WRITE_MAX = 1 << 16;
-const USAGE = 'usage: uniq [-cdu] [INPUT]\n';
 
 module.exports = async function main(argv) {
-  const opts = { count: false, repeated: false, single: false };
-  const FLAGS = { c: 'count', d: 'repeated', u: 'single' };
-  const operands = [];
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    if (!arg.startsWith('-') || arg === '-') {
-      operands.push(arg);
-      continue;
-    }
-    for (const letter of arg.slice(1)) {
-      if (!FLAGS[letter]) return usage(`invalid option -- '${letter}'`);
-      opts[FLAGS[letter]] = true;
-    }
-  }
-  if (operands.length > 1) return usage(`extra operand '${operands[1]}'`);
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('uniq', module.exports, parsed.error);
+  const { options, operands } = parsed;
+  const opts = { count: options.count, repeated: options.repeated, single: options.unique };
+  if (operands.length > 1) return usageError('uniq', module.exports, `extra operand '${operands[1]}'`);
   const name = operands[0] ?? '-';
 
   let file = null;
@@ -109,12 +93,10 @@ class Output {
 }
 
 
-
-function usage(problem) {
-  sys.stderr.write(`uniq: ${problem}\n${USAGE}`);
-  return 2;
-}
-
 module.exports.description = 'report or omit repeated lines';
-module.exports.options = { '-c': 'count: the number of times before each line', '-d': 'only lines that repeat', '-u': 'only lines that do not repeat' };
+module.exports.options = {
+  '-c, --count': 'count: the number of times before each line',
+  '-d, --repeated': 'only lines that repeat',
+  '-u, --unique': 'only lines that do not repeat',
+};
 module.exports.usage = 'uniq [-cdu] [INPUT]';

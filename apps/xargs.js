@@ -13,48 +13,27 @@
 // command could not run, 127 if it was not found; 1 for xargs' own errors.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const STATUS = { SOME_FAILED: 123, EXITED_255: 124, SIGNALLED: 125, CANNOT_RUN: 126, NOT_FOUND: 127 };
 const MAX_CHARS = 128 * 1024; // the most argument text one command gets without -n (GNU's -s default)
-const USAGE = 'usage: xargs [-0rt] [-n N] [COMMAND [ARGS...]]\n';
 
 module.exports = async function main(argv) {
-  const opts = { max: Infinity, nul: false, skipEmpty: false, trace: false };
-  const args = argv.slice(1);
-  let i = 0;
   // Options come before the command; the first other word starts it.
-  for (; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      i++;
-      break;
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usage(parsed.error);
+  const { options, operands } = parsed;
+  const opts = { max: Infinity, nul: options.null, skipEmpty: options['no-run-if-empty'], trace: options.verbose };
+  const value = options['max-args'];
+  if (value !== null) {
+    if (!/^\d+$/.test(value)) return usageError('xargs', module.exports, `invalid number "${value}" for -n option`, 1);
+    if (Number(value) < 1) {
+      sys.stderr.write(`xargs: value ${value} for -n option should be >= 1\n`);
+      return 1;
     }
-    if (!arg.startsWith('-') || arg === '-') break;
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    for (let j = 1; j < arg.length; j++) {
-      const letter = arg[j];
-      if (letter === '0') opts.nul = true;
-      else if (letter === 'r') opts.skipEmpty = true;
-      else if (letter === 't') opts.trace = true;
-      else if (letter === 'n') {
-        let value = arg.slice(j + 1);
-        if (value === '') {
-          if (i + 1 >= args.length) return usage("option requires an argument -- 'n'");
-          value = args[++i];
-        }
-        if (!/^\d+$/.test(value)) {
-          sys.stderr.write(`xargs: invalid number "${value}" for -n option\n${USAGE}`);
-          return 1;
-        }
-        if (Number(value) < 1) {
-          sys.stderr.write(`xargs: value ${value} for -n option should be >= 1\n`);
-          return 1;
-        }
-        opts.max = Number(value);
-        break;
-      } else return usage(`invalid option -- '${letter}'`);
-    }
+    opts.max = Number(value);
   }
-  const command = args.length > i ? args.slice(i) : ['echo'];
+  const command = operands.length > 0 ? operands : ['echo'];
 
   const runner = new Runner(command, opts);
   const words = new Words(opts.nul);
@@ -185,16 +164,13 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-function usage(problem) {
-  sys.stderr.write(`xargs: ${problem}\n${USAGE}`);
-  return 2;
-}
+const usage = (problem) => usageError('xargs', module.exports, problem);
 
 module.exports.description = 'run a command with arguments read from standard input';
 module.exports.options = {
-  '-n': 'N: at most N arguments a command',
-  '-0': 'words end with a NUL byte; quotes and blanks are plain',
-  '-r': 'run nothing if there are no words',
-  '-t': 'print each command line on stderr first',
+  '-n, --max-args=N': 'at most N arguments a command',
+  '-0, --null': 'words end with a NUL byte; quotes and blanks are plain',
+  '-r, --no-run-if-empty': 'run nothing if there are no words',
+  '-t, --verbose': 'print each command line on stderr first',
 };
 module.exports.usage = 'xargs [-0rt] [-n N] [COMMAND [ARGS...]]';

@@ -1601,7 +1601,7 @@ test('man NAME: NAME, SYNOPSIS, DESCRIPTION from the header comment, OPTIONS', a
   // The header comment's first paragraph, folded, without the file's name.
   assert.ok(page.includes('\nDESCRIPTION\n       Write one line of each run of equal adjacent lines of a file, or of\n'), page);
   assert.ok(!page.includes('apps/uniq.js') && !page.includes('Input is read as bytes'), page);
-  assert.ok(page.includes('\n       -c      count: the number of times before each line\n'), page);
+  assert.ok(page.includes('\n       -c, --count     count: the number of times before each line\n'), page);
   assert.ok(page.split('\n').every((l) => l.length <= 80), 'folded to 80 columns');
 });
 
@@ -1689,8 +1689,9 @@ test('sort reads files and standard input (-), in any pieces', async () => {
 
 test('sort errors: GNU messages, status 2', async () => {
   const cases = [
-    [['sort', '-x'], "sort: invalid option -- 'x'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n"],
-    [['sort', '--reverse'], "sort: unrecognized option '--reverse'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\n"],
+    [['sort', '-x'], "sort: invalid option -- 'x'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\nTry 'sort --help' for more information.\n"],
+    [['sort', '--random-sort'], "sort: unrecognized option '--random-sort'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\nTry 'sort --help' for more information.\n"],
+    [['sort', '-k'], "sort: option requires an argument -- 'k'\nusage: sort [-bfnrsu] [-t C] [-k POS1[,POS2]]... [FILE...]\nTry 'sort --help' for more information.\n"],
     [['sort', '-k0'], "sort: field number is zero: invalid field specification '0'\n"],
     [['sort', '-t', 'ab'], "sort: multi-character tab 'ab'\n"],
     [['sort', '/nope'], 'sort: cannot read: /nope: No such file or directory\n'],
@@ -1700,6 +1701,25 @@ test('sort errors: GNU messages, status 2', async () => {
     assert.deepEqual([r.stdout, r.stderr, r.status], ['', stderr, 2], argv.join(' '));
   }
   assert.equal((await ttRun(['sort', '-k'])).status, 2);
+});
+
+test('the text tools parse their declared options: GNU\'s long names, attached and separate values', async () => {
+  const input = 'b 2\na 10\nc 1\n';
+  const sorted = (await ttRun(['sort', '--key=2', '--numeric-sort', '--rev'], { stdin: [input] })).stdout;
+  assert.equal(sorted, 'a 10\nb 2\nc 1\n');
+  assert.equal((await ttRun(['sort', '-t', ' ', '--key', '2,2n'], { stdin: [input] })).stdout, 'c 1\nb 2\na 10\n');
+  assert.equal((await ttRun(['uniq', '--count'], { stdin: ['x\nx\n'] })).stdout, '      2 x\n');
+  assert.equal((await ttRun(['cut', '--delimiter=:', '--fields', '2'], { stdin: ['a:b\n'] })).stdout, 'b\n');
+  let r = await ttRun(['cut', '-f1', '-c1']);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['cut: only one list may be specified', 2]);
+  assert.equal((await ttRun(['seq', '--separator=,', '--equal-width', '9', '10'])).stdout, '09,10\n');
+  assert.equal((await ttRun(['seq', '1', '-1', '-1'])).stdout, '1\n0\n-1\n', 'operands after the first are operands');
+  assert.equal((await ttRun(['date', '--utc', '--date=@0', '+%F'])).stdout, '1970-01-01\n');
+  const s = ttSpawner();
+  await ttRun(['xargs', '--max-args=1', 'cmd', '-n', '5'], { stdin: ['a b\n'] }, s.change);
+  assert.deepEqual(s.ran.map((x) => x.argv), [['cmd', '-n', '5', 'a'], ['cmd', '-n', '5', 'b']], 'options end at the command');
+  r = await ttRun(['xargs', '-n', 'x']);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['xargs: invalid number "x" for -n option', 1]);
 });
 
 // -- uniq
@@ -1724,7 +1744,7 @@ test('uniq reads a file; errors', async () => {
   let r = await ttRun(['uniq', '/nope']);
   assert.deepEqual([r.stderr, r.status], ['uniq: /nope: No such file or directory\n', 1]);
   r = await ttRun(['uniq', '-z']);
-  assert.deepEqual([r.stderr, r.status], ["uniq: invalid option -- 'z'\nusage: uniq [-cdu] [INPUT]\n", 2]);
+  assert.deepEqual([r.stderr, r.status], ["uniq: invalid option -- 'z'\nusage: uniq [-cdu] [INPUT]\nTry 'uniq --help' for more information.\n", 2]);
   r = await ttRun(['uniq', '/u', '/v'], { files });
   assert.deepEqual([r.stderr.split('\n')[0], r.status], ["uniq: extra operand '/v'", 2]);
 });
@@ -1779,6 +1799,8 @@ test('tr translates, deletes and squeezes as GNU tr does', async () => {
   assert.equal(await tr(['-cd', '[:alpha:]\\n'], 'hello world 123\n'), 'helloworld\n');
   assert.equal(await tr(['[:lower:]', '[:upper:]'], 'hello\n'), 'HELLO\n');
   assert.equal(await tr(['--', '-a', '_A'], 'a-b\n'), 'A_b\n');
+  assert.equal(await tr(['a', '-d'], 'abc\n'), '-bc\n', 'the first SET ends the options: -d is SET2');
+  assert.equal(await tr(['--delete', 'b'], 'abc\n'), 'ac\n', 'GNU\'s long names');
   assert.equal(await tr(['abc', 'x'], 'abc\n'), 'xxx\n', 'SET2 padded with its last byte');
   assert.equal(await tr(['-s', 'ab', 'xy'], 'aaabbb\n'), 'xy\n');
   assert.equal(await tr(['-ds', 'l', 'o'], 'hello world\n'), 'heo word\n');
@@ -1790,13 +1812,15 @@ test('tr translates, deletes and squeezes as GNU tr does', async () => {
 });
 
 test('tr errors: GNU messages', async () => {
+  // A bad command line: the problem, the declared usage and GNU's pointer to --help.
+  const TR_USAGE = 'usage: tr [-cs] SET1 SET2\n   or: tr -s [-c] SET1\n   or: tr -d [-c] SET1\n   or: tr -ds [-c] SET1 SET2\nTry \'tr --help\' for more information.\n';
   const cases = [
     [['tr', 'abc', ''], 'tr: when not truncating set1, string2 must be non-empty\n', 1],
     [['tr', 'z-a', 'x'], "tr: range-endpoints of 'z-a' are in reverse collating sequence order\n", 1],
-    [['tr'], 'tr: missing operand\nusage: tr [-cds] SET1 [SET2]\n', 2],
-    [['tr', '-d', 'a', 'b'], "tr: extra operand 'b'\nusage: tr [-cds] SET1 [SET2]\n", 2],
-    [['tr', 'a'], "tr: missing operand after 'a'\nusage: tr [-cds] SET1 [SET2]\n", 2],
-    [['tr', '-x', 'a', 'b'], "tr: invalid option -- 'x'\nusage: tr [-cds] SET1 [SET2]\n", 2],
+    [['tr'], 'tr: missing operand\n' + TR_USAGE, 2],
+    [['tr', '-d', 'a', 'b'], "tr: extra operand 'b'\n" + TR_USAGE, 2],
+    [['tr', 'a'], "tr: missing operand after 'a'\n" + TR_USAGE, 2],
+    [['tr', '-x', 'a', 'b'], "tr: invalid option -- 'x'\n" + TR_USAGE, 2],
     [['tr', '[:nope:]', 'x'], "tr: invalid character class 'nope'\n", 1],
   ];
   for (const [argv, stderr, status] of cases) {
