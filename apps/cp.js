@@ -21,24 +21,26 @@
 // to, it can open.
 'use strict';
 
-const { reason, usageError, statOrNull, join, lastName, absolute, askYes, parseOptions, destination } = require('/lib/file-tools');
-
-const LETTERS = { r: 'recursive', R: 'recursive', i: 'interactive', n: 'noClobber', v: 'verbose', p: 'preserve', f: 'force', a: 'archive' };
-const LONG = { recursive: 'recursive', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose', force: 'force', archive: 'archive' };
+const { reason, statOrNull, join, lastName, absolute, askYes, destination } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { recursive: false, interactive: false, noClobber: false, verbose: false, preserve: false, force: false };
-  const parsed = parseOptions(argv.slice(1), LETTERS, LONG);
-  if (parsed.error) return usage(parsed.error);
-  for (const name of parsed.names) {
-    // -i and -n: the last one given wins, as in GNU's cp.
-    if (name === 'interactive') opts.noClobber = false;
-    if (name === 'noClobber') opts.interactive = false;
-    if (name === 'archive') opts.recursive = opts.preserve = true;
-    else opts[name] = true;
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('cp', module.exports, parsed.error);
+  const { options } = parsed;
+  const opts = {
+    recursive: options.recursive || options.archive,
+    preserve: options.p || options.archive,
+    verbose: options.verbose,
+    interactive: false,
+    noClobber: false,
+  };
+  // -i and -n: the last one given wins, as in GNU's cp.
+  for (const [name] of parsed.given) {
+    if (name === 'interactive' || name === 'no-clobber') [opts.interactive, opts.noClobber] = [name === 'interactive', name === 'no-clobber'];
   }
   const operands = parsed.operands;
-  const { target, intoDir, status } = await destination('cp', module.exports.usage, operands);
+  const { target, intoDir, status } = await destination('cp', module.exports, operands);
   if (status !== undefined) return status;
 
   const copier = new Copier(opts);
@@ -194,17 +196,14 @@ function sameFile(source, dest, st, destStat) {
   return st.ino !== undefined && st.ino === destStat.ino;
 }
 
-// A bad command line: status 2 (a wrong number of operands is 1: /lib/file-tools, destination).
-const usage = (problem) => usageError('cp', module.exports.usage, problem);
-
 module.exports.description = 'copy files and directories';
 module.exports.options = {
-  '-r': 'copy directories and what they hold (also -R)',
-  '-a': 'as -r -p',
-  '-i': 'ask before overwriting a file',
-  '-n': 'never overwrite a file',
+  '-r, -R, --recursive': 'copy directories and what they hold',
+  '-a, --archive': 'as -r -p',
+  '-i, --interactive': 'ask before overwriting a file',
+  '-n, --no-clobber': 'never overwrite a file',
   '-p': 'keep the modification time',
-  '-v': 'say what is copied',
-  '-f': 'accepted; nothing to do in jsksh',
+  '-v, --verbose': 'say what is copied',
+  '-f, --force': 'accepted; nothing to do in jsksh',
 };
 module.exports.usage = 'cp [-rRainpvf] SOURCE DEST\ncp [-rRainpvf] SOURCE... DIRECTORY';

@@ -14,27 +14,16 @@
 //   tmpfs              65536     4     65532   1% /tmp
 'use strict';
 
-const { reason, usageError, human } = require('/lib/file-tools');
+const { reason, human } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { human: false, type: false };
-  const paths = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') paths.push(...args.splice(0));
-    else if (arg === '--human-readable') opts.human = true;
-    else if (arg === '--print-type') opts.type = true;
-    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    else if (arg.startsWith('-') && arg !== '-') {
-      for (const letter of arg.slice(1)) {
-        if (letter === 'h') opts.human = true;
-        else if (letter === 'k') opts.human = false;
-        else if (letter === 'T') opts.type = true;
-        else return usage(`invalid option -- '${letter}'`);
-      }
-    } else paths.push(arg);
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('df', module.exports, parsed.error);
+  // -h and -k: the last one given wins.
+  const sizes = parsed.given.filter(([name]) => name === 'human-readable' || name === 'k');
+  const opts = { human: sizes.length > 0 && sizes[sizes.length - 1][0] === 'human-readable', type: parsed.options['print-type'] };
+  const paths = parsed.operands;
 
   let status = 0;
   let filesystems = [];
@@ -84,12 +73,10 @@ function percent(f) {
   return whole === 0 ? '-' : `${Math.ceil((f.used * 100) / whole)}%`;
 }
 
-const usage = (problem) => usageError('df', module.exports.usage, problem);
-
 module.exports.description = 'show how full the file systems are';
 module.exports.options = {
-  '-h': 'sizes as 1.5K, 64M, ...',
+  '-h, --human-readable': 'sizes as 1.5K, 64M, ...',
   '-k': 'sizes in KiB (the default)',
-  '-T': 'show each file system\'s type',
+  '-T, --print-type': 'show each file system\'s type',
 };
 module.exports.usage = 'df [-hkT] [PATH...]';

@@ -10,51 +10,27 @@
 // 12M, ...; -b bytes.
 'use strict';
 
-const { reason, usageText, usageError, human } = require('/lib/file-tools');
+const { reason, human } = require('/lib/file-tools');
+const { parseOptions, usageText, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { summarize: false, all: false, human: false, bytes: false, total: false, depth: Infinity };
-  const paths = [];
-  let depthGiven = false;
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    let depth = null;
-    if (arg === '--') paths.push(...args.splice(0));
-    else if (arg === '--summarize') opts.summarize = true;
-    else if (arg === '--all') opts.all = true;
-    else if (arg === '--human-readable') opts.human = true;
-    else if (arg === '--bytes') opts.bytes = true;
-    else if (arg === '--total') opts.total = true;
-    else if (arg.startsWith('--max-depth=')) depth = arg.slice('--max-depth='.length);
-    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    else if (arg.startsWith('-') && arg !== '-') {
-      for (let i = 1; i < arg.length; i++) {
-        const letter = arg[i];
-        if (letter === 's') opts.summarize = true;
-        else if (letter === 'a') opts.all = true;
-        else if (letter === 'h') opts.human = true;
-        else if (letter === 'b') opts.bytes = true;
-        else if (letter === 'c') opts.total = true;
-        else if (letter === 'd') {
-          depth = i + 1 < arg.length ? arg.slice(i + 1) : args.shift();
-          if (depth === undefined) return usage("option requires an argument -- 'd'");
-          break;
-        } else return usage(`invalid option -- '${letter}'`);
-      }
-    } else paths.push(arg);
-    if (depth !== null) {
-      if (!/^\d+$/.test(depth)) {
-        sys.stderr.write(`du: invalid maximum depth '${depth}'\n`);
-        return 1;
-      }
-      opts.depth = Number(depth);
-      depthGiven = true;
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usage(parsed.error);
+  const { options } = parsed;
+  const opts = { summarize: options.summarize, all: options.all, human: options['human-readable'], bytes: options.bytes, total: options.total, depth: Infinity };
+  const paths = parsed.operands;
+  const depth = options['max-depth'];
+  const depthGiven = depth !== null;
+  if (depthGiven) {
+    if (!/^\d+$/.test(depth)) {
+      sys.stderr.write(`du: invalid maximum depth '${depth}'\n`);
+      return 1;
     }
+    opts.depth = Number(depth);
   }
   if (opts.summarize && opts.all) return usage('cannot both summarize and show all entries');
   if (opts.summarize && depthGiven && opts.depth !== 0) {
-    sys.stderr.write(`du: warning: summarizing conflicts with --max-depth=${opts.depth}\n${usageText(module.exports.usage)}`);
+    sys.stderr.write(`du: warning: summarizing conflicts with --max-depth=${opts.depth}\n${usageText('du', module.exports)}`);
     return 1;
   }
   if (opts.summarize) opts.depth = 0;
@@ -134,15 +110,15 @@ class Walker {
 // 'dir/name'; a PATH that ends in '/' gets no second one (GNU's du shows 'a//b' never).
 const join = (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
 
-const usage = (problem) => usageError('du', module.exports.usage, problem);
+const usage = (problem) => usageError('du', module.exports, problem);
 
 module.exports.description = 'show how many bytes files and directories hold';
 module.exports.options = {
-  '-s': 'only a total for each PATH',
-  '-a': 'a line for every file, not only directories',
-  '-h': 'sizes as 1.5K, 12M, ...',
-  '-b': 'sizes in bytes',
-  '-c': 'a grand total at the end',
-  '-d': 'lines only N directories deep (-d N)',
+  '-s, --summarize': 'only a total for each PATH',
+  '-a, --all': 'a line for every file, not only directories',
+  '-h, --human-readable': 'sizes as 1.5K, 12M, ...',
+  '-b, --bytes': 'sizes in bytes',
+  '-c, --total': 'a grand total at the end',
+  '-d, --max-depth=N': 'lines only N directories deep',
 };
 module.exports.usage = 'du [-sahbc] [-d N] [PATH...]';

@@ -13,25 +13,19 @@
 // file over a directory, or over a directory that is not empty.
 'use strict';
 
-const { reason, usageError, statOrNull, join, lastName, absolute, askYes, parseOptions, destination } = require('/lib/file-tools');
-
-const LETTERS = { f: 'force', i: 'interactive', n: 'noClobber', v: 'verbose' };
-const LONG = { force: 'force', interactive: 'interactive', 'no-clobber': 'noClobber', verbose: 'verbose' };
+const { reason, statOrNull, join, lastName, absolute, askYes, destination } = require('/lib/file-tools');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { interactive: false, noClobber: false, verbose: false };
-  const parsed = parseOptions(argv.slice(1), LETTERS, LONG);
-  if (parsed.error) return usage(parsed.error);
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('mv', module.exports, parsed.error);
+  const opts = { interactive: false, noClobber: false, verbose: parsed.options.verbose };
   // -f, -i and -n: the last one given wins, as in GNU's mv.
-  for (const name of parsed.names) {
-    if (name === 'verbose') opts.verbose = true;
-    else {
-      opts.interactive = name === 'interactive';
-      opts.noClobber = name === 'noClobber';
-    }
+  for (const [name] of parsed.given) {
+    if (name !== 'verbose') [opts.interactive, opts.noClobber] = [name === 'interactive', name === 'no-clobber'];
   }
   const operands = parsed.operands;
-  const { target, intoDir, status } = await destination('mv', module.exports.usage, operands);
+  const { target, intoDir, status } = await destination('mv', module.exports, operands);
   if (status !== undefined) return status;
   const mover = new Mover(opts);
   for (const source of operands) {
@@ -91,14 +85,11 @@ class Mover {
   }
 }
 
-// A bad command line: status 2 (a wrong number of operands is 1: /lib/file-tools, destination).
-const usage = (problem) => usageError('mv', module.exports.usage, problem);
-
 module.exports.description = 'move (rename) files and directories';
 module.exports.options = {
-  '-f': 'overwrite without asking (the default)',
-  '-i': 'ask before overwriting',
-  '-n': 'never overwrite',
-  '-v': 'say what is moved',
+  '-f, --force': 'overwrite without asking (the default)',
+  '-i, --interactive': 'ask before overwriting',
+  '-n, --no-clobber': 'never overwrite',
+  '-v, --verbose': 'say what is moved',
 };
 module.exports.usage = 'mv [-finv] SOURCE DEST\nmv [-finv] SOURCE... DIRECTORY';

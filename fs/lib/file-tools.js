@@ -1,28 +1,16 @@
 // fs/lib/file-tools.js (/lib/file-tools in the image): what the file tools
-// (cp, mv, du, df) share: GNU's way of naming paths and errors in messages,
-// the usage text on a bad command line, the -i question, and -h sizes.
-// Each was written once per tool before (the duplicates report said so).
+// (cp, mv, ln, du, df) share: GNU's way of naming paths and errors in
+// messages, SOURCE... DEST, the -i question, and -h sizes. Each was written
+// once per tool before (the duplicates report said so). Their command
+// lines are parsed by /lib/options, which also says what is wrong with one.
 'use strict';
+
+const { usageError } = require('/lib/options');
 
 // 'No such file or directory' from '/x: No such file or directory'.
 function reason(e) {
   const message = String((e && e.message) || e);
   return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-// A module's declared usage (module.exports.usage), as --help shows it.
-function usageText(usage) {
-  return usage
-    .split('\n')
-    .map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`)
-    .join('');
-}
-
-// A bad command line: `NAME: problem` and the usage on stderr; status 2, or
-// 1 for a wrong number of operands, as GNU's tools exit.
-function usageError(name, usage, problem, status = 2) {
-  sys.stderr.write(`${name}: ${problem}\n${usageText(usage)}`);
-  return status;
 }
 
 const statOrNull = (path) => sys.fs.stat(path).catch(() => null);
@@ -34,7 +22,8 @@ const join = (dir, name) => (/^\/+$/.test(dir) ? `/${name}` : `${dir.replace(/\/
 const lastName = (path) => path.replace(/\/+$/, '').split('/').pop() || '/';
 
 // The absolute, normalized path, as the kernel resolves it against sys.cwd:
-// how a file copied or moved onto itself is found (jsksh has no links).
+// how a file copied or moved onto itself is found (a link to it too: cp
+// compares inode numbers as well).
 function absolute(path) {
   const parts = [];
   for (const p of (path.startsWith('/') ? path : `${sys.cwd}/${path}`).split('/')) {
@@ -73,40 +62,14 @@ function human(bytes) {
   }
 }
 
-// GNU-style options: letters (-rv) and long names (--verbose), '--' ends
-// them. `letters` and `long` map each to an option's name. Returns
-// { names, operands }, the names in the order given (where the last of -i
-// and -n wins, the order matters), or { error } in GNU's words.
-function parseOptions(args, letters, long) {
-  const names = [];
-  const operands = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    } else if (arg.startsWith('--')) {
-      if (!long[arg.slice(2)]) return { error: `unrecognized option '${arg}'` };
-      names.push(long[arg.slice(2)]);
-    } else if (arg.startsWith('-') && arg !== '-') {
-      for (const letter of arg.slice(1)) {
-        if (!letters[letter]) return { error: `invalid option -- '${letter}'` };
-        names.push(letters[letter]);
-      }
-    } else {
-      operands.push(arg);
-    }
-  }
-  return { names, operands };
-}
-
 // SOURCE... DEST for cp and mv: takes DEST off `operands` and says whether
 // the sources go into it as a directory. Returns { target, intoDir }, or
-// { status } after saying what is wrong, as GNU's tools do.
-async function destination(tool, usage, operands) {
-  if (operands.length === 0) return { status: usageError(tool, usage, 'missing file operand', 1) };
+// { status } after saying what is wrong, as GNU's tools do (`declaration`
+// is the tool's module.exports, for its usage).
+async function destination(tool, declaration, operands) {
+  if (operands.length === 0) return { status: usageError(tool, declaration, 'missing file operand', 1) };
   if (operands.length === 1) {
-    return { status: usageError(tool, usage, `missing destination file operand after '${operands[0]}'`, 1) };
+    return { status: usageError(tool, declaration, `missing destination file operand after '${operands[0]}'`, 1) };
   }
   const target = operands.pop();
   const targetStat = await statOrNull(target);
@@ -123,4 +86,4 @@ async function destination(tool, usage, operands) {
   return { target, intoDir };
 }
 
-module.exports = { reason, usageText, usageError, statOrNull, join, lastName, absolute, askYes, human, parseOptions, destination };
+module.exports = { reason, statOrNull, join, lastName, absolute, askYes, human, destination };

@@ -1268,6 +1268,27 @@ test('stat -c FORMAT; a missing file is an error, the others still shown', async
   assert.deepEqual([r.stderr.split('\n')[0], r.status], ['stat: missing operand', 1]);
 });
 
+test('the file tools parse their declared options: long names, -i and -n the last one wins, values of -d', async () => {
+  const m = ftMachine();
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.writeFile('/tmp/d/f', 'f');
+  m.vfs.writeFile('/tmp/old', 'old');
+  let r = await ftRun(['cp', '--recursive', '--verbose', '/tmp/d', '/tmp/e'], m);
+  assert.deepEqual([r.stdout, r.status], ["'/tmp/d' -> '/tmp/e'\n'/tmp/d/f' -> '/tmp/e/f'\n", 0]);
+  r = await ftRun(['cp', '-i', '-n', '/tmp/d/f', '/tmp/old'], m); // -n last: no question, nothing copied
+  assert.deepEqual([r.stderr, m.vfs.readFile('/tmp/old')], ['', 'old']);
+  r = await ftRun(['mv', '--no-clobber', '/tmp/d/f', '/tmp/old'], m);
+  assert.deepEqual([r.status, m.vfs.readFile('/tmp/old')], [0, 'old']);
+  r = await ftRun(['mv', '-n', '-f', '/tmp/d/f', '/tmp/old'], m); // -f last: overwritten
+  assert.equal(m.vfs.readFile('/tmp/old'), 'f');
+  r = await ftRun(['du', '-b', '--max-depth', '0', '/tmp'], m);
+  assert.equal(r.stdout, '2\t/tmp\n');
+  r = await ftRun(['df', '-h', '-k', '/tmp'], m);
+  assert.ok(r.stdout.startsWith('Filesystem     1K-blocks'), r.stdout);
+  r = await ftRun(['cp'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.stderr.split('\n').slice(-2)[0], r.status], ['cp: missing file operand', "Try 'cp --help' for more information.", 1]);
+});
+
 // -- ln, readlink, and links in ls, stat, rm, cp, mv
 
 test('ln -s makes a symbolic link; ln without -s a hard link; both into a directory', async () => {
