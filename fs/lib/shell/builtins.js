@@ -15,7 +15,7 @@ const { STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, i
 const { jobLines } = require('/lib/shell/jobs');
 const { test: testExpression } = require('/lib/shell/test');
 const { printf: formatPrintf } = require('/lib/shell/printf');
-const { then } = require('/lib/shell/maybe-async');
+const { isPromise } = require('/lib/shell/maybe-async');
 
 // ---------------------------------------------------------------------------
 // Builtins: called with this = the Shell, argv, and io = {out, err} that
@@ -706,17 +706,22 @@ function splitRead(line, ifs, count, raw) {
 // test and [: maybe-async (/lib/shell/maybe-async), waiting only when a
 // file must be looked at (-f, -d, ...).
 function runTest(sh, args, io, name) {
-  const fileType = async (path) => {
-    try {
-      return await sh.sys.fs.stat(resolvePath(sh.cwd, path));
-    } catch (e) {
-      return null;
-    }
-  };
-  return then(testExpression(args, fileType), ({ status, error }) => {
-    if (error) io.err(`sh: ${name}: ${error}\n`);
-    return status;
-  });
+  const result = testExpression(args, (path) => fileType(sh, path));
+  if (isPromise(result)) return result.then((r) => testEnded(r, io, name));
+  return testEnded(result, io, name);
+}
+
+function testEnded({ status, error }, io, name) {
+  if (error) io.err(`sh: ${name}: ${error}\n`);
+  return status;
+}
+
+async function fileType(sh, path) {
+  try {
+    return await sh.sys.fs.stat(resolvePath(sh.cwd, path));
+  } catch (e) {
+    return null;
+  }
 }
 
 const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', '{', '}', '!', 'in']);

@@ -225,22 +225,37 @@ class Shell {
   // && runs the right side only after success, || only after failure (§2.9.3).
   runAndOr(node) {
     if (node.type === 'pipeline') return this.runPipeline(node);
-    return then(this.asCondition(() => this.runAndOr(node.left)), () => {
-      if (this.stopping) return this.status;
-      const succeeded = this.status === 0;
-      if (node.type === 'and' ? succeeded : !succeeded) return this.runPipeline(node.right);
-      return this.status;
-    });
+    const left = this.asCondition(this.runAndOr, node.left);
+    if (isPromise(left)) return left.then(() => this.andOrRight(node));
+    return this.andOrRight(node);
   }
 
-  // Runs a condition: `set -e` does not stop the shell for it (§2.8.1, set -e).
-  asCondition(run) {
+  andOrRight(node) {
+    if (this.stopping) return this.status;
+    const succeeded = this.status === 0;
+    if (node.type === 'and' ? succeeded : !succeeded) return this.runPipeline(node.right);
+    return this.status;
+  }
+
+  // Runs this.run(node) as a condition: `set -e` does not stop the shell for
+  // it (§2.8.1, set -e). (A method and its node, not a closure: it runs at
+  // every turn of a loop, and a closure would be made at every turn.)
+  asCondition(run, node) {
     this.conditionDepth++;
-    return settled(run, () => this.conditionDepth--);
+    let result;
+    try {
+      result = run.call(this, node);
+    } catch (e) {
+      this.conditionDepth--;
+      throw e;
+    }
+    if (isPromise(result)) return result.finally(() => this.conditionDepth--);
+    this.conditionDepth--;
+    return result;
   }
 
   runPipeline(pipeline) {
-    const ran = pipeline.negate ? this.asCondition(() => this.runStages(pipeline.commands)) : this.runStages(pipeline.commands);
+    const ran = pipeline.negate ? this.asCondition(this.runStages, pipeline.commands) : this.runStages(pipeline.commands);
     if (isPromise(ran)) return ran.then((status) => this.pipelineEnded(pipeline, status));
     return this.pipelineEnded(pipeline, ran);
   }
@@ -248,13 +263,15 @@ class Shell {
   pipelineEnded(pipeline, ran) {
     const status = pipeline.negate ? (ran === 0 ? 1 : 0) : ran;
     this.status = status;
-    const interrupted = status === STATUS_INTERRUPTED ? this.onInterrupt() : undefined;
-    return then(interrupted, () => {
-      if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
-        this.exitCode = status; // set -e
-      }
-      return status;
-    });
+    if (status === STATUS_INTERRUPTED) return this.onInterrupt().then(() => this.checkErrexit(pipeline, status));
+    return this.checkErrexit(pipeline, status);
+  }
+
+  checkErrexit(pipeline, status) {
+    if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
+      this.exitCode = status; // set -e
+    }
+    return status;
   }
 
   runStages(commandNodes) {
@@ -321,21 +338,35 @@ class Shell {
   runIf(node, k = 0) {
     if (k === node.clauses.length) return node.otherwise ? this.runList(node.otherwise) : (this.status = 0);
     const { cond, body } = node.clauses[k];
-    return then(this.asCondition(() => this.runList(cond)), () => {
+    return then(this.asCondition(this.runList, cond), () => {
       if (this.stopping) return this.status;
       return this.status === 0 ? this.runList(body) : this.runIf(node, k + 1);
     });
   }
 
-  // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends the loop.
-  loopTurn(body) {
-    return then(this.breathe(), () => {
-      if (this.stopping) return false;
-      return catching(
-        () => then(this.runList(body), () => !this.stopping),
-        (e) => this.jumped(e),
-      );
-    });
+  // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends
+  // the loop. loop.status is the status after it, the loop's own at the end.
+  loopTurn(body, loop) {
+    const paused = this.breathe();
+    if (isPromise(paused)) return paused.then(() => this.loopBody(body, loop));
+    return this.loopBody(body, loop);
+  }
+
+  loopBody(body, loop) {
+    if (this.stopping) return this.turnEnded(loop, false);
+    let ran;
+    try {
+      ran = this.runList(body);
+    } catch (e) {
+      return this.turnEnded(loop, this.jumped(e));
+    }
+    if (isPromise(ran)) return ran.then(() => this.turnEnded(loop, !this.stopping), (e) => this.turnEnded(loop, this.jumped(e)));
+    return this.turnEnded(loop, !this.stopping);
+  }
+
+  turnEnded(loop, more) {
+    loop.status = this.status;
+    return more;
   }
 
   // A break or continue thrown in a loop's body: false if it ends this loop;
@@ -393,32 +424,32 @@ class Shell {
   }
 
   runWhile(node) {
-    let status = 0;
-    const turn = () =>
-      then(this.asCondition(() => this.runList(node.cond)), () => {
-        if (this.stopping || (this.status === 0) === node.until) return false;
-        return then(this.loopTurn(node.body), (more) => {
-          status = this.status;
-          return more;
-        });
-      });
-    return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(status));
+    const loop = { status: 0 };
+    const turn = () => {
+      const tested = this.asCondition(this.runList, node.cond);
+      if (isPromise(tested)) return tested.then(() => this.whileBody(node, loop));
+      return this.whileBody(node, loop);
+    };
+    return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(loop.status));
+  }
+
+  // After a while (until) loop's condition: its body, if the condition held.
+  whileBody(node, loop) {
+    if (this.stopping || (this.status === 0) === node.until) return false;
+    return this.loopTurn(node.body, loop);
   }
 
   runFor(node) {
     const values = node.words === null ? this.positionalArgs() : expandFields(node.words, this);
     return then(values, (list) => {
-      let status = 0;
+      const loop = { status: 0 };
       let k = 0;
       const turn = () => {
         if (k === list.length) return false;
         this.setVariable(node.name, list[k++]);
-        return then(this.loopTurn(node.body), (more) => {
-          status = this.status;
-          return more;
-        });
+        return this.loopTurn(node.body, loop);
       };
-      return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(status));
+      return then(this.inLoop(() => repeat(turn)), () => this.loopEnded(loop.status));
     });
   }
 
@@ -632,6 +663,7 @@ class Shell {
       // Only assignments and redirections: the variables are set, the files made (§2.9.1).
       for (const [name, value] of assigns) this.setVariable(name, value);
       const status = this.substitutionStatus === null ? 0 : this.substitutionStatus;
+      if (stage.redirects.length === 0) return (this.status = status);
       return this.withRedirects(stage.redirects, () => status, true);
     }
     const [name] = argv;
@@ -720,7 +752,11 @@ class Shell {
   // them back. `expanded`: the targets are already strings. A redirection
   // that fails is reported, status 1, and `run` does not run.
   withRedirects(redirects, run, expanded = false) {
-    if (!redirects || redirects.length === 0) return then(run(), (status) => (this.status = status));
+    if (!redirects || redirects.length === 0) {
+      const status = run();
+      if (isPromise(status)) return status.then((s) => (this.status = s));
+      return (this.status = status);
+    }
     return this.withRedirectsApplied(redirects, run, expanded);
   }
 

@@ -85,9 +85,12 @@ function segmentsFrom(word, sh, inQuotes, k, out) {
     let got;
     if (part.type === 'text') out.push({ text: part.value, quoted, split: false });
     else if (part.type === 'tilde') out.push({ text: sh.valueOf('HOME') || '/', quoted: true, split: false });
-    else if (part.type === 'command') got = then(sh.substitute(part.list), (text) => [{ text, quoted, split: !quoted }]);
-    else if (part.type === 'arith') got = then(arithmetic(part, sh), (text) => [{ text, quoted, split: !quoted }]);
-    else if (part.type === 'param') got = paramSegments(part, sh, quoted);
+    else if (part.type === 'command') got = sh.substitute(part.list).then((text) => textSegments(text, quoted));
+    else if (part.type === 'arith') {
+      const text = arithmetic(part, sh);
+      if (isPromise(text)) got = text.then((t) => textSegments(t, quoted));
+      else out.push({ text, quoted, split: !quoted });
+    } else if (part.type === 'param') got = paramSegments(part, sh, quoted);
     if (got === undefined) continue;
     if (isPromise(got)) {
       const next = k + 1;
@@ -101,15 +104,32 @@ function segmentsFrom(word, sh, inQuotes, k, out) {
   return out;
 }
 
+// The text of an expansion's result, as the segments of a word.
+function textSegments(text, quoted) {
+  return [{ text, quoted, split: !quoted }];
+}
+
 function arithmetic(part, sh) {
-  return then(expandWord(part.expr, sh), (text) => {
-    try {
-      return String(evaluate(text, { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) }));
-    } catch (e) {
-      if (e instanceof ArithmeticError) throw new ExpansionError(`sh: ${e.message}`, { fatal: true, status: 2 });
-      throw e;
-    }
-  });
+  const text = expandWord(part.expr, sh);
+  if (isPromise(text)) return text.then((t) => calculate(t, sh));
+  return calculate(text, sh);
+}
+
+// How arithmetic reads and sets the shell's variables: made once per shell.
+const ARITHMETIC_VARIABLES = Symbol('arithmetic variables');
+
+function calculate(text, sh) {
+  let vars = sh[ARITHMETIC_VARIABLES];
+  if (vars === undefined) {
+    vars = { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) };
+    sh[ARITHMETIC_VARIABLES] = vars;
+  }
+  try {
+    return String(evaluate(text, vars));
+  } catch (e) {
+    if (e instanceof ArithmeticError) throw new ExpansionError(`sh: ${e.message}`, { fatal: true, status: 2 });
+    throw e;
+  }
 }
 
 // $@ and $* give one segment per positional parameter.
@@ -133,11 +153,11 @@ function paramSegments(part, sh, quoted) {
   if ((name === '@' || name === '*') && !op) return positionalSegments(name, sh, quoted);
   const value = name === '@' || name === '*' ? sh.positionalArgs().join(' ') : sh.valueOf(name);
   const isSet = value !== undefined && (name !== '@' && name !== '*' ? true : sh.positionalArgs().length > 0);
-  const text = (s) => [{ text: s, quoted, split: !quoted }];
   if (!op) {
     if (!isSet) unsetError(sh, name);
-    return [{ text: value ?? '', quoted, split: !quoted }];
+    return textSegments(value ?? '', quoted);
   }
+  const text = (s) => textSegments(s, quoted);
   if (op === 'length') {
     if (!isSet) unsetError(sh, name);
     return text(String((value ?? '').length));
@@ -506,26 +526,32 @@ function fieldsFrom(list, k, sh, ifs, out) {
 // Splits one word's segments into fields and adds them to `out`, each
 // globbed if it is a pattern: a promise only when one had to be globbed.
 function addFields(segments, sh, ifs, out) {
-  const fields = splitFields(segments, ifs);
-  const from = (i) => {
-    for (; i < fields.length; i++) {
-      const pieces = fields[i];
-      const magic = !sh.options.noglob && pieces.some((p) => !p.quoted && /[*?[]/.test(p.text));
-      const chars = magic ? piecesChars(pieces) : null;
-      if (chars && hasMagic(chars)) {
-        const next = i + 1;
-        return glob(chars, sh).then((matches) => {
-          if (matches) for (const m of matches) out.push(m);
-          else out.push(pieces.map((p) => p.text).join(''));
-          return from(next);
-        });
-      }
-      out.push(pieces.length === 1 ? pieces[0].text : pieces.map((p) => p.text).join(''));
-    }
-    return undefined;
-  };
-  return from(0);
+  return addFieldsFrom(splitFields(segments, ifs), 0, sh, out);
 }
+
+function addFieldsFrom(fields, i, sh, out) {
+  for (; i < fields.length; i++) {
+    const pieces = fields[i];
+    const chars = !sh.options.noglob && mayBePattern(pieces) ? piecesChars(pieces) : null;
+    if (chars && hasMagic(chars)) {
+      const next = i + 1;
+      return glob(chars, sh).then((matches) => {
+        if (matches) for (const m of matches) out.push(m);
+        else out.push(pieces.map((p) => p.text).join(''));
+        return addFieldsFrom(fields, next, sh, out);
+      });
+    }
+    out.push(pieces.length === 1 ? pieces[0].text : pieces.map((p) => p.text).join(''));
+  }
+  return undefined;
+}
+
+// Is there an unquoted * ? or [ in the field (a pattern, if hasMagic agrees)?
+function mayBePattern(pieces) {
+  for (const p of pieces) if (!p.quoted && GLOB_CHARACTER.test(p.text)) return true;
+  return false;
+}
+const GLOB_CHARACTER = /[*?[]/;
 
 function piecesChars(pieces) {
   const chars = [];
@@ -538,14 +564,18 @@ function piecesChars(pieces) {
 function expandWord(word, sh) {
   const { text: literal } = compiled(word);
   if (literal !== null) return literal;
-  return then(segmentsOf(word, sh), (segments) => {
-    let text = '';
-    for (const seg of segments) {
-      if (seg.fieldBreak) text += ' ';
-      else if (!seg.nothing) text += seg.text;
-    }
-    return text;
-  });
+  const segments = segmentsOf(word, sh);
+  return isPromise(segments) ? segments.then(joinSegments) : joinSegments(segments);
+}
+
+function joinSegments(segments) {
+  if (segments.length === 1 && !segments[0].fieldBreak && !segments[0].nothing) return segments[0].text;
+  let text = '';
+  for (const seg of segments) {
+    if (seg.fieldBreak) text += ' ';
+    else if (!seg.nothing) text += seg.text;
+  }
+  return text;
 }
 
 module.exports = { expandFields, addWordFields, expandWord, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };

@@ -29,14 +29,30 @@ class NeedsFile {
 }
 
 function integer(s) {
-  if (!/^\s*[-+]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`);
+  if (!isDigits(s) && !/^\s*[-+]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`);
   return Number(s);
 }
 
-function unary(op, arg, stat) {
+// The usual operand of -lt and the rest: digits only.
+function isDigits(s) {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+// What stat gave for the file, if it was looked at already (see the header).
+function fileStatus(known, path) {
+  if (known === null || !known.has(path)) throw new NeedsFile(path);
+  return known.get(path);
+}
+
+function unary(op, arg, known) {
   if (op === '-n') return arg !== '';
   if (op === '-z') return arg === '';
-  const st = stat(arg);
+  const st = fileStatus(known, arg);
   if (st === null) return false;
   switch (op) {
     case '-f':
@@ -91,7 +107,7 @@ function binary(left, op, right) {
 const isUnary = (op) => UNARY_FILE.has(op) || UNARY_STRING.has(op);
 
 // The general grammar, for five arguments or more (or inside parentheses).
-function expression(args, stat) {
+function expression(args, known) {
   let pos = 0;
   const peek = () => args[pos];
   function orExpr() {
@@ -135,7 +151,7 @@ function expression(args, stat) {
     }
     if (isUnary(a) && args[pos + 1] !== undefined) {
       pos += 2;
-      return unary(a, args[pos - 1], stat);
+      return unary(a, args[pos - 1], known);
     }
     pos++;
     return a !== '';
@@ -146,7 +162,7 @@ function expression(args, stat) {
 }
 
 // POSIX's rules by the number of arguments.
-function evaluate(args, stat) {
+function evaluate(args, known) {
   switch (args.length) {
     case 0:
       return false;
@@ -154,20 +170,20 @@ function evaluate(args, stat) {
       return args[0] !== '';
     case 2:
       if (args[0] === '!') return args[1] === '';
-      if (isUnary(args[0])) return unary(args[0], args[1], stat);
+      if (isUnary(args[0])) return unary(args[0], args[1], known);
       throw new TestError(`${args[0]}: unary operator expected`);
     case 3:
       if (BINARY.has(args[1])) return binary(args[0], args[1], args[2]);
-      if (args[1] === '-a' || args[1] === '-o') return expression(args, stat);
-      if (args[0] === '!') return !evaluate(args.slice(1), stat);
+      if (args[1] === '-a' || args[1] === '-o') return expression(args, known);
+      if (args[0] === '!') return !evaluate(args.slice(1), known);
       if (args[0] === '(' && args[2] === ')') return args[1] !== '';
       throw new TestError(`${args[1]}: binary operator expected`);
     case 4:
-      if (args[0] === '!') return !evaluate(args.slice(1), stat);
-      if (args[0] === '(' && args[3] === ')') return evaluate(args.slice(1, 3), stat);
-      return expression(args, stat);
+      if (args[0] === '!') return !evaluate(args.slice(1), known);
+      if (args[0] === '(' && args[3] === ')') return evaluate(args.slice(1, 3), known);
+      return expression(args, known);
     default:
-      return expression(args, stat);
+      return expression(args, known);
   }
 }
 
@@ -175,12 +191,8 @@ function evaluate(args, stat) {
 // it when a file had to be looked at through stat.
 function test(args, stat, known = null) {
   // known: path -> what stat gave, once a file was needed.
-  const lookUp = (path) => {
-    if (known === null || !known.has(path)) throw new NeedsFile(path);
-    return known.get(path);
-  };
   try {
-    return evaluate(args, lookUp) ? TRUE : FALSE;
+    return evaluate(args, known) ? TRUE : FALSE;
   } catch (e) {
     if (e instanceof TestError) return { status: 2, error: e.message };
     if (!(e instanceof NeedsFile)) throw e;
