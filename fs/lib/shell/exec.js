@@ -58,9 +58,11 @@ const MAX_SUBSTITUTION = 10 * 1024 * 1024; // characters a $(...) may give
 const SUBSHELL_VARIABLE = 'JSKSH_SUBSHELL';
 const DECLARATIONS = new Set(['export', 'local', 'readonly']);
 const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*=/;
-// Loop turns between two real pauses (breathe): about a millisecond of
-// builtins, so a Ctrl-C is seen within a few milliseconds.
-const BREATHE_TURNS = 1000;
+// Loop turns between two real pauses (breathe): about ten milliseconds of
+// builtins, so a Ctrl-C is seen within a few tens of milliseconds. Each
+// pause costs about a millisecond (a sleep waits for the kernel's next timer
+// interrupt), so more pauses would slow a loop of builtins down.
+const BREATHE_TURNS = 5000;
 
 // What fd `from` is, for another fd: 'inherit' names the shell's own stream of
 // that number, which for another fd is {inherit: from} (so `>&2` reaches stderr).

@@ -46,13 +46,19 @@ function ifsOf(sh) {
 // what it expands to as one string; literal, its one field when there is
 // nothing to glob (`-lt`, `]`, `'a b'`), else null; chars, its characters
 // as a pattern; regex, that pattern made when first used (case patterns,
-// ${X%.txt}). All null for other words.
+// ${X%.txt}). All null for other words. For a word that is one parameter
+// ($i, "$x", ${name}; not $@ or $*): parameter, its name, and quoted.
 const COMPILED = Symbol('compiled');
 
 function compiled(word) {
   let c = word[COMPILED];
   if (c === undefined) {
-    c = { text: null, literal: null, chars: null, regex: null };
+    c = { text: null, literal: null, chars: null, regex: null, parameter: null, quoted: false };
+    const [only] = word.parts;
+    if (word.parts.length === 1 && only.type === 'param' && !only.op && only.name !== '@' && only.name !== '*') {
+      c.parameter = only.name;
+      c.quoted = Boolean(only.quoted);
+    }
     if (word.parts.every((part) => part.type === 'text')) {
       const chars = [];
       for (const part of word.parts) for (const ch of part.value) chars.push({ c: ch, quoted: Boolean(part.quoted) });
@@ -493,15 +499,34 @@ function expandFields(words, sh) {
 // One word's fields, added to `out` (a command's argv). Returns undefined,
 // or a promise when it had to wait.
 function addWordFields(word, sh, out) {
-  const { literal } = compiled(word);
-  if (literal !== null) {
-    out.push(literal);
+  const c = compiled(word);
+  if (c.literal !== null) {
+    out.push(c.literal);
     return undefined;
   }
   const ifs = ifsOf(sh);
+  if (c.parameter !== null && parameterField(c, sh, ifs, out)) return undefined;
   const segments = segmentsOf(word, sh);
   if (isPromise(segments)) return segments.then((s) => addFields(s, sh, ifs, out));
   return addFields(segments, sh, ifs, out);
+}
+
+// A word that is one parameter, as addFields would expand it, without
+// making its segments and fields (a loop's `[ $i -lt 10 ]` does this at
+// every turn): true if done, false when the value must be split or globbed.
+function parameterField(c, sh, ifs, out) {
+  const value = sh.valueOf(c.parameter);
+  if (value === undefined) unsetError(sh, c.parameter);
+  const text = value ?? '';
+  if (c.quoted) {
+    out.push(text);
+    return true;
+  }
+  if (text === '') return true; // an unquoted empty value is no field
+  for (let i = 0; i < text.length; i++) if (ifs.includes(text[i])) return false;
+  if (!sh.options.noglob && GLOB_CHARACTER.test(text)) return false;
+  out.push(text);
+  return true;
 }
 
 // The fields of list[k...] added to `out`; after a word that had to wait,
