@@ -81,6 +81,19 @@ def client(machine):
     c.close()
 
 
+def test_the_sessions_interrupt_ends_a_loop_of_builtins(client):
+    # The loop never waits for the kernel but pauses for it now and then, so
+    # the interrupt gets in; echo (a program) says it has started.
+    client.send(t="run", id="spin", line="echo started; i=0; while :; do i=$((i + 1)); done")
+    client.until("stdout", id="spin")
+    client.send(t="interrupt", id="spin")
+    assert client.until("exit", id="spin")["status"] == 130
+    client.send(t="run", id="after", line='echo "alive $?"; [ $i -gt 0 ] && echo counted')
+    client.until("exit", id="after")
+    out = "".join(m.get("data", "") for m in client.seen if m["t"] == "stdout")
+    assert out == "alive 130\ncounted\n"
+
+
 def test_is_complete_follows_the_grammar(client):
     def status(code: str) -> str:
         client.send(t="is-complete", id=1, code=code)

@@ -967,3 +967,77 @@ test('Ctrl-C that reaches the shell ends a loop of builtins, and a read', async 
 test('a trap on EXIT set in ( ) runs when the subshell ends', async () => {
   assert.equal((await run('(trap "echo sub-exit" EXIT; echo in; exit 2); echo after $?')).out, 'in\nsub-exit\nafter 2\n');
 });
+
+// --- the walk without promises (/lib/shell/maybe-async) ---
+
+test('a list of builtins runs without a promise; one with a program returns one', () => {
+  const sys = fakeSys({ commands: real });
+  const sh = new Shell({ sys });
+  const ran = sh.runList(parse('i=0; while [ $i -lt 50 ]; do i=$((i + 1)); done; case $i in 5*) x=yes;; esac'));
+  assert.equal(ran, 0, 'a status, not a promise');
+  assert.equal(sh.vars.get('i'), '50');
+  assert.equal(sh.vars.get('x'), 'yes');
+  assert.deepEqual(sys.calls, [], 'no kernel call at all');
+  const later = sh.runList(parse('[ $i -gt 1 ] && echo big'));
+  assert.ok(later instanceof Promise, 'echo is a program: the walk had to wait');
+  return later.then((status) => {
+    assert.equal(status, 0);
+    assert.equal(sys.out(), 'big\n');
+  });
+});
+
+test('a turn that must wait in the middle goes on where it stopped, in order', async () => {
+  // $p is a pattern in one turn only (it is globbed against /bin), and echo
+  // is spawned: the rest of that turn runs after the promises, the other
+  // turns without one. The output is what running each step in order gives.
+  const r = await run('for p in 1 "/b*" 3; do x=$p; : before; echo $x; i=$((i + 1)); done; echo "$i turns"', { env: { i: '0' } });
+  assert.equal(r.out, '1\n/bin\n3\n3 turns\n');
+  assert.equal(r.status, 0);
+});
+
+test('a word that is one parameter expands as the general path does', async () => {
+  const r = await run(`x='a  b'; set -- $x; echo $#; y='/b*'; set -- $y; echo $1; set -f; set -- $y; echo $1; set +f
+e=''; set -- $e; echo $#; set -- "$e"; echo $#; IFS=:; z='p:q'; set -- $z; echo $# $2`);
+  assert.equal(r.out, '2\n/bin\n/b*\n0\n1\n2 q\n');
+});
+
+test('test and [ look a file up only when asked, and say the same after the wait', async () => {
+  const r = await run('i=0; while [ -d /tmp ] && [ $i -lt 3 ]; do i=$((i + 1)); done; echo $i; [ -f /nope ] || echo no; [ -f /etc/motd -a -d /etc ] && echo both');
+  assert.equal(r.out, '3\nno\nboth\n');
+  const stats = r.sys.calls.filter((c) => c[0] === 'stat').map((c) => c[1]);
+  assert.deepEqual(stats, ['/tmp', '/tmp', '/tmp', '/tmp', '/nope', '/etc/motd', '/etc']);
+  const bad = await run('[ 1 -lt x ]; echo $?');
+  assert.equal(bad.err, 'sh: [: x: bad number\n');
+  assert.equal(bad.out, '2\n');
+});
+
+test('set -e, set -x and errors in a loop of builtins', async () => {
+  const e = await run('set -e; i=0; while [ $i -lt 10 ]; do i=$((i + 1)); [ $i -lt 3 ]; done; echo never');
+  assert.equal(e.status, 1);
+  assert.equal(e.out, '');
+  assert.equal(e.sh.vars.get('i'), '3');
+  const x = await run('set -x; for v in a "b c"; do w=$v; done');
+  assert.equal(x.err, "+ w=a\n+ w='b c'\n");
+  const zero = await run('i=0; while :; do i=$((i + 1)); [ $i -eq 4 ] && j=$((1 / 0)); done; echo never');
+  assert.equal(zero.err, 'sh: arithmetic: division by zero\n');
+  assert.equal(zero.status, 2);
+  assert.equal(zero.out, '');
+  const nested = await run('for a in 1 2 3; do for b in 1 2 3; do [ $b = 2 ] && continue; [ $a = 2 ] && break 2; echo $a$b; done; done; echo $?');
+  assert.equal(nested.out, '11\n13\n0\n');
+});
+
+test('a loop of builtins pauses for the kernel now and then, nested or not', async () => {
+  const sys = fakeSys({ commands: real });
+  let sleeps = 0;
+  sys.sleep = async () => sleeps++;
+  const sh = new Shell({ sys });
+  assert.equal(await sh.runLine('i=0; while [ $i -lt 20 ]; do j=0; while [ $j -lt 1000 ]; do j=$((j + 1)); done; i=$((i + 1)); done'), 0);
+  assert.equal(sh.vars.get('i'), '20');
+  assert.equal(sleeps, 4, 'every 5000 turns of any loop (20,020 turns here)');
+});
+
+test('functions called at once nest as deep as before without overflowing the stack', async () => {
+  const r = await run('f() { if [ $1 -gt 0 ]; then f $(( $1 - 1 )); else echo bottom; fi; }; f 999; echo $?');
+  assert.equal(r.out, 'bottom\n0\n');
+  assert.equal(r.err, '');
+});
