@@ -131,7 +131,10 @@ class Vfs {
       const name = names.shift();
       if (name === '.') continue;
       if (name === '..') {
-        if (dirs.length > 1) dirs.pop(), real.pop();
+        if (dirs.length > 1) {
+          dirs.pop();
+          real.pop();
+        }
         continue;
       }
       const parent = dirs[dirs.length - 1];
@@ -159,14 +162,6 @@ class Vfs {
     const { node } = this._walk(path);
     if (!node) throw new KernelError('ENOENT', path);
     return node;
-  }
-
-  // The directory a new name goes in and the name: for writeFile's O_CREAT,
-  // where a link in the last name is followed (a dangling link makes its target).
-  _parentOf(path) {
-    const found = this._walk(path);
-    if (!found.name) throw new KernelError('EISDIR', path);
-    return found;
   }
 
   _info(name, node) {
