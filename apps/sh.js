@@ -19,7 +19,7 @@
 //                            the REPL client's completion questions
 'use strict';
 
-const { Shell, SUBSHELL_VARIABLE } = require('/lib/shell/exec');
+const { Shell, SUBSHELL_VARIABLE, History } = require('/lib/shell/exec');
 const { WRITE_PIECE } = require('/lib/shell/common');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
@@ -53,6 +53,7 @@ async function run(argv) {
   const input = lineInput();
   const tty = Boolean(sys.stdin.isTTY);
   const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null, readInput: input.read });
+  if (tty) shell.history = new History(); // what `history` lists; a pipe's lines are not kept, as in bash
   // At the console, Tab asks us (kernel/tty/tty.js): the completer the REPL's session uses.
   if (tty) sys.stdin.setCompleter({ complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache: new Map() }) });
   return interactive(shell, input);
@@ -115,6 +116,7 @@ async function interactive(shell, input) {
       command += pending.slice(0, nl + 1);
       pending = pending.slice(nl + 1);
       if (!isComplete(command)) continue;
+      if (shell.history) shell.history.add(command);
       await shell.runLine(command);
       command = '';
       if (shell.exiting) return shell.finish();
@@ -210,6 +212,7 @@ async function session() {
   });
   const shell = new Shell({ sys, argv0: 'sh', watchInterrupt });
   shell.forgiving = true; // a syntax error in one run does not end the session
+  shell.history = new History(); // the lines typed in the REPL (not those of `jsksh run`)
   const cache = new Map();
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
@@ -218,6 +221,7 @@ async function session() {
   for (;;) {
     const { line, interactive } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
     shell.interactive = interactive === true;
+    if (shell.interactive) shell.history.add(line);
     await shell.reportFinishedJobs(); // those that ended between lines
     await shell.runLine(line);
     await shell.reportFinishedJobs();

@@ -1041,3 +1041,54 @@ test('functions called at once nest as deep as before without overflowing the st
   assert.equal(r.out, 'bottom\n0\n');
   assert.equal(r.err, '');
 });
+
+// --- history ---
+
+test('history: the lines typed at the terminal, numbered as bash prints them', async () => {
+  const typed = ['echo a\n', 'echo a\n', '   \n', 'for i in 1\n', 'do :; done\n', 'history\n', 'history 2\n', 'history | wc\n', 'history x\n', 'history 1 2\n', 'history -z\n', 'history -c\n', 'history\n'];
+  const sys = fakeSys({ commands: real, input: typed });
+  Object.assign(sys.env, { PS1: '', PS2: '' });
+  await runSh(['sh'], sys);
+  assert.equal(
+    sys.out(),
+    [
+      'a\na\n',
+      // A repeated line and a blank one are not kept; a command over two lines is one entry.
+      '    1  echo a\n    2  for i in 1\ndo :; done\n    3  history\n',
+      '    3  history\n    4  history 2\n',
+      '6\n', // in a pipeline: a child shell, which was given the list
+      '    1  history\n', // -c empties it and numbering starts again
+    ].join(''),
+  );
+  assert.equal(sys.err(), 'sh: history: x: numeric argument required\nsh: history: too many arguments\nsh: history: -z: invalid option\nhistory: usage: history [-c] [N]\n');
+});
+
+test('history: a script, sh -c and input from a pipe keep none', async () => {
+  assert.equal((await run('echo a; history; history 1')).out, 'a\n');
+  const piped = fakeSys({ commands: real, input: ['echo b\n', 'history\n'] });
+  piped.stdin.isTTY = false;
+  piped.env.PS1 = '';
+  await runSh(['sh'], piped);
+  assert.equal(piped.out(), 'b\n');
+});
+
+test('history --help answers as a program does; only a child that may run history gets the list', async () => {
+  const r = await run('history --help');
+  assert.ok(r.out.startsWith('usage: history [-c] [N]\nlist the command lines this shell has read'), r.out);
+  assert.ok(r.out.includes('  -c') && r.out.includes('forget them all'), r.out);
+  assert.equal(r.status, 0);
+  const sys = fakeSys({ commands: { ...ok, sh: 0 } });
+  const sh = new Shell({ sys });
+  sh.history = new (require('/lib/shell/history').History)();
+  for (let i = 0; i < 600; i++) sh.history.add(`echo ${i}`);
+  assert.deepEqual(sh.history.last(2), [
+    { number: 599, line: 'echo 598' },
+    { number: 600, line: 'echo 599' },
+  ]);
+  await sh.runLine('pwd | cat; history 3 | cat');
+  const states = sys.calls.filter((c) => c[0] === 'spawn' && c[1][0] === 'sh').map((c) => JSON.parse(c[2].env[SUBSHELL_VARIABLE]));
+  assert.equal(states.length, 2);
+  assert.equal(states[0].history, undefined, 'pwd | cat: no list');
+  assert.equal(states[1].history.first, 101, 'at most 500 lines, numbered on');
+  assert.equal(states[1].history.lines.length, 500);
+});

@@ -42,6 +42,7 @@ const BUILTINS = {
   exec: 'run a command in place of the shell, or redirect the shell',
   readonly: 'make variables unchangeable',
   getopts: 'parse options in a script',
+  history: 'list the command lines this shell has read',
 };
 const OPERATORS = new Set([';', '&', '|', '(', ')']);
 

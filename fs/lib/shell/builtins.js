@@ -440,6 +440,36 @@ const BUILTINS = {
     return finish(c, 0);
   },
 
+  // history [-c] [N]: the command lines this interactive shell read, numbered
+  // as bash prints them ("    1  echo hi"); N: only the last N; -c: forget
+  // them all. A script or `sh -c` keeps none (/lib/shell/history).
+  history(argv, io) {
+    const args = argv.slice(1);
+    if (args[0] === '--help') {
+      io.out(require('/lib/app-help').helpText('history', HISTORY_HELP)); // required here: every sh would parse it
+      return 0;
+    }
+    if (args[0] === '--') args.shift();
+    else if (args[0] === '-c') {
+      if (this.history) this.history.clear();
+      return 0;
+    } else if (args.length && /^-./.test(args[0])) {
+      io.err(`sh: history: ${args[0]}: invalid option\nhistory: usage: ${HISTORY_HELP.usage}\n`);
+      return STATUS_SYNTAX;
+    }
+    if (args.length > 1) {
+      io.err('sh: history: too many arguments\n');
+      return 1;
+    }
+    if (args.length === 1 && !/^[0-9]+$/.test(args[0])) {
+      io.err(`sh: history: ${args[0]}: numeric argument required\n`);
+      return 1;
+    }
+    const count = args.length ? Number(args[0]) : Infinity;
+    for (const { number, line } of this.history ? this.history.last(count) : []) io.out(`${String(number).padStart(5)}  ${line}\n`);
+    return 0;
+  },
+
   // exec is done by the Shell itself (it needs the command's redirections); here for `type`.
   exec() {
     return 0;
@@ -587,6 +617,16 @@ const BUILTINS = {
     }
     return status;
   },
+};
+
+// What `history --help` says, in the words a program's --help uses (/lib/app-help).
+const HISTORY_HELP = {
+  description: 'list the command lines this shell has read (at the console or in the REPL, since boot)',
+  options: [
+    ['N', 'only the last N lines'],
+    ['-c', 'forget them all'],
+  ],
+  usage: 'history [-c] [N]',
 };
 
 // ulimit's limits: bash's option letters, mapped onto the isolate's limits.

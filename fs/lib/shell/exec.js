@@ -45,6 +45,7 @@ const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, 
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
 const { isPromise, then, settled, catching, repeat } = require('/lib/shell/maybe-async');
+const { History } = require('/lib/shell/history');
 
 // A redirection that cannot be set up: reported as "sh: MESSAGE", status 1.
 class RedirectError extends Error {}
@@ -92,6 +93,7 @@ class Shell {
     this.interrupted = false; // Ctrl-C ended a command: the rest of the line is abandoned
     this.interactive = interactive;
     this.forgiving = false; // errors never end this shell (the session's, whatever its client)
+    this.history = null; // an interactive shell's History (apps/sh.js); a script or sh -c keeps none
     this.watchInterrupt = watchInterrupt;
     this.jobs = []; // background jobs, oldest first; the last is the current one (%+)
     this.lastBackgroundPid = null; // $!
@@ -993,11 +995,14 @@ class Shell {
       status: this.status,
       lastBackgroundPid: this.lastBackgroundPid,
     };
+    // The history can be 500 lines: only a child that may run `history` gets it.
+    let json = JSON.stringify(state);
+    if (this.history && json.includes('history')) json = JSON.stringify({ ...state, history: this.history });
     return {
       argv: ['sh', '-c', text, ...this.positional],
       assigns: [],
       redirects: [],
-      env: { [SUBSHELL_VARIABLE]: JSON.stringify(state) },
+      env: { [SUBSHELL_VARIABLE]: json },
     };
   }
 
@@ -1012,6 +1017,7 @@ class Shell {
     this.options = { ...this.options, ...state.options };
     this.status = state.status;
     this.lastBackgroundPid = state.lastBackgroundPid;
+    if (state.history) this.history = new History(state.history); // to show, not to add to: a child shell is not interactive
     this.vars.delete(SUBSHELL_VARIABLE);
     this.exported.delete(SUBSHELL_VARIABLE);
     return state.node;
@@ -1318,4 +1324,4 @@ function spawnFailure(error, name, streams) {
   return { message: `sh: ${name}: ${describe(error)}`, status: STATUS_CANNOT_RUN };
 }
 
-module.exports = { Shell, ShellError, resolvePath, BUILTINS, commandText, SUBSHELL_VARIABLE };
+module.exports = { Shell, ShellError, resolvePath, BUILTINS, commandText, SUBSHELL_VARIABLE, History };
