@@ -144,7 +144,7 @@ def raw_console(args) -> int:
     machine = _machine(args)
     sock = machine.console.connect_local()
     thread = _in_background(machine)
-    how = attach(sock)
+    how = attach(sock, on_resize=machine.resize_console)  # the window's size reaches hvc0
     if how == "detached":
         machine.power_off(0)
     thread.join(10)

@@ -72,6 +72,8 @@ class Machine:
         self.loop = IOLoop()
         self.console = Chardev(self.loop, "console", console_path)
         self.control = Chardev(self.loop, "org.jsksh.shell.0", control_path, replay=0)
+        self.console_size = (80, 24)  # columns, rows of hvc0's window (virtio F_SIZE)
+        self.console_dev = None
         # The NIC's cable outlives reboots, like the serial ports' sockets.
         self.mac = parse_mac(mac)
         self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap)
@@ -187,8 +189,17 @@ class Machine:
         self.console.plug(None)
         self.control.plug(None)
 
+    def resize_console(self, columns: int, rows: int) -> None:
+        """The window on hvc0 changed size (a client in this process says so):
+        the console device tells the guest, and keeps it across reboots."""
+        self.console_size = (columns, rows)
+        if self.console_dev is not None:
+            self.console_dev.resize(columns, rows)
+
     def _make_devices(self) -> None:
-        self.console_dev = ConsoleDevice([Port(None, self.console), Port("org.jsksh.shell.0", self.control)])
+        self.console_dev = ConsoleDevice(
+            [Port(None, self.console), Port("org.jsksh.shell.0", self.control)], *self.console_size
+        )
         self.rng_dev = RngDevice()
         self.net_dev = NetDevice(self.netdev, self.mac)
         self.transports = [

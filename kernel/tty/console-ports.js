@@ -39,6 +39,7 @@ class ConsolePorts {
     cons.onResize = (id, cols, rows) => {
       if (id === TTY_PORT && cols && rows) tty.resize(cols, rows);
     };
+    if (cons.cols && cons.rows) tty.resize(cons.cols, cons.rows); // what the device said at probe (F_SIZE)
     cons.onDrain = (id) => {
       if (id === TTY_PORT) tty.drained();
       else for (const fn of this.roomWaiters.splice(0)) fn();

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
+import pexpect
 import pytest
 
-from tests.e2e.machine import PROMPT, command, console_without_jobs
+from tests.e2e.machine import ENV, JSKSH, PROMPT, command, console_without_jobs
 
 MACHINE_ARGS = ("--net", "none")
 LEFT = "\x1b[D"
@@ -107,8 +108,34 @@ def test_top_still_stops_on_ctrl_c(console):
     line_editing_works(console)
 
 
-def test_the_console_size_reaches_an_app_from_the_device(machine, console):
-    """`jsksh attach --raw` cannot say its size (a socket carries only bytes):
-    the machine's console device says 80x24 unless told otherwise."""
-    out = command(console, "eval 'JSON.stringify(await sys.stdout.windowSize())'")
-    assert re.search(r'\{"columns":\d+,"rows":\d+\}', out), out
+def window_size(child) -> tuple[int, int]:
+    out = command(child, "eval 'JSON.stringify(await sys.stdout.windowSize())'")
+    found = re.search(r'\{"columns":(\d+),"rows":(\d+)\}', out)
+    assert found, out
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_the_window_size_reaches_apps_at_the_start_and_on_a_resize():
+    """`jsksh --raw` runs the machine in its own process: the window's size
+    goes to the console device (virtio F_SIZE), at the start and on SIGWINCH.
+    (`jsksh attach --raw` cannot say it: a socket carries only bytes.)"""
+    child = pexpect.spawn(
+        JSKSH[0],
+        [*JSKSH[1:], "--raw", "--net", "none"],
+        env=ENV,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(30, 100),
+    )
+    try:
+        child.expect(PROMPT)
+        assert window_size(child) == (100, 30)
+        child.setwinsize(40, 132)
+        for _ in range(50):  # the resize travels as an interrupt: ask until it has arrived
+            if window_size(child) == (132, 40):
+                break
+        assert window_size(child) == (132, 40)
+    finally:
+        child.sendcontrol("]")
+        child.expect(pexpect.EOF)
+        child.close()
