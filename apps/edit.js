@@ -139,6 +139,7 @@ class Editor {
   constructor(path, opened, size) {
     this.path = path;
     this.buffer = new EditBuffer(opened.text);
+    if (opened.isNew) this.buffer.eol = true; // a new text file ends its last line, as nano's and vi's do
     this.columns = size.columns;
     this.rows = size.rows;
     this.top = 0; // the first line shown

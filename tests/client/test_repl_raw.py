@@ -80,3 +80,15 @@ def test_a_raw_program_killed_from_elsewhere_gives_the_prompt_back(machine, sess
     session.expect(PROMPT)
     assert session.line("echo $?") == "137\n"
     assert session.line("echo alive") == "alive\n"
+
+
+def test_edit_in_the_repl_types_saves_and_quits(session):
+    session.send("edit /tmp/from-repl\r")
+    session.expect_exact(" edit: /tmp/from-repl")
+    session.send("typed in the REPL")
+    session.expect_exact("[Modified]")
+    session.send("\x13")  # ^S
+    session.expect_exact("[ Wrote 1 line ]")
+    session.send("\x11")  # ^Q
+    session.expect(PROMPT)
+    assert session.line("cat /tmp/from-repl") == "typed in the REPL\n"
