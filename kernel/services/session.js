@@ -362,6 +362,8 @@ class Session {
       this.interrupt(id);
       return null;
     }
+    if (mode.raw && mode.signals) data = data.replace(/\x1a/g, ''); // ^Z: no job control, as on the console
+    if (mode.raw && !data) return null;
     if (mode.raw && mode.echo) this.emit({ t: 'stdout', id, data });
     if (run.readers.length) {
       run.readers.shift().resolve(data);
