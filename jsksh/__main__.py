@@ -1,5 +1,5 @@
 """`python -m jsksh`: the same as the `jsksh` command (jsksh/cli.py)."""
 
-from jsksh.cli import main
+from jsksh.cli import entry
 
-raise SystemExit(main())
+entry()

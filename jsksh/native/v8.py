@@ -147,13 +147,21 @@ def lib() -> ctypes.CDLL:
         return _lib
 
 
+_preloading = False  # preload() was called: the loading thread is on its way
+
+
 def preload() -> None:
     """Start loading libmini_racer and initialising V8 on a background thread.
 
     Mapping and relocating the 50 MB library takes about 15 ms.  ctypes'
     own loader holds the GIL throughout; a call of libc's dlopen() through
     ctypes releases it, so the machine's Python imports go on meanwhile
-    (boot to prompt: about 10 ms sooner).  ``lib()`` then finds it loaded."""
+    (boot to prompt: about 10 ms sooner).  ``lib()`` then finds it loaded.
+    The command line asks first (jsksh/cli.py) and the machine again: once is enough."""
+    global _preloading
+    if _preloading:
+        return
+    _preloading = True
     threading.Thread(target=_load_in_background, name="jsksh-v8-load", daemon=True).start()
 
 
