@@ -120,8 +120,11 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, end
         kind = msg.get("t")
         if kind in ("stdout", "stderr") and msg.get("id") == 1:
             stream = out if kind == "stdout" else err
-            stream.write(msg["bytes"] if "bytes" in msg else str(msg.get("data", "")).encode())
-            stream.flush()
+            try:
+                stream.write(msg["bytes"] if "bytes" in msg else str(msg.get("data", "")).encode())
+                stream.flush()
+            except OSError as e:
+                return _cannot_write(e, complain if stream is out else None)
         elif kind == "input" and msg.get("id") == 1:
             text = stdin.readline()
             chan.send({"t": "stdin", "id": 1, **({"data": text} if text else {"eof": True})})
@@ -131,6 +134,19 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, end
             complain(str(msg.get("message")))
             if msg.get("id") in (None, 1) and "unreadable" not in msg:
                 return 125
+
+
+def _cannot_write(e: OSError, complain) -> int:
+    """Our own output failed: the run's status is the one a Unix tool gives.
+    A reader that went away (`jsksh run ... | head -1`) is SIGPIPE's 141,
+    quietly, as a shell reports `yes | head -1`'s `yes`; anything else (a full
+    disk, /dev/full) is said, status 1.  The machine is powered off by the
+    caller, which stops the run."""
+    if isinstance(e, BrokenPipeError):
+        return 141
+    if complain is not None:
+        complain(f"cannot write the output: {e.strerror or e}")
+    return 1
 
 
 def connect_unix(path: str) -> socket.socket:

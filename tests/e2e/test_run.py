@@ -38,6 +38,37 @@ def test_run_pipeline():
     assert r.stdout.strip() == "3"
 
 
+def test_run_output_that_cannot_be_written_is_said_once():
+    # A full disk behind stdout: one line on stderr, status 1, no traceback.
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run(
+            [*JSKSH, "run", "--net", "none", "cat /etc/motd"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=ENV,
+        )
+    assert r.returncode == 1
+    assert r.stderr == "jsksh: cannot write the output: No space left on device\n"
+
+
+def test_run_into_a_reader_that_leaves_ends_as_sigpipe_would():
+    # `jsksh run 'seq 100000' | head -1`: the reader goes after one line, and
+    # jsksh ends quietly with SIGPIPE's status, as a shell reports for `yes`.
+    p = subprocess.Popen(
+        [*JSKSH, "run", "--net", "none", "seq 100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert p.stdout.readline() == b"1\n"
+    p.stdout.close()
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 141
+    assert err == b""
+
+
 def test_run_on_booted_machine(machine):
     status, out, err = machine.run("echo via control; eval 2+2")
     assert (status, out, err) == (0, "via control\n4\n", "")
