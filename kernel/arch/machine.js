@@ -40,7 +40,7 @@ const time = new Float64Array(page, 32, 1);
 const bytes = new Uint8Array(page);
 const MAX_PAYLOAD = page.byteLength - PAYLOAD;
 
-const { utf8Encode, utf8Decode } = require('../lib/utf8');
+const { utf8Encode, utf8Decode, utf8Bytes } = require('../lib/utf8');
 const { FRAME, MORE, writeHeader, readHeader, concat } = require('../lib/frame');
 const view = new DataView(page);
 
@@ -142,14 +142,24 @@ module.exports = {
   },
   release: (pid) => trap(OP.RELEASE, pid),
   dropPieces: (pid) => void pieces.delete(pid),
-  // The payload is a small JSON header (what the machine needs: program and
-  // limits), then the start message the app receives; arg1 = header length.
-  spawn(pid, header, start) {
-    const h = JSON.stringify(header);
-    const s = JSON.stringify(start);
-    const data = scratchFor(h + s);
+  // The payload is a small JSON header (what the machine needs: program,
+  // limits, and the sizes of what follows), the start message the app
+  // receives, then the program's code as bytes: its source, then each
+  // library {path: bytes} (kernel/proc/linker.js). The machine puts the code
+  // into the start message as text (docs/abi.md, SPAWN); arg1 = header length.
+  spawn(pid, header, start, { source, modules }) {
+    const code = [['', source], ...Object.entries(modules)];
+    const s = utf8Bytes(JSON.stringify(start));
+    let size = s.length;
+    for (const [, b] of code) size += b.length;
+    const h = JSON.stringify({ ...header, start: s.length, code: code.map(([path, b]) => [path, b.length]) });
+    const data = scratchFor(h, size);
     const hn = utf8Encode(h, data, 0);
-    const n = hn + utf8Encode(s, data, hn);
+    let n = hn;
+    for (const b of [s, ...code.map(([, b]) => b)]) {
+      data.set(b, n);
+      n += b.length;
+    }
     // A program and its libraries can outgrow the page: then it goes in
     // pieces, arg2 = 1 while more follow (the machine joins them).
     let r = 0;

@@ -223,6 +223,15 @@ class Vfs {
     return node.read();
   }
 
+  // The whole file as bytes, without decoding: a view of what the file
+  // holds now (do not write to it; a later write to the file may change it).
+  // What the kernel sends on unread, as a program's code at spawn.
+  readBytes(path) {
+    const node = this._file(path);
+    if (node.data !== undefined) return node.data.subarray(0, node.size);
+    return encode(String(node.read()));
+  }
+
   // The whole file as text, written (or appended): the kernel's and the old
   // app API's way; byte streams use openWrite.
   writeFile(path, data, append = false) {

@@ -73,7 +73,7 @@ class ProcessTable {
     argv = argv.map(String);
     const cwd = typeof opts.cwd === 'string' ? opts.cwd : parent ? parent.cwd : '/';
     const path = this.resolveProgram(argv[0], cwd);
-    const source = this.vfs.readFile(path);
+    const source = this.vfs.readBytes(path); // the program's code, sent as bytes (linker.js)
     const pid = this.nextPid++;
     const proc = {
       pid,
@@ -120,15 +120,13 @@ class ProcessTable {
       argv,
       env: proc.env,
       cwd,
-      source,
-      modules: link(this.vfs, source),
       // Where each of fds 0, 1, 2 goes: its kind and its pipe (0: none; stdin then comes by stdin.read).
       fds: fds.map((s) => ({ kind: s.kind, pipe: s.pipe })),
       tty: { stdin: proc.stdin.isTTY, stdout: proc.stdout.isTTY, stderr: proc.stderr.isTTY, stdinKind: proc.stdin.kind, ...this.windowSize(proc) },
       // The runtime enforces the ArrayBuffer limit itself: tell it the machine's if the app set none.
       limits: this.limits.external && limits.external === undefined ? { ...limits, external: this.limits.external } : limits,
     };
-    const r = machine.spawn(pid, { path, limits }, start);
+    const r = machine.spawn(pid, { path, limits }, start, { source, modules: link(this.vfs, source) });
     if (r < 0) {
       this.procs.delete(pid);
       for (const s of fds) if (s.pipe) machine.pipeClose(s.pipe, pid, s.end);
