@@ -194,12 +194,30 @@ function start(bootinfo) {
     for (const [pid, text, attachment] of machine.ipcRecv()) procs.onMessage(pid, text, attachment);
   });
 
-  networkReady.then(() => {
-    ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
-    log.info(`Run /bin/sh as init process (boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms)`);
+  // The console's shell starts once the boot is done and a terminal has the
+  // console open, as getty waits for a line's carrier: a machine that no
+  // terminal ever opens (`jsksh run`, the REPL, which use the structured
+  // port) runs no shell it does not need, and its first command does not
+  // share the CPU with one starting. Once started, it stays and is respawned,
+  // whether or not a terminal is attached. The boot log and the welcome are
+  // kept in the console's scrollback, which a terminal gets when it attaches.
+  let booted = false;
+  let consoleShell = false;
+  const startConsoleShell = (why) => {
+    if (consoleShell) return;
+    consoleShell = true;
+    log.info(`Run /bin/sh as init process (${why})`);
     tty.write(`\n${readMotd()}\n`);
     log.quiet();
     startShell(procs, tty);
+  };
+  ports.onTerminalOpen = () => booted && startConsoleShell('a terminal opened the console');
+  networkReady.then(() => {
+    ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
+    booted = true;
+    const took = `boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms`;
+    if (ports.terminalOpen()) startConsoleShell(took);
+    else log.info(`init: ${took}; the console's shell starts when a terminal opens it`);
   });
 }
 

@@ -29,6 +29,7 @@ class ConsolePorts {
     this.shellPort = null;
     this.held = []; // input for the structured port until it is ready; then null
     this.roomWaiters = []; // the structured port's pumps, waiting for room
+    this.onTerminalOpen = null; // set by init: called when a terminal opens port 0
 
     tty.onInterrupt = () => this.interrupt();
     cons.onPortAdded = (port) => cons.openPort(port.id);
@@ -92,8 +93,22 @@ class ConsolePorts {
     this.early.delete(id);
   }
 
+  // Whether a terminal has the console open on the host's side now (a
+  // client attached to its socket, or `jsksh --raw`): PORT_OPEN (virtio 1.2
+  // §5.3.6.2.1). A device without MULTIPORT sends none and counts as open.
+  terminalOpen() {
+    const port = this.cons.ports && this.cons.ports[TTY_PORT];
+    return Boolean(port && port.hostOpen);
+  }
+
   // A client that goes away takes its settings with it (the session stays).
+  // A terminal opening the console is told to whoever asked (init: getty's
+  // carrier detect, so the console's shell starts when someone is there).
   hostOpen(id, open) {
+    if (id === TTY_PORT) {
+      if (open && this.onTerminalOpen) this.onTerminalOpen();
+      return;
+    }
     if (this.names.get(id) !== SHELL_PORT || !this.shellPort) return;
     if (!open) this.shellPort.disconnected();
     // A new client may first get the tail of raw output that was on its way

@@ -305,6 +305,8 @@ sys.print(JSON.stringify({ error, spawned: pids.length, pids }));
 def test_a_spawn_storm_gets_eagain_and_the_console_shell_still_works():
     m = BootedMachine("--net", "none", "--cmdline", "proc.max=40")
     try:
+        console = m.attach()  # its shell starts now: a terminal opened the console
+        assert command(console, "echo ok") == "ok"
         got = run_json(m, STORM)
         assert got["error"] == {
             "code": "EAGAIN",
@@ -314,7 +316,6 @@ def test_a_spawn_storm_gets_eagain_and_the_console_shell_still_works():
         # storm (itself not a shell) stopped with 32 alive (2 shells, itself, 29 sleeps).
         assert got["spawned"] == 29
         # The machine is full for apps, yet the console's shell can run commands.
-        console = m.attach()
         assert command(console, "echo ok") == "ok"
         listing = command(console, "ps")
         sleeps = [line.split()[0] for line in listing.splitlines() if line.rstrip().endswith("sleep 60")]

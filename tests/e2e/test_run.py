@@ -69,6 +69,28 @@ def test_run_into_a_reader_that_leaves_ends_as_sigpipe_would():
     assert err == b""
 
 
+def test_the_console_shell_starts_when_a_terminal_opens_the_console():
+    # As getty waits for carrier: until a terminal attaches, only the
+    # session's shell runs; attaching starts the console's, with its welcome.
+    m = BootedMachine("--net", "none")
+    try:
+        status, out, _ = m.run("ps | grep -c ' sh$'; dmesg | grep -c 'terminal opens it'")
+        assert (status, out) == (0, "0\n1\n")
+        console = m.attach()
+        assert command(console, "echo $$ >/tmp/console-pid; echo ok") == "ok"
+        status, out, _ = m.run("ps | grep -c ' sh$'; dmesg | grep -c 'a terminal opened the console'")
+        assert (status, out) == (0, "1\n1\n")
+        console.close(force=True)
+        # It stays when the terminal goes, as a getty's login session would not, and
+        # a second terminal finds the same shell.
+        console = m.attach()
+        pid = m.run("cat /tmp/console-pid")[1].strip()
+        assert pid.isdigit() and command(console, "echo $$") == pid
+        console.close(force=True)
+    finally:
+        m.stop()
+
+
 def test_run_on_booted_machine(machine):
     status, out, err = machine.run("echo via control; eval 2+2")
     assert (status, out, err) == (0, "via control\n4\n", "")
