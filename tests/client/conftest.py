@@ -29,3 +29,24 @@ def machine():
     yield m
     m.power_off(0)
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def booted():
+    """A machine in a process of its own (`jsksh boot`, tests/e2e/machine.py), shared
+    by a module's REPL sessions over its control socket."""
+    from tests.e2e.machine import BootedMachine
+
+    m = BootedMachine("--net", "none")
+    yield m
+    m.stop()
+
+
+@pytest.fixture()
+def session(booted):
+    """The REPL attached to `booted` under a pty (tests/client/repl_pty.py)."""
+    from tests.client.repl_pty import attach
+
+    s = attach(booted.control_path)
+    yield s
+    s.close()

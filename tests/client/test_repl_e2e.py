@@ -10,24 +10,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-import pytest
-
 from tests.client.repl_pty import PROMPT, attach, repl
-from tests.e2e.machine import ENV, JSKSH, BootedMachine
-
-
-@pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine("--net", "none")
-    yield m
-    m.stop()
-
-
-@pytest.fixture()
-def session(machine):
-    s = attach(machine.control_path)
-    yield s
-    s.close()
+from tests.e2e.machine import ENV, JSKSH
 
 
 def test_output_errors_tables_and_the_directory(session):
@@ -112,28 +96,28 @@ def test_kernel_messages_arrive_as_log_lines(session):
     session.expect(r"\x1b\[2m\[\s*\d+\.\d{6}\] note-for-dmesg")  # dim, stamped as dmesg prints
 
 
-def test_ctrl_d_detaches_and_the_machine_keeps_running(machine):
-    s = attach(machine.control_path)
+def test_ctrl_d_detaches_and_the_machine_keeps_running(booted):
+    s = attach(booted.control_path)
     s.line("greeting=kept")
     s.control("d")
     status, said = s.end()
     assert status == 0 and "jsksh: detached; the machine keeps running" in said
-    again = attach(machine.control_path)
+    again = attach(booted.control_path)
     try:
         assert again.line("echo $greeting") == "kept\n"  # the same session shell
     finally:
         again.close()
 
 
-def test_ctrl_bracket_detaches_and_reattaching_replays(machine):
-    s = attach(machine.control_path)
+def test_ctrl_bracket_detaches_and_reattaching_replays(booted):
+    s = attach(booted.control_path)
     s.line("echo replay-marker-e2e")
     s.send("sleep 30\r")
     s.expect(r"sleep 30\r+\n")
     s.send("\x1d")  # Ctrl-] with the run going
     status, said = s.end()
     assert status == 0 and "detached" in said
-    again = repl("attach", "--simple-prompt", machine.control_path, wait=False)
+    again = repl("attach", "--simple-prompt", booted.control_path, wait=False)
     try:
         out = again.expect(r"still running: sleep 30")
         assert "--- replay ---" in out and "replay-marker-e2e" in out
@@ -144,16 +128,16 @@ def test_ctrl_bracket_detaches_and_reattaching_replays(machine):
         again.close()
 
 
-def test_exit_ends_the_session_and_the_repl_with_its_status(machine):
-    s = attach(machine.control_path)
+def test_exit_ends_the_session_and_the_repl_with_its_status(booted):
+    s = attach(booted.control_path)
     s.send("exit 3\r")
     status, said = s.end()
     assert status == 3 and "the session ended" in said
 
 
-def test_a_second_client_is_told_the_port_is_busy(session, machine):
+def test_a_second_client_is_told_the_port_is_busy(session, booted):
     r = subprocess.run(
-        [*JSKSH, "run", "--attach", machine.control_path, "echo hi"],
+        [*JSKSH, "run", "--attach", booted.control_path, "echo hi"],
         capture_output=True,
         text=True,
         env=ENV,
@@ -161,15 +145,15 @@ def test_a_second_client_is_told_the_port_is_busy(session, machine):
     )
     assert r.returncode == 1
     assert "busy" in r.stderr and "\n" == r.stderr[-1] and r.stderr.count("\n") == 1
-    second = repl("attach", "--simple-prompt", machine.control_path, wait=False)
+    second = repl("attach", "--simple-prompt", booted.control_path, wait=False)
     status, said = second.end()
     assert status == 1 and "busy" in said
     assert session.line("echo first still here") == "first still here\n"
 
 
-def test_run_attach_runs_one_line_and_forwards_stdin(machine):
+def test_run_attach_runs_one_line_and_forwards_stdin(booted):
     r = subprocess.run(
-        [*JSKSH, "run", "--attach", machine.control_path, "cat; echo status=$?; false"],
+        [*JSKSH, "run", "--attach", booted.control_path, "cat; echo status=$?; false"],
         input="from stdin\n",
         capture_output=True,
         text=True,
@@ -179,9 +163,9 @@ def test_run_attach_runs_one_line_and_forwards_stdin(machine):
     assert (r.returncode, r.stdout, r.stderr) == (1, "from stdin\nstatus=0\n", "")
 
 
-def test_batch_mode_on_a_running_machine(machine):
+def test_batch_mode_on_a_running_machine(booted):
     r = subprocess.run(
-        [*JSKSH, "attach", machine.control_path],
+        [*JSKSH, "attach", booted.control_path],
         input="echo one\necho two |\nwc -l\nnosuchcommand\n",
         capture_output=True,
         text=True,

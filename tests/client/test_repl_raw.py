@@ -11,24 +11,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from tests.client.repl_pty import PROMPT, attach
-from tests.e2e.machine import BootedMachine, command
-
-
-@pytest.fixture(scope="module")
-def machine():
-    m = BootedMachine("--net", "none")
-    yield m
-    m.stop()
-
-
-@pytest.fixture()
-def session(machine):
-    s = attach(machine.control_path)
-    yield s
-    s.close()
+from tests.client.repl_pty import PROMPT
+from tests.e2e.machine import command
 
 
 def test_keys_reach_a_raw_program_unmodified_and_the_prompt_comes_back(session):
@@ -62,13 +46,13 @@ def test_ctrl_c_still_stops_a_raw_program(session):
     assert session.line("echo after") == "after\n"
 
 
-def test_a_raw_program_killed_from_elsewhere_gives_the_prompt_back(machine, session):
+def test_a_raw_program_killed_from_elsewhere_gives_the_prompt_back(booted, session):
     session.send(
         'eval \'await sys.stdin.setMode({raw: true}); sys.print("rea" + "dy"); await sys.sleep(60000)\'\r'
     )
     session.expect_exact("ready")
     # The console's shell kills it (the control port has one client: the REPL).
-    console = machine.attach()
+    console = booted.attach()
     try:
         table = command(console, "ps")
         pids = re.findall(r"^\s*(\d+)\s.*sys\.sleep\(60000\)", table, re.M)
