@@ -19,8 +19,8 @@ const REASONS = Object.freeze([
   'bad-field', // a header field has a value the protocol forbids (ARP op 7, BOOTP hlen 20)
   // DHCP (RFC 2131/2132)
   'bad-cookie', // the magic cookie is not 99.130.83.99
-  'option-overrun', // an option's length runs past the end of the message
-  'bad-option', // a known option has the wrong length for its type
+  'option-overrun', // an option's length runs past the end of the message (TCP: of the header)
+  'bad-option', // a known option has the wrong length for its type (DHCP, TCP)
   // DNS (RFC 1035 §4.1.4 name compression, §2.3.4 size limits)
   'bad-label', // a label type other than plain (0b00) or pointer (0b11)
   'bad-pointer', // a compression pointer outside the message or into its header
@@ -29,6 +29,9 @@ const REASONS = Object.freeze([
   'too-many-pointers', // more pointer hops than any honest name needs
   'name-too-long', // a name over 255 bytes
   'bad-rdata', // RDATA whose contents do not fill its RDLENGTH exactly
+  // TCP (RFC 9293 §3.1 header, §3.2 options)
+  'bad-data-offset', // the data offset is < 5 words or runs past the segment
+  'bad-option-length', // an option's length byte is 0 or 1, too short to cover itself
   // emit() and the address helpers, when the caller passes bad values
   'bad-record', // a record field is missing or out of range
   'bad-name', // a DNS name string that cannot be encoded
