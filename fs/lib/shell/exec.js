@@ -40,7 +40,7 @@
 'use strict';
 
 const { commands, ShellSyntaxError } = require('/lib/shell/parse');
-const { expandFields, addWordFields, expandWord, matchPattern, ExpansionError } = require('/lib/shell/expand');
+const { expandFields, addWordFields, expandWord, plainWords, plainFields, literalOf, neverWaits, matchPattern, ExpansionError } = require('/lib/shell/expand');
 const { STATUS_NOT_FOUND, STATUS_CANNOT_RUN, STATUS_SYNTAX, STATUS_INTERRUPTED, INTERRUPTED, describe, resolvePath, Jump, ShellError, writeInPieces } = require('/lib/shell/common');
 const { Job, jobLines, commandText, simpleCommandText } = require('/lib/shell/jobs');
 const { BUILTINS, SPECIAL_BUILTINS, isBuiltin } = require('/lib/shell/builtins');
@@ -107,6 +107,7 @@ class Shell {
     this.input = { pending: '', ended: false }; // what `read` took from stdin and has not used
     this.temporaryFiles = 0;
     this.turns = 0; // loop turns, for breathe()
+    this.quickPaths = true; // false: every simple command goes the general way (tests compare the two)
     // Where `read` takes its input when stdin is the shell's own: apps/sh.js
     // gives the prompt loop's reader ('' from it is Ctrl-C).
     this.readInput = readInput || (() => this.sys.stdin.read());
@@ -220,18 +221,26 @@ class Shell {
     for (let i = from; i < items.length; i++) {
       const item = items[i];
       const ran = item.background ? this.runBackground(item.command) : this.runAndOr(item.command);
-      if (isPromise(ran)) return ran.then(() => (this.stopping ? this.status : this.runList(list, i + 1)));
+      if (isPromise(ran)) return this.runListAfter(ran, list, i + 1);
       if (this.stopping) break; // after `exit` or Ctrl-C the rest of the line is abandoned, as in sh
     }
     return this.status;
+  }
+
+  runListAfter(ran, list, next) {
+    return ran.then(() => (this.stopping ? this.status : this.runList(list, next)));
   }
 
   // && runs the right side only after success, || only after failure (§2.9.3).
   runAndOr(node) {
     if (node.type === 'pipeline') return this.runPipeline(node);
     const left = this.asCondition(this.runAndOr, node.left);
-    if (isPromise(left)) return left.then(() => this.andOrRight(node));
+    if (isPromise(left)) return this.andOrAfter(left, node);
     return this.andOrRight(node);
+  }
+
+  andOrAfter(left, node) {
+    return left.then(() => this.andOrRight(node));
   }
 
   andOrRight(node) {
@@ -253,26 +262,41 @@ class Shell {
       this.conditionDepth--;
       throw e;
     }
-    if (isPromise(result)) return result.finally(() => this.conditionDepth--);
+    if (isPromise(result)) return this.conditionAfter(result);
     this.conditionDepth--;
     return result;
   }
 
+  conditionAfter(result) {
+    return result.finally(() => this.conditionDepth--);
+  }
+
   runPipeline(pipeline) {
     const ran = pipeline.negate ? this.asCondition(this.runStages, pipeline.commands) : this.runStages(pipeline.commands);
-    if (isPromise(ran)) return ran.then((status) => this.pipelineEnded(pipeline, status));
+    if (isPromise(ran)) return this.pipelineAfter(ran, pipeline);
     return this.pipelineEnded(pipeline, ran);
+  }
+
+  pipelineAfter(ran, pipeline) {
+    return ran.then((status) => this.pipelineEnded(pipeline, status));
   }
 
   pipelineEnded(pipeline, ran) {
     const status = pipeline.negate ? (ran === 0 ? 1 : 0) : ran;
     this.status = status;
-    if (status === STATUS_INTERRUPTED) return this.onInterrupt().then(() => this.checkErrexit(pipeline, status));
+    if (status === STATUS_INTERRUPTED) return this.interruptedPipeline(pipeline, status);
     return this.checkErrexit(pipeline, status);
   }
 
+  async interruptedPipeline(pipeline, status) {
+    await this.onInterrupt();
+    return this.checkErrexit(pipeline, status);
+  }
+
+  // (errexit is read first: a loop's statuses are 0 until its last turn, and
+  // V8 would drop the code it compiled for the loop at the first read.)
   checkErrexit(pipeline, status) {
-    if (status !== 0 && this.options.errexit && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
+    if (this.options.errexit && status !== 0 && this.conditionDepth === 0 && !pipeline.negate && !this.exiting) {
       this.exitCode = status; // set -e
     }
     return status;
@@ -315,8 +339,12 @@ class Shell {
         this.functions.set(node.name, node);
         return (this.status = 0);
       default:
-        return this.withRedirects(node.redirects, () => this.runCompound(node));
+        return this.runCompoundRedirected(node);
     }
+  }
+
+  runCompoundRedirected(node) {
+    return this.withRedirects(node.redirects, () => this.runCompound(node));
   }
 
   runCompound(node) {
@@ -341,19 +369,31 @@ class Shell {
   // The clauses from clause k on: the first whose condition succeeds runs its body.
   runIf(node, k = 0) {
     if (k === node.clauses.length) return node.otherwise ? this.runList(node.otherwise) : (this.status = 0);
-    const { cond, body } = node.clauses[k];
-    return then(this.asCondition(this.runList, cond), () => {
-      if (this.stopping) return this.status;
-      return this.status === 0 ? this.runList(body) : this.runIf(node, k + 1);
-    });
+    const tested = this.asCondition(this.runList, node.clauses[k].cond);
+    if (isPromise(tested)) return this.ifAfter(tested, node, k);
+    return this.ifTested(node, k);
+  }
+
+  ifAfter(tested, node, k) {
+    return tested.then(() => this.ifTested(node, k));
+  }
+
+  // After clause k's condition: its body, or the next clause.
+  ifTested(node, k) {
+    if (this.stopping) return this.status;
+    return this.status === 0 ? this.runList(node.clauses[k].body) : this.runIf(node, k + 1);
   }
 
   // One turn of a loop's body: false when a break (or exit, or Ctrl-C) ends
   // the loop. loop.status is the status after it, the loop's own at the end.
   loopTurn(body, loop) {
     const paused = this.breathe();
-    if (isPromise(paused)) return paused.then(() => this.loopBody(body, loop));
+    if (isPromise(paused)) return this.loopBodyAfter(paused, body, loop);
     return this.loopBody(body, loop);
+  }
+
+  loopBodyAfter(paused, body, loop) {
+    return paused.then(() => this.loopBody(body, loop));
   }
 
   loopBody(body, loop) {
@@ -364,8 +404,15 @@ class Shell {
     } catch (e) {
       return this.turnEnded(loop, this.jumped(e));
     }
-    if (isPromise(ran)) return ran.then(() => this.turnEnded(loop, !this.stopping), (e) => this.turnEnded(loop, this.jumped(e)));
+    if (isPromise(ran)) return this.turnAfter(ran, loop);
     return this.turnEnded(loop, !this.stopping);
+  }
+
+  turnAfter(ran, loop) {
+    return ran.then(
+      () => this.turnEnded(loop, !this.stopping),
+      (e) => this.turnEnded(loop, this.jumped(e)),
+    );
   }
 
   turnEnded(loop, more) {
@@ -458,7 +505,13 @@ class Shell {
   }
 
   runCase(node) {
-    return then(expandWord(node.word, this), (word) => this.caseArm(node, word, 0, 0));
+    const word = expandWord(node.word, this);
+    if (isPromise(word)) return this.caseAfter(word, node);
+    return this.caseArm(node, word, 0, 0);
+  }
+
+  caseAfter(word, node) {
+    return word.then((w) => this.caseArm(node, w, 0, 0));
   }
 
   // The arms from arm a, pattern p on: the first arm with a pattern that matches runs.
@@ -467,14 +520,16 @@ class Shell {
       const arm = node.arms[a];
       for (; p < arm.patterns.length; p++) {
         const matched = matchPattern(word, arm.patterns[p], this);
-        if (isPromise(matched)) {
-          const [at, next] = [a, p + 1];
-          return matched.then((yes) => (yes ? this.runList(arm.body) : this.caseArm(node, word, at, next)));
-        }
+        if (isPromise(matched)) return this.caseMatchAfter(matched, node, word, a, p + 1);
         if (matched) return this.runList(arm.body);
       }
     }
     return (this.status = 0);
+  }
+
+  // Arm a's pattern p-1 had to wait (it expanded a $(...)): its body, or the next patterns.
+  caseMatchAfter(matched, node, word, a, p) {
+    return matched.then((yes) => (yes ? this.runList(node.arms[a].body) : this.caseArm(node, word, a, p)));
   }
 
   // ( list ): the list runs with the shell's state saved, and put back after,
@@ -570,12 +625,13 @@ class Shell {
     const steps = words.length + assigns.length + redirects.length;
     for (; k < steps; k++) {
       const step = this.expandStep(command, stage, k);
-      if (isPromise(step)) {
-        const next = k + 1;
-        return step.then(() => this.expandSteps(command, stage, next));
-      }
+      if (isPromise(step)) return this.expandStepsAfter(step, command, stage, k + 1);
     }
     return stage;
+  }
+
+  expandStepsAfter(step, command, stage, next) {
+    return step.then(() => this.expandSteps(command, stage, next));
   }
 
   expandStep(command, stage, k) {
@@ -583,18 +639,18 @@ class Shell {
     if (k < words.length) {
       const word = words[k];
       // export and local take assignments: "export A=$X" must not split $X.
-      if (DECLARATIONS.has(stage.argv[0]) && ASSIGNMENT_WORD.test(word.raw)) return then(expandWord(word, this), (value) => stage.argv.push(value));
+      if (DECLARATIONS.has(stage.argv[0]) && ASSIGNMENT_WORD.test(word.raw)) return pushWhenDone(stage.argv, expandWord(word, this));
       return addWordFields(word, this, stage.argv);
     }
     k -= words.length;
     if (k < assigns.length) {
       const { name, value } = assigns[k];
       const text = expandWord(value, this);
-      if (isPromise(text)) return text.then((t) => stage.assigns.push([name, t]));
+      if (isPromise(text)) return pushAfter(stage.assigns, pairAfter(name, text));
       stage.assigns.push([name, text]);
       return undefined;
     }
-    return then(this.expandRedirect(redirects[k - assigns.length]), (r) => stage.redirects.push(r));
+    return pushWhenDone(stage.redirects, this.expandRedirect(redirects[k - assigns.length]));
   }
 
   // A redirection with its target expanded; a here-document becomes a file to read.
@@ -626,14 +682,69 @@ class Shell {
   }
 
   runSimple(node) {
+    let plan = node[PLAN];
+    if (plan === undefined) plan = node[PLAN] = planSimple(node);
+    if (plan !== null && this.quickPaths && !this.options.xtrace) {
+      const ran = plan.assigns !== null ? this.runAssignments(plan.assigns) : this.runPlainBuiltin(plan, node.words);
+      if (ran !== GENERAL) return ran;
+    }
     let stage;
     try {
       stage = this.expandCommand(node);
     } catch (e) {
       return this.expansionFailed(e);
     }
-    if (isPromise(stage)) return stage.then((expanded) => this.runStage(expanded, node), (e) => this.expansionFailed(e));
+    if (isPromise(stage)) return this.runStageAfter(stage, node);
     return this.runStage(stage, node);
+  }
+
+  runStageAfter(stage, node) {
+    return stage.then(
+      (expanded) => this.runStage(expanded, node),
+      (e) => this.expansionFailed(e),
+    );
+  }
+
+  // The quick path of a builtin whose words are each literal text or one
+  // parameter (planSimple): what expandCommand, runExpanded and runBuiltin
+  // do for it, or GENERAL when a function of the builtin's name hides it
+  // or a value must be split or globbed.
+  runPlainBuiltin(plan, words) {
+    if (!plan.special && this.functions.size !== 0 && this.functions.has(plan.name)) return GENERAL;
+    let argv;
+    try {
+      argv = plainFields(words, this);
+    } catch (e) {
+      return this.expansionFailed(e);
+    }
+    if (argv === null) return GENERAL;
+    this.substitutionStatus = null;
+    return this.keepStatus(this.callBuiltin(argv));
+  }
+
+  // The quick path of a command of assignments alone whose values never
+  // wait (planSimple): each value expanded, in order, then each variable set,
+  // as expandCommand and runExpanded do; the status is 0 (no $(...) ran).
+  runAssignments(assigns) {
+    this.substitutionStatus = null;
+    const values = [];
+    try {
+      for (let k = 0; k < assigns.length; k++) values.push(expandWord(assigns[k].value, this));
+    } catch (e) {
+      return this.expansionFailed(e);
+    }
+    for (let k = 0; k < assigns.length; k++) this.setVariable(assigns[k].name, values[k]);
+    return (this.status = 0);
+  }
+
+  // $? becomes a builtin's status, now or when its promise settles.
+  keepStatus(status) {
+    if (isPromise(status)) return this.keepStatusLater(status);
+    return (this.status = status);
+  }
+
+  keepStatusLater(promise) {
+    return promise.then((s) => (this.status = s));
   }
 
   // An expansion or a redirection's file failed: the command does not run.
@@ -726,10 +837,12 @@ class Shell {
   // redirections say, written after it ends (or when it flushes: fg shows
   // the command before it waits).
   runBuiltin(stage) {
-    if (stage.redirects.length) return this.withRedirects(stage.redirects, () => this.callBuiltin(stage.argv), true);
-    const status = this.callBuiltin(stage.argv);
-    if (isPromise(status)) return status.then((s) => (this.status = s));
-    return (this.status = status);
+    if (stage.redirects.length) return this.runBuiltinRedirected(stage);
+    return this.keepStatus(this.callBuiltin(stage.argv));
+  }
+
+  runBuiltinRedirected(stage) {
+    return this.withRedirects(stage.redirects, () => this.callBuiltin(stage.argv), true);
   }
 
   // The builtin's status once what it wrote is written.
@@ -741,7 +854,7 @@ class Shell {
     } catch (e) {
       return io.failed(e);
     }
-    if (isPromise(status)) return status.then((s) => io.ended(s), (e) => io.failed(e));
+    if (isPromise(status)) return builtinAfter(status, io);
     return io.ended(status);
   }
 
@@ -756,11 +869,7 @@ class Shell {
   // them back. `expanded`: the targets are already strings. A redirection
   // that fails is reported, status 1, and `run` does not run.
   withRedirects(redirects, run, expanded = false) {
-    if (!redirects || redirects.length === 0) {
-      const status = run();
-      if (isPromise(status)) return status.then((s) => (this.status = s));
-      return (this.status = status);
-    }
+    if (!redirects || redirects.length === 0) return this.keepStatus(run());
     return this.withRedirectsApplied(redirects, run, expanded);
   }
 
@@ -1268,7 +1377,12 @@ class BuiltinOutput {
 
   flush() {
     if (this.stdout === '' && this.stderr === '') return undefined;
-    const [out, err] = [this.stdout, this.stderr];
+    return this.write();
+  }
+
+  write() {
+    const out = this.stdout;
+    const err = this.stderr;
     this.stdout = this.stderr = '';
     const { shell } = this;
     return then(shell.writeOutput(shell.fds[1], out, 1), () => shell.writeOutput(shell.fds[2], err, 2));
@@ -1277,7 +1391,7 @@ class BuiltinOutput {
   // The builtin returned `status`, or threw `error`: what it wrote goes out first.
   ended(status) {
     const flushed = this.flush();
-    return isPromise(flushed) ? flushed.then(() => status) : status;
+    return isPromise(flushed) ? valueAfter(flushed, status) : status;
   }
 
   failed(error) {
@@ -1289,8 +1403,69 @@ class BuiltinOutput {
   }
 }
 
+// Adds `value` to `list`, now or when its promise settles; a promise only then.
+function pushWhenDone(list, value) {
+  if (isPromise(value)) return pushAfter(list, value);
+  list.push(value);
+  return undefined;
+}
+
+function pushAfter(list, promise) {
+  return promise.then((value) => {
+    list.push(value);
+  });
+}
+
+// [name, value] once the promise of the value settles.
+function pairAfter(name, promise) {
+  return promise.then((value) => [name, value]);
+}
+
+// `value` once the promise settles.
+function valueAfter(promise, value) {
+  return promise.then(() => value);
+}
+
+function builtinAfter(status, io) {
+  return status.then(
+    (s) => io.ended(s),
+    (e) => io.failed(e),
+  );
+}
+
 function isDigit(code) {
   return code >= 48 && code <= 57;
+}
+
+// --- the quick path of a simple command ---
+//
+// Most simple commands a loop runs are of two kinds: a builtin whose words
+// are each literal text or one parameter (`[ $i -lt 10000 ]`, `:`), and
+// assignments alone (`i=$((i+1))`). For them the general path (the steps of
+// expandCommand, then runExpanded's questions: exec? command? a special
+// builtin? a function? a builtin?) decides the same things at every turn,
+// and a turn in V8's interpreter, before it has compiled the shell, costs
+// about 7 µs, most of it there (docs/performance.md, issue 12). So what the
+// text alone decides is decided the first time the command runs and kept
+// on its node (under a Symbol: JSON leaves it out when the tree goes to a
+// child shell). What depends on the shell's state at the time (set -x, a function that hides the builtin, a value to
+// split or glob) is checked at every run, and then the general path runs
+// instead. The two paths must
+// give the same result: tests/js/test_shell_exec.js runs commands both ways.
+const PLAN = Symbol('plan');
+const GENERAL = Symbol('general path'); // a quick path gave up before changing anything
+
+// null (the general path), {assigns} or {assigns: null, name, special}.
+function planSimple(node) {
+  const { words, assigns, redirects } = node;
+  if (redirects.length !== 0) return null;
+  if (words.length === 0) return assigns.every((a) => neverWaits(a.value)) ? { assigns, name: null, special: false } : null;
+  if (assigns.length !== 0 || !plainWords(words)) return null;
+  const name = literalOf(words[0]); // null: a parameter, known only when it runs
+  // export, local and readonly read their words as assignments; exec and
+  // command change how the rest runs: all go the general way.
+  if (name === null || !isBuiltin(name) || DECLARATIONS.has(name) || name === 'exec' || name === 'command') return null;
+  return { assigns: null, name, special: SPECIAL_BUILTINS.has(name) };
 }
 
 // A stream of the shell's that a child can be given: a file the shell has

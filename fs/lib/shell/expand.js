@@ -47,18 +47,20 @@ function ifsOf(sh) {
 // nothing to glob (`-lt`, `]`, `'a b'`), else null; chars, its characters
 // as a pattern; regex, that pattern made when first used (case patterns,
 // ${X%.txt}). All null for other words. For a word that is one parameter
-// ($i, "$x", ${name}; not $@ or $*): parameter, its name, and quoted.
+// ($i, "$x", ${name}; not $@ or $*): parameter, its name, and quoted. For a
+// word that is one $((...)) of literal text ($((i+1))): arith, that text.
 const COMPILED = Symbol('compiled');
 
 function compiled(word) {
   let c = word[COMPILED];
   if (c === undefined) {
-    c = { text: null, literal: null, chars: null, regex: null, parameter: null, quoted: false };
-    const [only] = word.parts;
+    c = { text: null, literal: null, chars: null, regex: null, parameter: null, quoted: false, arith: null };
+    const only = word.parts[0];
     if (word.parts.length === 1 && only.type === 'param' && !only.op && only.name !== '@' && only.name !== '*') {
       c.parameter = only.name;
       c.quoted = Boolean(only.quoted);
     }
+    if (word.parts.length === 1 && only.type === 'arith') c.arith = compiled(only.expr).text;
     if (word.parts.every((part) => part.type === 'text')) {
       const chars = [];
       for (const part of word.parts) for (const ch of part.value) chars.push({ c: ch, quoted: Boolean(part.quoted) });
@@ -91,23 +93,32 @@ function segmentsFrom(word, sh, inQuotes, k, out) {
     let got;
     if (part.type === 'text') out.push({ text: part.value, quoted, split: false });
     else if (part.type === 'tilde') out.push({ text: sh.valueOf('HOME') || '/', quoted: true, split: false });
-    else if (part.type === 'command') got = sh.substitute(part.list).then((text) => textSegments(text, quoted));
+    else if (part.type === 'command') got = segmentsAfter(sh.substitute(part.list), quoted);
     else if (part.type === 'arith') {
       const text = arithmetic(part, sh);
-      if (isPromise(text)) got = text.then((t) => textSegments(t, quoted));
+      if (isPromise(text)) got = segmentsAfter(text, quoted);
       else out.push({ text, quoted, split: !quoted });
     } else if (part.type === 'param') got = paramSegments(part, sh, quoted);
     if (got === undefined) continue;
-    if (isPromise(got)) {
-      const next = k + 1;
-      return got.then((segments) => {
-        for (const seg of segments) out.push(seg);
-        return segmentsFrom(word, sh, inQuotes, next, out);
-      });
-    }
+    if (isPromise(got)) return segmentsFromAfter(got, word, sh, inQuotes, k + 1, out);
     for (const seg of got) out.push(seg);
   }
   return out;
+}
+
+// (The promise's continuations are functions of their own: a function that
+// makes a closure pays for its context at every call, also when it does not
+// make it: /lib/shell/maybe-async.)
+function segmentsFromAfter(got, word, sh, inQuotes, next, out) {
+  return got.then((segments) => {
+    for (const seg of segments) out.push(seg);
+    return segmentsFrom(word, sh, inQuotes, next, out);
+  });
+}
+
+// The segments of a text that had to wait for.
+function segmentsAfter(promise, quoted) {
+  return promise.then((text) => textSegments(text, quoted));
 }
 
 // The text of an expansion's result, as the segments of a word.
@@ -117,19 +128,24 @@ function textSegments(text, quoted) {
 
 function arithmetic(part, sh) {
   const text = expandWord(part.expr, sh);
-  if (isPromise(text)) return text.then((t) => calculate(t, sh));
+  if (isPromise(text)) return calculateAfter(text, sh);
   return calculate(text, sh);
+}
+
+function calculateAfter(text, sh) {
+  return text.then((t) => calculate(t, sh));
 }
 
 // How arithmetic reads and sets the shell's variables: made once per shell.
 const ARITHMETIC_VARIABLES = Symbol('arithmetic variables');
 
+function arithmeticVariables(sh) {
+  return { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) };
+}
+
 function calculate(text, sh) {
   let vars = sh[ARITHMETIC_VARIABLES];
-  if (vars === undefined) {
-    vars = { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) };
-    sh[ARITHMETIC_VARIABLES] = vars;
-  }
+  if (vars === undefined) vars = sh[ARITHMETIC_VARIABLES] = arithmeticVariables(sh);
   try {
     return String(evaluate(text, vars));
   } catch (e) {
@@ -163,6 +179,12 @@ function paramSegments(part, sh, quoted) {
     if (!isSet) unsetError(sh, name);
     return textSegments(value ?? '', quoted);
   }
+  return operatorSegments(part, sh, quoted, value, isSet);
+}
+
+// ${NAME:-word} and the other operators (§2.6.2), of a value already read.
+function operatorSegments(part, sh, quoted, value, isSet) {
+  const { name, op } = part;
   const text = (s) => textSegments(s, quoted);
   if (op === 'length') {
     if (!isSet) unsetError(sh, name);
@@ -402,7 +424,13 @@ function hasMagic(chars) {
 
 // Does `text` match the pattern word? (case, and [[ ]]-less tests)
 function matchPattern(text, word, sh) {
-  return then(patternOf(word, sh), (regex) => regex.test(text));
+  const regex = patternOf(word, sh);
+  if (isPromise(regex)) return matchAfter(regex, text);
+  return regex.test(text);
+}
+
+function matchAfter(regex, text) {
+  return regex.then((r) => r.test(text));
 }
 
 // ---------------------------------------------------------------------------
@@ -486,6 +514,17 @@ async function exists(fs, path) {
   }
 }
 
+// Does expanding the word never wait (no $(...) in it, at any depth)? Then
+// expandWord gives a string, never a promise.
+function neverWaits(word) {
+  for (const part of word.parts) {
+    if (part.type === 'command') return false;
+    if (part.type === 'arith' && !neverWaits(part.expr)) return false;
+    if (part.type === 'param' && part.arg && !neverWaits(part.arg)) return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // The entry points.
 
@@ -493,7 +532,7 @@ async function exists(fs, path) {
 // splitting, pathname expansion (unless set -f) and quote removal.
 function expandFields(words, sh) {
   const list = Array.isArray(words) ? words : [words];
-  return fieldsFrom(list, 0, sh, ifsOf(sh), []);
+  return fieldsFrom(list, 0, sh, []);
 }
 
 // One word's fields, added to `out` (a command's argv). Returns undefined,
@@ -507,8 +546,12 @@ function addWordFields(word, sh, out) {
   const ifs = ifsOf(sh);
   if (c.parameter !== null && parameterField(c, sh, ifs, out)) return undefined;
   const segments = segmentsOf(word, sh);
-  if (isPromise(segments)) return segments.then((s) => addFields(s, sh, ifs, out));
+  if (isPromise(segments)) return addFieldsAfter(segments, sh, ifs, out);
   return addFields(segments, sh, ifs, out);
+}
+
+function addFieldsAfter(segments, sh, ifs, out) {
+  return segments.then((s) => addFields(s, sh, ifs, out));
 }
 
 // A word that is one parameter, as addFields would expand it, without
@@ -529,23 +572,51 @@ function parameterField(c, sh, ifs, out) {
   return true;
 }
 
-// The fields of list[k...] added to `out`; after a word that had to wait,
-// the rest go on from its promise.
-function fieldsFrom(list, k, sh, ifs, out) {
-  for (; k < list.length; k++) {
-    const word = list[k];
-    const { literal } = compiled(word);
-    if (literal !== null) {
-      out.push(literal);
-      continue;
+// The quick path of a simple command (/lib/shell/exec, runSimple): words
+// that are each literal text or one parameter. plainWords says, once per
+// command, whether all its words are so; plainFields gives their fields, as
+// expandFields would, or null when a value must be split or globbed (the
+// general path then does it). Nothing here changes the shell, so giving up
+// half-way leaves nothing to undo.
+function plainWords(words) {
+  for (const word of words) {
+    const c = compiled(word);
+    if (c.literal === null && c.parameter === null) return false;
+  }
+  return true;
+}
+
+// The word's one field when it is literal text without a pattern, else null.
+function literalOf(word) {
+  return compiled(word).literal;
+}
+
+function plainFields(words, sh) {
+  const out = [];
+  let ifs = null;
+  for (let k = 0; k < words.length; k++) {
+    const c = words[k][COMPILED];
+    if (c.literal !== null) out.push(c.literal);
+    else {
+      if (ifs === null) ifs = ifsOf(sh);
+      if (!parameterField(c, sh, ifs, out)) return null;
     }
-    const next = k + 1;
-    const segments = segmentsOf(word, sh);
-    if (isPromise(segments)) return segments.then((s) => then(addFields(s, sh, ifs, out), () => fieldsFrom(list, next, sh, ifs, out)));
-    const added = addFields(segments, sh, ifs, out);
-    if (isPromise(added)) return added.then(() => fieldsFrom(list, next, sh, ifs, out));
   }
   return out;
+}
+
+// The fields of list[k...] added to `out`; after a word that had to wait,
+// the rest go on from its promise.
+function fieldsFrom(list, k, sh, out) {
+  for (; k < list.length; k++) {
+    const added = addWordFields(list[k], sh, out);
+    if (isPromise(added)) return fieldsFromAfter(added, list, k + 1, sh, out);
+  }
+  return out;
+}
+
+function fieldsFromAfter(added, list, next, sh, out) {
+  return added.then(() => fieldsFrom(list, next, sh, out));
 }
 
 // Splits one word's segments into fields and adds them to `out`, each
@@ -558,17 +629,19 @@ function addFieldsFrom(fields, i, sh, out) {
   for (; i < fields.length; i++) {
     const pieces = fields[i];
     const chars = !sh.options.noglob && mayBePattern(pieces) ? piecesChars(pieces) : null;
-    if (chars && hasMagic(chars)) {
-      const next = i + 1;
-      return glob(chars, sh).then((matches) => {
-        if (matches) for (const m of matches) out.push(m);
-        else out.push(pieces.map((p) => p.text).join(''));
-        return addFieldsFrom(fields, next, sh, out);
-      });
-    }
+    if (chars && hasMagic(chars)) return globbedFrom(chars, fields, i, sh, out);
     out.push(pieces.length === 1 ? pieces[0].text : pieces.map((p) => p.text).join(''));
   }
   return undefined;
+}
+
+// Field i globbed (its matches, or itself if none), then the fields after it.
+function globbedFrom(chars, fields, i, sh, out) {
+  return glob(chars, sh).then((matches) => {
+    if (matches) for (const m of matches) out.push(m);
+    else out.push(fields[i].map((p) => p.text).join(''));
+    return addFieldsFrom(fields, i + 1, sh, out);
+  });
 }
 
 // Is there an unquoted * ? or [ in the field (a pattern, if hasMagic agrees)?
@@ -587,10 +660,24 @@ function piecesChars(pieces) {
 // The word as one string, without field splitting or globbing: for
 // assignments, redirection targets, `case` words and here-documents.
 function expandWord(word, sh) {
-  const { text: literal } = compiled(word);
-  if (literal !== null) return literal;
+  const c = compiled(word);
+  if (c.text !== null) return c.text;
+  // Two words a loop expands at every turn (i=$((i+1)), x=$y), without
+  // segments: what segmentsOf and joinSegments would make of them.
+  if (c.arith !== null) return calculate(c.arith, sh);
+  if (c.parameter !== null) return parameterText(c.parameter, sh);
   const segments = segmentsOf(word, sh);
   return isPromise(segments) ? segments.then(joinSegments) : joinSegments(segments);
+}
+
+// A parameter's value as one string (paramSegments without an operator).
+function parameterText(name, sh) {
+  const value = sh.valueOf(name);
+  if (value === undefined) {
+    unsetError(sh, name);
+    return '';
+  }
+  return value;
 }
 
 function joinSegments(segments) {
@@ -603,4 +690,4 @@ function joinSegments(segments) {
   return text;
 }
 
-module.exports = { expandFields, addWordFields, expandWord, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };
+module.exports = { expandFields, addWordFields, expandWord, plainWords, plainFields, literalOf, neverWaits, matchPattern, patternRegex, patternChars, splitFields, ExpansionError, DEFAULT_IFS };
