@@ -132,7 +132,7 @@ class Shell {
 
   // The value of $name, for expansion (undefined: unset).
   valueOf(name) {
-    if (name.length > 1 && !isDigit(name.charCodeAt(0))) return this.vars.get(name); // the usual case: a name
+    if (isNameStart(name.charCodeAt(0))) return this.vars.get(name); // the usual case: a name
     if (name === '?') return String(this.status);
     if (name === '$') return String(this.sys.pid);
     if (name === '!') return this.lastBackgroundPid === null ? undefined : String(this.lastBackgroundPid);
@@ -1435,6 +1435,11 @@ function builtinAfter(status, io) {
 
 function isDigit(code) {
   return code >= 48 && code <= 57;
+}
+
+// A letter or _: how a variable's name starts (special parameters do not).
+function isNameStart(code) {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95;
 }
 
 // --- the quick path of a simple command ---

@@ -566,10 +566,21 @@ function parameterField(c, sh, ifs, out) {
     return true;
   }
   if (text === '') return true; // an unquoted empty value is no field
-  for (let i = 0; i < text.length; i++) if (ifs.includes(text[i])) return false;
-  if (!sh.options.noglob && GLOB_CHARACTER.test(text)) return false;
+  if (splitsOrGlobs(text, ifs, !sh.options.noglob)) return false;
   out.push(text);
   return true;
+}
+
+// Has the text an IFS character, or (when globbing) one of * ? [ ? One look
+// at each character: the value of a loop's counter is tested at every turn.
+function splitsOrGlobs(text, ifs, globbing) {
+  const usual = ifs === DEFAULT_IFS;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (globbing && (c === 42 || c === 63 || c === 91)) return true; // * ? [
+    if (usual ? c === 32 || c === 9 || c === 10 : ifs.includes(text[i])) return true;
+  }
+  return false;
 }
 
 // The quick path of a simple command (/lib/shell/exec, runSimple): words

@@ -28,19 +28,17 @@ class NeedsFile {
   }
 }
 
+// The operand of -lt and the rest: digits (the usual case, looked at
+// character by character: a loop's test runs this twice a turn), or an
+// integer with a sign and blanks around it.
 function integer(s) {
-  if (!isDigits(s) && !/^\s*[-+]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`);
-  return Number(s);
-}
-
-// The usual operand of -lt and the rest: digits only.
-function isDigits(s) {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
+  let digits = s.length > 0;
+  for (let i = 0; digits && i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
+    digits = c >= 48 && c <= 57;
   }
-  return true;
+  if (!digits && !/^\s*[-+]?[0-9]+\s*$/.test(s)) throw new TestError(`${s}: bad number`);
+  return Number(s);
 }
 
 // What stat gave for the file, if it was looked at already (see the header).
