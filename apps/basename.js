@@ -10,46 +10,14 @@
 // name with a NUL byte instead of a newline.
 'use strict';
 
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { multiple: false, suffix: '', zero: false };
-  const names = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') {
-      names.push(...args.splice(0));
-    } else if (arg === '--multiple') {
-      opts.multiple = true;
-    } else if (arg === '--zero') {
-      opts.zero = true;
-    } else if (arg === '--suffix' || arg.startsWith('--suffix=')) {
-      const value = arg === '--suffix' ? args.shift() : arg.slice('--suffix='.length);
-      if (value === undefined) return usage("option '--suffix' requires an argument");
-      opts.suffix = value;
-      opts.multiple = true;
-    } else if (arg.startsWith('--')) {
-      return usage(`unrecognized option '${arg}'`);
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      // Letters together (-az); -s takes the rest of the word or the next one (-s.txt, -as .txt).
-      for (let i = 1; i < arg.length; i++) {
-        const letter = arg[i];
-        if (letter === 'a') opts.multiple = true;
-        else if (letter === 'z') opts.zero = true;
-        else if (letter === 's') {
-          const value = i + 1 < arg.length ? arg.slice(i + 1) : args.shift();
-          if (value === undefined) return usage("option requires an argument -- 's'");
-          opts.suffix = value;
-          opts.multiple = true;
-          break;
-        } else return usage(`invalid option -- '${letter}'`);
-      }
-    } else {
-      names.push(arg);
-    }
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('basename', module.exports, parsed.error);
+  const { options, operands: names } = parsed;
+  // -s implies -a: every operand is a NAME.
+  const opts = { multiple: options.multiple || options.suffix !== null, suffix: options.suffix ?? '', zero: options.zero };
   if (names.length === 0) return operandError('missing operand');
   if (!opts.multiple) {
     if (names.length > 2) return operandError(`extra operand '${names[2]}'`);
@@ -71,20 +39,12 @@ function baseName(name, suffix) {
 }
 
 // A wrong number of names: GNU's status 1.
-function operandError(problem) {
-  sys.stderr.write(`basename: ${problem}\n${usageText()}`);
-  return 1;
-}
-
-function usage(problem) {
-  sys.stderr.write(`basename: ${problem}\n${usageText()}`);
-  return 2;
-}
+const operandError = (problem) => usageError('basename', module.exports, problem, 1);
 
 module.exports.description = 'strip directories and a suffix from a name';
 module.exports.options = {
-  '-a': 'every argument is a NAME',
-  '-s': 'remove a trailing SUFFIX (implies -a)',
-  '-z': 'end each name with NUL, not newline',
+  '-a, --multiple': 'every argument is a NAME',
+  '-s, --suffix=SUFFIX': 'remove a trailing SUFFIX (implies -a)',
+  '-z, --zero': 'end each name with NUL, not newline',
 };
 module.exports.usage = 'basename NAME [SUFFIX]\nbasename -a [-s SUFFIX] [-z] NAME...';

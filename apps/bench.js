@@ -13,6 +13,8 @@
 // Round-trip "p50" is the median of per-batch means (batches of 50 calls).
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const WRITES = 100000;
 const LOCAL_CALLS = 10000000;
 const RPC_CALLS = 5000;
@@ -20,13 +22,12 @@ const BATCH = 50;
 const PIPELINED = 20000;
 
 module.exports = async function main(argv) {
-  const [, what = 'all', arg] = argv;
-  if (what === '--serve') return serve();
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usageError('bench', module.exports, parsed.error);
+  if (parsed.options.serve) return serve();
+  const [what = 'all', arg] = parsed.operands;
   const runs = { syscall, rpc, spawn: () => spawn(Number(arg) || 200) };
-  if (what !== 'all' && !runs[what]) {
-    sys.stderr.write('usage: bench [syscall | rpc | spawn [N] | all]\n');
-    return 2;
-  }
+  if (what !== 'all' && !runs[what]) return usageError('bench', module.exports, `unknown benchmark '${what}'`);
   for (const [name, run] of Object.entries(runs)) if (what === 'all' || what === name) await run();
   return 0;
 };
@@ -129,5 +130,5 @@ async function connect(name) {
 }
 
 module.exports.description = 'measure the cost of crossing a protection boundary';
-module.exports.options = {};
+module.exports.options = { '--serve': 'be the other end of bench rpc (bench starts it so)' };
 module.exports.usage = 'bench [syscall | rpc | spawn [N] | all]';

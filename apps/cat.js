@@ -3,15 +3,23 @@
 // its end (Ctrl-D on the terminal).
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const names = argv.length > 1 ? argv.slice(1) : ['-'];
+  // cat has no options of its own (GNU's -n, -A... are not here): '-x' is refused, '--' ends them.
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('cat', module.exports, parsed.error);
+  const names = parsed.operands.length > 0 ? parsed.operands : ['-'];
   let status = 0;
   for (const name of names) {
     try {
       if (name === '-') await copy(sys.stdin.readBytes);
       else await copyFile(name);
     } catch (e) {
-      if (e && e.writeError) {
+      // Only the kernel's errors (with a code) are cat's to report: the runtime's
+      // end of the app (its reader went away, SIGPIPE's quiet 141) goes on up.
+      if (!(e && e.code)) throw e;
+      if (e.writeError) {
         // Output is gone (a full /tmp): like GNU cat, say so once and stop.
         sys.stderr.write(`cat: write error: ${reason(e)}\n`);
         return 1;

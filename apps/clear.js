@@ -3,7 +3,11 @@
 // scrollback (the same three sequences as ncurses' clear).
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('clear', argv, module.exports);
+  if (refused !== null) return refused;
   sys.stdout.write('\x1b[H\x1b[2J\x1b[3J');
   return 0;
 };

@@ -21,13 +21,17 @@
 'use strict';
 
 const { parseSize, DD_SUFFIXES } = require('/lib/size-suffix');
+const { parseOptions, usageError } = require('/lib/options');
 
 const OPERANDS = new Set(['if', 'of', 'bs', 'ibs', 'obs', 'count', 'skip', 'iflag', 'status']);
 const SIZES = new Set(['bs', 'ibs', 'obs']); // must be at least 1
 const STATUS_LEVELS = new Set(['none', 'noxfer', 'progress']); // progress: accepted, prints nothing extra
 
 module.exports = async function main(argv) {
-  const op = parseOperands(argv.slice(1));
+  // dd takes no options, only KEY=VALUE operands; '-x' is GNU's getopt error, status 1 as GNU's.
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('dd', module.exports, parsed.error, 1);
+  const op = parseOperands(parsed.operands);
   if (typeof op === 'string') {
     await sys.stderr.write(`dd: ${op}\n`);
     return 1;

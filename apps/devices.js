@@ -3,7 +3,11 @@
 // interrupts taken, negotiated features), then one row per virtqueue.
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('devices', argv, module.exports);
+  if (refused !== null) return refused;
   const devices = await sys.kernel.devices();
   sys.table(
     ['SLOT', 'NAME', 'ID', 'IRQ', 'INTERRUPTS', 'FEATURES'],

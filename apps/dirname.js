@@ -10,29 +10,14 @@
 // each name with a NUL byte instead of a newline.
 'use strict';
 
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  let zero = false;
-  const names = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') names.push(...args.splice(0));
-    else if (arg === '-z' || arg === '--zero') zero = true;
-    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    else if (arg.startsWith('-') && arg.length > 1) {
-      const bad = [...arg.slice(1)].find((letter) => letter !== 'z');
-      if (bad !== undefined) return usage(`invalid option -- '${bad}'`);
-      zero = true;
-    } else names.push(arg);
-  }
-  if (names.length === 0) {
-    sys.stderr.write(`dirname: missing operand\n${usageText()}`);
-    return 1;
-  }
-  const end = zero ? '\0' : '\n';
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('dirname', module.exports, parsed.error);
+  const { options, operands: names } = parsed;
+  if (names.length === 0) return usageError('dirname', module.exports, 'missing operand', 1);
+  const end = options.zero ? '\0' : '\n';
   await sys.stdout.write(names.map((name) => dirName(name) + end).join(''));
   return 0;
 };
@@ -47,11 +32,6 @@ function dirName(name) {
   return name.slice(0, end);
 }
 
-function usage(problem) {
-  sys.stderr.write(`dirname: ${problem}\n${usageText()}`);
-  return 2;
-}
-
 module.exports.description = 'strip the last component from a name';
-module.exports.options = { '-z': 'end each name with NUL, not newline' };
+module.exports.options = { '-z, --zero': 'end each name with NUL, not newline' };
 module.exports.usage = 'dirname [-z] NAME...';

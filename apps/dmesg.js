@@ -2,7 +2,11 @@
 // starts with the time since power-on in seconds, [    0.123456].
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('dmesg', argv, module.exports);
+  if (refused !== null) return refused;
   const entries = await sys.kernel.dmesg();
   sys.stdout.write(entries.map(formatEntry).join(''));
   return 0;

@@ -23,6 +23,7 @@
 
 const { KeyDecoder } = require('/lib/terminal-keys');
 const { EditBuffer, displayColumn, displayText, isText } = require('/lib/edit-buffer');
+const { parseOptions, usageText, usageError } = require('/lib/options');
 
 const MAX_FILE = 4 * 1024 * 1024; // bytes: a bigger file is not edited here
 const ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -52,12 +53,15 @@ const HELP = [
 ];
 
 module.exports = async function main(argv) {
-  const args = argv.slice(1);
-  if (args.length !== 1 || args[0].startsWith('-')) {
-    sys.stderr.write(`${args.length === 1 ? `edit: unknown option '${args[0]}'\n` : ''}usage: edit FILE\n`);
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('edit', module.exports, parsed.error);
+  const files = parsed.operands;
+  if (files.length === 0) {
+    sys.stderr.write(usageText('edit', module.exports));
     return 2;
   }
-  const path = args[0];
+  if (files.length > 1) return usageError('edit', module.exports, `extra operand '${files[1]}'`);
+  const path = files[0];
   const opened = await openFile(path);
   if (opened.error) {
     sys.stderr.write(`edit: ${opened.error}\n`);

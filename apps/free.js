@@ -5,18 +5,17 @@
 'use strict';
 
 const { formatSize } = require('/lib/columns');
+const { parseOptions, usageError } = require('/lib/options');
+
+// The unit each option asks for; the last one given wins.
+const UNIT_OF = { human: 'h', bytes: 'b', kibi: 'k' };
 
 module.exports = async function main(argv) {
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('free', module.exports, parsed.error);
+  if (parsed.operands.length > 0) return usageError('free', module.exports, `extra operand '${parsed.operands[0]}'`);
   let unit = 'k';
-  for (const arg of argv.slice(1)) {
-    if (arg === '-h') unit = 'h';
-    else if (arg === '-b') unit = 'b';
-    else if (arg === '-k') unit = 'k';
-    else {
-      sys.stderr.write(`free: invalid option '${arg}'\nusage: free [-b|-k|-h]\n`);
-      return 2;
-    }
-  }
+  for (const [name] of parsed.given) unit = UNIT_OF[name];
   const { memory = {} } = await sys.kernel.info();
   const size = (n) => formatBytes(n, unit);
   // The unit is in the header (with -h, in each value).
@@ -36,5 +35,5 @@ function formatBytes(n, unit) {
 }
 
 module.exports.description = 'show isolate memory use';
-module.exports.options = { '-h': 'human-readable sizes', '-b': 'bytes', '-k': 'KiB (the default)' };
+module.exports.options = { '-h, --human': 'human-readable sizes', '-b, --bytes': 'bytes', '-k, --kibi': 'KiB (the default)' };
 module.exports.usage = 'free [-b|-k|-h]';

@@ -3,17 +3,15 @@
 // Exit status 0 if a line was selected, 1 if none, 2 on an error.
 'use strict';
 
-const FLAGS = { i: 'ignoreCase', v: 'invert', n: 'number', c: 'count', F: 'fixed', E: 'extended' }; // -E: patterns are always extended
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = {};
-  const args = [];
-  for (const arg of argv.slice(1)) {
-    if (args.length === 0 && /^-[ivncFE]+$/.test(arg)) for (const l of arg.slice(1)) opts[FLAGS[l]] = true;
-    else if (args.length === 0 && arg.startsWith('-') && arg !== '-') return fail(`invalid option '${arg}'`);
-    else args.push(arg);
-  }
-  if (args.length === 0) return fail('usage: grep [-ivncFE] PATTERN [FILE...]');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('grep', module.exports, parsed.error);
+  const { options, operands: args } = parsed;
+  if (args.length === 0) return usageError('grep', module.exports, 'missing PATTERN');
+  // -E changes nothing: a JavaScript pattern is always an extended one.
+  const opts = { ignoreCase: options['ignore-case'], invert: options['invert-match'], number: options['line-number'], count: options.count, fixed: options['fixed-strings'] };
   let matches;
   try {
     matches = matcher(args[0], opts);
@@ -92,5 +90,12 @@ function fail(message) {
 }
 
 module.exports.description = 'print lines that match a pattern';
-module.exports.options = { '-i': 'ignore case', '-v': 'select non-matching lines', '-n': 'number lines', '-c': 'count matching lines', '-F': 'pattern is a plain string' };
+module.exports.options = {
+  '-i, --ignore-case': 'ignore case',
+  '-v, --invert-match': 'select non-matching lines',
+  '-n, --line-number': 'number lines',
+  '-c, --count': 'count matching lines',
+  '-F, --fixed-strings': 'pattern is a plain string',
+  '-E, --extended-regexp': 'pattern is an extended regular expression (a JavaScript one always is)',
+};
 module.exports.usage = 'grep [-ivncFE] PATTERN [FILE...]';

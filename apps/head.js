@@ -10,43 +10,30 @@
 'use strict';
 
 const { parseSize } = require('/lib/size-suffix');
+const { parseOptions, usageError } = require('/lib/options');
 
 const READ_MAX = 1 << 20; // -c: the most bytes one read asks for
 
 module.exports = async function main(argv) {
+  const parsed = parseOptions(argv.slice(1), module.exports, { countOption: 'lines' });
+  if (parsed.error) return usageError('head', module.exports, parsed.error, 1);
+  const files = parsed.operands;
   let count = 10;
   let bytes = null; // -c N: the byte count (the last of -n and -c wins)
-  const files = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    let bytesText = null;
-    if (arg === '-n') {
-      count = parseCount(args.shift());
+  for (const [name, value] of parsed.given) {
+    if (name === 'lines') {
+      count = parseCount(value);
       bytes = null;
-    } else if (/^-n\d+$/.test(arg) || /^-\d+$/.test(arg)) {
-      count = parseCount(arg.replace(/^-n?/, ''));
-      bytes = null;
-    } else if (arg === '-c' || arg === '--bytes') {
-      bytesText = args.shift() ?? '';
-    } else if (arg.startsWith('-c') || arg.startsWith('--bytes=')) {
-      bytesText = arg.slice(arg.startsWith('-c') ? 2 : '--bytes='.length);
-    } else if (arg.startsWith('-') && arg !== '-') {
-      sys.stderr.write(`head: invalid option '${arg}'\nusage: head [-n N] [-c N] [FILE...]\n`);
-      return 1;
-    } else {
-      files.push(arg);
-    }
-    if (bytesText !== null) {
-      bytes = parseSize(bytesText);
-      if (Number.isNaN(bytes)) {
-        sys.stderr.write(`head: invalid number of bytes: '${bytesText}'\n`);
+      if (Number.isNaN(count)) {
+        sys.stderr.write('head: invalid number of lines\n');
         return 1;
       }
-    }
-    if (Number.isNaN(count)) {
-      sys.stderr.write('head: invalid number of lines\n');
-      return 1;
+    } else {
+      bytes = parseSize(value);
+      if (Number.isNaN(bytes)) {
+        sys.stderr.write(`head: invalid number of bytes: '${value}'\n`);
+        return 1;
+      }
     }
   }
   if (files.length === 0) files.push('-');
@@ -159,5 +146,8 @@ function reason(e) {
 }
 
 module.exports.description = 'print the first lines, or bytes, of files';
-module.exports.options = { '-n': 'number of lines (default 10)', '-c': 'number of bytes (K, M, G: powers of 1024)' };
+module.exports.options = {
+  '-n, --lines=N': 'print the first N lines (default 10; -N is the same)',
+  '-c, --bytes=N': 'print the first N bytes (K, M, G: powers of 1024)',
+};
 module.exports.usage = 'head [-n N] [-c N] [FILE...]';

@@ -9,18 +9,16 @@
 // formats what one kernel call (`net.resolve`) returns.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT'];
 
 module.exports = async function main(argv) {
-  let type = null;
-  const names = [];
-  for (let i = 1; i < argv.length; i++) {
-    if (argv[i] === '-t') {
-      type = String(argv[++i] || '').toUpperCase();
-      if (!TYPES.includes(type)) return usage(`invalid type: ${argv[i]}`);
-    } else if (argv[i].startsWith('-')) return usage(`invalid option '${argv[i]}'`);
-    else names.push(argv[i]);
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usage(parsed.error);
+  const names = parsed.operands;
+  const type = parsed.options.t === null ? null : parsed.options.t.toUpperCase();
+  if (type !== null && !TYPES.includes(type)) return usage(`invalid type: ${parsed.options.t}`);
   if (names.length !== 1) return usage(names.length ? 'too many arguments' : 'missing name');
   const name = names[0];
 
@@ -69,11 +67,8 @@ function format(a) {
   }
 }
 
-function usage(why) {
-  sys.stderr.write(`host: ${why}\nusage: host [-t A|AAAA|CNAME|MX|TXT] NAME\n`);
-  return 2;
-}
+const usage = (why) => usageError('host', module.exports, why);
 
 module.exports.description = 'look up a name in the DNS';
-module.exports.options = { '-t': 'the record type: A, AAAA, CNAME, MX or TXT' };
+module.exports.options = { '-t TYPE': 'the record type: A, AAAA, CNAME, MX or TXT' };
 module.exports.usage = 'host [-t A|AAAA|CNAME|MX|TXT] NAME';

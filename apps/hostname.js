@@ -2,8 +2,12 @@
 // boot, or what DHCP gave). The image is read-only, so it cannot be set here.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  if (argv.length > 1) {
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('hostname', module.exports, parsed.error);
+  if (parsed.operands.length > 0) {
     sys.stderr.write('hostname: setting the host name is not supported\n');
     return 1;
   }

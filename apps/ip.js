@@ -1,8 +1,14 @@
 // apps/ip.js: show the network interface and routes, like iproute2's `ip addr` and `ip route`.
+// Its words are objects, not options (ip addr, ip route): the declaration
+// lists them and the usage line; no option is taken.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const what = argv[1] || 'addr';
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usageError('ip', module.exports, parsed.error);
+  const what = parsed.operands[0] || 'addr';
   let info;
   try {
     info = await sys.call('net.info', {});
@@ -24,8 +30,7 @@ module.exports = async function main(argv) {
     }
     return 0;
   }
-  sys.stderr.write(`ip: unknown object '${what}'\nusage: ip [addr|route]\n`);
-  return 2;
+  return usageError('ip', module.exports, `unknown object '${what}'`);
 };
 
 module.exports.description = 'show the network address and routes';

@@ -3,31 +3,33 @@
 // TERM is the default. kill -l lists the signals.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const SIGNALS = { INT: 2, KILL: 9, TERM: 15 };
 
 module.exports = async function main(argv) {
   const args = argv.slice(1);
-  if (args[0] === '-l') {
+  // kill -9, kill -KILL, kill -int: a first word -SIG names the signal (POSIX's
+  // -SIGNAL form, as bash's kill reads it); -l and -s are the options.
+  let signal = 'TERM';
+  if (args.length > 0 && /^-\w+$/.test(args[0]) && args[0] !== '-l' && args[0] !== '-s') signal = args.shift().slice(1);
+  const parsed = parseOptions(args, module.exports);
+  if (parsed.error) return usageError('kill', module.exports, parsed.error);
+  const { options, operands } = parsed;
+  if (options.list) {
     sys.print(Object.keys(SIGNALS).join(' '));
     return 0;
   }
-  let signal = 'TERM';
-  if (args[0] === '-s') {
-    args.shift();
-    signal = args.shift();
-    if (signal === undefined) return usage();
-  } else if (args.length > 0 && /^-./.test(args[0])) {
-    signal = args.shift().slice(1);
-  }
+  if (options.signal !== null) signal = options.signal;
   const name = signalName(signal);
   if (name === null) {
     sys.stderr.write(`kill: ${signal}: invalid signal specification\n`);
     return 1;
   }
-  if (args.length === 0) return usage();
+  if (operands.length === 0) return usage();
 
   let status = 0;
-  for (const arg of args) {
+  for (const arg of operands) {
     if (!/^\d+$/.test(arg)) {
       sys.stderr.write(`kill: ${arg}: arguments must be process or job IDs\n`);
       status = 1;
@@ -51,11 +53,15 @@ function signalName(text) {
   return Object.keys(SIGNALS).find((key) => String(SIGNALS[key]) === text) || null;
 }
 
+// No PID: bash's words for it.
 function usage() {
   sys.stderr.write('kill: usage: kill [-s SIG | -SIG] PID...\n');
   return 2;
 }
 
 module.exports.description = 'send a signal to processes';
-module.exports.options = { '-s': 'signal name (INT, TERM, KILL)', '-l': 'list signal names' };
+module.exports.options = {
+  '-s, --signal=SIG': 'the signal: INT, TERM (the default) or KILL, by name or number; -SIG is the same (kill -9)',
+  '-l, --list': 'list signal names',
+};
 module.exports.usage = 'kill [-s SIG | -SIG] PID...\nkill -l';

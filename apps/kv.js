@@ -8,7 +8,11 @@
 // The store lives in this isolate's heap: if kv is evicted it starts empty.
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('kv', argv, module.exports);
+  if (refused !== null) return refused;
   const store = new Map();
   const watchers = new Map(); // key -> Set of proxies into the watchers' isolates
   await sys.services.export('kv', {

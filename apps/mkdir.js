@@ -2,9 +2,13 @@
 // -p makes missing parents too, and is quiet about directories that exist.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const parents = argv.includes('-p');
-  const paths = argv.slice(1).filter((a) => a !== '-p');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('mkdir', module.exports, parsed.error);
+  const parents = parsed.options.parents;
+  const paths = parsed.operands;
   if (paths.length === 0) {
     sys.stderr.write('mkdir: missing operand\n');
     return 1;
@@ -41,5 +45,5 @@ function reason(e) {
 }
 
 module.exports.description = 'make directories';
-module.exports.options = { '-p': 'make parents as needed; no error if present' };
+module.exports.options = { '-p, --parents': 'make parents as needed; no error if present' };
 module.exports.usage = 'mkdir [-p] DIR...';

@@ -10,18 +10,14 @@
 // replies and exits; a listener goes on listening.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const opts = { udp: false, listen: false, wait: null };
-  const rest = [];
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-w') opts.wait = Number(argv[++i]);
-    else if (/^-[ulv]+$/.test(a)) {
-      if (a.includes('u')) opts.udp = true;
-      if (a.includes('l')) opts.listen = true;
-    } else if (a.startsWith('-') && a !== '-') return usage(`invalid option '${a}'`);
-    else rest.push(a);
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usage(parsed.error);
+  const { options, operands: rest } = parsed;
+  // -v is accepted and changes nothing: nc says nothing more than it does.
+  const opts = { udp: options.udp, listen: options.listen, wait: options.w === null ? null : Number(options.w) };
   if (!opts.udp) return usage('only UDP is supported yet: use -u');
   if (opts.wait !== null && !(opts.wait >= 0)) return usage('bad -w value');
   if (rest.length !== (opts.listen ? 1 : 2)) return usage(opts.listen ? 'expected PORT' : 'expected HOST PORT');
@@ -98,11 +94,13 @@ module.exports = async function main(argv) {
   return failure ? 1 : status;
 };
 
-function usage(why) {
-  sys.stderr.write(`nc: ${why}\nusage: nc -u [-w SECONDS] HOST PORT\n       nc -u -l [-w SECONDS] PORT\n`);
-  return 2;
-}
+const usage = (why) => usageError('nc', module.exports, why);
 
 module.exports.description = 'send and receive UDP datagrams';
-module.exports.options = { '-u': 'UDP (the only protocol so far)', '-l': 'listen on PORT', '-w': 'seconds without traffic before exiting' };
+module.exports.options = {
+  '-u, --udp': 'UDP (the only protocol so far)',
+  '-l, --listen': 'listen on PORT',
+  '-w SECONDS': 'seconds without traffic before exiting',
+  '-v': 'verbose (accepted; nc says no more than it does)',
+};
 module.exports.usage = 'nc -u [-w SECONDS] HOST PORT\nnc -u -l [-w SECONDS] PORT';

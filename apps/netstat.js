@@ -6,14 +6,16 @@
 // who holds them.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const LAYERS = ['ethernet', 'arp', 'ipv4', 'icmp', 'udp'];
 
 module.exports = async function main(argv) {
-  const what = argv[1] || '-a';
-  if (!['-a', '-s', '-u', '-au', '-ua'].includes(what) || argv.length > 2) {
-    sys.stderr.write(`netstat: invalid argument '${argv.slice(1).join(' ')}'\nusage: netstat [-a | -s]\n`);
-    return 2;
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('netstat', module.exports, parsed.error);
+  if (parsed.operands.length > 0) return usageError('netstat', module.exports, `extra operand '${parsed.operands[0]}'`);
+  // -s: the counters alone; anything else (-a, -u, nothing): the sockets too.
+  const countersOnly = parsed.options.statistics;
   let stats;
   try {
     stats = await sys.net.stats();
@@ -21,7 +23,7 @@ module.exports = async function main(argv) {
     sys.stderr.write(`netstat: ${e.message}\n`);
     return 1;
   }
-  if (what !== '-s') {
+  if (!countersOnly) {
     sys.print('Active UDP sockets');
     sys.table(
       ['PROTO', 'LOCAL ADDRESS', 'RECV-Q', 'RECEIVED', 'SENT', 'DROPPED', 'OWNER'],
@@ -38,7 +40,7 @@ module.exports = async function main(argv) {
     rows.push([layer, c.received, c.sent, total, why || '-']);
   }
   sys.table(['PROTOCOL', 'RECEIVED', 'SENT', 'DROPPED', 'WHY DROPPED'], rows);
-  if (what === '-s') {
+  if (countersOnly) {
     const a = stats.arp.cache;
     const r = stats.ipv4.reassembly;
     sys.print('');
@@ -56,5 +58,9 @@ module.exports = async function main(argv) {
 };
 
 module.exports.description = 'show sockets and per-protocol counters';
-module.exports.options = { '-a': 'sockets and counters (the default)', '-s': 'counters only, with the ARP cache and reassembly' };
-module.exports.usage = 'netstat [-a | -s]';
+module.exports.options = {
+  '-a, --all': 'sockets and counters (the default)',
+  '-u, --udp': 'the UDP sockets (the only kind): the same as -a',
+  '-s, --statistics': 'counters only, with the ARP cache and reassembly',
+};
+module.exports.usage = 'netstat [-au | -s]';

@@ -5,20 +5,18 @@
 // packet, resolves the next hop with ARP and matches the reply by id and seq.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const opts = { count: 4, interval: 1, size: 56, timeout: 1 };
-  let host = null;
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => Number(argv[++i]);
-    if (a === '-c') opts.count = value();
-    else if (a === '-i') opts.interval = value();
-    else if (a === '-s') opts.size = value();
-    else if (a === '-W') opts.timeout = value();
-    else if (!a.startsWith('-') && host === null) host = a;
-    else return usage(`invalid argument '${a}'`);
-  }
-  if (host === null) return usage('missing host');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usage(parsed.error);
+  const { options, operands } = parsed;
+  // Each option's value, or its default: -c 4, -i 1 s, -s 56 bytes, -W 1 s.
+  const number = (value, otherwise) => (value === null ? otherwise : Number(value));
+  const opts = { count: number(options.c, 4), interval: number(options.i, 1), size: number(options.s, 56), timeout: number(options.W, 1) };
+  if (operands.length === 0) return usage('missing host');
+  if (operands.length > 1) return usage(`extra operand '${operands[1]}'`);
+  const host = operands[0];
   if (![opts.count, opts.interval, opts.size, opts.timeout].every((n) => Number.isFinite(n) && n >= 0)) return usage('bad number');
 
   let address;
@@ -59,11 +57,13 @@ module.exports = async function main(argv) {
   return rtts.length ? 0 : 1;
 };
 
-function usage(why) {
-  sys.stderr.write(`ping: ${why}\nusage: ping [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] ADDRESS\n`);
-  return 2;
-}
+const usage = (why) => usageError('ping', module.exports, why);
 
 module.exports.description = 'send ICMP echo requests to a host';
-module.exports.options = { '-c': 'number of requests (default 4)', '-i': 'seconds between requests', '-s': 'data bytes (default 56)', '-W': 'seconds to wait for each reply' };
+module.exports.options = {
+  '-c COUNT': 'number of requests (default 4)',
+  '-i SECONDS': 'seconds between requests (default 1)',
+  '-s SIZE': 'data bytes (default 56)',
+  '-W SECONDS': 'seconds to wait for each reply (default 1)',
+};
 module.exports.usage = 'ping [-c COUNT] [-i SECONDS] [-s SIZE] [-W SECONDS] ADDRESS';

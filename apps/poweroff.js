@@ -2,7 +2,11 @@
 // off (the POWER trap, docs/abi.md §1); `jsksh` then exits with status 0.
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('poweroff', argv, module.exports);
+  if (refused !== null) return refused;
   await sys.kernel.poweroff(0);
   return 0;
 };

@@ -11,21 +11,16 @@
 
 const { formatSize } = require('/lib/columns');
 
-const USAGE = 'usage: ps [-l] [PID...]\n';
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  let long = false;
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('ps', module.exports, parsed.error);
+  const long = parsed.options.long;
   const pids = new Set();
-  for (const arg of argv.slice(1)) {
-    if (arg === '-l' || arg === '--long') long = true;
-    else if (/^\d+$/.test(arg)) pids.add(Number(arg));
-    else if (arg.startsWith('-')) {
-      sys.stderr.write(`ps: unknown option '${arg}'\n${USAGE}`);
-      return 2;
-    } else {
-      sys.stderr.write(`ps: invalid process id '${arg}'\n${USAGE}`);
-      return 2;
-    }
+  for (const arg of parsed.operands) {
+    if (!/^\d+$/.test(arg)) return usageError('ps', module.exports, `invalid process id '${arg}'`);
+    pids.add(Number(arg));
   }
 
   let procs = await sys.proc.list();
@@ -74,5 +69,5 @@ function width(columns, rows) {
 }
 
 module.exports.description = 'list processes: state, CPU time, memory, messages';
-module.exports.options = { '-l': 'long: add the inbox queue, CPU limit and ArrayBuffer limit', '--long': 'the same as -l' };
+module.exports.options = { '-l, --long': 'long: add the inbox queue, CPU limit and ArrayBuffer limit' };
 module.exports.usage = 'ps [-l] [PID...]';

@@ -2,7 +2,11 @@
 // reset (the POWER trap, docs/abi.md §1), and boots again from the image.
 'use strict';
 
-module.exports = async function main() {
+const { takesNoArguments } = require('/lib/options');
+
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('reboot', argv, module.exports);
+  if (refused !== null) return refused;
   await sys.kernel.reboot();
   return 0;
 };

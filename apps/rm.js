@@ -4,17 +4,13 @@
 // what a link to a directory holds).
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const flags = { recursive: false, force: false };
-  const paths = [];
-  for (const arg of argv.slice(1)) {
-    if (/^-[rRf]+$/.test(arg)) {
-      if (/[rR]/.test(arg)) flags.recursive = true;
-      if (arg.includes('f')) flags.force = true;
-    } else {
-      paths.push(arg);
-    }
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('rm', module.exports, parsed.error);
+  const flags = { recursive: parsed.options.recursive, force: parsed.options.force };
+  const paths = parsed.operands;
   if (paths.length === 0 && !flags.force) {
     sys.stderr.write('rm: missing operand\n');
     return 1;
@@ -49,5 +45,5 @@ function reason(e) {
 }
 
 module.exports.description = 'remove files or directories';
-module.exports.options = { '-r': 'remove directories and their contents', '-f': 'ignore missing files' };
+module.exports.options = { '-r, -R, --recursive': 'remove directories and their contents', '-f, --force': 'ignore missing files' };
 module.exports.usage = 'rm [-rf] FILE...';

@@ -8,29 +8,14 @@
 // a/b, a), stopping at the first that will not go.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const opts = { parents: false, verbose: false, ignoreNonEmpty: false };
-  const dirs = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') dirs.push(...args.splice(0));
-    else if (arg === '--parents') opts.parents = true;
-    else if (arg === '--verbose') opts.verbose = true;
-    else if (arg === '--ignore-fail-on-non-empty') opts.ignoreNonEmpty = true;
-    else if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    else if (arg.startsWith('-') && arg !== '-') {
-      for (const letter of arg.slice(1)) {
-        if (letter === 'p') opts.parents = true;
-        else if (letter === 'v') opts.verbose = true;
-        else return usage(`invalid option -- '${letter}'`);
-      }
-    } else dirs.push(arg);
-  }
-  if (dirs.length === 0) {
-    sys.stderr.write(`rmdir: missing operand\n${usageText()}`);
-    return 1;
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('rmdir', module.exports, parsed.error);
+  const { options, operands: dirs } = parsed;
+  const opts = { parents: options.parents, verbose: options.verbose, ignoreNonEmpty: options['ignore-fail-on-non-empty'] };
+  if (dirs.length === 0) return usageError('rmdir', module.exports, 'missing operand', 1);
   let status = 0;
   for (const dir of dirs) {
     const done = await remove(dir, opts, 'failed to remove');
@@ -72,18 +57,10 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
-
-function usage(problem) {
-  sys.stderr.write(`rmdir: ${problem}\n${usageText()}`);
-  return 2;
-}
-
 module.exports.description = 'remove empty directories';
 module.exports.options = {
-  '-p': 'remove the parents named too (a/b/c, a/b, a)',
-  '-v': 'say what is removed',
+  '-p, --parents': 'remove the parents named too (a/b/c, a/b, a)',
+  '-v, --verbose': 'say what is removed',
   '--ignore-fail-on-non-empty': 'say nothing of directories that are not empty',
 };
 module.exports.usage = 'rmdir [-pv] [--ignore-fail-on-non-empty] DIRECTORY...';

@@ -23,6 +23,7 @@ const { Shell, SUBSHELL_VARIABLE, History } = require('/lib/shell/exec');
 const { WRITE_PIECE } = require('/lib/shell/common');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 const { completeShell } = require('/lib/complete/shell');
+const { parseOptions, usageError } = require('/lib/options');
 
 // A shell ends when its input does (or at `exit`), whatever its background
 // jobs are still doing (they live on, as the kernel's children): it exits
@@ -32,23 +33,25 @@ module.exports = async function main(argv) {
 };
 
 async function run(argv) {
-  if (argv[1] === '-c') {
-    if (argv[2] === undefined) {
-      sys.stderr.write('sh: -c: option requires an argument\n');
-      return 2;
-    }
-    const shell = new Shell({ sys, argv0: argv[3] || 'sh', args: argv.slice(4) });
+  // As dash: the options end at the first operand, which is -c's LINE, or the script.
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usageError('sh', module.exports, parsed.error);
+  const { options, operands } = parsed;
+  if (options.session) return session();
+  if (options.collect !== null) return collect(options.collect, Number(operands[0]));
+  if (options.c) {
+    if (operands.length === 0) return usageError('sh', module.exports, '-c requires an argument');
+    const [line, name, ...args] = operands;
+    const shell = new Shell({ sys, argv0: name || 'sh', args });
     const state = sys.env[SUBSHELL_VARIABLE];
     if (state !== undefined) {
       await shell.runNode(shell.adoptState(state));
       return shell.finish();
     }
-    await shell.runLine(argv[2]);
+    await shell.runLine(line);
     return shell.finish();
   }
-  if (argv[1] === '--session') return session();
-  if (argv[1] === '--collect') return collect(argv[2], Number(argv[3]));
-  if (argv[1] !== undefined) return runScript(argv[1], argv.slice(2));
+  if (operands.length > 0) return runScript(operands[0], operands.slice(1));
   // Interactive when a person types at the terminal, as sh decides by isatty(0).
   const input = lineInput();
   const tty = Boolean(sys.stdin.isTTY);
@@ -230,5 +233,9 @@ async function session() {
 }
 
 module.exports.description = 'the shell: run command lines and scripts (pipes, redirects, if, loops, functions, $(...), jobs with &)';
-module.exports.options = { '-c': 'run LINE (with $0 = NAME, $1... = ARGS), then exit' };
-module.exports.usage = 'sh\nsh -c LINE [NAME [ARGS...]]\nsh FILE [ARGS...]';
+module.exports.options = {
+  '-c': 'run LINE, the first operand (with $0 = NAME, $1... = ARGS), then exit',
+  '--session': "be the REPL session's shell (the kernel starts it so)",
+  '--collect=FILE': 'collect standard input into FILE.0, FILE.1, ..., at most MAX characters: a $(...) (the shell starts it so)',
+};
+module.exports.usage = 'sh\nsh -c LINE [NAME [ARGS...]]\nsh FILE [ARGS...]\nsh --session\nsh --collect FILE MAX';

@@ -15,18 +15,13 @@
 'use strict';
 
 const { Sha256, hex } = require('/lib/sha256');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  let check = false;
-  let options = true;
-  const names = [];
-  for (const arg of argv.slice(1)) {
-    if (options && arg === '--') options = false;
-    else if (options && (arg === '-c' || arg === '--check')) check = true;
-    else if (options && arg.startsWith('-') && arg !== '-') return usage(arg);
-    else names.push(arg);
-  }
-  if (names.length === 0) names.push('-');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('sha256sum', module.exports, parsed.error, 1);
+  const check = parsed.options.check;
+  const names = parsed.operands.length > 0 ? parsed.operands : ['-'];
 
   let status = 0;
   for (const name of names) {
@@ -172,11 +167,6 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-function usage(arg) {
-  sys.stderr.write(`sha256sum: invalid option '${arg}'\nusage: sha256sum [-c] [FILE...]\n`);
-  return 1;
-}
-
 module.exports.description = 'print or check SHA-256 checksums';
-module.exports.options = { '-c': 'read checksums from the files and check them' };
+module.exports.options = { '-c, --check': 'read checksums from the files and check them' };
 module.exports.usage = 'sha256sum [-c] [FILE...]';

@@ -9,29 +9,32 @@
 'use strict';
 
 const { formatSize } = require('/lib/columns');
-
-const USAGE = 'usage: svc start NAME [ARGS... | -- PROGRAM ARGS...] | svc stop NAME | svc restart NAME | svc list';
+const { parseOptions, usageError } = require('/lib/options');
 
 // What runs: /bin/NAME with ARGS, or PROGRAM with its ARGS after `--`.
 const programOf = (name, args) => (args[0] === '--' && args.length > 1 ? args.slice(1) : [name, ...args]);
 
 module.exports = async function main(argv) {
-  const [, command, name, ...args] = argv;
+  // No options: the first word is the command, and what follows it is its own.
+  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: true });
+  if (parsed.error) return usageError('svc', module.exports, parsed.error);
+  const [command, name, ...args] = parsed.operands;
+  const missingName = () => usageError('svc', module.exports, `${command}: missing service NAME`);
   try {
     switch (command) {
       case 'start': {
-        if (!name) return usage();
+        if (!name) return missingName();
         const pid = await sys.call('svc.start', { name, argv: programOf(name, args) });
         sys.print(`svc: started ${name} (pid ${pid})`);
         return 0;
       }
       case 'stop':
-        if (!name) return usage();
+        if (!name) return missingName();
         await sys.call('svc.stop', { name });
         sys.print(`svc: stopped ${name}`);
         return 0;
       case 'restart':
-        if (!name) return usage();
+        if (!name) return missingName();
         await sys.call('svc.stop', { name }).catch(() => {});
         sys.print(`svc: started ${name} (pid ${await sys.call('svc.start', { name, argv: programOf(name, args) })})`);
         return 0;
@@ -39,7 +42,7 @@ module.exports = async function main(argv) {
       case undefined:
         return list(await sys.services.list());
       default:
-        return usage();
+        return usageError('svc', module.exports, `unknown command '${command}'`);
     }
   } catch (e) {
     sys.stderr.write(`svc: ${e.message}\n`);
@@ -61,11 +64,6 @@ function list(services) {
   // MEM: heap + ArrayBuffers; MSGS: messages received; IDLE: since the last one.
   sys.table(['NAME', 'PID', 'STATE', 'MEM', 'MSGS', 'IDLE', 'RESTARTS', 'PROGRAM'], rows);
   return 0;
-}
-
-function usage() {
-  sys.stderr.write(`${USAGE}\n`);
-  return 2;
 }
 
 module.exports.description = 'start, stop and list services';

@@ -3,27 +3,17 @@
 // headers and messages mirror apps/head.js.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  let count = 10;
-  let fromStart = false; // -n +N: lines N and after, not the last N
-  const files = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '-n') {
-      [count, fromStart] = parseCount(args.shift());
-    } else if (/^-n\+?\d+$/.test(arg) || /^-\d+$/.test(arg)) {
-      [count, fromStart] = parseCount(arg.replace(/^-n?/, ''));
-    } else if (arg.startsWith('-') && arg !== '-') {
-      sys.stderr.write(`tail: invalid option '${arg}'\nusage: tail [-n N] [FILE...]\n`);
-      return 1;
-    } else {
-      files.push(arg);
-    }
-    if (Number.isNaN(count)) {
-      sys.stderr.write('tail: invalid number of lines\n');
-      return 1;
-    }
+  const parsed = parseOptions(argv.slice(1), module.exports, { countOption: 'lines' });
+  if (parsed.error) return usageError('tail', module.exports, parsed.error, 1);
+  const files = parsed.operands;
+  // -n +N: lines N and after, not the last N
+  const [count, fromStart] = parsed.options.lines === null ? [10, false] : parseCount(parsed.options.lines);
+  if (Number.isNaN(count)) {
+    sys.stderr.write('tail: invalid number of lines\n');
+    return 1;
   }
   if (files.length === 0) files.push('-');
 
@@ -97,5 +87,5 @@ function reason(e) {
 }
 
 module.exports.description = 'print the last lines of files';
-module.exports.options = { '-n': 'number of lines (default 10; +N: from line N on)' };
+module.exports.options = { '-n, --lines=N': 'print the last N lines (default 10; -N is the same), or +N: from line N on' };
 module.exports.usage = 'tail [-n [+]N] [FILE...]';

@@ -2,9 +2,13 @@
 // /tmp): `dmesg | tee /tmp/boot.log`. -a appends instead of overwriting.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  const append = argv.includes('-a');
-  let files = argv.slice(1).filter((a) => a !== '-a');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('tee', module.exports, parsed.error);
+  const append = parsed.options.append;
+  let files = parsed.operands;
   let status = 0;
   // Start each file empty (unless -a); drop those that cannot be written.
   const writable = [];
@@ -56,5 +60,5 @@ function reason(e) {
 }
 
 module.exports.description = 'copy standard input to standard output and files';
-module.exports.options = { '-a': 'append to the files' };
+module.exports.options = { '-a, --append': 'append to the files' };
 module.exports.usage = 'tee [-a] [FILE...]';

@@ -23,12 +23,12 @@
 const { formatUptime, pad2 } = require('/lib/uptime');
 
 const { formatSize } = require('/lib/columns');
+const { parseOptions, usageError } = require('/lib/options');
 
 const CLEAR = '\x1b[H\x1b[2J'; // cursor home, erase the screen: the first frame
 const HOME = '\x1b[H';
 const ERASE_LINE = '\x1b[K'; // to the end of the line
 const ERASE_BELOW = '\x1b[J'; // from the cursor to the end of the screen
-const USAGE = 'usage: top [-b] [-d SECONDS] [-n FRAMES]\n';
 const FIRST_INTERVAL = 0.2; // seconds between the first sample and the first frame, at most
 
 const COLUMNS = [
@@ -45,11 +45,8 @@ const COLUMNS = [
 ];
 
 module.exports = async function main(argv) {
-  const opts = parseOptions(argv.slice(1));
-  if (opts.error) {
-    sys.stderr.write(`top: ${opts.error}\n${USAGE}`);
-    return 2;
-  }
+  const opts = topOptions(argv.slice(1));
+  if (opts.error) return usageError('top', module.exports, opts.error);
   // A REPL client that cannot leave its prompt (it prints stdout above it)
   // refuses raw keys: cursor addressing there would fight the prompt, so it
   // gets plain frames. A terminal with stdin elsewhere is drawn on, unread.
@@ -88,30 +85,21 @@ async function rawKeys() {
   }
 }
 
-// -b, -d SECONDS, -n FRAMES; letters may be grouped and values attached (-bn2).
-function parseOptions(args) {
-  const opts = { batch: false, delay: 1, frames: null };
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (!/^-./.test(arg)) return { error: `unexpected argument '${arg}'` };
-    for (let i = 1; i < arg.length; i++) {
-      const letter = arg[i];
-      if (letter === 'b') {
-        opts.batch = true;
-        continue;
-      }
-      if (letter !== 'd' && letter !== 'n') return { error: `unknown option '-${letter}'` };
-      const value = i + 1 < arg.length ? arg.slice(i + 1) : args.shift();
-      if (value === undefined) return { error: `option '-${letter}' needs a value` };
-      if (letter === 'd') {
-        opts.delay = /^\d+(\.\d*)?$|^\.\d+$/.test(value) ? Number(value) : NaN;
-        if (Number.isNaN(opts.delay)) return { error: `invalid delay '${value}'` };
-      } else {
-        opts.frames = /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : NaN;
-        if (Number.isNaN(opts.frames)) return { error: `invalid number of frames '${value}'` };
-      }
-      break; // the value used the rest of this argument
-    }
+// -b, -d SECONDS, -n FRAMES (/lib/options: letters may be grouped and
+// values attached, -bn2), checked: {batch, delay, frames} or {error}.
+function topOptions(args) {
+  const parsed = parseOptions(args, module.exports);
+  if (parsed.error) return parsed;
+  const { options, operands } = parsed;
+  if (operands.length > 0) return { error: `unexpected argument '${operands[0]}'` };
+  const opts = { batch: options.batch, delay: 1, frames: null };
+  if (options.delay !== null) {
+    opts.delay = /^\d+(\.\d*)?$|^\.\d+$/.test(options.delay) ? Number(options.delay) : NaN;
+    if (Number.isNaN(opts.delay)) return { error: `invalid delay '${options.delay}'` };
+  }
+  if (options.iterations !== null) {
+    opts.frames = /^\d+$/.test(options.iterations) && Number(options.iterations) > 0 ? Number(options.iterations) : NaN;
+    if (Number.isNaN(opts.frames)) return { error: `invalid number of frames '${options.iterations}'` };
   }
   return opts;
 }
@@ -231,8 +219,8 @@ function clock() {
 
 module.exports.description = 'show the busiest isolates, refreshed';
 module.exports.options = {
-  '-b': 'batch mode: plain frames one after another',
-  '-d': 'seconds between frames (default 1)',
-  '-n': 'frames to show, then exit (default: until q or Ctrl-C)',
+  '-b, --batch': 'batch mode: plain frames one after another',
+  '-d, --delay=SECONDS': 'seconds between frames (default 1)',
+  '-n, --iterations=FRAMES': 'frames to show, then exit (default: until q or Ctrl-C)',
 };
 module.exports.usage = 'top [-b] [-d SECONDS] [-n FRAMES]';

@@ -11,52 +11,15 @@
 // subset of what GNU's -d reads.
 'use strict';
 
-// The declared usage (module.exports.usage, below), as --help shows it.
-const usageText = () => module.exports.usage.split('\n').map((line, i) => `${i ? '   or: ' : 'usage: '}${line}\n`).join('');
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  const opts = { noCreate: false, date: null, reference: null };
-  const files = [];
-  const args = argv.slice(1);
-  while (args.length > 0) {
-    const arg = args.shift();
-    if (arg === '--') {
-      files.push(...args.splice(0));
-      continue;
-    }
-    const long = /^--([^=]+)(?:=(.*))?$/.exec(arg);
-    if (long) {
-      const [, name, inline] = long;
-      if (name === 'no-create' && inline === undefined) opts.noCreate = true;
-      else if (name === 'date' || name === 'reference') {
-        const value = inline ?? args.shift();
-        if (value === undefined) return usage(`option '--${name}' requires an argument`);
-        opts[name] = value;
-      } else return usage(`unrecognized option '${arg}'`);
-      continue;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      files.push(arg);
-      continue;
-    }
-    // Letters together (-cm); -d and -r take the rest of the word or the next one.
-    for (let i = 1; i < arg.length; i++) {
-      const letter = arg[i];
-      if (letter === 'c') opts.noCreate = true;
-      else if (letter === 'm') continue;
-      else if (letter === 'd' || letter === 'r') {
-        const value = i + 1 < arg.length ? arg.slice(i + 1) : args.shift();
-        if (value === undefined) return usage(`option requires an argument -- '${letter}'`);
-        opts[letter === 'd' ? 'date' : 'reference'] = value;
-        break;
-      } else return usage(`invalid option -- '${letter}'`);
-    }
-  }
-  if (opts.date !== null && opts.reference !== null) return usage('cannot specify times from more than one source');
-  if (files.length === 0) {
-    sys.stderr.write(`touch: missing file operand\n${usageText()}`);
-    return 1;
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('touch', module.exports, parsed.error);
+  const { options, operands: files } = parsed;
+  const opts = { noCreate: options['no-create'], date: options.date, reference: options.reference };
+  if (opts.date !== null && opts.reference !== null) return usageError('touch', module.exports, 'cannot specify times from more than one source');
+  if (files.length === 0) return usageError('touch', module.exports, 'missing file operand', 1);
 
   // The time to set: undefined is now, the kernel's clock at the call.
   let time;
@@ -141,16 +104,11 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-function usage(problem) {
-  sys.stderr.write(`touch: ${problem}\n${usageText()}`);
-  return 2;
-}
-
 module.exports.description = 'set modification times, making empty files';
 module.exports.options = {
-  '-c': 'do not create files that do not exist',
+  '-c, --no-create': 'do not create files that do not exist',
   '-m': 'change the modification time (the only one kept)',
-  '-d': 'use DATE (@SECONDS, YYYY-MM-DD [HH:MM[:SS]]) instead of now',
-  '-r': "use FILE's time instead of now",
+  '-d, --date=DATE': 'use DATE (@SECONDS, YYYY-MM-DD [HH:MM[:SS]]) instead of now',
+  '-r, --reference=FILE': "use FILE's time instead of now",
 };
 module.exports.usage = 'touch [-c] [-m] [-d DATE | -r FILE] FILE...';

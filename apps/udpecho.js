@@ -8,17 +8,19 @@
 // (bench/udp_echo.py).
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 module.exports = async function main(argv) {
-  let verbose = false;
-  let port = 7; // RFC 862's echo port
-  for (const a of argv.slice(1)) {
-    if (a === '-v') verbose = true;
-    else if (/^\d+$/.test(a) && Number(a) >= 1 && Number(a) <= 65535) port = Number(a);
-    else {
-      sys.stderr.write(`udpecho: invalid argument '${a}'\nusage: udpecho [-v] [PORT]\n`);
-      return 2;
-    }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('udpecho', module.exports, parsed.error);
+  const { options, operands } = parsed;
+  const verbose = options.verbose;
+  if (operands.length > 1) return usageError('udpecho', module.exports, `extra operand '${operands[1]}'`);
+  const given = operands[0];
+  if (given !== undefined && !(/^\d+$/.test(given) && Number(given) >= 1 && Number(given) <= 65535)) {
+    return usageError('udpecho', module.exports, `invalid port '${given}'`);
   }
+  const port = given === undefined ? 7 : Number(given); // RFC 862's echo port
   let sock;
   try {
     sock = await sys.net.udp.open({ port });
@@ -39,5 +41,5 @@ module.exports = async function main(argv) {
 };
 
 module.exports.description = 'answer every UDP datagram with its sender and text';
-module.exports.options = { '-v': 'print each datagram', PORT: 'the port to listen on (default 7)' };
+module.exports.options = { '-v, --verbose': 'print each datagram', PORT: 'the port to listen on (default 7)' };
 module.exports.usage = 'udpecho [-v] [PORT]';

@@ -3,15 +3,16 @@
 // -s kernel name, -n host name, -r V8 version, -m machine.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
+// The field each option asks for (-a: all of them).
+const FIELD_OF = { all: 'a', 'kernel-name': 's', nodename: 'n', 'kernel-release': 'r', machine: 'm' };
+
 module.exports = async function main(argv) {
-  const wanted = new Set();
-  for (const arg of argv.slice(1)) {
-    if (!/^-[asnrm]+$/.test(arg)) {
-      sys.stderr.write(`uname: invalid option '${arg}'\nusage: uname [-asnrm]\n`);
-      return 1;
-    }
-    for (const letter of arg.slice(1)) wanted.add(letter);
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('uname', module.exports, parsed.error, 1);
+  if (parsed.operands.length > 0) return usageError('uname', module.exports, `extra operand '${parsed.operands[0]}'`, 1);
+  const wanted = new Set(parsed.given.map(([name]) => FIELD_OF[name]));
   if (wanted.has('a')) ['s', 'n', 'r', 'm'].forEach((l) => wanted.add(l));
   if (wanted.size === 0) wanted.add('s');
   const info = await sys.kernel.info();
@@ -21,4 +22,10 @@ module.exports = async function main(argv) {
 };
 
 module.exports.description = 'print system information';
-module.exports.options = { '-a': 'all', '-s': 'kernel name', '-n': 'host name', '-r': 'V8 version', '-m': 'machine' };
+module.exports.options = {
+  '-a, --all': 'all',
+  '-s, --kernel-name': 'kernel name',
+  '-n, --nodename': 'host name',
+  '-r, --kernel-release': 'V8 version',
+  '-m, --machine': 'machine',
+};

@@ -4,9 +4,12 @@
 // (jsksh has no users and no load average, so it does not invent them).
 'use strict';
 
+const { takesNoArguments } = require('/lib/options');
 const { formatUptime, pad2 } = require('/lib/uptime');
 
-module.exports = async function main() {
+module.exports = async function main(argv) {
+  const refused = takesNoArguments('uptime', argv, module.exports);
+  if (refused !== null) return refused;
   const [info, procs] = await Promise.all([sys.kernel.info(), sys.proc.list()]);
   const now = new Date();
   const clock = [now.getHours(), now.getMinutes(), now.getSeconds()].map(pad2).join(':');

@@ -2,17 +2,19 @@
 // -l, -w, -c choose the counts; with several files a total line follows.
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const ORDER = ['l', 'w', 'c']; // lines, words, bytes: always printed in this order
 
+// The counts, by the options that choose them.
+const CHOSEN_BY = { l: 'lines', w: 'words', c: 'bytes' };
+
 module.exports = async function main(argv) {
-  const chosen = new Set();
-  const names = [];
-  for (const arg of argv.slice(1)) {
-    if (/^-[lwc]+$/.test(arg)) for (const letter of arg.slice(1)) chosen.add(letter);
-    else if (arg.startsWith('-') && arg !== '-') return usage(arg);
-    else names.push(arg);
-  }
-  const show = chosen.size > 0 ? ORDER.filter((l) => chosen.has(l)) : ORDER;
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('wc', module.exports, parsed.error, 1);
+  const { options, operands: names } = parsed;
+  const chosen = ORDER.filter((l) => options[CHOSEN_BY[l]]);
+  const show = chosen.length > 0 ? chosen : ORDER;
   const inputs = names.length > 0 ? names : ['-'];
 
   let status = 0;
@@ -79,11 +81,6 @@ function reason(e) {
   return e && e.code ? message.replace(/^.*?: /, '') : message;
 }
 
-function usage(arg) {
-  sys.stderr.write(`wc: invalid option '${arg}'\nusage: wc [-lwc] [FILE...]\n`);
-  return 1;
-}
-
 module.exports.description = 'count lines, words and bytes';
-module.exports.options = { '-l': 'lines', '-w': 'words', '-c': 'bytes' };
+module.exports.options = { '-l, --lines': 'lines', '-w, --words': 'words', '-c, --bytes': 'bytes' };
 module.exports.usage = 'wc [-lwc] [FILE...]';

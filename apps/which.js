@@ -1,36 +1,23 @@
 // apps/which.js: say which file the shell runs for each NAME: the first
 // DIR/NAME.js in $PATH (an app is a JavaScript file: /bin/ls.js), as
 // debianutils' which looks for DIR/NAME. A NAME with a '/' is a path, shown
-// if it is a file. The shell's built-ins (cd, export, ...: /lib/shell/builtins)
-// are not files: for them which prints `NAME: shell built-in`, as zsh's
-// which does, since the shell runs them before it would look in $PATH.
+// if it is a file. The shell's built-ins (cd, export, ...: named in
+// /lib/shell/builtin-help) are not files: for them which prints `NAME: shell
+// built-in`, as zsh's which does, since the shell runs them before it would
+// look in $PATH.
 // -a shows every match, built-in and files. Status 0 if all were found, 1
 // if any was not (and a line on stderr for it, as GNU which writes).
 'use strict';
 
-const { BUILTINS } = require('/lib/shell/builtins');
+const { BUILTIN_HELP } = require('/lib/shell/builtin-help'); // every builtin's name, without loading the shell
+const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
-  let all = false;
-  const names = [];
-  const args = argv.slice(1);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--') {
-      names.push(...args.slice(i + 1));
-      break;
-    }
-    if (arg.startsWith('--')) return usage(`unrecognized option '${arg}'`);
-    if (arg.startsWith('-') && arg !== '-') {
-      for (const letter of arg.slice(1)) {
-        if (letter !== 'a') return usage(`invalid option -- '${letter}'`);
-        all = true;
-      }
-      continue;
-    }
-    names.push(arg);
-  }
-  if (names.length === 0) return usage('missing operand');
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('which', module.exports, parsed.error);
+  const { options, operands: names } = parsed;
+  const all = options.all;
+  if (names.length === 0) return usageError('which', module.exports, 'missing operand');
 
   const path = sys.env.PATH ?? '/bin';
   // POSIX: an empty entry in PATH is the current directory.
@@ -41,7 +28,7 @@ module.exports = async function main(argv) {
     if (name.includes('/')) {
       if (await isFile(name)) found.push(name);
     } else {
-      if (Object.prototype.hasOwnProperty.call(BUILTINS, name)) found.push(`${name}: shell built-in`);
+      if (Object.prototype.hasOwnProperty.call(BUILTIN_HELP, name)) found.push(`${name}: shell built-in`);
       for (const dir of dirs) {
         if (found.length > 0 && !all) break;
         const file = `${dir.replace(/\/+$/, '')}/${name}.js`;
@@ -67,11 +54,6 @@ async function isFile(path) {
   }
 }
 
-function usage(problem) {
-  sys.stderr.write(`which: ${problem}\nusage: which [-a] NAME...\n`);
-  return 2;
-}
-
 module.exports.description = 'show which file a command runs';
-module.exports.options = { '-a': 'all matches, not only the first' };
+module.exports.options = { '-a, --all': 'all matches, not only the first' };
 module.exports.usage = 'which [-a] NAME...';

@@ -6,6 +6,8 @@
 // the pipe closed and yes ends (status 141, as SIGPIPE ends a Unix yes).
 'use strict';
 
+const { parseOptions, usageError } = require('/lib/options');
+
 const WRITE_MIN = 1 << 14; // at least this many bytes a write
 
 // The status of a program ended by SIGPIPE.
@@ -14,18 +16,9 @@ const STATUS_BROKEN_PIPE = 141;
 module.exports = async function main(argv) {
   // yes takes no options: a word that looks like one is refused, as GNU's getopt
   // does, unless it comes after '--'.
-  const args = [];
-  const words = argv.slice(1);
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i];
-    if (word === '--') {
-      args.push(...words.slice(i + 1));
-      break;
-    }
-    if (word.startsWith('--')) return usage(`unrecognized option '${word}'`);
-    if (word.startsWith('-') && word !== '-') return usage(`invalid option -- '${word[1]}'`);
-    args.push(word);
-  }
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('yes', module.exports, parsed.error);
+  const args = parsed.operands;
   const line = (args.length > 0 ? args.join(' ') : 'y') + '\n';
   const block = encode(line.repeat(Math.max(1, Math.ceil(WRITE_MIN / line.length))));
   for (;;) {
@@ -52,11 +45,6 @@ function encode(text) {
 function reason(e) {
   const message = String((e && e.message) || e);
   return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
-
-function usage(problem) {
-  sys.stderr.write(`yes: ${problem}\nusage: yes [STRING...]\n`);
-  return 2;
 }
 
 module.exports.description = 'print a line again and again, until its reader goes away';

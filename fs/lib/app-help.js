@@ -29,14 +29,18 @@ const MAN_INDENT = '       '; // seven spaces, as man(1) indents a section's tex
 
 // The declaration of a loaded module: module.exports.description, .options
 // ({'-l': 'long listing', ...}) and .usage. Not strings, not there: empty.
+// `helpOption: false` (the shell's test, [ and :, whose every word is an
+// operand) leaves --help out of the option list; only then is it kept.
 function declaredBy(exports) {
   const text = (v) => (typeof v === 'string' ? v : '');
   const options = exports && exports.options && typeof exports.options === 'object' ? exports.options : {};
-  return {
+  const declared = {
     description: text(exports && exports.description),
     options: Object.entries(options).map(([option, meaning]) => [option, String(meaning)]),
     usage: text(exports && exports.usage),
   };
+  if (exports && exports.helpOption === false) declared.helpOption = false;
+  return declared;
 }
 
 // What an option's key declares (the grammar above): {spellings: ['-k',
@@ -77,10 +81,11 @@ function synopsis(name, declared) {
   return [words.join(' ')];
 }
 
-// The option lines: each option padded to the widest, then its meaning.
-function optionLines(options, indent) {
-  const all = [...options, HELP_OPTION];
-  const width = Math.max(...all.map(([option]) => option.length)) + 2;
+// The option lines: each option padded to the widest, then its meaning,
+// and --help's unless the declaration says it takes none.
+function optionLines(declared, indent) {
+  const all = declared.helpOption === false ? declared.options : [...declared.options, HELP_OPTION];
+  const width = Math.max(0, ...all.map(([option]) => option.length)) + 2;
   return all.map(([option, meaning]) => `${indent}${option.padEnd(width)}${meaning}`.trimEnd());
 }
 
@@ -95,7 +100,8 @@ function helpText(name, declared) {
   const [first, ...others] = synopsis(name, declared);
   const lines = [`usage: ${first}`, ...others.map((line) => `   or: ${line}`)];
   if (declared.description) lines.push(declared.description);
-  lines.push('', ...optionLines(declared.options, '  '));
+  const options = optionLines(declared, '  ');
+  if (options.length > 0) lines.push('', ...options);
   return lines.join('\n') + '\n';
 }
 
@@ -111,8 +117,9 @@ function manPage(name, declared, about = '', width = 80) {
   lines.push('NAME', ...fold(declared.description ? `${name} - ${declared.description}` : name), '');
   lines.push('SYNOPSIS', ...synopsis(name, declared).map((line) => MAN_INDENT + line), '');
   lines.push('DESCRIPTION', ...fold(sentence(about || declared.description || `the ${name} command.`)), '');
-  lines.push('OPTIONS', ...optionLines(declared.options, MAN_INDENT), '');
-  lines.push('SEE ALSO', `${MAN_INDENT}help(1), ${name} --help`);
+  const options = optionLines(declared, MAN_INDENT);
+  if (options.length > 0) lines.push('OPTIONS', ...options, '');
+  lines.push('SEE ALSO', `${MAN_INDENT}help(1)${declared.helpOption === false ? `, help ${name}` : `, ${name} --help`}`);
   return lines.join('\n') + '\n';
 }
 

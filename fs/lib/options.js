@@ -23,6 +23,8 @@ const { declaredBy, optionSpec, synopsis } = require('/lib/app-help');
 //   stopAtOperand       the first operand ends the options (getopt's '+':
 //                       xargs COMMAND -n, seq 1 -2)
 //   numbersAreOperands  a word like -3 or -.5 is an operand (seq -3 3)
+//   countOption         the name of the option a word -NUM stands for:
+//                       head -5 is head -n 5 (GNU's obsolete -NUM form)
 // Returns {options, operands, given} or {error}. `options` has a value for
 // every declared option, keyed by its name (optionSpec): a flag true or
 // false, an option with an argument its last value or null, a repeating one
@@ -54,6 +56,10 @@ function parseOptions(args, declaration, settings = {}) {
         break;
       }
       operands.push(arg);
+      continue;
+    }
+    if (settings.countOption && /^-\d+$/.test(arg)) {
+      record(specs.find((s) => s.name === settings.countOption), arg.slice(1));
       continue;
     }
     if (arg.startsWith('--')) {
@@ -135,4 +141,14 @@ function usageError(name, declaration, problem, status = 2) {
   return status;
 }
 
-module.exports = { parseOptions, usageText, usageError };
+// For a command that takes no options and no operands (dmesg, clear,
+// poweroff): null when argv is its name alone, else the status of the
+// usage error it printed. `poweroff now` must not power off.
+function takesNoArguments(name, argv, declaration) {
+  const parsed = parseOptions(argv.slice(1), declaration);
+  if (parsed.error) return usageError(name, declaration, parsed.error);
+  if (parsed.operands.length > 0) return usageError(name, declaration, `extra operand '${parsed.operands[0]}'`);
+  return null;
+}
+
+module.exports = { parseOptions, usageText, usageError, takesNoArguments };

@@ -127,7 +127,11 @@ def test_ps_of_a_pid_that_does_not_exist_prints_the_header_and_fails(machine):
 def test_ps_rejects_an_unknown_option(machine):
     status, out, err = machine.run("ps --bogus")
     assert (status, out) == (2, "")
-    assert err == "ps: unknown option '--bogus'\nusage: ps [-l] [PID...]\n"
+    assert err.splitlines() == [
+        "ps: unrecognized option '--bogus'",
+        "usage: ps [-l] [PID...]",
+        "Try 'ps --help' for more information.",
+    ]
 
 
 # ---- top ----------------------------------------------------------------------------------

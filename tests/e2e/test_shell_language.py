@@ -195,3 +195,30 @@ def test_a_huge_command_substitution_is_an_error_and_memory_stays_bounded(machin
     # Less than the limit is kept whole.
     assert run(machine, "x=$(head -c 1000000 /tmp/huge); echo ${#x}") == (0, "1000000\n", "")
     assert run(machine, "rm /tmp/huge")[0] == 0
+
+
+# ---- help and man for the builtins ---------------------------------------------------
+
+
+def test_help_man_and_help_option_agree_for_builtins(machine):
+    line = 'history --help; echo "@@ $?"; help history; echo "@@ $?"; cd --help; echo "@@ $?"'
+    status, out, err = run(machine, line)
+    own, helped, cd, _ = out.split("@@ ")
+    assert (status, err) == (0, "")
+    assert own == (
+        "usage: history [-c] [N]\n"
+        "list the command lines this shell has read (at the console or in the REPL, since boot)\n\n"
+        "  N       only the last N lines\n"
+        "  -c      forget them all\n"
+        "  --help  show this help and exit\n"
+    )
+    assert helped == "0\n" + own and cd.startswith("0\nusage: cd [DIR | -]\n")
+    status, out, err = run(machine, "man history")
+    assert (status, err) == (0, "")
+    assert "\nSYNOPSIS\n       history [-c] [N]\n" in out and "\n       -c      forget them all\n" in out
+    # help alone: the programs, then the builtins.
+    status, out, _ = run(machine, "help")
+    programs, builtins = out.split("\nBUILTIN ")
+    assert status == 0 and "\nls " in programs and "\nhistory " in builtins
+    # test's words are operands: --help is a string, and true.
+    assert run(machine, "test --help; echo $?; [ --help ]; echo $?") == (0, "0\n0\n", "")

@@ -416,7 +416,7 @@ test('ps PID... shows only those; none alive: the header alone, status 1', async
 test('ps rejects unknown options and words that are not pids, status 2', async () => {
   let r = await run(['ps', '--bogus'], { procs: PROCS });
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, "ps: unknown option '--bogus'\nusage: ps [-l] [PID...]\n");
+  assert.equal(r.stderr, "ps: unrecognized option '--bogus'\nusage: ps [-l] [PID...]\nTry 'ps --help' for more information.\n");
   assert.deepEqual(r.tables, []);
   r = await run(['ps', 'sh'], { procs: PROCS });
   assert.equal(r.status, 2);
@@ -794,9 +794,9 @@ test('basename and dirname: a missing or extra operand is status 1, an unknown o
   r = await ftRun(['basename', '-x', 'a'], m);
   assert.deepEqual([r.stderr.split('\n')[0], r.status, r.stdout], ["basename: invalid option -- 'x'", 2, '']);
   r = await ftRun(['dirname'], m);
-  assert.deepEqual([r.stderr, r.status], ['dirname: missing operand\nusage: dirname [-z] NAME...\n', 1]);
+  assert.deepEqual([r.stderr, r.status], ["dirname: missing operand\nusage: dirname [-z] NAME...\nTry 'dirname --help' for more information.\n", 1]);
   r = await ftRun(['dirname', '-q', 'a'], m);
-  assert.deepEqual([r.stderr, r.status], ["dirname: invalid option -- 'q'\nusage: dirname [-z] NAME...\n", 2]);
+  assert.deepEqual([r.stderr, r.status], ["dirname: invalid option -- 'q'\nusage: dirname [-z] NAME...\nTry 'dirname --help' for more information.\n", 2]);
   r = await ftRun(['dirname', '--bogus', 'a'], m);
   assert.deepEqual([r.stderr.split('\n')[0], r.status], ["dirname: unrecognized option '--bogus'", 2]);
 });
@@ -1601,12 +1601,15 @@ test('help NAME prints what NAME --help prints; a missing command is status 1', 
   }
   assert.ok((await ttRun(['help', 'seq'], { files })).stdout.startsWith('usage: seq [-w] [-s SEP] LAST\n   or: seq [-w] [-s SEP] FIRST LAST\n'));
   const r = await ttRun(['help', 'nope'], { files });
-  assert.deepEqual([r.stdout, r.stderr, r.status], ['', "help: no command 'nope' in /bin\n", 1]);
-  // The list ends with the shell's own commands, as /lib/shell/builtins has them.
-  const list = (await ttRun(['help'], { files })).stdout;
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', "help: no command 'nope' in /bin, and no builtin of that name\n", 1]);
+  // The list: the programs, then the shell's builtins, as /lib/shell/builtins has them.
+  const list = await ttRun(['help'], { files });
+  assert.deepEqual(list.tables.map((t) => t.columns), [['COMMAND', 'DESCRIPTION'], ['BUILTIN', 'DESCRIPTION']]);
+  assert.deepEqual(list.tables[0].rows.map(([name]) => name), ['kill', 'seq', 'sort']);
   const names = Object.keys(require('/lib/shell/builtins').BUILTINS);
-  assert.ok(names.length > 5 && names.includes('cd'), names.join(' '));
-  assert.ok(list.includes(`runs ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}.`), list);
+  assert.ok(names.length > 5 && names.includes('cd') && names.includes('history'), names.join(' '));
+  assert.deepEqual(list.tables[1].rows.map(([name]) => name).sort(), names.sort());
+  assert.ok(list.tables[1].rows.every(([, description]) => description.length > 0));
 });
 
 test('man NAME: NAME, SYNOPSIS, DESCRIPTION from the header comment, OPTIONS', async () => {
@@ -1630,8 +1633,10 @@ test('man: no name is status 1, a missing page 16, an option 2', async () => {
   const files = { '/': { type: 'dir' }, '/bin': { type: 'dir' } };
   let r = await ttRun(['man'], { files });
   assert.deepEqual([r.stderr, r.status], ["What manual page do you want?\nFor example, try 'man man'.\n", 1]);
-  r = await ttRun(['man', 'cd'], { files });
-  assert.deepEqual([r.stdout, r.stderr, r.status], ['', 'No manual entry for cd\n', 16]);
+  r = await ttRun(['man', 'nosuch'], { files });
+  assert.deepEqual([r.stdout, r.stderr, r.status], ['', 'No manual entry for nosuch\n', 16]);
+  r = await ttRun(['man', 'nosuch', 'cd'], { files }); // the pages there are still shown
+  assert.deepEqual([r.stdout.split('\n')[0].startsWith('CD(1)'), r.stderr, r.status], [true, 'No manual entry for nosuch\n', 16]);
   r = await ttRun(['man', '-k', 'x'], { files });
   assert.equal(r.status, 2);
 });
@@ -1654,6 +1659,160 @@ test('app-info reads bare keys, usage lines with \\n, and the header paragraph',
   });
   assert.deepEqual(optionsOf(source), [['-a', 'all: of it']], 'completion offers only what starts with -');
   assert.equal(aboutOf(source), 'do a demo, as demos do.');
+});
+
+// -- every app parses what it declares, and only that (/lib/options)
+//
+// An app's options for --help, help and man are the ones its command line
+// takes: it parses argv with /lib/options from its declaration. These run
+// every app in /bin with each option it declares, and with options it does
+// not, on a fake machine whose clock never moves (a sleep fails) and which
+// has no network, services or spawning: an app that got past its command
+// line ends at once, whatever it would do next.
+
+// Apps whose words are never options (docs/apps.md says so too).
+const ARGUMENTS_ARE_NOT_OPTIONS = {
+  echo: 'prints its words; only leading -n, -e and -E are flags (/lib/echo), as bash\'s echo',
+  eval: 'its words are JavaScript: eval -1 is minus one',
+  true: 'ignores its arguments, as GNU true does',
+  false: 'ignores its arguments, as GNU false does',
+};
+// A bad command line's status where it is not 2: GNU's for those tools.
+const USAGE_STATUS = { head: 1, tail: 1, wc: 1, uname: 1, sha256sum: 1, dd: 1, env: 125 };
+
+// Runs /bin/NAME.js on that machine: {stdout, stderr, status, error}.
+async function optionRun(argv) {
+  const EXITED = new Error('sys.exit');
+  const rec = fakeSys({ onSleep: () => Promise.reject(new Error('the clock does not move here')) });
+  rec.sys.exit = (status) => {
+    rec.status = status;
+    throw EXITED; // sh ends with sys.exit(status)
+  };
+  globalThis.sys = rec.sys;
+  try {
+    rec.status = await require(`/bin/${argv[0]}.js`)(argv);
+  } catch (e) {
+    if (e !== EXITED) rec.error = e;
+  }
+  return rec;
+}
+
+// The words /lib/options uses when it refuses an option.
+const REFUSED = /invalid option|unrecognized option|doesn't allow an argument|is ambiguous/;
+
+test('every option an app declares is one its command line takes', async () => {
+  const { declaredBy, optionSpec } = require('/lib/app-help');
+  let tried = 0;
+  for (const name of ttApps()) {
+    for (const [key] of declaredBy(require(`/bin/${name}.js`)).options) {
+      if (!key.startsWith('-')) continue; // a word it takes (ip's route, udpecho's PORT)
+      const spec = optionSpec(key);
+      assert.ok(spec, `${name}: '${key}' is not an option /lib/options can read`);
+      for (const spelling of spec.spellings) {
+        const argv = spec.argument === null ? [name, spelling] : [name, spelling, '1'];
+        const r = await optionRun(argv);
+        assert.ok(!REFUSED.test(r.stderr), `${argv.join(' ')}: ${r.stderr}`);
+        tried++;
+      }
+    }
+  }
+  assert.ok(tried > 100, `${tried} spellings tried`);
+});
+
+test('every app refuses an option it does not declare, in GNU\'s words, with the Try line', async () => {
+  const { declaredBy, optionSpec } = require('/lib/app-help');
+  for (const name of ttApps()) {
+    if (name in ARGUMENTS_ARE_NOT_OPTIONS) continue;
+    const status = USAGE_STATUS[name] ?? 2;
+    const tryLine = `Try '${name} --help' for more information.\n`;
+    let r = await optionRun([name, '--no-such-option']);
+    assert.equal(r.stderr.split('\n')[0], `${name}: unrecognized option '--no-such-option'`, `${name}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`\nusage: ${name}`) && r.stderr.endsWith(tryLine), `${name}: ${r.stderr}`);
+    assert.deepEqual([r.status, r.stdout, r.error], [status, '', undefined], name);
+    // A letter it does not declare (kill reads -WORD as a signal: kill -9, kill -KILL).
+    if (name === 'kill') continue;
+    const letters = declaredBy(require(`/bin/${name}.js`)).options.flatMap(([key]) => (optionSpec(key) || { spellings: [] }).spellings);
+    const letter = ['Z', 'Q', 'J'].find((l) => !letters.includes(`-${l}`));
+    r = await optionRun([name, `-${letter}`]);
+    assert.equal(r.stderr.split('\n')[0], `${name}: invalid option -- '${letter}'`, `${name}: ${r.stderr}`);
+    assert.ok(r.stderr.endsWith(tryLine), `${name}: ${r.stderr}`);
+    assert.deepEqual([r.status, r.stdout], [status, ''], name);
+  }
+  // What kill does with a word that is no signal.
+  const r = await optionRun(['kill', '-Z', '5']);
+  assert.deepEqual([r.stderr, r.status], ['kill: Z: invalid signal specification\n', 1]);
+});
+
+test('the apps whose words are not options take any word', async () => {
+  assert.equal((await optionRun(['echo', '--no-such-option', '-Z'])).stdout, '--no-such-option -Z\n');
+  assert.equal((await optionRun(['eval', '-1'])).stdout, '-1\n');
+  assert.equal((await optionRun(['true', '--no-such-option'])).status, 0);
+  assert.equal((await optionRun(['false', '--no-such-option'])).status, 1);
+});
+
+// -- the shell's builtins: --help, help and man from one declaration each
+
+// Runs a command line in a Shell on the fake machine: {out, err, status}.
+async function shellRun(line, options = {}) {
+  const { Shell } = require('/lib/shell/exec');
+  const rec = fakeSys(options);
+  globalThis.sys = rec.sys;
+  const status = await new Shell({ sys: rec.sys }).runLine(line);
+  return { out: rec.stdout, err: rec.stderr, status };
+}
+
+test('every builtin has a declaration, and every declaration a builtin', () => {
+  const { BUILTINS } = require('/lib/shell/builtins');
+  const { BUILTIN_HELP } = require('/lib/shell/builtin-help');
+  assert.deepEqual(Object.keys(BUILTIN_HELP).sort(), Object.keys(BUILTINS).sort());
+  for (const [name, declared] of Object.entries(BUILTIN_HELP)) {
+    assert.ok(declared.description && declared.usage, name);
+    for (const line of declared.usage.split('\n')) assert.ok(line.startsWith(name === '[' ? '[ ' : `${name}`), `${name}: ${line}`);
+  }
+});
+
+test('NAME --help, help NAME and man NAME say the same of every builtin', async () => {
+  const { BUILTIN_HELP } = require('/lib/shell/builtin-help');
+  const { declaredBy, helpText, synopsis } = require('/lib/app-help');
+  const files = { '/': { type: 'dir' }, '/bin': { type: 'dir' } };
+  for (const name of Object.keys(BUILTIN_HELP)) {
+    const text = helpText(name, declaredBy(BUILTIN_HELP[name]));
+    const help = await ttRun(['help', name], { files });
+    assert.deepEqual([help.stdout, help.status], [text, 0], name);
+    const man = await ttRun(['man', name], { files });
+    assert.equal(man.status, 0, name);
+    assert.ok(man.stdout.includes(`\nSYNOPSIS\n${synopsis(name, declaredBy(BUILTIN_HELP[name])).map((l) => `       ${l}\n`).join('')}`), man.stdout);
+    assert.ok(/It\s+is\s+a\s+shell\s+builtin/.test(man.stdout), man.stdout);
+    // exec is run by the Shell itself, before any builtin (/lib/shell/exec, runExec): its --help is not here yet.
+    if (name === 'exec') continue;
+    const own = await shellRun(name === '[' ? '[ --help ]' : `${name} --help`);
+    if (BUILTIN_HELP[name].helpOption === false) {
+      // Every word is an operand: test --help is a test of a non-empty string, as POSIX has it.
+      assert.deepEqual(own, { out: '', err: '', status: 0 }, `${name} --help`);
+      assert.ok(!text.includes('--help'), text);
+    } else {
+      assert.deepEqual([own.out, own.err, own.status], [text, '', 0], `${name} --help`);
+    }
+  }
+  assert.ok((await shellRun('history --help')).out.startsWith('usage: history [-c] [N]\nlist the command lines'));
+});
+
+test('every option a builtin declares is one it takes', async () => {
+  const { BUILTIN_HELP } = require('/lib/shell/builtin-help');
+  const { optionSpec } = require('/lib/app-help');
+  let tried = 0;
+  for (const [name, declared] of Object.entries(BUILTIN_HELP)) {
+    for (const key of Object.keys(declared.options)) {
+      const spec = key.startsWith('-') && optionSpec(key);
+      if (!spec) continue; // a word it takes: DIR, N, ACTION
+      const value = spec.argument === null ? '' : spec.argument === 'NAME' ? ' noglob' : ' 1';
+      const line = name === '[' ? `[ ${spec.spellings[0]}${value} ]` : `${name} ${spec.spellings[0]}${value}`;
+      const r = await shellRun(line);
+      assert.ok(!/invalid option|illegal option/i.test(r.err), `${line}: ${r.err}`);
+      tried++;
+    }
+  }
+  assert.ok(tried >= 20, `${tried} options tried`);
 });
 
 // -- sort
@@ -2001,7 +2160,7 @@ test('yes writes its line until the reader goes away, then ends with status 141'
   r = await ttRun(['yes', 'a', 'b'], {}, closeAfter(1));
   assert.ok(/^(a b\n)+$/.test(text), text.slice(0, 10));
   r = await ttRun(['yes', '-x']);
-  assert.deepEqual([r.stderr, r.status], ["yes: invalid option -- 'x'\nusage: yes [STRING...]\n", 2]);
+  assert.deepEqual([r.stderr, r.status], ["yes: invalid option -- 'x'\nusage: yes [STRING...]\nTry 'yes --help' for more information.\n", 2]);
   writes = 0;
   text = '';
   await ttRun(['yes', '--', '-x'], {}, closeAfter(1));
@@ -2078,5 +2237,5 @@ test('which: the file in $PATH, built-ins said to be, status 1 for a missing nam
   r = await which(['/opt/tool.js', './x']);
   assert.deepEqual([r.stdout, r.status], ['/opt/tool.js\n', 1]);
   r = await which([]);
-  assert.deepEqual([r.stderr, r.status], ['which: missing operand\nusage: which [-a] NAME...\n', 2]);
+  assert.deepEqual([r.stderr, r.status], ["which: missing operand\nusage: which [-a] NAME...\nTry 'which --help' for more information.\n", 2]);
 });

@@ -1,7 +1,7 @@
 // Unit tests for fs/lib/options.js, the getopt that parses argv from an
 // app's declared options, and for the key grammar in fs/lib/app-help.js
 // (optionSpec, synopsis) that --help and the parser share.
-const { parseOptions, usageText, usageError } = require('/lib/options');
+const { parseOptions, usageText, usageError, takesNoArguments } = require('/lib/options');
 const { optionSpec, synopsis, helpText, declaredBy } = require('/lib/app-help');
 
 // A declaration shaped like sort's.
@@ -67,6 +67,30 @@ test('stopAtOperand: the first operand ends the options (getopt\'s +, for xargs 
   assert.equal(parse(['-2']).error, "invalid option -- '2'", 'a number is an option unless the app says');
 });
 
+test('countOption: a word -NUM is that option with NUM (head -5 is head -n 5)', () => {
+  const HEAD = { options: { '-n, --lines=N': 'lines', '-c, --bytes=N': 'bytes' } };
+  const r = parseOptions(['-5', 'f', '-c', '3', '-12'], HEAD, { countOption: 'lines' });
+  assert.deepEqual([r.options.lines, r.options.bytes, r.operands], ['12', '3', ['f']]);
+  assert.deepEqual(r.given, [['lines', '5'], ['bytes', '3'], ['lines', '12']]);
+  assert.equal(parseOptions(['-n', '-5'], HEAD, { countOption: 'lines' }).options.lines, '-5', "an option's value is taken as it is");
+  assert.equal(parseOptions(['-5'], HEAD).error, "invalid option -- '5'", 'only when the app says');
+});
+
+test('takesNoArguments: null for the name alone, else the usage error', () => {
+  let written = '';
+  globalThis.sys = { stderr: { write: (s) => void (written += s) } };
+  const NONE = { options: {} };
+  assert.equal(takesNoArguments('dmesg', ['dmesg'], NONE), null);
+  assert.equal(takesNoArguments('dmesg', ['dmesg', '--'], NONE), null);
+  assert.equal(written, '');
+  assert.equal(takesNoArguments('dmesg', ['dmesg', '-x'], NONE), 2);
+  assert.equal(written, "dmesg: invalid option -- 'x'\nusage: dmesg\nTry 'dmesg --help' for more information.\n");
+  written = '';
+  assert.equal(takesNoArguments('poweroff', ['poweroff', 'now'], NONE), 2);
+  assert.equal(written.split('\n')[0], "poweroff: extra operand 'now'");
+  delete globalThis.sys;
+});
+
 test('long names may be shortened while they are unambiguous', () => {
   assert.equal(parse(['--rev']).options.reverse, true);
   assert.equal(parse(['--k=1']).options.key[0], '1');
@@ -90,6 +114,16 @@ test('a declaration of the old kind still parses: keys are flags, words are not 
   const old = { options: { '-l': 'long', '-a': 'all', PORT: 'the port' } };
   const r = parseOptions(['-la', 'PORT'], old);
   assert.deepEqual([r.options, r.operands], [{ l: true, a: true }, ['PORT']]);
+});
+
+test('a declaration without --help (test, [, :) lists none, and man points to help NAME', () => {
+  const { manPage } = require('/lib/app-help');
+  const test = { description: 'check', options: { '-e FILE': 'FILE exists' }, usage: 'test EXPR', helpOption: false };
+  assert.equal(helpText('test', declaredBy(test)), 'usage: test EXPR\ncheck\n\n  -e FILE  FILE exists\n');
+  assert.equal(helpText(':', declaredBy({ description: 'nothing', options: {}, usage: ': [ARG...]', helpOption: false })), 'usage: : [ARG...]\nnothing\n');
+  const page = manPage('test', declaredBy(test));
+  assert.ok(page.includes('\nOPTIONS\n       -e FILE  FILE exists\n\nSEE ALSO\n       help(1), help test\n'), page);
+  assert.ok(!('helpOption' in declaredBy({ options: {} })), 'only a false one is kept');
 });
 
 test('synopsis from the keys: flags clustered, then options with arguments and long names', () => {

@@ -4,6 +4,8 @@
 // Most change the shell's own state (its directory, variables, functions,
 // options, jobs, limits), so they cannot be processes; test, printf and :
 // are here because a loop runs them often (true and false are programs).
+// Each answers NAME --help from /lib/shell/builtin-help, as a
+// program answers it from what it declares.
 // /lib/shell/exec calls each with this = the Shell; inside a pipeline they
 // run in a child shell, whose stdout is the pipe. Reference: POSIX.1-2017 §2.14 special
 // builtins (break, :, continue, ., exec, exit, export, return, set, shift,
@@ -445,16 +447,12 @@ const BUILTINS = {
   // them all. A script or `sh -c` keeps none (/lib/shell/history).
   history(argv, io) {
     const args = argv.slice(1);
-    if (args[0] === '--help') {
-      io.out(require('/lib/app-help').helpText('history', HISTORY_HELP)); // required here: every sh would parse it
-      return 0;
-    }
     if (args[0] === '--') args.shift();
     else if (args[0] === '-c') {
       if (this.history) this.history.clear();
       return 0;
     } else if (args.length && /^-./.test(args[0])) {
-      io.err(`sh: history: ${args[0]}: invalid option\nhistory: usage: ${HISTORY_HELP.usage}\n`);
+      io.err(`sh: history: ${args[0]}: invalid option\nhistory: usage: ${builtinHelp().history.usage}\n`);
       return STATUS_SYNTAX;
     }
     if (args.length > 1) {
@@ -619,16 +617,6 @@ const BUILTINS = {
   },
 };
 
-// What `history --help` says, in the words a program's --help uses (/lib/app-help).
-const HISTORY_HELP = {
-  description: 'list the command lines this shell has read (at the console or in the REPL, since boot)',
-  options: [
-    ['N', 'only the last N lines'],
-    ['-c', 'forget them all'],
-  ],
-  usage: 'history [-c] [N]',
-};
-
 // ulimit's limits: bash's option letters, mapped onto the isolate's limits.
 const ULIMITS = [
   { flag: '-t', key: 'cpu', label: 'cpu time', unit: 'seconds', scale: 1 },
@@ -639,6 +627,28 @@ const ULIMITS = [
 ];
 
 BUILTINS.source = BUILTINS['.'];
+
+// NAME --help prints the builtin's help, as a program's --help does (bash's
+// builtins answer it too). Not for test, [ and :, whose every word is an
+// operand (`test --help` is true, as a non-empty string is): their entries
+// in /lib/shell/builtin-help say helpOption: false.
+const HELP_IS_AN_OPERAND = new Set(['test', '[', ':']);
+for (const name of Object.keys(BUILTINS)) {
+  if (HELP_IS_AN_OPERAND.has(name)) continue;
+  const run = BUILTINS[name];
+  BUILTINS[name] = function (argv, io) {
+    return argv[1] === '--help' ? printHelp(name, io) : run.call(this, argv, io);
+  };
+}
+
+function printHelp(name, io) {
+  const { declaredBy, helpText } = require('/lib/app-help');
+  io.out(helpText(name, declaredBy(builtinHelp()[name])));
+  return 0;
+}
+
+// The builtins' declarations, loaded when help is asked for, not by every shell.
+const builtinHelp = () => require('/lib/shell/builtin-help').BUILTIN_HELP;
 
 // §2.14: their assignments stay, and they are found before functions.
 const SPECIAL_BUILTINS = new Set([':', '.', 'break', 'continue', 'exec', 'exit', 'export', 'readonly', 'return', 'set', 'shift', 'trap', 'unset']);
