@@ -121,6 +121,7 @@ class Connection {
     this.sendBuffer = new SendBuffer(o.sendBuffer);
     this.sndBufSeq = seqAdd(this.iss, 1); // the sequence number of sendBuffer's first byte
     this.finQueued = false; // close() was called: a FIN follows the data
+    this.sndSml = this.iss; // the end of the last small segment sent (Nagle, Minshall's form)
 
     // Receive sequence variables; RCV.WND is kept as its right edge
     // (rcvAdv, the last one advertised), so the window never shrinks.
@@ -631,6 +632,7 @@ class Connection {
       if (length < room && !fin && firstTime && !this.smallSegmentAllowed(length, unsent)) break;
       this.forceSend = false;
       out.push(this.dataSegment(this.sndNxt, length, fin, now));
+      if (length < room) this.sndSml = seqAdd(this.sndNxt, length);
       if (firstTime) {
         this.counters.bytesOut += length;
         if (!this.tsOk) this.rto.startTiming(this.sndNxt, now);
@@ -652,13 +654,15 @@ class Connection {
   }
 
   // Nagle (RFC 9293 §3.7.4, RFC 896) and sender SWS avoidance (§3.8.6.2.1)
-  // for a segment shorter than a full one: with nothing unacknowledged (or
-  // Nagle off), send it if it empties the queue or fills half the largest
-  // window the peer has offered; otherwise wait for an ACK or more data.
+  // for a segment shorter than a full one. Nagle in Minshall's form, as
+  // Linux has it: a small segment waits while an earlier small segment is
+  // unacknowledged (SND.SML), not while anything is; so a reply's short
+  // tail after full segments goes at once instead of waiting out the
+  // peer's delayed ACK. SWS: send it only if it empties the queue or fills
+  // half the largest window the peer has offered.
   smallSegmentAllowed(length, unsent) {
     if (this.forceSend) return true;
-    const idle = this.sndMax === this.sndUna;
-    if (!idle && !this.nodelay) return false;
+    if (!this.nodelay && seqGt(this.sndSml, this.sndUna)) return false;
     return length === unsent || length >= this.maxSndWnd / 2;
   }
 
