@@ -914,9 +914,10 @@ class Connection {
   }
 
   // Up to `max` received bytes, in order; an empty array when none are
-  // here yet; null once the peer's FIN has been reached (end of stream).
+  // here yet; null once the peer's FIN has been reached (end of stream) or
+  // the connection is closed (a reset flushes what was unread).
   read(max = Infinity) {
-    if (this.receivedBytes === 0) return this.peerFinished ? null : EMPTY;
+    if (this.receivedBytes === 0) return this.peerFinished || this.state === State.CLOSED ? null : EMPTY;
     const n = Math.min(max, this.receivedBytes);
     const out = new Uint8Array(n);
     let filled = 0;
