@@ -143,6 +143,7 @@ class Connection {
     this.sackOk = false;
     this.tsOk = false;
     this.tsRecent = null; // RFC 7323 §4.3
+    this.timeoutTs = null; // our TSval at the last retransmission timeout
     this.lastAckSent = 0;
 
     this.rto = new RtoEstimator(o.rto);
@@ -488,6 +489,11 @@ class Connection {
   rttFromTimestamp(seg, now) {
     const ts = seg.options.timestamps;
     if (!this.tsOk || !ts || ts.tsEcr === 0) return false;
+    // An echo of a segment sent before the last timeout measures the
+    // timeout as well as the path (its ACK was lost, or it was): such
+    // samples fed back into the RTO snowball it to the 60 s cap under
+    // heavy loss. RFC 7323 §4.2 would take them; we leave them to Karn.
+    if (this.timeoutTs !== null && seqLt(ts.tsEcr, this.timeoutTs)) return false;
     const ms = (this.tsClock(now) - ts.tsEcr) >>> 0;
     if (ms >= 0x80000000) return false; // an echo from the future: not ours
     this.rto.sample(ms / 1000);
@@ -575,7 +581,11 @@ class Connection {
         this.sendData(now, out);
     }
     if (this.ackNow && this.state !== State.CLOSED && this.state !== State.SYN_SENT) {
-      out.push(this.makeSegment({ seq: this.sndNxt, now }));
+      // A bare ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT
+      // has gone back (go-back-N), and an ACK from behind the peer's
+      // RCV.NXT would fail its acceptability test and be dropped unread,
+      // ACK field and all. (Linux never moves snd_nxt back, the same effect.)
+      out.push(this.makeSegment({ seq: this.sndMax, now }));
     }
     this.counters.segmentsOut += out.length;
     return out;
@@ -674,7 +684,8 @@ class Connection {
     const mode = this.retransmitDue;
     this.retransmitDue = null;
     const offset = seqDiff(this.sndUna, this.sndBufSeq);
-    const length = Math.max(0, Math.min(this.maxPayload(), this.sendBuffer.length - offset));
+    // Only what was sent before: new data goes by the ordinary rules.
+    const length = Math.max(0, Math.min(this.maxPayload(), this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)));
     const fin = this.finQueued && seqLeq(this.sndUna, this.finSeq) && seqGt(this.sndMax, this.finSeq) && offset + length === this.sendBuffer.length;
     if (length === 0 && !fin) return;
     out.push(this.dataSegment(this.sndUna, length, fin, now));
@@ -833,6 +844,7 @@ class Connection {
     if (outstanding <= 0) return undefined;
     if (++this.retries > this.options.retries) return this.fail('ETIMEDOUT');
     this.counters.timeouts++;
+    this.timeoutTs = this.tsClock(now);
     this.cc.onTimeout(outstanding, this.sndMax);
     this.rto.timeout();
     this.sndNxt = this.sndUna; // go back N: resend from the first unacknowledged byte
