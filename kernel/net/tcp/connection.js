@@ -14,7 +14,10 @@
 // Its parts, each a module of its own: seq.js (arithmetic modulo 2^32),
 // rto.js (RFC 6298's estimator), reassembly.js (out-of-order data, SACK
 // blocks), send-buffer.js (bytes not yet acknowledged), congestion.js
-// (NewReno). This file is the glue RFC 9293 §3.10 describes, in its order.
+// (NewReno), states.js (the state names). This file is RFC 9293 §3.10 in
+// its order: opening, segment arrival, the receive window, the app's calls,
+// the state changes; what to send is output.js and the timers timers.js,
+// methods of this class kept in files of their own.
 'use strict';
 
 const { seqAdd, seqDiff, seqLt, seqLeq, seqGt, seqGeq, seqMax, seqInWindow } = require('./seq');
@@ -23,21 +26,9 @@ const { Reassembly } = require('./reassembly');
 const { SendBuffer } = require('./send-buffer');
 const { NewReno } = require('./congestion');
 const { sequenceLength } = require('../wire/tcp');
-
-// RFC 9293 §3.3.2. LISTEN is the listener's (it makes a connection from a
-// SYN with Connection.accept); a connection starts in SYN-SENT or SYN-RECEIVED.
-const State = Object.freeze({
-  CLOSED: 'CLOSED',
-  SYN_SENT: 'SYN-SENT',
-  SYN_RECEIVED: 'SYN-RECEIVED',
-  ESTABLISHED: 'ESTABLISHED',
-  FIN_WAIT_1: 'FIN-WAIT-1',
-  FIN_WAIT_2: 'FIN-WAIT-2',
-  CLOSING: 'CLOSING',
-  TIME_WAIT: 'TIME-WAIT',
-  CLOSE_WAIT: 'CLOSE-WAIT',
-  LAST_ACK: 'LAST-ACK',
-});
+const { State } = require('./states');
+const { output, options, ALL_FLAGS, EMPTY } = require('./output');
+const { timers } = require('./timers');
 
 const DEFAULTS = {
   mss: 1460, // what we advertise: a 1500-byte Ethernet MTU less 20 (IP) and 20 (TCP)
@@ -60,10 +51,6 @@ const DEFAULTS = {
 const DEFAULT_PEER_MSS = 536; // RFC 9293 §3.7.1 (MUST-15): no MSS option means 536
 const MIN_PEER_MSS = 48; // Linux's tcp_min_snd_mss: a tiny MSS cannot make us send 1-byte segments
 const TIMESTAMP_OPTION_LEN = 12; // NOP NOP kind length TSval TSecr: what every segment carries
-const EPSILON = 1e-9; // timers compare times that are sums of floats
-
-const EMPTY = new Uint8Array(0);
-const ALL_FLAGS = Object.freeze({ fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false });
 
 function socketError(code, message) {
   const e = new Error(`${code}: ${message}`);
@@ -79,10 +66,6 @@ function resetFor(segment) {
   const base = { srcPort: segment.dstPort, dstPort: segment.srcPort, window: 0, urgentPointer: 0, options: options(), payload: EMPTY };
   if (segment.flags.ack) return { ...base, seq: segment.ack, ack: 0, flags: { ...ALL_FLAGS, rst: true } };
   return { ...base, seq: 0, ack: seqAdd(segment.seq, sequenceLength(segment)), flags: { ...ALL_FLAGS, rst: true, ack: true } };
-}
-
-function options(fields = {}) {
-  return { mss: null, windowScale: null, sackPermitted: false, sackBlocks: [], timestamps: null, unknown: [], ...fields };
 }
 
 // The smallest shift that lets a 16-bit window field cover `buffer` bytes (RFC 7323 §2.3: at most 14).
@@ -602,178 +585,6 @@ class Connection {
     return at;
   }
 
-  // Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first time or again.
-  synSegment(now) {
-    this.synDue = false;
-    const o = this.options;
-    const synAck = this.state === State.SYN_RECEIVED;
-    const opts = { mss: o.mss };
-    // On a SYN-ACK, only what the SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
-    if (synAck ? this.wsOk : o.windowScale !== false) opts.windowScale = this.ourShift;
-    if (synAck ? this.sackOk : o.sack) opts.sackPermitted = true;
-    if (synAck ? this.tsOk : o.timestamps) opts.timestamps = { tsVal: this.tsClock(now), tsEcr: synAck ? this.tsRecent : 0 };
-    if (this.rtxAt === null) this.rtxAt = now + this.rto.rto;
-    if (this.retries === 0) this.rto.startTiming(this.iss, now); // Karn: never time a retransmission
-    return this.record({
-      seq: this.iss,
-      ack: synAck ? this.rcvNxt : 0,
-      flags: { syn: true, ack: synAck },
-      window: Math.min(0xffff, o.receiveBuffer),
-      options: opts,
-    });
-  }
-
-  // Data, and the FIN after it, as far as the windows, Nagle and SWS allow.
-  sendData(now, out) {
-    if (this.retransmitDue !== null) this.retransmit(now, out);
-    const finSeq = this.finSeq;
-    for (;;) {
-      const offset = seqDiff(this.sndNxt, this.sndBufSeq);
-      const unsent = this.sendBuffer.length - offset;
-      const finPending = this.finQueued && seqLeq(this.sndNxt, finSeq);
-      if (offset < 0 || (unsent <= 0 && !finPending)) break;
-      const firstTime = seqGeq(this.sndNxt, this.sndMax);
-      const flight = seqDiff(this.sndNxt, this.sndUna);
-      const usable = Math.max(0, Math.min(this.sndWnd, this.cc.cwnd) - flight);
-      const room = this.maxPayload();
-      const length = Math.min(unsent, room, usable);
-      const fin = finPending && length === unsent; // the FIN rides on the last data, or alone
-      if (length === 0 && !fin) break; // the window is closed
-      if (length < room && !fin && firstTime && !this.smallSegmentAllowed(length, unsent)) break;
-      this.forceSend = false;
-      out.push(this.dataSegment(this.sndNxt, length, fin, now));
-      if (length < room) this.sndSml = seqAdd(this.sndNxt, length);
-      if (firstTime) {
-        this.counters.bytesOut += length;
-        if (!this.tsOk) this.rto.startTiming(this.sndNxt, now);
-      } else {
-        this.countRetransmission(length);
-      }
-      this.sndNxt = seqAdd(this.sndNxt, length + (fin ? 1 : 0));
-      this.sndMax = seqMax(this.sndMax, this.sndNxt);
-      if (this.rtxAt === null) this.rtxAt = now + this.rto.rto; // RFC 6298 §5.1
-    }
-    // The persist timer (RFC 9293 §3.8.6.1): data waits, nothing is in
-    // flight, so no ACK will come to open the window. Probe it.
-    const waiting = this.sendBuffer.length - seqDiff(this.sndNxt, this.sndBufSeq) > 0;
-    if (waiting && this.sndMax === this.sndUna) {
-      if (this.persistAt === null) this.persistAt = now + this.persistInterval;
-    } else {
-      this.persistAt = null;
-    }
-  }
-
-  // Nagle (RFC 9293 §3.7.4, RFC 896) and sender SWS avoidance (§3.8.6.2.1)
-  // for a segment shorter than a full one. Nagle in Minshall's form, as
-  // Linux has it: a small segment waits while an earlier small segment is
-  // unacknowledged (SND.SML), not while anything is; so a reply's short
-  // tail after full segments goes at once instead of waiting out the
-  // peer's delayed ACK. SWS: send it only if it empties the queue or fills
-  // half the largest window the peer has offered.
-  smallSegmentAllowed(length, unsent) {
-    if (this.forceSend) return true;
-    if (!this.nodelay && seqGt(this.sndSml, this.sndUna)) return false;
-    return length === unsent || length >= this.maxSndWnd / 2;
-  }
-
-  // A retransmission owed by a timeout (go-back-N from SND.UNA: SND.NXT
-  // moves on past it) or by fast retransmit or a NewReno partial ACK (one
-  // segment; SND.NXT stays). Sent even into a closed window, as RFC 6298
-  // §5.4 says: the earliest segment not acknowledged.
-  retransmit(now, out) {
-    const mode = this.retransmitDue;
-    this.retransmitDue = null;
-    const offset = seqDiff(this.sndUna, this.sndBufSeq);
-    // Only what was sent before: new data goes by the ordinary rules.
-    const length = Math.max(0, Math.min(this.maxPayload(), this.sendBuffer.length - offset, seqDiff(this.sndMax, this.sndUna)));
-    const fin = this.finQueued && seqLeq(this.sndUna, this.finSeq) && seqGt(this.sndMax, this.finSeq) && offset + length === this.sendBuffer.length;
-    if (length === 0 && !fin) return;
-    out.push(this.dataSegment(this.sndUna, length, fin, now));
-    this.countRetransmission(length);
-    this.rto.retransmitted(); // Karn's rule
-    if (mode === 'rto') this.sndNxt = seqMax(this.sndNxt, seqAdd(this.sndUna, length + (fin ? 1 : 0)));
-    if (this.rtxAt === null) this.rtxAt = now + this.rto.rto;
-  }
-
-  countRetransmission(length) {
-    this.counters.retransmits++;
-    this.counters.bytesRetransmitted += length;
-  }
-
-  dataSegment(seq, length, fin, now) {
-    const offset = seqDiff(seq, this.sndBufSeq);
-    const payload = this.sendBuffer.peek(offset, length);
-    // PSH on the segment that empties the queue (RFC 9293 §3.9.1.2's "MAY",
-    // as Linux and BSD do).
-    const psh = length > 0 && offset + length === this.sendBuffer.length;
-    return this.makeSegment({ seq, payload, fin, psh, now });
-  }
-
-  // Where the FIN goes: after the last queued byte.
-  get finSeq() {
-    return seqAdd(this.sndBufSeq, this.sendBuffer.length);
-  }
-
-  finAcked() {
-    return this.finQueued && seqGt(this.sndUna, this.finSeq);
-  }
-
-  // The payload room in one segment: SMSS (timestamps already counted)
-  // less the SACK blocks it would carry (smoltcp's rule: the options a
-  // segment carries come out of its payload, so it never exceeds the MSS).
-  maxPayload() {
-    const blocks = this.sackBlocksToSend().length;
-    return Math.max(1, this.smss - (blocks ? 4 + 8 * blocks : 0));
-  }
-
-  sackBlocksToSend() {
-    if (!this.sackOk || !this.reassembly || this.reassembly.pieces.length === 0 && !this.reassembly.fin) return [];
-    if (this.reassembly.finished) return [];
-    return this.reassembly.sackBlocks(this.tsOk ? 3 : 4);
-  }
-
-  // Does sendData have something it could send now?
-  wouldSend() {
-    if (!this.synchronized || this.state === State.SYN_RECEIVED || !this.cc) return false;
-    const offset = seqDiff(this.sndNxt, this.sndBufSeq);
-    const unsent = this.sendBuffer.length - offset;
-    if (this.finQueued && seqLeq(this.sndNxt, this.finSeq) && unsent <= 0) return true;
-    if (unsent <= 0) return false;
-    const usable = Math.min(this.sndWnd, this.cc.cwnd) - seqDiff(this.sndNxt, this.sndUna);
-    const length = Math.min(unsent, this.maxPayload(), usable);
-    if (length <= 0) return false;
-    return length >= this.maxPayload() || this.smallSegmentAllowed(length, unsent) || (this.finQueued && length === unsent);
-  }
-
-  // Every segment we send but SYNs and RSTs: ACK with RCV.NXT, our window,
-  // timestamps and SACK blocks if agreed. Sending it settles any ACK owed.
-  makeSegment({ seq, payload = EMPTY, fin = false, psh = false, now }) {
-    const opts = {};
-    if (this.tsOk) opts.timestamps = { tsVal: this.tsClock(now), tsEcr: this.tsRecent };
-    const blocks = this.sackBlocksToSend();
-    if (blocks.length) opts.sackBlocks = blocks;
-    const window = this.windowField();
-    this.ackNow = false;
-    this.delackAt = null;
-    this.unackedBytes = 0;
-    this.lastAckSent = this.rcvNxt;
-    return this.record({ seq, ack: this.rcvNxt, flags: { ack: true, fin, psh }, window, options: opts, payload });
-  }
-
-  record({ seq, ack = 0, flags, window = 0, options: opts = {}, payload = EMPTY }) {
-    return {
-      srcPort: this.localPort,
-      dstPort: this.remotePort,
-      seq: seq >>> 0,
-      ack: ack >>> 0,
-      flags: { ...ALL_FLAGS, ...flags },
-      window,
-      urgentPointer: 0,
-      options: options(opts),
-      payload,
-    };
-  }
-
   // --- the receive window -----------------------------------------------------
 
   // RCV.WND: what is left of the window we last advertised.
@@ -804,113 +615,6 @@ class Connection {
     field = Math.min(0xffff, field);
     this.rcvAdv = seqMax(this.rcvAdv, seqAdd(this.rcvNxt, field * unit));
     return field;
-  }
-
-  // --- timers -------------------------------------------------------------------
-
-  runTimers(now) {
-    const due = (t) => t !== null && now >= t - EPSILON;
-    if (due(this.timeWaitAt)) {
-      this.timeWaitAt = null;
-      this.closeQuietly(); // 2 MSL have passed (RFC 9293 §3.10.8)
-      return;
-    }
-    if (due(this.rtxAt)) this.retransmissionTimeout(now);
-    if (this.state === State.CLOSED) return;
-    if (due(this.persistAt)) this.persistTimeout(now);
-    if (this.state === State.CLOSED) return;
-    if (due(this.delackAt)) {
-      this.delackAt = null;
-      this.ackNow = true;
-    }
-    if (due(this.keepaliveAt)) this.keepaliveTimeout(now);
-  }
-
-  // RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment,
-  // double the RTO, restart the timer; give up after too many in a row.
-  retransmissionTimeout(now) {
-    this.rtxAt = null;
-    if (this.state === State.SYN_SENT || this.state === State.SYN_RECEIVED) {
-      const limit = this.passive ? this.options.synAckRetries : this.options.synRetries;
-      if (++this.retries > limit) return this.fail('ETIMEDOUT');
-      this.counters.timeouts++;
-      this.counters.retransmits++;
-      this.rto.timeout();
-      this.synDue = true;
-      this.rtxAt = now + this.rto.rto;
-      return undefined;
-    }
-    const outstanding = seqDiff(this.sndMax, this.sndUna);
-    if (outstanding <= 0) return undefined;
-    if (++this.retries > this.options.retries) return this.fail('ETIMEDOUT');
-    this.counters.timeouts++;
-    this.timeoutTs = this.tsClock(now);
-    this.cc.onTimeout(outstanding, this.sndMax);
-    this.rto.timeout();
-    this.sndNxt = this.sndUna; // go back N: resend from the first unacknowledged byte
-    this.retransmitDue = 'rto';
-    this.rtxAt = now + this.rto.rto;
-    return undefined;
-  }
-
-  // The persist timer: the window is zero (send a probe) or too small for
-  // sender SWS to use (send what fits anyway, its override timeout). Probes
-  // back off like the RTO; one unanswered too many is ETIMEDOUT, but a peer
-  // that answers with a zero window may keep us waiting forever.
-  persistTimeout(now) {
-    this.persistAt = null;
-    if (this.probesUnanswered >= this.options.retries) return this.fail('ETIMEDOUT');
-    if (this.sndWnd === 0) {
-      this.outbox.push(this.probeSegment(now));
-      this.probesUnanswered++;
-      this.persistBackoff++;
-    } else {
-      this.forceSend = true;
-    }
-    this.persistAt = now + this.persistInterval;
-    return undefined;
-  }
-
-  get persistInterval() {
-    return Math.min(this.rto.options.max, this.rto.rto * 2 ** this.persistBackoff);
-  }
-
-  // A probe as Linux sends it (zero-window and keep-alive alike): an ACK
-  // with SEQ = SND.UNA - 1, an old sequence number, which any live peer
-  // must answer with an ACK carrying its current window (§3.10.7.4, first).
-  probeSegment(now) {
-    this.counters.probes++;
-    return this.makeSegment({ seq: seqAdd(this.sndUna, -1), now });
-  }
-
-  // Keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6): off unless asked for.
-  keepaliveTimeout(now) {
-    const ka = this.options.keepAlive;
-    this.keepaliveAt = null;
-    if (!ka || !this.keepAliveState) return undefined;
-    if (this.sndMax !== this.sndUna || this.sendBuffer.length > 0) {
-      this.keepaliveAt = now + ka.idle; // the retransmission timer watches the peer
-      return undefined;
-    }
-    if (this.probesUnanswered >= ka.count) return this.fail('ETIMEDOUT');
-    this.outbox.push(this.probeSegment(now));
-    this.probesUnanswered++;
-    this.keepaliveAt = now + ka.interval;
-    return undefined;
-  }
-
-  get keepAliveState() {
-    return this.state === State.ESTABLISHED || this.state === State.CLOSE_WAIT || this.state === State.FIN_WAIT_2;
-  }
-
-  heardFrom(now) {
-    const ka = this.options.keepAlive;
-    if (ka && (this.keepAliveState || this.state === State.SYN_RECEIVED)) this.keepaliveAt = now + ka.idle;
-  }
-
-  // Our timestamp clock (RFC 7323 §5.4): milliseconds, plus a per-connection offset.
-  tsClock(now) {
-    return (this.options.tsOffset + Math.floor(now * 1000 + 1e-6)) >>> 0;
   }
 
   // --- app calls ----------------------------------------------------------------
@@ -1101,5 +805,9 @@ class Connection {
     };
   }
 }
+
+// What to send and when (output.js, timers.js) are this class's methods too.
+Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(output));
+Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(timers));
 
 module.exports = { Connection, State, DEFAULTS, resetFor, shiftFor };
