@@ -2,8 +2,8 @@
 // line about each; or with `help NAME`, describe one: the same text as
 // `NAME --help`, from what it declares (an app's source through
 // /lib/app-info, a builtin's entry in /lib/shell/builtin-help; /lib/app-help
-// writes both). A name that is both is the builtin: the shell runs it
-// before it looks in /bin.
+// writes both). A name that is both, echo, is the builtin the shell runs,
+// which declares what /bin/echo.js does.
 'use strict';
 
 const { descriptionOf, declaredIn } = require('/lib/app-info');

@@ -37,7 +37,8 @@ module.exports = async function main(argv) {
   return status;
 };
 
-// The page of a program in /bin, else of a builtin, else null.
+// The page of a program in /bin, else of a builtin, else null. (A name that
+// is both, echo, gets the program's page: the builtin prints what it prints.)
 async function pageOf(name, width) {
   if (!name.includes('/')) {
     try {

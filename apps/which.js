@@ -1,7 +1,7 @@
 // apps/which.js: say which file the shell runs for each NAME: the first
 // DIR/NAME.js in $PATH (an app is a JavaScript file: /bin/ls.js), as
 // debianutils' which looks for DIR/NAME. A NAME with a '/' is a path, shown
-// if it is a file. The shell's built-ins (cd, export, ...: named in
+// if it is a file. The shell's built-ins (cd, export, echo, ...: named in
 // /lib/shell/builtin-help) are not files: for them which prints `NAME: shell
 // built-in`, as zsh's which does, since the shell runs them before it would
 // look in $PATH.

@@ -194,10 +194,27 @@ def test_a_huge_command_substitution_is_an_error_and_memory_stays_bounded(machin
     )  # the assignment failed (status 1), nothing was kept, the shell went on
     # Less than the limit is kept whole.
     assert run(machine, "x=$(head -c 1000000 /tmp/huge); echo ${#x}") == (0, "1000000\n", "")
-    assert run(machine, "rm /tmp/huge")[0] == 0
+    # The session shell keeps its variables, and a child shell (a builtin in a pipeline) gets a copy of them all.
+    assert run(machine, "rm /tmp/huge; unset s x")[0] == 0
 
 
-# ---- help and man for the builtins ---------------------------------------------------
+# ---- echo, a builtin; help and man for the builtins ----------------------------------
+
+
+def test_echo_is_a_builtin_that_prints_what_bin_echo_js_prints(machine):
+    assert run(machine, "type echo; command -v echo; which echo") == (
+        0,
+        "echo is a shell builtin\necho\necho: shell built-in\n",
+        "",
+    )
+    for words in ("a  b", "-n x", "-e 'a\\tb\\x41'", "-E 'a\\tb'", "-x y", "-e 'stop\\chere' more", "-"):
+        status, out, err = run(machine, f"echo {words} | sha256sum; /bin/echo.js {words} | sha256sum")
+        builtin, program = out.splitlines()
+        assert (status, err, builtin) == (0, "", program), words
+    # pids are handed out one after another: five echos in a loop start no process, five /bin/echo.js five.
+    count = "true & a=$!; for i in 1 2 3 4 5; do {} $i; done > /dev/null; true & echo $(( $! - a ))"
+    assert run(machine, count.format("echo")) == (0, "1\n", "")
+    assert run(machine, count.format("/bin/echo.js")) == (0, "6\n", "")
 
 
 def test_help_man_and_help_option_agree_for_builtins(machine):
@@ -219,6 +236,6 @@ def test_help_man_and_help_option_agree_for_builtins(machine):
     # help alone: the programs, then the builtins.
     status, out, _ = run(machine, "help")
     programs, builtins = out.split("\nBUILTIN ")
-    assert status == 0 and "\nls " in programs and "\nhistory " in builtins
+    assert status == 0 and "\nls " in programs and "\nhistory " in builtins and "\necho " in builtins
     # test's words are operands: --help is a string, and true.
     assert run(machine, "test --help; echo $?; [ --help ]; echo $?") == (0, "0\n0\n", "")

@@ -195,7 +195,13 @@ DIFFERENCES = [
         "echo 'a\\tb'",
         "a\\tb\n",
         0,
-        "echo is the echo program (bash's: escapes only with -e); dash's builtin echo always expands backslashes",
+        "echo (the builtin, as /bin/echo.js) is bash's: escapes only with -e; dash's echo always expands backslashes",
+    ),
+    (
+        "echo -e 'a\\tb'; echo -E x",
+        "a\tb\nx\n",
+        0,
+        "echo (the builtin, as /bin/echo.js) is bash's: -e and -E are flags; dash's echo takes only -n and prints them",
     ),
     (
         "echo hi 3>/dev/null",

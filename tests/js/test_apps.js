@@ -1761,14 +1761,16 @@ async function shellRun(line, options = {}) {
   return { out: rec.stdout, err: rec.stderr, status };
 }
 
-test('every builtin has a declaration, and every declaration a builtin', () => {
+test('every builtin has a declaration, and every declaration a builtin; echo declares what /bin/echo does', () => {
   const { BUILTINS } = require('/lib/shell/builtins');
   const { BUILTIN_HELP } = require('/lib/shell/builtin-help');
+  const { declaredBy } = require('/lib/app-help');
   assert.deepEqual(Object.keys(BUILTIN_HELP).sort(), Object.keys(BUILTINS).sort());
   for (const [name, declared] of Object.entries(BUILTIN_HELP)) {
     assert.ok(declared.description && declared.usage, name);
     for (const line of declared.usage.split('\n')) assert.ok(line.startsWith(name === '[' ? '[ ' : `${name}`), `${name}: ${line}`);
   }
+  assert.deepEqual(declaredBy(BUILTIN_HELP.echo), declaredBy(require('/bin/echo.js')));
 });
 
 test('NAME --help, help NAME and man NAME say the same of every builtin', async () => {
@@ -1813,6 +1815,26 @@ test('every option a builtin declares is one it takes', async () => {
     }
   }
   assert.ok(tried >= 20, `${tried} options tried`);
+});
+
+test('the builtin echo prints what /bin/echo prints (both are /lib/echo)', async () => {
+  const { shellQuote } = require('/lib/shell/common');
+  const cases = [[], ['a', 'b'], ['-n', 'x'], ['-e', 'a\\tb\\x41\\0101'], ['-e', 'stop\\chere'], ['a\\tb'], ['-x', 'y'], ['-nE', '-e', 'q'], ['-', '--']];
+  for (const args of cases) {
+    const builtin = await shellRun(['echo', ...args.map(shellQuote)].join(' '));
+    const program = await run(['echo', ...args]);
+    assert.deepEqual([builtin.out, builtin.status], [program.stdout, 0], `echo ${args.join(' ')}`);
+  }
+  assert.deepEqual(await shellRun('type echo; command -v echo'), { out: 'echo is a shell builtin\necho\n', err: '', status: 0 });
+  // The builtins the shell may start as their program instead: each has one, which declares the same.
+  const { SAME_AS_PROGRAM, isBuiltin } = require('/lib/shell/builtins');
+  const { BUILTIN_HELP } = require('/lib/shell/builtin-help');
+  const { declaredBy } = require('/lib/app-help');
+  assert.deepEqual([...SAME_AS_PROGRAM], ['echo']);
+  for (const name of SAME_AS_PROGRAM) {
+    assert.ok(isBuiltin(name) && `/bin/${name}.js` in __sources, name);
+    assert.deepEqual(declaredBy(BUILTIN_HELP[name]), declaredBy(require(`/bin/${name}.js`)), name);
+  }
 });
 
 // -- sort

@@ -126,7 +126,8 @@ function fakeSys({ commands = {}, dirs = ['/', '/tmp', '/bin', '/etc'], files = 
   return sys;
 }
 
-const ok = { true: 0, false: 1, ls: 0, grep: 0, wc: 0, echo: 0, cat: 0, sleep: 130 };
+// `say` stands for a program that prints its arguments: echo is a builtin (it is run, not spawned).
+const ok = { true: 0, false: 1, ls: 0, grep: 0, wc: 0, echo: 0, say: 0, cat: 0, sleep: 130 };
 
 // `sh`: --collect (the end of a $(...)), or -c with the parent's state
 // (a child shell), run by a real Shell whose streams are the spawn's.
@@ -171,6 +172,10 @@ const real = {
   ...ok,
   sh: childShell,
   echo: (argv, options, io) => {
+    io.write(argv.slice(1).join(' ') + '\n');
+    return 0;
+  },
+  say: (argv, options, io) => {
     io.write(argv.slice(1).join(' ') + '\n');
     return 0;
   },
@@ -230,21 +235,21 @@ test('a pipeline wires pipe i from stage i to stage i+1; the status is the last 
 test('&& and || short-circuit on the status', async () => {
   const sys = fakeSys({ commands: ok });
   const sh = new Shell({ sys });
-  await sh.runLine('false && echo no; true && echo yes1; false || echo yes2; true || echo no');
-  assert.deepEqual(spawned(sys), ['false', 'true', 'echo yes1', 'false', 'echo yes2', 'true']);
+  await sh.runLine('false && say no; true && say yes1; false || say yes2; true || say no');
+  assert.deepEqual(spawned(sys), ['false', 'true', 'say yes1', 'false', 'say yes2', 'true']);
 });
 
 test('a || b && c runs c after b succeeds', async () => {
   const sys = fakeSys({ commands: ok });
-  await new Shell({ sys }).runLine('false || true && echo c');
-  assert.deepEqual(spawned(sys), ['false', 'true', 'echo c']);
+  await new Shell({ sys }).runLine('false || true && say c');
+  assert.deepEqual(spawned(sys), ['false', 'true', 'say c']);
 });
 
 test('$? is the last status; ! negates it', async () => {
   const sys = fakeSys({ commands: ok });
   const sh = new Shell({ sys });
-  await sh.runLine('false; echo $?; true; echo $?');
-  assert.deepEqual(spawned(sys).filter((s) => s.startsWith('echo')), ['echo 1', 'echo 0']);
+  await sh.runLine('false; say $?; true; say $?');
+  assert.deepEqual(spawned(sys).filter((s) => s.startsWith('say')), ['say 1', 'say 0']);
   assert.equal(await sh.runLine('! false'), 0);
   assert.equal(await sh.runLine('! true'), 1);
 });
@@ -255,8 +260,8 @@ test('command not found prints a message and is status 127', async () => {
   assert.equal(await sh.runLine('nosuch arg'), 127);
   assert.equal(sys.err(), 'sh: nosuch: command not found\n');
   assert.ok(!kinds(sys).includes('foreground'), 'nothing to put in the foreground');
-  await sh.runLine('echo $?');
-  assert.deepEqual(spawned(sys).pop(), 'echo 127');
+  await sh.runLine('say $?');
+  assert.deepEqual(spawned(sys).pop(), 'say 127');
 });
 
 test('a stage that cannot start gives the next stage no input', async () => {
@@ -296,7 +301,7 @@ test('cd to a missing path or a file fails with status 1', async () => {
 test('redirections become spawn streams with absolute paths', async () => {
   const sys = fakeSys({ commands: ok });
   const sh = new Shell({ sys });
-  await sh.runLine('cd /tmp; cat < in > out; echo hi >> /tmp/log 2>&1; ls 2>err');
+  await sh.runLine('cd /tmp; cat < in > out; say hi >> /tmp/log 2>&1; ls 2>err');
   const opts = sys.calls.filter((c) => c[0] === 'spawn').map((c) => [c[2].stdin, c[2].stdout, c[2].stderr]);
   assert.deepEqual(opts, [
     [{ file: '/tmp/in' }, { file: '/tmp/out', append: false }, 'inherit'],
@@ -307,7 +312,7 @@ test('redirections become spawn streams with absolute paths', async () => {
 
 test('>&2 and 2>&1 onto an inherited stream name the stream of that number', async () => {
   const sys = fakeSys({ commands: ok });
-  await new Shell({ sys }).runLine('echo oops >&2; ls 2>&1');
+  await new Shell({ sys }).runLine('say oops >&2; ls 2>&1');
   const opts = sys.calls.filter((c) => c[0] === 'spawn').map((c) => [c[2].stdout, c[2].stderr]);
   assert.deepEqual(opts, [
     [{ inherit: 2 }, 'inherit'],
@@ -357,8 +362,8 @@ test('a builtin inside a pipeline runs in a child shell whose stdout is the pipe
 test('assignments set shell variables; export puts them in children env', async () => {
   const sys = fakeSys({ commands: ok });
   const sh = new Shell({ sys });
-  await sh.runLine('A=1 B="x y"; echo $A "$B"');
-  assert.deepEqual(sys.calls[0][1], ['echo', '1', 'x y']);
+  await sh.runLine('A=1 B="x y"; say $A "$B"');
+  assert.deepEqual(sys.calls[0][1], ['say', '1', 'x y']);
   assert.equal(sys.calls[0][2].env.A, undefined); // not exported
   await sh.runLine('export A; export C=$B; ls');
   assert.deepEqual(sys.calls[sys.calls.length - 4][2].env, { PATH: '/bin', HOME: '/tmp', A: '1', C: 'x y' });
@@ -368,9 +373,9 @@ test('assignments set shell variables; export puts them in children env', async 
 test('NAME=value before a command is for that command only', async () => {
   const sys = fakeSys({ commands: ok });
   const sh = new Shell({ sys });
-  await sh.runLine('D=4 ls; echo $D');
+  await sh.runLine('D=4 ls; say $D');
   assert.equal(sys.calls[0][2].env.D, '4');
-  assert.deepEqual(spawned(sys)[1], 'echo');
+  assert.deepEqual(spawned(sys)[1], 'say');
 });
 
 test('export with no arguments lists, quoted to be read back', async () => {
@@ -472,16 +477,16 @@ test('sh: exit N ends the loop with N', async () => {
 });
 
 test('sh: an open quote continues with the > prompt', async () => {
-  const sys = fakeSys({ commands: ok, input: ['echo "a\n', 'b"\n'] });
+  const sys = fakeSys({ commands: ok, input: ['say "a\n', 'b"\n'] });
   await runSh(['sh'], sys);
-  assert.deepEqual(sys.calls[0][1], ['echo', 'a\nb']);
+  assert.deepEqual(sys.calls[0][1], ['say', 'a\nb']);
   assert.equal(sys.out(), 'jsksh:/$ > jsksh:/$ \n');
 });
 
 test('sh: input in arbitrary chunks is split into lines', async () => {
-  const sys = fakeSys({ commands: ok, input: ['ls; ec', 'ho 1\nwc\nca', 't'] });
+  const sys = fakeSys({ commands: ok, input: ['ls; sa', 'y 1\nwc\nca', 't'] });
   await runSh(['sh'], sys);
-  assert.deepEqual(spawned(sys), ['ls', 'echo 1', 'wc', 'cat']);
+  assert.deepEqual(spawned(sys), ['ls', 'say 1', 'wc', 'cat']);
 });
 
 test('sh: PS1="" turns the prompt off', async () => {
@@ -533,8 +538,8 @@ test('an interactive shell prints [N] PID on stderr; $! is the last stage of the
   await sh.runLine('sleep 10 &');
   await sh.runLine('yes | cat > /tmp/y &');
   assert.equal(sys.err(), '[1] 100\n[2] 102\n');
-  await sh.runLine('echo $!');
-  assert.deepEqual(spawned(sys).pop(), 'echo 102');
+  await sh.runLine('say $!');
+  assert.deepEqual(spawned(sys).pop(), 'say 102');
   const [yes, cat] = sys.calls.filter((c) => c[0] === 'spawn' && (c[1][0] === 'yes' || c[1][0] === 'cat'));
   assert.equal(yes[2].stdin, 'null');
   assert.deepEqual(cat[2].stdin, { pipe: 1 }, 'only the first stage reads nothing');
@@ -751,10 +756,10 @@ test('sh: an interactive shell reports ended jobs before its prompt', async () =
 });
 
 test('sh: Ctrl-C during wait ends it; a line typed meanwhile runs afterwards', async () => {
-  // `echo $?` is typed while wait waits, then Ctrl-C (an empty read).
-  const sys = fakeSys({ commands: jobCommands, input: ['sleep 30 &\n', 'wait\n', 'echo $?\n', ''] });
+  // `say $?` is typed while wait waits, then Ctrl-C (an empty read).
+  const sys = fakeSys({ commands: jobCommands, input: ['sleep 30 &\n', 'wait\n', 'say $?\n', ''] });
   await runSh(['sh'], sys);
-  assert.deepEqual(spawned(sys), ['sleep 30', 'echo 130']);
+  assert.deepEqual(spawned(sys), ['sleep 30', 'say 130']);
   assert.deepEqual(sys.running(), [100], 'the job was not interrupted');
 });
 
@@ -978,8 +983,8 @@ test('a list of builtins runs without a promise; one with a program returns one'
   assert.equal(sh.vars.get('i'), '50');
   assert.equal(sh.vars.get('x'), 'yes');
   assert.deepEqual(sys.calls, [], 'no kernel call at all');
-  const later = sh.runList(parse('[ $i -gt 1 ] && echo big'));
-  assert.ok(later instanceof Promise, 'echo is a program: the walk had to wait');
+  const later = sh.runList(parse('[ $i -gt 1 ] && say big'));
+  assert.ok(later instanceof Promise, 'say is a program: the walk had to wait');
   return later.then((status) => {
     assert.equal(status, 0);
     assert.equal(sys.out(), 'big\n');

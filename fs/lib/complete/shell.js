@@ -43,6 +43,7 @@ const BUILTINS = {
   readonly: 'make variables unchangeable',
   getopts: 'parse options in a script',
   history: 'list the command lines this shell has read',
+  echo: 'print arguments',
 };
 const OPERATORS = new Set([';', '&', '|', '(', ')']);
 
@@ -113,9 +114,12 @@ function evalStart(before) {
 }
 
 async function commands(partial, sys, cache) {
-  const items = Object.keys(BUILTINS)
-    .filter((n) => n.startsWith(partial))
-    .map((n) => ({ text: n, kind: 'command', meta: BUILTINS[n] }));
+  // name -> item: a builtin that is also a program (echo) is offered once, with the program's description.
+  const items = new Map(
+    Object.keys(BUILTINS)
+      .filter((n) => n.startsWith(partial))
+      .map((n) => [n, { text: n, kind: 'command', meta: BUILTINS[n] }]),
+  );
   let entries = [];
   try {
     entries = await sys.fs.readdir('/bin');
@@ -126,9 +130,9 @@ async function commands(partial, sys, cache) {
     const name = e.name.replace(/\.js$/, '');
     if (e.type === 'dir' || !e.name.endsWith('.js') || !name.startsWith(partial)) continue;
     const info = await appInfo(name, sys, cache);
-    items.push({ text: name, kind: 'command', meta: info ? info.description : '' });
+    items.set(name, { text: name, kind: 'command', meta: info ? info.description : '' });
   }
-  return items.sort((a, b) => (a.text < b.text ? -1 : 1));
+  return [...items.values()].sort((a, b) => (a.text < b.text ? -1 : 1));
 }
 
 async function options(command, partial, sys, cache) {

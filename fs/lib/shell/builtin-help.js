@@ -192,6 +192,12 @@ const BUILTIN_HELP = {
     options: {},
     usage: 'wait [PID | JOB...]',
   },
+  // The same words as apps/echo.js's (/bin/echo.js), which prints what this builtin prints.
+  echo: {
+    description: 'print arguments',
+    options: { '-n': 'no trailing newline', '-e': 'interpret backslash escapes', '-E': 'no backslash escapes (the default)' },
+    usage: 'echo [-neE] [STRING...]',
+  },
 };
 
 module.exports = { BUILTIN_HELP };

@@ -2,9 +2,9 @@
 // the shell runs itself.
 //
 // Most change the shell's own state (its directory, variables, functions,
-// options, jobs, limits), so they cannot be processes; test, printf and :
-// are here because a loop runs them often (true and false are programs).
-// Each answers NAME --help from /lib/shell/builtin-help, as a
+// options, jobs, limits), so they cannot be processes; test, printf, echo
+// and : are here because a loop runs them often (true and false are
+// programs). Each answers NAME --help from /lib/shell/builtin-help, as a
 // program answers it from what it declares.
 // /lib/shell/exec calls each with this = the Shell; inside a pipeline they
 // run in a child shell, whose stdout is the pipe. Reference: POSIX.1-2017 §2.14 special
@@ -18,6 +18,7 @@ const { jobLines } = require('/lib/shell/jobs');
 const { test: testExpression } = require('/lib/shell/test');
 const { printf: formatPrintf } = require('/lib/shell/printf');
 const { isPromise } = require('/lib/shell/maybe-async');
+const { echoText } = require('/lib/echo');
 
 // ---------------------------------------------------------------------------
 // Builtins: called with this = the Shell, argv, and io = {out, err} that
@@ -58,6 +59,13 @@ const BUILTINS = {
 
   pwd(argv, io) {
     io.out(this.cwd + '\n');
+    return 0;
+  },
+
+  // echo [-neE] [STRING...]: what /bin/echo.js prints (/lib/echo), without
+  // starting it: `for f in /bin/*; do echo $f; done` starts no program.
+  echo(argv, io) {
+    io.out(echoText(argv.slice(1)));
     return 0;
   },
 
@@ -655,6 +663,14 @@ const SPECIAL_BUILTINS = new Set([':', '.', 'break', 'continue', 'exec', 'exit',
 const SET_OPTIONS = { e: 'errexit', u: 'nounset', x: 'xtrace', f: 'noglob' };
 const SIGNALS = { 0: 'EXIT', 1: 'HUP', 2: 'INT', 3: 'QUIT', 15: 'TERM' };
 
+// Builtins that print what their program in /bin prints (/lib/echo is
+// shared): where the shell needs a process for a command (a pipeline
+// stage, a $(...), a background job) it may start the program, a far
+// smaller isolate than the child shell a builtin needs (`echo hi | wc`:
+// about 4 ms, not 14). /lib/shell/exec's runsInShell is where that would
+// be decided; it does not look here yet, and sends echo to a child shell.
+const SAME_AS_PROGRAM = new Set(['echo']);
+
 function isBuiltin(name) {
   return Object.prototype.hasOwnProperty.call(BUILTINS, name);
 }
@@ -792,4 +808,4 @@ async function describeCommand(sh, name) {
   return { found: false };
 }
 
-module.exports = { BUILTINS, SPECIAL_BUILTINS, isBuiltin };
+module.exports = { BUILTINS, SPECIAL_BUILTINS, SAME_AS_PROGRAM, isBuiltin };
