@@ -257,7 +257,9 @@ function startNetwork(nic, options) {
   const link = nic.link;
   const waitMs = Number(options['net.wait'] ?? DHCP_WAIT_MS);
   log.info(`virtio-net: MAC ${nic.macString()}, link ${link ? 'up' : 'down'}`);
-  const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t) });
+  // TCP's secrets (ISNs, ephemeral ports: RFC 6528, RFC 6056) are keyed from
+  // the kernel's urandom, drawn when the first connection needs them.
+  const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t), random: (n) => urandom.bytes(n) });
   nic.onFrame = (frame) => iface.receive(frame); // never throws: drops are counted by reason
   kernel.iface = iface; // before DHCP: the kernel calls work with a static address too
   let fixed;

@@ -1,5 +1,5 @@
 // kernel/net/interface.js: one Ethernet interface of an IPv4 host (RFC 1122):
-// frames in -> ARP / IPv4 -> ICMP / UDP, and sendIp() out through routing and ARP.
+// frames in -> ARP / IPv4 -> ICMP / UDP / TCP, and sendIp() out through routing and ARP.
 //
 // State lives here (address, routes, neighbour cache, reassembly, sockets,
 // counters); bytes are wire/'s job. Time is injected: clock() returns seconds
@@ -12,6 +12,7 @@ const arp = require('./wire/arp');
 const ipv4 = require('./wire/ipv4');
 const icmp = require('./wire/icmp');
 const udp = require('./wire/udp');
+const tcp = require('./wire/tcp');
 const { WireError } = require('./wire/errors');
 const { IP_ANY, IP_BROADCAST, ipToString, ipFromString, maskFromPrefix } = require('./wire/ip-address');
 const { MAC_BROADCAST, MAC_ZERO, macToString, isMulticastMac } = require('./wire/mac-address');
@@ -19,12 +20,13 @@ const { ArpCache } = require('./arp-cache');
 const { RouteTable } = require('./route');
 const { Reassembler } = require('./ip-reassembly');
 const { UdpSockets } = require('./udp-socket');
+const { TcpSockets } = require('./tcp-socket');
 
 const MTU = 1500; // Ethernet's payload size: what virtio-net and slirp carry
 const MAX_IP_PAYLOAD = 0xffff - ipv4.HEADER_LEN;
 const ICMP_ERRORS_PER_SECOND = 10; // RFC 1812 §4.3.2.8 asks for a limit; Linux's default is about this
 const LOOPBACK_QUEUE = 64; // packets to our own address waiting for the next timer tick
-const PROTOCOL_NAMES = { [ipv4.PROTO_ICMP]: 'icmp', [ipv4.PROTO_UDP]: 'udp' };
+const PROTOCOL_NAMES = { [ipv4.PROTO_ICMP]: 'icmp', [ipv4.PROTO_UDP]: 'udp', [tcp.PROTO_TCP]: 'tcp' };
 
 const toIp = (ip) => (typeof ip === 'string' ? ipFromString(ip) : ip);
 
@@ -32,7 +34,7 @@ const toIp = (ip) => (typeof ip === 'string' ? ipFromString(ip) : ip);
 // sent: packets this layer handed down; dropped: { reason: count }.
 function newCounters() {
   const layer = () => ({ received: 0, sent: 0, dropped: {} });
-  return { ethernet: layer(), arp: layer(), ipv4: layer(), icmp: layer(), udp: layer() };
+  return { ethernet: layer(), arp: layer(), ipv4: layer(), icmp: layer(), udp: layer(), tcp: layer() };
 }
 
 // The total length field (bytes 2-3) of a packet ipv4.parse accepted.
@@ -41,7 +43,9 @@ function ipPacketOf(bytes) {
 }
 
 class Interface {
-  constructor({ nic, clock, timers, log = () => {}, arpOptions, reassemblyOptions }) {
+  // random(n): n random bytes (the kernel's urandom), for TCP's secrets;
+  // tcpOptions: { defer, options } for the TCP table (tcp-socket.js).
+  constructor({ nic, clock, timers, log = () => {}, arpOptions, reassemblyOptions, random, tcpOptions = {} }) {
     this.nic = nic;
     this.clock = clock;
     this.timers = timers;
@@ -56,6 +60,7 @@ class Interface {
     this.arpCache = new ArpCache(arpOptions);
     this.reassembler = new Reassembler(reassemblyOptions);
     this.udp = new UdpSockets(this);
+    this.tcp = new TcpSockets(this, { random, ...tcpOptions });
     this.echoListeners = new Map(); // ICMP echo id -> fn(reply), for ping
     this.counters = newCounters();
     this.nextIpId = 1;
@@ -210,6 +215,7 @@ class Interface {
     }
     if (ip.protocol === ipv4.PROTO_ICMP) return this.receiveIcmp(ctx);
     if (ip.protocol === ipv4.PROTO_UDP) return this.receiveUdp(ctx);
+    if (ip.protocol === tcp.PROTO_TCP) return this.receiveTcp(ctx);
     this.drop('ipv4', 'unknown-protocol');
     this.sendIcmpError(ctx, icmp.TYPE_DEST_UNREACHABLE, icmp.CODE_PROTOCOL_UNREACHABLE);
   }
@@ -276,6 +282,19 @@ class Interface {
     this.drop('udp', result);
     // RFC 1122 §3.2.2.1 / §4.1.3.1: nobody on that port -> port unreachable.
     if (result === 'no-socket') this.sendIcmpError(ctx, icmp.TYPE_DEST_UNREACHABLE, icmp.CODE_PORT_UNREACHABLE);
+  }
+
+  // TCP is unicast only (RFC 9293 §3.9.1.1, RFC 1122 §4.2.3.10: a SYN to a
+  // broadcast address is silently discarded). The table answers a segment
+  // for no socket with RST, never with ICMP (§3.10.7.1).
+  receiveTcp(ctx) {
+    this.counters.tcp.received++;
+    if (ctx.broadcast) return this.drop('tcp', 'broadcast');
+    const segment = this.parseOr('tcp', () => tcp.parse(ctx.ip.payload, ctx.ip));
+    if (!segment) return undefined;
+    const result = this.tcp.deliver(ctx.ip, segment);
+    if (result !== 'delivered') this.drop('tcp', result);
+    return undefined;
   }
 
   // RFC 1122 §3.2.2: an ICMP error is never sent about a broadcast, nor to a
@@ -510,6 +529,8 @@ class Interface {
     out.arp.cache = { entries: this.arpCache.size, pending: this.arpCache.pendingCount, ...this.arpCache.counters };
     out.ipv4.reassembly = { inProgress: this.reassembler.size, fragmentsHeld: this.reassembler.heldFragments, ...this.reassembler.counters };
     out.udp.sockets = this.udp.list();
+    Object.assign(out.tcp, this.tcp.stats());
+    out.tcp.sockets = this.tcp.list();
     return out;
   }
 }

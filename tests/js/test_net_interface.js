@@ -238,11 +238,11 @@ test('packets for other hosts, MACs and ethertypes are dropped with a reason', (
 test('an unknown protocol gets ICMP protocol unreachable', () => {
   const env = setup();
   learnGateway(env);
-  env.nic.onFrame(ipFrame({ protocol: 6, payload: new Uint8Array(20) }));
+  env.nic.onFrame(ipFrame({ protocol: 47, payload: new Uint8Array(20) })); // GRE: not spoken here
   const { transport } = openIp(env.take()[0]);
   assert.equal(transport.type, icmp.TYPE_DEST_UNREACHABLE);
   assert.equal(transport.code, icmp.CODE_PROTOCOL_UNREACHABLE);
-  assert.equal(transport.quoted.protocol, 6);
+  assert.equal(transport.quoted.protocol, 47);
 });
 
 // --- UDP ---------------------------------------------------------------------------
@@ -520,7 +520,7 @@ test('an exception from a socket handler is counted as internal and logged once'
 test('stats() is a snapshot with one entry per layer', () => {
   const env = setup();
   const s = env.iface.stats();
-  assert.deepEqual(Object.keys(s), ['ethernet', 'arp', 'ipv4', 'icmp', 'udp']);
+  assert.deepEqual(Object.keys(s), ['ethernet', 'arp', 'ipv4', 'icmp', 'udp', 'tcp']);
   s.ethernet.dropped.x = 1;
   assert.deepEqual(env.iface.stats().ethernet.dropped, {});
 });
