@@ -22,7 +22,10 @@
 const { Shell, SUBSHELL_VARIABLE, History } = require('/lib/shell/exec');
 const { WRITE_PIECE } = require('/lib/shell/common');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
-const { completeShell } = require('/lib/complete/shell');
+// Tab completion's code (and the JavaScript completer it uses) is read at
+// the first question: most shells (`jsksh run`'s, a child shell, a $(...))
+// are never asked one, and compiling it was part of every shell's start.
+const completeShell = (line, cursor, context) => require('/lib/complete/shell').completeShell(line, cursor, context);
 const { parseOptions, usageError } = require('/lib/options');
 
 // A shell ends when its input does (or at `exit`), whatever its background
@@ -132,7 +135,9 @@ async function interactive(shell, input) {
       if (prompt) sys.stdout.write(prompt);
       prompted = prompted || prompt !== '';
     }
-    const chunk = await input.read();
+    const reading = input.read();
+    if (shell.interactive) warmUpWhileWaiting(reading);
+    const chunk = await reading;
     if (chunk === null) break;
     if (chunk === '') {
       // An empty read (never a real line: those end in '\n') means Ctrl-C at
@@ -201,6 +206,26 @@ function lineInput() {
   };
 }
 
+// A shell that waits for a person's line warms its interpreter meanwhile
+// (/lib/shell/warm-up says why and how), once it has waited IDLE_MS: that
+// file is read only then, so a shell that gets its line at once (`jsksh run`)
+// never reads it. The warm-up stops when the line comes.
+const IDLE_MS = 1000;
+let warm = false;
+
+function warmUpWhileWaiting(waiting) {
+  if (warm || !sys.sleep) return; // (the tests' fake kernels have no clock)
+  let arrived = false;
+  const stop = () => {
+    arrived = true;
+  };
+  waiting.then(stop, stop);
+  sys.sleep(IDLE_MS).then(async () => {
+    if (arrived || warm) return;
+    warm = await require('/lib/shell/warm-up').warmUp(() => !arrived, sys);
+  });
+}
+
 // The session (kernel/services/session.js): each session.next reports how
 // the last line ended and waits for the next. Stdin and stdout are the run's.
 // The session is interactive when its client shows it on a terminal (the
@@ -222,7 +247,9 @@ async function session() {
     isComplete: (code) => ({ status: inputStatus(code), indent: '' }),
   });
   for (;;) {
-    const { line, interactive } = await sys.call('session.next', { status: shell.status, cwd: shell.cwd });
+    const next = sys.call('session.next', { status: shell.status, cwd: shell.cwd });
+    warmUpWhileWaiting(next);
+    const { line, interactive } = await next;
     shell.interactive = interactive === true;
     if (shell.interactive) shell.history.add(line);
     await shell.reportFinishedJobs(); // those that ended between lines

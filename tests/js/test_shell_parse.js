@@ -20,7 +20,7 @@ function command(line) {
 // a function name -> value) and a file tree {dir: [names]} for globbing.
 function fakeShell(env, { files = {}, positional = [], substitute = async () => '' } = {}) {
   const vars = typeof env === 'function' ? null : { ...env };
-  return {
+  const sh = {
     vars,
     valueOf: (name) => (vars ? (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined) : env(name)),
     positionalArgs: () => positional,
@@ -43,6 +43,8 @@ function fakeShell(env, { files = {}, positional = [], substitute = async () => 
       },
     },
   };
+  sh.arithmeticVariables = { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) };
+  return sh;
 }
 
 const expandFields = (word, env) => expand.expandFields([word], fakeShell(env));

@@ -78,6 +78,9 @@ class Shell {
   // reaches the shell itself (apps/sh.js makes one for the terminal and one
   // for the session).
   constructor({ sys, env, cwd, argv0 = 'sh', args = [], interactive = false, watchInterrupt = null, readInput = null } = {}) {
+    // Every field is made here, none later: a field added to one shell
+    // changes its shape in V8, and the code V8 compiled for the shape of
+    // another (/lib/shell/warm-up's scratch shell) would be thrown away.
     this.sys = sys;
     this.cwd = cwd || sys.cwd || '/';
     this.vars = new Map(Object.entries(env || sys.env || {}));
@@ -108,6 +111,8 @@ class Shell {
     this.temporaryFiles = 0;
     this.turns = 0; // loop turns, for breathe()
     this.quickPaths = true; // false: every simple command goes the general way (tests compare the two)
+    // How $((...)) reads and sets the variables (/lib/shell/arith's vars).
+    this.arithmeticVariables = { get: (name) => this.valueOf(name), set: (name, value) => this.setVariable(name, value) };
     // Where `read` takes its input when stdin is the shell's own: apps/sh.js
     // gives the prompt loop's reader ('' from it is Ctrl-C).
     this.readInput = readInput || (() => this.sys.stdin.read());

@@ -11,7 +11,8 @@
 //
 // The shell is passed in as `sh`; this file uses only: sh.valueOf(name),
 // sh.positionalArgs(), sh.setVariable(name, value), sh.options.nounset,
-// sh.substitute(list) -> text (runs $(...)), sh.cwd and sh.sys.fs.{readdir, stat}.
+// sh.arithmeticVariables (/lib/shell/arith's vars), sh.substitute(list) ->
+// text (runs $(...)), sh.cwd and sh.sys.fs.{readdir, stat}.
 //
 // The functions here are maybe-async (/lib/shell/maybe-async): a word
 // without $(...) whose fields need no globbing expands without waiting, and
@@ -136,18 +137,9 @@ function calculateAfter(text, sh) {
   return text.then((t) => calculate(t, sh));
 }
 
-// How arithmetic reads and sets the shell's variables: made once per shell.
-const ARITHMETIC_VARIABLES = Symbol('arithmetic variables');
-
-function arithmeticVariables(sh) {
-  return { get: (name) => sh.valueOf(name), set: (name, value) => sh.setVariable(name, value) };
-}
-
 function calculate(text, sh) {
-  let vars = sh[ARITHMETIC_VARIABLES];
-  if (vars === undefined) vars = sh[ARITHMETIC_VARIABLES] = arithmeticVariables(sh);
   try {
-    return String(evaluate(text, vars));
+    return String(evaluate(text, sh.arithmeticVariables));
   } catch (e) {
     if (e instanceof ArithmeticError) throw new ExpansionError(`sh: ${e.message}`, { fatal: true, status: 2 });
     throw e;
