@@ -364,7 +364,7 @@ class Machine:
 APP_RUNTIME = ("transport", "clocks", "memory", "calls", "pipes", "life", "sys", "loader")
 # Parts an isolate loads only when it first needs them (the LOAD trap's index
 # is the position here; kernel/app/transport.js, loadPart, has the same list).
-APP_RUNTIME_LAZY = ("kernel/proc/rpc.js", "kernel/app/peers.js", "kernel/app/udp.js")
+APP_RUNTIME_LAZY = ("kernel/proc/rpc.js", "kernel/app/peers.js", "kernel/app/udp.js", "kernel/app/tcp.js")
 _RUNTIME_CALL = "})(globalThis.__rt);"
 
 

@@ -31,7 +31,7 @@ function beginRun(name) {
 }
 
 function pendingWork() {
-  // peers.js and udp.js replace these when they are loaded (transport.js, loadPart).
+  // peers.js, udp.js and tcp.js replace these when they are loaded (transport.js, loadPart).
   return callsPending() || pipesWaiting() || rt.socketsOpen() > 0 || rt.peersPending();
 }
 // The machine's look after a turn: a wake with no messages (loader.js, __wake).

@@ -44,7 +44,7 @@ function ready(pipe) {
 }
 // What keeps the app alive (life.js): reads and writes waiting for a pipe.
 const pipesWaiting = () => ioWaiting;
-const STRERROR = { EBADF: 'Bad file descriptor', ENOSPC: 'No space left on device', EPIPE: 'Broken pipe', EIO: 'Input/output error' };
+const STRERROR = { EBADF: 'Bad file descriptor', ENOSPC: 'No space left on device', EPIPE: 'Broken pipe', EIO: 'Input/output error', ECONNRESET: 'Connection reset by peer', ETIMEDOUT: 'Connection timed out' };
 function ioError(r, what) {
   const code = ERRNO[r] || 'EIO';
   return Object.assign(new Error(`${what}: ${STRERROR[code] || code}`), { code });
@@ -321,5 +321,5 @@ rt.onRecycle.push(() => {
   ioWaiting = 0;
 });
 
-Object.assign(rt, { READ_END, WRITE_END, ready, pipesWaiting, closePipe, toBytes, openStdio, write, table, openFile });
+Object.assign(rt, { READ_END, WRITE_END, ready, pipesWaiting, closePipe, toBytes, openStdio, write, table, openFile, PipeReader, PipeWriter });
 })(globalThis.__rt);

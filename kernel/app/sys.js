@@ -13,7 +13,7 @@
 const { clock, call, cast, addTimer, clearTimer, READ_END, WRITE_END, closePipe, toBytes, loadPart } = rt;
 const { write, table, openFile, exit } = rt;
 
-// sys.services (peers.js) and sys.net.udp (udp.js) load their file on first use.
+// sys.services (peers.js), sys.net.udp (udp.js) and sys.net.tcp (tcp.js) load their file on first use.
 const part = (path) => (loadPart(path), rt);
 const services = {
   export: (name, iface) => part('/kernel/app/peers.js').services.export(name, iface),
@@ -21,6 +21,10 @@ const services = {
   list: () => part('/kernel/app/peers.js').services.list(),
 };
 const udp = { open: (opts) => part('/kernel/app/udp.js').udp.open(opts) };
+const tcp = {
+  connect: (host, port, opts) => part('/kernel/app/tcp.js').tcp.connect(host, port, opts),
+  listen: (port, opts) => part('/kernel/app/tcp.js').tcp.listen(port, opts),
+};
 
 // ---- sys.stdin's prompts and the client's questions (docs/protocol.md) -----
 // completer: set by sys.stdin.setCompleter.
@@ -200,6 +204,7 @@ const sys = {
     // A name or dotted address -> a dotted IPv4 address.
     lookup: (name) => call('net.lookup', { name }),
     udp,
+    tcp,
   },
 };
 Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false });

@@ -4,7 +4,7 @@
 // The app runtime is the app's half of the kernel/app boundary (docs/abi.md
 // §2), evaluated into every app isolate one file per job, in this order
 // (jsksh/machine/machine.py, APP_RUNTIME): transport, clocks, memory, calls,
-// pipes, life, sys, loader; peers and udp are loaded on first use (below). The files share one private object,
+// pipes, life, sys, loader; peers, udp and tcp are loaded on first use (below). The files share one private object,
 // `rt`: this file makes it as globalThis.__rt, each file takes what the ones
 // before it put there when it is evaluated (`const { send } = rt`) and
 // reaches what later ones put there only when it runs (`rt.exit(...)`), and
@@ -34,7 +34,8 @@ const OP_WRITE = 7;
 const OP_CLOSE = 8;
 // 9, OP_YIELD: below, with the turns.
 const PAYLOAD = 64;
-const ERRNO = { '-3': 'ESRCH', '-9': 'EBADF', '-11': 'EAGAIN', '-22': 'EINVAL', '-28': 'ENOSPC', '-32': 'EPIPE' };
+// -104 and -110: a TCP connection's pipe after its failure (kernel/net/app-tcp.js).
+const ERRNO = { '-3': 'ESRCH', '-9': 'EBADF', '-11': 'EAGAIN', '-22': 'EINVAL', '-28': 'ENOSPC', '-32': 'EPIPE', '-104': 'ECONNRESET', '-110': 'ETIMEDOUT' };
 
 // The one frame layout (kernel/lib/frame.js), handed over like the codec.
 const { FRAME, MORE, REPLY, writeHeader, readHeader, concat: joinPieces } = globalThis.__frame;
@@ -195,7 +196,7 @@ function newTurn() {
 // each of 1,000 sleeping apps). These parts are not in the runtime every
 // isolate evaluates: the machine hands one over, by its index in
 // jsksh/machine/machine.py's APP_RUNTIME_LAZY, when it is first needed.
-const LAZY = ['/kernel/proc/rpc.js', '/kernel/app/peers.js', '/kernel/app/udp.js'];
+const LAZY = ['/kernel/proc/rpc.js', '/kernel/app/peers.js', '/kernel/app/udp.js', '/kernel/app/tcp.js'];
 const loaded = new Map(); // index -> what evaluating it returned
 function loadPart(path) {
   const index = LAZY.indexOf(path);
@@ -212,7 +213,7 @@ function loadPart(path) {
   loaded.set(index, value);
   return value;
 }
-// peers.js and udp.js, when loaded, put their own in rt; until then:
+// peers.js, udp.js and tcp.js, when loaded, put their own in rt; until then:
 rt.peersPending = () => false;
 rt.peerExit = () => {};
 rt.peerMessage = (msg) => {

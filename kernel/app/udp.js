@@ -86,8 +86,9 @@ const udp = {
     return new UdpSocket(r.fd, r.port);
   },
 };
-// What keeps the app alive (life.js): open sockets.
-const socketsOpen = () => udpOpen;
+// What keeps the app alive (life.js): open sockets, and tcp.js's if it is loaded first.
+const before = rt.socketsOpen;
+const socketsOpen = () => before() + udpOpen;
 
 rt.onRecycle.push(() => {
   udpSends = new Map();

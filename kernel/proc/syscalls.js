@@ -16,6 +16,7 @@ const timers = require('../time/timers');
 const { Pinger } = require('../net/icmp-echo');
 const { ipToString } = require('../net/wire/ip-address');
 const { AppSockets } = require('../net/app-sockets');
+const { AppTcp } = require('../net/app-tcp');
 const { Resolver } = require('../net/resolver');
 const { ServiceRegistry } = require('../services/registry');
 const { parseMode } = require('../tty/termios');
@@ -66,6 +67,10 @@ function install(kernel) {
     }
     return resolver;
   };
+  // TCP for apps (kernel/net/app-tcp.js): names resolve as net.lookup's do.
+  const tcpSockets = new AppTcp({ iface: netInterface, lookup: (name) => lookup(name) });
+  procs.onExit.add((proc) => tcpSockets.closeAll(proc));
+
   // Resolver errors keep their code (NXDOMAIN, ETIMEDOUT, ...) for the app.
   const resolverFailure = (e) => {
     throw Object.assign(new KernelError(e.code || 'EINVAL', '', e.message), e.rcode ? { rcode: e.rcode } : {});
@@ -189,6 +194,14 @@ function install(kernel) {
     'net.udp.recv': (proc, a) => sockets.receive(proc, a),
     'net.udp.send': (proc, a, bytes) => sockets.send(proc, a, bytes),
     'net.udp.close': (proc, a) => void sockets.close(proc, a),
+    // TCP (kernel/net/app-tcp.js): a connection's bytes go through two pipes, rx and tx.
+    'net.tcp.connect': (proc, a) => tcpSockets.connect(proc, a),
+    'net.tcp.listen': (proc, a) => tcpSockets.listen(proc, a),
+    'net.tcp.accept': (proc, a) => tcpSockets.accept(proc, a),
+    'net.tcp.result': (proc, a) => tcpSockets.result(proc, a),
+    'net.tcp.nodelay': (proc, a) => void tcpSockets.setNoDelay(proc, a),
+    'net.tcp.info': (proc, a) => tcpSockets.describe(proc, a),
+    'net.tcp.close': (proc, a) => void tcpSockets.close(proc, a),
 
     'log.read': () => log.entries(),
     'sys.info': () => {

@@ -1,0 +1,315 @@
+"""End-to-end TCP: the Linux kernel as the guest's peer, over a TAP device in a namespace of our own.
+
+As test_net_peer_linux.py: the namespace has a TAP device with 10.9.0.1/24,
+the machine runs inside it on that TAP with 10.9.0.2 from `ip=`.  Linux's
+sockets are opened in the namespace from this process.  The guest's side is
+`nc` (sys.net.tcp): it connects to a Python server, and a Python client
+connects to `nc -l`; bytes both ways are compared by sha256 at both ends.
+Loss comes from nftables in the namespace (this machine's kernel has no
+netem): a rule drops 5 % of the TCP packets the TAP carries, each way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.e2e.netns import booted, netns, require, which
+
+LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
+STATIC = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
+MIB = 1024 * 1024
+
+
+class Peer:
+    def __init__(self, ns, tap, machine):
+        self.ns, self.tap, self.machine = ns, tap, machine
+
+
+@pytest.fixture(scope="module")
+def peer():
+    require()
+    with netns("jsksh-tcp") as ns:
+        tap = ns.add_tap(f"{LINUX_IP}/24")
+        with booted("--net", f"tap:{tap}", "--cmdline", STATIC, ns=ns) as m:
+            yield Peer(ns, tap, m)
+
+
+def tcp_server(ns) -> socket.socket:
+    s = ns.socket(socket.AF_INET, socket.SOCK_STREAM, bind=(LINUX_IP, 0))
+    s.listen(4)
+    s.settimeout(30)
+    return s
+
+
+def recv_all(conn: socket.socket) -> bytes:
+    chunks = []
+    while True:
+        data = conn.recv(1 << 16)
+        if not data:
+            return b"".join(chunks)
+        chunks.append(data)
+
+
+def guest_file(peer, size: int, path: str = "/tmp/blob") -> str:
+    """A file of random bytes on the guest; returns its sha256 as the guest computes it."""
+    status, out, err = peer.machine.run(f"head -c {size} /dev/urandom > {path} && sha256sum {path}")
+    assert status == 0, out + err
+    return out.split()[0]
+
+
+def run_in_thread(fn):
+    box: dict = {}
+
+    def body():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    t = threading.Thread(target=body)
+    t.start()
+
+    def join(timeout=120):
+        t.join(timeout)
+        assert not t.is_alive(), "timed out"
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return join
+
+
+def test_the_guest_connects_to_a_linux_server_and_sends_1_mib(peer):
+    digest = guest_file(peer, MIB)
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+    reply = b"thanks, got it\n"
+
+    def serve():
+        conn, addr = server.accept()
+        with conn:
+            data = recv_all(conn)  # until the guest's FIN: nc half-closes at the end of its input
+            conn.sendall(reply)
+            return addr, data
+
+    result = run_in_thread(serve)
+    try:
+        status, out, err = peer.machine.run(f"nc {LINUX_IP} {port} < /tmp/blob", timeout=60)
+        addr, data = result()
+    finally:
+        server.close()
+    assert status == 0, err
+    assert addr[0] == GUEST_IP and 32768 <= addr[1] <= 60999, addr
+    assert len(data) == MIB
+    assert hashlib.sha256(data).hexdigest() == digest
+    assert out == reply.decode(), "what the server sent after our FIN reached stdout"
+
+
+def test_the_guest_receives_1_mib_from_a_linux_server(peer):
+    blob = os.urandom(MIB)
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(blob)
+
+    result = run_in_thread(serve)
+    try:
+        status, out, err = peer.machine.run(f"nc {LINUX_IP} {port} < /dev/null > /tmp/got && sha256sum /tmp/got", timeout=60)
+        result()
+    finally:
+        server.close()
+    assert status == 0, err
+    assert out.split()[0] == hashlib.sha256(blob).hexdigest()
+
+
+def connect_when_listening(ns, port: int, timeout: float = 20) -> socket.socket:
+    """A Linux client connected to the guest, retrying while nobody listens (RST)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(30)
+        try:
+            s.connect((GUEST_IP, port))
+            return s
+        except ConnectionRefusedError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def test_a_linux_client_and_nc_listening_on_the_guest_both_ways(peer):
+    digest_out = guest_file(peer, MIB, "/tmp/out")
+    blob = os.urandom(MIB)
+    run = run_in_thread(lambda: peer.machine.run("nc -l 5000 < /tmp/out > /tmp/in && sha256sum /tmp/in", timeout=90))
+    client = connect_when_listening(peer.ns, 5000)
+    with client:
+        sender = threading.Thread(target=lambda: (client.sendall(blob), client.shutdown(socket.SHUT_WR)))
+        sender.start()
+        got = recv_all(client)
+        sender.join(60)
+    status, out, err = run()
+    assert status == 0, err
+    assert hashlib.sha256(got).hexdigest() == digest_out, f"{len(got)} bytes from the guest"
+    assert out.split()[0] == hashlib.sha256(blob).hexdigest()
+
+
+def test_a_closed_port_refuses(peer):
+    # Linux -> guest: the guest's RST for a port nobody listens on.
+    s = peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    with s, pytest.raises(ConnectionRefusedError):
+        s.connect((GUEST_IP, 4))
+    # guest -> Linux: Linux's RST is ECONNREFUSED, in OpenBSD nc's words.
+    status, out, err = peer.machine.run(f"nc {LINUX_IP} 4 < /dev/null")
+    assert status == 1
+    assert err == f"nc: connect to {LINUX_IP} port 4 (tcp) failed: Connection refused\n"
+
+
+def test_the_app_api_errors_and_half_close(peer):
+    # sys.net.tcp from eval: ECONNREFUSED's code, EADDRINUSE, and a half-close
+    # both ways: the server reads our request to its end (our FIN), answers,
+    # and we read its answer to its end (its FIN).
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            request = recv_all(conn)
+            conn.sendall(b"you said: " + request)
+
+    result = run_in_thread(serve)
+    code = (
+        "(async () => {"
+        " const out = [];"
+        f" try {{ await sys.net.tcp.connect('{LINUX_IP}', 4); }} catch (e) {{ out.push(e.code); }}"
+        " const l = await sys.net.tcp.listen(7000);"
+        " try { await sys.net.tcp.listen(7000); } catch (e) { out.push(e.code); }"
+        " l.close();"
+        f" const c = await sys.net.tcp.connect('{LINUX_IP}', {port});"
+        " out.push(c.remoteAddress, String(c.remotePort), c.localAddress);"
+        " await c.write('hello'); await c.end();"
+        " try { await c.write('more'); } catch (e) { out.push(e.code); }"
+        " let text = ''; for (let t = await c.readText(); t !== null; t = await c.readText()) text += t;"
+        " out.push(text); await c.close(); sys.print(out.join(' | '));"
+        "})()"
+    )
+    try:
+        status, out, err = peer.machine.run(f'eval "{code}"', timeout=30)
+        result()
+    finally:
+        server.close()
+    assert status == 0, err
+    assert out.splitlines()[0] == f"ECONNREFUSED | EADDRINUSE | {LINUX_IP} | {port} | {GUEST_IP} | EPIPE | you said: hello"
+
+
+def test_a_reset_reaches_the_reader_as_econnreset(peer):
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        conn.recv(100)
+        # SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        conn.close()
+
+    result = run_in_thread(serve)
+    try:
+        status, out, err = peer.machine.run(f"echo hi | nc {LINUX_IP} {port}", timeout=30)
+        result()
+    finally:
+        server.close()
+    assert status == 1
+    assert err == "nc: read: Connection reset by peer\n"
+
+
+def test_netstat_lists_tcp_sockets_and_counts(peer):
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+    conns = []
+    result = run_in_thread(lambda: conns.append(server.accept()))
+    try:
+        status, out, err = peer.machine.run(
+            f"eval \"(async () => {{ const c = await sys.net.tcp.connect('{LINUX_IP}', {port}); "
+            "const l = await sys.net.tcp.listen(8000); "
+            "const [t] = [await sys.spawn ? 0 : 0]; return 'ok'; })()\" > /dev/null; netstat -tan; netstat -ti; netstat -s",
+            timeout=30,
+        )
+        result()
+    finally:
+        server.close()
+        for c, _ in conns:
+            c.close()
+    assert status == 0, err
+    assert "Proto" in out or "PROTO" in out, out
+
+
+# -- under loss -------------------------------------------------------------------
+
+
+def nft(ns, *args: str) -> None:
+    subprocess.run(ns.argv("nft", *args), check=True, capture_output=True)
+
+
+@pytest.fixture
+def lossy(peer):
+    """5 % of the TCP packets through the TAP dropped, in each direction, by nftables."""
+    if which("nft") is None:
+        pytest.skip("needs nft (nftables)")
+    nft(peer.ns, "add", "table", "inet", "loss")
+    for hook in ("input", "output"):
+        nft(peer.ns, "add", "chain", "inet", "loss", hook, "{", "type", "filter", "hook", hook, "priority", "0", ";", "}")
+        nft(peer.ns, "add", "rule", "inet", "loss", hook, "ip", "protocol", "tcp", "numgen", "random", "mod", "100", "<", "5", "counter", "drop")
+    try:
+        yield peer
+    finally:
+        dropped = subprocess.run(peer.ns.argv("nft", "list", "table", "inet", "loss"), capture_output=True, text=True).stdout
+        nft(peer.ns, "delete", "table", "inet", "loss")
+        print(dropped)
+
+
+@pytest.mark.slow
+def test_1_mib_each_way_survives_5_percent_loss(lossy):
+    peer = lossy
+    digest = guest_file(peer, MIB)
+    blob = os.urandom(MIB)
+    server = tcp_server(peer.ns)
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            sender = threading.Thread(target=lambda: (conn.sendall(blob), conn.shutdown(socket.SHUT_WR)))
+            sender.start()
+            data = recv_all(conn)
+            sender.join(120)
+            return data
+
+    result = run_in_thread(serve)
+    started = time.monotonic()
+    try:
+        status, out, err = peer.machine.run(f"nc {LINUX_IP} {port} < /tmp/blob > /tmp/got && sha256sum /tmp/got", timeout=150)
+        data = result(150)
+    finally:
+        server.close()
+    elapsed = time.monotonic() - started
+    assert status == 0, err
+    assert hashlib.sha256(data).hexdigest() == digest, f"{len(data)} bytes reached Linux"
+    assert out.split()[0] == hashlib.sha256(blob).hexdigest()
+    status, stats, _ = peer.machine.run("netstat -s")
+    retransmits = re.search(r"(\d+) segments retransmitted", stats)
+    print(f"1 MiB each way at 5 % loss: {elapsed:.1f} s; guest: {retransmits and retransmits.group(0)}")
+    assert retransmits and int(retransmits.group(1)) > 0, stats
