@@ -112,3 +112,22 @@ def test_nc_to_an_nc_listener_and_back(pair):
         talker.expect(PROMPT)
         listener.sendcontrol("c")
         listener.expect(PROMPT)
+
+
+def test_tcp_between_two_machines_both_ways(pair):
+    # Our TCP at both ends: B's `nc -l` and A's `nc`, 256 KiB each way
+    # through files, compared by sha256 on the two machines.
+    a, b = pair
+    sums = {}
+    for m, name in ((a, "a"), (b, "b")):
+        status, out, err = m.run(f"head -c 262144 /dev/urandom > /tmp/{name} && sha256sum /tmp/{name}")
+        assert status == 0, err
+        sums[name] = out.split()[0]
+    with console(b) as listener:
+        listener.sendline("nc -l 9100 < /tmp/b > /tmp/from-a; sha256sum /tmp/from-a")
+        wait_until(lambda: "0.0.0.0:9100 " in b.run("netstat -t")[1], what="nc -l to listen on 9100")
+        status, out, err = a.run(f"nc {B_IP} 9100 < /tmp/a > /tmp/from-b && sha256sum /tmp/from-b", timeout=60)
+        assert status == 0, err
+        assert out.split()[0] == sums["b"]
+        listener.expect_exact(f"{sums['a']}  /tmp/from-a", timeout=30)
+        listener.expect(PROMPT)
