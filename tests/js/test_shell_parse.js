@@ -437,6 +437,30 @@ test('command substitution and arithmetic', async () => {
   assert.deepEqual(await expand.expandFields(command('echo $((i += 2)) $((i))').words, sh), ['echo', '2', '2']);
 });
 
+test('arithmetic of one operator (computed without the descent) gives what the descent gives', async () => {
+  const { evaluate } = require('/lib/shell/arith');
+  const reads = [];
+  const values = { i: '41', blank: '', padded: ' 7 ', zero: '0', a: 'abc', b: 'def' };
+  const vars = { get: (name) => (reads.push(name), values[name]), set: () => assert.ok(false, 'nothing is set') };
+  const cases = [
+    ['i + 1', 42], ['i+1', 42], ['1 + i', 42], ['unset + 1', 1], ['blank + 1', 1], ['padded * 2', 14],
+    ['7 % 3', 1], ['-7 % 3', -1], ['7 / 2', 3], ['3 < 5', 1], ['3 >= 5', 0], ['i == 41', 1], ['8 >> 1', 4],
+    ['1 << 4', 16], ['6 & 3', 2], ['6 | 3', 7], ['6 ^ 3', 5], ['0x10 + 010', 24],
+  ];
+  for (const [text, value] of cases) assert.equal(evaluate(text, vars), value, text);
+  assert.throws(() => evaluate('i / zero', vars), /division by zero/);
+  reads.length = 0;
+  assert.throws(() => evaluate('a - b', vars), /a: bad number "abc"/); // the left operand first
+  assert.deepEqual(reads, ['a']);
+  // && and || may skip their right side: the descent, which does not read b after a 0.
+  reads.length = 0;
+  assert.equal(evaluate('zero && b', vars), 0);
+  assert.equal(evaluate('i || b', vars), 1);
+  assert.deepEqual(reads, ['zero', 'i']);
+  assert.throws(() => evaluate('1 +', vars), /ends too early/);
+  assert.throws(() => evaluate('i = ', vars), /ends too early/);
+});
+
 test('globbing: sorted matches, dotfiles hidden, quoted characters literal, no match left as is', async () => {
   const files = { '/d': ['b.txt', 'a.txt', '.h.txt', 'c.md', 'sub'], '/d/sub': ['x.txt'], '/': ['d'] };
   assert.deepEqual(await args('ls *.txt', {}, { files }), ['ls', 'a.txt', 'b.txt']);

@@ -44,19 +44,29 @@ function tokens(text) {
   return out;
 }
 
-// A loop evaluates the same text again and again ($((i + 1))): its tokens
-// are kept (they are never changed), for up to TOKENS_KEPT texts.
+// A loop evaluates the same text again and again ($((i + 1))): what its
+// tokens are is kept (they are never changed), for up to TOKENS_KEPT texts:
+// {toks, binary}. binary is set when the text is one operator between two
+// operands, each a name or a number, as a loop's counter usually is
+// (i + 1, n * 2, i < 10; not && or ||, which may skip their right side).
 const TOKENS_KEPT = 256;
 const tokensKept = new Map();
 
-function tokensOf(text) {
-  let toks = tokensKept.get(text);
-  if (toks === undefined) {
-    toks = tokens(text);
+function keptOf(text) {
+  let kept = tokensKept.get(text);
+  if (kept === undefined) {
+    const toks = tokens(text);
+    kept = { toks, binary: oneOperator(toks) ? toks[1].op : null };
     if (tokensKept.size >= TOKENS_KEPT) tokensKept.clear();
-    tokensKept.set(text, toks);
+    tokensKept.set(text, kept);
   }
-  return toks;
+  return kept;
+}
+
+function oneOperator(toks) {
+  if (toks.length !== 3 || toks[0].op !== undefined || toks[2].op !== undefined) return false;
+  const { op } = toks[1];
+  return op !== undefined && LEVEL.has(op) && op !== '&&' && op !== '||';
 }
 
 function toNumber(text, what) {
@@ -87,13 +97,26 @@ const ASSIGNS = new Set(ASSIGN);
 // Evaluates the expression; `vars` is read only when a branch is taken
 // (a && b does not evaluate b after a false a).
 function evaluate(text, vars) {
-  const toks = tokensOf(text);
+  const { toks, binary } = keptOf(text);
   if (toks.length === 0) return 0;
-  const e = new Evaluation(text, toks, vars);
-  const result = e.assignment(true);
-  if (e.pos < toks.length) throw new ArithmeticError(`arithmetic syntax error: unexpected "${toks[e.pos].op || toks[e.pos].num || toks[e.pos].name}" in "${text.trim()}"`);
+  let result;
+  if (binary !== null) {
+    // One operator: what the descent below computes for it (the left
+    // operand, the right, then the operator), without its dozen calls at
+    // every turn of a loop (docs/performance.md, issue 12).
+    result = apply(binary, operand(toks[0], vars), operand(toks[2], vars));
+  } else {
+    const e = new Evaluation(text, toks, vars);
+    result = e.assignment(true);
+    if (e.pos < toks.length) throw new ArithmeticError(`arithmetic syntax error: unexpected "${toks[e.pos].op || toks[e.pos].num || toks[e.pos].name}" in "${text.trim()}"`);
+  }
   if (!Number.isFinite(result)) throw new ArithmeticError('arithmetic: division by zero');
   return Math.trunc(result) + 0; // + 0: no -0
+}
+
+// A number token's value, or a name's (read now).
+function operand(t, vars) {
+  return t.num !== undefined ? t.value : toNumber(vars.get(t.name) ?? '', t.name);
 }
 
 // One evaluation, a recursive descent over the tokens that computes as it
