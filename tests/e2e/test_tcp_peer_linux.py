@@ -288,7 +288,6 @@ def lossy(peer):
         print(dropped)
 
 
-@pytest.mark.slow
 def test_1_mib_each_way_survives_5_percent_loss(lossy):
     peer = lossy
     digest = guest_file(peer, MIB)
