@@ -18,6 +18,11 @@
 // Errors: a maybe-async function may throw (it ran at once) or return a
 // promise that rejects (it waited first); settled() and catching() are
 // try/finally and try/catch for both.
+//
+// Where a function goes on after a promise, the continuation is a function
+// of its own (runListAfter beside runList, in exec.js): V8 gives a function
+// that makes a closure its context at every call, before it knows whether
+// it will make it, and the no-wait path would pay for it at every turn.
 'use strict';
 
 function isPromise(x) {
