@@ -363,8 +363,8 @@ def main(argv: list[str] | None = None) -> int:
             "--hostfwd",
             action="append",
             default=d(None),
-            metavar="udp::HOSTPORT-:GUESTPORT",
-            help="forward a host port into the guest (user backend; repeatable)",
+            metavar="tcp|udp::HOSTPORT-:GUESTPORT",
+            help="forward a host port into the guest, as QEMU's hostfwd (user backend; repeatable)",
         )
         p.add_argument(
             "--dns", default=d(None), metavar="ADDR[:PORT]", help="upstream DNS for the user backend"

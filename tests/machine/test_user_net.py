@@ -512,8 +512,8 @@ def test_hostfwd_uses_a_known_guest_mac(loop, dns_stub):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("tcp::2222-:22", "tcp forwarding is not supported yet"),
-        ("::2222-:22", "tcp forwarding is not supported yet"),
+        ("tcp::2222", "missing '-'"),
+        ("::2222-10.0.2.3:22", "not a guest's address"),
         ("sctp::1-:1", "unknown protocol 'sctp'"),
         ("udp", "missing ':' after the protocol"),
         ("udp::5000", "missing '-'"),
@@ -528,7 +528,7 @@ def test_hostfwd_uses_a_known_guest_mac(loop, dns_stub):
 def test_bad_hostfwd_specs_are_explained(spec, message):
     with pytest.raises(ValueError, match=message) as err:
         parse_hostfwd(spec)
-    assert "expected udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT" in str(err.value)
+    assert "expected tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT" in str(err.value)
 
 
 def test_hostfwd_defaults_follow_qemu():
@@ -542,7 +542,7 @@ def test_hostfwd_defaults_follow_qemu():
 
 
 def test_two_hostfwd_rules_for_one_guest_port_are_refused(loop):
-    with pytest.raises(ValueError, match="already forwards to 10.0.2.15:53"):
+    with pytest.raises(ValueError, match="already forwards to udp 10.0.2.15:53"):
         UserBackend(loop, dns="127.0.0.1:9", hostfwd=["udp:127.0.0.1:0-:53", "udp:127.0.0.1:0-10.0.2.15:53"])
 
 
@@ -596,7 +596,10 @@ def test_malformed_and_unsupported_frames_are_counted_never_raised(guest, backen
         "ipv4_bad_length": ipv4_frame(good_udp[:-3]),
         "ipv4_bad_checksum": ipv4_frame(bad_ip_checksum),
         "udp_bad_checksum": ipv4_frame(bad_udp_checksum),
-        "tcp_unsupported": ipv4_frame(IPv4(GUEST_IP, "10.0.2.2", IPPROTO_TCP, bytes(20)).build()),
+        "tcp_bad_data_offset": ipv4_frame(IPv4(GUEST_IP, "10.0.2.2", IPPROTO_TCP, bytes(20)).build()),
+        "tcp_bad_checksum": ipv4_frame(
+            IPv4(GUEST_IP, "10.0.2.2", IPPROTO_TCP, bytes(12) + b"\x50" + bytes(7)).build()
+        ),
         "ip_protocol_unsupported": ipv4_frame(IPv4(GUEST_IP, "10.0.2.2", 47, b"gre").build()),
         "ipv4_fragment": ipv4_frame(
             IPv4(GUEST_IP, "10.0.2.2", IPPROTO_UDP, b"x" * 8, flags_fragment=0x2000).build()

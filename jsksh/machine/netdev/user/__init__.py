@@ -2,9 +2,10 @@
 
 The guest sees 10.0.2.0/24 with a gateway at 10.0.2.2 (also the host's
 127.0.0.1), DNS at 10.0.2.3 and itself at 10.0.2.15 (DHCP).  Its frames are
-parsed here and turned into host UDP sockets; what those receive is turned back
-into frames.  Each module in this package does one protocol: packets (wire
-formats), arp, dhcp_server, dns_forwarder, udp_nat, icmp, hostfwd.
+parsed here and turned into host UDP and TCP sockets; what those receive is
+turned back into frames.  Each module in this package does one protocol:
+packets (wire formats), arp, dhcp_server, dns_forwarder, udp_nat, tcp_nat
+(the guest's TCP ended here and spliced onto host sockets), icmp, hostfwd.
 
 Threads: ``send`` comes from the kernel's thread and only queues the frame onto
 the I/O thread (IOLoop).  All the work, every ``deliver`` and the teardown in
@@ -54,9 +55,11 @@ from jsksh.machine.netdev.user.packets import (
     Icmp,
     IPv4,
     Malformed,
+    Tcp,
     Udp,
     is_broadcast_or_multicast_mac,
 )
+from jsksh.machine.netdev.user.tcp_nat import TcpNat
 from jsksh.machine.netdev.user.udp_nat import Address, Endpoint, UdpNat
 
 __all__ = ["UserBackend"]
@@ -81,9 +84,9 @@ class UserBackend(NetBackend):
         clock: Callable[[], float] = time.monotonic,
     ):
         """``dns``: the upstream "ADDR[:PORT]" (default: the first IPv4 nameserver in
-        /etc/resolv.conf); ``hostfwd``: QEMU hostfwd rules (UDP only); ``mac``: the
+        /etc/resolv.conf); ``hostfwd``: QEMU hostfwd rules (tcp: and udp:); ``mac``: the
         guest's MAC if known in advance (otherwise learned from its frames);
-        ``clock``: seconds, for NAT expiry (tests pass their own)."""
+        ``clock``: seconds, for NAT expiry and TCP timers (tests pass their own)."""
         super().__init__()
         if mac is not None and not _MAC.match(mac):
             raise ValueError(f"user: bad guest MAC {mac!r} (expected xx:xx:xx:xx:xx:xx)")
@@ -94,6 +97,7 @@ class UserBackend(NetBackend):
         self.neighbours = arp.Neighbours(mac.lower() if mac else None)
         self.dhcp = DhcpServer(self._count)
         self.nat = UdpNat(loop, self.dns, self._udp_readable, self._count)
+        self.tcp = TcpNat(loop, self._send_tcp, self._count, clock, on_activity=self._arm_tcp_timer)
         self.hostfwd: list[HostFwd] = rules
         self.last_error: str | None = None  # the last unexpected exception, for describe()
         self._ident = itertools.count(1)  # IPv4 identification of the packets we send
@@ -101,13 +105,18 @@ class UserBackend(NetBackend):
         self._queued = 0
         self._closed = False
         self._timer: threading.Timer | None = None
+        self._tcp_timer: tuple[float, threading.Timer] | None = None  # (when, timer)
         self._io_thread: int | None = None
         loop.call_soon(self._note_io_thread)
         try:
             for rule in rules:
-                self.nat.add_forward(open_socket(rule), (rule.guest_addr, rule.guest_port))
+                if rule.proto == "tcp":
+                    self.tcp.add_forward(open_socket(rule), (rule.guest_addr, rule.guest_port))
+                else:
+                    self.nat.add_forward(open_socket(rule), (rule.guest_addr, rule.guest_port))
         except (OSError, ValueError):
             self.nat.close()
+            self.tcp.close()
             raise
 
     # --- the NetBackend interface -------------------------------------------------------------
@@ -129,13 +138,14 @@ class UserBackend(NetBackend):
             if self._closed:
                 return
             self._closed = True
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()
+        for timer in (self._timer, self._tcp_timer and self._tcp_timer[1]):
+            if timer is not None:
+                timer.cancel()
         done = threading.Event()
 
         def teardown():
             self.nat.close()
+            self.tcp.close()
             done.set()
 
         self.loop.call_soon(teardown)
@@ -148,16 +158,18 @@ class UserBackend(NetBackend):
     def describe(self) -> dict:
         with self._stats_lock:
             stats = dict(self.stats)
-        leases, flows = dict(self.dhcp.leases), self.nat.flow_count  # copies: they change on the I/O thread
+        # Copies: these change on the I/O thread.
+        leases, flows, connections = dict(self.dhcp.leases), self.nat.flow_count, self.tcp.connection_count
         return {
             "backend": self.name,
             **stats,
             "dns": f"{self.dns[0]}:{self.dns[1]}" if self.dns else None,
             "hostfwd": [
-                f"udp:{r.host_addr}:{r.bound_port}-{r.guest_addr}:{r.guest_port}" for r in self.hostfwd
+                f"{r.proto}:{r.host_addr}:{r.bound_port}-{r.guest_addr}:{r.guest_port}" for r in self.hostfwd
             ],
             "dhcp_leases": leases,
             "udp_flows": flows,
+            "tcp_connections": connections,
             "last_error": self.last_error,
         }
 
@@ -215,8 +227,16 @@ class UserBackend(NetBackend):
         if packet.proto == IPPROTO_ICMP:
             return self._icmp(packet)
         if packet.proto == IPPROTO_TCP:
-            return "tcp_unsupported"
+            return self._tcp(packet)
         return "ip_protocol_unsupported"
+
+    def _tcp(self, packet: IPv4) -> str | None:
+        if packet.src == UNSPECIFIED_IP:
+            return "ipv4_bad_source"
+        segment = Tcp.parse(packet.payload, packet.src, packet.dst)
+        reason = self.tcp.segment((packet.src, segment.src_port), (packet.dst, segment.dst_port), segment)
+        self._arm_tcp_timer()
+        return reason
 
     def _udp(self, packet: IPv4) -> str | None:
         datagram = Udp.parse(packet.payload, packet.src, packet.dst)
@@ -265,6 +285,10 @@ class UserBackend(NetBackend):
         segment = Udp(src[1], dst[1], payload).build(src[0], dst[0])
         self._send_ip(IPv4(src[0], dst[0], IPPROTO_UDP, segment), dst_mac)
 
+    def _send_tcp(self, src: Address, dst: Address, segment: Tcp) -> None:
+        if not self._closed:
+            self._send_ip(IPv4(src[0], dst[0], IPPROTO_TCP, segment.build(src[0], dst[0])))
+
     def _send_ip(self, packet: IPv4, dst_mac: str | None = None) -> None:
         packet.ident = next(self._ident) & 0xFFFF
         raw = packet.build()
@@ -297,6 +321,34 @@ class UserBackend(NetBackend):
             self._guarded(lambda: self.nat.expire(self.clock()))
             self._arm_expiry()
 
+    # --- TCP timers: one threading.Timer for the earliest deadline -------------------------
+
+    def _arm_tcp_timer(self) -> None:
+        """Make sure a wake-up comes by the earliest TCP deadline.  A timer that is
+        due later is replaced; one due earlier stays (it finds nothing and re-arms),
+        so a bulk transfer, whose deadline moves on with every ACK, starts a timer
+        thread about once per retransmission timeout, not once per segment."""
+        deadline = self.tcp.next_deadline()
+        if deadline is None or self._closed:
+            return
+        armed = self._tcp_timer
+        if armed is not None:
+            if armed[0] <= deadline:
+                return
+            armed[1].cancel()
+        timer = threading.Timer(
+            max(0.0, deadline - self.clock()), lambda: self.loop.call_soon(self._tcp_tick)
+        )
+        timer.daemon = True
+        self._tcp_timer = (deadline, timer)
+        timer.start()
+
+    def _tcp_tick(self) -> None:
+        self._tcp_timer = None
+        if not self._closed:
+            self._guarded(self.tcp.poll)
+            self._arm_tcp_timer()
+
     # --- helpers ------------------------------------------------------------------------
 
     def _note_io_thread(self) -> None:
@@ -323,12 +375,12 @@ class UserBackend(NetBackend):
 def _parse_rules(hostfwd: str | Iterable[str]) -> list[HostFwd]:
     """Every rule parsed and checked before any socket is opened."""
     rules = [parse_hostfwd(spec) for spec in ([hostfwd] if isinstance(hostfwd, str) else hostfwd)]
-    seen: dict[tuple[str, int], str] = {}
+    seen: dict[tuple[str, str, int], str] = {}
     for rule in rules:
-        guest = (rule.guest_addr, rule.guest_port)
+        guest = (rule.proto, rule.guest_addr, rule.guest_port)
         if guest in seen:
             raise ValueError(
-                f"hostfwd {rule.spec!r}: {seen[guest]!r} already forwards to {guest[0]}:{guest[1]}"
+                f"hostfwd {rule.spec!r}: {seen[guest]!r} already forwards to {rule.proto} {guest[1]}:{guest[2]}"
             )
         seen[guest] = rule.spec
     return rules

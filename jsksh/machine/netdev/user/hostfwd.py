@@ -1,9 +1,12 @@
-"""hostfwd: QEMU's `hostfwd=udp:[hostaddr]:hostport-[guestaddr]:guestport`, parsed and bound.
+"""hostfwd: QEMU's `hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport`, parsed and bound.
 
-A host UDP socket on hostaddr:hostport passes each datagram to the guest's
-guestaddr:guestport; a loopback sender appears to the guest as 10.0.2.2 (as in
-slirp), and the guest's reply goes back to it through the same socket
-(udp_nat.py carries both directions).  Only UDP for now.
+udp: a host UDP socket on hostaddr:hostport passes each datagram to the
+guest's guestaddr:guestport; the guest's reply goes back to the sender
+through the same socket (udp_nat.py carries both directions).
+tcp: a host listener on hostaddr:hostport; each connection it accepts
+becomes a connection to the guest's guestaddr:guestport, the backend sending
+the SYN as the client (tcp_nat.py).  Either way a loopback peer appears to
+the guest as 10.0.2.2, as in slirp.  An empty protocol means tcp, as in QEMU.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 
 from jsksh.machine.netdev.user.layout import FIRST_GUEST_IP, OUR_IPS, SUBNET_BROADCAST, in_subnet
 
-FORM = "udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"
+LISTEN_BACKLOG = 16
+FORM = "tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"
 ANY_HOST = "0.0.0.0"  # QEMU's default for an empty HOSTADDR: every host interface
 
 
@@ -34,9 +38,8 @@ def parse_hostfwd(spec: str) -> HostFwd:
     proto, colon, rest = spec.partition(":")
     if not colon:
         raise _bad(spec, "missing ':' after the protocol")
-    if proto in ("", "tcp"):
-        raise _bad(spec, "tcp forwarding is not supported yet (an empty protocol means tcp)")
-    if proto != "udp":
+    proto = proto or "tcp"  # QEMU's default
+    if proto not in ("tcp", "udp"):
         raise _bad(spec, f"unknown protocol {proto!r}")
     host_part, dash, guest_part = rest.partition("-")
     if not dash:
@@ -60,10 +63,17 @@ def parse_hostfwd(spec: str) -> HostFwd:
 
 
 def open_socket(rule: HostFwd) -> socket.socket:
-    """The bound, non-blocking host socket for ``rule``; sets ``rule.bound_port``."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    """The bound (for tcp: listening), non-blocking host socket for ``rule``; sets ``rule.bound_port``."""
+    tcp = rule.proto == "tcp"
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
     try:
+        if tcp:
+            # A listener may rebind while old connections linger in TIME-WAIT,
+            # but not while another socket listens there (EADDRINUSE still).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((rule.host_addr, rule.host_port))
+        if tcp:
+            sock.listen(LISTEN_BACKLOG)
     except OSError as err:
         sock.close()
         raise OSError(

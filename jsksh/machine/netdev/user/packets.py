@@ -1,4 +1,4 @@
-"""Parse and build the few packets a user-mode NAT speaks: Ethernet, ARP, IPv4, UDP, ICMP, DHCP, DNS.
+"""Parse and build the few packets a user-mode NAT speaks: Ethernet, ARP, IPv4, UDP, TCP, ICMP, DHCP, DNS.
 
 Like smoltcp's wire/ layer (and the kernel's net/wire/), this module only turns
 bytes into plain records and back; it holds no state.  Every parse() checks
@@ -223,6 +223,105 @@ class Udp:
         checksum = internet_checksum(_pseudo_header(src_ip, dst_ip, IPPROTO_UDP, length) + unsummed)
         # A computed 0 is sent as 0xFFFF, since 0 would mean "not computed".
         return unsummed[:6] + struct.pack("!H", checksum or 0xFFFF) + unsummed[8:]
+
+
+# --- TCP (RFC 9293 §3.1) ------------------------------------------------------------
+
+_TCP = struct.Struct("!HHIIBBHHH")
+TCP_FIN = 0x01
+TCP_SYN = 0x02
+TCP_RST = 0x04
+TCP_PSH = 0x08
+TCP_ACK = 0x10
+TCP_URG = 0x20
+TCP_OPT_END = 0
+TCP_OPT_NOP = 1
+TCP_OPT_MSS = 2  # RFC 9293 §3.2: kind 2, length 4, a 16-bit MSS; only in SYNs
+
+
+@dataclass
+class Tcp:
+    """One segment.  Of the options only MSS is kept: the NAT offers no window
+    scaling, timestamps or SACK, so a peer may not use them (RFC 7323 §1.3,
+    RFC 2018 §2); the other kinds are checked for a sane length and skipped."""
+
+    src_port: int
+    dst_port: int
+    seq: int
+    ack: int
+    flags: int
+    window: int
+    payload: bytes = b""
+    mss: int | None = None
+    urgent: int = 0
+
+    def has(self, flag: int) -> bool:
+        return bool(self.flags & flag)
+
+    @property
+    def seq_len(self) -> int:
+        """SEG.LEN: the payload plus one for each of SYN and FIN (RFC 9293 §3.4)."""
+        return len(self.payload) + self.has(TCP_SYN) + self.has(TCP_FIN)
+
+    @classmethod
+    def parse(cls, data: bytes, src_ip: str, dst_ip: str) -> Tcp:
+        """``src_ip``/``dst_ip`` come from the IPv4 header: the checksum covers them."""
+        _need(data, _TCP.size, "tcp_truncated")
+        sport, dport, seq, ack, offset, flags, window, _csum, urgent = _TCP.unpack_from(data)
+        header_len = (offset >> 4) * 4
+        if not _TCP.size <= header_len <= len(data):
+            raise Malformed("tcp_bad_data_offset", f"data offset {header_len}, segment holds {len(data)}")
+        # Unlike UDP's, TCP's checksum is never optional (RFC 9293 §3.1).
+        if internet_checksum(_pseudo_header(src_ip, dst_ip, IPPROTO_TCP, len(data)) + bytes(data)) != 0:
+            raise Malformed("tcp_bad_checksum")
+        mss = _parse_tcp_options(data[_TCP.size : header_len])
+        return cls(sport, dport, seq, ack, flags, window, bytes(data[header_len:]), mss, urgent)
+
+    def build(self, src_ip: str, dst_ip: str) -> bytes:
+        options = b"" if self.mss is None else struct.pack("!BBH", TCP_OPT_MSS, 4, self.mss)
+        header_len = _TCP.size + len(options)  # options are whole words already
+        unsummed = (
+            _TCP.pack(
+                self.src_port,
+                self.dst_port,
+                self.seq,
+                self.ack,
+                (header_len // 4) << 4,
+                self.flags,
+                self.window,
+                0,  # checksum: computed with this field zero
+                self.urgent,
+            )
+            + options
+            + self.payload
+        )
+        length = len(unsummed)
+        checksum = internet_checksum(_pseudo_header(src_ip, dst_ip, IPPROTO_TCP, length) + unsummed)
+        return unsummed[:16] + struct.pack("!H", checksum) + unsummed[18:]
+
+
+def _parse_tcp_options(data: bytes) -> int | None:
+    """The MSS option's value, if present (RFC 9293 §3.2: kind, length, value; END and NOP are one byte)."""
+    mss = None
+    i = 0
+    while i < len(data):
+        kind = data[i]
+        if kind == TCP_OPT_END:
+            break
+        if kind == TCP_OPT_NOP:
+            i += 1
+            continue
+        if i + 1 >= len(data) or data[i + 1] < 2:
+            raise Malformed("tcp_bad_option_length", f"option {kind}")
+        length = data[i + 1]
+        if i + length > len(data):
+            raise Malformed("tcp_option_overrun", f"option {kind} runs past the header")
+        if kind == TCP_OPT_MSS:
+            if length != 4:
+                raise Malformed("tcp_bad_option", f"MSS option of length {length}")
+            mss = struct.unpack_from("!H", data, i + 2)[0]
+        i += length
+    return mss
 
 
 # --- ICMP (RFC 792) ------------------------------------------------------------------
