@@ -545,3 +545,51 @@ def test_a_forwarded_syn_is_sent_again_when_the_guest_is_silent():
     rig.sent = []
     rig.tick(RTO_INITIAL)
     assert [(s.flags, s.seq) for _, _, s in rig.sent] == [(TCP_SYN, ISS)]
+
+
+# --- the whole backend: real I/O thread, real loopback sockets --------------------------------------
+
+
+def test_a_malformed_segment_is_counted_and_a_real_connection_still_works():
+    from jsksh.machine.ioloop import IOLoop
+    from jsksh.machine.netdev.user import UserBackend
+    from jsksh.machine.netdev.user.packets import IPPROTO_TCP as TCP
+    from jsksh.machine.netdev.user.packets import IPv4
+    from tests.machine.test_user_net import Guest, wait_for
+
+    loop = IOLoop()
+    backend = UserBackend(loop, dns="127.0.0.1:9")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    try:
+        guest = Guest(backend)
+        far = ("10.0.2.2", port)
+
+        def send(seg: Tcp, raw: bytes | None = None):
+            guest.send_ip(IPv4(GUEST[0], far[0], TCP, raw or seg.build(GUEST[0], far[0])))
+
+        def receive() -> Tcp:
+            packet = IPv4.parse(guest.receive().payload)
+            return Tcp.parse(packet.payload, packet.src, packet.dst)  # checks the checksum too
+
+        syn = Tcp(GUEST[1], port, G, 0, TCP_SYN, 65535, mss=1460)
+        send(syn, syn.build(GUEST[0], far[0])[:-1] + b"\xff")  # one byte off: a bad checksum
+        wait_for(lambda: backend.stats.get("drop_tcp_bad_checksum") == 1)
+        guest.assert_quiet()
+        send(syn)
+        syn_ack = receive()
+        assert (syn_ack.flags, syn_ack.ack, syn_ack.mss) == (TCP_SYN | TCP_ACK, G + 1, OUR_MSS)
+        host, _ = listener.accept()
+        send(Tcp(GUEST[1], port, G + 1, syn_ack.seq + 1, TCP_ACK | TCP_PSH, 65535, b"ping"))
+        host.settimeout(3)
+        assert host.recv(100) == b"ping"
+        assert receive().ack == G + 5
+        host.sendall(b"pong")
+        data = receive()
+        assert (data.seq, data.payload) == (syn_ack.seq + 1, b"pong")
+        assert backend.describe()["tcp_connections"] == 1
+        host.close()
+    finally:
+        listener.close()
+        backend.close()
+        loop.stop()
