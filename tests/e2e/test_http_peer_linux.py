@@ -8,9 +8,13 @@ http.server in the namespace.  Bodies are compared byte for byte.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import os
 import re
+import socket
+import threading
 import subprocess
 import time
 
@@ -194,3 +198,134 @@ def test_ab_200_requests_4_at_a_time_without_failures(peer):
     assert r.returncode == 0, out + r.stderr.decode()
     assert re.search(r"^Complete requests:\s+200$", out, re.M), out
     assert re.search(r"^Failed requests:\s+0$", out, re.M), out
+
+
+# -- the guest's curl against Python's http.server -------------------------------------------
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Files from the server's directory (GET, HEAD), and an echo of POST and PUT."""
+
+    protocol_version = "HTTP/1.1"
+
+    def echo(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        reply = f"{self.command} {self.path} {self.headers.get('Content-Type')} {self.headers.get('X-Test')}\n".encode() + body
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    do_POST = do_PUT = echo
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def web(peer, tmp_path_factory):
+    """Python's http.server in the namespace on LINUX_IP, serving a directory with a 1 MiB file."""
+    directory = tmp_path_factory.mktemp("www")
+    blob = os.urandom(MIB)
+    (directory / "blob.bin").write_bytes(blob)
+    (directory / "hello.txt").write_text("hello from Linux\n")
+    sock = peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM, bind=(LINUX_IP, 0))
+    handler = functools.partial(Handler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer((LINUX_IP, 0), handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = sock
+    server.server_address = sock.getsockname()
+    sock.listen(16)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.blob = blob
+    server.base = f"http://{LINUX_IP}:{server.server_address[1]}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_guest_curl_gets_a_body_byte_exact(peer, web):
+    status, out, err = peer.machine.run(f"curl -s {web.base}/hello.txt")
+    assert (status, out, err) == (0, "hello from Linux\n", "")
+    status, out, err = peer.machine.run(f"curl -s {web.base}/blob.bin | sha256sum", timeout=60)
+    assert status == 0, err
+    assert out.split()[0] == hashlib.sha256(web.blob).hexdigest()
+
+
+def test_guest_curl_o_writes_the_file(peer, web):
+    status, out, err = peer.machine.run(f"curl -s -o /tmp/got.bin {web.base}/blob.bin && sha256sum /tmp/got.bin", timeout=60)
+    assert status == 0, err
+    assert out.split()[0] == hashlib.sha256(web.blob).hexdigest()
+
+
+def test_guest_curl_head(peer, web):
+    status, out, err = peer.machine.run(f"curl -sI {web.base}/blob.bin")
+    assert status == 0, err
+    assert out.startswith("HTTP/1.1 200 OK\r\n") or out.startswith("HTTP/1.0 200 OK\r\n"), out
+    assert f"\r\nContent-Length: {MIB}\r\n" in out
+    assert out.endswith("\r\n\r\n") and len(out) < 1000, "headers only"
+
+
+def test_guest_curl_posts_data_and_headers(peer, web):
+    status, out, err = peer.machine.run(f"curl -s -X POST -d 'a=1' -d 'b=2' -H 'X-Test: yes' {web.base}/form")
+    assert (status, err) == (0, "")
+    assert out == "POST /form application/x-www-form-urlencoded yes\na=1&b=2"
+    status, out, err = peer.machine.run(f"curl -s -X PUT -d 'x' -H 'Content-Type: text/plain' {web.base}/p")
+    assert out == "PUT /p text/plain None\nx"
+
+
+def test_guest_curl_v_shows_the_exchange(peer, web):
+    status, out, err = peer.machine.run(f"curl -v {web.base}/hello.txt")
+    assert status == 0
+    assert out == "hello from Linux\n"
+    lines = [line.rstrip() for line in err.splitlines()]
+    port = web.server_address[1]
+    assert f"* Connected to {LINUX_IP} ({LINUX_IP}) port {port}" in lines
+    assert "> GET /hello.txt HTTP/1.1" in lines
+    assert f"> Host: {LINUX_IP}:{port}" in lines
+    assert "> Accept: */*" in lines
+    assert ">" in lines, "the empty line that ends the request head"
+    assert any(re.fullmatch(r"< HTTP/1\.[01] 200 OK", line) for line in lines), err
+    assert "< Content-Length: 17" in lines
+    assert lines.index("> GET /hello.txt HTTP/1.1") < lines.index("< Content-Length: 17")
+
+
+def test_guest_curl_f_and_errors_have_curls_statuses(peer, web):
+    status, out, err = peer.machine.run(f"curl -f {web.base}/missing")
+    assert (status, out) == (22, "")
+    assert err == "curl: (22) The requested URL returned error: 404\n"
+    status, out, err = peer.machine.run(f"curl -s {web.base}/missing")
+    assert status == 0 and "404" in out, "without -f an error page is a page"
+    status, out, err = peer.machine.run(f"curl http://{LINUX_IP}:4/")
+    assert status == 7
+    assert err == f"curl: (7) Failed to connect to {LINUX_IP} port 4: Connection refused\n"
+    assert peer.machine.run(f"curl -s http://{LINUX_IP}:4/")[1:] == ("", "")
+    status, out, err = peer.machine.run("curl https://example.org/")
+    assert (status, err) == (1, 'curl: (1) Protocol "https" not supported\n')
+    status, out, err = peer.machine.run("curl http://no-such-name.invalid/")
+    assert status == 6, err
+    assert err == "curl: (6) Could not resolve host: no-such-name.invalid\n"
+
+
+def test_guest_curl_times_out_with_28(peer):
+    # A listener that never accepts nor answers: the connection is made by
+    # Linux's backlog, and the reply never comes.
+    s = peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM, bind=(LINUX_IP, 0))
+    s.listen(1)
+    with s:
+        status, out, err = peer.machine.run(f"curl -m 1 http://{LINUX_IP}:{s.getsockname()[1]}/")
+    assert status == 28, err
+    assert err == "curl: (28) Operation timed out\n"
+
+
+def test_guest_curl_follows_redirects_from_httpd(peer):
+    # The guest's own httpd redirects /docs to /docs/: curl -L follows it, to the guest itself.
+    status, out, err = peer.machine.run(f"curl -s -L http://{GUEST_IP}:{PORT}/docs")
+    assert status == 0, err
+    assert "<title>Index of /docs/</title>" in out
+    status, out, err = peer.machine.run(f"curl -s -o /dev/null -w x http://{GUEST_IP}:{PORT}/docs")
+    assert status == 2, "no -w here: a usage error"
