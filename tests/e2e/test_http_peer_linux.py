@@ -14,8 +14,8 @@ import http.server
 import os
 import re
 import socket
-import threading
 import subprocess
+import threading
 import time
 
 import pytest
@@ -44,7 +44,9 @@ def start_httpd(peer: Peer) -> str:
     The control port takes one client at a time, so httpd cannot hold a run
     open while the tests run others: it is a background job, which outlives
     the shell that started it. Returns its pid once it answers."""
-    status, out, err = peer.machine.run(f"httpd -p {PORT} /tmp/www > /tmp/access.log 2> /tmp/httpd.err & echo $!")
+    status, out, err = peer.machine.run(
+        f"httpd -p {PORT} /tmp/www > /tmp/access.log 2> /tmp/httpd.err & echo $!"
+    )
     assert status == 0, out + err
     deadline = time.monotonic() + 20
     while peer.host("curl", "-s", "-o", "/dev/null", f"http://{GUEST_IP}:{PORT}/").returncode != 0:
@@ -140,7 +142,9 @@ def test_a_range_is_206_with_exactly_those_bytes(peer):
     assert body == whole[1000:2000]
     r = peer.host("curl", "-sS", "-r", "-10", url("/docs/blob.bin"))
     assert r.stdout == whole[-10:]
-    r = peer.host("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-r", f"{MIB}-", url("/docs/blob.bin"))
+    r = peer.host(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-r", f"{MIB}-", url("/docs/blob.bin")
+    )
     assert r.stdout == b"416"
 
 
@@ -173,7 +177,14 @@ def test_pipelined_requests_are_answered_in_order(peer):
     with s:
         s.connect((GUEST_IP, PORT))
         req = "GET {} HTTP/1.1\r\nHost: g\r\n\r\n"
-        s.sendall((req.format("/docs/note.txt") + req.format("/nope") + req.format("/") + "GET / HTTP/1.1\r\nHost: g\r\nConnection: close\r\n\r\n").encode())
+        s.sendall(
+            (
+                req.format("/docs/note.txt")
+                + req.format("/nope")
+                + req.format("/")
+                + "GET / HTTP/1.1\r\nHost: g\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
         data = b""
         while chunk := s.recv(65536):
             data += chunk
@@ -185,7 +196,9 @@ def test_the_log_has_a_common_log_format_line_per_request(peer):
     peer.host("curl", "-sS", "-o", "/dev/null", url("/docs/note.txt?x=1"))
     status, out, _ = peer.machine.run("cat /tmp/access.log")
     assert re.search(
-        rf'^{LINUX_IP} - - \[\d\d/\w{{3}}/\d{{4}}:\d\d:\d\d:\d\d \+0000\] "GET /docs/note.txt\?x=1 HTTP/1.1" 200 11$', out, re.M
+        rf'^{LINUX_IP} - - \[\d\d/\w{{3}}/\d{{4}}:\d\d:\d\d:\d\d \+0000\] "GET /docs/note.txt\?x=1 HTTP/1.1" 200 11$',
+        out,
+        re.M,
     ), out
     assert re.search(r'"GET /no/such/file HTTP/1.1" 404 \d+$', out, re.M), out
 
@@ -211,7 +224,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def echo(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        reply = f"{self.command} {self.path} {self.headers.get('Content-Type')} {self.headers.get('X-Test')}\n".encode() + body
+        reply = (
+            f"{self.command} {self.path} {self.headers.get('Content-Type')} {self.headers.get('X-Test')}\n".encode()
+            + body
+        )
         self.send_response(200)
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
@@ -257,7 +273,9 @@ def test_guest_curl_gets_a_body_byte_exact(peer, web):
 
 
 def test_guest_curl_o_writes_the_file(peer, web):
-    status, out, err = peer.machine.run(f"curl -s -o /tmp/got.bin {web.base}/blob.bin && sha256sum /tmp/got.bin", timeout=60)
+    status, out, err = peer.machine.run(
+        f"curl -s -o /tmp/got.bin {web.base}/blob.bin && sha256sum /tmp/got.bin", timeout=60
+    )
     assert status == 0, err
     assert out.split()[0] == hashlib.sha256(web.blob).hexdigest()
 

@@ -143,7 +143,8 @@ def declared_options(name: str) -> list[str]:
     source = (ROOT / "apps" / f"{name}.js").read_text()
     block = re.search(r"^module\.exports\.options\s*=\s*\{([^}]*)\}", source, re.M)
     assert block, f"{name} declares no options"
-    keys = re.findall(r"""(?:(['"])([^'"]*)\1|([A-Za-z_$][\w$]*))\s*:\s*['"`]""", block.group(1))
+    # One key a line, at the line's start: a meaning may itself hold "'Name: value'".
+    keys = re.findall(r"""^\s*(?:(['"])(.*?)\1|([A-Za-z_$][\w$]*))\s*:\s*['"`]""", block.group(1), re.M)
     return [quoted_key or bare for _, quoted_key, bare in keys]
 
 
