@@ -1097,3 +1097,16 @@ test('history --help answers as a program does; only a child that may run histor
   assert.equal(states[1].history.first, 101, 'at most 500 lines, numbered on');
   assert.equal(states[1].history.lines.length, 500);
 });
+
+test('echo alone runs in the shell; as a pipeline stage or in $(...) it is the echo program, not a child shell', async () => {
+  const sys = fakeSys({ commands: ok });
+  await runSh(['sh', '-c', 'echo here; echo a | wc; x=$(echo b); f() { echo c; }; f | wc'], sys);
+  // echo here: no spawn. echo a | wc: the program and wc. $(echo b): the
+  // program (and the collector of $(...)'s output). A function in a
+  // pipeline still needs a shell: a child sh runs it.
+  const all = spawned(sys);
+  assert.deepEqual(all.slice(0, 3), ['echo a', 'wc', 'echo b'], JSON.stringify(all));
+  assert.ok(!all.some((s) => /^sh -c echo/.test(s)), `no child shell for echo: ${JSON.stringify(all)}`);
+  assert.ok(all.includes('sh -c f sh'), `a function's stage runs in a child shell: ${JSON.stringify(all)}`);
+  assert.ok(!all.includes('echo here'), 'echo alone is the builtin');
+});

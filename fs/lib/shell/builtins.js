@@ -667,8 +667,7 @@ const SIGNALS = { 0: 'EXIT', 1: 'HUP', 2: 'INT', 3: 'QUIT', 15: 'TERM' };
 // shared): where the shell needs a process for a command (a pipeline
 // stage, a $(...), a background job) it may start the program, a far
 // smaller isolate than the child shell a builtin needs (`echo hi | wc`:
-// about 4 ms, not 14). /lib/shell/exec's runsInShell is where that would
-// be decided; it does not look here yet, and sends echo to a child shell.
+// about 4 ms, not 14). /lib/shell/exec's runsInShell decides it.
 const SAME_AS_PROGRAM = new Set(['echo']);
 
 function isBuiltin(name) {
