@@ -34,6 +34,8 @@ FILES = {
 }
 
 CASES = [
+    # A here-document without its end word takes the rest of the text (dash, bash).
+    "echo first; cat <<EOF\nno end word",
     # compound commands and control flow (§2.9.4)
     "for i in 1 2 3; do echo $i; done",
     "for i in; do echo never; done; echo after",
@@ -220,12 +222,6 @@ DIFFERENCES = [
         ".hidden\n",
         0,
         "a pattern never matches . and .. (the directory listing has no such entries); dash's `.*` gives `. ..` too",
-    ),
-    (
-        "cat <<EOF\nno end word",
-        "",
-        2,
-        "a here-document without its end word is a syntax error (dash warns and uses the rest of the text)",
     ),
 ]
 

@@ -397,6 +397,17 @@ test('here-documents: text up to the end word, expanded unless it is quoted', as
   assert.ok(/here-document ended by end of file \(wanted `EOF'\)/.test(syntaxError('cat <<EOF\nabc\n').message));
 });
 
+test('here-documents in final text (a script, sh -c): the end of the text ends one, with a warning', async () => {
+  const warnings = [];
+  const lists = [...commands('echo a\ncat <<EOF\nabc\nlast', { final: true, warn: (w) => warnings.push(w) })];
+  assert.equal(lists.length, 2);
+  const cat = lists[1].items[0].command.commands[0];
+  assert.equal(await expandWord(cat.redirects[0].body, ENV), 'abc\nlast');
+  assert.deepEqual(warnings, ["sh: warning: here-document at line 2 delimited by end-of-file (wanted `EOF')"]);
+  // Without `final` (more lines may come) it stays incomplete, for PS2 and is-complete.
+  assert.equal(inputStatus('cat <<EOF\nabc'), 'incomplete');
+});
+
 // --- expansion (expand.js) ---
 
 test('parameter expansion: defaults, alternatives, length, trimming', async () => {

@@ -160,7 +160,7 @@ class Shell {
   // nested: the text of `.` (a return or break in it is for the caller).
   async runLine(text, { nested = false } = {}) {
     if (!nested) this.interrupted = false;
-    const parsed = commands(text);
+    const parsed = commands(text, { final: true, warn: (message) => this.error(message) }); // the text is all there is
     for (;;) {
       let list;
       try {

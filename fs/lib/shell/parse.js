@@ -91,10 +91,16 @@ function unterminatedQuote(quote, pos) {
 }
 
 class Lexer {
-  constructor(src, start = 0) {
+  // final: the text is all there will be (a script, sh -c, a run), so a
+  // here-document without its end word ends at the end of the text, as in
+  // dash and bash, with warn(message) told; otherwise more lines may come
+  // (is-complete, the prompt's PS2) and it is incomplete.
+  constructor(src, start = 0, { final = false, warn = () => {} } = {}) {
     this.src = src;
     this.i = start;
     this.heredocs = []; // here-documents whose text starts after the next newline
+    this.final = final;
+    this.warn = warn;
   }
 
   next() {
@@ -147,7 +153,12 @@ class Lexer {
         if (nl >= src.length) break;
         at = nl + 1;
       }
-      if (body === null) throw this.missingHeredocEnd(doc);
+      if (body === null) {
+        if (!this.final) throw this.missingHeredocEnd(doc);
+        const line = src.slice(0, doc.pos).split('\n').length;
+        this.warn(`sh: warning: here-document at line ${line} delimited by end-of-file (wanted \`${doc.delimiter}')`);
+        body = { start, end: src.length, after: src.length };
+      }
       let text = src.slice(body.start, body.end);
       if (doc.strip) text = text.replace(/^\t+/gm, '');
       doc.redirect.body = doc.quoted ? { type: 'word', parts: [{ type: 'text', value: text, quoted: true }], raw: text } : heredocWord(text);
@@ -417,9 +428,9 @@ const REDIRECT_OPS = new Set(['<', '>', '>>', '>|', '<>', '<&', '>&', '<<', '<<-
 const MAX_NESTING = 200; // compound commands inside one another: the parser's recursion
 
 class Parser {
-  constructor(src, start = 0) {
+  constructor(src, start = 0, lexerOptions = {}) {
     this.src = String(src);
-    this.lexer = new Lexer(this.src, start);
+    this.lexer = new Lexer(this.src, start, lexerOptions);
     this.token = null; // the one token of lookahead
     this.lastEnd = start; // where the last token taken ends
     this.depth = 0;
@@ -811,7 +822,7 @@ class Parser {
       // any of it means the text is taken literally (§2.7.4).
       const delimiter = target.parts.map((p) => (p.type === 'text' ? p.value : p.type === 'tilde' ? '~' : '')).join('');
       const quoted = target.parts.some((p) => p.quoted);
-      this.lexer.heredocs.push({ redirect, delimiter: quoted ? delimiter : target.raw, quoted, strip: op === '<<-' });
+      this.lexer.heredocs.push({ redirect, delimiter: quoted ? delimiter : target.raw, quoted, strip: op === '<<-', pos: this.lastEnd });
     }
     return redirect;
   }
@@ -849,8 +860,8 @@ function tooDeep(run) {
 // The text's complete commands one at a time, each parsed only when the one
 // before it has run: how sh reads a script, so a syntax error on line 9
 // stops the script there, after lines 1 to 8 have run.
-function* commands(text) {
-  const parser = new Parser(String(text));
+function* commands(text, { final = false, warn } = {}) {
+  const parser = new Parser(String(text), 0, { final, warn });
   for (;;) {
     const list = tooDeep(() => parser.parseNextCommand());
     if (list === null) return;
