@@ -791,7 +791,7 @@ class Shell {
       return this.withRedirects(stage.redirects, () => status, true);
     }
     const [name] = argv;
-    if (name === 'exec') return this.runExec(stage);
+    if (name === 'exec' && !(argv.length === 2 && argv[1] === '--help')) return this.runExec(stage); // exec --help: its help, as bash's
     if (name === 'command' && argv.length > 1 && !argv[1].startsWith('-')) {
       return this.runExpanded({ ...stage, argv: argv.slice(1) }, node, false);
     }
