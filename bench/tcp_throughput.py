@@ -1,0 +1,183 @@
+"""Bulk TCP through the JavaScript stack over TAP, against Linux to Linux over a veth pair.
+
+One connection each way, N MiB (issue 13's benchmark), in one run:
+- guest → Linux: the guest's `nc 10.9.0.1 PORT < /tmp/blob` (a file of N MiB
+  made first) to a Python receiver in the benchmark's namespace;
+- Linux → guest: a Python sender in the namespace to the guest's
+  `nc 10.9.0.1 PORT < /dev/null > /dev/null`;
+- the anchor: the same Python receiver and sender, with a Python client in a
+  second namespace joined to the first by a veth pair (the Linux kernel on
+  both ends of a virtual cable, as the TAP is for the guest).
+The Linux side times every transfer the same way: from accept() to the end
+of the stream (receiving), or to the moment the peer has acknowledged the
+last byte (sending: the socket's send queue, SIOCOUTQ, is empty). Each
+direction runs `runs` times; the table gives the median MB/s (10^6 bytes/s),
+the spread (min-max), and the ratio to the anchor's median.
+Floor (issue 13): 50 MB/s each way.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import uuid
+
+from tapnet import LINUX_IP, TapNet, can_run, ip
+
+# Linux's side, run in the namespace: `recv PORT` or `send PORT BYTES`;
+# prints its port, then one JSON line per connection.
+SERVER = r"""
+import fcntl, json, socket, struct, sys, termios, time
+mode, host, nbytes, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+srv = socket.socket(); srv.bind((host, 0)); srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+block = b"\xa5" * (1 << 20)
+for _ in range(count):
+    conn, _ = srv.accept()
+    t0 = time.perf_counter(); got = 0
+    if mode == "recv":
+        buf = bytearray(1 << 20)
+        while (n := conn.recv_into(buf)):
+            got += n
+    else:
+        left = nbytes
+        while left:
+            got += conn.send(memoryview(block)[:min(left, len(block))]); left = nbytes - got
+        while struct.unpack("i", fcntl.ioctl(conn.fileno(), termios.TIOCOUTQ, b"\0" * 4))[0]:
+            time.sleep(0.0002)  # SIOCOUTQ: bytes not yet acknowledged
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    print(json.dumps({"bytes": got, "seconds": elapsed}), flush=True)
+"""
+
+# The anchor's client in the second namespace: `send HOST PORT BYTES` or `recv HOST PORT`.
+CLIENT = r"""
+import socket, sys
+mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.create_connection((host, port))
+if mode == "send":
+    block = b"\x5a" * (1 << 20); left = int(sys.argv[4])
+    while left:
+        left -= s.send(memoryview(block)[:min(left, len(block))])
+    s.shutdown(socket.SHUT_WR)
+buf = bytearray(1 << 20)
+while s.recv_into(buf):
+    pass
+"""
+
+MIB = 1 << 20
+
+
+class Server:
+    """SERVER running in namespace `ns` for `count` connections."""
+
+    def __init__(self, ns: str, mode: str, host: str, nbytes: int, count: int):
+        self.proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, sys.executable, "-c", SERVER, mode, host, str(nbytes), str(count)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = int(self.proc.stdout.readline())
+
+    def result(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the Linux side ended without a result")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Veth:
+    """A second namespace joined to `ns` by a veth pair: 10.10.0.1 (ns) and 10.10.0.2 (peer)."""
+
+    def __init__(self, ns: str):
+        self.peer = f"jsksh-bench-{uuid.uuid4().hex[:6]}"
+        ip("netns", "add", self.peer)
+        tag = uuid.uuid4().hex[:6]
+        ip("link", "add", f"va{tag}", "netns", ns, "type", "veth", "peer", "name", f"vb{tag}", "netns", self.peer)
+        ip("-n", ns, "addr", "add", "10.10.0.1/24", "dev", f"va{tag}")
+        ip("-n", self.peer, "addr", "add", "10.10.0.2/24", "dev", f"vb{tag}")
+        ip("-n", ns, "link", "set", f"va{tag}", "up")
+        ip("-n", self.peer, "link", "set", f"vb{tag}", "up")
+
+    def client(self, *args: str) -> None:
+        subprocess.run(
+            ["ip", "netns", "exec", self.peer, sys.executable, "-c", CLIENT, *args], check=True, timeout=120
+        )
+
+    def close(self) -> None:
+        subprocess.run(["ip", "netns", "del", self.peer], capture_output=True, timeout=30)
+
+
+def guest(net: TapNet, command: str, timeout: float = 300) -> str:
+    net.machine.sock.sendall(command.encode() + b"\r")
+    return net.machine.read_until(b"$ ", timeout).decode(errors="replace")
+
+
+def mbps(r: dict) -> float:
+    return r["bytes"] / r["seconds"] / 1e6
+
+
+def main(mib: int = 16, runs: int = 5) -> None:
+    why = can_run()
+    if why:
+        print(f"tcp throughput over TAP: skipped ({why})")
+        return
+    nbytes = mib * MIB
+    net = TapNet()
+    veth = None
+    rates: dict[str, list[float]] = {k: [] for k in ("g2l", "l2g", "a_up", "a_down")}
+    try:
+        veth = Veth(net.ns)
+        guest(net, f"head -c {nbytes} /dev/urandom > /tmp/blob")
+        # Runs interleaved, so a noisy minute touches every column alike.
+        for _ in range(runs):
+            recv = Server(net.ns, "recv", LINUX_IP, nbytes, 1)
+            out = guest(net, f"nc {LINUX_IP} {recv.port} < /tmp/blob")
+            r = recv.result()
+            recv.close()
+            if r["bytes"] != nbytes:
+                raise RuntimeError(f"guest → Linux: {r['bytes']} bytes of {nbytes}: {out!r}")
+            rates["g2l"].append(mbps(r))
+
+            send = Server(net.ns, "send", LINUX_IP, nbytes, 1)
+            out = guest(net, f"nc {LINUX_IP} {send.port} < /dev/null > /dev/null")
+            rates["l2g"].append(mbps(send.result()))
+            send.close()
+
+            recv = Server(net.ns, "recv", "10.10.0.1", nbytes, 1)
+            veth.client("send", "10.10.0.1", str(recv.port), str(nbytes))
+            rates["a_up"].append(mbps(recv.result()))
+            recv.close()
+
+            send = Server(net.ns, "send", "10.10.0.1", nbytes, 1)
+            veth.client("recv", "10.10.0.1", str(send.port))
+            rates["a_down"].append(mbps(send.result()))
+            send.close()
+    finally:
+        if veth:
+            veth.close()
+        net.close()
+
+    def cell(xs: list[float]) -> str:
+        return f"{statistics.median(xs):8.1f} MB/s  ({min(xs):.1f}-{max(xs):.1f})"
+
+    print(f"Bulk TCP, one connection, {mib} MiB each way, {runs} runs (median, min-max)")
+    for name, key, anchor in (
+        ("guest → Linux (TAP, nc)", "g2l", "a_up"),
+        ("Linux → guest (TAP, nc)", "l2g", "a_down"),
+    ):
+        ratio = statistics.median(rates[key]) / statistics.median(rates[anchor])
+        print(f"  {name:32} {cell(rates[key])}   ratio to anchor {ratio:.3f}")
+    print(f"  {'anchor: Linux → Linux (veth)':32} {cell(rates['a_up'])}")
+    print(f"  {'anchor: Linux ← Linux (veth)':32} {cell(rates['a_down'])}")
+    print("  floor (issue 13): 50 MB/s each way")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
