@@ -99,11 +99,12 @@ class Veth:
         self.peer = f"jsksh-bench-{uuid.uuid4().hex[:6]}"
         ip("netns", "add", self.peer)
         tag = uuid.uuid4().hex[:6]
-        ip("link", "add", f"va{tag}", "netns", ns, "type", "veth", "peer", "name", f"vb{tag}", "netns", self.peer)
-        ip("-n", ns, "addr", "add", "10.10.0.1/24", "dev", f"va{tag}")
-        ip("-n", self.peer, "addr", "add", "10.10.0.2/24", "dev", f"vb{tag}")
-        ip("-n", ns, "link", "set", f"va{tag}", "up")
-        ip("-n", self.peer, "link", "set", f"vb{tag}", "up")
+        a, b = f"va{tag}", f"vb{tag}"
+        ip("link", "add", a, "netns", ns, "type", "veth", "peer", "name", b, "netns", self.peer)
+        ip("-n", ns, "addr", "add", "10.10.0.1/24", "dev", a)
+        ip("-n", self.peer, "addr", "add", "10.10.0.2/24", "dev", b)
+        ip("-n", ns, "link", "set", a, "up")
+        ip("-n", self.peer, "link", "set", b, "up")
 
     def client(self, *args: str) -> None:
         subprocess.run(
