@@ -203,14 +203,43 @@ def test_the_log_has_a_common_log_format_line_per_request(peer):
     assert re.search(r'"GET /no/such/file HTTP/1.1" 404 \d+$', out, re.M), out
 
 
-def test_ab_200_requests_4_at_a_time_without_failures(peer):
+def test_ab_keep_alive_10000_requests_10_at_a_time_without_failures(peer):
+    # The figure: ab -k -n 10000 -c 10, 0 failed. ab speaks HTTP/1.0 and keeps a
+    # connection only when the answer says Keep-Alive and has a Content-Length. About 5 s.
     if which("ab") is None:
-        pytest.skip("needs ab (apache2-utils), not installed here")
-    r = peer.host("ab", "-k", "-n", "200", "-c", "4", url("/docs/note.txt"), timeout=120)
+        pytest.skip("needs ab (apache2-utils)")
+    r = peer.host("ab", "-k", "-n", "10000", "-c", "10", url("/docs/note.txt"), timeout=120)
     out = r.stdout.decode()
     assert r.returncode == 0, out + r.stderr.decode()
-    assert re.search(r"^Complete requests:\s+200$", out, re.M), out
+    assert re.search(r"^Complete requests:\s+10000$", out, re.M), out
     assert re.search(r"^Failed requests:\s+0$", out, re.M), out
+    assert re.search(r"^Non-2xx responses:", out, re.M) is None, out
+    # Nearly every request rode a kept-alive connection (10 connections; a few more if one was closed).
+    kept = int(re.search(r"^Keep-Alive requests:\s+(\d+)$", out, re.M).group(1))
+    assert kept >= 9900, out
+
+
+def test_ab_new_connection_per_request_without_failures(peer):
+    if which("ab") is None:
+        pytest.skip("needs ab (apache2-utils)")
+    r = peer.host("ab", "-n", "500", "-c", "10", url("/docs/note.txt"), timeout=120)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    assert re.search(r"^Complete requests:\s+500$", out, re.M), out
+    assert re.search(r"^Failed requests:\s+0$", out, re.M), out
+
+
+def test_wrk_10_seconds_without_socket_errors(peer):
+    # The figure: wrk for 10 s with 0 socket errors (wrk prints the line only when there are some).
+    if which("wrk") is None:
+        pytest.skip("needs wrk")
+    r = peer.host("wrk", "-t2", "-c20", "-d10s", url("/docs/note.txt"), timeout=60)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    assert "Socket errors" not in out, out
+    assert "Non-2xx" not in out, out
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    assert requests > 1000, out
 
 
 # -- the guest's curl against Python's http.server -------------------------------------------
