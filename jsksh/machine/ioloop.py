@@ -3,13 +3,18 @@
 Backends (serial ports, later network devices) register sockets here; their
 callbacks run on this thread, never on the kernel's.  ``call_soon`` hands work
 in from other threads through a self-pipe, the classic way to wake a select().
+``call_later`` runs work after a delay: a heap of deadlines, the earliest of
+which bounds the select()'s timeout (asyncio's BaseEventLoop keeps timers so).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import selectors
 import threading
+import time
 from collections.abc import Callable
 
 
@@ -21,6 +26,9 @@ class IOLoop:
         os.set_blocking(self._wake_w, False)
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
         self._calls: list[Callable[[], None]] = []
+        # (when, sequence, fn): the sequence keeps timers due at the same moment in order.
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._timer_seq = itertools.count()
         self._lock = threading.Lock()
         self._stopped = False
         self._closed = False  # the wake pipe is closed: call_soon does nothing
@@ -38,6 +46,39 @@ class IOLoop:
                 os.write(self._wake_w, b"x")
             except BlockingIOError:
                 pass  # the pipe is full: the loop is already awake
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the I/O thread ``delay`` seconds from now.  Thread-safe;
+        no handle to cancel it (nothing needs one yet)."""
+        when = time.monotonic() + max(0.0, delay)
+        with self._lock:
+            if self._closed:
+                return
+            earliest = not self._timers or when < self._timers[0][0]
+            heapq.heappush(self._timers, (when, next(self._timer_seq), fn))
+            if earliest and threading.current_thread() is not self._thread:
+                # The loop may be asleep in select() with a later timeout.
+                try:
+                    os.write(self._wake_w, b"x")
+                except BlockingIOError:
+                    pass
+
+    def _run_due_timers(self) -> float:
+        """Run the timers that are due; returns how long select() may sleep."""
+        now = time.monotonic()
+        due = []
+        with self._lock:
+            while self._timers and self._timers[0][0] <= now:
+                due.append(heapq.heappop(self._timers)[2])
+            wait = self._timers[0][0] - now if self._timers else 0.5
+        for fn in due:
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001 - as for I/O callbacks
+                import sys
+
+                print(f"jsksh: I/O timer failed: {e!r}", file=sys.stderr)
+        return 0.0 if due else min(0.5, wait)
 
     def register(self, fileobj, events: int, callback: Callable[[int], None]) -> None:
         """Watch ``fileobj``; ``callback(mask)`` runs on the I/O thread.  Thread-safe."""
@@ -81,7 +122,8 @@ class IOLoop:
         except (AttributeError, OSError):
             pass  # not Linux: the default policy, a little slower under load
         while not self._stopped:
-            for key, mask in self._sel.select(0.5):
+            timeout = self._run_due_timers()
+            for key, mask in self._sel.select(timeout):
                 if key.data is None:
                     try:
                         os.read(self._wake_r, 4096)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 from jsksh.machine.ioloop import IOLoop
 
@@ -40,3 +41,27 @@ def test_call_soon_after_stop_touches_no_file_descriptor():
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_call_later_runs_after_its_delay_in_deadline_order():
+    loop = IOLoop()
+    done = threading.Event()
+    ran = []
+    started = time.monotonic()
+    loop.call_later(0.06, lambda: (ran.append(("late", time.monotonic() - started)), done.set()))
+    loop.call_later(0.02, lambda: ran.append(("early", time.monotonic() - started)))
+    loop.call_later(0.02, lambda: ran.append(("early, second", time.monotonic() - started)))
+    assert done.wait(2)
+    loop.stop()
+    assert [name for name, _ in ran] == ["early", "early, second", "late"]
+    assert ran[0][1] >= 0.02 and ran[2][1] >= 0.06
+    assert ran[2][1] < 0.4, "the loop slept past the deadline (select's 0.5 s timeout)"
+
+
+def test_call_later_from_the_loop_thread_and_after_stop():
+    loop = IOLoop()
+    done = threading.Event()
+    loop.call_soon(lambda: loop.call_later(0.01, done.set))
+    assert done.wait(2)
+    loop.stop()
+    loop.call_later(0, lambda: None)  # after stop: ignored, no error
