@@ -32,7 +32,7 @@ const { timers } = require('./timers');
 
 const DEFAULTS = {
   mss: 1460, // what we advertise: a 1500-byte Ethernet MTU less 20 (IP) and 20 (TCP)
-  sendBuffer: 256 * 1024,
+  sendBuffer: 1024 * 1024,
   receiveBuffer: 256 * 1024,
   windowScale: true, // RFC 7323 §2; true: the smallest shift that covers receiveBuffer
   timestamps: true, // RFC 7323 §3
