@@ -502,8 +502,10 @@ class Connection {
     const result = r.insert(seq, seg.payload, { fin });
     let delivered = 0;
     for (const chunk of result.data) {
-      // A copy: the frame the segment came in goes back to the driver.
-      this.received.push(chunk.slice());
+      // Kept as it came, a view of its frame: frames handed to the stack
+      // are its own (the driver copies each out of its DMA buffer, and
+      // reassembly.js copies what it holds), so nothing reuses them.
+      this.received.push(chunk);
       delivered += chunk.length;
     }
     this.receivedBytes += delivered;
