@@ -39,6 +39,17 @@ def _machine(args, **kw):
         limits["cpu"] = args.cpu_limit
     if getattr(args, "heap_limit", None):
         limits["heap"] = args.heap_limit << 20
+    net_faults = None
+    if getattr(args, "net_faults", None):
+        from jsksh.machine.netdev.faults import parse_spec, seeded
+
+        try:
+            net_faults = seeded(parse_spec(args.net_faults))
+        except ValueError as e:
+            print(f"jsksh: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
+        # The seed, drawn here if the spec had none: with it the run's decisions replay.
+        print(f"jsksh: net faults {net_faults} (--net-faults {net_faults} replays them)", file=sys.stderr)
     user_options = {"hostfwd": tuple(args.hostfwd or ())}
     if args.dns:
         user_options["dns"] = args.dns
@@ -57,6 +68,7 @@ def _machine(args, **kw):
             net=args.net,
             mac=args.mac,
             pcap=args.pcap,
+            net_faults=net_faults,
             user_options=user_options if args.net == "user" else None,
             **kw,
         )
@@ -358,6 +370,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--mac", default=d("52:54:00:12:34:56"), help="the NIC's MAC address")
         p.add_argument(
             "--pcap", default=d(None), metavar="FILE", help="record every frame the NIC sees (pcap)"
+        )
+        p.add_argument(
+            "--net-faults",
+            default=d(None),
+            metavar="SPEC",
+            help="inject faults into the NIC's frames, seeded: "
+            "drop=0.05,corrupt=1%%,duplicate=0.01,reorder=0.02,delay=5ms±2ms,seed=42,dir=both|rx|tx",
         )
         p.add_argument(
             "--hostfwd",

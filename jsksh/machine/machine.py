@@ -67,6 +67,7 @@ class Machine:
         mac: str = "52:54:00:12:34:56",
         pcap: str | None = None,
         user_options: dict | None = None,
+        net_faults=None,  # a FaultSpec or its text (--net-faults, netdev/faults.py)
     ):
         self.cpus = cpus  # pinned when it runs (run), so that a client in this process is not
         self.loop = IOLoop()
@@ -76,7 +77,7 @@ class Machine:
         self.console_dev = None
         # The NIC's cable outlives reboots, like the serial ports' sockets.
         self.mac = parse_mac(mac)
-        self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap)
+        self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap, faults=net_faults)
         self.cmdline = cmdline
         self.pool_size = pool_size
         self.limits = limits

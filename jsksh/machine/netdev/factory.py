@@ -7,8 +7,13 @@ Backends are imported only when chosen, so a missing optional one breaks only it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jsksh.machine.ioloop import IOLoop
 from jsksh.machine.netdev.base import NetBackend
+
+if TYPE_CHECKING:
+    from jsksh.machine.netdev.faults import FaultSpec
 
 VALID_FORMS = "user, tap:IFNAME, stream:unix:PATH, stream:unix:PATH,server, none"
 
@@ -18,10 +23,25 @@ def _bad(spec: str, why: str) -> ValueError:
 
 
 def make_backend(
-    spec: str, loop: IOLoop, *, user_options: dict | None = None, pcap: str | None = None
+    spec: str,
+    loop: IOLoop,
+    *,
+    user_options: dict | None = None,
+    pcap: str | None = None,
+    faults: str | FaultSpec | None = None,
 ) -> NetBackend:
-    """Build the backend `spec` names; with `pcap`, record its frames to that file."""
+    """Build the backend `spec` names; with `faults`, inject them into its
+    frames (--net-faults, netdev/faults.py); with `pcap`, record the frames to
+    that file.  The recorder sits nearest the NIC, so the capture is what the
+    guest sent and received: corrupted frames show with bad checksums."""
+    if faults is not None:
+        from jsksh.machine.netdev.faults import FaultyBackend, parse_spec
+
+        if isinstance(faults, str):
+            faults = parse_spec(faults)  # before opening anything: a bad spec leaves nothing behind
     backend = _make(spec, loop, user_options)
+    if faults is not None:
+        backend = FaultyBackend(backend, faults, loop.call_later)
     if pcap:
         from jsksh.machine.netdev.pcap import PcapBackend, PcapWriter
 
