@@ -52,6 +52,9 @@ class Interface {
     this.log = log;
     this.mac = macToString(nic.mac);
     this.mtu = MTU;
+    // What a transport leaves free in front of what it sends (tcp.emit's
+    // headroom) so that sendIp writes the IP and Ethernet headers there.
+    this.headroom = ethernet.HEADER_LEN + ipv4.HEADER_LEN;
     this.address = IP_ANY; // 0.0.0.0 until configure()
     this.prefixLength = 0;
     this.gateway = IP_ANY;
@@ -321,8 +324,11 @@ class Interface {
   // Sends one IP datagram: routes it, fragments it to the MTU, resolves the
   // next hop's MAC (packets wait in the ARP cache meanwhile). Returns
   // 'sent', 'queued' (waiting for ARP), or the reason it was dropped:
-  // 'no-address', 'no-route', 'too-big', 'nic-full'.
-  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src = this.address }) {
+  // 'no-address', 'no-route', 'too-big', 'nic-full'. A payload emitted with
+  // this.headroom bytes free in front of it (tcp.emit's headroom) says so
+  // with inPlace: the IP and Ethernet headers are then written there and
+  // the payload is copied only once more, into the NIC's buffer.
+  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src = this.address, inPlace = false }) {
     dst = toIp(dst);
     const nextHop = this.nextHopFor(dst);
     if (nextHop === null) return this.refuse(this.configured ? 'no-route' : 'no-address');
@@ -332,7 +338,8 @@ class Interface {
     if (this.configured && dst === this.address) {
       status = this.loopback(ipv4.emit({ src, dst, protocol, payload, ttl, id }));
     } else {
-      const statuses = this.fragment({ src, dst, protocol, payload, ttl, id }).map((p) => this.transmitIp(nextHop, p));
+      const packets = this.fragment({ src, dst, protocol, payload, ttl, id }, inPlace);
+      const statuses = packets.map((p) => this.transmitIp(nextHop, p, inPlace && packets.length === 1));
       status = statuses.find((s) => s !== 'sent') || 'sent';
     }
     if (PROTOCOL_NAMES[protocol] && (status === 'sent' || status === 'queued')) this.counters[PROTOCOL_NAMES[protocol]].sent++;
@@ -362,9 +369,9 @@ class Interface {
 
   // RFC 791 §3.2 "fragmentation": every fragment but the last carries a
   // multiple of 8 bytes; MTU 1500 leaves 1480, which is one.
-  fragment({ src, dst, protocol, payload, ttl, id }) {
+  fragment({ src, dst, protocol, payload, ttl, id }, inPlace = false) {
     const room = this.mtu - ipv4.HEADER_LEN;
-    if (payload.length <= room) return [ipv4.emit({ src, dst, protocol, payload, ttl, id })];
+    if (payload.length <= room) return [ipv4.emit({ src, dst, protocol, payload, ttl, id }, { inPlace })];
     const packets = [];
     for (let offset = 0; offset < payload.length; offset += room) {
       const piece = payload.subarray(offset, offset + room);
@@ -374,11 +381,12 @@ class Interface {
     return packets;
   }
 
-  transmitIp(nextHop, packet) {
-    if (this.isBroadcast(nextHop)) return this.sendIpPacket(MAC_BROADCAST, packet);
+  // inPlace: the packet has room for the Ethernet header in front of it.
+  transmitIp(nextHop, packet, inPlace = false) {
+    if (this.isBroadcast(nextHop)) return this.sendIpPacket(MAC_BROADCAST, packet, inPlace);
     const now = this.clock();
     const mac = this.arpCache.lookup(nextHop, now);
-    if (mac) return this.sendIpPacket(mac, packet);
+    if (mac) return this.sendIpPacket(mac, packet, inPlace);
     if (this.arpCache.enqueue(nextHop, packet, now)) this.sendArpRequest(nextHop);
     this.schedulePoll();
     return 'queued';
@@ -388,8 +396,8 @@ class Interface {
     return ip === IP_BROADCAST || ip === this.broadcastAddress;
   }
 
-  sendIpPacket(mac, packet) {
-    if (!this.sendFrame(mac, ethernet.ETHERTYPE_IPV4, packet)) return 'nic-full';
+  sendIpPacket(mac, packet, inPlace = false) {
+    if (!this.sendFrame(mac, ethernet.ETHERTYPE_IPV4, packet, inPlace)) return 'nic-full';
     this.counters.ipv4.sent++;
     return 'sent';
   }
@@ -411,8 +419,8 @@ class Interface {
   }
 
   // The NIC returns false when its transmit ring is full; a fake may return nothing.
-  sendFrame(dst, ethertype, payload) {
-    const frame = ethernet.emit({ dst, src: this.mac, ethertype, payload });
+  sendFrame(dst, ethertype, payload, inPlace = false) {
+    const frame = ethernet.emit({ dst, src: this.mac, ethertype, payload }, { inPlace });
     if (this.nic.send(frame) === false) {
       this.drop('ethernet', 'nic-full');
       return false;

@@ -428,9 +428,13 @@ class TcpSockets {
     const conn = socket.conn;
     const segments = conn.poll(now);
     const ip = { src: conn.localAddress, dst: conn.remoteAddress };
+    // Each segment is built with room in front for the IP and Ethernet
+    // headers (an interface that has none to add says headroom 0).
+    const headroom = this.iface.headroom || 0;
     for (const record of segments) {
       if (record.flags.rst) this.counters.resetsOut++;
-      this.iface.sendIp({ dst: conn.remoteAddress, protocol: PROTO_TCP, payload: tcp.emit(record, ip), src: conn.localAddress });
+      const payload = tcp.emit(record, ip, { headroom });
+      this.iface.sendIp({ dst: conn.remoteAddress, protocol: PROTO_TCP, payload, src: conn.localAddress, inPlace: headroom > 0 });
     }
     if (conn.state === State.CLOSED) return this.forget(socket);
     this.schedule(socket, now);

@@ -207,6 +207,30 @@ for (const [name, bytes, record] of LINUX) {
   });
 }
 
+// Headroom (tcp.emit's third argument, as the TCP table sends): the segment
+// is the same bytes, with room in front where ipv4.emit and ethernet.emit
+// (inPlace) write their headers, so the whole frame is built in one buffer
+// and equals the frame the copying path builds.
+test('emit with headroom: the same segment, and a frame built in place equals the copied one', () => {
+  const ipv4 = require('/kernel/net/wire/ipv4');
+  const ethernet = require('/kernel/net/wire/ethernet');
+  const room = ethernet.HEADER_LEN + ipv4.HEADER_LEN;
+  const segment = tcp.emit(LINUX_DATA_RECORD, HOST_TO_GUEST, { headroom: room });
+  assert.deepEqual(segment, LINUX_DATA);
+  assert.equal(segment.byteOffset, room);
+  const ipRecord = { ...HOST_TO_GUEST, protocol: ipv4.PROTO_TCP, dontFragment: true, id: 7 };
+  const link = { dst: '52:54:00:12:34:56', src: '52:55:0a:00:02:02', ethertype: ethernet.ETHERTYPE_IPV4 };
+  const packet = ipv4.emit({ ...ipRecord, payload: segment }, { inPlace: true });
+  const frame = ethernet.emit({ ...link, payload: packet }, { inPlace: true });
+  assert.equal(frame.buffer, segment.buffer, 'no copy: one buffer from TCP to Ethernet');
+  assert.equal(frame.byteOffset, 0);
+  const copied = ethernet.emit({ ...link, payload: ipv4.emit({ ...ipRecord, payload: LINUX_DATA }) });
+  assert.deepEqual(frame, copied);
+  // No room in front: refused, not written over someone else's bytes.
+  assert.equal(reasonOf(() => ipv4.emit({ ...ipRecord, payload: LINUX_DATA }, { inPlace: true })), 'bad-record');
+  assert.equal(reasonOf(() => ethernet.emit({ ...link, payload: tcp.emit(LINUX_DATA_RECORD, HOST_TO_GUEST, { headroom: 13 }) }, { inPlace: true })), 'bad-record');
+});
+
 test('parse takes a parsed ipv4 record as the pseudo-header source', () => {
   const ipv4 = require('/kernel/net/wire/ipv4');
   const packet = ipv4.parse(ipv4.emit({ ...HOST_TO_GUEST, protocol: ipv4.PROTO_TCP, dontFragment: true, payload: LINUX_SYN }));

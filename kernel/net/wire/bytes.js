@@ -26,6 +26,15 @@ function viewOf(bytes) {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+// The view `header` bytes longer than `payload`, starting that far before
+// it in the same buffer: where a layer writes its header in front of a
+// payload emitted with headroom (tcp.emit), instead of copying the payload
+// behind a header of its own. The caller vouches that those bytes are free.
+function claimHeadroom(payload, header, what) {
+  if (payload.byteOffset < header) throw new WireError('bad-record', `${what}: no headroom for a ${header}-byte header`);
+  return new Uint8Array(payload.buffer, payload.byteOffset - header, header + payload.length);
+}
+
 // --- emit-side checks: a caller's bad record is a 'bad-record' WireError ----
 
 function checkUint(value, max, name, what) {
@@ -88,4 +97,4 @@ class ByteWriter {
   }
 }
 
-module.exports = { EMPTY, checkBytes, need, viewOf, checkUint, checkByteArray, ByteWriter };
+module.exports = { EMPTY, checkBytes, need, viewOf, claimHeadroom, checkUint, checkByteArray, ByteWriter };

@@ -5,7 +5,7 @@
 // virtio-net driver without preamble or FCS, so the header is all there is.
 'use strict';
 
-const { checkBytes, need, checkUint, checkByteArray, EMPTY } = require('./bytes');
+const { checkBytes, need, checkUint, checkByteArray, claimHeadroom, EMPTY } = require('./bytes');
 const mac = require('./mac-address');
 
 const HEADER_LEN = 14; // dst(6) src(6) ethertype(2)
@@ -31,15 +31,17 @@ function parse(bytes) {
 
 // The inverse of parse(): a new Uint8Array holding header and payload. No
 // padding to the 60-byte minimum: virtio, TAP and slirp do not require it.
-function emit({ dst, src, ethertype, payload = EMPTY }) {
+// With inPlace the header goes into the room in front of the payload
+// (tcp.emit's headroom, see ipv4.emit) and the payload is not copied.
+function emit({ dst, src, ethertype, payload = EMPTY }, { inPlace = false } = {}) {
   checkUint(ethertype, 0xffff, 'ethertype', 'ethernet');
   checkByteArray(payload, 'payload', 'ethernet');
-  const frame = new Uint8Array(HEADER_LEN + payload.length);
+  const frame = inPlace ? claimHeadroom(payload, HEADER_LEN, 'ethernet') : new Uint8Array(HEADER_LEN + payload.length);
   mac.writeMac(frame, 0, dst);
   mac.writeMac(frame, 6, src);
   frame[12] = ethertype >> 8;
   frame[13] = ethertype & 0xff;
-  frame.set(payload, HEADER_LEN);
+  if (!inPlace) frame.set(payload, HEADER_LEN);
   return frame;
 }
 

@@ -10,7 +10,7 @@
 'use strict';
 
 const { WireError } = require('./errors');
-const { checkBytes, need, checkUint, checkByteArray, EMPTY } = require('./bytes');
+const { checkBytes, need, checkUint, checkByteArray, claimHeadroom, EMPTY } = require('./bytes');
 const { readIp, writeIp } = require('./ip-address');
 const { checksum } = require('./checksum');
 
@@ -78,7 +78,9 @@ function paddedOptionsLength(options) {
 
 // The inverse of parse(); computes total length, IHL and the checksum.
 // Only src, dst and protocol are required; the rest default to a plain
-// unfragmented packet with TTL 64.
+// unfragmented packet with TTL 64. With inPlace, the payload is a view
+// with room of its own in front of it (tcp.emit's headroom): the header is
+// written there and the payload is not copied.
 function emit({
   src,
   dst,
@@ -92,7 +94,7 @@ function emit({
   dscp = 0,
   ecn = 0,
   options = EMPTY,
-}) {
+}, { inPlace = false } = {}) {
   const what = 'ipv4';
   checkUint(src, 0xffffffff, 'src', what);
   checkUint(dst, 0xffffffff, 'dst', what);
@@ -110,7 +112,7 @@ function emit({
   const totalLength = headerLength + payload.length;
   checkUint(totalLength, 0xffff, 'total length', what);
 
-  const out = new Uint8Array(totalLength);
+  const out = inPlace ? claimHeadroom(payload, headerLength, what) : new Uint8Array(totalLength);
   out[0] = 0x40 | (headerLength / 4);
   out[1] = (dscp << 2) | ecn;
   out[2] = totalLength >> 8;
@@ -129,7 +131,7 @@ function emit({
   const sum = checksum(out, 0, headerLength);
   out[10] = sum >> 8;
   out[11] = sum & 0xff;
-  out.set(payload, headerLength);
+  if (!inPlace) out.set(payload, headerLength);
   return out;
 }
 

@@ -235,8 +235,11 @@ function emitOptions(options) {
 // { syn: true, ack: true } (missing flags are clear), options a partial
 // options record. Computes the data offset and the checksum, which needs
 // `ip` ({src, dst}). A computed checksum of 0 is sent as 0: unlike UDP,
-// 0 has no special meaning in TCP.
-function emit(record, ip) {
+// 0 has no special meaning in TCP. `headroom` bytes are left free in front
+// of the segment, in the same buffer, for the IP and Ethernet headers to be
+// written there (ipv4.emit and ethernet.emit with inPlace) instead of each
+// layer copying the segment into a larger buffer: Linux's sk_buff headroom.
+function emit(record, ip, { headroom = 0 } = {}) {
   const {
     srcPort, dstPort, seq = 0, ack = 0, flags = {}, window = 0, urgentPointer = 0, options = {}, payload = EMPTY,
   } = record;
@@ -262,8 +265,8 @@ function emit(record, ip) {
   // 65535 minus the 20-byte IP header is the true limit; ipv4.emit checks that.
   checkUint(length, 0xffff, 'segment length', what);
 
-  const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
+  const out = new Uint8Array(headroom + length).subarray(headroom);
+  const view = new DataView(out.buffer, out.byteOffset, length);
   view.setUint16(0, srcPort);
   view.setUint16(2, dstPort);
   view.setUint32(4, seq);
