@@ -15,14 +15,17 @@ import functools
 import hashlib
 import http.server
 import os
+import pathlib
 import re
 import shutil
 import subprocess
 import threading
 import time
 
+import pexpect
 import pytest
 
+from tests.e2e.machine import ENV, JSKSH
 from tests.e2e.netns import booted, wait_for_address
 from tests.e2e.test_http_peer_linux import Handler
 from tests.e2e.test_net_user_tcp import free_port
@@ -175,3 +178,39 @@ def test_guest_curl_to_a_closed_host_port_is_7(machine):
     status, out, err = machine.run(f"curl http://10.0.2.2:{port}/")
     assert status == 7
     assert err == f"curl: (7) Failed to connect to 10.0.2.2 port {port}: Connection refused\n"
+
+
+# -- the README's line ------------------------------------------------------------------------
+
+
+def test_the_readme_hostfwd_line_works_as_typed():
+    """README, "Scripting and attaching": `jsksh --hostfwd tcp::8080-:80`, then `httpd /etc &`
+    at its prompt and `curl http://127.0.0.1:8080/hostname` on the host.  Typed as the line
+    says, on another free port (8080 may be taken here)."""
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = re.search(
+        r"^jsksh (--hostfwd tcp::8080-:80) +# then `(httpd [^`]*)` at its prompt.*`curl ([^`]*)`",
+        readme,
+        re.M,
+    )
+    assert line, "the README's hostfwd line changed: change this test with it"
+    option, guest, curl_url = line.groups()
+    port = free_port()
+    child = pexpect.spawn(
+        JSKSH[0],
+        [*JSKSH[1:], "--simple-prompt", *option.replace("8080", str(port)).split()],
+        env=ENV,
+        timeout=20,
+        encoding="utf-8",
+    )
+    try:
+        child.expect(r"\$ ")
+        child.sendline(guest)
+        child.expect("httpd: serving /etc on port 80")
+        r = host("curl", "-sS", "--max-time", "10", curl_url.replace("8080", str(port)))
+        assert (r.returncode, r.stdout) == (0, b"jsksh\n"), r.stderr
+        child.expect(r'10\.0\.2\.2 - - \[.*\] "GET /hostname HTTP/1.1" 200 6')
+        child.sendline("poweroff")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
