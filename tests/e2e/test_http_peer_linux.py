@@ -242,6 +242,57 @@ def test_wrk_10_seconds_without_socket_errors(peer):
     assert requests > 1000, out
 
 
+def test_slowloris_gets_408_at_the_header_deadline_while_others_are_served(peer):
+    # 30 connections send a request head one byte every half second: each gets 408 and the
+    # close at the server's headerTimeout (10 s from its start, however often bytes come),
+    # and meanwhile curl is answered at once. About 11 s.
+    n = 30
+    slow = []
+    for _ in range(n):
+        s = peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect((GUEST_IP, PORT))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: g\r\nX-Slow: ")
+        s.setblocking(False)
+        slow.append(s)
+    start = time.monotonic()
+    got = {s: b"" for s in slow}
+    ended: dict[socket.socket, float] = {}
+    fetches = []
+    try:
+        while len(ended) < n and time.monotonic() - start < 20:
+            for s in slow:
+                if s in ended:
+                    continue
+                try:
+                    data = s.recv(65536)
+                    if not data:
+                        ended[s] = time.monotonic() - start
+                        continue
+                    got[s] += data
+                except BlockingIOError:
+                    pass
+                except ConnectionResetError:
+                    ended[s] = time.monotonic() - start
+                    continue
+                if not got[s]:
+                    s.send(b"x")  # one more byte of the head
+            t0 = time.monotonic()
+            r = peer.host("curl", "-sS", "-m", "5", url("/docs/note.txt"))
+            fetches.append((r.returncode, r.stdout, time.monotonic() - t0))
+            time.sleep(0.5)
+    finally:
+        for s in slow:
+            s.close()
+    assert len(ended) == n, f"{n - len(ended)} slow connections still open after 20 s"
+    for s in slow:
+        assert got[s].startswith(b"HTTP/1.1 408 Request Timeout\r\n"), got[s]
+    assert 9.5 < min(ended.values()) and max(ended.values()) < 16, sorted(ended.values())
+    assert len(fetches) >= 10
+    assert all(code == 0 and body == b"plain text\n" for code, body, _ in fetches), fetches
+    assert max(seconds for _, _, seconds in fetches) < 2, fetches
+
+
 # -- the guest's curl against Python's http.server -------------------------------------------
 
 

@@ -239,3 +239,43 @@ test('a slow client that keeps sending bytes of its head is still cut off at the
   await done;
   assert.ok(conn.written.startsWith('HTTP/1.1 408'), conn.written);
 });
+
+test('over maxConnections a new connection gets 503 with Retry-After and the close; a freed slot serves again', async () => {
+  const timers = fakeTimers();
+  const server = createServer(echo, { timers, maxConnections: 2 });
+  const incoming = [];
+  let waiting = null;
+  // A listener whose accept() hands out the connections the test pushes.
+  server.listener = {
+    accept: () => (incoming.length ? Promise.resolve(incoming.shift()) : new Promise((resolve) => (waiting = resolve))),
+  };
+  const arrive = async (conn) => {
+    if (waiting) {
+      const w = waiting;
+      waiting = null;
+      w(conn);
+    } else incoming.push(conn);
+    await settle();
+  };
+  server.acceptLoop();
+  const held = [fakeConnection([], { fin: false }), fakeConnection([], { fin: false })];
+  for (const c of held) await arrive(c);
+  const extra = fakeConnection(['GET / HTTP/1.1\r\nHost: h\r\n\r\n'], { fin: false });
+  await arrive(extra);
+  assert.ok(extra.written.startsWith('HTTP/1.1 503 Service Unavailable\r\n'), extra.written);
+  assert.ok(extra.written.includes('\r\nRetry-After: 1\r\n') && extra.written.includes('\r\nConnection: close\r\n'), extra.written);
+  assert.ok(extra.ended, 'our FIN went at once');
+  timers.advance(500); // its short linger
+  await settle();
+  assert.ok(extra.closed);
+  assert.equal(server.refused, 1);
+  assert.equal(held[0].written, '', 'the held connections are untouched');
+
+  held[0].feed('GET /a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n'); // one finishes...
+  await settle();
+  assert.ok(held[0].written.includes('200 OK'));
+  const next = fakeConnection(['GET /b HTTP/1.1\r\nHost: h\r\n\r\n'], { fin: false });
+  await arrive(next); // ...and its slot serves the next
+  assert.ok(next.written.startsWith('HTTP/1.1 200 OK'), next.written);
+  assert.equal(server.refused, 1);
+});

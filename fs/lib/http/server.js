@@ -32,6 +32,7 @@ const DEFAULTS = {
   idleTimeout: 5000, // ms a kept-alive connection waits for its next request
   bodyTimeout: 30000, // ms between pieces of a request body
   drainLimit: 65536, // unread request body a server reads and drops to keep the connection
+  maxConnections: 256, // connections served at once; the next gets 503 and the close
   limits: {}, // the parser's (parse.js DEFAULT_LIMITS), e.g. {body: 1 << 20}
 };
 
@@ -48,6 +49,7 @@ class Server {
     this.listener = null;
     this.port = null;
     this.connections = new Set();
+    this.refused = 0; // connections turned away over maxConnections
     // onError(error, req): a handler threw (the client got a 500 or a cut connection).
     this.onError = options.onError || ((e) => sys.stderr.write(`http: ${e && e.stack ? e.stack : e}\n`));
   }
@@ -62,8 +64,25 @@ class Server {
   async acceptLoop() {
     for (let conn = await this.listener.accept(); conn !== null; conn = await this.listener.accept()) {
       conn.setNoDelay(true); // a response's tail should not wait for the peer's delayed ACK
-      this.serveConnection(conn);
+      if (this.connections.size >= this.options.maxConnections) this.refuse(conn);
+      else this.serveConnection(conn);
     }
+  }
+
+  // Over maxConnections: 503 with Retry-After at once, without reading the
+  // request (RFC 9110 §15.6.4), then the close. The limit bounds what a
+  // flood of connections (slowloris among them, until its headerTimeout)
+  // can take from the machine; those beyond it cost one write, not a
+  // reader and a handler. The linger is short: they are the surplus.
+  async refuse(conn) {
+    this.refused++;
+    const reader = new ConnectionReader(conn, new MessageParser('request', this.options.limits), { timers: this.timers });
+    try {
+      await sendError(conn, 503, 'too many connections, try again', { 'Retry-After': '1' });
+    } catch (e) {
+      // gone already
+    }
+    await lingeringClose(conn, reader, this.timers, 500);
   }
 
   // Stop listening; connections finish the request they are on.
@@ -320,10 +339,10 @@ function wantsKeepAlive(req) {
 // dropped for a moment (nginx's lingering close): closing with unread bytes
 // would send an RST (RFC 1122 §4.2.2.13), and a peer that gets an RST may
 // throw away the answer it has not read yet.
-async function lingeringClose(conn, reader, timers) {
+async function lingeringClose(conn, reader, timers, linger = 2000) {
   try {
     await conn.end();
-    await reader.discard(timers.now() + 2000);
+    await reader.discard(timers.now() + linger);
   } catch (e) {
     // reset, or timed out: close anyway
   }
@@ -331,11 +350,11 @@ async function lingeringClose(conn, reader, timers) {
 }
 
 // The answer to a request the parser refused (or that timed out), then the close.
-async function sendError(conn, status, message) {
+async function sendError(conn, status, message, extra = {}) {
   const body = bodyBytes(`${status} ${reasonOf(status)}: ${message}\n`);
   const head = responseHead({
     status,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, Date: new Date().toUTCString(), Connection: 'close' },
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, Date: new Date().toUTCString(), ...extra, Connection: 'close' },
   });
   await conn.write(concatBytes([head, body]));
 }
