@@ -6,6 +6,7 @@ import boot
 import completion
 import density
 import dns_lookup
+import http_serve
 import isolates
 import keystroke
 import ping_rtt
@@ -32,6 +33,8 @@ if __name__ == "__main__":
     ping_rtt.main()
     print()
     dns_lookup.main()
+    print()
+    http_serve.main()
     print()
     repl_start.main()
     print()

@@ -61,8 +61,20 @@ class Server {
     return this;
   }
 
+  // Accept until the listener closes. A failed accept is reported and the
+  // loop goes on: a listener that stopped accepting would leave every later
+  // connection waiting in its queue with nothing said.
   async acceptLoop() {
-    for (let conn = await this.listener.accept(); conn !== null; conn = await this.listener.accept()) {
+    for (;;) {
+      let conn;
+      try {
+        conn = await this.listener.accept();
+      } catch (e) {
+        this.onError(e, { method: 'accept', target: String(this.port) });
+        if (this.listener.closed) return;
+        continue;
+      }
+      if (conn === null) return;
       conn.setNoDelay(true); // a response's tail should not wait for the peer's delayed ACK
       if (this.connections.size >= this.options.maxConnections) this.refuse(conn);
       else this.serveConnection(conn);
