@@ -59,14 +59,15 @@ function closePipe(pipe, end) {
 class PipeReader {
   constructor(pipe) {
     this.pipe = pipe;
-    this.done = false;
+    this.ended = false; // end of file was read: reads give null
+    this.closed = false; // our read end went back (close): it is not ours any more
     this.decoder = null;
   }
   // The next bytes (at most `max`), or null at end of file. They are the
   // app's, and charged to its ArrayBuffer budget.
   async readBytes(max = 0) {
     for (;;) {
-      if (this.done) return null;
+      if (this.ended || this.closed) return null;
       if (rt.pastTurnBudget()) await rt.yieldTurn();
       words[0] = OP_READ;
       words[1] = this.pipe;
@@ -81,7 +82,7 @@ class PipeReader {
         return out;
       }
       if (r === 0) {
-        this.done = true;
+        this.ended = true;
         return null;
       }
       if (r !== EAGAIN) throw ioError(r, 'read');
@@ -101,9 +102,12 @@ class PipeReader {
       if (text !== '') return text;
     }
   }
+  // The read end goes back, also after end of file: a server that reads
+  // each connection to its end and closes it must not keep a pipe per
+  // connection (an app holds at most 4,096, docs/abi.md §3).
   close() {
-    if (this.done) return;
-    this.done = true;
+    if (this.closed) return;
+    this.closed = true;
     closePipe(this.pipe, READ_END);
   }
 }

@@ -74,22 +74,33 @@ class TcpConnection {
     return this.writer.write(data);
   }
   // Half-close: what was written goes, then a FIN; reading goes on.
+  // The pipe end goes whether or not the drain succeeds (a reset connection
+  // rejects it): an end kept would count against the app's pipes forever.
   async end() {
     if (this.writeEnded) return;
     this.writeEnded = true;
-    await this.writer.drain();
-    this.writer.close();
-    this.settle();
+    try {
+      await this.writer.drain();
+    } finally {
+      this.writer.close();
+      this.settle();
+    }
   }
   // Both directions: end(), and what arrives later is refused (an RST if
-  // data comes after this, RFC 1122 §4.2.2.13).
+  // data comes after this, RFC 1122 §4.2.2.13). Never throws for a
+  // connection that failed: closing it is what is left to do.
   async close() {
     if (this.closed) return;
-    await this.end();
     this.closed = true;
-    this.reader.close();
-    this.readEnded = true;
-    this.settle();
+    try {
+      await this.end();
+    } catch (e) {
+      // reset or timed out: its pipes still go
+    } finally {
+      this.reader.close();
+      this.readEnded = true;
+      this.settle();
+    }
     await call('net.tcp.close', { fd: this.fd });
   }
   // TCP_NODELAY: small writes go at once instead of waiting for an ACK (Nagle's algorithm off).

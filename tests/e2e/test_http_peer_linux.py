@@ -229,6 +229,19 @@ def test_ab_new_connection_per_request_without_failures(peer):
     assert re.search(r"^Failed requests:\s+0$", out, re.M), out
 
 
+def test_more_connections_than_an_app_may_hold_pipes_one_after_another(peer):
+    # Each connection is two pipes; an app may hold 4,096 (jsksh/native/pipes.py,
+    # MAX_HELD). 5,000 connections, each closed after its answer, must all be
+    # served: a connection's pipes go when it does, whichever way it ends.
+    if which("ab") is None:
+        pytest.skip("needs ab (apache2-utils)")
+    r = peer.host("ab", "-n", "5000", "-c", "20", url("/docs/note.txt"), timeout=240)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out + r.stderr.decode()
+    assert re.search(r"^Complete requests:\s+5000$", out, re.M), out
+    assert re.search(r"^Failed requests:\s+0$", out, re.M), out
+
+
 def test_wrk_10_seconds_without_socket_errors(peer):
     # The figure: wrk for 10 s with 0 socket errors (wrk prints the line only when there are some).
     if which("wrk") is None:
