@@ -86,7 +86,13 @@ class AppTcp {
     });
     entry.connecting = false;
     if (!this.byFd.has(entry.fd)) throw new KernelError('ECONNABORTED', '', 'the process closed the socket');
-    return this.attach(entry);
+    try {
+      return this.attach(entry);
+    } catch (e) {
+      this.byFd.delete(entry.fd); // no pipes for it (EMFILE): the connection is reset
+      socket.abort();
+      throw e;
+    }
   }
 
   // --- listen and accept ---------------------------------------------------------
@@ -114,12 +120,22 @@ class AppTcp {
     return promise;
   }
 
+  // A connection the app cannot take (it holds all the pipes it may:
+  // EMFILE) is reset, and that accept() fails with the error; the others
+  // go on being served.
   serveAccepts(entry) {
     while (entry.waiters.length && entry.listener.acceptQueue.length) {
       const socket = entry.listener.accept();
       socket.owner = entry.listener.owner;
       const stream = this.newEntry(entry.proc, { kind: 'stream', socket });
-      entry.waiters.shift()(this.attach(stream));
+      const answer = entry.waiters.shift();
+      try {
+        answer(this.attach(stream));
+      } catch (e) {
+        this.byFd.delete(stream.fd);
+        socket.abort();
+        answer(Promise.reject(e));
+      }
     }
   }
 
@@ -130,8 +146,17 @@ class AppTcp {
     const { proc, socket } = entry;
     entry.rx = pipes.open();
     entry.tx = pipes.open();
-    pipes.attach(entry.rx, proc.pid, READ_END);
-    pipes.attach(entry.tx, proc.pid, WRITE_END);
+    try {
+      pipes.attach(entry.rx, proc.pid, READ_END);
+      pipes.attach(entry.tx, proc.pid, WRITE_END);
+    } catch (e) {
+      // The app may hold no more pipes: ours go, and whatever it got of them.
+      for (const id of [entry.rx, entry.tx]) {
+        machine.pipeClose(id, 0, READ_END | WRITE_END);
+        machine.pipeClose(id, proc.pid, READ_END | WRITE_END);
+      }
+      throw e;
+    }
     machine.pipeClose(entry.rx, 0, READ_END); // the kernel keeps rx's write end and tx's read end
     machine.pipeClose(entry.tx, 0, WRITE_END);
     entry.pending = null; // received bytes the rx pipe has not taken yet

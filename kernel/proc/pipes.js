@@ -21,6 +21,7 @@ const { utf8Bytes } = require('../lib/utf8');
 
 const EAGAIN = -11;
 const EPIPE = -32;
+const EMFILE = -24; // the app holds all the pipes it may (jsksh/native/pipes.py, MAX_HELD)
 const BOTH = machine.READ_END | machine.WRITE_END;
 const TRAPS_PER_TURN = 16; // a pump yields after this many reads or writes (4 MiB), so no pipe starves the rest
 const HELD_LIMIT = 64 * 1024; // bytes the kernel keeps for a full pipe it wrote to itself
@@ -58,7 +59,9 @@ function open() {
 }
 
 function attach(id, pid, end) {
-  if (machine.pipeAttach(id, pid, end) < 0) throw new KernelError('EBADF', `pipe ${id}`);
+  const r = machine.pipeAttach(id, pid, end);
+  if (r === EMFILE) throw new KernelError('EMFILE', 'pipe', 'Too many open files');
+  if (r < 0) throw new KernelError('EBADF', `pipe ${id}`);
 }
 
 // The kernel lets go of its references to `end` (both by default).

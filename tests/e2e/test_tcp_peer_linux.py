@@ -215,6 +215,42 @@ def test_the_app_api_errors_and_half_close(peer):
     assert out.splitlines()[0] == f"ECONNREFUSED | EADDRINUSE | {LINUX_IP} | {port} | {GUEST_IP} | EPIPE | you said: hello"
 
 
+def test_an_app_out_of_pipes_gets_emfile_from_accept_and_the_connection_is_reset(peer):
+    # Each connection is two pipes; an app may hold 4,096. One that holds them
+    # all gets EMFILE from accept(), the peer a reset, and after it lets two go
+    # the next connection is its as usual.
+    def client():
+        first = connect_when_listening(peer.ns, 7100)
+        try:
+            got = first.recv(10)
+        except ConnectionResetError:
+            got = "reset"
+        first.close()
+        second = connect_when_listening(peer.ns, 7100)
+        second.sendall(b"second")
+        second.shutdown(socket.SHUT_WR)
+        second.recv(10)
+        second.close()
+        return got
+
+    result = run_in_thread(client)
+    code = (
+        "(async () => {"
+        " const out = []; const ids = [];"
+        " for (;;) { try { ids.push(await sys.proc.pipe()); } catch (e) { out.push(e.code); break; } }"
+        " const l = await sys.net.tcp.listen(7100);"
+        " try { await l.accept(); out.push('accepted'); } catch (e) { out.push(e.code); }"
+        " sys.proc.closePipe(ids.pop()); sys.proc.closePipe(ids.pop());"
+        " const c = await l.accept(); out.push(await c.readText()); await c.close(); l.close();"
+        " sys.print(out.join(' | '));"
+        "})()"
+    )
+    status, out, err = peer.machine.run(f'eval "{code}"', timeout=60)
+    assert status == 0, err
+    assert out.splitlines()[0] == "EMFILE | EMFILE | second"
+    assert result() == "reset"
+
+
 def test_a_reset_reaches_the_reader_as_econnreset(peer):
     server = tcp_server(peer.ns)
     port = server.getsockname()[1]
