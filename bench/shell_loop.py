@@ -76,9 +76,15 @@ def main(runs: int = 5) -> None:
     bash = median(anchors[("bash", LOOP)]) if ("bash", LOOP) in anchors else None
     ratio = (lambda t: f"   ratio {t / bash:.2f}") if bash else (lambda t: "")
     print(f"  {LOOP}")
-    print(f"    jsksh sh, {runs} runs in a row     {g * 1000:8.1f} ms   [{min(runs_ms):.1f}-{max(runs_ms):.1f}]{ratio(g)}")
-    print(f"      its first run, cold        {runs_ms[0]:8.1f} ms{ratio(guest[LOOP][0])}   (right after the session's first command)")
-    print(f"      first run after {IDLE_S} s idle   {idle * 1000:8.1f} ms{ratio(idle)}   (another session; warmed up while it waited)")
+    print(
+        f"    jsksh sh, {runs} runs in a row     {g * 1000:8.1f} ms   [{min(runs_ms):.1f}-{max(runs_ms):.1f}]{ratio(g)}"
+    )
+    print(
+        f"      its first run, cold        {runs_ms[0]:8.1f} ms{ratio(guest[LOOP][0])}   (right after the session's first command)"
+    )
+    print(
+        f"      first run after {IDLE_S} s idle   {idle * 1000:8.1f} ms{ratio(idle)}   (another session; warmed up while it waited)"
+    )
     for shell in ("dash", "bash"):
         if (shell, LOOP) in anchors:
             a = median(anchors[(shell, LOOP)])

@@ -126,7 +126,9 @@ def test_tcp_between_two_machines_both_ways(pair):
     with console(b) as listener:
         listener.sendline("nc -l 9100 < /tmp/b > /tmp/from-a; sha256sum /tmp/from-a")
         wait_until(lambda: "0.0.0.0:9100 " in b.run("netstat -t")[1], what="nc -l to listen on 9100")
-        status, out, err = a.run(f"nc {B_IP} 9100 < /tmp/a > /tmp/from-b && sha256sum /tmp/from-b", timeout=60)
+        status, out, err = a.run(
+            f"nc {B_IP} 9100 < /tmp/a > /tmp/from-b && sha256sum /tmp/from-b", timeout=60
+        )
         assert status == 0, err
         assert out.split()[0] == sums["b"]
         listener.expect_exact(f"{sums['a']}  /tmp/from-a", timeout=30)

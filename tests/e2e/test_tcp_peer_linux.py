@@ -125,7 +125,9 @@ def test_the_guest_receives_1_mib_from_a_linux_server(peer):
 
     result = run_in_thread(serve)
     try:
-        status, out, err = peer.machine.run(f"nc {LINUX_IP} {port} < /dev/null > /tmp/got && sha256sum /tmp/got", timeout=60)
+        status, out, err = peer.machine.run(
+            f"nc {LINUX_IP} {port} < /dev/null > /tmp/got && sha256sum /tmp/got", timeout=60
+        )
         result()
     finally:
         server.close()
@@ -152,7 +154,9 @@ def connect_when_listening(ns, port: int, timeout: float = 20) -> socket.socket:
 def test_a_linux_client_and_nc_listening_on_the_guest_both_ways(peer):
     digest_out = guest_file(peer, MIB, "/tmp/out")
     blob = os.urandom(MIB)
-    run = run_in_thread(lambda: peer.machine.run("nc -l 5000 < /tmp/out > /tmp/in && sha256sum /tmp/in", timeout=90))
+    run = run_in_thread(
+        lambda: peer.machine.run("nc -l 5000 < /tmp/out > /tmp/in && sha256sum /tmp/in", timeout=90)
+    )
     client = connect_when_listening(peer.ns, 5000)
     with client:
         sender = threading.Thread(target=lambda: (client.sendall(blob), client.shutdown(socket.SHUT_WR)))
@@ -212,7 +216,10 @@ def test_the_app_api_errors_and_half_close(peer):
     finally:
         server.close()
     assert status == 0, err
-    assert out.splitlines()[0] == f"ECONNREFUSED | EADDRINUSE | {LINUX_IP} | {port} | {GUEST_IP} | EPIPE | you said: hello"
+    assert (
+        out.splitlines()[0]
+        == f"ECONNREFUSED | EADDRINUSE | {LINUX_IP} | {port} | {GUEST_IP} | EPIPE | you said: hello"
+    )
 
 
 def test_an_app_out_of_pipes_gets_emfile_from_accept_and_the_connection_is_reset(peer):
@@ -295,7 +302,10 @@ def test_netstat_lists_tcp_sockets_and_counts(peer):
     assert re.search(r"LISTEN +0 +511 +0\.0\.0\.0:8000 +0\.0\.0\.0:\* +eval\[\d+\]", out), out
     assert re.search(rf"ESTABLISHED +0 +\d+ +{GUEST_IP}:\d+ +{LINUX_IP}:{port} +eval\[\d+\]", out), out
     # -ti: the TCB under the connection, in ss -ti's words.
-    assert re.search(r"\tts sack wscale:\d+,\d+ rto:\d+(\.\d+)? rtt:[\d.]+/[\d.]+ mss:1448 cwnd:\d+ .*bytes_acked:\d+ .*retrans:\d+", out), out
+    assert re.search(
+        r"\tts sack wscale:\d+,\d+ rto:\d+(\.\d+)? rtt:[\d.]+/[\d.]+ mss:1448 cwnd:\d+ .*bytes_acked:\d+ .*retrans:\d+",
+        out,
+    ), out
     assert re.search(r"tcp: \d+ active connection openings, \d+ passive connection openings", out), out
     assert re.search(r"^tcp +\d+ +\d+ +\d+ ", out, re.M), out
 
@@ -314,12 +324,48 @@ def lossy(peer):
         pytest.skip("needs nft (nftables)")
     nft(peer.ns, "add", "table", "inet", "loss")
     for hook in ("input", "output"):
-        nft(peer.ns, "add", "chain", "inet", "loss", hook, "{", "type", "filter", "hook", hook, "priority", "0", ";", "}")
-        nft(peer.ns, "add", "rule", "inet", "loss", hook, "ip", "protocol", "tcp", "numgen", "random", "mod", "100", "<", "5", "counter", "drop")
+        nft(
+            peer.ns,
+            "add",
+            "chain",
+            "inet",
+            "loss",
+            hook,
+            "{",
+            "type",
+            "filter",
+            "hook",
+            hook,
+            "priority",
+            "0",
+            ";",
+            "}",
+        )
+        nft(
+            peer.ns,
+            "add",
+            "rule",
+            "inet",
+            "loss",
+            hook,
+            "ip",
+            "protocol",
+            "tcp",
+            "numgen",
+            "random",
+            "mod",
+            "100",
+            "<",
+            "5",
+            "counter",
+            "drop",
+        )
     try:
         yield peer
     finally:
-        dropped = subprocess.run(peer.ns.argv("nft", "list", "table", "inet", "loss"), capture_output=True, text=True).stdout
+        dropped = subprocess.run(
+            peer.ns.argv("nft", "list", "table", "inet", "loss"), capture_output=True, text=True
+        ).stdout
         nft(peer.ns, "delete", "table", "inet", "loss")
         print(dropped)
 
@@ -343,7 +389,9 @@ def test_1_mib_each_way_survives_5_percent_loss(lossy):
     result = run_in_thread(serve)
     started = time.monotonic()
     try:
-        status, out, err = peer.machine.run(f"nc {LINUX_IP} {port} < /tmp/blob > /tmp/got && sha256sum /tmp/got", timeout=150)
+        status, out, err = peer.machine.run(
+            f"nc {LINUX_IP} {port} < /tmp/blob > /tmp/got && sha256sum /tmp/got", timeout=150
+        )
         data = result(150)
     finally:
         server.close()
