@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from jsksh.machine.virtio.device import VirtioDevice
@@ -46,15 +45,24 @@ class PortBackend(Protocol):
         """Guest output for this port.  Must not block: it runs under the transport lock."""
 
 
-@dataclass(eq=False)
 class Port:
-    name: str | None  # None for the console port
-    backend: PortBackend
-    ready: bool = False  # the guest answered DEVICE_ADD with PORT_READY
-    guest_open: bool = False  # the guest's last PORT_OPEN
-    pending: deque = field(default_factory=deque)  # host input not yet in guest buffers
-    pending_len: int = 0
-    dropped: int = 0  # host input bytes discarded because pending was full
+    def __init__(
+        self,
+        name: str | None,
+        backend: PortBackend,
+        ready: bool = False,
+        guest_open: bool = False,
+        pending: deque | None = None,
+        pending_len: int = 0,
+        dropped: int = 0,
+    ) -> None:
+        self.name = name  # None for the console port
+        self.backend = backend
+        self.ready = ready  # the guest answered DEVICE_ADD with PORT_READY
+        self.guest_open = guest_open  # the guest's last PORT_OPEN
+        self.pending = deque() if pending is None else pending  # host input not yet in guest buffers
+        self.pending_len = pending_len
+        self.dropped = dropped  # host input bytes discarded because pending was full
 
 
 def rx_queue(port: int) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from jsksh.machine.memory import Memory, MemoryFault
+from jsksh.machine.record import Record
 from jsksh.machine.virtio.device import (
     CONFIG_CHANGE,
     DEVICE_NEEDS_RESET,
@@ -66,15 +66,19 @@ _ADDR_REGS = {  # offset -> (field, shift) of the 64-bit queue addresses
 }
 
 
-@dataclass
-class QueueRegs:
+class QueueRegs(Record):
     """What the driver wrote for one queue before setting QueueReady."""
 
-    num: int = 0
-    desc: int = 0
-    driver: int = 0  # the available ring
-    device: int = 0  # the used ring
-    ready: bool = False
+    _fields = ("num", "desc", "driver", "device", "ready")
+
+    def __init__(
+        self, num: int = 0, desc: int = 0, driver: int = 0, device: int = 0, ready: bool = False
+    ) -> None:
+        self.num = num
+        self.desc = desc
+        self.driver = driver  # the available ring
+        self.device = device  # the used ring
+        self.ready = ready
 
 
 class MmioTransport:

@@ -13,9 +13,9 @@ particular device.  Layouts (§2.7.5, §2.7.6, §2.7.8), little-endian:
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
 
 from jsksh.machine.memory import Memory
+from jsksh.machine.record import Record
 
 # Descriptor flags (§2.7.5).
 VIRTQ_DESC_F_NEXT = 1  # the chain continues at `next`
@@ -32,14 +32,22 @@ class QueueError(Exception):
     """The driver broke the virtqueue rules; the device must be reset."""
 
 
-@dataclass
-class Chain:
+class Chain(Record):
     """One descriptor chain popped from the available ring: a request."""
 
-    memory: Memory
-    head: int
-    readable: list[tuple[int, int]] = field(default_factory=list)
-    writable: list[tuple[int, int]] = field(default_factory=list)
+    _fields = ("memory", "head", "readable", "writable")
+
+    def __init__(
+        self,
+        memory: Memory,
+        head: int,
+        readable: list[tuple[int, int]] | None = None,
+        writable: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.memory = memory
+        self.head = head
+        self.readable = list() if readable is None else readable
+        self.writable = list() if writable is None else writable
 
     @property
     def readable_len(self) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from jsksh.machine.netdev.user.layout import (
     BROADCAST_IP,
@@ -46,6 +45,7 @@ from jsksh.machine.netdev.user.packets import (
     ip_bytes,
     ip_text,
 )
+from jsksh.machine.record import Record
 
 LEASE_SECONDS = 86400  # one day, as slirp
 # RFC 2131 §4.4.5's defaults: renew at half the lease, rebind at 7/8.
@@ -61,11 +61,13 @@ def address_pool() -> list[str]:
     return [ip_text(struct.pack("!I", first + i)) for i in range(DHCP_POOL_SIZE)]
 
 
-@dataclass
-class DhcpReply:
-    message: Dhcp
-    dst_ip: str
-    dst_mac: str
+class DhcpReply(Record):
+    _fields = ("message", "dst_ip", "dst_mac")
+
+    def __init__(self, message: Dhcp, dst_ip: str, dst_mac: str) -> None:
+        self.message = message
+        self.dst_ip = dst_ip
+        self.dst_mac = dst_mac
 
 
 class DhcpServer:

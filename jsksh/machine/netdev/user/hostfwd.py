@@ -13,24 +13,35 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
 
 from jsksh.machine.netdev.user.layout import FIRST_GUEST_IP, OUR_IPS, SUBNET_BROADCAST, in_subnet
+from jsksh.machine.record import Record
 
 LISTEN_BACKLOG = 16
 FORM = "tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT"
 ANY_HOST = "0.0.0.0"  # QEMU's default for an empty HOSTADDR: every host interface
 
 
-@dataclass
-class HostFwd:
-    spec: str
-    proto: str
-    host_addr: str
-    host_port: int  # 0: the host picks one; see ``bound_port``
-    guest_addr: str
-    guest_port: int
-    bound_port: int | None = None
+class HostFwd(Record):
+    _fields = ("spec", "proto", "host_addr", "host_port", "guest_addr", "guest_port", "bound_port")
+
+    def __init__(
+        self,
+        spec: str,
+        proto: str,
+        host_addr: str,
+        host_port: int,
+        guest_addr: str,
+        guest_port: int,
+        bound_port: int | None = None,
+    ) -> None:
+        self.spec = spec
+        self.proto = proto
+        self.host_addr = host_addr
+        self.host_port = host_port  # 0: the host picks one; see ``bound_port``
+        self.guest_addr = guest_addr
+        self.guest_port = guest_port
+        self.bound_port = bound_port
 
 
 def parse_hostfwd(spec: str) -> HostFwd:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import socket
 import struct
-from dataclasses import dataclass, field
+
+from jsksh.machine.record import Record
 
 ETH_IPV4 = 0x0800
 ETH_ARP = 0x0806
@@ -83,12 +84,14 @@ def _pseudo_header(src: str, dst: str, proto: int, length: int) -> bytes:
 _ETH = struct.Struct("!6s6sH")
 
 
-@dataclass
-class Ethernet:
-    dst: str
-    src: str
-    ethertype: int
-    payload: bytes = b""
+class Ethernet(Record):
+    _fields = ("dst", "src", "ethertype", "payload")
+
+    def __init__(self, dst: str, src: str, ethertype: int, payload: bytes = b"") -> None:
+        self.dst = dst
+        self.src = src
+        self.ethertype = ethertype
+        self.payload = payload
 
     @classmethod
     def parse(cls, data: bytes) -> Ethernet:
@@ -108,13 +111,15 @@ ARP_REQUEST = 1
 ARP_REPLY = 2
 
 
-@dataclass
-class Arp:
-    op: int
-    sender_mac: str
-    sender_ip: str
-    target_mac: str
-    target_ip: str
+class Arp(Record):
+    _fields = ("op", "sender_mac", "sender_ip", "target_mac", "target_ip")
+
+    def __init__(self, op: int, sender_mac: str, sender_ip: str, target_mac: str, target_ip: str) -> None:
+        self.op = op
+        self.sender_mac = sender_mac
+        self.sender_ip = sender_ip
+        self.target_mac = target_mac
+        self.target_ip = target_ip
 
     @classmethod
     def parse(cls, data: bytes) -> Arp:
@@ -146,15 +151,26 @@ IP_MF = 0x2000  # more fragments
 IP_OFFSET_MASK = 0x1FFF
 
 
-@dataclass
-class IPv4:
-    src: str
-    dst: str
-    proto: int
-    payload: bytes = b""
-    ttl: int = 64
-    ident: int = 0
-    flags_fragment: int = 0  # DF, MF and the fragment offset, as on the wire
+class IPv4(Record):
+    _fields = ("src", "dst", "proto", "payload", "ttl", "ident", "flags_fragment")
+
+    def __init__(
+        self,
+        src: str,
+        dst: str,
+        proto: int,
+        payload: bytes = b"",
+        ttl: int = 64,
+        ident: int = 0,
+        flags_fragment: int = 0,
+    ) -> None:
+        self.src = src
+        self.dst = dst
+        self.proto = proto
+        self.payload = payload
+        self.ttl = ttl
+        self.ident = ident
+        self.flags_fragment = flags_fragment  # DF, MF and the fragment offset, as on the wire
 
     @property
     def is_fragment(self) -> bool:
@@ -198,11 +214,13 @@ class IPv4:
 _UDP = struct.Struct("!HHHH")
 
 
-@dataclass
-class Udp:
-    src_port: int
-    dst_port: int
-    payload: bytes = b""
+class Udp(Record):
+    _fields = ("src_port", "dst_port", "payload")
+
+    def __init__(self, src_port: int, dst_port: int, payload: bytes = b"") -> None:
+        self.src_port = src_port
+        self.dst_port = dst_port
+        self.payload = payload
 
     @classmethod
     def parse(cls, data: bytes, src_ip: str, dst_ip: str) -> Udp:
@@ -239,21 +257,34 @@ TCP_OPT_NOP = 1
 TCP_OPT_MSS = 2  # RFC 9293 §3.2: kind 2, length 4, a 16-bit MSS; only in SYNs
 
 
-@dataclass
-class Tcp:
+class Tcp(Record):
     """One segment.  Of the options only MSS is kept: the NAT offers no window
     scaling, timestamps or SACK, so a peer may not use them (RFC 7323 §1.3,
     RFC 2018 §2); the other kinds are checked for a sane length and skipped."""
 
-    src_port: int
-    dst_port: int
-    seq: int
-    ack: int
-    flags: int
-    window: int
-    payload: bytes = b""
-    mss: int | None = None
-    urgent: int = 0
+    _fields = ("src_port", "dst_port", "seq", "ack", "flags", "window", "payload", "mss", "urgent")
+
+    def __init__(
+        self,
+        src_port: int,
+        dst_port: int,
+        seq: int,
+        ack: int,
+        flags: int,
+        window: int,
+        payload: bytes = b"",
+        mss: int | None = None,
+        urgent: int = 0,
+    ) -> None:
+        self.src_port = src_port
+        self.dst_port = dst_port
+        self.seq = seq
+        self.ack = ack
+        self.flags = flags
+        self.window = window
+        self.payload = payload
+        self.mss = mss
+        self.urgent = urgent
 
     def has(self, flag: int) -> bool:
         return bool(self.flags & flag)
@@ -331,12 +362,14 @@ ICMP_ECHO_REPLY = 0
 ICMP_ECHO_REQUEST = 8
 
 
-@dataclass
-class Icmp:
-    type: int
-    code: int
-    rest: bytes = bytes(4)  # the second word: identifier and sequence number for echo
-    data: bytes = b""
+class Icmp(Record):
+    _fields = ("type", "code", "rest", "data")
+
+    def __init__(self, type: int, code: int, rest: bytes = bytes(4), data: bytes = b"") -> None:
+        self.type = type
+        self.code = code
+        self.rest = rest  # the second word: identifier and sequence number for echo
+        self.data = data
 
     @classmethod
     def parse(cls, data: bytes) -> Icmp:
@@ -382,18 +415,32 @@ DHCPRELEASE = 7
 DHCPINFORM = 8
 
 
-@dataclass
-class Dhcp:
-    op: int
-    xid: int
-    chaddr: str  # the client's MAC
-    flags: int = 0
-    ciaddr: str = "0.0.0.0"  # the client's current address (renewing)
-    yiaddr: str = "0.0.0.0"  # "your" address: the one the server gives
-    siaddr: str = "0.0.0.0"  # next server (for boot files)
-    giaddr: str = "0.0.0.0"  # relay agent
-    secs: int = 0
-    options: dict[int, bytes] = field(default_factory=dict)  # in the order they are sent
+class Dhcp(Record):
+    _fields = ("op", "xid", "chaddr", "flags", "ciaddr", "yiaddr", "siaddr", "giaddr", "secs", "options")
+
+    def __init__(
+        self,
+        op: int,
+        xid: int,
+        chaddr: str,
+        flags: int = 0,
+        ciaddr: str = "0.0.0.0",
+        yiaddr: str = "0.0.0.0",
+        siaddr: str = "0.0.0.0",
+        giaddr: str = "0.0.0.0",
+        secs: int = 0,
+        options: dict[int, bytes] | None = None,
+    ) -> None:
+        self.op = op
+        self.xid = xid
+        self.chaddr = chaddr  # the client's MAC
+        self.flags = flags
+        self.ciaddr = ciaddr  # the client's current address (renewing)
+        self.yiaddr = yiaddr  # "your" address: the one the server gives
+        self.siaddr = siaddr  # next server (for boot files)
+        self.giaddr = giaddr  # relay agent
+        self.secs = secs
+        self.options = dict() if options is None else options  # in the order they are sent
 
     @property
     def message_type(self) -> int | None:
@@ -476,14 +523,18 @@ _DNS_HEADER = struct.Struct("!HHHHHH")
 DNS_FLAG_QR = 0x8000  # set in responses
 
 
-@dataclass
-class DnsHeader:
-    ident: int
-    flags: int
-    qdcount: int
-    ancount: int
-    nscount: int
-    arcount: int
+class DnsHeader(Record):
+    _fields = ("ident", "flags", "qdcount", "ancount", "nscount", "arcount")
+
+    def __init__(
+        self, ident: int, flags: int, qdcount: int, ancount: int, nscount: int, arcount: int
+    ) -> None:
+        self.ident = ident
+        self.flags = flags
+        self.qdcount = qdcount
+        self.ancount = ancount
+        self.nscount = nscount
+        self.arcount = arcount
 
     @property
     def is_response(self) -> bool:
