@@ -229,6 +229,7 @@ class Vfs {
   readBytes(path) {
     const node = this._file(path);
     if (node.data !== undefined) return node.data.subarray(0, node.size);
+    if (node.bytes) return node.bytes(); // a file of the image: a view of its bytes
     return encode(String(node.read()));
   }
 
