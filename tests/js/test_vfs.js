@@ -734,3 +734,13 @@ test('link errors: a directory EPERM, from the image EXDEV, EEXIST, ENOENT; a li
   vfs.mkdir('/tmp/d/sub');
   assert.equal(vfs.stat('/tmp/d').nlink, 3, 'and each subdirectory\'s ..');
 });
+
+test('readBytes: a file of the image is a view of the image bytes, not decoded and encoded again; a /tmp file its bytes', () => {
+  const { vfs, image } = setup();
+  const bytes = vfs.readBytes('/etc/greeting');
+  assert.deepEqual(Array.from(bytes), Array.from(utf8(GREETING)));
+  assert.equal(bytes.buffer, image.bytes.buffer, 'a view of the image');
+  vfs.writeFile('/tmp/x', '€1');
+  assert.deepEqual(Array.from(vfs.readBytes('/tmp/x')), Array.from(utf8('€1')));
+  assert.equal(errorOf(() => vfs.readBytes('/etc')).code, 'EISDIR');
+});
