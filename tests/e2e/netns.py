@@ -279,6 +279,28 @@ def booted(*extra: str, ns: Netns | None = None):
         shutil.rmtree(m.dir, ignore_errors=True)
 
 
+# The TAP tests' addresses: Linux in the namespace, the guest beside it, and
+# the guest's static configuration (the kernel's ip=, in Linux's format).
+LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
+STATIC_IP = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
+
+
+class TapPeer:
+    """A namespace whose Linux is LINUX_IP on a TAP device, and a machine on that TAP as GUEST_IP."""
+
+    def __init__(self, ns: Netns, tap: str, machine: BootedMachine):
+        self.ns, self.tap, self.machine = ns, tap, machine
+
+
+@contextlib.contextmanager
+def tap_peer(prefix: str, *extra: str):
+    """A TapPeer for a test module's fixture; ``extra``: more machine options."""
+    with netns(prefix) as ns:
+        tap = ns.add_tap(f"{LINUX_IP}/24")
+        with booted("--net", f"tap:{tap}", "--cmdline", STATIC_IP, *extra, ns=ns) as m:
+            yield TapPeer(ns, tap, m)
+
+
 @contextlib.contextmanager
 def console(machine: BootedMachine):
     """A raw console session at a prompt; afterwards Ctrl-C whatever still runs, then detach."""

@@ -17,24 +17,14 @@ import pexpect
 import pytest
 
 from tests.e2e.machine import PROMPT
-from tests.e2e.netns import booted, console, netns, require
-
-LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
-STATIC = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
-
-
-class Peer:
-    def __init__(self, ns, tap, machine):
-        self.ns, self.tap, self.machine = ns, tap, machine
+from tests.e2e.netns import GUEST_IP, LINUX_IP, console, require, tap_peer
 
 
 @pytest.fixture(scope="module")
 def peer():
     require()
-    with netns("jsksh-linux") as ns:
-        tap = ns.add_tap(f"{LINUX_IP}/24")
-        with booted("--net", f"tap:{tap}", "--cmdline", STATIC, ns=ns) as m:
-            yield Peer(ns, tap, m)
+    with tap_peer("jsksh-linux") as p:
+        yield p
 
 
 def udp_in(ns, bind=("0.0.0.0", 0)) -> socket.socket:

@@ -21,25 +21,16 @@ import time
 
 import pytest
 
-from tests.e2e.netns import booted, netns, require, which
+from tests.e2e.netns import GUEST_IP, LINUX_IP, require, tap_peer, which
 
-LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
-STATIC = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
 MIB = 1024 * 1024
-
-
-class Peer:
-    def __init__(self, ns, tap, machine):
-        self.ns, self.tap, self.machine = ns, tap, machine
 
 
 @pytest.fixture(scope="module")
 def peer():
     require()
-    with netns("jsksh-tcp") as ns:
-        tap = ns.add_tap(f"{LINUX_IP}/24")
-        with booted("--net", f"tap:{tap}", "--cmdline", STATIC, ns=ns) as m:
-            yield Peer(ns, tap, m)
+    with tap_peer("jsksh-tcp") as p:
+        yield p
 
 
 def tcp_server(ns) -> socket.socket:
