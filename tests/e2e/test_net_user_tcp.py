@@ -19,6 +19,7 @@ import time
 import pytest
 
 from tests.e2e.netns import booted, wait_for_address
+from tests.e2e.sockets import recv_all, run_in_thread
 
 MIB = 1024 * 1024
 
@@ -49,35 +50,6 @@ def server() -> socket.socket:
     return s
 
 
-def recv_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while data := conn.recv(1 << 16):
-        chunks.append(data)
-    return b"".join(chunks)
-
-
-def in_thread(fn):
-    box: dict = {}
-
-    def body():
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
-
-    t = threading.Thread(target=body, daemon=True)
-    t.start()
-
-    def join(timeout=120):
-        t.join(timeout)
-        assert not t.is_alive(), "timed out"
-        if "error" in box:
-            raise box["error"]
-        return box.get("value")
-
-    return join
-
-
 def guest_file(machine, size: int, path: str) -> str:
     status, out, err = machine.run(f"head -c {size} /dev/urandom > {path} && sha256sum {path}")
     assert status == 0, out + err
@@ -99,7 +71,7 @@ def test_the_guest_sends_1_mib_to_the_hosts_loopback_and_reads_the_answer_after_
             conn.sendall(b"got it\n")  # the half-closed guest still reads
             return peer, data
 
-    result = in_thread(serve)
+    result = run_in_thread(serve)
     try:
         status, out, err = machine.run(f"nc 10.0.2.2 {port} < /tmp/up", timeout=60)
         peer, data = result()
@@ -121,7 +93,7 @@ def test_the_guest_receives_1_mib_from_the_host(machine):
         with conn:
             conn.sendall(blob)
 
-    result = in_thread(serve)
+    result = run_in_thread(serve)
     try:
         status, out, err = machine.run(f"nc 10.0.2.2 {port} < /dev/null > /tmp/down && sha256sum /tmp/down")
         result()
@@ -162,7 +134,7 @@ def test_a_few_connections_out_at_once(machine):
             t.join(60)
         return len(done)
 
-    result = in_thread(serve)
+    result = run_in_thread(serve)
     line = " & ".join(f"nc 10.0.2.2 {port} < /tmp/few{i} > /tmp/ans{i}" for i in range(3))
     line += " & wait; cat /tmp/ans0 /tmp/ans1 /tmp/ans2"
     try:
@@ -207,7 +179,7 @@ def connect_forwarded(port: int, payload: bytes, timeout: float = 20) -> bytes:
 def test_hostfwd_tcp_1_mib_each_way_with_nc_listening_in_the_guest(machine):
     digest = guest_file(machine, MIB, "/tmp/fwd-out")
     blob = os.urandom(MIB)
-    run = in_thread(
+    run = run_in_thread(
         lambda: machine.run("nc -l 5000 < /tmp/fwd-out > /tmp/fwd-in && sha256sum /tmp/fwd-in", 90)
     )
     got = connect_forwarded(FWD_A, blob)
@@ -224,7 +196,7 @@ def test_hostfwd_many_connections_in_sequence(machine):
         + " ".join(str(i) for i in range(n))
         + "; do echo reply $i | nc -l 5001 > /tmp/seq-$i; done"
     )
-    run = in_thread(lambda: machine.run(loop + "; cat /tmp/seq-*", 120))
+    run = run_in_thread(lambda: machine.run(loop + "; cat /tmp/seq-*", 120))
     for i in range(n):
         assert connect_forwarded(FWD_B, f"request {i}\n".encode()) == f"reply {i}\n".encode()
     status, out, err = run()
@@ -238,7 +210,7 @@ def test_host_curl_through_hostfwd_to_a_responder_in_the_guest(machine):
     response = f"HTTP/1.1 200 OK\\r\\nContent-Length: {len(body)}\\r\\nConnection: close\\r\\n\\r\\n{body}"
     status, _, err = machine.run(f"echo -n -e '{response}' > /tmp/resp")
     assert status == 0, err
-    run = in_thread(lambda: machine.run("nc -l 5000 < /tmp/resp > /tmp/request", 60))
+    run = run_in_thread(lambda: machine.run("nc -l 5000 < /tmp/resp > /tmp/request", 60))
     deadline = time.monotonic() + 20
     while True:
         r = subprocess.run(

@@ -26,6 +26,7 @@ import time
 import pytest
 
 from tests.e2e.netns import booted, netns, require, wait_for_address
+from tests.e2e.sockets import recv_all
 
 LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
 STATIC = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
@@ -33,13 +34,6 @@ MIB = 1024 * 1024
 SIZE = 2 * MIB
 FAULTS = "drop=0.03,corrupt=0.01,duplicate=0.01,reorder=0.02,seed=1313"
 USER_FAULTS = "drop=0.02,corrupt=0.01,duplicate=0.01,reorder=0.02,seed=1313"
-
-
-def recv_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while data := conn.recv(1 << 16):
-        chunks.append(data)
-    return b"".join(chunks)
 
 
 def exchange(machine, server: socket.socket, connect_to: str, size: int = SIZE) -> None:

@@ -22,6 +22,7 @@ import time
 import pytest
 
 from tests.e2e.netns import GUEST_IP, LINUX_IP, require, tap_peer, which
+from tests.e2e.sockets import recv_all, run_in_thread
 
 MIB = 1024 * 1024
 
@@ -40,42 +41,11 @@ def tcp_server(ns) -> socket.socket:
     return s
 
 
-def recv_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while True:
-        data = conn.recv(1 << 16)
-        if not data:
-            return b"".join(chunks)
-        chunks.append(data)
-
-
 def guest_file(peer, size: int, path: str = "/tmp/blob") -> str:
     """A file of random bytes on the guest; returns its sha256 as the guest computes it."""
     status, out, err = peer.machine.run(f"head -c {size} /dev/urandom > {path} && sha256sum {path}")
     assert status == 0, out + err
     return out.split()[0]
-
-
-def run_in_thread(fn):
-    box: dict = {}
-
-    def body():
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
-
-    t = threading.Thread(target=body)
-    t.start()
-
-    def join(timeout=120):
-        t.join(timeout)
-        assert not t.is_alive(), "timed out"
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return join
 
 
 def test_the_guest_connects_to_a_linux_server_and_sends_1_mib(peer):
