@@ -311,7 +311,6 @@ def _load_extension_modules() -> None:
     import heapq  # noqa: F401
     import json  # noqa: F401
     import math  # noqa: F401
-    import opcode  # noqa: F401 - (dataclasses -> inspect -> dis)
     import queue  # noqa: F401
     import select  # noqa: F401
     import shutil  # noqa: F401
