@@ -14,6 +14,7 @@ const icmp = require('./wire/icmp');
 const udp = require('./wire/udp');
 const tcp = require('./wire/tcp');
 const { WireError } = require('./wire/errors');
+const { finishPartial } = require('./wire/checksum');
 const { IP_ANY, IP_BROADCAST, ipToString, ipFromString, maskFromPrefix } = require('./wire/ip-address');
 const { MAC_BROADCAST, MAC_ZERO, macToString, isMulticastMac } = require('./wire/mac-address');
 const { ArpCache } = require('./arp-cache');
@@ -24,6 +25,9 @@ const { TcpSockets } = require('./tcp-socket');
 
 const MTU = 1500; // Ethernet's payload size: what virtio-net and slirp carry
 const MAX_IP_PAYLOAD = 0xffff - ipv4.HEADER_LEN;
+// The largest TCP segment (header and options included) handed to a NIC
+// that segments: an IP packet's limit, less room for 40 bytes of options.
+const MAX_OFFLOAD_SEGMENT = MAX_IP_PAYLOAD - 40;
 const ICMP_ERRORS_PER_SECOND = 10; // RFC 1812 §4.3.2.8 asks for a limit; Linux's default is about this
 const LOOPBACK_QUEUE = 64; // packets to our own address waiting for the next timer tick
 const PROTOCOL_NAMES = { [ipv4.PROTO_ICMP]: 'icmp', [ipv4.PROTO_UDP]: 'udp', [tcp.PROTO_TCP]: 'tcp' };
@@ -62,8 +66,13 @@ class Interface {
     this.routes = new RouteTable();
     this.arpCache = new ArpCache(arpOptions);
     this.reassembler = new Reassembler(reassemblyOptions);
+    // What the NIC finishes for us (drivers/virtio/net.js `offloads`): a
+    // transport may leave its checksum to it (checksum) and hand it TCP
+    // segments of up to 64 KiB to cut to the MSS (segmentation).
+    this.offloads = { checksum: false, segmentation: false, ...(nic.offloads || {}) };
     this.udp = new UdpSockets(this);
-    this.tcp = new TcpSockets(this, { random, ...tcpOptions });
+    const segmentOffload = this.offloads.segmentation ? MAX_OFFLOAD_SEGMENT : 0;
+    this.tcp = new TcpSockets(this, { random, ...tcpOptions, options: { segmentOffload, ...(tcpOptions.options || {}) } });
     this.echoListeners = new Map(); // ICMP echo id -> fn(reply), for ping
     this.counters = newCounters();
     this.nextIpId = 1;
@@ -145,15 +154,17 @@ class Interface {
   // Never throws: a malformed frame is counted by the reason wire/ gave; any
   // other exception is a bug in the stack (or a socket's handler), counted as
   // 'internal' and logged once, so one bad packet cannot take the kernel down.
-  receive(frame) {
+  // `checked`: the NIC vouches for the TCP/UDP checksum (virtio-net's
+  // DATA_VALID or NEEDS_CSUM), so it is not summed again here.
+  receive(frame, checked = false) {
     try {
-      this.receiveFrame(frame);
+      this.receiveFrame(frame, checked);
     } catch (e) {
       this.internalError(e);
     }
   }
 
-  receiveFrame(frame) {
+  receiveFrame(frame, checked = false) {
     this.counters.ethernet.received++;
     const eth = this.parseOr('ethernet', () => ethernet.parse(frame));
     if (!eth) return;
@@ -162,7 +173,7 @@ class Interface {
       return this.drop('ethernet', isMulticastMac(eth.dst) ? 'multicast' : 'not-our-mac');
     }
     if (eth.ethertype === ethernet.ETHERTYPE_ARP) return this.receiveArp(eth.payload);
-    if (eth.ethertype === ethernet.ETHERTYPE_IPV4) return this.receiveIpv4(eth.payload, linkBroadcast);
+    if (eth.ethertype === ethernet.ETHERTYPE_IPV4) return this.receiveIpv4(eth.payload, linkBroadcast, checked);
     return this.drop('ethernet', 'unknown-ethertype');
   }
 
@@ -181,7 +192,7 @@ class Interface {
     if (packet.senderIp !== IP_ANY) {
       const create = forUs && this.routes.isOnLink(packet.senderIp);
       const waiting = this.arpCache.update(packet.senderIp, packet.senderMac, this.clock(), { create });
-      for (const p of waiting) this.sendIpPacket(packet.senderMac, p);
+      for (const w of waiting) this.sendIpPacket(packet.senderMac, w.packet, false, w.offload);
       if (waiting.length) this.schedulePoll();
     }
     if (!forUs) return this.drop('arp', 'not-for-us');
@@ -198,7 +209,7 @@ class Interface {
     this.log(`net: ${mac} claims our address ${ipToString(this.address)}`);
   }
 
-  receiveIpv4(bytes, linkBroadcast) {
+  receiveIpv4(bytes, linkBroadcast, checked = false) {
     this.counters.ipv4.received++;
     let ip = this.parseOr('ipv4', () => ipv4.parse(bytes));
     if (!ip) return;
@@ -206,7 +217,7 @@ class Interface {
     if (!kind) return this.drop('ipv4', 'not-for-us');
     if (this.isBadSource(ip.src)) return this.drop('ipv4', 'bad-source');
     // ctx travels up the stack: what ICMP errors need to know about the packet.
-    const ctx = { ip, packet: ipPacketOf(bytes), broadcast: linkBroadcast || kind === 'broadcast' };
+    const ctx = { ip, packet: ipPacketOf(bytes), broadcast: linkBroadcast || kind === 'broadcast', checked };
     if (ip.moreFragments || ip.fragmentOffset > 0) {
       const result = this.reassembler.add(ip, ctx.packet, this.clock());
       this.schedulePoll();
@@ -214,6 +225,7 @@ class Interface {
       if (result.drop) return this.drop('ipv4', result.drop);
       ip = { ...ip, payload: result.payload, moreFragments: false, fragmentOffset: 0 };
       ctx.ip = ip;
+      ctx.checked = false; // the NIC saw fragments, never the whole datagram
       ctx.packet = result.first || ctx.packet;
     }
     if (ip.protocol === ipv4.PROTO_ICMP) return this.receiveIcmp(ctx);
@@ -278,7 +290,7 @@ class Interface {
 
   receiveUdp(ctx) {
     this.counters.udp.received++;
-    const datagram = this.parseOr('udp', () => udp.parse(ctx.ip.payload, ctx.ip));
+    const datagram = this.parseOr('udp', () => udp.parse(ctx.ip.payload, ctx.ip, { verifyChecksum: !ctx.checked }));
     if (!datagram) return;
     const result = this.udp.deliver(ctx.ip, datagram);
     if (result === 'delivered') return;
@@ -293,7 +305,7 @@ class Interface {
   receiveTcp(ctx) {
     this.counters.tcp.received++;
     if (ctx.broadcast) return this.drop('tcp', 'broadcast');
-    const segment = this.parseOr('tcp', () => tcp.parse(ctx.ip.payload, ctx.ip));
+    const segment = this.parseOr('tcp', () => tcp.parse(ctx.ip.payload, ctx.ip, { verifyChecksum: !ctx.checked }));
     if (!segment) return undefined;
     const result = this.tcp.deliver(ctx.ip, segment);
     if (result !== 'delivered') this.drop('tcp', result);
@@ -328,7 +340,12 @@ class Interface {
   // this.headroom bytes free in front of it (tcp.emit's headroom) says so
   // with inPlace: the IP and Ethernet headers are then written there and
   // the payload is copied only once more, into the NIC's buffer.
-  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src = this.address, inPlace = false }) {
+  // `offload` (only as this.offloads allows) leaves work to the NIC:
+  // { csumOffset } the transport's checksum, whose field at csumOffset in
+  // the payload holds the pseudo-header's sum; with { segmentSize,
+  // headerLength } the payload is a TCP segment for the NIC to cut into
+  // segments of segmentSize data bytes, so it is never fragmented.
+  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src = this.address, inPlace = false, offload = null }) {
     dst = toIp(dst);
     const nextHop = this.nextHopFor(dst);
     if (nextHop === null) return this.refuse(this.configured ? 'no-route' : 'no-address');
@@ -336,10 +353,19 @@ class Interface {
     const id = this.takeIpId();
     let status;
     if (this.configured && dst === this.address) {
+      // No NIC on this path: what it would have finished is done here.
+      if (offload) finishPartial(payload, 0, offload.csumOffset);
       status = this.loopback(ipv4.emit({ src, dst, protocol, payload, ttl, id }));
+    } else if (offload && offload.segmentSize) {
+      const packet = ipv4.emit({ src, dst, protocol, payload, ttl, id }, { inPlace });
+      status = this.transmitIp(nextHop, packet, inPlace, offload);
     } else {
+      if (offload && payload.length > this.mtu - ipv4.HEADER_LEN) {
+        finishPartial(payload, 0, offload.csumOffset); // fragments: the NIC sees no whole segment
+        offload = null;
+      }
       const packets = this.fragment({ src, dst, protocol, payload, ttl, id }, inPlace);
-      const statuses = packets.map((p) => this.transmitIp(nextHop, p, inPlace && packets.length === 1));
+      const statuses = packets.map((p) => this.transmitIp(nextHop, p, inPlace && packets.length === 1, offload));
       status = statuses.find((s) => s !== 'sent') || 'sent';
     }
     if (PROTOCOL_NAMES[protocol] && (status === 'sent' || status === 'queued')) this.counters[PROTOCOL_NAMES[protocol]].sent++;
@@ -382,12 +408,12 @@ class Interface {
   }
 
   // inPlace: the packet has room for the Ethernet header in front of it.
-  transmitIp(nextHop, packet, inPlace = false) {
-    if (this.isBroadcast(nextHop)) return this.sendIpPacket(MAC_BROADCAST, packet, inPlace);
+  transmitIp(nextHop, packet, inPlace = false, offload = null) {
+    if (this.isBroadcast(nextHop)) return this.sendIpPacket(MAC_BROADCAST, packet, inPlace, offload);
     const now = this.clock();
     const mac = this.arpCache.lookup(nextHop, now);
-    if (mac) return this.sendIpPacket(mac, packet, inPlace);
-    if (this.arpCache.enqueue(nextHop, packet, now)) this.sendArpRequest(nextHop);
+    if (mac) return this.sendIpPacket(mac, packet, inPlace, offload);
+    if (this.arpCache.enqueue(nextHop, { packet, offload }, now)) this.sendArpRequest(nextHop);
     this.schedulePoll();
     return 'queued';
   }
@@ -396,8 +422,8 @@ class Interface {
     return ip === IP_BROADCAST || ip === this.broadcastAddress;
   }
 
-  sendIpPacket(mac, packet, inPlace = false) {
-    if (!this.sendFrame(mac, ethernet.ETHERTYPE_IPV4, packet, inPlace)) return 'nic-full';
+  sendIpPacket(mac, packet, inPlace = false, offload = null) {
+    if (!this.sendFrame(mac, ethernet.ETHERTYPE_IPV4, packet, inPlace, offload && this.nicOffload(packet, offload))) return 'nic-full';
     this.counters.ipv4.sent++;
     return 'sent';
   }
@@ -418,10 +444,17 @@ class Interface {
     if (this.sendFrame(request.senderMac, ethernet.ETHERTYPE_ARP, reply)) this.counters.arp.sent++;
   }
 
+  // The offload in the NIC's terms (virtio-net's header, §5.1.6.2):
+  // offsets from the start of the Ethernet frame.
+  nicOffload(packet, { csumOffset, segmentSize = 0, headerLength = 0 }) {
+    const csumStart = ethernet.HEADER_LEN + (packet[0] & 0x0f) * 4;
+    return { csumStart, csumOffset, gsoSize: segmentSize, hdrLen: segmentSize ? csumStart + headerLength : 0 };
+  }
+
   // The NIC returns false when its transmit ring is full; a fake may return nothing.
-  sendFrame(dst, ethertype, payload, inPlace = false) {
+  sendFrame(dst, ethertype, payload, inPlace = false, offload = null) {
     const frame = ethernet.emit({ dst, src: this.mac, ethertype, payload }, { inPlace });
-    if (this.nic.send(frame) === false) {
+    if ((offload ? this.nic.send(frame, offload) : this.nic.send(frame)) === false) {
       this.drop('ethernet', 'nic-full');
       return false;
     }

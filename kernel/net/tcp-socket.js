@@ -431,10 +431,15 @@ class TcpSockets {
     // Each segment is built with room in front for the IP and Ethernet
     // headers (an interface that has none to add says headroom 0).
     const headroom = this.iface.headroom || 0;
+    // With checksum offload the NIC finishes each segment's checksum, and
+    // with segmentation offload it cuts a large one to the MSS (output.js
+    // makes them, with `segmentSize`).
+    const partialChecksum = Boolean(this.iface.offloads && this.iface.offloads.checksum);
     for (const record of segments) {
       if (record.flags.rst) this.counters.resetsOut++;
-      const payload = tcp.emit(record, ip, { headroom });
-      this.iface.sendIp({ dst: conn.remoteAddress, protocol: PROTO_TCP, payload, src: conn.localAddress, inPlace: headroom > 0 });
+      const payload = tcp.emit(record, ip, { headroom, partialChecksum });
+      const offload = partialChecksum ? { csumOffset: tcp.CHECKSUM_OFFSET, segmentSize: record.segmentSize || 0, headerLength: payload.length - record.payload.length } : null;
+      this.iface.sendIp({ dst: conn.remoteAddress, protocol: PROTO_TCP, payload, src: conn.localAddress, inPlace: headroom > 0, offload });
     }
     if (conn.state === State.CLOSED) return this.forget(socket);
     this.schedule(socket, now);

@@ -6,13 +6,16 @@
 // device's config space is §5.1.4's (u8 mac[6], le16 status); every frame
 // crosses with the 12-byte virtio_net_hdr of §5.1.6 (VERSION_1: num_buffers
 // is always there).
-// What is checked is what the driver does: negotiate VERSION_1, MAC and
-// STATUS and nothing else, post its receive buffers before DRIVER_OK, strip
-// the header from what it receives, add one to what it sends, read the link
-// from config, and give every receive buffer back to the device after use.
+// What is checked is what the driver does: negotiate VERSION_1, MAC, STATUS
+// and the offloads it can use (checksum and TSO4 both ways, each TSO bit only
+// with its checksum bit) and nothing else, post its receive buffers before
+// DRIVER_OK (64 KiB ones with GUEST_TSO4), strip the header from what it
+// receives and report what it says of the checksum, add one to what it sends
+// (asking for offloads as told), read the link from config, and give every
+// receive buffer back to the device after use.
 const { DmaArena } = require('/kernel/arch/dma');
 const { MmioTransport } = require('/kernel/drivers/virtio/mmio-transport');
-const { VirtioNet, HEADER, RX_BUFFER } = require('/kernel/drivers/virtio/net');
+const { VirtioNet, HEADER, RX_BUFFER, RX_BIG_BUFFER } = require('/kernel/drivers/virtio/net');
 const { VIRTQ_AVAIL_F_NO_INTERRUPT } = require('/kernel/drivers/virtio/virtqueue');
 const { fakeVirtioDevice, settle } = require('/tests/lib/fake-virtio-device');
 
@@ -21,6 +24,8 @@ const F = {
   CSUM: 1n << 0n,
   GUEST_CSUM: 1n << 1n,
   MAC: 1n << 5n,
+  GUEST_TSO4: 1n << 7n,
+  HOST_TSO4: 1n << 11n,
   MRG_RXBUF: 1n << 15n,
   STATUS: 1n << 16n,
   CTRL_VQ: 1n << 17n,
@@ -104,28 +109,98 @@ function fakeNet(arena, { features = F.VERSION_1 | F.MAC | F.STATUS, linkUp = tr
   return dev;
 }
 
-function boot(opts) {
-  const arena = new ArrayBuffer(2 * 1024 * 1024);
+function boot(opts = {}) {
+  const arena = new ArrayBuffer(opts.arenaSize || 2 * 1024 * 1024);
   const dma = new DmaArena(arena);
   const dev = fakeNet(arena, opts);
   const logs = [];
   const drv = new VirtioNet(new MmioTransport(dev, 2), dma, (m) => logs.push(m));
   const frames = [];
-  drv.onFrame = (f) => frames.push(f);
+  const checked = [];
+  drv.onFrame = (f, ok) => {
+    frames.push(f);
+    checked.push(ok);
+  };
   drv.start();
-  return { arena, dma, dev, drv, frames, logs };
+  return { arena, dma, dev, drv, frames, checked, logs };
 }
 
 // --- start: negotiation, queues, receive buffers ----------------------------------
 
-test('start negotiates VERSION_1, MAC and STATUS only, whatever else the device offers', () => {
-  const all = F.VERSION_1 | F.MAC | F.STATUS | F.CSUM | F.GUEST_CSUM | F.MRG_RXBUF | F.CTRL_VQ | F.INDIRECT_DESC | F.EVENT_IDX;
-  const { dev, drv } = boot({ features: all });
-  assert.equal(dev.driverFeatures, F.VERSION_1 | F.MAC | F.STATUS);
-  assert.equal(drv.features, F.VERSION_1 | F.MAC | F.STATUS);
+test('start negotiates VERSION_1, MAC, STATUS and the offloads only, whatever else the device offers', () => {
+  const offloads = F.CSUM | F.GUEST_CSUM | F.HOST_TSO4 | F.GUEST_TSO4;
+  const all = F.VERSION_1 | F.MAC | F.STATUS | offloads | F.MRG_RXBUF | F.CTRL_VQ | F.INDIRECT_DESC | F.EVENT_IDX;
+  const { dev, drv } = boot({ features: all, arenaSize: 4 * 1024 * 1024 });
+  assert.equal(dev.driverFeatures, F.VERSION_1 | F.MAC | F.STATUS | offloads);
+  assert.equal(drv.features, F.VERSION_1 | F.MAC | F.STATUS | offloads);
   // §3.1.1: reset, ACKNOWLEDGE, DRIVER, FEATURES_OK, then DRIVER_OK last.
   assert.deepEqual(dev.statusWrites, [0, 1, 3, 11, 15]);
-  assert.deepEqual(drv.describe().features, ['MAC', 'STATUS', 'VERSION_1']);
+  assert.deepEqual(drv.describe().features, ['CSUM', 'GUEST_CSUM', 'MAC', 'GUEST_TSO4', 'HOST_TSO4', 'STATUS', 'VERSION_1']);
+  assert.deepEqual(drv.offloads, { checksum: true, segmentation: true });
+  assert.deepEqual(drv.describe().offloads, ['tx-csum', 'tso4', 'rx-csum', 'rx-tso4']);
+});
+
+test('without offloads offered there are none: a plain header, 2 KiB receive buffers', () => {
+  const { drv } = boot();
+  assert.deepEqual(drv.offloads, { checksum: false, segmentation: false });
+  assert.deepEqual(drv.describe().offloads, []);
+  assert.equal(drv.rxBuffer, RX_BUFFER);
+});
+
+test('a TSO bit is not taken without its checksum bit (§5.1.3.1), even if the device offers it', () => {
+  const { dev, drv } = boot({ features: F.VERSION_1 | F.MAC | F.HOST_TSO4 | F.GUEST_TSO4 | F.GUEST_CSUM, arenaSize: 4 * 1024 * 1024 });
+  assert.equal(dev.driverFeatures, F.VERSION_1 | F.MAC | F.GUEST_CSUM | F.GUEST_TSO4);
+  assert.deepEqual(drv.offloads, { checksum: false, segmentation: false });
+  const { dev: dev2 } = boot({ features: F.VERSION_1 | F.MAC | F.CSUM | F.HOST_TSO4 | F.GUEST_TSO4 });
+  assert.equal(dev2.driverFeatures, F.VERSION_1 | F.MAC | F.CSUM | F.HOST_TSO4);
+});
+
+test('with GUEST_TSO4 the driver posts 32 buffers of 65562 bytes (§5.1.6.3.1) and takes a 64 KiB frame whole', () => {
+  const { dev, drv, frames, checked } = boot({ features: F.VERSION_1 | F.GUEST_CSUM | F.GUEST_TSO4, arenaSize: 4 * 1024 * 1024 });
+  assert.equal(RX_BIG_BUFFER, 65562);
+  assert.equal(drv.rx.pendingTokens().length, 32);
+  const big = frame(14 + 65535, 3);
+  dev.receive(big, { flags: 1 }); // NEEDS_CSUM: a local sender left it undone
+  dev.receive(frame(60), { flags: 2 }); // DATA_VALID
+  dev.receive(frame(61));
+  settle(drv, dev);
+  assert.deepEqual(frames.map((f) => f.length), [65549, 60, 61]);
+  assert.deepEqual(frames[0], big);
+  assert.deepEqual(checked, [true, true, false]);
+  assert.equal(drv.describe().rx_checked, 2);
+});
+
+test('without GUEST_CSUM the flags of a header mean nothing: every frame is checked by the stack', () => {
+  const { dev, drv, checked } = boot();
+  dev.receive(frame(60), { flags: 2 });
+  settle(drv, dev);
+  assert.deepEqual(checked, [false]);
+});
+
+test('send with an offload writes the virtio-net header: NEEDS_CSUM, TCPV4, hdr_len, gso_size, csum_start, csum_offset', async () => {
+  const { dev, drv } = boot({ features: F.VERSION_1 | F.CSUM | F.HOST_TSO4 });
+  const f = frame(14 + 20 + 32 + 2896);
+  drv.send(f, { csumStart: 34, csumOffset: 16, gsoSize: 1448, hdrLen: 66 });
+  drv.send(frame(80), { csumStart: 34, csumOffset: 16 });
+  drv.send(frame(60));
+  await null;
+  const headers = dev.sent.map((s) => Array.from(s.bytes.subarray(0, HEADER)));
+  // Little-endian u8 flags, u8 gso_type, le16 hdr_len, gso_size, csum_start, csum_offset, num_buffers.
+  assert.deepEqual(headers[0], [1, 1, 66, 0, 0xa8, 0x05, 34, 0, 16, 0, 0, 0]);
+  assert.deepEqual(headers[1], [1, 0, 0, 0, 0, 0, 34, 0, 16, 0, 0, 0]);
+  assert.deepEqual(headers[2], new Array(HEADER).fill(0));
+  assert.deepEqual(dev.sent[0].bytes.subarray(HEADER), f);
+  assert.equal(drv.describe().tx_offloaded, 2);
+});
+
+test('large frames are told to the device after 256 KiB, not only after 64 frames', async () => {
+  const { dev, drv } = boot({ features: F.VERSION_1 | F.CSUM | F.HOST_TSO4 });
+  for (let i = 0; i < 5; i++) drv.send(frame(60000), { csumStart: 34, csumOffset: 16, gsoSize: 1448, hdrLen: 66 });
+  assert.equal(dev.sent.length, 5); // the fifth crossed 256 KiB: told at once
+  drv.send(frame(60));
+  assert.equal(dev.sent.length, 5);
+  await null;
+  assert.equal(dev.sent.length, 6);
 });
 
 test('start reads the MAC address from config', () => {

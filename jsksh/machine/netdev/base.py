@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-Deliver = Callable[[bytes], None]
+# deliver(frame) or deliver(frame, header): a backend that takes virtio-net
+# headers (takes_vnet_hdr) may give each frame the 12-byte header it came with.
+Deliver = Callable[..., None]
 
 
 class NetBackend:
@@ -20,6 +22,11 @@ class NetBackend:
     # Whether a cable is plugged in: the NIC reports it in its STATUS field
     # (virtio 1.2 §5.1.4), and the kernel waits for DHCP only on a live link.
     link_up = False
+    # Whether send_vnet() takes the guest's virtio-net header with a frame
+    # (checksum and segmentation offload done by the host, virtio 1.2
+    # §5.1.6.2). The device finishes such frames in software for a backend
+    # that does not (jsksh/machine/virtio/net_offload.py).
+    takes_vnet_hdr = False
 
     def __init__(self):
         self.deliver: Deliver = lambda frame: None
@@ -32,6 +39,15 @@ class NetBackend:
     def send(self, frame: bytes) -> None:
         """A frame the guest transmitted. Must not block (drop and count instead)."""
         self.stats["tx_dropped"] += 1
+
+    def send_vnet(self, header: bytes, frame: bytes) -> None:
+        """A frame with its virtio-net header (only if takes_vnet_hdr)."""
+        raise NotImplementedError(f"{self.name}: no virtio-net headers")
+
+    def set_guest_offloads(self, csum: bool, tso4: bool) -> None:
+        """What the guest's driver accepts in frames for it (GUEST_CSUM,
+        GUEST_TSO4): a backend that can hand over offloaded frames may from
+        now on. Called by the device at DRIVER_OK and at reset."""
 
     def poll(self) -> None:
         """Deliver, now and on the caller's thread, frames the peer has already

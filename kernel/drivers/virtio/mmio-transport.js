@@ -94,8 +94,9 @@ class MmioTransport {
   // and driverOk(), which the device driver calls when it is ready).
   // `wanted` is a BigInt mask of the features the driver can use; returns
   // the negotiated mask (always including VERSION_1).
+  // `wanted`: the feature mask the driver understands, or a function from
+  // the offered mask to it (for features that depend on others, §2.2).
   init(wanted) {
-    wanted = BigInt(wanted);
     // 1. Reset the device: write 0 to status, then read until it reads 0 (§2.4).
     this.reset();
     // 2. ACKNOWLEDGE: the guest OS has noticed the device.
@@ -111,7 +112,8 @@ class MmioTransport {
       throw new Error(`virtio-mmio slot ${this.slot}: device does not offer VERSION_1`);
     }
     // ...and write the subset we understand.
-    const negotiated = (wanted & offered) | VIRTIO_F_VERSION_1;
+    if (typeof wanted === 'function') wanted = wanted(offered);
+    const negotiated = (BigInt(wanted) & offered) | VIRTIO_F_VERSION_1;
     this.writeDriverFeatures(negotiated);
     // 5. FEATURES_OK: we will not change the features any more.
     this.setStatus(STATUS.FEATURES_OK);

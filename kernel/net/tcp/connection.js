@@ -46,6 +46,7 @@ const DEFAULTS = {
   keepAlive: null, // { idle, interval, count }: Linux's 7200, 75, 9 when turned on
   tsOffset: 0, // added to our millisecond clock for TSval (random per connection, RFC 7323 §5.4)
   rto: {}, // RtoEstimator options
+  segmentOffload: 0, // the largest segment the NIC cuts to the MSS itself (TSO); 0: none
 };
 
 const DEFAULT_PEER_MSS = 536; // RFC 9293 §3.7.1 (MUST-15): no MSS option means 536

@@ -13,6 +13,7 @@ const { seqAdd, seqDiff, seqGt, seqGeq, seqLeq, seqMax } = require('./seq');
 const { State } = require('./states');
 
 const EMPTY = new Uint8Array(0);
+const MAX_HEADER = 60; // a TCP header with the most options (RFC 9293 §3.1: data offset 15)
 const ALL_FLAGS = Object.freeze({ fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false });
 
 // The options record wire/tcp.js parses and emits, every field present.
@@ -55,18 +56,18 @@ const output = {
       const flight = seqDiff(this.sndNxt, this.sndUna);
       const usable = Math.max(0, Math.min(this.sndWnd, this.cc.cwnd) - flight);
       const room = this.maxPayload();
-      const length = Math.min(unsent, room, usable);
+      const length = this.sendLength(unsent, room, usable);
       const fin = finPending && length === unsent; // the FIN rides on the last data, or alone
       if (length === 0 && !fin) break; // the window is closed
       if (length < room && !fin && firstTime && !this.smallSegmentAllowed(length, unsent)) break;
       this.forceSend = false;
-      out.push(this.dataSegment(this.sndNxt, length, fin, now));
-      if (length < room) this.sndSml = seqAdd(this.sndNxt, length);
+      out.push(this.dataSegment(this.sndNxt, length, fin, now, room));
+      if (length % room !== 0 || length === 0) this.sndSml = seqAdd(this.sndNxt, length);
       if (firstTime) {
         this.counters.bytesOut += length;
         if (!this.tsOk) this.rto.startTiming(this.sndNxt, now);
       } else {
-        this.countRetransmission(length);
+        this.countRetransmission(length, Math.ceil(length / room));
       }
       this.sndNxt = seqAdd(this.sndNxt, length + (fin ? 1 : 0));
       this.sndMax = seqMax(this.sndMax, this.sndNxt);
@@ -80,6 +81,21 @@ const output = {
     } else {
       this.persistAt = null;
     }
+  },
+
+  // How much the next segment carries: one MSS at most, or with segmentation
+  // offload (options.segmentOffload: the largest segment the NIC cuts) as
+  // many whole MSS-sized pieces as the windows allow, which the NIC then
+  // cuts (Linux's TSO, tcp_mss_split_point). A short tail goes with them
+  // only if it ends the queue and Nagle would send it alone too.
+  sendLength(unsent, room, usable) {
+    const one = Math.min(unsent, room, usable);
+    const limit = this.options.segmentOffload - MAX_HEADER;
+    if (one < room || !(limit > room)) return one;
+    const most = Math.min(unsent, usable, limit);
+    const tail = most % room;
+    if (tail && most === unsent && this.smallSegmentAllowed(tail, tail)) return most;
+    return most - tail;
   },
 
   // Nagle (RFC 9293 §3.7.4, RFC 896) and sender SWS avoidance (§3.8.6.2.1)
@@ -108,24 +124,29 @@ const output = {
     const fin = this.finQueued && seqLeq(this.sndUna, this.finSeq) && seqGt(this.sndMax, this.finSeq) && offset + length === this.sendBuffer.length;
     if (length === 0 && !fin) return;
     out.push(this.dataSegment(this.sndUna, length, fin, now));
-    this.countRetransmission(length);
+    this.countRetransmission(length, 1);
     this.rto.retransmitted(); // Karn's rule
     if (mode === 'rto') this.sndNxt = seqMax(this.sndNxt, seqAdd(this.sndUna, length + (fin ? 1 : 0)));
     if (this.rtxAt === null) this.rtxAt = now + this.rto.rto;
   },
 
-  countRetransmission(length) {
-    this.counters.retransmits++;
+  // Segments as they go on the wire (a large one counts as the pieces the NIC cuts).
+  countRetransmission(length, segments) {
+    this.counters.retransmits += segments;
     this.counters.bytesRetransmitted += length;
   },
 
-  dataSegment(seq, length, fin, now) {
+  // `room`: the payload of one segment on the wire; a longer segment is
+  // one for the NIC to cut into pieces of that size (segmentSize).
+  dataSegment(seq, length, fin, now, room = length) {
     const offset = seqDiff(seq, this.sndBufSeq);
     const payload = this.sendBuffer.peek(offset, length);
     // PSH on the segment that empties the queue (RFC 9293 §3.9.1.2's "MAY",
     // as Linux and BSD do).
     const psh = length > 0 && offset + length === this.sendBuffer.length;
-    return this.makeSegment({ seq, payload, fin, psh, now });
+    const segment = this.makeSegment({ seq, payload, fin, psh, now });
+    if (length > room) segment.segmentSize = room;
+    return segment;
   },
 
   // Where the FIN goes: after the last queued byte.

@@ -53,4 +53,13 @@ function pseudoHeaderSum(src, dst, protocol, length) {
   return fold((src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length);
 }
 
-module.exports = { sum, add, finish, checksum, pseudoHeaderSum };
+// What a NIC does for checksum offload (virtio 1.2 §5.1.6.2, "NEEDS_CSUM"):
+// the field at start + fieldOffset holds the pseudo-header's sum; sum
+// everything from `start` to the end, field included, and store the result.
+function finishPartial(bytes, start, fieldOffset) {
+  const value = finish(sum(bytes, start, bytes.length));
+  bytes[start + fieldOffset] = value >> 8;
+  bytes[start + fieldOffset + 1] = value & 0xff;
+}
+
+module.exports = { sum, add, finish, checksum, pseudoHeaderSum, finishPartial };

@@ -19,6 +19,7 @@ const { checkBytes, need, checkUint, checkByteArray, ByteWriter, EMPTY } = requi
 const { sum, finish, pseudoHeaderSum } = require('./checksum');
 
 const HEADER_LEN = 20; // without options
+const CHECKSUM_OFFSET = 16; // the checksum field, in the header above
 const MAX_OPTIONS_LEN = 40; // data offset is 4 bits: at most 15 words = 60 bytes
 const PROTO_TCP = 6;
 
@@ -239,7 +240,10 @@ function emitOptions(options) {
 // of the segment, in the same buffer, for the IP and Ethernet headers to be
 // written there (ipv4.emit and ethernet.emit with inPlace) instead of each
 // layer copying the segment into a larger buffer: Linux's sk_buff headroom.
-function emit(record, ip, { headroom = 0 } = {}) {
+// `partialChecksum` leaves the checksum to the NIC (virtio 1.2 §5.1.6.2's
+// NEEDS_CSUM): the field gets only the pseudo-header's sum, uncomplemented,
+// which the NIC's sum over the segment then completes.
+function emit(record, ip, { headroom = 0, partialChecksum = false } = {}) {
   const {
     srcPort, dstPort, seq = 0, ack = 0, flags = {}, window = 0, urgentPointer = 0, options = {}, payload = EMPTY,
   } = record;
@@ -279,7 +283,8 @@ function emit(record, ip, { headroom = 0 } = {}) {
   out.set(payload, headerLength);
   // The checksum is computed with its own field zero, over pseudo-header,
   // header and data (RFC 9293 §3.1).
-  view.setUint16(16, finish(sum(out, 0, length, pseudoHeaderSum(ip.src, ip.dst, PROTO_TCP, length))));
+  const pseudo = pseudoHeaderSum(ip.src, ip.dst, PROTO_TCP, length);
+  view.setUint16(16, partialChecksum ? pseudo : finish(sum(out, 0, length, pseudo)));
   return out;
 }
 
@@ -298,6 +303,7 @@ function flagsString(flags) {
 
 module.exports = {
   HEADER_LEN,
+  CHECKSUM_OFFSET,
   MAX_OPTIONS_LEN,
   PROTO_TCP,
   FLAG_BITS,
