@@ -34,14 +34,20 @@ def ip(*args: str) -> None:
 
 
 class TapNet:
-    def __init__(self):
+    """`extra`: more machine options, e.g. ("--net-offload", "none")."""
+
+    def __init__(self, *extra: str):
         tag = uuid.uuid4().hex[:6]
         self.ns, self.ifname = f"jsksh-bench-{tag}", f"jskb{tag}"
         ip("netns", "add", self.ns)
         self.machine = None
         try:
             self.machine = Machine(
-                "--net", f"tap:{self.ifname}", "--cmdline", f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0"
+                "--net",
+                f"tap:{self.ifname}",
+                "--cmdline",
+                f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0",
+                *extra,
             )
             ip("link", "set", self.ifname, "netns", self.ns)
             ip("-n", self.ns, "addr", "add", f"{LINUX_IP}/24", "dev", self.ifname)

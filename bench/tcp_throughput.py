@@ -13,12 +13,21 @@ of the stream (receiving), or to the moment the peer has acknowledged the
 last byte (sending: the socket's send queue, SIOCOUTQ, is empty). Each
 direction runs `runs` times; the table gives the median MB/s (10^6 bytes/s),
 the spread (min-max), and the ratio to the anchor's median.
+
+`modes` (comma-separated) boots one machine per mode, runs interleaved, to
+show what each virtio-net offload buys (--net-offload all, csum, none) and
+what loss costs: `loss1` is `all` with 1 % of frames dropped each way by the
+machine (--net-faults drop=0.01; the device then cuts segments itself, so
+each lost frame is one MSS), and reports the guest's retransmissions.
 Floor (issue 13): 50 MB/s each way.
+
+    python bench/tcp_throughput.py [MIB [RUNS [MODES]]]   e.g. 64 5 all,csum,none,loss1
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -124,61 +133,96 @@ def mbps(r: dict) -> float:
     return r["bytes"] / r["seconds"] / 1e6
 
 
-def main(mib: int = 16, runs: int = 5) -> None:
+MODES = {
+    "all": ("--net-offload", "all"),
+    "csum": ("--net-offload", "csum"),
+    "none": ("--net-offload", "none"),
+    "loss1": ("--net-offload", "all", "--net-faults", "drop=0.01,seed=13"),
+}
+
+
+def retransmits(net: TapNet) -> int:
+    out = guest(net, "netstat -s")
+    m = re.search(r"(\d+) segments retransmitted", out)
+    if not m:
+        raise RuntimeError(f"no retransmission count in netstat -s: {out!r}")
+    return int(m.group(1))
+
+
+def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
     why = can_run()
     if why:
         print(f"tcp throughput over TAP: skipped ({why})")
         return
+    names = modes.split(",")
+    unknown = [m for m in names if m not in MODES]
+    if unknown:
+        raise SystemExit(f"unknown mode(s) {unknown}: choose from {', '.join(MODES)}")
     nbytes = mib * MIB
-    net = TapNet()
+    nets: dict[str, TapNet] = {}
     veth = None
-    rates: dict[str, list[float]] = {k: [] for k in ("g2l", "l2g", "a_up", "a_down")}
+    rates: dict[str, list[float]] = {"a_up": [], "a_down": []}
+    rtx: dict[str, list[int]] = {}
+    for mode in names:
+        rates[f"g2l/{mode}"], rates[f"l2g/{mode}"] = [], []
+        rtx[f"g2l/{mode}"] = []
     try:
-        veth = Veth(net.ns)
-        guest(net, f"head -c {nbytes} /dev/urandom > /tmp/blob")
+        for mode in names:
+            nets[mode] = TapNet(*MODES[mode])
+            guest(nets[mode], f"head -c {nbytes} /dev/urandom > /tmp/blob")
+        first = nets[names[0]]
+        veth = Veth(first.ns)
         # Runs interleaved, so a noisy minute touches every column alike.
         for _ in range(runs):
-            recv = Server(net.ns, "recv", LINUX_IP, nbytes, 1)
-            out = guest(net, f"nc {LINUX_IP} {recv.port} < /tmp/blob")
-            r = recv.result()
-            recv.close()
-            if r["bytes"] != nbytes:
-                raise RuntimeError(f"guest → Linux: {r['bytes']} bytes of {nbytes}: {out!r}")
-            rates["g2l"].append(mbps(r))
+            for mode, net in nets.items():
+                before = retransmits(net)
+                recv = Server(net.ns, "recv", LINUX_IP, nbytes, 1)
+                out = guest(net, f"nc {LINUX_IP} {recv.port} < /tmp/blob")
+                r = recv.result()
+                recv.close()
+                if r["bytes"] != nbytes:
+                    raise RuntimeError(f"guest → Linux ({mode}): {r['bytes']} bytes of {nbytes}: {out!r}")
+                rates[f"g2l/{mode}"].append(mbps(r))
+                rtx[f"g2l/{mode}"].append(retransmits(net) - before)
 
-            send = Server(net.ns, "send", LINUX_IP, nbytes, 1)
-            out = guest(net, f"nc {LINUX_IP} {send.port} < /dev/null > /dev/null")
-            rates["l2g"].append(mbps(send.result()))
-            send.close()
+                send = Server(net.ns, "send", LINUX_IP, nbytes, 1)
+                out = guest(net, f"nc {LINUX_IP} {send.port} < /dev/null > /dev/null")
+                rates[f"l2g/{mode}"].append(mbps(send.result()))
+                send.close()
 
-            recv = Server(net.ns, "recv", "10.10.0.1", nbytes, 1)
+            recv = Server(first.ns, "recv", "10.10.0.1", nbytes, 1)
             veth.client("send", "10.10.0.1", str(recv.port), str(nbytes))
             rates["a_up"].append(mbps(recv.result()))
             recv.close()
 
-            send = Server(net.ns, "send", "10.10.0.1", nbytes, 1)
+            send = Server(first.ns, "send", "10.10.0.1", nbytes, 1)
             veth.client("recv", "10.10.0.1", str(send.port))
             rates["a_down"].append(mbps(send.result()))
             send.close()
     finally:
         if veth:
             veth.close()
-        net.close()
+        for net in nets.values():
+            net.close()
 
     def cell(xs: list[float]) -> str:
         return f"{statistics.median(xs):8.1f} MB/s  ({min(xs):.1f}-{max(xs):.1f})"
 
     print(f"Bulk TCP, one connection, {mib} MiB each way, {runs} runs (median, min-max)")
-    for name, key, anchor in (
-        ("guest → Linux (TAP, nc)", "g2l", "a_up"),
-        ("Linux → guest (TAP, nc)", "l2g", "a_down"),
-    ):
-        ratio = statistics.median(rates[key]) / statistics.median(rates[anchor])
-        print(f"  {name:32} {cell(rates[key])}   ratio to anchor {ratio:.3f}")
+    for mode in names:
+        for name, key, anchor in (
+            (f"guest → Linux ({mode})", f"g2l/{mode}", "a_up"),
+            (f"Linux → guest ({mode})", f"l2g/{mode}", "a_down"),
+        ):
+            ratio = statistics.median(rates[key]) / statistics.median(rates[anchor])
+            extra = ""
+            if key in rtx and (mode.startswith("loss") or any(rtx[key])):
+                extra = f"   guest retransmitted {statistics.median(rtx[key]):.0f} segments (median; {rtx[key]})"
+            print(f"  {name:32} {cell(rates[key])}   ratio to anchor {ratio:.3f}{extra}")
     print(f"  {'anchor: Linux → Linux (veth)':32} {cell(rates['a_up'])}")
     print(f"  {'anchor: Linux ← Linux (veth)':32} {cell(rates['a_down'])}")
     print("  floor (issue 13): 50 MB/s each way")
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    main(*(int(a) for a in sys.argv[1:3]), *sys.argv[3:4])

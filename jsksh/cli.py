@@ -69,6 +69,7 @@ def _machine(args, **kw):
             mac=args.mac,
             pcap=args.pcap,
             net_faults=net_faults,
+            net_offload=getattr(args, "net_offload", "all"),
             user_options=user_options if args.net == "user" else None,
             **kw,
         )
@@ -376,6 +377,13 @@ def main(argv: list[str] | None = None) -> int:
             metavar="SPEC",
             help="inject faults into the NIC's frames, seeded: "
             "drop=0.05,corrupt=1%%,duplicate=0.01,reorder=0.02,delay=5ms±2ms,seed=42,dir=both|rx|tx",
+        )
+        p.add_argument(
+            "--net-offload",
+            default=d("all"),
+            choices=("all", "csum", "none"),
+            help="what the NIC offers to finish for the guest: checksums and TCP segmentation "
+            "(all), checksums only (csum), nothing (none); to measure what each buys",
         )
         p.add_argument(
             "--hostfwd",

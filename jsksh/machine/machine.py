@@ -68,6 +68,7 @@ class Machine:
         pcap: str | None = None,
         user_options: dict | None = None,
         net_faults=None,  # a FaultSpec or its text (--net-faults, netdev/faults.py)
+        net_offload: str = "all",  # what virtio-net offers: all, csum, none (--net-offload)
     ):
         self.cpus = cpus  # pinned when it runs (run), so that a client in this process is not
         self.loop = IOLoop()
@@ -77,6 +78,7 @@ class Machine:
         self.console_dev = None
         # The NIC's cable outlives reboots, like the serial ports' sockets.
         self.mac = parse_mac(mac)
+        self.net_offload = net_offload
         self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap, faults=net_faults)
         self.cmdline = cmdline
         self.pool_size = pool_size
@@ -202,7 +204,7 @@ class Machine:
             [Port(None, self.console), Port("org.jsksh.shell.0", self.control)], *self.console_size
         )
         self.rng_dev = RngDevice()
-        self.net_dev = NetDevice(self.netdev, self.mac)
+        self.net_dev = NetDevice(self.netdev, self.mac, offload=self.net_offload)
         self.transports = [
             MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq)
             for slot, dev in enumerate([self.console_dev, self.rng_dev, self.net_dev])

@@ -239,3 +239,18 @@ def test_a_reset_turns_the_backends_guest_offloads_off():
     assert backend.offloads[-1] == (False, False)
     up(rig, features=1 << net.VIRTIO_NET_F_GUEST_CSUM)
     assert backend.offloads[-1] == (True, False)
+
+
+def test_net_offload_takes_offers_back_to_measure_what_each_buys():
+    bits = {
+        mode: Rig(VnetBackend()).dev.features
+        if mode == "all"
+        else net.NetDevice(VnetBackend(), b"\x52" * 6, mode).features
+        for mode in ("all", "csum", "none")
+    }
+    assert bits["all"] & OFFLOADS == OFFLOADS
+    csum = 1 << net.VIRTIO_NET_F_CSUM | 1 << net.VIRTIO_NET_F_GUEST_CSUM
+    assert bits["csum"] & OFFLOADS == csum
+    assert bits["none"] & OFFLOADS == 0
+    with pytest.raises(ValueError, match="--net-offload 'tso'"):
+        net.NetDevice(VnetBackend(), b"\x52" * 6, "tso")
