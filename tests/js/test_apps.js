@@ -377,6 +377,19 @@ test('devices: a table of devices, then one of their queues', async () => {
   assert.deepEqual(r.tables[1].rows, [['virtio-console', 0, 'rx0', 64, 64, 3]]);
 });
 
+test('devices -v: then each driver\'s own fields, lists of names joined, structures as JSON', async () => {
+  const devices = [
+    { slot: 2, name: 'virtio-net', device_id: 1, irq: 7, interrupts: 3, features: ['CSUM'], queues: [], status: 15, offloads: ['tx-csum', 'tso4'], tx_frames: 9, ports: [{ id: 0 }] },
+    { slot: 1, name: 'virtio-rng', device_id: 4, irq: 6, interrupts: 1, features: [], queues: [] },
+  ];
+  const r = await run(['devices', '-v'], { devices });
+  assert.equal(r.status, 0);
+  assert.ok(r.stdout.endsWith('\nvirtio-net (slot 2):\n  offloads: tx-csum,tso4\n  tx_frames: 9\n  ports: [{"id":0}]\n'), r.stdout);
+  assert.ok(!r.stdout.includes('virtio-rng (slot 1)'), 'a driver with nothing more to say gets no section');
+  const bad = await run(['devices', 'x'], { devices });
+  assert.equal(bad.status, 2);
+});
+
 // Two processes as sys.proc.list() describes them (kernel/proc/process-table.js).
 const PROCS = [
   { pid: 2, ppid: 1, name: 'sh', argv: ['sh', '-i'], state: 'S', start: 0.123, cpu: 0.256, heap: 1536 * 1024, heap_limit: 64 << 20, external: 0, external_limit: 64 << 20, cpu_limit: 30, in: 41, out: 40, queue: 0, serving: 0, service: false },
