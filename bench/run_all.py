@@ -15,6 +15,8 @@ import repl_start
 import roundtrip
 import run_true
 import shell_loop
+import tcp_latency
+import tcp_throughput
 import udp_echo
 
 if __name__ == "__main__":
@@ -33,6 +35,10 @@ if __name__ == "__main__":
     ping_rtt.main()
     print()
     dns_lookup.main()
+    print()
+    tcp_throughput.main()
+    print()
+    tcp_latency.main()
     print()
     http_serve.main()
     print()
