@@ -80,11 +80,12 @@ MIB = 1 << 20
 
 
 class Server:
-    """SERVER running in namespace `ns` for `count` connections."""
+    """SERVER running in namespace `ns` (None: this one) for `count` connections."""
 
-    def __init__(self, ns: str, mode: str, host: str, nbytes: int, count: int):
+    def __init__(self, ns: str | None, mode: str, host: str, nbytes: int, count: int):
+        where = ["ip", "netns", "exec", ns] if ns else []
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", ns, sys.executable, "-c", SERVER, mode, host, str(nbytes), str(count)],
+            [*where, sys.executable, "-c", SERVER, mode, host, str(nbytes), str(count)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -217,7 +218,9 @@ def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
             ratio = statistics.median(rates[key]) / statistics.median(rates[anchor])
             extra = ""
             if key in rtx and (mode.startswith("loss") or any(rtx[key])):
-                extra = f"   guest retransmitted {statistics.median(rtx[key]):.0f} segments (median; {rtx[key]})"
+                extra = (
+                    f"   guest retransmitted {statistics.median(rtx[key]):.0f} segments (median; {rtx[key]})"
+                )
             print(f"  {name:32} {cell(rates[key])}   ratio to anchor {ratio:.3f}{extra}")
     print(f"  {'anchor: Linux → Linux (veth)':32} {cell(rates['a_up'])}")
     print(f"  {'anchor: Linux ← Linux (veth)':32} {cell(rates['a_down'])}")

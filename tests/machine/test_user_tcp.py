@@ -190,17 +190,22 @@ class Rig:
         self.loop = FakeLoop()
         self.now = 100.0
         self.sent: list[tuple[tuple, tuple, Tcp]] = []
+        self.gso_sizes: list[int] = []  # for each segment sent: 0, or the MSS the guest's NIC cuts it to
         self.stats: Counter = Counter()
         self.sock = sock or FakeSocket()
         self.connected_to: list = []
         self.nat = TcpNat(
             self.loop,
-            lambda src, dst, seg: self.sent.append((src, dst, seg)),
+            self._emit,
             lambda key: self.stats.update([key]),
             clock=lambda: self.now,
             connect=self._connect,
             isn=lambda: ISS,
         )
+
+    def _emit(self, src, dst, seg, gso_size=0):
+        self.sent.append((src, dst, seg))
+        self.gso_sizes.append(gso_size)
 
     def _connect(self, dst):
         self.connected_to.append(dst)
@@ -383,6 +388,29 @@ def test_the_host_is_read_only_as_far_as_the_guests_window_allows():
     assert rig.watching() == READ
     rig.host(READ)
     assert [(s.seq, len(s.payload)) for s in rig.segs()] == [(ISS + 3001, 1000), (ISS + 4001, 1000)]
+
+
+def test_for_a_guest_that_takes_large_segments_a_window_goes_in_one_cut_to_whole_mss():
+    # virtio-net's GUEST_TSO4 (the backend sets segment_offload): the guest's
+    # NIC takes a segment larger than the MTU whole; gso_size says its MSS.
+    rig = Rig()
+    rig.nat.segment_offload = True
+    rig.establish(window=3500, mss=1000)
+    rig.sock.incoming += bytes(range(256)) * 40  # 10240 bytes waiting on the host
+    rig.host(READ)
+    # 3500 read (the window) and sent in one: the pieces 1000, 1000, 1000, 500.
+    assert [(s.seq, len(s.payload)) for s in rig.segs()] == [(ISS + 1, 3500)]
+    assert rig.gso_sizes == [0, 1000]  # the SYN-ACK, then the large segment
+    rig.guest(TCP_ACK, G + 1, ISS + 3501, window=65535)
+    rig.host(READ)
+    segs = rig.segs()
+    assert [(s.seq, len(s.payload)) for s in segs] == [(ISS + 3501, 6740)]
+    assert b"".join(s.payload for s in segs) == (bytes(range(256)) * 40)[3500:]
+    assert rig.gso_sizes[-1] == 1000
+    rig.guest(TCP_ACK, G + 1, ISS + 10241, window=65535)
+    rig.sock.incoming += b"tiny"
+    rig.host(READ)
+    assert [len(s.payload) for s in rig.segs()] == [4] and rig.gso_sizes[-1] == 0  # one MSS or less: plain
 
 
 def test_a_shut_window_is_probed_until_it_opens():

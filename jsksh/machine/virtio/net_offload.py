@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import struct
 
+from jsksh.machine.checksum import ones_sum
+
 # struct virtio_net_hdr (§5.1.6): u8 flags, u8 gso_type, le16 hdr_len,
 # gso_size, csum_start, csum_offset, num_buffers (VERSION_1: always there).
 NET_HDR = struct.Struct("<BBHHHHH")
@@ -43,26 +45,6 @@ class OffloadError(ValueError):
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
-
-
-def ones_sum(data) -> int:
-    """RFC 1071's ones' complement sum of `data` as big-endian 16-bit words, folded to 16 bits.
-
-    The sum of the words is the big-endian integer the bytes spell, taken
-    modulo 0xffff (2^16 = 1 modulo 0xffff), which Python's C big integers
-    compute far faster than a loop over words.  An odd tail byte counts as
-    if followed by a zero one (RFC 1071 §4.1).  The only difference from
-    folding: a nonzero sum that is a multiple of 0xffff is 0xffff here, not
-    0 (the two zeros of ones' complement), which is what folding gives too.
-    """
-    n = len(data)
-    if n % 2:
-        data = bytes(data) + b"\0"
-    value = int.from_bytes(data, "big")
-    if value == 0:
-        return 0
-    s = value % 0xFFFF
-    return s or 0xFFFF
 
 
 def _fold(s: int) -> int:

@@ -7,6 +7,13 @@ turned back into frames.  Each module in this package does one protocol:
 packets (wire formats), arp, dhcp_server, dns_forwarder, udp_nat, tcp_nat
 (the guest's TCP ended here and spliced onto host sockets), icmp, hostfwd.
 
+Offloads (virtio 1.2 §5.1.6.2-3): the NAT ends the guest's TCP here, so a
+64 KiB segment the guest leaves to the NIC to cut is simply 64 KiB of data,
+taken whole with its checksum trusted (``send_vnet``); and once the guest
+takes 64 KiB segments (``set_guest_offloads``), what a host socket reads goes
+to it in segments that large, marked checked (DATA_VALID).  Per frame, not
+per byte, is what costs on this path: each frame is parsed and built in Python.
+
 Threads: ``send`` comes from the kernel's thread and only queues the frame onto
 the I/O thread (IOLoop).  All the work, every ``deliver`` and the teardown in
 ``close`` happen there, so the protocol state is never shared and needs no lock.
@@ -61,6 +68,14 @@ from jsksh.machine.netdev.user.packets import (
 )
 from jsksh.machine.netdev.user.tcp_nat import TcpNat
 from jsksh.machine.netdev.user.udp_nat import Address, Endpoint, UdpNat
+from jsksh.machine.virtio.net_offload import (
+    FLAG_DATA_VALID,
+    GSO_NONE,
+    GSO_TCPV4,
+    NET_HDR,
+    OffloadError,
+    finish_frame,
+)
 
 __all__ = ["UserBackend"]
 
@@ -73,6 +88,7 @@ _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 class UserBackend(NetBackend):
     name = "user"
     link_up = True
+    takes_vnet_hdr = True  # send_vnet: the guest's large TCP segments, whole
 
     def __init__(
         self,
@@ -107,6 +123,7 @@ class UserBackend(NetBackend):
         self._timer: threading.Timer | None = None
         self._tcp_timer: tuple[float, threading.Timer] | None = None  # (when, timer)
         self._io_thread: int | None = None
+        self._guest_csum = False  # frames to the guest may say DATA_VALID
         loop.call_soon(self._note_io_thread)
         try:
             for rule in rules:
@@ -131,6 +148,36 @@ class UserBackend(NetBackend):
             self._queued += 1
         frame = bytes(frame)  # the caller may reuse its buffer
         self.loop.call_soon(lambda: self._input(frame))
+
+    def send_vnet(self, header: bytes, frame: bytes) -> None:
+        """Kernel thread: a frame whose checksum (and perhaps segmentation)
+        the guest left to the NIC.  A TCP/IPv4 one is queued whole, its
+        checksum trusted: it comes from the guest's memory, nothing on the
+        way could have damaged it.  Anything else is finished here first."""
+        if len(frame) > 23 and frame[12:14] == b"\x08\x00" and frame[23] == IPPROTO_TCP:
+            with self._stats_lock:
+                if self._closed or self._queued >= MAX_QUEUED_FRAMES:
+                    self._bump("tx_dropped")
+                    self._bump("drop_tx_queue_full" if not self._closed else "drop_closed")
+                    return
+                self._queued += 1
+            frame = bytes(frame)
+            self.loop.call_soon(lambda: self._input(frame, trusted=True))
+            return
+        try:
+            pieces = finish_frame(header, frame)
+        except OffloadError as err:
+            with self._stats_lock:
+                self._bump("tx_dropped")
+                self._bump(f"drop_{err.reason.replace('-', '_')}")
+            return
+        for piece in pieces:
+            self.send(piece)
+
+    def set_guest_offloads(self, csum: bool, tso4: bool) -> None:
+        """What the guest's driver takes: DATA_VALID frames (csum) and 64 KiB TCP segments (tso4)."""
+        self._guest_csum = csum
+        self.tcp.segment_offload = csum and tso4
 
     def close(self) -> None:
         """Stop delivering and close the sockets (on the I/O thread)."""
@@ -175,12 +222,12 @@ class UserBackend(NetBackend):
 
     # --- frames from the guest (I/O thread) -------------------------------------------------------
 
-    def _input(self, frame: bytes) -> None:
+    def _input(self, frame: bytes, trusted: bool = False) -> None:
         with self._stats_lock:
             self._queued -= 1
         if self._closed:
             return
-        reason = self._guarded(lambda: self._frame(frame))
+        reason = self._guarded(lambda: self._frame(frame, trusted))
         if reason:
             self._count("tx_dropped")
             self._count(f"drop_{reason}")
@@ -188,8 +235,9 @@ class UserBackend(NetBackend):
             self._count("tx_frames")
         self._arm_expiry()
 
-    def _frame(self, frame: bytes) -> str | None:
-        """Handle one guest frame; returns why it was dropped, or None."""
+    def _frame(self, frame: bytes, trusted: bool = False) -> str | None:
+        """Handle one guest frame; returns why it was dropped, or None.
+        ``trusted``: its TCP checksum was left to the NIC (send_vnet)."""
         try:
             eth = Ethernet.parse(frame)
             if eth.dst != SLIRP_MAC and not is_broadcast_or_multicast_mac(eth.dst):
@@ -199,7 +247,7 @@ class UserBackend(NetBackend):
             if eth.ethertype == ETH_ARP:
                 return self._arp(eth)
             if eth.ethertype == ETH_IPV4:
-                return self._ipv4(eth)
+                return self._ipv4(eth, trusted)
             if eth.ethertype == ETH_IPV6:
                 return "ipv6"
             return "ethertype_unsupported"
@@ -215,7 +263,7 @@ class UserBackend(NetBackend):
             self._to_guest(Ethernet(request.sender_mac, SLIRP_MAC, ETH_ARP, reply.build()))
         return None
 
-    def _ipv4(self, eth: Ethernet) -> str | None:
+    def _ipv4(self, eth: Ethernet, trusted: bool = False) -> str | None:
         packet = IPv4.parse(eth.payload)
         if packet.is_fragment:
             return "ipv4_fragment"  # reassembly is left out; guests send small datagrams
@@ -227,13 +275,13 @@ class UserBackend(NetBackend):
         if packet.proto == IPPROTO_ICMP:
             return self._icmp(packet)
         if packet.proto == IPPROTO_TCP:
-            return self._tcp(packet)
+            return self._tcp(packet, trusted)
         return "ip_protocol_unsupported"
 
-    def _tcp(self, packet: IPv4) -> str | None:
+    def _tcp(self, packet: IPv4, trusted: bool = False) -> str | None:
         if packet.src == UNSPECIFIED_IP:
             return "ipv4_bad_source"
-        segment = Tcp.parse(packet.payload, packet.src, packet.dst)
+        segment = Tcp.parse(packet.payload, packet.src, packet.dst, verify=not trusted)
         reason = self.tcp.segment((packet.src, segment.src_port), (packet.dst, segment.dst_port), segment)
         self._arm_tcp_timer()
         return reason
@@ -285,26 +333,35 @@ class UserBackend(NetBackend):
         segment = Udp(src[1], dst[1], payload).build(src[0], dst[0])
         self._send_ip(IPv4(src[0], dst[0], IPPROTO_UDP, segment), dst_mac)
 
-    def _send_tcp(self, src: Address, dst: Address, segment: Tcp) -> None:
+    def _send_tcp(self, src: Address, dst: Address, segment: Tcp, gso_size: int = 0) -> None:
+        """``gso_size``: the segment is larger than the MTU, for a guest that
+        takes such segments (GUEST_TSO4); its pieces would be this long."""
         if not self._closed:
-            self._send_ip(IPv4(src[0], dst[0], IPPROTO_TCP, segment.build(src[0], dst[0])))
+            self._send_ip(IPv4(src[0], dst[0], IPPROTO_TCP, segment.build(src[0], dst[0])), gso_size=gso_size)
 
-    def _send_ip(self, packet: IPv4, dst_mac: str | None = None) -> None:
+    def _send_ip(self, packet: IPv4, dst_mac: str | None = None, gso_size: int = 0) -> None:
         packet.ident = next(self._ident) & 0xFFFF
         raw = packet.build()
-        if len(raw) > MTU:
+        if len(raw) > MTU and not gso_size:
             # We do not fragment (slirp would): the guest could not take it in one frame.
             self._count("rx_dropped")
             self._count("drop_rx_larger_than_mtu")
             return
         mac = dst_mac or self.neighbours.lookup(packet.dst)
-        self._to_guest(Ethernet(mac, SLIRP_MAC, ETH_IPV4, raw))
+        header = None
+        if self._guest_csum:  # every checksum we write is whole: say so, the guest need not sum again
+            gso = (GSO_TCPV4, 14 + 40, gso_size) if gso_size else (GSO_NONE, 0, 0)
+            header = NET_HDR.pack(FLAG_DATA_VALID, gso[0], gso[1], gso[2], 0, 0, 0)
+        self._to_guest(Ethernet(mac, SLIRP_MAC, ETH_IPV4, raw), header)
 
-    def _to_guest(self, eth: Ethernet) -> None:
+    def _to_guest(self, eth: Ethernet, header: bytes | None = None) -> None:
         if self._closed:
             return  # close() was called meanwhile (perhaps from inside a deliver)
         self._count("rx_frames")
-        self.deliver(eth.build())
+        if header is None:
+            self.deliver(eth.build())
+        else:
+            self.deliver(eth.build(), header)
 
     # --- NAT flow expiry --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import struct
 
+from jsksh.machine.checksum import internet_checksum
 from jsksh.machine.record import Record
 
 ETH_IPV4 = 0x0800
@@ -59,18 +60,7 @@ def _need(data: bytes, length: int, reason: str) -> None:
         raise Malformed(reason, f"needs {length} bytes, have {len(data)}")
 
 
-# --- the Internet checksum (RFC 1071) ----------------------------------------
-
-
-def internet_checksum(data: bytes) -> int:
-    """One's-complement sum of 16-bit words, complemented.  Summing a packet
-    that includes a correct checksum gives 0, which is how parse() verifies."""
-    if len(data) % 2:
-        data += b"\0"  # an odd byte is padded with zero (RFC 1071 §4.1)
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total > 0xFFFF:
-        total = (total & 0xFFFF) + (total >> 16)  # fold the carries back in
-    return ~total & 0xFFFF
+# --- the Internet checksum (RFC 1071): jsksh/machine/checksum.py --------------
 
 
 def _pseudo_header(src: str, dst: str, proto: int, length: int) -> bytes:
@@ -295,15 +285,19 @@ class Tcp(Record):
         return len(self.payload) + self.has(TCP_SYN) + self.has(TCP_FIN)
 
     @classmethod
-    def parse(cls, data: bytes, src_ip: str, dst_ip: str) -> Tcp:
-        """``src_ip``/``dst_ip`` come from the IPv4 header: the checksum covers them."""
+    def parse(cls, data: bytes, src_ip: str, dst_ip: str, verify: bool = True) -> Tcp:
+        """``src_ip``/``dst_ip`` come from the IPv4 header: the checksum covers them.
+        ``verify=False``: the guest left the checksum to its NIC (virtio-net offload)."""
         _need(data, _TCP.size, "tcp_truncated")
         sport, dport, seq, ack, offset, flags, window, _csum, urgent = _TCP.unpack_from(data)
         header_len = (offset >> 4) * 4
         if not _TCP.size <= header_len <= len(data):
             raise Malformed("tcp_bad_data_offset", f"data offset {header_len}, segment holds {len(data)}")
         # Unlike UDP's, TCP's checksum is never optional (RFC 9293 §3.1).
-        if internet_checksum(_pseudo_header(src_ip, dst_ip, IPPROTO_TCP, len(data)) + bytes(data)) != 0:
+        if (
+            verify
+            and internet_checksum(_pseudo_header(src_ip, dst_ip, IPPROTO_TCP, len(data)) + bytes(data)) != 0
+        ):
             raise Malformed("tcp_bad_checksum")
         mss = _parse_tcp_options(data[_TCP.size : header_len])
         return cls(sport, dport, seq, ack, flags, window, bytes(data[header_len:]), mss, urgent)
