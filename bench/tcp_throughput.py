@@ -142,12 +142,13 @@ MODES = {
 }
 
 
-def retransmits(net: TapNet) -> int:
+def retransmits(net: TapNet) -> tuple[int, int]:
+    """The guest's segments retransmitted and retransmission timeouts so far (netstat -s)."""
     out = guest(net, "netstat -s")
-    m = re.search(r"(\d+) segments retransmitted", out)
+    m = re.search(r"(\d+) segments retransmitted \((\d+) timeouts\)", out)
     if not m:
         raise RuntimeError(f"no retransmission count in netstat -s: {out!r}")
-    return int(m.group(1))
+    return int(m.group(1)), int(m.group(2))
 
 
 def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
@@ -164,9 +165,11 @@ def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
     veth = None
     rates: dict[str, list[float]] = {"a_up": [], "a_down": []}
     rtx: dict[str, list[int]] = {}
+    timeouts: dict[str, list[int]] = {}
     for mode in names:
         rates[f"g2l/{mode}"], rates[f"l2g/{mode}"] = [], []
         rtx[f"g2l/{mode}"] = []
+        timeouts[f"g2l/{mode}"] = []
     try:
         for mode in names:
             nets[mode] = TapNet(*MODES[mode])
@@ -184,7 +187,9 @@ def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
                 if r["bytes"] != nbytes:
                     raise RuntimeError(f"guest → Linux ({mode}): {r['bytes']} bytes of {nbytes}: {out!r}")
                 rates[f"g2l/{mode}"].append(mbps(r))
-                rtx[f"g2l/{mode}"].append(retransmits(net) - before)
+                after = retransmits(net)
+                rtx[f"g2l/{mode}"].append(after[0] - before[0])
+                timeouts[f"g2l/{mode}"].append(after[1] - before[1])
 
                 send = Server(net.ns, "send", LINUX_IP, nbytes, 1)
                 out = guest(net, f"nc {LINUX_IP} {send.port} < /dev/null > /dev/null")
@@ -219,7 +224,8 @@ def main(mib: int = 16, runs: int = 5, modes: str = "all") -> None:
             extra = ""
             if key in rtx and (mode.startswith("loss") or any(rtx[key])):
                 extra = (
-                    f"   guest retransmitted {statistics.median(rtx[key]):.0f} segments (median; {rtx[key]})"
+                    f"   guest retransmitted {statistics.median(rtx[key]):.0f} segments, "
+                    f"{statistics.median(timeouts[key]):.0f} timeouts (medians; {rtx[key]}, {timeouts[key]})"
                 )
             print(f"  {name:32} {cell(rates[key])}   ratio to anchor {ratio:.3f}{extra}")
     print(f"  {'anchor: Linux → Linux (veth)':32} {cell(rates['a_up'])}")

@@ -85,7 +85,18 @@ def list_lessons() -> int:
 def machine_options(args) -> list[str]:
     """The machine options of `jsksh demo` as arguments for the machine it boots."""
     argv = []
-    for name in ("cmdline", "cpu_limit", "heap_limit", "cpus", "net", "mac", "pcap", "dns", "net_faults", "net_offload"):
+    for name in (
+        "cmdline",
+        "cpu_limit",
+        "heap_limit",
+        "cpus",
+        "net",
+        "mac",
+        "pcap",
+        "dns",
+        "net_faults",
+        "net_offload",
+    ):
         value = getattr(args, name, None)
         if value not in (None, ""):
             argv += ["--" + name.replace("_", "-"), str(value)]
