@@ -27,7 +27,9 @@ def test_dhcp_over_the_user_backend():
     assert re.search(
         r"net: 10\.0\.2\.15/24 gw 10\.0\.2\.2 dns 10\.0\.2\.3 lease 86400 s \(DHCP took \d+ ms\)", r.stdout
     ), r.stdout
-    assert re.search(r"virtio-net\s+1\s+7\s+\d+\s+CSUM,GUEST_CSUM,MAC,GUEST_TSO4,HOST_TSO4,STATUS,VERSION_1", r.stdout), r.stdout
+    assert re.search(
+        r"virtio-net\s+1\s+7\s+\d+\s+CSUM,GUEST_CSUM,MAC,GUEST_TSO4,HOST_TSO4,STATUS,VERSION_1", r.stdout
+    ), r.stdout
 
 
 def test_mac_option_reaches_the_driver():
