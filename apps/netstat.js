@@ -123,7 +123,8 @@ function tcpCounters(t) {
     `tcp: ${t.activeOpens} active connection openings, ${t.passiveOpens} passive connection openings, ` +
       `${t.established} connections established, ${t.received} segments received, ${t.sent} segments sent out, ` +
       `${t.retransmits} segments retransmitted (${t.timeouts} timeouts), ${t.resetsIn} resets received, ${t.resetsOut} resets sent, ` +
-      `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped`,
+      `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped, ` +
+      `${t.synQueueEvictions} half-open connections evicted for new SYNs`,
   );
   const drops = Object.entries(t.connectionDrops || {}).sort((a, b) => b[1] - a[1]);
   if (drops.length) sys.print(`tcp connections dropped segments: ${drops.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);

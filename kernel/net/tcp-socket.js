@@ -141,9 +141,12 @@ class TcpSocket {
 
 // A port in LISTEN (RFC 9293 §3.10.7.2). Connections it makes wait in the
 // SYN queue while SYN-RECEIVED and in the accept queue once ESTABLISHED,
-// until the owner accept()s them. Both queues hold at most `backlog`; a SYN
-// that finds either full is dropped, as Linux does without SYN cookies: the
-// peer sends it again (1 s, 2 s, ...) and gets in once there is room.
+// until the owner accept()s them. Both queues hold at most `backlog`. A SYN
+// that finds the accept queue full is dropped, as Linux does: the peer sends
+// it again (1 s, 2 s, ...) and gets in once the app has accepted. A SYN that
+// finds the SYN queue full evicts the oldest half-open connection (RFC 4987
+// §3.4, "Recycling the Oldest Half-Open TCB"), so a flood of spoofed SYNs
+// cannot hold the queue for the 63 s of SYN-ACK retries.
 class TcpListener {
   constructor(table, port, backlog) {
     this.table = table;
@@ -165,6 +168,13 @@ class TcpListener {
 
   get full() {
     return this.acceptQueue.length >= this.backlog;
+  }
+
+  // The half-open connection that has waited longest (a Set iterates in
+  // insertion order), or null.
+  oldestHalfOpen() {
+    for (const socket of this.synQueue) return socket;
+    return null;
   }
 
   established(socket) {
@@ -215,7 +225,7 @@ class TcpSockets {
     this.hashState = new Uint32Array(16);
     this.hashOut = new Uint32Array(16);
     this.nextEphemeral = 0; // RFC 6056 Algorithm 3's next_ephemeral
-    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0 };
+    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0, synQueueEvictions: 0 };
     this.retired = { retransmits: 0, timeouts: 0, bytesIn: 0, bytesOut: 0, drops: {} }; // from closed connections
   }
 
@@ -370,10 +380,7 @@ class TcpSockets {
       this.counters.listenDrops++;
       return 'listen-overflow';
     }
-    if (listener.synQueue.size >= listener.backlog) {
-      this.counters.listenDrops++;
-      return 'syn-queue-full';
-    }
+    if (listener.synQueue.size >= listener.backlog) this.evict(listener.oldestHalfOpen());
     const localAddress = this.iface.address;
     let socket = null;
     const conn = Connection.accept(seg, {
@@ -391,6 +398,25 @@ class TcpSockets {
     this.counters.passiveOpens++;
     this.touch(socket);
     return 'delivered';
+  }
+
+  // RFC 4987 §3.4: a full SYN queue makes room by forgetting its oldest
+  // half-open connection, silently. Under a flood of spoofed SYNs its peer
+  // does not exist (an RST would be backscatter to a forged address); a
+  // real peer whose ACK comes later gets the listener's RST for it
+  // (§3.10.7.2, an ACK in LISTEN) and connects again. A flood of R SYNs a
+  // second leaves a real handshake backlog / R seconds to finish: 51 ms
+  // for the default 511 at 10,000 a second, many round trips on a LAN.
+  // SYN cookies (RFC 4987 §3.6) would keep even that, at the cost of a
+  // connection with no state before its ACK: options (window scale, SACK)
+  // squeezed into 3 bits of the ISN or lost, and a second path through
+  // the handshake. The eviction keeps one path and every option.
+  evict(socket) {
+    this.counters.synQueueEvictions++;
+    socket.listener.lost(socket);
+    socket.listener = null;
+    socket.conn.closeQuietly();
+    this.forget(socket);
   }
 
   sendReset(ip, seg) {
