@@ -46,6 +46,20 @@ function socketError(code, message) {
   return e;
 }
 
+// Flag combinations no TCP sends to a listener, and the drop reason for
+// each. A SYN opens a connection and a FIN or RST ends one, so a segment
+// cannot carry both (Linux's tcp_rcv_state_process discards SYN with FIN
+// in LISTEN; RFC 9293 §3.10.7.2 would ignore SYN with RST as an RST, and
+// would answer SYN with FIN with a SYN-ACK and then take the FIN). A
+// segment with no flags at all is a null scan: every real segment but the
+// first SYN carries an ACK.
+function impossibleFlags(f) {
+  if (f.syn && f.fin) return 'syn-fin';
+  if (f.syn && f.rst) return 'syn-rst';
+  if (!f.syn && !f.ack && !f.rst && !f.fin && !f.psh && !f.urg) return 'no-flags';
+  return null;
+}
+
 const keyOf = (remoteAddress, remotePort, localPort) => `${remoteAddress}:${remotePort}:${localPort}`;
 
 // One connection with its place in the table. `handler(type, detail)` is the
@@ -366,6 +380,10 @@ class TcpSockets {
   // §3.10.7.2, LISTEN.
   listenerSegment(listener, ip, seg, now) {
     const f = seg.flags;
+    // Before the RFC's steps: flags no real exchange sends (a scan's or a
+    // fuzzer's) are dropped by a reason of their own, not answered.
+    const impossible = impossibleFlags(f);
+    if (impossible) return impossible;
     // "First, check for a RST": ignore it.
     if (f.rst) return 'rst-to-listener';
     // "Second, check for an ACK": nothing here can be acknowledged yet.

@@ -137,6 +137,24 @@ test('a listener ignores an RST, answers an ACK with RST, drops anything without
   assert.deepEqual(env.iface.stats().tcp.dropped, { 'rst-to-listener': 1, 'ack-to-listener': 1, 'no-syn-to-listener': 1 });
 });
 
+test('a listener drops SYN+FIN, SYN+RST and a segment without flags by their own reasons, and answers none of them', () => {
+  const env = setup();
+  const l = env.iface.tcp.listen(80);
+  env.send('SF seq 1000 win 1000', { from: 40001 });
+  env.send('SFP. seq 1000 ack 5 win 1000', { from: 40002 }); // not even the ACK's RST: it is dropped before §3.10.7.2
+  env.send('SR seq 1000 win 1000', { from: 40003 });
+  env.send('none seq 1000 win 1000', { from: 40004 });
+  env.send('FPU seq 1000 win 1000', { from: 40005 }); // "Xmas": no SYN, so §3.10.7.2's fourth step drops it
+  assert.deepEqual(env.take(), []);
+  const s = env.iface.stats().tcp;
+  assert.deepEqual(s.dropped, { 'syn-fin': 2, 'syn-rst': 1, 'no-flags': 1, 'no-syn-to-listener': 1 });
+  assert.equal(s.passiveOpens, 0);
+  assert.equal(l.synQueue.size, 0);
+  assert.equal(env.iface.tcp.connections.size, 0);
+  env.send('S seq 1000 win 1000', { from: 40001 });
+  assert.equal(env.take().length, 1, 'a plain SYN still gets in');
+});
+
 test('backlog 1: a second SYN evicts the first from the full SYN queue (RFC 4987 §3.4), a third finds the accept queue full; accept() makes room', () => {
   const env = setup();
   const l = env.iface.tcp.listen(80, { backlog: 1 });
