@@ -60,6 +60,10 @@ function impossibleFlags(f) {
   return null;
 }
 
+// The connections' own counters that netstat -s sums over the table, the
+// closed connections' included.
+const SUMMED = ['retransmits', 'timeouts', 'bytesIn', 'bytesOut', 'challengeAcks', 'challengeAcksSuppressed', 'probes', 'finWait2Timeouts'];
+
 const keyOf = (remoteAddress, remotePort, localPort) => `${remoteAddress}:${remotePort}:${localPort}`;
 
 // One connection with its place in the table. `handler(type, detail)` is the
@@ -123,6 +127,14 @@ class TcpSocket {
   // Half-close: a FIN after the queued data (RFC 9293 §3.10.4).
   close() {
     this.conn.close();
+    this.table.touch(this);
+  }
+
+  // The owner has closed it and gone (its last descriptor, or it exited):
+  // in FIN-WAIT-2 it now waits for the peer's FIN only 60 s
+  // (Connection.orphan, Linux's tcp_fin_timeout).
+  orphan() {
+    this.conn.orphan();
     this.table.touch(this);
   }
 
@@ -240,7 +252,8 @@ class TcpSockets {
     this.hashOut = new Uint32Array(16);
     this.nextEphemeral = 0; // RFC 6056 Algorithm 3's next_ephemeral
     this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0, synQueueEvictions: 0 };
-    this.retired = { retransmits: 0, timeouts: 0, bytesIn: 0, bytesOut: 0, drops: {} }; // from closed connections
+    this.retired = { drops: {} }; // from closed connections: SUMMED counters and drops
+    for (const name of SUMMED) this.retired[name] = 0;
   }
 
   // --- secrets: RFC 6528 and RFC 6056 -----------------------------------------
@@ -519,10 +532,7 @@ class TcpSockets {
     if (socket.listener) socket.listener.lost(socket);
     const c = socket.conn.counters;
     const r = this.retired;
-    r.retransmits += c.retransmits;
-    r.timeouts += c.timeouts;
-    r.bytesIn += c.bytesIn;
-    r.bytesOut += c.bytesOut;
+    for (const name of SUMMED) r[name] += c[name];
     for (const [reason, n] of Object.entries(c.drops)) r.drops[reason] = (r.drops[reason] || 0) + n;
   }
 
@@ -540,15 +550,13 @@ class TcpSockets {
 
   // Counters over the connections alive and gone: the TCP part of netstat -s.
   stats() {
-    const totals = { ...this.counters, retransmits: this.retired.retransmits, timeouts: this.retired.timeouts, bytesIn: this.retired.bytesIn, bytesOut: this.retired.bytesOut };
+    const totals = { ...this.counters };
+    for (const name of SUMMED) totals[name] = this.retired[name];
     const drops = { ...this.retired.drops };
     let established = 0;
     for (const s of this.connections.values()) {
       const c = s.conn.counters;
-      totals.retransmits += c.retransmits;
-      totals.timeouts += c.timeouts;
-      totals.bytesIn += c.bytesIn;
-      totals.bytesOut += c.bytesOut;
+      for (const name of SUMMED) totals[name] += c[name];
       for (const [reason, n] of Object.entries(c.drops)) drops[reason] = (drops[reason] || 0) + n;
       if (s.state === State.ESTABLISHED || s.state === State.CLOSE_WAIT) established++;
     }

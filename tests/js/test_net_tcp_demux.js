@@ -327,6 +327,34 @@ test('a closed connection stays in TIME-WAIT for 60 s, then leaves the table', (
 
 // --- the secrets: RFC 6528 and RFC 6056 ------------------------------------------------
 
+test('an orphaned connection in FIN-WAIT-2 leaves the table after 60 s; a half-closed one stays; netstat -s counts it', () => {
+  const env = setup();
+  const open = () => {
+    const c = env.iface.tcp.connect(PEER, 7);
+    const [syn] = env.take();
+    const port = portOf(syn);
+    const iss = seqOf(syn);
+    env.send(`S. seq 500 ack ${iss + 1} win 1000`, { from: 7, to: port });
+    c.close();
+    env.take();
+    env.send(`. seq 501 ack ${iss + 2} win 1000`, { from: 7, to: port });
+    assert.equal(c.state, 'FIN-WAIT-2');
+    return c;
+  };
+  const halfClosed = open();
+  const orphan = open();
+  orphan.orphan();
+  assert.deepEqual(env.take(), []);
+  env.time.advance(59.9);
+  assert.equal(env.iface.tcp.connections.size, 2);
+  env.time.advance(0.2);
+  assert.equal(orphan.state, 'CLOSED');
+  assert.equal(halfClosed.state, 'FIN-WAIT-2');
+  assert.equal(env.iface.tcp.connections.size, 1);
+  assert.deepEqual(env.take(), [], 'silently, as Linux');
+  assert.equal(env.iface.stats().tcp.finWait2Timeouts, 1, 'kept after it left the table');
+});
+
 test('ISNs: a keyed hash of the four-tuple plus a clock that ticks every 4 µs', () => {
   const env = setup();
   const t = env.iface.tcp;

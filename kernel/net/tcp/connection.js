@@ -44,6 +44,8 @@ const DEFAULTS = {
   synAckRetries: 5, // Linux's tcp_synack_retries
   retries: 15, // Linux's tcp_retries2: then ETIMEDOUT
   keepAlive: null, // { idle, interval, count }: Linux's 7200, 75, 9 when turned on
+  challengeAckInterval: 0.5, // RFC 5961 §7: at most one challenge ACK per 500 ms (Linux's tcp_invalid_ratelimit)
+  finTimeout: 60, // FIN-WAIT-2 after the owner has gone: Linux's tcp_fin_timeout
   tsOffset: 0, // added to our millisecond clock for TSval (random per connection, RFC 7323 §5.4)
   rto: {}, // RtoEstimator options
 };
@@ -128,6 +130,8 @@ class Connection {
     this.tsRecent = null; // RFC 7323 §4.3
     this.timeoutTs = null; // our TSval at the last retransmission timeout
     this.lastAckSent = 0;
+    this.lastChallengeAt = null; // when the last challenge ACK was allowed (RFC 5961 §7)
+    this.orphaned = false; // the owner has closed and gone: nobody reads (orphan())
 
     this.rto = new RtoEstimator(o.rto);
     this.cc = null; // NewReno, once the SMSS is known
@@ -148,6 +152,7 @@ class Connection {
     this.delackAt = null;
     this.timeWaitAt = null;
     this.keepaliveAt = null;
+    this.finWait2At = null; // FIN-WAIT-2 without an owner ends then (finTimeout)
     this.retries = 0; // timeouts in a row for the same data
     this.persistBackoff = 0;
     this.probesUnanswered = 0; // zero-window or keep-alive probes since the last ACK
@@ -164,7 +169,9 @@ class Connection {
       timeouts: 0,
       fastRetransmits: 0,
       dupAcksIn: 0,
-      challengeAcks: 0,
+      challengeAcks: 0, // sent (RFC 5961 §3-5)
+      challengeAcksSuppressed: 0, // owed but over the rate limit (§7)
+      finWait2Timeouts: 0,
       resetsIn: 0,
       resetsOut: 0,
       probes: 0,
@@ -371,6 +378,7 @@ class Connection {
       switch (this.state) {
         case State.FIN_WAIT_1:
           this.state = State.FIN_WAIT_2;
+          if (this.orphaned) this.finWait2At = now + this.options.finTimeout;
           break;
         case State.CLOSING:
           this.enterTimeWait(now);
@@ -581,7 +589,7 @@ class Connection {
     if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue) return this.now;
     if (this.state !== State.CLOSED && this.wouldSend()) return this.now;
     let at = null;
-    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt]) {
+    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt, this.finWait2At]) {
       if (t !== null && (at === null || t < at)) at = t;
     }
     return at;
@@ -686,6 +694,15 @@ class Connection {
     }
   }
 
+  // The owner has closed the connection and gone (close() on its last
+  // descriptor, or it exited), as against a half-close that goes on
+  // reading. An orphan in FIN-WAIT-2 waits for the peer's FIN only
+  // finTimeout seconds (timers.js): nobody would read what came before it.
+  orphan() {
+    this.orphaned = true;
+    if (this.state === State.FIN_WAIT_2 && this.finWait2At === null) this.finWait2At = this.now + this.options.finTimeout;
+  }
+
   // ABORT (RFC 9293 §3.10.5): RST to the peer where it knows us, then CLOSED.
   // The RST carries an ACK as Linux's does, and SND.MAX, the sequence
   // number the peer expects even after a go-back-N restart.
@@ -733,6 +750,7 @@ class Connection {
     this.rtxAt = null;
     this.persistAt = null;
     this.keepaliveAt = null;
+    this.finWait2At = null;
     this.timeWaitAt = now + 2 * this.options.msl; // RFC 9293 §3.10.7.4: 2 MSL
   }
 
@@ -747,7 +765,7 @@ class Connection {
 
   closeQuietly() {
     this.state = State.CLOSED;
-    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = null;
+    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = this.finWait2At = null;
     this.synDue = false;
     this.ackNow = false;
     this.retransmitDue = null;
@@ -760,10 +778,24 @@ class Connection {
     this.counters.resetsOut++;
   }
 
+  // A challenge ACK (RFC 5961 §3.2, §4.2, §5.2): <SEQ=SND.NXT><ACK=RCV.NXT>,
+  // which a real peer answers and a blind attacker never sees. §7 asks
+  // for a limit on how many go out, or a flood of forged RSTs turns into
+  // a flood of ACKs to the real peer. The limit is per connection, one
+  // per challengeAckInterval, as Linux's tcp_invalid_ratelimit: Linux's
+  // host-wide counter leaked whether a guess was in the window
+  // (CVE-2016-5696) and is now off by default. A real peer that restarted
+  // sends its SYN again after a second and gets its challenge then.
   challengeAck(reason) {
+    this.drop(reason);
+    const every = this.options.challengeAckInterval;
+    if (this.lastChallengeAt !== null && this.now - this.lastChallengeAt < every - 1e-9) {
+      this.counters.challengeAcksSuppressed++;
+      return;
+    }
+    this.lastChallengeAt = this.now;
     this.counters.challengeAcks++;
     this.ackNow = true;
-    this.drop(reason);
   }
 
   drop(reason) {
