@@ -112,6 +112,7 @@ function detail(s) {
     `segs_out:${s.segmentsOut}`,
     `segs_in:${s.segmentsIn}`,
     `retrans:${s.retransmits}`,
+    ...(s.sacked ? [`sacked:${Math.ceil(s.sacked / s.mss)}`] : []),
     `timeouts:${s.timeouts}`,
     `challenge_acks:${s.challengeAcks}`,
     `snd_wnd:${s.sndWnd}`,

@@ -14,10 +14,12 @@
 // Its parts, each a module of its own: seq.js (arithmetic modulo 2^32),
 // rto.js (RFC 6298's estimator), reassembly.js (out-of-order data, SACK
 // blocks), send-buffer.js (bytes not yet acknowledged), congestion.js
-// (NewReno), states.js (the state names). This file is RFC 9293 §3.10 in
+// (NewReno), sack-scoreboard.js (what the peer's SACK blocks say it holds),
+// states.js (the state names). This file is RFC 9293 §3.10 in
 // its order: opening, segment arrival, the receive window, the app's calls,
-// the state changes; what to send is output.js and the timers timers.js,
-// methods of this class kept in files of their own.
+// the state changes; what to send is output.js (sack-recovery.js during
+// SACK-based loss recovery) and the timers timers.js, methods of this class
+// kept in files of their own.
 'use strict';
 
 const { seqAdd, seqDiff, seqLt, seqLeq, seqGt, seqGeq, seqMax, seqInWindow } = require('./seq');
@@ -25,10 +27,12 @@ const { RtoEstimator } = require('./rto');
 const { Reassembly } = require('./reassembly');
 const { SendBuffer } = require('./send-buffer');
 const { NewReno } = require('./congestion');
+const { SackScoreboard } = require('./sack-scoreboard');
 const { sequenceLength } = require('../wire/tcp');
 const { State } = require('./states');
 const { output, options, ALL_FLAGS, EMPTY } = require('./output');
 const { timers } = require('./timers');
+const { sackRecovery } = require('./sack-recovery');
 
 const DEFAULTS = {
   mss: 1460, // what we advertise: a 1500-byte Ethernet MTU less 20 (IP) and 20 (TCP)
@@ -36,7 +40,7 @@ const DEFAULTS = {
   receiveBuffer: 256 * 1024,
   windowScale: true, // RFC 7323 §2; true: the smallest shift that covers receiveBuffer
   timestamps: true, // RFC 7323 §3
-  sack: true, // RFC 2018 (we send SACK blocks; recovery does not use theirs yet)
+  sack: true, // RFC 2018: SACK blocks both ways; theirs drive loss recovery (RFC 6675)
   nodelay: false, // true turns Nagle's algorithm off (TCP_NODELAY)
   ackDelay: 0.04, // delayed ACK: Linux's 40 ms (TCP_DELACK_MIN); 0 acks every segment at once
   msl: 30, // TIME-WAIT lasts 2 MSL = 60 s, Linux's TCP_TIMEWAIT_LEN
@@ -135,6 +139,8 @@ class Connection {
 
     this.rto = new RtoEstimator(o.rto);
     this.cc = null; // NewReno, once the SMSS is known
+    this.scoreboard = new SackScoreboard(); // their SACK blocks (RFC 6675), used when sackOk
+    this.recoveryFirstDue = false; // RFC 6675 §5 (4.3): SND.UNA's segment goes at the next poll
     this.nodelay = o.nodelay;
 
     // What poll() owes: control segments, an ACK, a (re)transmission.
@@ -168,6 +174,7 @@ class Connection {
       retransmits: 0, // segments sent again
       timeouts: 0,
       fastRetransmits: 0,
+      sackRetransmits: 0, // segments sent again by RFC 6675's NextSeg
       dupAcksIn: 0,
       challengeAcks: 0, // sent (RFC 5961 §3-5)
       challengeAcksSuppressed: 0, // owed but over the rate limit (§7)
@@ -424,8 +431,23 @@ class Connection {
     }
     const window = seg.window << this.sndShift;
     const outstanding = seqDiff(this.sndMax, this.sndUna);
+    // RFC 2018 §3: what the peer holds above the cumulative ACK.
+    const sacked = this.sackOk ? this.scoreboard.update(seqMax(ack, this.sndUna), this.sndMax, seg.options.sackBlocks) : 0;
     if (seqGt(ack, this.sndUna)) {
       this.newAck(seg, now, outstanding);
+    } else if (this.sackOk) {
+      // RFC 6675 §2, a duplicate ACK with SACK: data outstanding, nothing
+      // new acknowledged, and SACK blocks that cover bytes not covered
+      // before. (Its window and its data do not matter: the blocks say
+      // a segment above a hole arrived.)
+      if (ack === this.sndUna && outstanding > 0 && sacked > 0) {
+        this.counters.dupAcksIn++;
+        const lost = this.scoreboard.isLost(this.sndUna, this.smss);
+        if (this.cc.onSackDuplicateAck(this.sndUna, this.sndMax, outstanding, lost)) {
+          this.counters.fastRetransmits++;
+          this.recoveryFirstDue = true; // sack-recovery.js, at the next poll
+        }
+      }
     } else if (
       // RFC 5681 §2, a duplicate ACK: data outstanding, none in the segment,
       // no SYN or FIN, the same ACK and the same window as before. A zero
@@ -571,6 +593,7 @@ class Connection {
         if (this.synDue) out.push(this.synSegment(now));
         break;
       default:
+        if (this.cc.sackRecovery) this.sendRecovery(now, out); // RFC 6675 §5
         this.sendData(now, out);
     }
     if (this.ackNow && this.state !== State.CLOSED && this.state !== State.SYN_SENT) {
@@ -586,7 +609,7 @@ class Connection {
 
   // The earliest time poll() has something to do; now if it has already.
   pollAt() {
-    if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue) return this.now;
+    if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue || this.recoveryFirstDue) return this.now;
     if (this.state !== State.CLOSED && this.wouldSend()) return this.now;
     let at = null;
     for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt, this.finWait2At]) {
@@ -832,6 +855,8 @@ class Connection {
       rttvar: this.rto.rttvar,
       rto: this.rto.rto,
       cwnd: cc ? cc.cwnd : null,
+      sacked: this.scoreboard.sackedBytes, // bytes the peer holds above SND.UNA (RFC 2018)
+      inRecovery: cc ? (cc.sackRecovery ? 'sack' : cc.inRecovery ? 'newreno' : null) : null,
       ssthresh: cc ? cc.ssthresh : null,
       error: this.error,
       ...this.counters,
@@ -843,5 +868,6 @@ class Connection {
 // What to send and when (output.js, timers.js) are this class's methods too.
 Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(output));
 Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(timers));
+Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(sackRecovery));
 
 module.exports = { Connection, State, DEFAULTS, resetFor, shiftFor };

@@ -70,6 +70,10 @@ const timers = {
     this.counters.timeouts++;
     this.timeoutTs = this.tsClock(now);
     this.cc.onTimeout(outstanding, this.sndMax);
+    // RFC 2018 §8: after a timeout the peer may have discarded what it
+    // SACKed (reneging), so go-back-N sends it all again; RFC 6675 §5.1.
+    this.scoreboard.reset(this.sndUna);
+    this.recoveryFirstDue = false;
     this.rto.timeout();
     this.sndNxt = this.sndUna; // go back N: resend from the first unacknowledged byte
     this.retransmitDue = 'rto';
