@@ -26,7 +26,9 @@ What each test checks:
   `tcp` row for those the parser rejects, the connection's drops for those it
   sees), and the transfer's bytes unchanged;
 - RFC 5961: RSTs and SYNs with wrong sequence numbers on the live four-tuple
-  draw challenge ACKs (or an ACK, out of the window) and reset nothing;
+  are owed challenge ACKs (or an ACK, out of the window), of which at most one
+  per 500 ms goes out (§7; the rest counted as suppressed, and both shown by
+  `netstat -ti`), and reset nothing;
 - a SYN flood to a listener in the guest: the transfer completes, the listener
   counts its evictions, and a real connection gets in after the flood, also
   after a flood from addresses that never answer (a full SYN queue evicts its
