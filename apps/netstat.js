@@ -92,7 +92,9 @@ function tcpSockets(sockets, info) {
 const ms = (seconds) => (seconds === null || seconds === undefined ? '-' : String(Math.round(seconds * 1e6) / 1e3));
 
 // ss -ti's fields: options, rto and rtt/rttvar in ms, mss, cwnd and ssthresh
-// in segments, bytes and segments each way, retransmissions.
+// in segments, bytes and segments each way, retransmissions; and ours:
+// challenge ACKs sent (RFC 5961; and held back by §7's limit, if any) and
+// zero-window or keep-alive probes sent.
 function detail(s) {
   const parts = [];
   if (s.timestamps) parts.push('ts');
@@ -110,10 +112,15 @@ function detail(s) {
     `segs_out:${s.segmentsOut}`,
     `segs_in:${s.segmentsIn}`,
     `retrans:${s.retransmits}`,
+    ...(s.sacked ? [`sacked:${Math.ceil(s.sacked / s.mss)}`] : []),
     `timeouts:${s.timeouts}`,
+    `challenge_acks:${s.challengeAcks}`,
     `snd_wnd:${s.sndWnd}`,
     `rcv_wnd:${s.rcvWnd}`,
+    `probes:${s.probes}`,
   );
+  // RFC 5961 §7's limit, when it has held some back.
+  if (s.challengeAcksSuppressed) parts.splice(parts.indexOf(`challenge_acks:${s.challengeAcks}`) + 1, 0, `challenge_acks_suppressed:${s.challengeAcksSuppressed}`);
   return parts.join(' ');
 }
 
@@ -123,7 +130,10 @@ function tcpCounters(t) {
     `tcp: ${t.activeOpens} active connection openings, ${t.passiveOpens} passive connection openings, ` +
       `${t.established} connections established, ${t.received} segments received, ${t.sent} segments sent out, ` +
       `${t.retransmits} segments retransmitted (${t.timeouts} timeouts), ${t.resetsIn} resets received, ${t.resetsOut} resets sent, ` +
-      `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped`,
+      `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped, ` +
+      `${t.synQueueEvictions} half-open connections evicted for new SYNs, ` +
+      `${t.challengeAcks} challenge ACKs sent (${t.challengeAcksSuppressed} suppressed by the rate limit), ` +
+      `${t.probes} window or keep-alive probes sent, ${t.finWait2Timeouts} connections closed by the FIN-WAIT-2 timeout`,
   );
   const drops = Object.entries(t.connectionDrops || {}).sort((a, b) => b[1] - a[1]);
   if (drops.length) sys.print(`tcp connections dropped segments: ${drops.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);

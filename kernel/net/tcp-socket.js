@@ -46,6 +46,24 @@ function socketError(code, message) {
   return e;
 }
 
+// Flag combinations no TCP sends to a listener, and the drop reason for
+// each. A SYN opens a connection and a FIN or RST ends one, so a segment
+// cannot carry both (Linux's tcp_rcv_state_process discards SYN with FIN
+// in LISTEN; RFC 9293 §3.10.7.2 would ignore SYN with RST as an RST, and
+// would answer SYN with FIN with a SYN-ACK and then take the FIN). A
+// segment with no flags at all is a null scan: every real segment but the
+// first SYN carries an ACK.
+function impossibleFlags(f) {
+  if (f.syn && f.fin) return 'syn-fin';
+  if (f.syn && f.rst) return 'syn-rst';
+  if (!f.syn && !f.ack && !f.rst && !f.fin && !f.psh && !f.urg) return 'no-flags';
+  return null;
+}
+
+// The connections' own counters that netstat -s sums over the table, the
+// closed connections' included.
+const SUMMED = ['retransmits', 'timeouts', 'bytesIn', 'bytesOut', 'challengeAcks', 'challengeAcksSuppressed', 'probes', 'finWait2Timeouts'];
+
 const keyOf = (remoteAddress, remotePort, localPort) => `${remoteAddress}:${remotePort}:${localPort}`;
 
 // One connection with its place in the table. `handler(type, detail)` is the
@@ -112,6 +130,14 @@ class TcpSocket {
     this.table.touch(this);
   }
 
+  // The owner has closed it and gone (its last descriptor, or it exited):
+  // in FIN-WAIT-2 it now waits for the peer's FIN only 60 s
+  // (Connection.orphan, Linux's tcp_fin_timeout).
+  orphan() {
+    this.conn.orphan();
+    this.table.touch(this);
+  }
+
   // RST (RFC 9293 §3.10.5).
   abort() {
     this.conn.abort();
@@ -141,9 +167,12 @@ class TcpSocket {
 
 // A port in LISTEN (RFC 9293 §3.10.7.2). Connections it makes wait in the
 // SYN queue while SYN-RECEIVED and in the accept queue once ESTABLISHED,
-// until the owner accept()s them. Both queues hold at most `backlog`; a SYN
-// that finds either full is dropped, as Linux does without SYN cookies: the
-// peer sends it again (1 s, 2 s, ...) and gets in once there is room.
+// until the owner accept()s them. Both queues hold at most `backlog`. A SYN
+// that finds the accept queue full is dropped, as Linux does: the peer sends
+// it again (1 s, 2 s, ...) and gets in once the app has accepted. A SYN that
+// finds the SYN queue full evicts the oldest half-open connection (RFC 4987
+// §3.4, "Recycling the Oldest Half-Open TCB"), so a flood of spoofed SYNs
+// cannot hold the queue for the 63 s of SYN-ACK retries.
 class TcpListener {
   constructor(table, port, backlog) {
     this.table = table;
@@ -165,6 +194,13 @@ class TcpListener {
 
   get full() {
     return this.acceptQueue.length >= this.backlog;
+  }
+
+  // The half-open connection that has waited longest (a Set iterates in
+  // insertion order), or null.
+  oldestHalfOpen() {
+    for (const socket of this.synQueue) return socket;
+    return null;
   }
 
   established(socket) {
@@ -215,8 +251,9 @@ class TcpSockets {
     this.hashState = new Uint32Array(16);
     this.hashOut = new Uint32Array(16);
     this.nextEphemeral = 0; // RFC 6056 Algorithm 3's next_ephemeral
-    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0 };
-    this.retired = { retransmits: 0, timeouts: 0, bytesIn: 0, bytesOut: 0, drops: {} }; // from closed connections
+    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0, synQueueEvictions: 0 };
+    this.retired = { drops: {} }; // from closed connections: SUMMED counters and drops
+    for (const name of SUMMED) this.retired[name] = 0;
   }
 
   // --- secrets: RFC 6528 and RFC 6056 -----------------------------------------
@@ -356,6 +393,10 @@ class TcpSockets {
   // §3.10.7.2, LISTEN.
   listenerSegment(listener, ip, seg, now) {
     const f = seg.flags;
+    // Before the RFC's steps: flags no real exchange sends (a scan's or a
+    // fuzzer's) are dropped by a reason of their own, not answered.
+    const impossible = impossibleFlags(f);
+    if (impossible) return impossible;
     // "First, check for a RST": ignore it.
     if (f.rst) return 'rst-to-listener';
     // "Second, check for an ACK": nothing here can be acknowledged yet.
@@ -370,10 +411,7 @@ class TcpSockets {
       this.counters.listenDrops++;
       return 'listen-overflow';
     }
-    if (listener.synQueue.size >= listener.backlog) {
-      this.counters.listenDrops++;
-      return 'syn-queue-full';
-    }
+    if (listener.synQueue.size >= listener.backlog) this.evict(listener.oldestHalfOpen());
     const localAddress = this.iface.address;
     let socket = null;
     const conn = Connection.accept(seg, {
@@ -391,6 +429,25 @@ class TcpSockets {
     this.counters.passiveOpens++;
     this.touch(socket);
     return 'delivered';
+  }
+
+  // RFC 4987 §3.4: a full SYN queue makes room by forgetting its oldest
+  // half-open connection, silently. Under a flood of spoofed SYNs its peer
+  // does not exist (an RST would be backscatter to a forged address); a
+  // real peer whose ACK comes later gets the listener's RST for it
+  // (§3.10.7.2, an ACK in LISTEN) and connects again. A flood of R SYNs a
+  // second leaves a real handshake backlog / R seconds to finish: 51 ms
+  // for the default 511 at 10,000 a second, many round trips on a LAN.
+  // SYN cookies (RFC 4987 §3.6) would keep even that, at the cost of a
+  // connection with no state before its ACK: options (window scale, SACK)
+  // squeezed into 3 bits of the ISN or lost, and a second path through
+  // the handshake. The eviction keeps one path and every option.
+  evict(socket) {
+    this.counters.synQueueEvictions++;
+    socket.listener.lost(socket);
+    socket.listener = null;
+    socket.conn.closeQuietly();
+    this.forget(socket);
   }
 
   sendReset(ip, seg) {
@@ -480,10 +537,7 @@ class TcpSockets {
     if (socket.listener) socket.listener.lost(socket);
     const c = socket.conn.counters;
     const r = this.retired;
-    r.retransmits += c.retransmits;
-    r.timeouts += c.timeouts;
-    r.bytesIn += c.bytesIn;
-    r.bytesOut += c.bytesOut;
+    for (const name of SUMMED) r[name] += c[name];
     for (const [reason, n] of Object.entries(c.drops)) r.drops[reason] = (r.drops[reason] || 0) + n;
   }
 
@@ -501,15 +555,13 @@ class TcpSockets {
 
   // Counters over the connections alive and gone: the TCP part of netstat -s.
   stats() {
-    const totals = { ...this.counters, retransmits: this.retired.retransmits, timeouts: this.retired.timeouts, bytesIn: this.retired.bytesIn, bytesOut: this.retired.bytesOut };
+    const totals = { ...this.counters };
+    for (const name of SUMMED) totals[name] = this.retired[name];
     const drops = { ...this.retired.drops };
     let established = 0;
     for (const s of this.connections.values()) {
       const c = s.conn.counters;
-      totals.retransmits += c.retransmits;
-      totals.timeouts += c.timeouts;
-      totals.bytesIn += c.bytesIn;
-      totals.bytesOut += c.bytesOut;
+      for (const name of SUMMED) totals[name] += c[name];
       for (const [reason, n] of Object.entries(c.drops)) drops[reason] = (drops[reason] || 0) + n;
       if (s.state === State.ESTABLISHED || s.state === State.CLOSE_WAIT) established++;
     }

@@ -13,6 +13,9 @@ const { ipFromString } = require('./wire/ip-address');
 
 const EPHEMERAL_FIRST = 49152; // RFC 6335 §6: the dynamic/private range
 const EPHEMERAL_LAST = 65535;
+// RFC 6056 §3.3.5, Algorithm 5's N: each ephemeral port is 1 to N past the
+// last one (its suggested 500).
+const PORT_INCREMENT_MAX = 500;
 const DEFAULT_QUEUE_LIMIT = 64; // datagrams held for a socket nobody is reading
 
 const toIp = (ip) => (typeof ip === 'string' ? ipFromString(ip) : ip);
@@ -114,10 +117,27 @@ class UdpSocket {
 
 // The port table of one interface.
 class UdpSockets {
-  constructor(iface) {
+  // random(n): n random bytes (the kernel's urandom). Without it, the TCP
+  // table's (tcp-socket.js), which the interface gives the same source.
+  constructor(iface, { random = null } = {}) {
     this.iface = iface; // needs address and sendIp({ dst, protocol, payload, src })
     this.byPort = new Map(); // port -> UdpSocket
-    this.nextEphemeral = EPHEMERAL_FIRST;
+    this.random = random;
+    this.randomPool = new Uint8Array(0); // random bytes drawn ahead, 2 per step
+    this.randomAt = 0;
+    this.nextEphemeral = null; // RFC 6056 Algorithm 5's next_ephemeral, drawn at the first bind
+  }
+
+  // A random 16-bit number.
+  random16() {
+    if (this.randomAt + 2 > this.randomPool.length) {
+      const source = this.random || (this.iface.tcp && this.iface.tcp.random);
+      this.randomPool = source ? source(256) : Uint8Array.from({ length: 256 }, () => (Math.random() * 256) | 0);
+      this.randomAt = 0;
+    }
+    const n = this.randomPool[this.randomAt] | (this.randomPool[this.randomAt + 1] << 8);
+    this.randomAt += 2;
+    return n;
   }
 
   createSocket(options) {
@@ -134,16 +154,24 @@ class UdpSockets {
     return port;
   }
 
-  // Walks the range from where the last search stopped, so a just-closed
-  // port is not handed out again at once (late replies to the old socket
-  // would reach the new one). RFC 6056 would also randomise the start.
+  // RFC 6056 §3.3.5, Algorithm 5 ("Random-Increments Port Selection"):
+  // from a random start, each port is a random 1 to N past the last. An
+  // off-path attacker cannot guess the next port (to spoof DNS replies to
+  // it, the reason RFC 6056 exists), and the walk still moves forward, so
+  // a just-closed port is not handed out again at once (late replies to
+  // the old socket would reach the new one). TCP uses Algorithm 3, a hash
+  // of the destination (tcp-socket.js); a UDP socket is bound before it
+  // has one, so that is not open to it.
   freeEphemeralPort() {
     const size = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
-    for (let i = 0; i < size; i++) {
-      const port = this.nextEphemeral;
-      this.nextEphemeral = port === EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
+    if (this.nextEphemeral === null) this.nextEphemeral = this.random16() % size;
+    for (let count = 0; count < size; count++) {
+      this.nextEphemeral = (this.nextEphemeral + (this.random16() % PORT_INCREMENT_MAX) + 1) % size;
+      const port = EPHEMERAL_FIRST + this.nextEphemeral;
       if (!this.byPort.has(port)) return port;
     }
+    // The random walk may step over the last free ports; find one in order.
+    for (let port = EPHEMERAL_FIRST; port <= EPHEMERAL_LAST; port++) if (!this.byPort.has(port)) return port;
     throw socketError('EADDRNOTAVAIL', 'no free ephemeral port');
   }
 
@@ -187,4 +215,4 @@ class UdpSockets {
   }
 }
 
-module.exports = { UdpSocket, UdpSockets, EPHEMERAL_FIRST, EPHEMERAL_LAST };
+module.exports = { UdpSocket, UdpSockets, EPHEMERAL_FIRST, EPHEMERAL_LAST, PORT_INCREMENT_MAX };

@@ -1,7 +1,8 @@
 // Unit tests for kernel/net/tcp-socket.js through an Interface on a fake NIC:
 // segments to no socket get RFC 9293 §3.10.7.1's RST, a listener answers
-// SYNs and queues connections within its backlog (§3.10.7.2, Linux's
-// overflow policy), connect() goes out from an RFC 6056 port with an RFC
+// SYNs and queues connections within its backlog (§3.10.7.2; a full
+// accept queue drops as Linux does, a full SYN queue evicts its oldest
+// half-open connection, RFC 4987 §3.4), connect() goes out from an RFC 6056 port with an RFC
 // 6528 ISN, and each connection's timer runs at its pollAt(). Segments are
 // written as tcpdump prints them (tests/js/lib/tcp-script.js), framed with
 // the wire/ modules; time moves by hand (manual-clock.js).
@@ -136,26 +137,73 @@ test('a listener ignores an RST, answers an ACK with RST, drops anything without
   assert.deepEqual(env.iface.stats().tcp.dropped, { 'rst-to-listener': 1, 'ack-to-listener': 1, 'no-syn-to-listener': 1 });
 });
 
-test('backlog 1: a second SYN finds the SYN queue full, a third the accept queue; accept() makes room', () => {
+test('a listener drops SYN+FIN, SYN+RST and a segment without flags by their own reasons, and answers none of them', () => {
+  const env = setup();
+  const l = env.iface.tcp.listen(80);
+  env.send('SF seq 1000 win 1000', { from: 40001 });
+  env.send('SFP. seq 1000 ack 5 win 1000', { from: 40002 }); // not even the ACK's RST: it is dropped before §3.10.7.2
+  env.send('SR seq 1000 win 1000', { from: 40003 });
+  env.send('none seq 1000 win 1000', { from: 40004 });
+  env.send('FPU seq 1000 win 1000', { from: 40005 }); // "Xmas": no SYN, so §3.10.7.2's fourth step drops it
+  assert.deepEqual(env.take(), []);
+  const s = env.iface.stats().tcp;
+  assert.deepEqual(s.dropped, { 'syn-fin': 2, 'syn-rst': 1, 'no-flags': 1, 'no-syn-to-listener': 1 });
+  assert.equal(s.passiveOpens, 0);
+  assert.equal(l.synQueue.size, 0);
+  assert.equal(env.iface.tcp.connections.size, 0);
+  env.send('S seq 1000 win 1000', { from: 40001 });
+  assert.equal(env.take().length, 1, 'a plain SYN still gets in');
+});
+
+test('backlog 1: a second SYN evicts the first from the full SYN queue (RFC 4987 §3.4), a third finds the accept queue full; accept() makes room', () => {
   const env = setup();
   const l = env.iface.tcp.listen(80, { backlog: 1 });
   env.send('S seq 1000 win 1000', { from: 40001 });
+  const [first] = env.take();
   env.send('S seq 2000 win 1000', { from: 40002 });
-  const out = env.take();
-  assert.equal(out.length, 1, 'one SYN-ACK');
-  assert.deepEqual(env.iface.stats().tcp.dropped, { 'syn-queue-full': 1 });
-  env.send(`. seq 1001 ack ${seqOf(out[0]) + 1} win 1000`, { from: 40001 });
+  const [second] = env.take();
+  assert.equal(portOf(second), 80);
+  assert.ok(/^80>40002 S\. /.test(second), second);
+  let s = env.iface.stats().tcp;
+  assert.equal(s.synQueueEvictions, 1);
+  assert.equal(s.passiveOpens, 2);
+  assert.equal(s.listenDrops, 0);
+  assert.deepEqual(s.dropped, {});
+  assert.deepEqual([...l.synQueue].map((c) => c.remotePort), [40002]);
+  assert.equal(env.iface.tcp.connections.size, 1, 'the evicted one left the table');
+  // The evicted peer's ACK now finds only the listener: RST (§3.10.7.2), nothing sent on eviction.
+  env.send(`. seq 1001 ack ${seqOf(first) + 1} win 1000`, { from: 40001 });
+  assert.deepEqual(env.take(), [`80>40001 R seq ${seqOf(first) + 1} win 0`]);
+  env.time.advance(1.0); // only the survivor's SYN-ACK goes again
+  assert.deepEqual(env.take(), [`80>40002 S. seq ${seqOf(second)} ack 2001 win 65535 <mss 1460>`]);
+  env.send(`. seq 2001 ack ${seqOf(second) + 1} win 1000`, { from: 40002 });
   env.send('S seq 3000 win 1000', { from: 40003 });
   assert.deepEqual(env.take(), []);
-  let s = env.iface.stats().tcp;
-  assert.deepEqual(s.dropped, { 'syn-queue-full': 1, 'listen-overflow': 1 });
+  s = env.iface.stats().tcp;
+  assert.deepEqual(s.dropped, { 'ack-to-listener': 1, 'listen-overflow': 1 });
   assert.equal(s.listenOverflows, 1);
-  assert.equal(s.listenDrops, 2);
-  assert.equal(l.accept().remotePort, 40001);
+  assert.equal(s.listenDrops, 1);
+  assert.equal(l.accept().remotePort, 40002);
   env.send('S seq 3000 win 1000', { from: 40003 }); // the peer's SYN again, a second later
   assert.equal(env.take().length, 1, 'now it gets in');
   s = env.iface.stats().tcp;
-  assert.equal(s.passiveOpens, 2);
+  assert.equal(s.passiveOpens, 3);
+  assert.equal(s.synQueueEvictions, 1);
+});
+
+test('a flood of SYNs from nowhere never holds the SYN queue: each evicts the oldest, a real handshake still gets in', () => {
+  const env = setup();
+  const l = env.iface.tcp.listen(80, { backlog: 4 });
+  for (let i = 0; i < 100; i++) env.send(`S seq ${i * 1000} win 1000`, { from: 20000 + i });
+  assert.equal(env.take().length, 100, 'every SYN is answered');
+  assert.equal(l.synQueue.size, 4);
+  assert.equal(env.iface.tcp.connections.size, 4);
+  assert.equal(env.iface.stats().tcp.synQueueEvictions, 96);
+  env.send('S seq 7000 win 1000', { from: 40001 });
+  const [synAck] = env.take();
+  env.send(`. seq 7001 ack ${seqOf(synAck) + 1} win 1000`, { from: 40001 });
+  assert.equal(l.accept().remotePort, 40001);
+  assert.equal(env.iface.tcp.connections.size, 4, 'three of the flood and the accepted one');
 });
 
 test('a full accept queue drops the handshake\'s last ACK; the SYN-ACK is sent again and the ACK after it gets in', () => {
@@ -278,6 +326,34 @@ test('a closed connection stays in TIME-WAIT for 60 s, then leaves the table', (
 });
 
 // --- the secrets: RFC 6528 and RFC 6056 ------------------------------------------------
+
+test('an orphaned connection in FIN-WAIT-2 leaves the table after 60 s; a half-closed one stays; netstat -s counts it', () => {
+  const env = setup();
+  const open = () => {
+    const c = env.iface.tcp.connect(PEER, 7);
+    const [syn] = env.take();
+    const port = portOf(syn);
+    const iss = seqOf(syn);
+    env.send(`S. seq 500 ack ${iss + 1} win 1000`, { from: 7, to: port });
+    c.close();
+    env.take();
+    env.send(`. seq 501 ack ${iss + 2} win 1000`, { from: 7, to: port });
+    assert.equal(c.state, 'FIN-WAIT-2');
+    return c;
+  };
+  const halfClosed = open();
+  const orphan = open();
+  orphan.orphan();
+  assert.deepEqual(env.take(), []);
+  env.time.advance(59.9);
+  assert.equal(env.iface.tcp.connections.size, 2);
+  env.time.advance(0.2);
+  assert.equal(orphan.state, 'CLOSED');
+  assert.equal(halfClosed.state, 'FIN-WAIT-2');
+  assert.equal(env.iface.tcp.connections.size, 1);
+  assert.deepEqual(env.take(), [], 'silently, as Linux');
+  assert.equal(env.iface.stats().tcp.finWait2Timeouts, 1, 'kept after it left the table');
+});
 
 test('ISNs: a keyed hash of the four-tuple plus a clock that ticks every 4 µs', () => {
   const env = setup();

@@ -3,7 +3,7 @@
 // Interface on a fake NIC with time moved by hand.
 const { Interface } = require('/kernel/net/interface');
 const { ManualClock } = require('/tests/lib/manual-clock');
-const { EPHEMERAL_FIRST } = require('/kernel/net/udp-socket');
+const { UdpSockets, EPHEMERAL_FIRST, EPHEMERAL_LAST, PORT_INCREMENT_MAX } = require('/kernel/net/udp-socket');
 const ethernet = require('/kernel/net/wire/ethernet');
 const arp = require('/kernel/net/wire/arp');
 const ipv4 = require('/kernel/net/wire/ipv4');
@@ -17,10 +17,10 @@ const GW_MAC = '52:55:0a:00:02:02';
 const US = ip('10.0.2.15');
 const GW = ip('10.0.2.2');
 
-function setup({ configured = true } = {}) {
+function setup({ configured = true, random } = {}) {
   const time = new ManualClock(0);
   const nic = { mac: macFromString(OUR_MAC), sent: [], send(f) { this.sent.push(f); return true; } };
-  const iface = new Interface({ nic, clock: time.clock, timers: time.timers });
+  const iface = new Interface({ nic, clock: time.clock, timers: time.timers, random });
   if (configured) {
     iface.configure({ address: US, prefixLength: 24, gateway: GW });
     // The gateway asks for us, so we know its MAC and sends go straight out.
@@ -43,13 +43,40 @@ function openUdp(frame) {
   return { ip: packet, udp: udp.parse(packet.payload, packet) };
 }
 
-test('bind(0) picks distinct ephemeral ports from 49152 up', () => {
-  const { iface } = setup();
+test('bind(0): RFC 6056 Algorithm 5, a random start and random increments of 1 to 500 (the kernel\'s urandom, here all 7s)', () => {
+  const { iface } = setup({ random: (n) => new Uint8Array(n).fill(7) });
   const a = iface.udp.createSocket();
   const b = iface.udp.createSocket();
-  assert.equal(a.bind(0), EPHEMERAL_FIRST);
-  assert.equal(b.bind(), EPHEMERAL_FIRST + 1);
-  assert.equal(a.port, 49152);
+  // Every 16-bit draw is 0x0707 = 1799: the start is 1799 % 16384, each step 1799 % 500 + 1 = 300.
+  assert.equal(a.bind(0), 49152 + 1799 + 300);
+  assert.equal(b.bind(), 49152 + 1799 + 600);
+  assert.equal(a.port, 51251);
+});
+
+test('ephemeral ports are distinct, in 49152-65535, each 1 to 500 past the last (wrapping), and free', () => {
+  const { iface } = setup();
+  const size = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+  iface.udp.createSocket().bind(EPHEMERAL_FIRST + 5000); // a port in use is never handed out
+  const ports = [];
+  for (let i = 0; i < 500; i++) ports.push(iface.udp.createSocket().bind(0));
+  assert.equal(new Set(ports).size, 500);
+  for (let i = 0; i < ports.length; i++) {
+    assert.ok(ports[i] >= EPHEMERAL_FIRST && ports[i] <= EPHEMERAL_LAST, String(ports[i]));
+    assert.notEqual(ports[i], EPHEMERAL_FIRST + 5000);
+    if (i === 0) continue;
+    const step = (ports[i] - ports[i - 1] + size) % size;
+    // Steps over the bound port: up to two increments.
+    assert.ok(step >= 1 && step <= 2 * PORT_INCREMENT_MAX, `step ${step}`);
+  }
+  assert.ok(ports.some((p, i) => i > 0 && p < ports[i - 1]), 'the walk wrapped around the range');
+});
+
+test('the last free ephemeral port is found even when the random walk steps over it', () => {
+  const table = new UdpSockets({ address: US }, { random: (n) => new Uint8Array(n).fill(7) });
+  const socket = (port) => table.claim({}, port);
+  for (let p = EPHEMERAL_FIRST; p <= EPHEMERAL_LAST; p++) if (p !== 60000) socket(p);
+  assert.equal(table.claim({}, 0), 60000);
+  assert.throws(() => table.claim({}, 0), /EADDRNOTAVAIL/);
 });
 
 test('binding a port in use fails with EADDRINUSE; a bad port with EINVAL', () => {
@@ -83,8 +110,8 @@ test('an unbound socket is bound to an ephemeral port by its first sendTo()', ()
   const env = setup();
   const s = env.iface.udp.createSocket();
   s.sendTo(GW, 53, Uint8Array.of(0));
-  assert.equal(s.port, EPHEMERAL_FIRST);
-  assert.equal(openUdp(env.take()[0]).udp.srcPort, EPHEMERAL_FIRST);
+  assert.ok(s.port >= EPHEMERAL_FIRST && s.port <= EPHEMERAL_LAST, String(s.port));
+  assert.equal(openUdp(env.take()[0]).udp.srcPort, s.port);
 });
 
 test('sendTo() reports why a datagram could not go', () => {

@@ -1,7 +1,8 @@
 // Segment-by-segment tests of kernel/net/tcp/connection.js: closing
 // (RFC 9293 §3.6, §3.10.4-5, §3.10.7.4): active, passive and simultaneous
 // close through TIME-WAIT (2 MSL = 60 s) to CLOSED, half-close, RST in each
-// state, RFC 5961's challenge ACKs for RSTs and SYNs, abort().
+// state, RFC 5961's challenge ACKs for RSTs and SYNs and their rate limit
+// (§7), the FIN-WAIT-2 timeout of a connection whose owner has gone, abort().
 const { State } = require('/kernel/net/tcp/connection');
 const { send, recv, events, established, text } = require('/tests/lib/tcp-script');
 
@@ -258,12 +259,74 @@ test('RFC 5961 §4: a SYN in ESTABLISHED gets a challenge ACK, in or out of the 
   const c = established();
   send(c, 0, 'S seq 30010 win 256');
   recv(c, 0, ['. seq 10001 ack 30001 win 64']);
-  send(c, 0, 'S seq 55555 win 256');
-  recv(c, 0, ['. seq 10001 ack 30001 win 64']);
-  send(c, 0, 'S. seq 30001 ack 10001 win 256');
-  recv(c, 0, ['. seq 10001 ack 30001 win 64']);
+  send(c, 0.25, 'S seq 55555 win 256');
+  recv(c, 0.25, ['. seq 10001 ack 30001 win 64']);
+  send(c, 0.5, 'S. seq 30001 ack 10001 win 256'); // 500 ms after the first: past §7's limit
+  recv(c, 0.5, ['. seq 10001 ack 30001 win 64']);
   assert.equal(c.state, State.ESTABLISHED);
   assert.equal(c.describe().challengeAcks, 2); // the out-of-window one is an ordinary duplicate ACK
+});
+
+test('RFC 5961 §7: at most one challenge ACK per 500 ms; the others are counted as suppressed', () => {
+  const c = established();
+  send(c, 0, 'R seq 30002 win 0');
+  send(c, 0, 'R seq 30003 win 0');
+  send(c, 0.1, 'S seq 30004 win 256');
+  send(c, 0.2, '. seq 30001 ack 5 win 256'); // §5: an ACK far below SND.UNA - MAX.SND.WND
+  recv(c, 0.2, ['. seq 10001 ack 30001 win 64']);
+  send(c, 0.499, 'R seq 30005 win 0');
+  recv(c, 0.499, []);
+  let d = c.describe();
+  assert.equal(d.challengeAcks, 1);
+  assert.equal(d.challengeAcksSuppressed, 4);
+  assert.deepEqual(d.drops, { 'rst-in-window': 3, 'syn-in-window': 1, 'ack-too-old': 1 });
+  send(c, 0.5, 'R seq 30006 win 0');
+  recv(c, 0.5, ['. seq 10001 ack 30001 win 64']);
+  send(c, 0.6, 'R seq 30001 win 0'); // an RST at RCV.NXT is never limited: it resets
+  assert.equal(c.state, State.CLOSED);
+  d = c.describe();
+  assert.equal(d.challengeAcks, 2);
+  assert.equal(d.challengeAcksSuppressed, 4);
+});
+
+test('challengeAckInterval 0 turns the limit off', () => {
+  const c = established({ challengeAckInterval: 0 });
+  send(c, 0, 'R seq 30002 win 0');
+  recv(c, 0, ['. seq 10001 ack 30001 win 64']);
+  send(c, 0, 'R seq 30003 win 0');
+  recv(c, 0, ['. seq 10001 ack 30001 win 64']);
+  assert.equal(c.describe().challengeAcks, 2);
+});
+
+test('FIN-WAIT-2 after the owner has gone ends silently after finTimeout (60 s), counted', () => {
+  const c = inState(State.FIN_WAIT_2);
+  assert.equal(c.pollAt(), null, 'a half-closed connection waits for the peer as long as it likes');
+  c.orphan();
+  assert.equal(c.pollAt(), 60);
+  recv(c, 59.9, []);
+  assert.equal(c.state, State.FIN_WAIT_2);
+  send(c, 30, "P. seq 30001 ack 10002 win 256 'late'"); // the peer's data does not restart it
+  recv(c, 30, ['. seq 10002 ack 30005 win 60']);
+  recv(c, 60, []);
+  assert.equal(c.state, State.CLOSED);
+  assert.equal(c.describe().finWait2Timeouts, 1);
+  assert.deepEqual(events(c).slice(-1), ['closed']);
+});
+
+test('an owner that goes before its FIN is acknowledged: finTimeout counts from FIN-WAIT-2; the peer\'s FIN in time is TIME-WAIT', () => {
+  const c = established({ finTimeout: 10 });
+  c.close();
+  c.orphan();
+  recv(c, 0, ['F. seq 10001 ack 30001 win 64']);
+  assert.equal(c.pollAt(), 0.2, 'the retransmission timer only');
+  send(c, 5, '. seq 30001 ack 10002 win 256');
+  assert.equal(c.state, State.FIN_WAIT_2);
+  assert.equal(c.pollAt(), 15);
+  send(c, 14, 'F. seq 30001 ack 10002 win 256');
+  recv(c, 14, ['. seq 10002 ack 30002 win 63']);
+  assert.equal(c.state, State.TIME_WAIT);
+  assert.equal(c.pollAt(), 74, 'TIME-WAIT\'s 60 s, not the FIN timeout');
+  assert.equal(c.describe().finWait2Timeouts, 0);
 });
 
 test('RFC 5961 §4: a SYN in TIME-WAIT gets a challenge ACK too', () => {

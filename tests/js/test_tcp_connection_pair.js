@@ -126,6 +126,8 @@ for (const [loss, seed] of [[0.01, 7], [0.05, 11], [0.2, 3]]) {
     assert.ok(same(r.aToB, r.sent.a), `A to B: ${r.aToB.length} of ${r.sent.a.length} bytes`);
     assert.ok(same(r.bToA, r.sent.b), `B to A: ${r.bToA.length} of ${r.sent.b.length} bytes`);
     assert.ok(r.A.describe().retransmits > 0);
+    // SACK is agreed (the defaults): RFC 6675 recovery sent some of them.
+    assert.ok(r.A.describe().sackRetransmits > 0 && r.B.describe().sackRetransmits > 0);
   });
 }
 

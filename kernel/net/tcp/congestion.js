@@ -2,7 +2,10 @@
 // NewReno congestion control: slow start and congestion avoidance (RFC 5681
 // §3.1), fast retransmit and fast recovery (RFC 5681 §3.2) with NewReno's
 // partial acknowledgments (RFC 6582 §3.2), and the initial window of
-// RFC 6928 (10 segments, as Linux).
+// RFC 6928 (10 segments, as Linux). With a peer that sends SACK blocks,
+// recovery is RFC 6675's instead: cwnd drops to ssthresh and stays there,
+// and what may be sent is cwnd less the pipe (sack-scoreboard.js), not an
+// inflated window.
 //
 // Pure: no clock, no segments. The connection (connection.js) reports
 // events and reads `cwnd`; the answers say what to do ("retransmit the first
@@ -26,6 +29,7 @@ class NewReno {
     this.ssthresh = Infinity;
     this.dupAcks = 0;
     this.inRecovery = false;
+    this.sackRecovery = false; // inRecovery by RFC 6675 (the scoreboard decides what to send)
     this.recover = null; // RFC 6582: the highest sequence sent when recovery began
     this.partialAcks = 0; // in this recovery
     this.bytesAcked = 0; // congestion avoidance's byte counter (RFC 5681 §3.1, eq. 3's alternative)
@@ -46,6 +50,17 @@ class NewReno {
   // retransmit when a NewReno partial ACK says the next hole is lost too.
   onAck(ack, acked, flight) {
     this.dupAcks = 0;
+    if (this.sackRecovery) {
+      // RFC 6675 §5 (A): a cumulative ACK at or past RecoveryPoint ends
+      // recovery; cwnd stays at ssthresh (set on entry, §5 step 4.2). A
+      // partial ACK changes nothing here: the scoreboard has moved, and
+      // the connection sends by NextSeg while cwnd - pipe allows.
+      if (seqGeq(ack, this.recover)) {
+        this.inRecovery = false;
+        this.sackRecovery = false;
+      }
+      return { retransmit: false, restartTimer: true };
+    }
     if (this.inRecovery) {
       if (seqGeq(ack, this.recover)) {
         // RFC 6582 §3.2 step 3, a full acknowledgment: deflate the window.
@@ -105,6 +120,27 @@ class NewReno {
     return true;
   }
 
+  // A duplicate ACK by RFC 6675 §2 (it SACKs new data and acknowledges
+  // none; checked by the caller) from a peer that sends SACK blocks.
+  // `lost`: the scoreboard says SND.UNA's segment IsLost. Returns true when
+  // this ACK starts loss recovery (§5 step 4): DupThresh duplicates, or
+  // the scoreboard's word, unless the loss is one a recovery already
+  // covered (RecoveryPoint, as RFC 6582's `recover`).
+  onSackDuplicateAck(una, max, flight, lost) {
+    this.dupAcks++;
+    if (this.inRecovery) return false; // no inflation: the pipe counts what left
+    if (this.dupAcks < DUPACK_THRESHOLD && !lost) return false;
+    if (this.recover !== null && !seqGt(una, this.recover)) return false;
+    this.halve(flight); // §5 step 4.2: ssthresh = cwnd = max(FlightSize / 2, 2 SMSS) (RFC 5681 eq. 4)
+    this.cwnd = this.ssthresh;
+    this.recover = max; // §5 step 4.1: RecoveryPoint = HighData
+    this.inRecovery = true;
+    this.sackRecovery = true;
+    this.counters.fastRetransmits++;
+    this.counters.recoveries++;
+    return true;
+  }
+
   // The retransmission timer expired (RFC 5681 §3.1, eq. 4 and "LW"): back
   // to slow start from one segment; RFC 6582 §3.2 step 1 for `recover`.
   onTimeout(flight, max) {
@@ -113,6 +149,7 @@ class NewReno {
     this.bytesAcked = 0;
     this.dupAcks = 0;
     this.inRecovery = false;
+    this.sackRecovery = false;
     this.recover = max;
     this.counters.timeouts++;
   }

@@ -14,10 +14,12 @@
 // Its parts, each a module of its own: seq.js (arithmetic modulo 2^32),
 // rto.js (RFC 6298's estimator), reassembly.js (out-of-order data, SACK
 // blocks), send-buffer.js (bytes not yet acknowledged), congestion.js
-// (NewReno), states.js (the state names). This file is RFC 9293 §3.10 in
+// (NewReno), sack-scoreboard.js (what the peer's SACK blocks say it holds),
+// states.js (the state names). This file is RFC 9293 §3.10 in
 // its order: opening, segment arrival, the receive window, the app's calls,
-// the state changes; what to send is output.js and the timers timers.js,
-// methods of this class kept in files of their own.
+// the state changes; what to send is output.js (sack-recovery.js during
+// SACK-based loss recovery) and the timers timers.js, methods of this class
+// kept in files of their own.
 'use strict';
 
 const { seqAdd, seqDiff, seqLt, seqLeq, seqGt, seqGeq, seqMax, seqInWindow } = require('./seq');
@@ -25,10 +27,12 @@ const { RtoEstimator } = require('./rto');
 const { Reassembly } = require('./reassembly');
 const { SendBuffer } = require('./send-buffer');
 const { NewReno } = require('./congestion');
+const { SackScoreboard } = require('./sack-scoreboard');
 const { sequenceLength } = require('../wire/tcp');
 const { State } = require('./states');
 const { output, options, ALL_FLAGS, EMPTY } = require('./output');
 const { timers } = require('./timers');
+const { sackRecovery } = require('./sack-recovery');
 
 const DEFAULTS = {
   mss: 1460, // what we advertise: a 1500-byte Ethernet MTU less 20 (IP) and 20 (TCP)
@@ -36,7 +40,7 @@ const DEFAULTS = {
   receiveBuffer: 256 * 1024,
   windowScale: true, // RFC 7323 §2; true: the smallest shift that covers receiveBuffer
   timestamps: true, // RFC 7323 §3
-  sack: true, // RFC 2018 (we send SACK blocks; recovery does not use theirs yet)
+  sack: true, // RFC 2018: SACK blocks both ways; theirs drive loss recovery (RFC 6675)
   nodelay: false, // true turns Nagle's algorithm off (TCP_NODELAY)
   ackDelay: 0.04, // delayed ACK: Linux's 40 ms (TCP_DELACK_MIN); 0 acks every segment at once
   msl: 30, // TIME-WAIT lasts 2 MSL = 60 s, Linux's TCP_TIMEWAIT_LEN
@@ -44,6 +48,8 @@ const DEFAULTS = {
   synAckRetries: 5, // Linux's tcp_synack_retries
   retries: 15, // Linux's tcp_retries2: then ETIMEDOUT
   keepAlive: null, // { idle, interval, count }: Linux's 7200, 75, 9 when turned on
+  challengeAckInterval: 0.5, // RFC 5961 §7: at most one challenge ACK per 500 ms (Linux's tcp_invalid_ratelimit)
+  finTimeout: 60, // FIN-WAIT-2 after the owner has gone: Linux's tcp_fin_timeout
   tsOffset: 0, // added to our millisecond clock for TSval (random per connection, RFC 7323 §5.4)
   rto: {}, // RtoEstimator options
   segmentOffload: 0, // the largest segment the NIC cuts to the MSS itself (TSO); 0: none
@@ -129,9 +135,13 @@ class Connection {
     this.tsRecent = null; // RFC 7323 §4.3
     this.timeoutTs = null; // our TSval at the last retransmission timeout
     this.lastAckSent = 0;
+    this.lastChallengeAt = null; // when the last challenge ACK was allowed (RFC 5961 §7)
+    this.orphaned = false; // the owner has closed and gone: nobody reads (orphan())
 
     this.rto = new RtoEstimator(o.rto);
     this.cc = null; // NewReno, once the SMSS is known
+    this.scoreboard = new SackScoreboard(); // their SACK blocks (RFC 6675), used when sackOk
+    this.recoveryFirstDue = false; // RFC 6675 §5 (4.3): SND.UNA's segment goes at the next poll
     this.nodelay = o.nodelay;
 
     // What poll() owes: control segments, an ACK, a (re)transmission.
@@ -149,6 +159,7 @@ class Connection {
     this.delackAt = null;
     this.timeWaitAt = null;
     this.keepaliveAt = null;
+    this.finWait2At = null; // FIN-WAIT-2 without an owner ends then (finTimeout)
     this.retries = 0; // timeouts in a row for the same data
     this.persistBackoff = 0;
     this.probesUnanswered = 0; // zero-window or keep-alive probes since the last ACK
@@ -164,8 +175,11 @@ class Connection {
       retransmits: 0, // segments sent again
       timeouts: 0,
       fastRetransmits: 0,
+      sackRetransmits: 0, // segments sent again by RFC 6675's NextSeg
       dupAcksIn: 0,
-      challengeAcks: 0,
+      challengeAcks: 0, // sent (RFC 5961 §3-5)
+      challengeAcksSuppressed: 0, // owed but over the rate limit (§7)
+      finWait2Timeouts: 0,
       resetsIn: 0,
       resetsOut: 0,
       probes: 0,
@@ -372,6 +386,7 @@ class Connection {
       switch (this.state) {
         case State.FIN_WAIT_1:
           this.state = State.FIN_WAIT_2;
+          if (this.orphaned) this.finWait2At = now + this.options.finTimeout;
           break;
         case State.CLOSING:
           this.enterTimeWait(now);
@@ -417,8 +432,23 @@ class Connection {
     }
     const window = seg.window << this.sndShift;
     const outstanding = seqDiff(this.sndMax, this.sndUna);
+    // RFC 2018 §3: what the peer holds above the cumulative ACK.
+    const sacked = this.sackOk ? this.scoreboard.update(seqMax(ack, this.sndUna), this.sndMax, seg.options.sackBlocks) : 0;
     if (seqGt(ack, this.sndUna)) {
       this.newAck(seg, now, outstanding);
+    } else if (this.sackOk) {
+      // RFC 6675 §2, a duplicate ACK with SACK: data outstanding, nothing
+      // new acknowledged, and SACK blocks that cover bytes not covered
+      // before. (Its window and its data do not matter: the blocks say
+      // a segment above a hole arrived.)
+      if (ack === this.sndUna && outstanding > 0 && sacked > 0) {
+        this.counters.dupAcksIn++;
+        const lost = this.scoreboard.isLost(this.sndUna, this.smss);
+        if (this.cc.onSackDuplicateAck(this.sndUna, this.sndMax, outstanding, lost)) {
+          this.counters.fastRetransmits++;
+          this.recoveryFirstDue = true; // sack-recovery.js, at the next poll
+        }
+      }
     } else if (
       // RFC 5681 §2, a duplicate ACK: data outstanding, none in the segment,
       // no SYN or FIN, the same ACK and the same window as before. A zero
@@ -564,6 +594,7 @@ class Connection {
         if (this.synDue) out.push(this.synSegment(now));
         break;
       default:
+        if (this.cc.sackRecovery) this.sendRecovery(now, out); // RFC 6675 §5
         this.sendData(now, out);
     }
     if (this.ackNow && this.state !== State.CLOSED && this.state !== State.SYN_SENT) {
@@ -579,10 +610,10 @@ class Connection {
 
   // The earliest time poll() has something to do; now if it has already.
   pollAt() {
-    if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue) return this.now;
+    if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue || this.recoveryFirstDue) return this.now;
     if (this.state !== State.CLOSED && this.wouldSend()) return this.now;
     let at = null;
-    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt]) {
+    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt, this.finWait2At]) {
       if (t !== null && (at === null || t < at)) at = t;
     }
     return at;
@@ -687,6 +718,15 @@ class Connection {
     }
   }
 
+  // The owner has closed the connection and gone (close() on its last
+  // descriptor, or it exited), as against a half-close that goes on
+  // reading. An orphan in FIN-WAIT-2 waits for the peer's FIN only
+  // finTimeout seconds (timers.js): nobody would read what came before it.
+  orphan() {
+    this.orphaned = true;
+    if (this.state === State.FIN_WAIT_2 && this.finWait2At === null) this.finWait2At = this.now + this.options.finTimeout;
+  }
+
   // ABORT (RFC 9293 §3.10.5): RST to the peer where it knows us, then CLOSED.
   // The RST carries an ACK as Linux's does, and SND.MAX, the sequence
   // number the peer expects even after a go-back-N restart.
@@ -734,6 +774,7 @@ class Connection {
     this.rtxAt = null;
     this.persistAt = null;
     this.keepaliveAt = null;
+    this.finWait2At = null;
     this.timeWaitAt = now + 2 * this.options.msl; // RFC 9293 §3.10.7.4: 2 MSL
   }
 
@@ -748,7 +789,7 @@ class Connection {
 
   closeQuietly() {
     this.state = State.CLOSED;
-    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = null;
+    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = this.finWait2At = null;
     this.synDue = false;
     this.ackNow = false;
     this.retransmitDue = null;
@@ -761,10 +802,24 @@ class Connection {
     this.counters.resetsOut++;
   }
 
+  // A challenge ACK (RFC 5961 §3.2, §4.2, §5.2): <SEQ=SND.NXT><ACK=RCV.NXT>,
+  // which a real peer answers and a blind attacker never sees. §7 asks
+  // for a limit on how many go out, or a flood of forged RSTs turns into
+  // a flood of ACKs to the real peer. The limit is per connection, one
+  // per challengeAckInterval, as Linux's tcp_invalid_ratelimit: Linux's
+  // host-wide counter leaked whether a guess was in the window
+  // (CVE-2016-5696) and is now off by default. A real peer that restarted
+  // sends its SYN again after a second and gets its challenge then.
   challengeAck(reason) {
+    this.drop(reason);
+    const every = this.options.challengeAckInterval;
+    if (this.lastChallengeAt !== null && this.now - this.lastChallengeAt < every - 1e-9) {
+      this.counters.challengeAcksSuppressed++;
+      return;
+    }
+    this.lastChallengeAt = this.now;
     this.counters.challengeAcks++;
     this.ackNow = true;
-    this.drop(reason);
   }
 
   drop(reason) {
@@ -801,6 +856,8 @@ class Connection {
       rttvar: this.rto.rttvar,
       rto: this.rto.rto,
       cwnd: cc ? cc.cwnd : null,
+      sacked: this.scoreboard.sackedBytes, // bytes the peer holds above SND.UNA (RFC 2018)
+      inRecovery: cc ? (cc.sackRecovery ? 'sack' : cc.inRecovery ? 'newreno' : null) : null,
       ssthresh: cc ? cc.ssthresh : null,
       error: this.error,
       ...this.counters,
@@ -812,5 +869,6 @@ class Connection {
 // What to send and when (output.js, timers.js) are this class's methods too.
 Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(output));
 Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(timers));
+Object.defineProperties(Connection.prototype, Object.getOwnPropertyDescriptors(sackRecovery));
 
 module.exports = { Connection, State, DEFAULTS, resetFor, shiftFor };

@@ -1,11 +1,12 @@
 // kernel/net/tcp/timers.js: a TCP connection's timers, as deadlines the
 // connection keeps and poll() runs when due (no timer of its own: pollAt()
-// tells the owner when to poll). Five of them:
+// tells the owner when to poll). Six of them:
 //   rtxAt        retransmission (RFC 6298 §5), back-off, ETIMEDOUT
 //   persistAt    zero-window probes and the sender SWS override (RFC 9293 §3.8.6.1)
 //   delackAt     the delayed ACK (RFC 9293 §3.8.6.3)
 //   timeWaitAt   2 MSL in TIME-WAIT (§3.10.8)
 //   keepaliveAt  keep-alive probes (§3.8.4), when turned on
+//   finWait2At   FIN-WAIT-2 after the owner has gone (Linux's tcp_fin_timeout)
 //
 // Methods of Connection (connection.js), which installs them on its
 // prototype; `this` is the connection.
@@ -33,6 +34,20 @@ const timers = {
       this.ackNow = true;
     }
     if (due(this.keepaliveAt)) this.keepaliveTimeout(now);
+    if (due(this.finWait2At)) this.finWait2Timeout();
+  },
+
+  // FIN-WAIT-2 has no end of its own: our FIN is acknowledged and the
+  // peer may send for as long as it likes (RFC 9293 §3.6). With the owner
+  // gone nobody reads what it sends, and a peer that never closes would
+  // hold the connection for ever; so, as Linux after tcp_fin_timeout (60
+  // s), it is forgotten, silently (Linux's default too: its FIN-WAIT-2
+  // mini-socket expires without an RST).
+  finWait2Timeout() {
+    this.finWait2At = null;
+    if (this.state !== State.FIN_WAIT_2) return;
+    this.counters.finWait2Timeouts++;
+    this.closeQuietly();
   },
 
   // RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment,
@@ -55,6 +70,10 @@ const timers = {
     this.counters.timeouts++;
     this.timeoutTs = this.tsClock(now);
     this.cc.onTimeout(outstanding, this.sndMax);
+    // RFC 2018 §8: after a timeout the peer may have discarded what it
+    // SACKed (reneging), so go-back-N sends it all again; RFC 6675 §5.1.
+    this.scoreboard.reset(this.sndUna);
+    this.recoveryFirstDue = false;
     this.rto.timeout();
     this.sndNxt = this.sndUna; // go back N: resend from the first unacknowledged byte
     this.retransmitDue = 'rto';

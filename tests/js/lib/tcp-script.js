@@ -7,7 +7,7 @@
 //   recv(c, 0.5, [])                                           ... or nothing
 //
 // A line is FLAGS seq N [ack N] [win N] [<options>] [payload]:
-//   FLAGS     tcpdump's letters: S F R P and . for ACK ("S.", "FP.", "R")
+//   FLAGS     tcpdump's letters: S F R P and . for ACK ("S.", "FP.", "R"), or none
 //   options   <mss 1460,sackOK,ts VAL ECR,wscale 7,sack L-R L-R>
 //   payload   'text' (printable ASCII) or `len N` (N bytes; compared by length)
 // An incoming line without `win` has the script's default window (256).
@@ -38,7 +38,7 @@ function segment(line, { outgoing = false, window = PEER_WINDOW } = {}) {
   if (!m) throw new Error(`tcp-script: cannot read segment "${line}"`);
   const [, letters, seq, ack, win, opts, payloadText, payloadLength] = m;
   const flags = { fin: false, syn: false, rst: false, psh: false, ack: false, urg: false, ece: false, cwr: false };
-  for (const ch of letters) {
+  for (const ch of letters === 'none' ? '' : letters) {
     if (!(ch in LETTERS)) throw new Error(`tcp-script: unknown flag ${ch} in "${line}"`);
     flags[LETTERS[ch]] = true;
   }
