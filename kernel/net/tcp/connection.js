@@ -454,7 +454,7 @@ class Connection {
       // no SYN or FIN, the same ACK and the same window as before. A zero
       // window's ACK is not counted: the peer is full, nothing was lost.
       ack === this.sndUna && outstanding > 0 && seg.payload.length === 0 && !seg.flags.syn && !seg.flags.fin &&
-      (window === this.sndWnd || (this.sackOk && seg.options.sackBlocks.length > 0)) && window !== 0
+      window === this.sndWnd && window !== 0
     ) {
       this.counters.dupAcksIn++;
       if (this.cc.onDuplicateAck(this.sndUna, this.sndMax, outstanding)) {

@@ -52,7 +52,7 @@ const sackRecovery = {
       return;
     }
     out.push(this.dataSegment(seq, data, fin, now));
-    this.countRetransmission(data);
+    this.countRetransmission(data, 1);
     this.counters.sackRetransmits++;
     this.rto.retransmitted(); // Karn's rule
     this.scoreboard.retransmitted(seq, data + (fin ? 1 : 0));
