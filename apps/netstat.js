@@ -114,6 +114,7 @@ function detail(s) {
     `retrans:${s.retransmits}`,
     ...(s.sacked ? [`sacked:${Math.ceil(s.sacked / s.mss)}`] : []),
     `timeouts:${s.timeouts}`,
+    ...(s.lossProbes ? [`tlp:${s.lossProbes}`] : []),
     `challenge_acks:${s.challengeAcks}`,
     `snd_wnd:${s.sndWnd}`,
     `rcv_wnd:${s.rcvWnd}`,
@@ -129,7 +130,7 @@ function tcpCounters(t) {
   sys.print(
     `tcp: ${t.activeOpens} active connection openings, ${t.passiveOpens} passive connection openings, ` +
       `${t.established} connections established, ${t.received} segments received, ${t.sent} segments sent out, ` +
-      `${t.retransmits} segments retransmitted (${t.timeouts} timeouts), ${t.resetsIn} resets received, ${t.resetsOut} resets sent, ` +
+      `${t.retransmits} segments retransmitted (${t.timeouts} timeouts, ${t.lossProbes} tail loss probes), ${t.resetsIn} resets received, ${t.resetsOut} resets sent, ` +
       `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped, ` +
       `${t.synQueueEvictions} half-open connections evicted for new SYNs, ` +
       `${t.challengeAcks} challenge ACKs sent (${t.challengeAcksSuppressed} suppressed by the rate limit), ` +

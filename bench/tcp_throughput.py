@@ -145,7 +145,7 @@ MODES = {
 def retransmits(net: TapNet) -> tuple[int, int]:
     """The guest's segments retransmitted and retransmission timeouts so far (netstat -s)."""
     out = guest(net, "netstat -s")
-    m = re.search(r"(\d+) segments retransmitted \((\d+) timeouts\)", out)
+    m = re.search(r"(\d+) segments retransmitted \((\d+) timeouts", out)
     if not m:
         raise RuntimeError(f"no retransmission count in netstat -s: {out!r}")
     return int(m.group(1)), int(m.group(2))

@@ -62,7 +62,7 @@ function impossibleFlags(f) {
 
 // The connections' own counters that netstat -s sums over the table, the
 // closed connections' included.
-const SUMMED = ['retransmits', 'timeouts', 'bytesIn', 'bytesOut', 'challengeAcks', 'challengeAcksSuppressed', 'probes', 'finWait2Timeouts'];
+const SUMMED = ['retransmits', 'timeouts', 'lossProbes', 'bytesIn', 'bytesOut', 'challengeAcks', 'challengeAcksSuppressed', 'probes', 'finWait2Timeouts'];
 
 const keyOf = (remoteAddress, remotePort, localPort) => `${remoteAddress}:${remotePort}:${localPort}`;
 

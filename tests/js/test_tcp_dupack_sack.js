@@ -12,7 +12,7 @@ const { connect, send, recv, events } = require('/tests/lib/tcp-script');
 
 // 100-byte segments, SACK agreed (the SYN-ACK offers it), a wide peer window.
 function sackBulk() {
-  const c = connect({ sendBuffer: 8192, sack: true });
+  const c = connect({ sendBuffer: 8192, sack: true, lossProbes: false }); // test_tcp_loss_probe.js has those
   c.poll(0);
   send(c, 0, 'S. seq 30000 ack 10001 win 10000 <mss 100,sackOK>');
   c.poll(0);

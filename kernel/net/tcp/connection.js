@@ -53,6 +53,7 @@ const DEFAULTS = {
   tsOffset: 0, // added to our millisecond clock for TSval (random per connection, RFC 7323 §5.4)
   rto: {}, // RtoEstimator options
   segmentOffload: 0, // the largest segment the NIC cuts to the MSS itself (TSO); 0: none
+  lossProbes: true, // tail loss probes (RFC 8985 §7), when SACK is agreed
 };
 
 const DEFAULT_PEER_MSS = 536; // RFC 9293 §3.7.1 (MUST-15): no MSS option means 536
@@ -160,6 +161,8 @@ class Connection {
     this.timeWaitAt = null;
     this.keepaliveAt = null;
     this.finWait2At = null; // FIN-WAIT-2 without an owner ends then (finTimeout)
+    this.probeAt = null; // a tail loss probe (RFC 8985 §7), with SACK only
+    this.lossProbeOut = false; // a probe has gone and no ACK of new data since
     this.retries = 0; // timeouts in a row for the same data
     this.persistBackoff = 0;
     this.probesUnanswered = 0; // zero-window or keep-alive probes since the last ACK
@@ -176,6 +179,7 @@ class Connection {
       timeouts: 0,
       fastRetransmits: 0,
       sackRetransmits: 0, // segments sent again by RFC 6675's NextSeg
+      lossProbes: 0, // tail loss probes sent (RFC 8985 §7)
       dupAcksIn: 0,
       challengeAcks: 0, // sent (RFC 5961 §3-5)
       challengeAcksSuppressed: 0, // owed but over the rate limit (§7)
@@ -489,6 +493,9 @@ class Connection {
     const { retransmit, restartTimer } = this.cc.onAck(ack, acked, outstanding);
     if (retransmit) this.retransmitDue = 'fast';
     this.retries = 0;
+    // RFC 8985 §7.2: new data acknowledged, so the next probe is scheduled afresh.
+    this.probeAt = null;
+    this.lossProbeOut = false;
     // RFC 6298 §5.2 and §5.3: off when everything is acknowledged, else restarted.
     if (this.sndUna === this.sndMax) this.rtxAt = null;
     else if (restartTimer) this.rtxAt = now + this.rto.rto;
@@ -596,6 +603,7 @@ class Connection {
       default:
         if (this.cc.sackRecovery) this.sendRecovery(now, out); // RFC 6675 §5
         this.sendData(now, out);
+        this.scheduleLossProbe(now);
     }
     if (this.ackNow && this.state !== State.CLOSED && this.state !== State.SYN_SENT) {
       // A bare ACK carries SND.MAX, not SND.NXT: after a timeout SND.NXT
@@ -613,7 +621,7 @@ class Connection {
     if (this.outbox.length || this.synDue || this.ackNow || this.retransmitDue || this.recoveryFirstDue) return this.now;
     if (this.state !== State.CLOSED && this.wouldSend()) return this.now;
     let at = null;
-    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt, this.finWait2At]) {
+    for (const t of [this.rtxAt, this.persistAt, this.delackAt, this.timeWaitAt, this.keepaliveAt, this.finWait2At, this.probeAt]) {
       if (t !== null && (at === null || t < at)) at = t;
     }
     return at;
@@ -775,6 +783,7 @@ class Connection {
     this.persistAt = null;
     this.keepaliveAt = null;
     this.finWait2At = null;
+    this.probeAt = null;
     this.timeWaitAt = now + 2 * this.options.msl; // RFC 9293 §3.10.7.4: 2 MSL
   }
 
@@ -789,7 +798,7 @@ class Connection {
 
   closeQuietly() {
     this.state = State.CLOSED;
-    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = this.finWait2At = null;
+    this.rtxAt = this.persistAt = this.delackAt = this.timeWaitAt = this.keepaliveAt = this.finWait2At = this.probeAt = null;
     this.synDue = false;
     this.ackNow = false;
     this.retransmitDue = null;

@@ -7,15 +7,21 @@
 //   timeWaitAt   2 MSL in TIME-WAIT (§3.10.8)
 //   keepaliveAt  keep-alive probes (§3.8.4), when turned on
 //   finWait2At   FIN-WAIT-2 after the owner has gone (Linux's tcp_fin_timeout)
+//   probeAt      a tail loss probe (RFC 8985 §7), with SACK
 //
 // Methods of Connection (connection.js), which installs them on its
 // prototype; `this` is the connection.
 'use strict';
 
-const { seqAdd, seqDiff } = require('./seq');
+const { seqAdd, seqDiff, seqGt } = require('./seq');
 const { State } = require('./states');
 
 const EPSILON = 1e-9; // deadlines are sums of floats: 0.1 + 0.2 must be due at 0.3
+// RFC 8985 §7.2's probe timeout: 2 SRTT, plus the peer's worst-case delayed
+// ACK when only one segment is out (its ACK may be held that long), and no
+// less than Linux's floor for it, so a tiny SRTT cannot make a probe storm.
+const WORST_CASE_DELAYED_ACK = 0.2;
+const MIN_PROBE_TIMEOUT = 0.01;
 
 const timers = {
   runTimers(now) {
@@ -35,6 +41,45 @@ const timers = {
     }
     if (due(this.keepaliveAt)) this.keepaliveTimeout(now);
     if (due(this.finWait2At)) this.finWait2Timeout();
+    if (due(this.probeAt)) this.lossProbeTimeout(now);
+  },
+
+  // RFC 8985 §7 (Tail Loss Probe): when the last segments of a flight, or
+  // every ACK for them, are lost, nothing comes back to start fast
+  // recovery and the sender would wait out the RTO (200 ms at least). On a
+  // link that delivers a burst in one go the receiver answers a whole
+  // flight with one ACK, so losing that one ACK is enough. Two round trips
+  // after the last ACK of new data, a probe goes instead: the last segment
+  // again, whose ACK says what the peer holds (and its SACK blocks start
+  // recovery if something is missing). With SACK only, as §7 asks; one
+  // probe until an ACK of new data; never later than the RTO.
+  scheduleLossProbe(now) {
+    const idle = this.sndMax === this.sndUna;
+    if (!this.options.lossProbes || !this.sackOk || idle || this.cc.inRecovery || this.lossProbeOut || this.rtxAt === null || this.rto.srtt === null) {
+      this.probeAt = null;
+      return;
+    }
+    if (this.probeAt !== null) return; // it runs from the last ACK of new data (or the first send)
+    let timeout = 2 * this.rto.srtt;
+    if (seqDiff(this.sndMax, this.sndUna) <= this.smss) timeout += WORST_CASE_DELAYED_ACK;
+    timeout = Math.max(timeout, MIN_PROBE_TIMEOUT);
+    if (now + timeout >= this.rtxAt - EPSILON) return; // the RTO comes first: nothing to gain
+    this.probeAt = now + timeout;
+  },
+
+  lossProbeTimeout(now) {
+    this.probeAt = null;
+    if (this.sndMax === this.sndUna || this.cc.inRecovery || !this.synchronized) return;
+    // §7.3: the most recently sent segment, sent again (with the FIN if it had it).
+    const finSent = this.finQueued && seqGt(this.sndMax, this.finSeq);
+    const dataEnd = finSent ? this.finSeq : this.sndMax;
+    const length = Math.max(0, Math.min(this.maxPayload(), seqDiff(dataEnd, this.sndUna)));
+    this.outbox.push(this.dataSegment(seqAdd(dataEnd, -length), length, finSent, now));
+    this.countRetransmission(length, 1);
+    this.counters.lossProbes++;
+    this.lossProbeOut = true;
+    this.rto.retransmitted(); // Karn's rule: its ACK is no RTT sample
+    this.rtxAt = now + this.rto.rto; // §7.3: the RTO restarts from the probe
   },
 
   // FIN-WAIT-2 has no end of its own: our FIN is acknowledged and the
@@ -74,6 +119,8 @@ const timers = {
     // SACKed (reneging), so go-back-N sends it all again; RFC 6675 §5.1.
     this.scoreboard.reset(this.sndUna);
     this.recoveryFirstDue = false;
+    this.probeAt = null;
+    this.lossProbeOut = false;
     this.rto.timeout();
     this.sndNxt = this.sndUna; // go back N: resend from the first unacknowledged byte
     this.retransmitDue = 'rto';
