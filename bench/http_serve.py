@@ -144,8 +144,15 @@ def main(rounds: int = 3, floors_only: bool = False) -> None:
     net = TapNet()
     node = None
     results: dict[str, list] = {}
+    failures: dict[str, list] = {}
 
-    def add(key, value):
+    def add(key, measure, *args):
+        # A run that fails (ab gives up on a reset or a refusal) is counted, not fatal.
+        try:
+            value = measure(*args)
+        except RuntimeError as e:
+            failures.setdefault(key, []).append(str(e).strip().splitlines()[-1])
+            value = None  # keeps the rounds of jsksh and Node paired
         results.setdefault(key, []).append(value)
 
     try:
@@ -180,42 +187,50 @@ def main(rounds: int = 3, floors_only: bool = False) -> None:
             b.ab(node_url, "-k", "-n", "500", "-c", "8")
         for _ in range(rounds):
             # Each workload beside its anchor, one after the other, so both see the same machine.
-            add("wrk jsksh", b.wrk(guest_url))
+            add("wrk jsksh", b.wrk, guest_url)
             if node:
-                add("wrk node", b.wrk(node_url))
-            add("conn jsksh", b.ab(guest_url, "-n", "10000", "-c", "50"))
+                add("wrk node", b.wrk, node_url)
+            add("conn jsksh", b.ab, guest_url, "-n", "10000", "-c", "50")
             if node:
-                add("conn node", b.ab(node_url, "-n", "10000", "-c", "50"))
+                add("conn node", b.ab, node_url, "-n", "10000", "-c", "50")
             if floors_only:
                 continue
-            add("ab jsksh", b.ab(guest_url, "-k", "-n", "2000", "-c", "8"))
+            add("ab jsksh", b.ab, guest_url, "-k", "-n", "2000", "-c", "8")
             if node:
-                add("ab node", b.ab(node_url, "-k", "-n", "2000", "-c", "8"))
+                add("ab node", b.ab, node_url, "-k", "-n", "2000", "-c", "8")
             if node:
-                seconds = b.guest(f"curl -s -o /dev/null http://{LINUX_IP}:{NODE_PORT}/bulk")
-                add("bulk guest curl", BULK / seconds / 1e6)
-                add("bulk host curl", b.host_curl_mbs(f"http://{LINUX_IP}:{NODE_PORT}/bulk"))
-            add("bulk from httpd", b.host_curl_mbs(f"http://{GUEST_IP}/bulk"))
+                add(
+                    "bulk guest curl",
+                    lambda: BULK / b.guest(f"curl -s -o /dev/null http://{LINUX_IP}:{NODE_PORT}/bulk") / 1e6,
+                )
+                add("bulk host curl", b.host_curl_mbs, f"http://{LINUX_IP}:{NODE_PORT}/bulk")
+            add("bulk from httpd", b.host_curl_mbs, f"http://{GUEST_IP}/bulk")
     finally:
         if node:
             node.kill()
             node.wait()
         net.close()
     report(results, rounds)
+    for key, why in failures.items():
+        print(f"  FAILED {key}: {len(why)} of {rounds} runs ({'; '.join(sorted(set(why)))})")
 
 
 def report(r: dict, rounds: int) -> None:
     def col(key, field):
-        return [x[field] for x in r.get(key, [])]
+        return [x[field] for x in r.get(key, []) if x is not None]
 
     def ratio(a, b, field="rps"):
         if not r.get(b):
             return "-"
-        return spread([x[field] / y[field] for x, y in zip(r[a], r[b], strict=True)], "{:.3f}")
+        pairs = [(x, y) for x, y in zip(r[a], r[b], strict=True) if x is not None and y is not None]
+        return spread([x[field] / y[field] for x, y in pairs], "{:.3f}")
 
     def floor(key, value, ok=True):
-        met = ok and min(col(key, "rps")) >= value
-        return f"floor {value:,}: {'met' if met else 'NOT met'} (slowest round {min(col(key, 'rps')):,.0f})"
+        runs = r.get(key, [])
+        slowest = min(col(key, "rps"), default=0)
+        met = ok and None not in runs and slowest >= value
+        failed = f", {runs.count(None)} run(s) failed" if None in runs else ""
+        return f"floor {value:,}: {'met' if met else 'NOT met'} (slowest round {slowest:,.0f}{failed})"
 
     print(
         f"HTTP over TAP, {rounds} rounds, each as median [min-max]; the anchor is Node's http on Linux's loopback"
@@ -249,14 +264,19 @@ def report(r: dict, rounds: int) -> None:
                     f"   p99 {spread(col(key, 'p99'))} ms   failed {sum(col(key, 'failed'))}"
                 )
         print(f"    ratio jsksh / Node   {ratio('ab jsksh', 'ab node'):>24}")
+
+    def ok(key):
+        return [x for x in r.get(key, []) if x is not None]
+
     if r.get("bulk from httpd"):
         print("  16 MiB in one response, MB/s:")
         if r.get("bulk guest curl"):
-            print(f"    guest curl <- Node (TAP)      {spread(r['bulk guest curl'], '{:.1f}')}")
-            print(f"    host curl  <- Node (lo)       {spread(r['bulk host curl'], '{:.1f}')}")
-            ratios = [a / b for a, b in zip(r["bulk guest curl"], r["bulk host curl"], strict=True)]
+            print(f"    guest curl <- Node (TAP)      {spread(ok('bulk guest curl'), '{:.1f}')}")
+            print(f"    host curl  <- Node (lo)       {spread(ok('bulk host curl'), '{:.1f}')}")
+            pairs = zip(r["bulk guest curl"], r["bulk host curl"], strict=True)
+            ratios = [a / b for a, b in pairs if a is not None and b is not None]
             print(f"    ratio guest / host curl       {spread(ratios, '{:.3f}')}")
-        print(f"    host curl  <- jsksh httpd (TAP) {spread(r['bulk from httpd'], '{:.1f}')}")
+        print(f"    host curl  <- jsksh httpd (TAP) {spread(ok('bulk from httpd'), '{:.1f}')}")
 
 
 if __name__ == "__main__":
