@@ -4,8 +4,11 @@
 // standard output in the common log format. Ctrl-C ends it.
 //
 // Only GET and HEAD (405 otherwise); a path that leaves DIR with '..' is
-// 403, a missing one 404. Files are sent as they are read, 64 KiB at a
-// time, so a large file never sits whole in memory. Built on /lib/http/server.
+// 403, a missing one 404. Small files are kept in memory between requests
+// (/lib/http/file-cache: trusted for --cache-valid ms, then stat'ed again),
+// so serving one again costs no kernel call; larger ones are sent as they
+// are read, 64 KiB at a time, so a large file never sits whole in memory.
+// Built on /lib/http/server.
 'use strict';
 
 const { parseOptions, usageError } = require('/lib/options');
@@ -13,6 +16,7 @@ const { createServer } = require('/lib/http/server');
 const { contentType } = require('/lib/http/content-type');
 const { byteRange } = require('/lib/http/range');
 const { reasonOf } = require('/lib/http/errors');
+const { FileCache } = require('/lib/http/file-cache');
 
 const PIECE = 65536;
 
@@ -23,6 +27,8 @@ module.exports = async function main(argv) {
   if (operands.length > 1) return usageError('httpd', module.exports, `extra operand '${operands[1]}'`);
   const port = options.port === null ? 80 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('httpd', module.exports, `bad port '${options.port}'`);
+  const valid = options['cache-valid'] === null ? 1000 : Number(options['cache-valid']);
+  if (!Number.isFinite(valid) || valid < 0) return usageError('httpd', module.exports, `bad --cache-valid '${options['cache-valid']}'`);
   const root = absolute(operands[0] || '.');
   try {
     const st = await sys.fs.stat(root);
@@ -31,7 +37,8 @@ module.exports = async function main(argv) {
     sys.stderr.write(`httpd: ${operands[0] || '.'}: ${e.message}\n`);
     return 1;
   }
-  const server = createServer((req, res) => serve(root, req, res), {
+  const cache = new FileCache({ fs: sys.fs, valid });
+  const server = createServer((req, res) => serve(root, cache, req, res), {
     onError: (e, req) => sys.stderr.write(`httpd: ${req.method} ${req.target}: ${e.message}\n`),
   });
   try {
@@ -46,15 +53,15 @@ module.exports = async function main(argv) {
 };
 
 // One request: the file, the directory's index or listing, or an error.
-async function serve(root, req, res) {
+async function serve(root, cache, req, res) {
   try {
-    await answer(root, req, res);
+    await answer(root, cache, req, res);
   } finally {
     logLine(req, res);
   }
 }
 
-async function answer(root, req, res) {
+async function answer(root, cache, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return page(res, 405, `${req.method} is not allowed here`);
@@ -69,36 +76,40 @@ async function answer(root, req, res) {
   // No way out of DIR: a '..' segment is refused rather than resolved.
   if (path.split('/').includes('..')) return page(res, 403, 'forbidden');
   const file = root === '/' ? path : root + path;
-  let st;
+  let entry;
   try {
-    st = await sys.fs.stat(file);
+    entry = await cache.get(file);
   } catch (e) {
     if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return page(res, 404, `${path} is not here`);
     if (e.code === 'EACCES' || e.code === 'EPERM') return page(res, 403, 'forbidden');
     throw e;
   }
-  if (st.type === 'dir') {
+  if (entry.st.type === 'dir') {
     // A directory's URL ends with '/', so relative links in it work.
     if (!path.endsWith('/')) {
       res.setHeader('Location', encodePath(path) + '/' + (req.query ? `?${req.query}` : ''));
       return page(res, 301, 'moved');
     }
+    let index = null;
     try {
-      const index = await sys.fs.stat(`${file}index.html`);
-      if (index.type === 'file') return sendFile(req, res, `${file}index.html`, index);
+      index = await cache.get(`${file}index.html`);
     } catch (e) {
       // no index: the listing
     }
+    if (index && index.st.type === 'file') return sendFile(req, res, `${file}index.html`, index);
     return listing(res, path, await sys.fs.readdir(file));
   }
-  return sendFile(req, res, file, st);
+  return sendFile(req, res, file, entry);
 }
 
-// A file, whole (200) or one range of it (206), as it is read.
-async function sendFile(req, res, file, st) {
+// A file, whole (200) or one range of it (206): from the cache's copy, or
+// as it is read.
+async function sendFile(req, res, file, entry) {
+  const { st, bytes } = entry;
   const size = st.size;
   res.setHeader('Content-Type', contentType(file));
-  res.setHeader('Last-Modified', new Date(st.mtime * 1000).toUTCString());
+  if (!entry.lastModified) entry.lastModified = new Date(st.mtime * 1000).toUTCString();
+  res.setHeader('Last-Modified', entry.lastModified);
   res.setHeader('Accept-Ranges', 'bytes');
   let start = 0;
   let end = size - 1;
@@ -115,6 +126,7 @@ async function sendFile(req, res, file, st) {
   const length = end - start + 1;
   res.setHeader('Content-Length', String(length));
   if (req.method === 'HEAD' || length === 0) return res.end();
+  if (bytes) return res.end(start === 0 && length === bytes.length ? bytes : bytes.subarray(start, end + 1)); // head and body in one write
   const f = await sys.fs.open(file, 'r');
   try {
     // The image's files cannot seek: the bytes before the range are read and dropped.
@@ -185,6 +197,7 @@ module.exports.description = 'serve a directory over HTTP/1.1';
 module.exports.options = {
   '-p, --port=PORT': 'listen on PORT (default 80)',
   '-q, --quiet': 'no start-up line on stderr',
+  '--cache-valid=MS': 'trust what is known of a file for MS ms before a stat checks it again (default 1000; 0: every request)',
   DIR: 'the directory to serve (default: the current one)',
 };
-module.exports.usage = 'httpd [-q] [-p PORT] [DIR]';
+module.exports.usage = 'httpd [-q] [-p PORT] [--cache-valid=MS] [DIR]';

@@ -259,7 +259,7 @@ function startNetwork(nic, options) {
   log.info(`virtio-net: MAC ${nic.macString()}, link ${link ? 'up' : 'down'}`);
   // TCP's secrets (ISNs, ephemeral ports: RFC 6528, RFC 6056) are keyed from
   // the kernel's urandom, drawn when the first connection needs them.
-  const iface = new Interface({ nic, clock: machine.clock, timers, log: (t) => log.warn(t), random: (n) => urandom.bytes(n) });
+  const iface = new Interface({ nic, clock: machine.turnClock, timers, log: (t) => log.warn(t), random: (n) => urandom.bytes(n) });
   nic.onFrame = (frame, checked) => iface.receive(frame, checked); // never throws: drops are counted by reason
   kernel.iface = iface; // before DHCP: the kernel calls work with a static address too
   let fixed;

@@ -101,7 +101,8 @@ class TcpConnection {
       this.readEnded = true;
       this.settle();
     }
-    await call('net.tcp.close', { fd: this.fd });
+    // One way: nothing to wait for, and the kernel takes our calls in order.
+    cast('net.tcp.close', { fd: this.fd });
   }
   // TCP_NODELAY: small writes go at once instead of waiting for an ACK (Nagle's algorithm off).
   setNoDelay(on = true) {
@@ -120,24 +121,41 @@ class TcpConnection {
   }
 }
 
+// Connections one accept call may bring: what waits beyond the first is
+// kept here for the next accept(), so a stream of new connections costs a
+// call per batch, not per connection.
+const ACCEPT_BATCH = 32;
+
 class TcpServer {
   constructor(r) {
     this.fd = r.fd;
     this.port = r.port;
     this.backlog = r.backlog;
     this.closed = false;
+    this.accepted = []; // the kernel's answers not taken yet (their pipes are ours)
     tcpOpen++;
   }
   // The next connection, or null once the listener is closed.
   async accept() {
     if (this.closed) return null;
-    const r = await call('net.tcp.accept', { fd: this.fd });
-    return r ? new TcpConnection(r) : null;
+    if (!this.accepted.length) {
+      const rs = await call('net.tcp.accept', { fd: this.fd, max: ACCEPT_BATCH });
+      if (!rs) return null;
+      this.accepted.push(...rs);
+      if (this.closed) {
+        // Closed while the call was out: close() could not see these.
+        for (const r of this.accepted.splice(0)) new TcpConnection(r).close();
+        return null;
+      }
+    }
+    return new TcpConnection(this.accepted.shift());
   }
   close() {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     tcpOpen--;
+    // Accepted but never taken: they go as a connection closed at once does.
+    for (const r of this.accepted.splice(0)) new TcpConnection(r).close();
     return call('net.tcp.close', { fd: this.fd });
   }
 }
@@ -148,6 +166,7 @@ const tcp = {
   listen: async (port = 0, opts = {}) => {
     const args = { port: Number(port) || 0 };
     if (opts.backlog !== undefined) args.backlog = Number(opts.backlog);
+    if (opts.noDelay) args.noDelay = true; // every accepted connection: setNoDelay(true) without a call each
     return new TcpServer(await call('net.tcp.listen', args));
   },
 };

@@ -23,6 +23,7 @@ function count(line) {
 
 function install(panic) {
   globalThis.__irqDispatch = function dispatch() {
+    machine.newTurn(); // a new instant for machine.turnClock()
     try {
       // Lines raised while we run are not lost: the machine queues another
       // __irq() call for them after this one.

@@ -29,6 +29,7 @@ const { ipToString } = require('./wire/ip-address');
 
 const { READ_END, WRITE_END } = machine;
 const MAX_PER_PROCESS = 1024; // descriptors (listeners and connections) a process may hold
+const MAX_ACCEPT_BATCH = 64; // connections one accept call may hand over
 const TRAPS_PER_TURN = 16; // pipe writes before the rx pump lets the rest of the kernel run
 const ERRNO = { EPIPE: 32, ECONNRESET: 104, ETIMEDOUT: 110, ECONNREFUSED: 111 };
 
@@ -97,7 +98,10 @@ class AppTcp {
 
   // --- listen and accept ---------------------------------------------------------
 
-  listen(proc, { port = 0, backlog }) {
+  // noDelay: every connection accepted has Nagle's algorithm off, as if the
+  // app had called setNoDelay on each (a server's answer should not wait
+  // for the peer's delayed ACK), without a call per connection.
+  listen(proc, { port = 0, backlog, noDelay = false }) {
     port = Number(port) | 0;
     let listener;
     try {
@@ -107,35 +111,56 @@ class AppTcp {
       throw new KernelError(e.code || 'EINVAL', '', text);
     }
     listener.owner = `${proc.name}[${proc.pid}]`;
-    const entry = this.newEntry(proc, { kind: 'listener', listener, waiters: [] });
-    listener.onAcceptable = () => this.serveAccepts(entry);
+    const entry = this.newEntry(proc, { kind: 'listener', listener, waiters: [], noDelay: Boolean(noDelay), acceptScheduled: false });
+    // Connections established by one batch of segments are handed over together, after it.
+    listener.onAcceptable = () => {
+      if (entry.acceptScheduled) return;
+      entry.acceptScheduled = true;
+      Promise.resolve().then(() => {
+        entry.acceptScheduled = false;
+        this.serveAccepts(entry);
+      });
+    };
     return { fd: entry.fd, port: listener.port, backlog: listener.backlog };
   }
 
-  // The next connection (as connect's answer), or null once the listener is closed.
-  accept(proc, { fd }) {
+  // The next connection (as connect's answer), or null once the listener is
+  // closed. With `max`, a list of up to max connections, as many as are
+  // waiting (at least one): a server under a stream of new connections
+  // takes them with one call instead of one each.
+  accept(proc, { fd, max }) {
     const entry = this.entry(proc, fd, 'listener');
-    const promise = new Promise((resolve) => entry.waiters.push(resolve));
+    const batch = max === undefined ? 0 : Math.max(1, Math.min(MAX_ACCEPT_BATCH, Number(max) | 0));
+    const promise = new Promise((resolve) => entry.waiters.push({ resolve, batch }));
     this.serveAccepts(entry);
     return promise;
   }
 
   // A connection the app cannot take (it holds all the pipes it may:
-  // EMFILE) is reset, and that accept() fails with the error; the others
-  // go on being served.
+  // EMFILE) is reset; an accept() that got no other connection fails with
+  // the error. The others go on being served.
   serveAccepts(entry) {
     while (entry.waiters.length && entry.listener.acceptQueue.length) {
-      const socket = entry.listener.accept();
-      socket.owner = entry.listener.owner;
-      const stream = this.newEntry(entry.proc, { kind: 'stream', socket });
-      const answer = entry.waiters.shift();
-      try {
-        answer(this.attach(stream));
-      } catch (e) {
-        this.byFd.delete(stream.fd);
-        socket.abort();
-        answer(Promise.reject(e));
+      const waiter = entry.waiters.shift();
+      const answers = [];
+      let error = null;
+      while (answers.length < (waiter.batch || 1) && entry.listener.acceptQueue.length) {
+        const socket = entry.listener.accept();
+        socket.owner = entry.listener.owner;
+        if (entry.noDelay) socket.setNoDelay(true);
+        let stream = null;
+        try {
+          stream = this.newEntry(entry.proc, { kind: 'stream', socket });
+          answers.push(this.attach(stream));
+        } catch (e) {
+          if (stream) this.byFd.delete(stream.fd);
+          socket.abort();
+          error = e;
+          break;
+        }
       }
+      if (!answers.length) waiter.resolve(Promise.reject(error));
+      else waiter.resolve(waiter.batch ? answers : answers[0]);
     }
   }
 
@@ -279,7 +304,7 @@ class AppTcp {
     this.byFd.delete(entry.fd);
     if (entry.kind === 'listener') {
       entry.listener.close();
-      for (const resolve of entry.waiters.splice(0)) resolve(null);
+      for (const { resolve } of entry.waiters.splice(0)) resolve(null);
       return;
     }
     const { socket } = entry;

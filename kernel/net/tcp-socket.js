@@ -21,6 +21,7 @@ const tcp = require('./wire/tcp');
 const { PROTO_TCP } = require('./wire/ipv4');
 const { Connection, resetFor } = require('./tcp/connection');
 const { State } = require('./tcp/states');
+const { seqGt } = require('./tcp/seq');
 const { chacha20Block } = require('../lib/chacha20');
 const { ipFromString, ipToString } = require('./wire/ip-address');
 
@@ -65,6 +66,17 @@ function impossibleFlags(f) {
 const SUMMED = ['retransmits', 'timeouts', 'lossProbes', 'bytesIn', 'bytesOut', 'challengeAcks', 'challengeAcksSuppressed', 'probes', 'finWait2Timeouts'];
 
 const keyOf = (remoteAddress, remotePort, localPort) => `${remoteAddress}:${remotePort}:${localPort}`;
+
+// RFC 6191 §2: a SYN (no ACK, no RST) for a connection in TIME-WAIT is a new
+// incarnation when its timestamp is newer than TS.Recent, or, without
+// timestamps on both, when its sequence number is past RCV.NXT.
+function newSynInTimeWait(conn, seg) {
+  const f = seg.flags;
+  if (!f.syn || f.ack || f.rst) return false;
+  const ts = seg.options.timestamps;
+  if (conn.tsOk && conn.tsRecent !== null) return Boolean(ts) && seqGt(ts.tsVal, conn.tsRecent);
+  return seqGt(seg.seq, conn.rcvNxt);
+}
 
 // One connection with its place in the table. `handler(type, detail)` is the
 // owner's (app-tcp.js for apps): established, readable, writable, end,
@@ -251,7 +263,7 @@ class TcpSockets {
     this.hashState = new Uint32Array(16);
     this.hashOut = new Uint32Array(16);
     this.nextEphemeral = 0; // RFC 6056 Algorithm 3's next_ephemeral
-    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0, synQueueEvictions: 0 };
+    this.counters = { activeOpens: 0, passiveOpens: 0, resetsIn: 0, resetsOut: 0, listenOverflows: 0, listenDrops: 0, synQueueEvictions: 0, timeWaitReused: 0 };
     this.retired = { drops: {} }; // from closed connections: SUMMED counters and drops
     for (const name of SUMMED) this.retired[name] = 0;
   }
@@ -369,7 +381,18 @@ class TcpSockets {
   deliver(ip, seg) {
     if (seg.flags.rst) this.counters.resetsIn++;
     const now = this.iface.clock();
-    const socket = this.connections.get(keyOf(ip.src, seg.srcPort, seg.dstPort));
+    let socket = this.connections.get(keyOf(ip.src, seg.srcPort, seg.dstPort));
+    if (socket && socket.state === State.TIME_WAIT && this.listeners.has(seg.dstPort) && newSynInTimeWait(socket.conn, seg)) {
+      // RFC 6191 (Linux's tcp_timewait_state_process): a SYN that is
+      // clearly newer than the connection in TIME-WAIT starts a new one;
+      // the old one goes and the listener takes the SYN. Otherwise a client
+      // that reuses its ports quickly (ab -n 10000) waits a second for each
+      // reuse: our challenge ACK, its RST, its SYN again after 1 s.
+      this.counters.timeWaitReused++;
+      socket.conn.closeQuietly();
+      this.forget(socket);
+      socket = null;
+    }
     if (socket) {
       // Linux (tcp_check_req): the handshake's last ACK is dropped while the
       // accept queue is full; the SYN-ACK is sent again and the peer's ACK

@@ -159,6 +159,49 @@ def test_errors_404_403_405(peer):
     assert b"\r\nAllow: GET, HEAD\r\n" in r.stdout
 
 
+def test_a_changed_file_is_served_new(peer):
+    # httpd keeps small files in memory (/lib/http/file-cache). With --cache-valid=0 it
+    # checks each one with a stat on every request, so a change is served at once: a new
+    # size, the same size with a later mtime, another file renamed over it (a new inode),
+    # and its removal (404). (The default, 1000 ms of trust, is tests/js/test_http_file_cache.js's.)
+    status, out, err = peer.machine.run("echo one > /tmp/www/changing.txt")
+    assert status == 0, out + err
+    status, out, err = peer.machine.run(
+        "httpd -q -p 8082 --cache-valid=0 /tmp/www > /dev/null 2> /tmp/httpd2.err & echo $!"
+    )
+    assert status == 0, out + err
+    pid = out.split()[-1]
+    where = f"http://{GUEST_IP}:8082/changing.txt"
+    try:
+        deadline = time.monotonic() + 20
+        while peer.host("curl", "-s", "-o", "/dev/null", where).returncode != 0:
+            assert time.monotonic() < deadline, peer.machine.run("cat /tmp/httpd2.err")
+            time.sleep(0.1)
+
+        def get() -> tuple[int, bytes]:
+            r = peer.host("curl", "-sS", "-w", "%{http_code}", where)
+            assert r.returncode == 0, r.stderr
+            return int(r.stdout[-3:]), r.stdout[:-3]
+
+        assert get() == (200, b"one\n")
+        assert get() == (200, b"one\n")  # the second from memory
+        for change, body in (
+            ("echo three > /tmp/www/changing.txt", b"three\n"),  # another size
+            ("echo THREE > /tmp/www/changing.txt", b"THREE\n"),  # the same size, a later mtime
+            (
+                "echo other > /tmp/other.txt && mv /tmp/other.txt /tmp/www/changing.txt",
+                b"other\n",
+            ),  # another inode
+        ):
+            status, out, err = peer.machine.run(change)
+            assert status == 0, out + err
+            assert get() == (200, body), change
+        peer.machine.run("rm /tmp/www/changing.txt")
+        assert get()[0] == 404
+    finally:
+        peer.machine.run(f"kill {pid}")
+
+
 def test_keep_alive_several_requests_on_one_connection(peer):
     urls = [url("/"), url("/docs/note.txt"), url("/docs/data.json"), url("/")]
     r = peer.host("curl", "-sS", "-v", *urls)

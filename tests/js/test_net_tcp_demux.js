@@ -325,6 +325,61 @@ test('a closed connection stays in TIME-WAIT for 60 s, then leaves the table', (
   assert.equal(env.iface.tcp.connections.size, 0);
 });
 
+// A connection accepted from port 40000 that we closed first, now in
+// TIME-WAIT (the peer's SYN had `synOptions`; `ts(n)` gives the options of
+// its later segments).
+function inTimeWait(env, synOptions = '', ts = () => '') {
+  const l = env.iface.tcp.listen(80);
+  env.send(`S seq 1000 win 64240 <mss 1460${synOptions}>`);
+  const [synAck] = env.take();
+  const iss = seqOf(synAck);
+  const ourTs = () => Number((/ts (\d+)/.exec(synAck) || [0, 0])[1]);
+  env.send(`. seq 1001 ack ${iss + 1} win 64240${ts(2, ourTs())}`);
+  const c = l.accept();
+  c.close();
+  env.take();
+  env.send(`F. seq 1001 ack ${iss + 2} win 64240${ts(3, ourTs())}`);
+  env.take();
+  assert.equal(c.state, 'TIME-WAIT');
+  return { l, c, iss };
+}
+
+test('RFC 6191: a SYN past RCV.NXT for a connection in TIME-WAIT starts a new one at once', () => {
+  const env = setup();
+  const { l, c } = inTimeWait(env);
+  env.send('S seq 900000 win 64240 <mss 1460>');
+  const [synAck] = env.take();
+  assert.equal(c.state, 'CLOSED', 'the old incarnation is gone');
+  assert.equal(synAck, `80>40000 S. seq ${seqOf(synAck)} ack 900001 win 65535 <mss 1460>`);
+  env.send(`. seq 900001 ack ${seqOf(synAck) + 1} win 64240`);
+  assert.equal(l.accept().state, 'ESTABLISHED');
+  assert.equal(env.iface.stats().tcp.timeWaitReused, 1);
+});
+
+test('RFC 6191: a SYN at or before RCV.NXT in TIME-WAIT is not a new connection: it gets the TIME-WAIT\'s ACK', () => {
+  const env = setup();
+  const { c, iss } = inTimeWait(env);
+  env.send('S seq 500 win 64240 <mss 1460>');
+  assert.deepEqual(env.take(), [`80>40000 . seq ${iss + 2} ack 1002 win 65535`]);
+  assert.equal(c.state, 'TIME-WAIT');
+  assert.equal(env.iface.stats().tcp.timeWaitReused, 0);
+});
+
+test('RFC 6191 with timestamps: the SYN\'s TSval decides, not its sequence number', () => {
+  const env = setup();
+  const ts = (val, ecr) => ` <ts ${100 + val} ${ecr}>`;
+  const { c } = inTimeWait(env, ',sackOK,ts 100 0', ts);
+  // An older timestamp (a delayed duplicate) with a higher sequence number: the old connection answers it.
+  env.send('S seq 900000 win 64240 <mss 1460,sackOK,ts 50 0>');
+  assert.equal(c.state, 'TIME-WAIT');
+  assert.equal(env.take().length, 1);
+  // A newer timestamp with a lower sequence number: a new connection.
+  env.send('S seq 10 win 64240 <mss 1460,sackOK,ts 200 0>');
+  const [synAck] = env.take();
+  assert.equal(c.state, 'CLOSED');
+  assert.ok(/^80>40000 S\. seq \d+ ack 11 /.test(synAck), synAck);
+});
+
 // --- the secrets: RFC 6528 and RFC 6056 ------------------------------------------------
 
 test('an orphaned connection in FIN-WAIT-2 leaves the table after 60 s; a half-closed one stays; netstat -s counts it', () => {

@@ -10,6 +10,8 @@
 //                                 // error (ECONNRESET...), or ETIMEDOUT past the deadline
 'use strict';
 
+const { deadlinesFor } = require('/lib/http/deadlines');
+
 class ConnectionReader {
   // conn: {read()} giving bytes or null at the end; timers: {setTimeout,
   // clearTimeout, now} (the defaults are the app's), injected for tests.
@@ -49,17 +51,18 @@ class ConnectionReader {
     }
     const reading = this.inflight;
     if (deadline === Infinity) return reading;
-    const left = deadline - this.timers.now();
-    if (left <= 0) return Promise.reject(timedOut());
+    if (deadline - this.timers.now() <= 0) return Promise.reject(timedOut());
+    // No timer of its own: the readers that share `timers` share one (deadlines.js).
+    const deadlines = deadlinesFor(this.timers);
     return new Promise((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => reject(timedOut()), left);
+      const watch = deadlines.add(deadline, () => reject(timedOut()));
       reading.then(
         (bytes) => {
-          this.timers.clearTimeout(timer);
+          deadlines.remove(watch);
           resolve(bytes);
         },
         (e) => {
-          this.timers.clearTimeout(timer);
+          deadlines.remove(watch);
           reject(e);
         },
       );

@@ -55,7 +55,8 @@ class Server {
   }
 
   async listen(port = 0, { backlog } = {}) {
-    this.listener = await sys.net.tcp.listen(port, backlog === undefined ? {} : { backlog });
+    // noDelay: a response's tail should not wait for the peer's delayed ACK (set by the kernel on each connection).
+    this.listener = await sys.net.tcp.listen(port, backlog === undefined ? { noDelay: true } : { backlog, noDelay: true });
     this.port = this.listener.port;
     this.accepting = this.acceptLoop();
     return this;
@@ -75,7 +76,6 @@ class Server {
         continue;
       }
       if (conn === null) return;
-      conn.setNoDelay(true); // a response's tail should not wait for the peer's delayed ACK
       if (this.connections.size >= this.options.maxConnections) this.refuse(conn);
       else this.serveConnection(conn);
     }
