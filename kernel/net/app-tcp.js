@@ -314,6 +314,9 @@ class AppTcp {
     // the connection goes on without its owner: the FIN after what the app
     // wrote (its end of tx closes with it), then TIME-WAIT.
     if (!entry.rxDone && (entry.pending || socket.readable > 0)) return this.readerGone(entry);
+    // Nobody will read what the peer sends now: a FIN-WAIT-2 that the
+    // peer never ends is ended by the timer (Linux's tcp_fin_timeout).
+    socket.orphan();
     return undefined;
   }
 
