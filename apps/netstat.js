@@ -132,7 +132,7 @@ function tcpCounters(t) {
       `${t.established} connections established, ${t.received} segments received, ${t.sent} segments sent out, ` +
       `${t.retransmits} segments retransmitted (${t.timeouts} timeouts, ${t.lossProbes} tail loss probes), ${t.resetsIn} resets received, ${t.resetsOut} resets sent, ` +
       `${t.listenOverflows} times the listen queue of a socket overflowed, ${t.listenDrops} SYNs to LISTEN sockets dropped, ` +
-      `${t.synQueueEvictions} half-open connections evicted for new SYNs, ` +
+      `${t.synQueueEvictions} half-open connections evicted for new SYNs, ${t.timeWaitReused} TIME-WAIT connections ended by a newer SYN, ` +
       `${t.challengeAcks} challenge ACKs sent (${t.challengeAcksSuppressed} suppressed by the rate limit), ` +
       `${t.probes} window or keep-alive probes sent, ${t.finWait2Timeouts} connections closed by the FIN-WAIT-2 timeout`,
   );
