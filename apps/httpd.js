@@ -19,6 +19,10 @@ const { reasonOf } = require('/lib/http/errors');
 const { FileCache } = require('/lib/http/file-cache');
 
 const PIECE = 65536;
+// httpd takes no request bodies (GET and HEAD only), so a body over this is
+// refused from its Content-Length, or as it arrives when chunked: 413 and
+// the close, before any of it is read (nginx's client_max_body_size, 1m).
+const MAX_BODY = 1 << 20;
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -39,6 +43,7 @@ module.exports = async function main(argv) {
   }
   const cache = new FileCache({ fs: sys.fs, valid });
   const server = createServer((req, res) => serve(root, cache, req, res), {
+    limits: { body: MAX_BODY },
     onError: (e, req) => sys.stderr.write(`httpd: ${req.method} ${req.target}: ${e.message}\n`),
   });
   try {
