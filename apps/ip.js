@@ -17,7 +17,10 @@ module.exports = async function main(argv) {
     return 1;
   }
   if ('address'.startsWith(what) || what === 'a') {
-    sys.print(`1: ${info.name}: <BROADCAST,MULTICAST,UP> mtu ${info.mtu}`);
+    // The loopback network is the kernel's loopback queue (kernel/net/interface.js), not a device.
+    sys.print('1: lo: <LOOPBACK,UP>');
+    sys.print('    inet 127.0.0.1/8 scope host lo');
+    sys.print(`2: ${info.name}: <BROADCAST,MULTICAST,UP> mtu ${info.mtu}`);
     sys.print(`    link/ether ${info.mac} brd ff:ff:ff:ff:ff:ff`);
     if (info.address) sys.print(`    inet ${info.address} brd ${info.broadcast} scope global ${info.dhcp ? 'dynamic ' : ''}${info.name}`);
     return 0;

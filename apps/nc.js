@@ -96,6 +96,7 @@ module.exports = async function main(argv) {
     }
   });
   const status = await finished;
+  sock.close(); // an open socket keeps the app alive (as a dgram socket keeps Node's)
   if (failure) sys.stderr.write(`${failure}\n`);
   return failure ? 1 : status;
 };

@@ -15,7 +15,7 @@ const udp = require('./wire/udp');
 const tcp = require('./wire/tcp');
 const { WireError } = require('./wire/errors');
 const { finishPartial } = require('./wire/checksum');
-const { IP_ANY, IP_BROADCAST, ipToString, ipFromString, maskFromPrefix } = require('./wire/ip-address');
+const { IP_ANY, IP_BROADCAST, IP_LOOPBACK, isLoopback, ipToString, ipFromString, maskFromPrefix } = require('./wire/ip-address');
 const { MAC_BROADCAST, MAC_ZERO, macToString, isMulticastMac } = require('./wire/mac-address');
 const { ArpCache } = require('./arp-cache');
 const { RouteTable } = require('./route');
@@ -209,13 +209,15 @@ class Interface {
     this.log(`net: ${mac} claims our address ${ipToString(this.address)}`);
   }
 
-  receiveIpv4(bytes, linkBroadcast, checked = false) {
+  // `fromLoopback`: a packet we sent ourselves (the loopback queue), which
+  // may come from and go to 127.0.0.0/8; from the wire those are discarded.
+  receiveIpv4(bytes, linkBroadcast, checked = false, fromLoopback = false) {
     this.counters.ipv4.received++;
     let ip = this.parseOr('ipv4', () => ipv4.parse(bytes));
     if (!ip) return;
-    const kind = this.destinationKind(ip);
+    const kind = fromLoopback && isLoopback(ip.dst) ? 'unicast' : this.destinationKind(ip);
     if (!kind) return this.drop('ipv4', 'not-for-us');
-    if (this.isBadSource(ip.src)) return this.drop('ipv4', 'bad-source');
+    if (!(fromLoopback && isLoopback(ip.src)) && this.isBadSource(ip.src)) return this.drop('ipv4', 'bad-source');
     // ctx travels up the stack: what ICMP errors need to know about the packet.
     const ctx = { ip, packet: ipPacketOf(bytes), broadcast: linkBroadcast || kind === 'broadcast', checked };
     if (ip.moreFragments || ip.fragmentOffset > 0) {
@@ -272,7 +274,9 @@ class Interface {
     // as a destination (RFC 1122 §3.2.1.3): a reply would go to the gateway.
     if (ctx.ip.src === IP_ANY) return this.drop('icmp', 'echo-no-source');
     const reply = icmp.emit({ type: icmp.TYPE_ECHO_REPLY, id: msg.id, seq: msg.seq, data: msg.data });
-    this.sendIp({ dst: ctx.ip.src, protocol: ipv4.PROTO_ICMP, payload: reply });
+    // §3.2.2.6: the reply comes from the address the request went to (not
+    // a broadcast, so ours: the interface's, or one of 127.0.0.0/8).
+    this.sendIp({ dst: ctx.ip.src, protocol: ipv4.PROTO_ICMP, payload: reply, src: ctx.ip.dst });
   }
 
   deliverEchoReply(ctx, msg) {
@@ -284,7 +288,7 @@ class Interface {
   // An error about a datagram we sent: the quoted header names the socket.
   deliverIcmpError(msg) {
     const q = msg.quoted;
-    if (q.protocol === ipv4.PROTO_UDP && q.src === this.address && this.udp.deliverError(msg)) return;
+    if (q.protocol === ipv4.PROTO_UDP && (q.src === this.address || isLoopback(q.src)) && this.udp.deliverError(msg)) return;
     this.drop('icmp', 'no-socket');
   }
 
@@ -317,7 +321,7 @@ class Interface {
   // lest a flood of bad packets turn us into a flood of errors.
   sendIcmpError(ctx, type, code) {
     if (ctx.broadcast) return this.drop('icmp', 'error-for-broadcast');
-    if (!this.configured || ctx.ip.src === IP_ANY) return this.drop('icmp', 'error-no-source');
+    if ((!this.configured && !isLoopback(ctx.ip.src)) || ctx.ip.src === IP_ANY) return this.drop('icmp', 'error-no-source');
     if (!this.takeIcmpBudget()) return this.drop('icmp', 'rate-limited');
     const payload = icmp.emit({ type, code, original: ctx.packet });
     this.sendIp({ dst: ctx.ip.src, protocol: ipv4.PROTO_ICMP, payload });
@@ -345,14 +349,15 @@ class Interface {
   // the payload holds the pseudo-header's sum; with { segmentSize,
   // headerLength } the payload is a TCP segment for the NIC to cut into
   // segments of segmentSize data bytes, so it is never fragmented.
-  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src = this.address, inPlace = false, offload = null }) {
+  sendIp({ dst, protocol, payload, ttl = ipv4.DEFAULT_TTL, src, inPlace = false, offload = null }) {
     dst = toIp(dst);
+    if (src === undefined) src = this.sourceFor(dst);
     const nextHop = this.nextHopFor(dst);
     if (nextHop === null) return this.refuse(this.configured ? 'no-route' : 'no-address');
     if (payload.length > MAX_IP_PAYLOAD) return this.refuse('too-big');
     const id = this.takeIpId();
     let status;
-    if (this.configured && dst === this.address) {
+    if (this.isLocal(dst)) {
       // No NIC on this path: what it would have finished is done here.
       if (offload) finishPartial(payload, 0, offload.csumOffset);
       status = this.loopback(ipv4.emit({ src, dst, protocol, payload, ttl, id }));
@@ -378,11 +383,24 @@ class Interface {
   }
 
   // 255.255.255.255 goes out on the link as it is, with or without an
-  // address (RFC 1122 §3.3.6: never forwarded); the rest needs a route.
+  // address (RFC 1122 §3.3.6: never forwarded); 127.0.0.0/8 never goes out
+  // (the loopback queue takes it, as Linux's lo); the rest needs a route.
   nextHopFor(dst) {
     if (dst === IP_BROADCAST) return IP_BROADCAST;
+    if (isLoopback(dst)) return dst;
     if (!this.configured) return null;
     return this.routes.lookup(dst);
+  }
+
+  // Our own addresses: the interface's, and the whole loopback network.
+  isLocal(dst) {
+    return isLoopback(dst) || (this.configured && dst === this.address);
+  }
+
+  // The source address for a datagram to `dst`: 127.0.0.1 towards the
+  // loopback network (Linux's lo has 127.0.0.1/8), else the interface's.
+  sourceFor(dst) {
+    return isLoopback(dst) ? IP_LOOPBACK : this.address;
   }
 
   // Identification only has to be unique per (src, dst, protocol) for as
@@ -478,7 +496,7 @@ class Interface {
     this.loopbackQueue = [];
     for (const p of packets) {
       try {
-        this.receiveIpv4(p, false);
+        this.receiveIpv4(p, false, false, true);
       } catch (e) {
         this.internalError(e);
       }

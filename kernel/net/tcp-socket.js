@@ -322,9 +322,11 @@ class TcpSockets {
   connect(remoteAddress, remotePort, { handler = null, ...options } = {}) {
     remoteAddress = toIp(remoteAddress);
     if (!Number.isInteger(remotePort) || remotePort < 1 || remotePort > 0xffff) throw socketError('EINVAL', `bad port ${remotePort}`);
-    if (!this.iface.configured) throw socketError('ENETUNREACH', 'the interface has no address');
-    if (this.iface.nextHopFor(remoteAddress) === null) throw socketError('ENETUNREACH', `no route to ${ipToString(remoteAddress)}`);
-    const localAddress = this.iface.address;
+    if (this.iface.nextHopFor(remoteAddress) === null) {
+      throw socketError('ENETUNREACH', this.iface.configured ? `no route to ${ipToString(remoteAddress)}` : 'the interface has no address');
+    }
+    // The source the interface would give (127.0.0.1 towards 127.0.0.0/8).
+    const localAddress = this.iface.sourceFor ? this.iface.sourceFor(remoteAddress) : this.iface.address;
     const localPort = this.ephemeralPort(localAddress, remoteAddress, remotePort);
     const now = this.iface.clock();
     let socket = null;
@@ -435,7 +437,7 @@ class TcpSockets {
       return 'listen-overflow';
     }
     if (listener.synQueue.size >= listener.backlog) this.evict(listener.oldestHalfOpen());
-    const localAddress = this.iface.address;
+    const localAddress = ip.dst; // the address the SYN came to: ours, or 127.0.0.1
     let socket = null;
     const conn = Connection.accept(seg, {
       ...this.options,

@@ -180,9 +180,10 @@ class UdpSockets {
   }
 
   // The source address is the interface's, or 0.0.0.0 before it has one
-  // (RFC 1122 §3.2.1.3: "this host", used by DHCP).
+  // (RFC 1122 §3.2.1.3: "this host", used by DHCP); 127.0.0.1 towards the
+  // loopback network.
   send(srcPort, dst, dstPort, bytes) {
-    const src = this.iface.address;
+    const src = this.iface.sourceFor ? this.iface.sourceFor(dst) : this.iface.address;
     const payload = udp.emit({ srcPort, dstPort, payload: bytes }, { src, dst });
     return this.iface.sendIp({ dst, protocol: PROTO_UDP, payload, src });
   }

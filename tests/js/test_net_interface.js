@@ -430,6 +430,58 @@ test('pinging our own address loops back without touching the NIC', async () => 
   assert.deepEqual(env.take(), []);
 });
 
+test('127.0.0.0/8 is this host: a ping to 127.0.0.1 (or 127.1.2.3) loops back from 127.0.0.1, even with no address', async () => {
+  for (const configured of [true, false]) {
+    const env = setup({ configured });
+    const pinger = new Pinger(env.iface);
+    for (const dst of ['127.0.0.1', '127.1.2.3']) {
+      const result = pinger.ping(ip(dst));
+      env.time.advance(0);
+      const r = await result;
+      assert.equal(r.from, ip(dst));
+    }
+    assert.deepEqual(env.take(), [], 'nothing touches the NIC');
+  }
+});
+
+test('a UDP datagram to 127.0.0.1 comes from 127.0.0.1 and reaches a socket bound to the port; from the wire 127/8 is still dropped', () => {
+  const env = setup();
+  const got = [];
+  const server = env.iface.udp.createSocket();
+  server.bind(9000);
+  server.onMessage((data, { address }) => got.push([address, data.length]));
+  const client = env.iface.udp.createSocket();
+  assert.equal(client.sendTo('127.0.0.1', 9000, Uint8Array.of(1, 2, 3)), 'sent');
+  env.time.advance(0);
+  assert.deepEqual(got, [[ip('127.0.0.1'), 3]]);
+  env.nic.onFrame(udpFrame({ src: ip('127.0.0.1'), dstPort: 9000 }));
+  assert.equal(got.length, 1);
+  assert.equal(env.iface.stats().ipv4.dropped['bad-source'], 1);
+  assert.deepEqual(env.take(), []);
+});
+
+test('TCP to 127.0.0.1: both ends are 127.0.0.1, and the bytes go through the loopback queue', () => {
+  const env = setup();
+  const l = env.iface.tcp.listen(80);
+  const c = env.iface.tcp.connect('127.0.0.1', 80);
+  const settle = () => {
+    for (let i = 0; i < 6; i++) {
+      env.iface.tcp.flush();
+      env.time.advance(0.001);
+    }
+  };
+  settle();
+  const s = l.accept();
+  assert.ok(s, 'the handshake completed');
+  assert.equal(s.localAddress, ip('127.0.0.1'));
+  assert.equal(s.remoteAddress, ip('127.0.0.1'));
+  assert.equal(c.localAddress, ip('127.0.0.1'));
+  c.send(Uint8Array.of(104, 105));
+  settle();
+  assert.deepEqual(s.read(10), Uint8Array.of(104, 105));
+  assert.deepEqual(env.take(), []);
+});
+
 // --- configuration and sending ---------------------------------------------------------
 
 test('without an address only broadcasts can be sent, from 0.0.0.0', () => {

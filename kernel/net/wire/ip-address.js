@@ -14,6 +14,12 @@ const { need } = require('./bytes');
 
 const IP_ANY = 0; // 0.0.0.0: "this host" as a source before DHCP (RFC 1122 §3.2.1.3)
 const IP_BROADCAST = 0xffffffff; // 255.255.255.255: limited broadcast
+const IP_LOOPBACK = 0x7f000001; // 127.0.0.1: this host, never on a wire (RFC 1122 §3.2.1.3 (g))
+
+// 127.0.0.0/8, the loopback network: every address in it is this host.
+function isLoopback(ip) {
+  return ip >>> 24 === 127;
+}
 
 function ipToString(ip) {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
@@ -105,6 +111,8 @@ function ipv6FromString(s) {
 module.exports = {
   IP_ANY,
   IP_BROADCAST,
+  IP_LOOPBACK,
+  isLoopback,
   ipToString,
   ipFromString,
   readIp,
