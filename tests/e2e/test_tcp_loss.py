@@ -30,7 +30,6 @@ import hashlib
 import os
 import re
 import socket
-import subprocess
 import threading
 import time
 
@@ -127,11 +126,7 @@ def guest_retransmits(peer) -> int:
 
 def linux_retransmits(peer) -> int:
     """Linux's RetransSegs in the namespace (RFC 4022's tcpRetransSegs)."""
-    snmp = subprocess.run(
-        peer.ns.argv("cat", "/proc/net/snmp"), capture_output=True, text=True, check=True
-    ).stdout
-    names, values = (line.split() for line in snmp.splitlines() if line.startswith("Tcp:"))
-    return int(dict(zip(names, values, strict=True))["RetransSegs"])
+    return peer.ns.snmp("Tcp")["RetransSegs"]
 
 
 def guest_sends(peer, size: int) -> tuple[float, int]:
