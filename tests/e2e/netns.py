@@ -185,6 +185,12 @@ class Netns:
             s.close()
         return rtts
 
+    def snmp(self, protocol: str = "Tcp") -> dict[str, int]:
+        """Linux's counters for `protocol` in this namespace (/proc/net/snmp: Tcp's RetransSegs, ...)."""
+        text = run(self.argv("cat", "/proc/net/snmp")).stdout
+        names, values = (line.split()[1:] for line in text.splitlines() if line.startswith(f"{protocol}:"))
+        return dict(zip(names, map(int, values), strict=True))
+
     def close(self) -> None:
         for proc in reversed(self.procs):
             stop_process(proc)
