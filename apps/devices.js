@@ -2,13 +2,15 @@
 // them: one row per device (slot, driver name, virtio device id, IRQ line,
 // interrupts taken, negotiated features), then one row per virtqueue. With
 // -v, each driver's own counters and settings after them (for virtio-net:
-// frames and bytes each way, drops, and the offloads it negotiated).
+// frames and bytes each way, drops, and the offloads it negotiated), then
+// the machine's half of the device: its counters and its backend's (the
+// NIC's offload work, a fault injector's drops).
 'use strict';
 
 const { parseOptions, usageError } = require('/lib/options');
 
 // What the tables above already show; -v prints the rest of describe().
-const SHOWN = new Set(['slot', 'name', 'device_id', 'irq', 'interrupts', 'features', 'queues', 'status']);
+const SHOWN = new Set(['slot', 'name', 'device_id', 'irq', 'interrupts', 'features', 'queues', 'status', 'machine']);
 
 // A list of names as "a,b", anything else structured as JSON.
 function show(value) {
@@ -38,10 +40,11 @@ module.exports = async function main(argv) {
   if (parsed.options.verbose) {
     for (const d of devices) {
       const rest = Object.entries(d).filter(([key]) => !SHOWN.has(key));
-      if (rest.length === 0) continue;
+      if (rest.length === 0 && Object.keys(d.machine || {}).length === 0) continue;
       sys.print('');
       sys.print(`${d.name} (slot ${d.slot}):`);
       for (const [key, value] of rest) sys.print(`  ${key}: ${show(value)}`);
+      for (const [key, value] of Object.entries(d.machine || {})) sys.print(`  machine ${key}: ${show(value)}`);
     }
   }
   return 0;

@@ -52,6 +52,7 @@ function describeDevice(slot, irqLine, transport, driver) {
     device_id: transport.deviceId,
     status: transport.status(),
     ...driver.describe(),
+    machine: machine.deviceInfo(slot), // the device half: its counters and backend
   });
 }
 

@@ -40,6 +40,7 @@ MMIO_READ, MMIO_WRITE, CLOCK, TIMER_SET, IRQ_CLAIM = 1, 2, 3, 4, 5
 IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO = 6, 7, 8, 9, 10, 11, 12
 RELEASE, CONNECT, MEMORY = 13, 14, 15
 PIPE_OPEN, PIPE_READ, PIPE_WRITE, PIPE_CLOSE, PIPE_ATTACH = 16, 17, 18, 19, 20
+DEVICE_INFO = 21
 PAYLOAD = 64
 TRAP_PAGE = 256 << 10  # a pipe read or write moves up to this much in one trap
 ARENA_SIZE = 8 << 20
@@ -330,6 +331,12 @@ class Machine:
             result = self.apps.kernel_pipe("attach", a0, holder=a1, end=a2)
         elif op == MEMORY:
             out = json.dumps(self.apps.memory()).encode()
+        elif op == DEVICE_INFO:  # arg0 slot: the device half's own view (counters, its backend)
+            if a0 < len(self.transports):
+                info = self.transports[a0].device.describe()
+                out = json.dumps({k: info[k] for k in ("counters", "backend") if k in info}).encode()
+            else:
+                result = EINVAL
         elif op == HOST_INFO:
             out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
         elif op == POWER:  # payload: a panic's text (UTF-8), if it is one

@@ -27,6 +27,7 @@ const OP = {
   PIPE_WRITE: 18,
   PIPE_CLOSE: 19,
   PIPE_ATTACH: 20,
+  DEVICE_INFO: 21,
 };
 // Pipe ends (docs/abi.md §3), for PIPE_CLOSE and PIPE_ATTACH.
 const READ_END = 1;
@@ -208,6 +209,9 @@ module.exports = {
   // The apps' memory (heap as last sampled + ArrayBuffers) and the machine's budget.
   memory: () => (trap(OP.MEMORY), JSON.parse(replyString() || '{}')),
   hostInfo: () => (trap(OP.HOST_INFO), JSON.parse(replyString() || '{}')),
+  // A device's own counters and backend, as the machine's half of it keeps
+  // them (a NIC's offload work, its fault injector's drops): {} if it has none.
+  deviceInfo: (slot) => (trap(OP.DEVICE_INFO, slot), JSON.parse(replyString() || '{}')),
   // `reason` (a panic's text) goes in the payload for the host to print;
   // clipped so that three UTF-8 bytes per unit always fit the page.
   power(reset, status, reason = '') {

@@ -243,11 +243,6 @@ def test_sha256sum_reads_a_64_mib_file_again_and_again():
     assert (out, err) == ("40\n", ""), f"{out.strip()} tries passed before: {err}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fault injector's counters (FaultyBackend.describe) are not reachable from a running machine: "
-    "`devices -v` shows the driver's describe(), and nothing calls the device's (virtio/net.py) describe()",
-)
 @pytest.mark.parametrize("peer", ["drop1"], indirect=True)
 def test_devices_shows_the_injected_drops(peer):
     # docs/network.md, "Fault injection": the counters are in the NIC's
