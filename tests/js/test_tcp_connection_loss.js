@@ -299,3 +299,20 @@ test('a segment without timestamps after they were agreed is still taken (as Lin
   send(c, 0.02, "P. seq 30001 ack 10001 win 256 'abc'");
   assert.equal(c.readable, 3);
 });
+
+test('PAWS spares a pure duplicate ACK that was merely overtaken (Linux tcp_disordered_ack), within an RTO', () => {
+  const c = withTimestamps();
+  c.send(text('abcdef'));
+  recv(c, 0.1, ["P. seq 10001 ack 30001 win 64 <ts 100 500> 'abcdef'"]);
+  send(c, 0.11, '. seq 30001 ack 10001 win 256 <ts 510 100>'); // TS.Recent 510
+  // An ACK sent before that one, delivered after it: older TSval, same ACK, same window.
+  send(c, 0.111, '. seq 30001 ack 10001 win 256 <ts 505 100>');
+  const d = c.describe();
+  assert.equal(d.drops.paws, undefined);
+  assert.equal(d.dupAcksIn, 2);
+  recv(c, 0.111, []); // and nothing answers it
+  // Older than an RTO (here 0.2 s, 200 ms), or carrying data, or a window update: PAWS as before.
+  send(c, 0.112, '. seq 30001 ack 10001 win 256 <ts 300 100>');
+  send(c, 0.113, '. seq 30001 ack 10001 win 300 <ts 505 100>');
+  assert.equal(c.describe().drops.paws, 2);
+});

@@ -324,7 +324,7 @@ class Connection {
     // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent is an old
     // duplicate from an earlier wrap of the sequence space.
     const ts = seg.options.timestamps;
-    if (this.tsOk && ts && !f.rst && this.tsRecent !== null && seqLt(ts.tsVal, this.tsRecent)) {
+    if (this.tsOk && ts && !f.rst && this.tsRecent !== null && seqLt(ts.tsVal, this.tsRecent) && !this.disorderedAck(seg, ts)) {
       this.ackNow = true;
       return this.drop('paws');
     }
@@ -417,6 +417,20 @@ class Connection {
     if (wnd === 0) return seg.seq === this.rcvNxt;
     if (length === 0) return seqInWindow(seg.seq, this.rcvNxt, wnd);
     return seqInWindow(seg.seq, this.rcvNxt, wnd) || seqInWindow(seqAdd(seg.seq, length - 1), this.rcvNxt, wnd);
+  }
+
+  // PAWS's exception for a pure duplicate ACK that was merely overtaken on
+  // the way (Linux's tcp_disordered_ack): no data, at RCV.NXT, acknowledging
+  // SND.UNA, not a window update, and its TSval older than TS.Recent by no
+  // more than an RTO. A link that reorders delivers such ACKs late all the
+  // time; dropping them (RFC 7323 §5.3 read strictly) throws away their
+  // SACK blocks and duplicate-ACK count, and answers each with an ACK.
+  disorderedAck(seg, ts) {
+    const f = seg.flags;
+    if (!f.ack || f.syn || f.fin || seg.payload.length > 0) return false;
+    if (seg.seq !== this.rcvNxt || seg.ack !== this.sndUna) return false;
+    if ((seg.window << this.sndShift) !== this.sndWnd) return false;
+    return seqDiff(this.tsRecent, ts.tsVal) <= this.rto.rto * 1000;
   }
 
   // §3.10.7.4 fifth, for the states that have exchanged SYNs. Returns false
