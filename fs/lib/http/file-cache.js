@@ -15,6 +15,8 @@
 //                                                   // throws as sys.fs.stat does (ENOENT...)
 'use strict';
 
+const { concatBytes } = require('/lib/http/bytes');
+
 const DEFAULTS = {
   valid: 1000, // ms an entry is trusted without a stat
   maxFileSize: 256 * 1024, // bytes of a file worth keeping
@@ -84,14 +86,7 @@ class FileCache {
     } finally {
       await f.close().catch(() => {});
     }
-    if (pieces.length === 1) return pieces[0];
-    const out = new Uint8Array(length);
-    let at = 0;
-    for (const p of pieces) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return pieces.length === 1 ? pieces[0] : concatBytes(pieces);
   }
 
   touch(path, e) {

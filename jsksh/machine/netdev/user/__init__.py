@@ -140,6 +140,9 @@ class UserBackend(NetBackend):
 
     def send(self, frame: bytes) -> None:
         """Kernel thread: hand the frame to the I/O thread; never blocks."""
+        self._queue(frame, trusted=False)
+
+    def _queue(self, frame: bytes, trusted: bool) -> None:
         with self._stats_lock:
             if self._closed or self._queued >= MAX_QUEUED_FRAMES:
                 self._bump("tx_dropped")
@@ -147,7 +150,7 @@ class UserBackend(NetBackend):
                 return
             self._queued += 1
         frame = bytes(frame)  # the caller may reuse its buffer
-        self.loop.call_soon(lambda: self._input(frame))
+        self.loop.call_soon(lambda: self._input(frame, trusted))
 
     def send_vnet(self, header: bytes, frame: bytes) -> None:
         """Kernel thread: a frame whose checksum (and perhaps segmentation)
@@ -155,14 +158,7 @@ class UserBackend(NetBackend):
         checksum trusted: it comes from the guest's memory, nothing on the
         way could have damaged it.  Anything else is finished here first."""
         if len(frame) > 23 and frame[12:14] == b"\x08\x00" and frame[23] == IPPROTO_TCP:
-            with self._stats_lock:
-                if self._closed or self._queued >= MAX_QUEUED_FRAMES:
-                    self._bump("tx_dropped")
-                    self._bump("drop_tx_queue_full" if not self._closed else "drop_closed")
-                    return
-                self._queued += 1
-            frame = bytes(frame)
-            self.loop.call_soon(lambda: self._input(frame, trusted=True))
+            self._queue(frame, trusted=True)
             return
         try:
             pieces = finish_frame(header, frame)
