@@ -100,6 +100,7 @@ test('GET and HEAD with a body are refused; a null or undefined body is no body'
   assert.throws(() => new Request('http://h/', { body: '' }), /GET or HEAD/, 'an empty string is still a body');
   const post = new Request('http://h/', { method: 'POST', body: 'x' });
   assert.throws(() => new Request(post, { method: 'GET' }), /GET or HEAD/, 'nor from an input with a body');
+  assert.equal(post.bodyUsed, false, 'a construction that fails leaves the input unused');
 });
 
 test('redirect modes are follow, error, manual; a signal is kept', () => {
@@ -127,6 +128,7 @@ test('a body sets its Content-Type unless one is given, and reads back', async (
 test('init overrides a Request input; the input body moves to the new request', async () => {
   const first = new Request('http://h/a', { method: 'POST', body: 'data', headers: { 'X-A': '1' }, redirect: 'manual' });
   const second = new Request(first, { method: 'PUT', headers: { 'X-B': '2' } });
+  assert.equal(first.body !== null && second.body !== first.body, true, 'the new request has a stream of its own');
   assert.equal(second.url, 'http://h/a');
   assert.equal(second.method, 'PUT');
   assert.equal(second.redirect, 'manual');
@@ -135,6 +137,11 @@ test('init overrides a Request input; the input body moves to the new request', 
   assert.equal(first.bodyUsed, true, 'the input body counts as used at once');
   assert.equal(await second.text(), 'data');
   assert.throws(() => new Request(first), /used already/);
+  const fresh = new Request('http://h/', { method: 'POST', body: 'kept' });
+  const overridden = new Request(fresh, { body: 'other' });
+  assert.equal(fresh.bodyUsed, false, 'current Fetch text: an init body leaves the input body alone');
+  assert.equal(await overridden.text(), 'other');
+  assert.equal(await fresh.text(), 'kept');
   const replaced = new Request(first, { body: 'new' });
   assert.equal(await replaced.text(), 'new', 'a used input is fine when init gives a body');
 
