@@ -200,6 +200,34 @@ test('tee gives both branches every chunk, whichever reads first', async () => {
   assert.deepEqual(await readAllChunks(c), [bytes(1, 2)]);
 });
 
+test('tee: one branch canceled, the other still reads to the end; the source is canceled only when both are', async () => {
+  let canceled = null;
+  const s = new ReadableStream({
+    start(c) {
+      c.enqueue('a');
+      c.enqueue('b');
+      c.close();
+    },
+    cancel: (why) => {
+      canceled = why;
+    },
+  });
+  const [a, b] = s.tee();
+  let aCanceled = false;
+  const aCancel = a.cancel('a done').then(() => (aCanceled = true));
+  await Promise.resolve();
+  assert.equal(aCanceled, false, "a branch's cancel waits for the other branch or the end");
+  assert.deepEqual(await readAllChunks(b), ['a', 'b']);
+  assert.equal(canceled, null);
+  await aCancel;
+
+  const endless = new ReadableStream({ pull: (c) => c.enqueue(1), cancel: (why) => (canceled = why) });
+  const [c, d] = endless.tee();
+  const both = Promise.all([c.cancel('c'), d.cancel('d')]);
+  await both;
+  assert.deepEqual(canceled, ['c', 'd'], 'both reasons reach the source');
+});
+
 // --- UTF-8 -------------------------------------------------------------------
 
 test('UTF-8 encode: each sequence length; a lone surrogate becomes U+FFFD', () => {
@@ -300,4 +328,18 @@ test('a cloned body reads the same bytes on both sides, in either order', async 
   assert.deepEqual(await other.bytes(), bytes(1, 2));
   assert.equal(h.bodyUsed, false);
   assert.deepEqual(await h.bytes(), bytes(1, 2));
+});
+
+test('a body stream that errors part-way fails text() with its error', async () => {
+  let n = 0;
+  const h = new Holder(
+    new ReadableStream({
+      pull(c) {
+        if (n++ === 0) c.enqueue(utf8Encode('part'));
+        else c.error(new Error('connection reset'));
+      },
+    }),
+  );
+  await rejects(h.text(), /connection reset/);
+  assert.equal(h.bodyUsed, true);
 });

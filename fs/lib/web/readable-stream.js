@@ -146,6 +146,7 @@ class ReadableStream {
             if (done) b[kState].controller.close();
             else b[kState].controller.enqueue(value);
           });
+          if (done) cancelDone(); // a branch canceled alone is done now too
         },
         () => {
           reading = false;
@@ -159,7 +160,10 @@ class ReadableStream {
       return cancelPromise;
     };
     for (const i of [0, 1]) branches.push(new ReadableStream({ pull, cancel: cancel(i) }, { highWaterMark: 0 }));
-    reader.closed.catch((e) => branches.forEach((b) => errorStream(b[kState], e)));
+    reader.closed.catch((e) => {
+      branches.forEach((b) => errorStream(b[kState], e));
+      cancelDone();
+    });
     return branches;
   }
 
