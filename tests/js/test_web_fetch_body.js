@@ -1,8 +1,8 @@
 // Unit tests for fs/lib/web/readable-stream.js, utf8-bytes.js and body.js:
-// the stream a body reads through (WHATWG Streams §4: start, pull under the
+// the stream a body reads through (WHATWG Streams: start, pull under the
 // high-water mark, close, error, cancel, readers, async iteration, tee), the
-// UTF-8 steps against literal byte vectors (Encoding §8.1), and the Body
-// mixin (Fetch §5): what each body kind becomes, its Content-Type, and that
+// UTF-8 steps against literal byte vectors (Encoding, "UTF-8"), and the Body
+// mixin (Fetch, "Body mixin"): what each body kind becomes, its Content-Type, and that
 // a body reads once.
 const { ReadableStream, streamFromBytes } = require('/lib/web/readable-stream');
 const { utf8Encode, utf8Decode } = require('/lib/web/utf8-bytes');
@@ -236,7 +236,7 @@ test('UTF-8 encode: each sequence length; a lone surrogate becomes U+FFFD', () =
   assert.deepEqual(utf8Encode(''), bytes());
 });
 
-test('UTF-8 decode: a BOM dropped, each maximal bad subpart one U+FFFD (Encoding §8.1.1)', () => {
+test('UTF-8 decode: a BOM dropped, each maximal bad subpart one U+FFFD (Encoding, UTF-8 decoder)', () => {
   assert.equal(utf8Decode(bytes(0xef, 0xbb, 0xbf, 0x68, 0x69)), 'hi');
   assert.equal(utf8Decode(bytes(0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf)), '\ufeff', 'only the first BOM goes');
   assert.equal(utf8Decode(bytes(0xf0, 0x9f, 0x98, 0x80, 0xc3, 0xa9)), '\u{1f600}\u00e9');

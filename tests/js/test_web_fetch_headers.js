@@ -1,5 +1,5 @@
 // Unit tests for fs/lib/web/headers.js, the Fetch standard's Headers
-// (WHATWG Fetch §5.2), after the cases of web-platform-tests'
+// (WHATWG Fetch, "Headers class"), after the cases of web-platform-tests'
 // fetch/api/headers: construction from each init kind, name and value
 // checks, "get" combining, "set" and "delete", and iteration as "sort and
 // combine" with Set-Cookie kept apart.

@@ -1,5 +1,5 @@
 // Unit tests for fs/lib/web/request.js, response.js, url-string.js and
-// index.js: the Fetch standard's Request (§5.4) and Response (§5.5), after
+// index.js: the Fetch standard's Request and Response classes, after
 // web-platform-tests' fetch/api/request and fetch/api/response cases:
 // method normalization and forbidden methods, bodies refused on GET, HEAD
 // and the null body statuses, status and statusText checks, the static

@@ -1,10 +1,11 @@
 // fs/lib/web/body.js (/lib/web/body in the image): the Fetch standard's
-// Body mixin (WHATWG Fetch §5 "Body mixin", §5.1 "extract a body"), which
+// Body mixin (WHATWG Fetch, "Body mixin" and "extract a body";
+// https://fetch.spec.whatwg.org/#body-mixin), which
 // Request and Response share: what a body can be made from, the
 // Content-Type each kind implies, and reading it once as text, JSON, an
 // ArrayBuffer or bytes.
 //
-// A body is { stream, source, length } (§2.2.10): the stream is always a
+// A body is { stream, source, length } (Fetch "bodies", #concept-body): the stream is always a
 // ReadableStream (/lib/web/readable-stream.js); source keeps the bytes it
 // was made from, when it was made from bytes. Reading goes through the
 // stream, so a body is used once: a second read is a TypeError.
@@ -32,7 +33,7 @@ function copyBytes(view) {
 
 const bytesBody = (bytes, type) => ({ body: { stream: streamFromBytes(bytes), source: bytes, length: bytes.length }, type });
 
-// §5.1 "extract a body": { body, type } where type is the Content-Type the
+// Fetch "extract a body" (#concept-bodyinit-extract): { body, type } where type is the Content-Type the
 // object implies, or null.
 function extractBody(object) {
   if (object instanceof ReadableStream) {
@@ -44,10 +45,10 @@ function extractBody(object) {
   return bytesBody(utf8Encode(String(object)), TEXT_TYPE);
 }
 
-// §5 "unusable": a body whose stream has been read from or is locked.
+// Fetch "unusable" (#body-unusable): a body whose stream has been read from or is locked.
 const unusable = (body) => body !== null && (isDisturbed(body.stream) || body.stream.locked);
 
-// §5 "fully read": every chunk, each a Uint8Array, joined.
+// Fetch "fully read" (#body-fully-read): every chunk, each a Uint8Array, joined.
 function readAll(stream) {
   const reader = stream.getReader();
   const chunks = [];
@@ -78,7 +79,7 @@ function join(chunks, length) {
   return out;
 }
 
-// §5 "consume body": the bytes of the body, or a TypeError if used already.
+// Fetch "consume body": the bytes of the body, or a TypeError if used already.
 function consumeBody(holder) {
   const body = holder[kBody];
   if (unusable(body)) return Promise.reject(new TypeError('body used already'));
@@ -117,7 +118,7 @@ function mixinBody(Class) {
   return Class;
 }
 
-// §2.2.10 "clone a body": the stream is teed, one branch each; the branch
+// Fetch "clone a body" (#concept-body-clone): the stream is teed, one branch each; the branch
 // not yet read keeps what the other has read (the buffering).
 function cloneBody(holder) {
   const body = holder[kBody];
@@ -127,7 +128,7 @@ function cloneBody(holder) {
   return { stream: theirs, source: body.source, length: body.length };
 }
 
-// A new Request from an old one takes its body (§5.4 step "create a proxy"):
+// A new Request from an old one takes its body (the Request constructor's "create a proxy" step):
 // the new stream reads the old, which counts as used from now on.
 function takeBody(body) {
   const reader = body.stream.getReader();

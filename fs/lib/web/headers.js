@@ -1,21 +1,22 @@
 // fs/lib/web/headers.js (/lib/web/headers in the image): the Fetch
-// standard's Headers class (WHATWG Fetch §5.2), the header list a Request
+// standard's Headers class (WHATWG Fetch, "Headers class",
+// https://fetch.spec.whatwg.org/#headers-class), the header list a Request
 // and a Response carry. Pure JavaScript, no host objects: the worker
 // runtime (issue 14) puts it on each isolate's global through
 // /lib/web/index.js's install().
 //
-// A header list is an ordered list of [name, value] pairs (§2.2.2); names
+// A header list is an ordered list of [name, value] pairs (Fetch "header list"); names
 // match case-insensitively, and iteration goes over "sort and combine":
 // lower-case names in byte order, values of one name joined with ", ",
 // except Set-Cookie, whose values stay apart (a cookie may hold a comma).
-// The guard (§5.2) is "none" or "immutable" (Response.error() and
+// The guard (#concept-headers-guard) is "none" or "immutable" (Response.error() and
 // Response.redirect()); like Cloudflare Workers, the browser's forbidden
 // request and response header names are not enforced.
 'use strict';
 
 // A field-name is a token (RFC 9110 §5.1, §5.6.2).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// HTTP whitespace (Fetch §2.2): tab, LF, CR, space.
+// HTTP whitespace (Fetch #http-whitespace): tab, LF, CR, space.
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
 const kList = Symbol('header list');
@@ -36,7 +37,7 @@ function checkName(name) {
   return s;
 }
 
-// §2.2 "normalize" a value (strip HTTP whitespace at both ends), then
+// Fetch "normalize" a value (#concept-header-value-normalize) (strip HTTP whitespace at both ends), then
 // check it is a header value: no NUL, CR or LF inside.
 function normalizeValue(value) {
   const s = byteString(value, 'header value').replace(EDGE_WHITESPACE, '');
@@ -54,7 +55,7 @@ class Headers {
     else if (init === null) throw new TypeError('Headers init is null');
   }
 
-  // §5.2 append: a second value of a name keeps the first spelling of it.
+  // Fetch "append" (#concept-headers-append): a second value of a name keeps the first spelling of it.
   append(name, value) {
     name = checkName(name);
     value = normalizeValue(value);
@@ -70,7 +71,7 @@ class Headers {
     this[kList] = this[kList].filter((h) => !same(h[0], name));
   }
 
-  // All values of `name` joined with ", " (§2.2.2 "get"), or null.
+  // All values of `name` joined with ", " (Fetch "get" from a header list), or null.
   get(name) {
     name = checkName(name);
     const values = this[kList].filter((h) => same(h[0], name)).map((h) => h[1]);
@@ -86,7 +87,7 @@ class Headers {
     return this[kList].some((h) => same(h[0], name));
   }
 
-  // §2.2.2 "set": the first header of the name takes the value, the rest go.
+  // Fetch "set" in a header list: the first header of the name takes the value, the rest go.
   set(name, value) {
     name = checkName(name);
     value = normalizeValue(value);
@@ -133,7 +134,7 @@ class Headers {
   }
 }
 
-// §5.2 "fill": from another Headers or any iterable of pairs, else a record.
+// Fetch "fill" (#concept-headers-fill): from another Headers or any iterable of pairs, else a record.
 function fillHeaders(headers, init) {
   if (typeof init !== 'object' && typeof init !== 'function') {
     throw new TypeError('Headers init must be an object, a sequence of pairs or a record');
@@ -158,7 +159,7 @@ function checkMutable(headers) {
   if (headers[kGuard] === 'immutable') throw new TypeError('these headers are immutable');
 }
 
-// §2.2.2 "sort and combine".
+// Fetch "sort and combine" (#concept-header-list-sort-and-combine).
 function sortAndCombine(list) {
   const names = [...new Set(list.map((h) => h[0].toLowerCase()))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const out = [];

@@ -1,5 +1,5 @@
 // fs/lib/web/readable-stream.js (/lib/web/readable-stream in the image): a
-// small ReadableStream (WHATWG Streams §4), the subset Workers code uses for
+// small ReadableStream (WHATWG Streams, https://streams.spec.whatwg.org/#rs), the subset Workers code uses for
 // a Request's or a Response's body: an underlying source's start, pull and
 // cancel; the controller's enqueue, close, error and desiredSize; a default
 // reader (read, releaseLock, cancel, closed); locked; cancel; async iteration
@@ -9,7 +9,7 @@
 // WritableStream or TransformStream yet), and queuing strategies other than
 // a count of chunks (highWaterMark, default 1; a size() function is honoured).
 //
-// Pull-based (§4.9.x "ReadableStreamDefaultControllerCallPullIfNeeded"): the
+// Pull-based (Streams, ReadableStreamDefaultControllerCallPullIfNeeded): the
 // source's pull() runs only while the queue is under its high-water mark or a
 // reader waits, and never twice at once. An error reaches every waiting read.
 'use strict';
@@ -99,7 +99,7 @@ class ReadableStream {
     const controller = new ReadableStreamDefaultController(kState);
     controller[kState] = s;
     s.controller = controller;
-    // §4.9.x SetUpReadableStreamDefaultController: start runs now; the first
+    // Streams, SetUpReadableStreamDefaultController: start runs now; the first
     // pull waits until whatever it returned has settled.
     const started = typeof source.start === 'function' ? source.start.call(source, controller) : undefined;
     Promise.resolve(started).then(
@@ -125,7 +125,7 @@ class ReadableStream {
     return new ReadableStreamDefaultReader(this);
   }
 
-  // §4.2.x tee: two branches that each see every chunk. The faster reader
+  // Streams, tee() and ReadableStreamDefaultTee: two branches that each see every chunk. The faster reader
   // pulls from the original; the slower branch queues what it has not read.
   tee() {
     const reader = this.getReader();
@@ -210,7 +210,7 @@ class ReadableStream {
     return 'ReadableStream';
   }
 
-  // §4.2.x ReadableStream.from: a stream of what an iterable (sync or async) yields.
+  // Streams, ReadableStream.from(): a stream of what an iterable (sync or async) yields.
   static from(iterable) {
     const method = iterable != null && (iterable[Symbol.asyncIterator] || iterable[Symbol.iterator]);
     if (typeof method !== 'function') throw new TypeError('ReadableStream.from needs an iterable');
@@ -348,7 +348,7 @@ function errorStream(s, e) {
   r.settleClosed.reject(e);
 }
 
-// §4.9.x ReadableStreamCancel: the queue goes, the source hears why.
+// Streams, ReadableStreamCancel: the queue goes, the source hears why.
 function cancelStream(s, reason) {
   s.disturbed = true;
   if (s.state === 'closed') return Promise.resolve();

@@ -1,5 +1,6 @@
 // fs/lib/web/request.js (/lib/web/request in the image): the Fetch
-// standard's Request class (WHATWG Fetch §5.4): what a worker's fetch
+// standard's Request class (WHATWG Fetch, "Request class",
+// https://fetch.spec.whatwg.org/#request-class): what a worker's fetch
 // handler receives and what it hands to fetch(). Holds a method, an
 // absolute URL, Headers, a body (the Body mixin, /lib/web/body.js), a
 // redirect mode and an abort signal.
@@ -16,7 +17,8 @@ const { serializeURL } = require('./url-string');
 
 const kRequest = Symbol('request');
 
-// §2.2.1: methods a fetch may never carry, and those normalized to upper case.
+// Fetch "forbidden method" and "normalize" a method: methods a fetch may
+// never carry, and those upper-cased (PATCH is not among them).
 const FORBIDDEN_METHODS = ['CONNECT', 'TRACE', 'TRACK'];
 const NORMALIZED_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 const REDIRECT_MODES = ['follow', 'error', 'manual'];
@@ -36,7 +38,7 @@ function dictionary(init, what) {
 }
 
 class Request {
-  // §5.4 "new Request(input, init)", the steps that apply here.
+  // Fetch "new Request(input, init)" (#dom-request), the steps that apply here.
   constructor(input, init) {
     if (arguments.length === 0) throw new TypeError('Request needs an input');
     init = dictionary(init, 'RequestInit');
@@ -97,7 +99,7 @@ class Request {
     return this[kRequest].signal;
   }
 
-  // §5.4 clone(): a body not yet used is teed, so both can read it.
+  // Fetch clone() (#dom-request-clone): a body not yet used is teed, so both can read it.
   clone() {
     if (unusable(this[kBody])) throw new TypeError('cannot clone: body used already');
     const copy = Object.create(Request.prototype);

@@ -1,5 +1,6 @@
 // fs/lib/web/response.js (/lib/web/response in the image): the Fetch
-// standard's Response class (WHATWG Fetch §5.5): what a worker's fetch
+// standard's Response class (WHATWG Fetch, "Response class",
+// https://fetch.spec.whatwg.org/#response-class): what a worker's fetch
 // handler returns. A status, a status message, Headers and a body (the
 // Body mixin, /lib/web/body.js); Response.json(), Response.redirect() and
 // Response.error() make the common kinds.
@@ -16,7 +17,7 @@ const { utf8Encode } = require('./utf8-bytes');
 
 const kResponse = Symbol('response');
 
-// §2.2.3: a response with one of these statuses has no body.
+// Fetch "null body status" and "redirect status": a response with one of these statuses has no body.
 const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 // RFC 9112 §4: reason-phrase = *( HTAB / SP / VCHAR / obs-text ).
@@ -37,7 +38,7 @@ function newResponse(fields, body) {
   return response;
 }
 
-// §5.5 "initialize a response" with init and an extracted { body, type } or null.
+// Fetch "initialize a response" (#initialize-a-response) with init and an extracted { body, type } or null.
 function initialize(response, init, bodyWithType) {
   if (init === undefined || init === null) init = {};
   else if (typeof init !== 'object') throw new TypeError('ResponseInit must be an object');
@@ -59,7 +60,7 @@ class Response {
     initialize(this, init, body === null || body === undefined ? null : extractBody(body));
   }
 
-  // §5.5 Response.json(): the value's JSON, as application/json.
+  // Fetch Response.json() (#dom-response-json): the value's JSON, as application/json.
   static json(data, init = undefined) {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError('the value has no JSON form');
@@ -69,7 +70,7 @@ class Response {
     return response;
   }
 
-  // §5.5 Response.redirect(): a redirect to an absolute URL, headers immutable.
+  // Fetch Response.redirect() (#dom-response-redirect): a redirect to an absolute URL, headers immutable.
   static redirect(url, status = 302) {
     const location = serializeURL(url);
     status = unsignedShort(status);
@@ -78,7 +79,7 @@ class Response {
     return newResponse({ status, headers: setGuard(headers, 'immutable') }, null);
   }
 
-  // §5.5 Response.error(): a network error as a response.
+  // Fetch Response.error() (#dom-response-error): a network error as a response.
   static error() {
     return newResponse({ type: 'error', status: 0, headers: setGuard(new Headers(), 'immutable') }, null);
   }

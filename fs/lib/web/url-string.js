@@ -1,6 +1,6 @@
 // fs/lib/web/url-string.js (/lib/web/url-string in the image): the one
 // step Request and Response need from a URL parser: an absolute URL,
-// serialized (WHATWG URL §4.5, §4.6). /lib/web/url.js (being written beside
+// serialized (WHATWG URL, "URL parsing" and "URL serializing"). /lib/web/url.js (being written beside
 // this) provides URL; once it is on the global, every URL goes through it.
 // Until then a URL is kept as its string, checked only for a scheme and
 // trimmed as the URL parser would (C0 controls and spaces at the ends, tabs

@@ -2,7 +2,7 @@
 // steps the Fetch types need, as the Encoding standard defines them: "UTF-8
 // encode" (a lone surrogate becomes U+FFFD) for a string body, and "UTF-8
 // decode" (a leading BOM dropped, each maximal bad subpart one U+FFFD,
-// Encoding §4.1 and §8.1.1) for text() and json(). Kept here so body.js needs
+// Encoding standard's "UTF-8 decoder") for text() and json(). Kept here so body.js needs
 // no TextEncoder; /lib/web/encoding.js, when it lands, can take its place.
 'use strict';
 
@@ -36,7 +36,7 @@ function utf8Encode(str) {
   return out.slice(0, n);
 }
 
-// Encoding §8.1.1 "UTF-8 decoder", one byte at a time.
+// Encoding, "UTF-8 decoder" (https://encoding.spec.whatwg.org/#utf-8-decoder), one byte at a time.
 function utf8Decode(bytes) {
   let start = 0;
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
