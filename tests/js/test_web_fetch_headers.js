@@ -49,6 +49,8 @@ test('values lose leading and trailing HTTP whitespace; NUL, CR, LF inside are r
   assert.equal(h.get('a'), 'x  y');
   h.set('b', '\t');
   assert.equal(h.get('b'), '');
+  h.set('v', '\x0b x \x0c');
+  assert.equal(h.get('v'), '\x0b x \x0c', 'vertical tab and form feed are not HTTP whitespace');
   h.append('c', 'caf\xe9');
   assert.equal(h.get('c'), 'caf\xe9');
   for (const bad of ['a\0b', 'a\rb', 'a\nb', 'a\r\nb: c', '\u20ac']) {
