@@ -1,0 +1,150 @@
+// fs/lib/web/body.js (/lib/web/body in the image): the Fetch standard's
+// Body mixin (WHATWG Fetch, "Body mixin" and "extract a body";
+// https://fetch.spec.whatwg.org/#body-mixin), which
+// Request and Response share: what a body can be made from, the
+// Content-Type each kind implies, and reading it once as text, JSON, an
+// ArrayBuffer or bytes.
+//
+// A body is { stream, source, length } (Fetch "bodies", #concept-body): the stream is always a
+// ReadableStream (/lib/web/readable-stream.js); source keeps the bytes it
+// was made from, when it was made from bytes. Reading goes through the
+// stream, so a body is used once: a second read is a TypeError.
+//
+// Accepted: null, a string (UTF-8), an ArrayBuffer, a typed array or
+// DataView (copied), a URLSearchParams (by its toString), a ReadableStream;
+// any other object is a string by String(), as WebIDL's union does. Left
+// out: Blob and FormData (neither exists here yet), formData(), blob().
+'use strict';
+
+const { ReadableStream, streamFromBytes, isDisturbed, markDisturbed } = require('./readable-stream');
+const { utf8Encode, utf8Decode } = require('./utf8-bytes');
+
+const kBody = Symbol('body');
+
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+const FORM_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
+
+const isSearchParams = (v) => v !== null && typeof v === 'object' && v[Symbol.toStringTag] === 'URLSearchParams';
+
+function copyBytes(view) {
+  if (view instanceof ArrayBuffer) return new Uint8Array(view.slice(0));
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+const bytesBody = (bytes, type) => ({ body: { stream: streamFromBytes(bytes), source: bytes, length: bytes.length }, type });
+
+// Fetch "extract a body" (#concept-bodyinit-extract): { body, type } where type is the Content-Type the
+// object implies, or null.
+function extractBody(object) {
+  if (object instanceof ReadableStream) {
+    if (isDisturbed(object) || object.locked) throw new TypeError('the body stream is disturbed or locked');
+    return { body: { stream: object, source: null, length: null }, type: null };
+  }
+  if (object instanceof ArrayBuffer || ArrayBuffer.isView(object)) return bytesBody(copyBytes(object), null);
+  if (isSearchParams(object)) return bytesBody(utf8Encode(String(object)), FORM_TYPE);
+  return bytesBody(utf8Encode(String(object)), TEXT_TYPE);
+}
+
+// Fetch "unusable" (#body-unusable): a body whose stream has been read from or is locked.
+const unusable = (body) => body !== null && (isDisturbed(body.stream) || body.stream.locked);
+
+// Fetch "fully read" (#body-fully-read): every chunk, each a Uint8Array, joined.
+function readAll(stream) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let length = 0;
+  const step = () =>
+    reader.read().then(({ value, done }) => {
+      if (done) return join(chunks, length);
+      if (!(value instanceof Uint8Array)) {
+        const e = new TypeError('a body chunk must be a Uint8Array');
+        reader.cancel(e);
+        throw e;
+      }
+      chunks.push(value);
+      length += value.length;
+      return step();
+    });
+  return step();
+}
+
+function join(chunks, length) {
+  if (chunks.length === 1) return chunks[0].slice();
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+// Fetch "consume body": the bytes of the body, or a TypeError if used already.
+function consumeBody(holder) {
+  const body = holder[kBody];
+  if (unusable(body)) return Promise.reject(new TypeError('body used already'));
+  if (body === null) return Promise.resolve(new Uint8Array(0));
+  return readAll(body.stream);
+}
+
+// Puts the mixin's members on Class.prototype; an instance keeps its body
+// (or null) under kBody.
+function mixinBody(Class) {
+  const members = {
+    get body() {
+      return this[kBody] === null ? null : this[kBody].stream;
+    },
+    get bodyUsed() {
+      return this[kBody] !== null && isDisturbed(this[kBody].stream);
+    },
+    arrayBuffer() {
+      return consumeBody(this).then((b) => b.buffer);
+    },
+    bytes() {
+      return consumeBody(this);
+    },
+    text() {
+      return consumeBody(this).then(utf8Decode);
+    },
+    json() {
+      return consumeBody(this).then((b) => JSON.parse(utf8Decode(b)));
+    },
+  };
+  for (const name of Object.keys(Object.getOwnPropertyDescriptors(members))) {
+    const desc = Object.getOwnPropertyDescriptor(members, name);
+    desc.enumerable = true;
+    Object.defineProperty(Class.prototype, name, desc);
+  }
+  return Class;
+}
+
+// Fetch "clone a body" (#concept-body-clone): the stream is teed, one branch each; the branch
+// not yet read keeps what the other has read (the buffering).
+function cloneBody(holder) {
+  const body = holder[kBody];
+  if (body === null) return null;
+  const [mine, theirs] = body.stream.tee();
+  holder[kBody] = { stream: mine, source: body.source, length: body.length };
+  return { stream: theirs, source: body.source, length: body.length };
+}
+
+// A new Request from an old one takes its body (the Request constructor's "create a proxy" step):
+// the new stream reads the old, which counts as used from now on.
+function takeBody(body) {
+  const reader = body.stream.getReader();
+  markDisturbed(body.stream);
+  const stream = new ReadableStream(
+    {
+      pull(controller) {
+        return reader.read().then(({ value, done }) => (done ? controller.close() : controller.enqueue(value)));
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, source: body.source, length: body.length };
+}
+
+module.exports = { kBody, extractBody, mixinBody, cloneBody, takeBody, unusable, consumeBody, TEXT_TYPE, FORM_TYPE };
