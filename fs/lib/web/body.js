@@ -16,8 +16,8 @@
 // out: Blob and FormData (neither exists here yet), formData(), blob().
 'use strict';
 
-const { ReadableStream, streamFromBytes, isDisturbed, markDisturbed } = require('./readable-stream');
-const { utf8Encode, utf8Decode } = require('./utf8-bytes');
+const { ReadableStream, streamFromBytes, isDisturbed, markDisturbed } = require('/lib/web/readable-stream');
+const { utf8Encode, utf8Decode } = require('/lib/web/utf8-bytes');
 
 const kBody = Symbol('body');
 

@@ -4,10 +4,10 @@
 // a fresh isolate's global object before it runs a worker's code.
 'use strict';
 
-const { Headers } = require('./headers');
-const { ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController } = require('./readable-stream');
-const { Request } = require('./request');
-const { Response } = require('./response');
+const { Headers } = require('/lib/web/headers');
+const { ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController } = require('/lib/web/readable-stream');
+const { Request } = require('/lib/web/request');
+const { Response } = require('/lib/web/response');
 
 const TYPES = { Headers, Request, Response, ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController };
 

@@ -11,9 +11,9 @@
 // (there is no AbortSignal yet), or null.
 'use strict';
 
-const { Headers, copyHeaders, TOKEN } = require('./headers');
-const { kBody, extractBody, mixinBody, cloneBody, takeBody, unusable } = require('./body');
-const { serializeURL } = require('./url-string');
+const { Headers, copyHeaders, TOKEN } = require('/lib/web/headers');
+const { kBody, extractBody, mixinBody, cloneBody, takeBody, unusable } = require('/lib/web/body');
+const { serializeURL } = require('/lib/web/url-string');
 
 const kRequest = Symbol('request');
 

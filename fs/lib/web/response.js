@@ -10,10 +10,10 @@
 // which is not part of this library.
 'use strict';
 
-const { Headers, copyHeaders, setGuard, byteString } = require('./headers');
-const { kBody, extractBody, mixinBody, cloneBody, unusable } = require('./body');
-const { serializeURL } = require('./url-string');
-const { utf8Encode } = require('./utf8-bytes');
+const { Headers, copyHeaders, setGuard, byteString } = require('/lib/web/headers');
+const { kBody, extractBody, mixinBody, cloneBody, unusable } = require('/lib/web/body');
+const { serializeURL } = require('/lib/web/url-string');
+const { utf8Encode } = require('/lib/web/utf8-bytes');
 
 const kResponse = Symbol('response');
 
