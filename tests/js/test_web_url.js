@@ -76,6 +76,9 @@ const HREFS = [
   ['foo:/a/../..//b', undefined, 'foo:/.//b'],
   ['foo://', undefined, 'foo://'],
   ['sc:\\../', undefined, 'sc:\\../'],
+  // An opaque path's space just before "?" or "#" is escaped; others stay.
+  ['sc:a b ?q', undefined, 'sc:a b%20?q'],
+  ['sc:a  #f', undefined, 'sc:a %20#f'],
   // file: URLs: the empty and localhost hosts, drive letters kept.
   ['file:///etc/passwd', undefined, 'file:///etc/passwd'],
   ['file://localhost/etc', undefined, 'file:///etc'],
@@ -182,6 +185,8 @@ test('origins: a tuple for http(s), ws(s), ftp; "null" for file, data, others', 
   assert.equal(new URL('file:///x').origin, 'null');
   assert.equal(new URL('data:,x').origin, 'null');
   assert.equal(new URL('foo://h/').origin, 'null');
+  assert.equal(new URL('blob:https://h:443/uuid').origin, 'https://h');
+  assert.equal(new URL('blob:file:///x').origin, 'null');
 });
 
 test('opaque paths: mailto and data have no host', () => {
