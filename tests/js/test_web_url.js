@@ -341,3 +341,8 @@ test('the URL query fills searchParams when the URL is made', () => {
   assert.equal(u.searchParams.get('d'), ' ');
   assert.equal(u.searchParams, u.searchParams, 'the same object every time');
 });
+
+test('a URL shows no own enumerable properties (its state is behind symbols)', () => {
+  assert.deepEqual(Object.keys(new URL('http://h/?a=1')), []);
+  assert.deepEqual(Object.keys(new URLSearchParams('a=1')), []);
+});

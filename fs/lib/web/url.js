@@ -678,6 +678,14 @@ const usv = (v) => String(v).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\u
 const URL_OF = Symbol('url');
 const LIST = Symbol('list');
 
+// §6.2 "update": the associated URL's query follows the list.
+function update(params) {
+  const url = params[URL_OF];
+  if (!url) return;
+  const s = serializeUrlencoded(params[LIST]);
+  url.query = s === '' ? null : s;
+}
+
 class URLSearchParams {
   constructor(init = '') {
     this[LIST] = [];
@@ -702,18 +710,10 @@ class URLSearchParams {
     }
   }
 
-  // §6.2 "update": the associated URL's query follows the list.
-  _update() {
-    const url = this[URL_OF];
-    if (!url) return;
-    const s = serializeUrlencoded(this[LIST]);
-    url.query = s === '' ? null : s;
-  }
-
   get size() { return this[LIST].length; }
   append(name, value) {
     this[LIST].push([usv(name), usv(value)]);
-    this._update();
+    update(this);
   }
   delete(name, value) {
     name = usv(name);
@@ -722,7 +722,7 @@ class URLSearchParams {
       value = usv(value);
       this[LIST] = this[LIST].filter(([n, v]) => n !== name || v !== value);
     }
-    this._update();
+    update(this);
   }
   get(name) {
     name = usv(name);
@@ -748,14 +748,14 @@ class URLSearchParams {
       this[LIST][i][1] = value;
       this[LIST] = this[LIST].filter(([n], j) => j <= i || n !== name);
     }
-    this._update();
+    update(this);
   }
   // Stable, by the names' UTF-16 code units (JavaScript's own string order).
   sort() {
     this[LIST] = this[LIST].map((pair, i) => [pair, i])
       .sort(([a, i], [b, j]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : i - j))
       .map(([pair]) => pair);
-    this._update();
+    update(this);
   }
   forEach(fn, thisArg) {
     for (let i = 0; i < this[LIST].length; i++) fn.call(thisArg, this[LIST][i][1], this[LIST][i][0], this);
@@ -778,6 +778,7 @@ class URLSearchParams {
 // --- URL (§6.1) -------------------------------------------------------------
 
 const RECORD = Symbol('record');
+const PARAMS = Symbol('searchParams');
 
 function parseOrNull(url, base) {
   let baseRecord = null;
@@ -793,8 +794,8 @@ class URL {
     const record = parseOrNull(url, base);
     if (!record) throw new TypeError('Invalid URL');
     this[RECORD] = record;
-    this._searchParams = new URLSearchParams(record.query || '');
-    this._searchParams[URL_OF] = record;
+    this[PARAMS] = new URLSearchParams(record.query || '');
+    this[PARAMS][URL_OF] = record;
   }
 
   static canParse(url, base = undefined) { return parseOrNull(url, base) !== null; }
@@ -811,8 +812,8 @@ class URL {
     const record = basicParse(usv(value));
     if (!record) throw new TypeError('Invalid URL');
     this[RECORD] = record;
-    this._searchParams[URL_OF] = record;
-    this._searchParams[LIST] = record.query ? parseUrlencoded(record.query) : [];
+    this[PARAMS][URL_OF] = record;
+    this[PARAMS][LIST] = record.query ? parseUrlencoded(record.query) : [];
   }
   toString() { return this.href; }
   toJSON() { return this.href; }
@@ -866,15 +867,15 @@ class URL {
     value = usv(value);
     if (value === '') {
       r.query = null;
-      this._searchParams[LIST] = [];
+      this[PARAMS][LIST] = [];
       return;
     }
     const input = value[0] === '?' ? value.slice(1) : value;
     r.query = '';
     basicParse(input, null, r, 'query');
-    this._searchParams[LIST] = parseUrlencoded(input);
+    this[PARAMS][LIST] = parseUrlencoded(input);
   }
-  get searchParams() { return this._searchParams; }
+  get searchParams() { return this[PARAMS]; }
 
   get hash() {
     const f = this[RECORD].fragment;
