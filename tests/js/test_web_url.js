@@ -346,3 +346,26 @@ test('a URL shows no own enumerable properties (its state is behind symbols)', (
   assert.deepEqual(Object.keys(new URL('http://h/?a=1')), []);
   assert.deepEqual(Object.keys(new URLSearchParams('a=1')), []);
 });
+
+// The x-www-form-urlencoded parser's percent-decoding (§5.1): a "%" not
+// followed by two hex digits stays as it is; "+" is a space before decoding.
+const URLENCODED = [
+  ['%=a', [['%', 'a']]],
+  ['%a=a', [['%a', 'a']]],
+  ['%a_=a', [['%a_', 'a']]],
+  ['%61=a', [['a', 'a']]],
+  ['%61+%4d%4D=', [['a MM', '']]],
+  ['id=0&value=%', [['id', '0'], ['value', '%']]],
+  ['b=%2sf%2a', [['b', '%2sf*']]],
+  ['b=%2%2af%2a', [['b', '%2*f*']]],
+  ['b=%%2a', [['b', '%*']]],
+  ['a=%2B&b=%2b+', [['a', '+'], ['b', '+ ']]],
+  ['a=%E2%82', [['a', '\uFFFD']]],
+  ['\u00e9=\u{1F600}', [['\u00e9', '\u{1F600}']]],
+  ['&&a&=&', [['a', ''], ['', '']]],
+];
+for (const [input, pairs] of URLENCODED) {
+  test(`urlencoded parse ${JSON.stringify(input)}`, () => {
+    assert.deepEqual([...new URLSearchParams(input)], pairs);
+  });
+}
