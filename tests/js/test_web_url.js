@@ -363,6 +363,7 @@ const URLENCODED = [
   ['a=%E2%82', [['a', '\uFFFD']]],
   ['\u00e9=\u{1F600}', [['\u00e9', '\u{1F600}']]],
   ['&&a&=&', [['a', ''], ['', '']]],
+  ['%EF%BB%BFa=1', [['\uFEFFa', '1']]], // decoded without BOM stripping
 ];
 for (const [input, pairs] of URLENCODED) {
   test(`urlencoded parse ${JSON.stringify(input)}`, () => {

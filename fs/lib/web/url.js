@@ -16,10 +16,12 @@
 // "Invalid URL", where a browser would map it to xn--; an ASCII "xn--"
 // label is taken as it is, where a browser checks its Punycode. Against
 // web-platform-tests' urltestdata.json (869 cases) the 20 that differ are
-// all of these. Text is always UTF-8
-// (no legacy query encodings), and the protocol,
-// username, password, host and hostname setters are left out.
+// all of these. Text is always UTF-8 (no legacy query encodings; the
+// decoding is encoding.js's TextDecoder), and the protocol, username,
+// password, host and hostname setters are left out.
 'use strict';
+
+const { TextDecoder } = require('./encoding');
 
 // §4.1: special schemes and their default ports.
 const SPECIAL = { ftp: 21, file: null, http: 80, https: 443, ws: 80, wss: 443 };
@@ -37,34 +39,10 @@ function utf8Of(cp) {
   return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63)];
 }
 
-// UTF-8 decode without BOM or fail (§1.3 "UTF-8 decode without BOM"): bad
-// sequences become U+FFFD, one per maximal subpart (WHATWG Encoding §8.1.1).
-function utf8Text(bytes) {
-  let out = '';
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i];
-    let need = 0;
-    let cp = 0;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b < 0x80) { out += String.fromCharCode(b); i++; continue; }
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0xf; if (b === 0xe0) lo = 0xa0; if (b === 0xed) hi = 0x9f; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; cp = b & 7; if (b === 0xf0) lo = 0x90; if (b === 0xf4) hi = 0x8f; }
-    else { out += '\ufffd'; i++; continue; }
-    let j = i + 1;
-    for (; need > 0; need--, j++) {
-      const c = bytes[j];
-      if (j >= bytes.length || c < lo || c > hi) break;
-      cp = (cp << 6) | (c & 63);
-      lo = 0x80;
-      hi = 0xbf;
-    }
-    out += need === 0 ? String.fromCodePoint(cp) : '\ufffd';
-    i = j;
-  }
-  return out;
-}
+// §1.3 "UTF-8 decode without BOM": bad sequences become U+FFFD, and a
+// leading U+FEFF stays (ignoreBOM).
+const withoutBOM = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Text = (bytes) => withoutBOM.decode(bytes);
 
 // The percent-encode sets, each a test on a code point; each set holds the one before.
 const C0_CONTROL_SET = (c) => c < 0x20 || c > 0x7e;
