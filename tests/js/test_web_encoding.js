@@ -119,6 +119,15 @@ test('BOM: in a stream only at the start, and again after a non-stream call', ()
   assert.equal(d.decode(bytes(0xef, 0xbb, 0xbf, 0x42)), 'B', 'a finished stream starts a new one');
 });
 
+test('a call after a fatal error starts a new stream, BOM rule included', () => {
+  const d = new TextDecoder('utf-8', { fatal: true });
+  assert.equal(d.decode(bytes(0xef, 0xbb, 0xbf, 0x41), { stream: true }), 'A');
+  assert.throws(() => d.decode(bytes(0xff)), /not valid UTF-8/);
+  assert.equal(d.decode(bytes(0xef, 0xbb, 0xbf, 0x42)), 'B');
+  assert.throws(() => d.decode(bytes(0xe2), { stream: true }).concat(d.decode(bytes(0x41))), /not valid UTF-8/);
+  assert.equal(d.decode(bytes(0x43)), 'C');
+});
+
 test('stream: a character cut at every place comes out whole', () => {
   const text = 'a\u00e9\u20ac\u{1F600}z';
   const all = new TextEncoder().encode(text);

@@ -100,6 +100,7 @@ class TextDecoder {
       fatal: Boolean(options && options.fatal),
       ignoreBOM: Boolean(options && options.ignoreBOM),
       bomSeen: false,
+      doNotFlush: false, // the last call was decode(..., { stream: true })
       // §8.1.1 UTF-8 decoder state, kept across streaming calls.
       codePoint: 0, bytesSeen: 0, bytesNeeded: 0, lower: 0x80, upper: 0xbf,
     };
@@ -112,6 +113,12 @@ class TextDecoder {
     const st = this[STATE];
     const stream = Boolean(options && options.stream);
     const bytes = bytesOf(input);
+    // §7.2 decode() steps 1-2: a call after a finished (or failed) one starts a new stream.
+    if (!st.doNotFlush) {
+      reset(st);
+      st.bomSeen = false;
+    }
+    st.doNotFlush = stream;
     const units = [];
     let out = '';
     const flush = () => {
@@ -182,7 +189,6 @@ class TextDecoder {
       st.bomSeen = true;
       if (out.charCodeAt(0) === 0xfeff) out = out.slice(1);
     }
-    if (!stream) st.bomSeen = false;
     return out;
   }
 
