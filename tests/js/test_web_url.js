@@ -370,3 +370,65 @@ for (const [input, pairs] of URLENCODED) {
     assert.deepEqual([...new URLSearchParams(input)], pairs);
   });
 }
+
+// --- The other setters (the parser's state overrides, §4.4) -------------------
+
+test('the protocol setter: special to special only, default port dropped', () => {
+  const u = new URL('http://h:443/p');
+  u.protocol = 'https';
+  assert.equal(u.href, 'https://h/p', '443 is https\'s default');
+  u.protocol = 'WSS:ignored';
+  assert.equal(u.protocol, 'wss:');
+  u.protocol = 'foo';
+  assert.equal(u.protocol, 'wss:', 'special cannot become non-special');
+  u.protocol = '1http';
+  assert.equal(u.protocol, 'wss:', 'a scheme starts with a letter');
+  const m = new URL('foo://h/');
+  m.protocol = 'http';
+  assert.equal(m.protocol, 'foo:');
+  m.protocol = 'bar';
+  assert.equal(m.href, 'bar://h/');
+  const withPort = new URL('http://h:81/');
+  withPort.protocol = 'file';
+  assert.equal(withPort.protocol, 'http:', 'a port cannot go into a file URL');
+});
+
+test('the username and password setters encode with the userinfo set', () => {
+  const u = new URL('http://h/');
+  u.username = 'me@x:y';
+  u.password = 'p w/';
+  assert.equal(u.href, 'http://me%40x%3Ay:p%20w%2F@h/');
+  u.username = '';
+  u.password = '';
+  assert.equal(u.href, 'http://h/');
+  const f = new URL('file:///x');
+  f.username = 'u';
+  assert.equal(f.href, 'file:///x');
+  const m = new URL('mailto:a@b');
+  m.password = 'p';
+  assert.equal(m.href, 'mailto:a@b');
+});
+
+test('the host and hostname setters (the Workers proxy idiom)', () => {
+  const u = new URL('https://public.example/api?x=1');
+  u.hostname = 'Backend.Internal';
+  assert.equal(u.href, 'https://backend.internal/api?x=1');
+  u.host = 'origin:8443';
+  assert.equal(u.href, 'https://origin:8443/api?x=1');
+  u.hostname = 'other:99';
+  assert.equal(u.host, 'origin:8443', 'hostname takes no port: the value is ignored');
+  u.host = '0x7f.1';
+  assert.equal(u.host, '127.0.0.1:8443');
+  u.host = '[::1]:80';
+  assert.equal(u.host, '[::1]:80', 'host keeps a non-default port');
+  u.host = 'a b';
+  assert.equal(u.hostname, '[::1]', 'an invalid host changes nothing');
+  u.host = '';
+  assert.equal(u.hostname, '[::1]', 'a special URL needs a host');
+  const f = new URL('file://server/share');
+  f.host = 'localhost';
+  assert.equal(f.href, 'file:///share');
+  const m = new URL('mailto:a@b');
+  m.host = 'h';
+  assert.equal(m.href, 'mailto:a@b');
+});
