@@ -329,10 +329,13 @@ def malformed(t: Transfer) -> dict[str, tuple[str, str, list[bytes]]]:
         "option overrun": ("tcp", "option-overrun", many(options=bytes([1, 2, 12, 5]), payload=data)),
         "SYN+FIN": ("conn", "syn-in-window", many(seq=nxt + 1000, flags=SYN | FIN)),
         "SYN+RST": ("conn", "rst-in-window", many(seq=nxt + 1000, flags=SYN | RST)),
+        # Past any window the guest could offer (its receive buffer is 256 KiB),
+        # not only past the one it offered when we looked: the reader may take
+        # what is buffered meanwhile, and the window grows by it.
         "data past the window": (
             "conn",
             "out-of-window",
-            many(seq=nxt + wnd + 1000, flags=ACK | PSH, payload=data),
+            many(seq=nxt + max(wnd, 1 << 20) + 1000, flags=ACK | PSH, payload=data),
         ),
         "data before the window": (
             "conn",
@@ -399,10 +402,9 @@ def test_rsts_and_syns_with_wrong_sequence_numbers_do_not_reset_the_connection(p
     def in_window():  # anywhere in the window but RCV.NXT itself
         return nxt + rng.randrange(1, wnd)
 
-    def out_of_window():
-        return (
-            nxt + wnd + rng.randrange(0, 1 << 30) if rng.random() < 0.5 else nxt - rng.randrange(1, 1 << 30)
-        )
+    def out_of_window():  # past any window the guest could offer (its buffer is 256 KiB), or before it
+        past = nxt + max(wnd, 1 << 20) + rng.randrange(0, 1 << 30)
+        return past if rng.random() < 0.5 else nxt - rng.randrange(1, 1 << 30)
 
     kinds = {
         "RST in the window": (
