@@ -5,8 +5,8 @@
 // loads FILE, a worker in the module form Cloudflare's users write
 // (`export default { async fetch(request, env, ctx) {...} }`), turns it
 // into a classic script (/lib/worker/module-form, docs/workers.md), gives
-// it the web platform's Request, Response, Headers and ReadableStream
-// (/lib/web), calls its fetch with one request for URL (default
+// it the web platform's pieces (Request, Response, Headers, URL, TextEncoder,
+// crypto... from /lib/web), calls its fetch with one request for URL (default
 // http://localhost/), and prints the response as curl does: the body, with
 // -i the status line and headers first. Each run is an app, so each worker
 // runs in a fresh isolate of its own, with the app's limits; `wrangler dev`
@@ -33,7 +33,16 @@ module.exports = async function main(argv) {
     sys.stderr.write(`worker: ${e.message}\n`); // it names the file
     return 1;
   }
-  web.install(globalThis);
+  // crypto.getRandomValues is synchronous and the kernel's urandom is a
+  // read away: a pool drawn now serves the run (64 KiB, a read more if spent).
+  const pool = { bytes: await readRandom(), at: 0 };
+  web.install(globalThis, {
+    randomBytes: (n) => {
+      if (pool.at + n > pool.bytes.length) throw new Error('worker run: its 64 KiB of randomness is spent');
+      pool.at += n;
+      return pool.bytes.slice(pool.at - n, pool.at);
+    },
+  });
   let handler;
   try {
     // Indirect eval: the worker's code sees only globals, never this app's locals.
@@ -80,6 +89,15 @@ module.exports = async function main(argv) {
   await Promise.allSettled(waiting); // ctx.waitUntil: the run lasts until they settle
   return 0;
 };
+
+async function readRandom() {
+  const f = await sys.fs.open('/dev/urandom', 'r');
+  try {
+    return await f.read(65536);
+  } finally {
+    await f.close();
+  }
+}
 
 module.exports.description = "run a worker's fetch handler on one request, here";
 module.exports.options = {

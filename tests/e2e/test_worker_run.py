@@ -7,6 +7,8 @@ default export holding fetch), made a classic script by
 
 from __future__ import annotations
 
+import json
+
 MACHINE_ARGS = ("--net", "none")
 
 HELLO = """export default {
@@ -60,3 +62,37 @@ def test_a_worker_that_is_not_one_fails_with_a_clear_error(machine):
     assert "/tmp/throws.js:3" in err, err  # the line numbers are the source's
     status, _, err = machine.run("worker deploy x")
     assert status == 2 and "unknown command 'deploy'" in err
+
+
+def test_a_worker_has_the_web_platforms_globals(machine):
+    write(
+        machine,
+        "/tmp/globals.js",
+        """export default {
+  async fetch(request) {
+    const u = new URL(request.url);
+    const bytes = new TextEncoder().encode('h\u00e9');
+    const ids = new Set(Array.from({ length: 50 }, () => crypto.randomUUID()));
+    return Response.json({
+      path: u.pathname, q: u.searchParams.get('q'), bytes: Array.from(bytes),
+      text: new TextDecoder().decode(bytes), b64: btoa('hi'), back: atob('aGk='),
+      clone: structuredClone({ a: [1, { b: 2 }] }), uuids: ids.size,
+      v4: /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test([...ids][0]),
+    });
+  },
+};
+""",
+    )
+    status, out, err = machine.run("worker run /tmp/globals.js 'http://x.test/p/../a?q=%20z'")
+    assert status == 0, err
+    assert json.loads(out) == {
+        "path": "/a",
+        "q": " z",
+        "bytes": [104, 195, 169],
+        "text": "h\u00e9",
+        "b64": "aGk=",
+        "back": "hi",
+        "clone": {"a": [1, {"b": 2}]},
+        "uuids": 50,
+        "v4": True,
+    }

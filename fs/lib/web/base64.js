@@ -8,7 +8,7 @@
 // function throws a DOMException named InvalidCharacterError on bad input.
 'use strict';
 
-const { DOMException } = require('./dom-exception');
+const { DOMException } = require('/lib/web/dom-exception');
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const VALUE = {};

@@ -7,7 +7,7 @@
 // crypto.subtle is left out.
 'use strict';
 
-const { DOMException } = require('./dom-exception');
+const { DOMException } = require('/lib/web/dom-exception');
 
 // §10.1.1: at most 65,536 bytes a call.
 const MAX_BYTES = 65536;

@@ -1,22 +1,35 @@
-// fs/lib/web/index.js (/lib/web/index in the image): the Fetch standard's
-// data types in one place (Headers, Request, Response, ReadableStream), and
-// install(global), which the worker runtime (issue 14) calls to put them on
-// a fresh isolate's global object before it runs a worker's code.
+// fs/lib/web/index.js (/lib/web/index in the image): the web platform's
+// pieces Workers-style code expects, in one place: the Fetch standard's
+// data types (Headers, Request, Response, ReadableStream), URL and
+// URLSearchParams, TextEncoder and TextDecoder, atob and btoa,
+// structuredClone, DOMException, and crypto over a random source the
+// caller gives. install(global, {randomBytes}) puts them on a fresh
+// isolate's global object before it runs a worker's code (issue 14).
 'use strict';
 
 const { Headers } = require('/lib/web/headers');
 const { ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController } = require('/lib/web/readable-stream');
 const { Request } = require('/lib/web/request');
 const { Response } = require('/lib/web/response');
+const { URL, URLSearchParams } = require('/lib/web/url');
+const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
+const { atob, btoa } = require('/lib/web/base64');
+const { structuredClone } = require('/lib/web/structured-clone');
+const { DOMException } = require('/lib/web/dom-exception');
+const { makeCrypto } = require('/lib/web/crypto');
 
-const TYPES = { Headers, Request, Response, ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController };
+const TYPES = {
+  Headers, Request, Response, ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController,
+  URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone, DOMException,
+};
 
 // As a browser defines them: writable, configurable, not enumerable. A
-// name the global already has is replaced.
-function install(global) {
-  for (const [name, value] of Object.entries(TYPES)) {
-    Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
-  }
+// name the global already has is replaced. `randomBytes(n)` (n random
+// bytes, synchronously) gives the global a `crypto`; without it there is none.
+function install(global, { randomBytes = null } = {}) {
+  const define = (name, value) => Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+  for (const [name, value] of Object.entries(TYPES)) define(name, value);
+  if (randomBytes) define('crypto', makeCrypto(randomBytes));
   return global;
 }
 

@@ -21,7 +21,7 @@
 // not supported (a non-empty list is a DataCloneError).
 'use strict';
 
-const { DOMException } = require('./dom-exception');
+const { DOMException } = require('/lib/web/dom-exception');
 
 const cloneError = (what) => new DOMException(`${what} could not be cloned`, 'DataCloneError');
 

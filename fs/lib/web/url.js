@@ -21,7 +21,7 @@
 // TextDecoder).
 'use strict';
 
-const { TextDecoder } = require('./encoding');
+const { TextDecoder } = require('/lib/web/encoding');
 
 // §4.1: special schemes and their default ports.
 const SPECIAL = { ftp: 21, file: null, http: 80, https: 443, ws: 80, wss: 443 };
