@@ -18,6 +18,7 @@
 
 const { ReadableStream, streamFromBytes, isDisturbed, markDisturbed } = require('/lib/web/readable-stream');
 const { utf8Encode, utf8Decode } = require('/lib/web/utf8-bytes');
+const { concatBytes } = require('/lib/http/bytes');
 
 const kBody = Symbol('body');
 
@@ -52,31 +53,22 @@ const unusable = (body) => body !== null && (isDisturbed(body.stream) || body.st
 function readAll(stream) {
   const reader = stream.getReader();
   const chunks = [];
-  let length = 0;
   const step = () =>
     reader.read().then(({ value, done }) => {
-      if (done) return join(chunks, length);
+      if (done) return join(chunks);
       if (!(value instanceof Uint8Array)) {
         const e = new TypeError('a body chunk must be a Uint8Array');
         reader.cancel(e);
         throw e;
       }
       chunks.push(value);
-      length += value.length;
       return step();
     });
   return step();
 }
 
-function join(chunks, length) {
-  if (chunks.length === 1) return chunks[0].slice();
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+function join(chunks) {
+  return chunks.length === 1 ? chunks[0].slice() : concatBytes(chunks);
 }
 
 // Fetch "consume body": the bytes of the body, or a TypeError if used already.
