@@ -77,6 +77,11 @@ class BootedMachine:
     def wait(self, timeout: float = 20) -> int:
         return self.proc.wait(timeout)
 
+    def rss_kib(self) -> int:
+        """The machine process's resident memory, from /proc."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()

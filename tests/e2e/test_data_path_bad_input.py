@@ -262,11 +262,6 @@ def machine_still_works(machine) -> None:
     assert far == near and re.fullmatch(r"[0-9a-f]{64}  -", far), out
 
 
-def rss_kib(machine) -> int:
-    with open(f"/proc/{machine.proc.pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-
-
 # ---- a reader that never reads ---------------------------------------------------------
 
 
@@ -460,11 +455,11 @@ def test_ten_thousand_pipes_opened_and_closed_give_their_memory_back(machine):
     seven rounds make 70,000 pipes, more than may be open at once (65,536), so
     a pipe that is never freed would make the last rounds fail with EMFILE."""
     assert run_ok(machine, "/tmp/pipes.js", timeout=120) == "ok\n"  # warm-up
-    before = rss_kib(machine)
+    before = machine.rss_kib()
     growth = []
     for round_ in range(6):
         assert run_ok(machine, "/tmp/pipes.js", timeout=120) == "ok\n", f"round {round_ + 2}"
-        growth.append((rss_kib(machine) - before) / 1024)
+        growth.append((machine.rss_kib() - before) / 1024)
         print(f"round {round_ + 2}: RSS {growth[-1]:+.1f} MiB")
         if round_ == 2:
             assert max(growth) < 20, f"RSS grew by {growth} MiB in 3 rounds after the warm-up"

@@ -8,19 +8,17 @@ http.server in the namespace.  Bodies are compared byte for byte.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
 import re
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 
 from tests.e2e.netns import booted, netns, require, which
+from tests.e2e.sockets import serve_directory
 
 LINUX_IP, GUEST_IP = "10.9.0.1", "10.9.0.2"
 STATIC = f"ip={GUEST_IP}::{LINUX_IP}:255.255.255.0:::off:{LINUX_IP}"
@@ -298,12 +296,6 @@ def test_wrk_10_seconds_without_socket_errors(peer):
     assert requests > 1000, out
 
 
-def rss_kib(pid: int) -> int:
-    """The resident memory of a host process (the machine), from /proc."""
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-
-
 def upload(peer, head: bytes, piece: bytes, most: int) -> tuple[bytes, int, bool]:
     """Send `head`, then `piece` again and again (up to `most` bytes) while
     reading what comes back, until the server has answered and closed (its
@@ -351,8 +343,7 @@ def test_a_10_gb_upload_is_413_and_the_close_with_memory_flat(peer):
     # the handler's 405 first, unread, and the server drops at most 64 KiB
     # of it (drainLimit) before closing. Either way the connection closes
     # long before 10 GB could go, and the machine holds none of it.
-    pid = peer.machine.proc.pid
-    before = rss_kib(pid)
+    before = peer.machine.rss_kib()
     ten_gb = 10 * 1024**3
     head = f"POST /upload HTTP/1.1\r\nHost: g\r\nContent-Length: {ten_gb}\r\n\r\n".encode()
     answer, sent, closed = upload(peer, head, bytes(65536), ten_gb)
@@ -363,7 +354,7 @@ def test_a_10_gb_upload_is_413_and_the_close_with_memory_flat(peer):
     answer, sent, closed = upload(peer, head, chunk, ten_gb)
     assert answer.startswith(b"HTTP/1.1 405 "), answer[:200]
     assert closed and sent < 256 * MIB, f"{sent} bytes went, closed: {closed}"
-    grown = rss_kib(pid) - before
+    grown = peer.machine.rss_kib() - before
     assert grown < 32 * 1024, f"the machine grew by {grown} KiB"
     # And httpd serves on.
     r = peer.host("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", url("/docs/note.txt"))
@@ -424,29 +415,6 @@ def test_slowloris_gets_408_at_the_header_deadline_while_others_are_served(peer)
 # -- the guest's curl against Python's http.server -------------------------------------------
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    """Files from the server's directory (GET, HEAD), and an echo of POST and PUT."""
-
-    protocol_version = "HTTP/1.1"
-
-    def echo(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        reply = (
-            f"{self.command} {self.path} {self.headers.get('Content-Type')} {self.headers.get('X-Test')}\n".encode()
-            + body
-        )
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    do_POST = do_PUT = echo
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def web(peer, tmp_path_factory):
     """Python's http.server in the namespace on LINUX_IP, serving a directory with a 1 MiB file."""
@@ -454,15 +422,9 @@ def web(peer, tmp_path_factory):
     blob = os.urandom(MIB)
     (directory / "blob.bin").write_bytes(blob)
     (directory / "hello.txt").write_text("hello from Linux\n")
-    sock = peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM, bind=(LINUX_IP, 0))
-    handler = functools.partial(Handler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((LINUX_IP, 0), handler, bind_and_activate=False)
-    server.socket.close()
-    server.socket = sock
-    server.server_address = sock.getsockname()
-    sock.listen(16)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = serve_directory(
+        peer.ns.socket(socket.AF_INET, socket.SOCK_STREAM, bind=(LINUX_IP, 0)), str(directory)
+    )
     server.blob = blob
     server.base = f"http://{LINUX_IP}:{server.server_address[1]}"
     try:

@@ -11,15 +11,13 @@ a TAP device are in test_http_peer_linux.py.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
-import threading
 import time
 
 import pexpect
@@ -27,7 +25,7 @@ import pytest
 
 from tests.e2e.machine import ENV, JSKSH
 from tests.e2e.netns import booted, wait_for_address
-from tests.e2e.test_http_peer_linux import Handler
+from tests.e2e.sockets import serve_directory
 from tests.e2e.test_net_user_tcp import free_port
 
 MIB = 1024 * 1024
@@ -135,10 +133,9 @@ def web(machine, tmp_path_factory):
     blob = os.urandom(MIB)
     (directory / "blob.bin").write_bytes(blob)
     (directory / "hello.txt").write_text("hello from the host\n")
-    handler = functools.partial(Handler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = serve_directory(sock, str(directory))
     server.blob = blob
     server.base = f"http://10.0.2.2:{server.server_address[1]}"
     try:

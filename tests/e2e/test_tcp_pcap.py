@@ -21,7 +21,6 @@ response decoded, bodies included.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import http.server
 import json
@@ -30,7 +29,6 @@ import re
 import shutil
 import socket
 import subprocess
-import threading
 
 import pytest
 
@@ -44,7 +42,7 @@ from tests.e2e.netns import (
     wait_for_address,
     wait_until,
 )
-from tests.e2e.test_http_peer_linux import Handler
+from tests.e2e.sockets import serve_directory
 from tests.e2e.test_net_user_tcp import free_port
 
 KIB = 1024
@@ -139,14 +137,7 @@ def serve_http(sock: socket.socket, capture: Capture, directory: str) -> http.se
         f.write(HELLO)
     with open(os.path.join(directory, "blob.bin"), "wb") as f:
         f.write(capture.peer_blob)
-    handler = functools.partial(Handler, directory=directory)
-    server = http.server.ThreadingHTTPServer(sock.getsockname(), handler, bind_and_activate=False)
-    server.socket.close()
-    server.socket = sock
-    server.server_address = sock.getsockname()
-    sock.listen(8)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_directory(sock, directory)
 
 
 def start_httpd(machine) -> str:
