@@ -83,6 +83,11 @@ class Machine:
         head, _, self.buf = self.buf.partition(marker)
         return head
 
+    def command(self, line: str, timeout: float = 300) -> str:
+        """Type `line` at the console's shell; what it printed, up to the next prompt."""
+        self.sock.sendall(line.encode() + b"\r")
+        return self.read_until(b"$ ", timeout).decode(errors="replace")
+
     def rss(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:

@@ -126,8 +126,7 @@ class Veth:
 
 
 def guest(net: TapNet, command: str, timeout: float = 300) -> str:
-    net.machine.sock.sendall(command.encode() + b"\r")
-    return net.machine.read_until(b"$ ", timeout).decode(errors="replace")
+    return net.machine.command(command, timeout)
 
 
 def mbps(r: dict) -> float:

@@ -23,11 +23,6 @@ from common import Machine
 from tcp_throughput import CLIENT, MIB, Server, mbps
 
 
-def guest(m: Machine, command: str, timeout: float = 300) -> str:
-    m.sock.sendall(command.encode() + b"\r")
-    return m.read_until(b"$ ", timeout).decode(errors="replace")
-
-
 def loopback_client(*args: str) -> None:
     subprocess.run([sys.executable, "-c", CLIENT, *args], check=True, timeout=300)
 
@@ -37,10 +32,10 @@ def main(mib: int = 16, runs: int = 5) -> None:
     m = Machine("--net", "user")
     rates: dict[str, list[float]] = {"g2h": [], "h2g": [], "a_up": [], "a_down": []}
     try:
-        guest(m, f"head -c {nbytes} /dev/urandom > /tmp/blob")
+        m.command(f"head -c {nbytes} /dev/urandom > /tmp/blob")
         for _ in range(runs):  # interleaved, so a noisy minute touches every column alike
             recv = Server(None, "recv", "127.0.0.1", nbytes, 1)
-            out = guest(m, f"nc 10.0.2.2 {recv.port} < /tmp/blob")
+            out = m.command(f"nc 10.0.2.2 {recv.port} < /tmp/blob")
             r = recv.result()
             recv.close()
             if r["bytes"] != nbytes:
@@ -48,7 +43,7 @@ def main(mib: int = 16, runs: int = 5) -> None:
             rates["g2h"].append(mbps(r))
 
             send = Server(None, "send", "127.0.0.1", nbytes, 1)
-            guest(m, f"nc 10.0.2.2 {send.port} < /dev/null > /dev/null")
+            m.command(f"nc 10.0.2.2 {send.port} < /dev/null > /dev/null")
             rates["h2g"].append(mbps(send.result()))
             send.close()
 
