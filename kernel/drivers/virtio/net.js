@@ -61,6 +61,7 @@ class VirtioNet {
     this.untold = 0; // frames queued since the last notification
     this.untoldBytes = 0;
     this.offloads = { checksum: false, segmentation: false };
+    this.guestChecksum = false; // GUEST_CSUM: received frames' headers say whether the checksum was checked
     this.rxBuffer = RX_BUFFER;
   }
 
@@ -75,6 +76,7 @@ class VirtioNet {
     });
     const has = (name) => (this.features & mask(DEVICE_ID, [name])) !== 0n;
     this.offloads = { checksum: has('CSUM'), segmentation: has('CSUM') && has('HOST_TSO4') };
+    this.guestChecksum = has('GUEST_CSUM');
     const big = has('GUEST_TSO4');
     this.rxBuffer = big ? RX_BIG_BUFFER : RX_BUFFER;
     if (this.features & mask(DEVICE_ID, ['MAC'])) {
@@ -175,14 +177,13 @@ class VirtioNet {
     const frames = [];
     const checked = [];
     let reposted = 0;
-    const offloads = (this.features & mask(DEVICE_ID, ['GUEST_CSUM'])) !== 0n;
     for (const { token: addr, len } of this.rx.takeUsed()) {
       const got = Math.min(len, this.rxBuffer); // never trust a length larger than the buffer
       if (got > HEADER) {
         frames.push(this.dma.bytes.slice(addr + HEADER, addr + got));
         // NEEDS_CSUM: the sender left the checksum undone and nothing on
         // the way damaged the bytes (a local host); DATA_VALID: checked.
-        checked.push(offloads && (this.dma.bytes[addr] & (FLAG_NEEDS_CSUM | FLAG_DATA_VALID)) !== 0);
+        checked.push(this.guestChecksum && (this.dma.bytes[addr] & (FLAG_NEEDS_CSUM | FLAG_DATA_VALID)) !== 0);
       } else this.counters.rx_runt++;
       this.postRx(addr);
       reposted++;
@@ -210,7 +211,7 @@ class VirtioNet {
       offloads: [
         this.offloads.checksum && 'tx-csum',
         this.offloads.segmentation && 'tso4',
-        (this.features & mask(DEVICE_ID, ['GUEST_CSUM'])) !== 0n && 'rx-csum',
+        this.guestChecksum && 'rx-csum',
         this.rxBuffer > RX_BUFFER && 'rx-tso4',
       ].filter(Boolean),
       queues: this.rx ? [q(this.rx, 'receiveq'), q(this.tx, 'transmitq')] : [],
