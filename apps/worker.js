@@ -18,7 +18,7 @@ const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
 
 module.exports = async function main(argv) {
-  const parsed = parseOptions(argv.slice(1), module.exports, { stopAtOperand: false });
+  const parsed = parseOptions(argv.slice(1), module.exports);
   if (parsed.error) return usageError('worker', module.exports, parsed.error);
   const { options, operands } = parsed;
   const [command, file, url = 'http://localhost/'] = operands;
