@@ -60,6 +60,7 @@ def _machine(args, **kw):
                 for x in (
                     getattr(args, "cmdline", "") or "",
                     f"tmpfs.size={args.tmp_size}" if getattr(args, "tmp_size", None) else "",
+                    f"svc={','.join(args.service)}" if getattr(args, "service", None) else "",
                 )
                 if x
             ),
@@ -391,6 +392,14 @@ def main(argv: list[str] | None = None) -> int:
             default=d(None),
             metavar="tcp|udp::HOSTPORT-:GUESTPORT",
             help="forward a host port into the guest, as QEMU's hostfwd (user backend; repeatable)",
+        )
+        p.add_argument(
+            "--service",
+            action="append",
+            default=d(None),
+            metavar="NAME",
+            help="start service NAME once the network is up, as `svc start NAME` would "
+            "(invoker, httpd, kv; repeatable)",
         )
         p.add_argument(
             "--dns", default=d(None), metavar="ADDR[:PORT]", help="upstream DNS for the user backend"

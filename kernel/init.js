@@ -216,10 +216,25 @@ function start(bootinfo) {
   networkReady.then(() => {
     ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
     booted = true;
+    startServices(kernel.services, options.svc);
     const took = `boot took ${((machine.clock() - t0) * 1000).toFixed(1)} ms`;
     if (ports.terminalOpen()) startConsoleShell(took);
     else log.info(`init: ${took}; the console's shell starts when a terminal opens it`);
   });
+}
+
+// `svc=a,b` on the command line (jsksh --service NAME): services that start
+// once the network is up, as systemd's units wanted by multi-user.target.
+// One that cannot start is logged, and the boot goes on.
+function startServices(registry, spec) {
+  if (!spec || spec === true) return;
+  for (const name of String(spec).split(',').filter(Boolean)) {
+    try {
+      registry.start(name, [name], {});
+    } catch (e) {
+      log.warn(`init: service ${name}: ${e.message}`);
+    }
+  }
 }
 
 // `ip=` on the kernel command line, in Linux's format
