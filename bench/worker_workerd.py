@@ -81,10 +81,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def config(workers: dict[str, str], address: str) -> tuple[str, dict[str, str]]:
-    """The capnp text serving `workers` (name -> module source) on `address`, and the files it embeds.
-
-    One worker is served directly; several sit behind the router."""
+def config(workers: dict[str, str], address: str, router: bool) -> tuple[str, dict[str, str]]:
+    """The capnp text serving `workers` (name -> module source) on `address`, and the files it embeds:
+    behind the router, or the one worker directly."""
     files = {}
     services, defs = [], []
     for i, (name, source) in enumerate(workers.items()):
@@ -95,7 +94,8 @@ def config(workers: dict[str, str], address: str) -> tuple[str, dict[str, str]]:
             f'  modules = [(name = "w{i}.js", esModule = embed "w{i}.js")],\n'
             f'  compatibilityDate = "{COMPATIBILITY_DATE}",\n);'
         )
-    if len(workers) == 1:
+    if not router:
+        assert len(workers) == 1, "several workers need the router"
         front = next(iter(workers))
     else:
         front = "router"
@@ -119,15 +119,24 @@ def config(workers: dict[str, str], address: str) -> tuple[str, dict[str, str]]:
 
 
 class Workerd:
-    """A workerd process serving `workers` on HOST:PORT; `wrap` prefixes the command (e.g. ip netns exec NS)."""
+    """A workerd process serving `workers` on HOST:PORT, behind the router if `router` (the default for
+    more than one); `wrap` prefixes the command (e.g. ip netns exec NS)."""
 
-    def __init__(self, workers: dict[str, str], host: str = "127.0.0.1", port: int = 0, wrap: tuple = ()):
+    def __init__(
+        self,
+        workers: dict[str, str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        wrap: tuple = (),
+        router: bool | None = None,
+    ):
+        self.router = len(workers) > 1 if router is None else router
         path, why = binary()
         if not path:
             raise RuntimeError(why)
         self.host, self.port = host, port or free_port()
         self.dir = tempfile.mkdtemp(prefix="jsksh-bench-workerd-")
-        text, files = config(workers, f"{host}:{self.port}")
+        text, files = config(workers, f"{host}:{self.port}", self.router)
         for name, source in {**files, "config.capnp": text}.items():
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(source)
@@ -138,7 +147,7 @@ class Workerd:
             stderr=subprocess.STDOUT,
         )
         self.wrap = wrap
-        self.wait_ready(next(iter(workers)) if len(workers) > 1 else "")
+        self.wait_ready(next(iter(workers)) if self.router else "")
 
     def url(self, name: str = "") -> str:
         return f"http://{self.host}:{self.port}/{name + '/' if name else ''}"
