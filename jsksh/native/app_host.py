@@ -46,7 +46,17 @@ from jsksh.native.app_pool import Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
-OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD = 2, 3, 4, 5, 6, 7, 8, 9
+OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD, OP_BUDGET = (
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+)
 EBADF = -9
 
 
@@ -79,6 +89,11 @@ def trap(box: WarmIsolate) -> None:
         host.wake_again(box)
     elif op == OP_CLOCK:
         struct.pack_into("<d", page, 32, time.monotonic() - host.epoch)
+    elif op == OP_BUDGET:  # arg0 ms of CPU; arg1 0: from now (0 ms disarms), 1: added, 2: from now, idle
+        app = box.app
+        if app is not None:
+            app.arm_cpu_budget(arg0, add=arg1 == 1, idle=arg1 == 2)
+        struct.pack_into("<i", page, 24, 0 if app is not None else ESRCH)
     elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
         lazy = host.pool.lazy_modules
         data = lazy[arg0] if arg0 < len(lazy) else b""
@@ -111,6 +126,26 @@ class App:
         self.sampled_activity: tuple[int, int] | None = None  # activity() when the heap was sampled
         self.cpu_seen = -1.0  # the isolate's CPU clock at the stats thread's last look
         self.cpu_heap_checked = -1.0  # the CPU clock when the watchdog last asked V8 about the heap limit
+        # A CPU budget the app armed for a piece of work (a worker's request,
+        # Cloudflare's 50 ms): the thread's CPU clock it must not pass, or None.
+        self.cpu_deadline: float | None = None
+        self.cpu_budget_ms = 0  # the budget armed, in ms, for the message
+        # Checked every 10 ms (work in progress) or, for an idle budget (what
+        # an app may spend between pieces of work), with everyone every 100 ms.
+        self.cpu_budget_hot = False
+
+    def arm_cpu_budget(self, ms: int, add: bool, idle: bool) -> None:
+        """Arm (or, with 0 ms, disarm) a CPU budget; on the app's own thread."""
+        now = self.box.cpu_time()
+        self.cpu_budget_hot = not idle
+        if add and self.cpu_deadline is not None:
+            self.cpu_deadline += ms / 1000
+            self.cpu_budget_ms += ms
+        elif ms:
+            self.cpu_deadline = now + ms / 1000
+            self.cpu_budget_ms = ms
+        else:
+            self.cpu_deadline = None
 
     def activity(self) -> tuple[int, int]:
         return (self.msgs_in, self.msgs_out)

@@ -89,13 +89,17 @@ class Watchdog:
             rounds += 1
             with self.lock:
                 everyone = rounds % 10 == 0
-                running = [a for a in self.apps.values() if everyone or a.box.in_flight]
+                # An armed CPU budget is tens of ms: its app is looked at every round.
+                running = [a for a in self.apps.values() if everyone or a.box.in_flight or a.cpu_budget_hot]
                 leftovers = host.pool.lingering()
             for app in running:
                 used = app.box.cpu_time()
                 if used - app.cpu_base > app.limits["cpu"]:
                     cpu = L.describe("cpu", app.limits["cpu"])
                     self.machine_kill(app, f"CPU time limit exceeded ({cpu})", L.STATUS_CPU)
+                elif app.cpu_deadline is not None and used > app.cpu_deadline:
+                    budget = app.cpu_budget_ms
+                    self.machine_kill(app, f"CPU time limit exceeded ({budget} ms budget)", L.STATUS_CPU)
                 elif app.box.external_bytes() > app.limits["external"]:
                     self.machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
                 elif used != app.cpu_heap_checked:

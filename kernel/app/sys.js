@@ -187,6 +187,10 @@ const sys = {
     foreground: (pids) => call('proc.foreground', { pids }),
     // The limits this program runs under: { cpu, heap, external, queue, isolates, memory }.
     limits: () => call('proc.limits', {}),
+    // Arm a CPU budget: killed (status 152) if this isolate spends `ms` more
+    // CPU milliseconds before cpuBudget(0). {mode: 'add'} adds to one armed;
+    // {mode: 'idle'} is checked every 100 ms instead of every 10 (docs/apps.md).
+    cpuBudget: (ms, { mode = 'set' } = {}) => rt.cpuBudget(Number(ms) || 0, mode),
   },
   kernel: {
     devices: () => call('dev.list', {}),
@@ -207,7 +211,10 @@ const sys = {
     tcp,
   },
 };
-Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false });
+// Configurable so that a worker's host (fs/lib/worker/instance.js) can take
+// `sys` away from the code it runs; put back when the isolate is recycled.
+const defineSys = () => Object.defineProperty(globalThis, 'sys', { value: sys, writable: false, enumerable: false, configurable: true });
+defineSys();
 
 globalThis.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
 globalThis.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
@@ -220,6 +227,7 @@ globalThis.console = {
 };
 
 rt.onRecycle.push(() => {
+  if (globalThis.sys !== sys) defineSys();
   completer = null;
   resizeListeners = [];
   watching = false;

@@ -190,6 +190,20 @@ function newTurn() {
   for (const resolve of waiting) resolve();
 }
 
+// A CPU budget for a piece of work (docs/abi.md §2, op 10): the machine's
+// watchdog kills the isolate if its thread spends `ms` more CPU milliseconds
+// before the budget is disarmed (0). `mode` 'add': more for work that joins
+// what is armed (a second request while the first still runs); 'idle': what
+// may be spent between pieces of work (checked every 100 ms, not 10). A
+// worker's request runs under one (fs/lib/worker/instance.js, Cloudflare's 50 ms).
+const OP_BUDGET = 10;
+function cpuBudget(ms, mode) {
+  words[0] = OP_BUDGET;
+  words[1] = Math.max(0, Math.min(0xffffffff, Math.round(ms)));
+  words[2] = mode === 'add' ? 1 : mode === 'idle' ? 2 : 0;
+  sysTrap();
+}
+
 // ---- Parts loaded on first use (LOAD, docs/abi.md §2) ----------------------
 // Most programs never call another isolate or open a socket, and each
 // isolate would keep the code (about 3 KiB of memory per KiB of source, for
@@ -233,6 +247,6 @@ Object.assign(rt, {
   OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader, joinPieces,
   page, words, result, time, externalBytes, servingCalls, idleCheck, bytes, RawUint8Array, view, MAX, sysTrap,
   utf8Encode, utf8StreamDecoder, encode, decode, send, receiveAll, dropPartial,
-  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage, loadPart,
+  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage, loadPart, cpuBudget,
 });
 })((globalThis.__rt = {}));

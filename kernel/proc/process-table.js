@@ -337,6 +337,7 @@ class ProcessTable {
     if (proc.state === 'Z') return;
     proc.state = 'Z';
     proc.status = status;
+    proc.reason = reason; // the limit it broke, or why it was killed; null for an exit of its own
     if (!gone) machine.release(proc.pid); // a clean exit: the isolate may be kept warm
     machine.dropPieces(proc.pid);
     if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);

@@ -389,6 +389,7 @@ function toError(r) {
 function peerGone(what, pid, reason) {
   const e = new RpcError(`${what}: the service process (pid ${pid}) ${reason && reason !== 'exited' ? `was ${reason.startsWith('killed') ? '' : 'killed: '}${reason}` : 'exited'} before it answered`);
   e.code = 'ECONNRESET';
+  e.reason = reason || 'exited'; // the limit it broke, for a caller that answers for it (the invoker)
   return e;
 }
 

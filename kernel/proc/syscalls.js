@@ -288,6 +288,7 @@ function installServices(kernel) {
     'svc.list': () => registry.list(),
     'svc.start': (proc, a) => registry.start(a.name, a.argv, a.limits),
     'svc.stop': (proc, a) => void registry.stop(a.name),
+    'svc.remove': (proc, a) => void registry.remove(a.name),
   });
 }
 

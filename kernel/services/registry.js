@@ -102,6 +102,17 @@ class ServiceRegistry {
     this.log.info(`svc: stopped ${service.name}`);
   }
 
+  // Stop a service and forget it: what the invoker does with the instance of
+  // a worker's old code, or a deleted worker's. Quiet: it is not an event.
+  remove(name) {
+    const service = this.managed.get(String(name));
+    if (!service) throw new KernelError('ENOENT', '', `${name}: no such service`);
+    this.managed.delete(service.name);
+    service.state = 'stopped';
+    if (service.pid !== null) this.procs.kill(service.pid, 'KILL');
+    for (const w of service.waiting.splice(0)) w();
+  }
+
   list() {
     const stats = machine.procStat();
     const rows = Object.keys(this.kernelServices).map((name) => ({ name, pid: 0, state: 'kernel', program: '(kernel)', methods: Object.keys(this.kernelServices[name]), restarts: 0, memory: null, idle: null, calls: null }));
@@ -161,7 +172,8 @@ class ServiceRegistry {
         done = true;
         this.timers.cancel(timer);
         if (this.exports.has(name)) resolve();
-        else reject(new KernelError('ENOENT', '', `${name}: the service ${service.name} did not export it`));
+        else if (service.pid !== null) reject(new KernelError('ENOENT', '', `${name}: the service ${service.name} did not export it`));
+        else reject(new KernelError('ENOENT', '', `${name}: the service ${service.name} ${service.reason ? `was killed: ${service.reason}` : `exited (status ${service.status})`} before it exported it`));
       });
     });
   }
@@ -172,6 +184,7 @@ class ServiceRegistry {
     if (!service) return;
     service.pid = null;
     service.status = proc.status;
+    service.reason = proc.reason || null;
     if (service.state === 'evicting') service.state = 'evicted';
     else if (service.state !== 'stopped') {
       service.state = proc.status === 0 ? 'exited' : 'failed';

@@ -1,0 +1,475 @@
+// apps/invoker.js: code that arrives over the network runs in a fresh
+// isolate (issue 14; docs/workers.md). A Workers-style invoker:
+//
+//   svc start invoker            (or jsksh --service invoker)
+//   curl -T hello.js http://MACHINE/workers/hello      deploy
+//   curl http://MACHINE/hello/                          call its fetch
+//
+// It serves HTTP on port 80 (/lib/http/server) and the `invoker` service
+// (deploy, list, logs, remove, source) that the `worker` app uses. Each
+// version of each worker's code runs in an isolate of its own: a service
+// "w.NAME.HASH7" the kernel's registry starts (`worker serve`, which runs
+// /lib/worker/instance) and may evict when memory is short, and that the
+// next request starts again. A deploy starts the new version at once and
+// answers only once its code has evaluated (a syntax error or a throw at
+// import is the deploy's 400, and the old version goes on serving); the
+// old version's isolate goes when its last request has. Requests run under
+// Cloudflare's limits (/lib/worker/limits): the instance arms the CPU
+// budget, the machine's watchdog ends an isolate that passes it, and the
+// call here then fails with the reason, which is answered (503) and logged.
+// Every script is kept by its hash (/lib/worker/script-store).
+'use strict';
+
+const { parseOptions, usageError } = require('/lib/options');
+const { createServer } = require('/lib/http/server');
+const { route, nameError } = require('/lib/worker/routes');
+const { ScriptStore } = require('/lib/worker/script-store');
+const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason } = require('/lib/worker/limits');
+const { formatLog } = require('/lib/worker/log-lines');
+const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
+const { URLSearchParams } = require('/lib/web/url');
+
+const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
+const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
+
+module.exports = async function main(argv) {
+  const parsed = parseOptions(argv.slice(1), module.exports);
+  if (parsed.error) return usageError('invoker', module.exports, parsed.error);
+  const { options, operands } = parsed;
+  if (operands.length) return usageError('invoker', module.exports, `extra operand '${operands[0]}'`);
+  const port = options.port === null ? 80 : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('invoker', module.exports, `bad port '${options.port}'`);
+
+  const invoker = new Invoker(new ScriptStore(sys.fs, options.dir || '/tmp/invoker'));
+  try {
+    await invoker.store.init();
+  } catch (e) {
+    sys.stderr.write(`invoker: ${options.dir || '/tmp/invoker'}: ${e.message}\n`);
+    return 1;
+  }
+  const server = createServer((req, res) => invoker.http(req, res), {
+    limits: { body: Math.max(MAX_SCRIPT, DEFAULTS.request) },
+    maxConnections: 1024,
+    onError: (e, req) => {
+      if (!e || !e.cut) sys.stderr.write(`invoker: ${req.method} ${req.target}: ${e && e.message}\n`);
+    },
+  });
+  try {
+    await server.listen(port);
+  } catch (e) {
+    sys.stderr.write(`invoker: port ${port}: ${e.message}\n`);
+    return 1;
+  }
+  await sys.services.export('invoker', {
+    deploy: (name, source, config) => invoker.deploy(name, toBytes(source), config || {}),
+    list: () => invoker.list(),
+    logs: (name) => invoker.logsOf(name),
+    remove: (name) => invoker.remove(name),
+    source: (name) => invoker.source(name),
+    history: () => invoker.store.history(),
+  });
+  sys.stderr.write(`invoker: serving workers on port ${server.port}\n`);
+  return 0; // the listener and the exported service keep it running
+};
+
+class Invoker {
+  constructor(store) {
+    this.store = store;
+    this.workers = new Map(); // name -> { name, hash, size, deployed, config, instance, requests, errors, logs, busy }
+    this.nextRequest = 1;
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------
+  async http(req, res) {
+    const r = route(req.method, req.path, req.headers.host, (n) => this.workers.has(n));
+    switch (r.kind) {
+      case 'invoke':
+        return this.invoke(this.workers.get(r.name), req, res);
+      case 'action':
+        return this.httpAction(r.name, req, res);
+      case 'list':
+        return json(res, 200, this.list());
+      case 'deploy':
+        return this.httpDeploy(r.name, req, res);
+      case 'source': {
+        const w = this.workers.get(r.name);
+        if (!w) return text(res, 404, `no worker named '${r.name}'\n`);
+        res.setHeader('Content-Type', 'application/javascript; charset=utf-8');
+        res.setHeader('X-Worker-Hash', w.hash);
+        return res.end(await this.source(r.name));
+      }
+      case 'remove':
+        if (!this.workers.has(r.name)) return text(res, 404, `no worker named '${r.name}'\n`);
+        return json(res, 200, await this.remove(r.name));
+      case 'logs':
+        if (!this.workers.has(r.name)) return text(res, 404, `no worker named '${r.name}'\n`);
+        return text(res, 200, this.logsOf(r.name).map(formatLog).join(''));
+      default:
+        if (r.allow) res.setHeader('Allow', r.allow);
+        return text(res, r.status, `${r.message}\n`);
+    }
+  }
+
+  async httpDeploy(name, req, res) {
+    let config;
+    try {
+      config = configFromQuery(req.query);
+    } catch (e) {
+      return text(res, 400, `${e.message}\n`);
+    }
+    const body = await req.bytes();
+    const r = await this.deploy(name, body, config);
+    if (r.error) return text(res, r.status, `${r.error}\n`);
+    return json(res, r.created ? 201 : 200, r);
+  }
+
+  // ---- deploy, remove, list ----------------------------------------------------------------
+  // Serialized per name: two deploys of one worker never race.
+  deploy(name, bytes, config) {
+    const w = this.workers.get(name);
+    const prev = (w && w.deploying) || Promise.resolve();
+    const next = prev.then(() => this.deployNow(name, bytes, config));
+    if (w) w.deploying = next.catch(() => {});
+    return next;
+  }
+
+  async deployNow(name, bytes, config) {
+    const bad = nameError(String(name));
+    if (bad) return { status: 400, error: bad };
+    if (!bytes || !bytes.length) return { status: 400, error: 'empty script: send the worker\'s JavaScript as the body' };
+    if (bytes.length > MAX_SCRIPT) return { status: 413, error: `script of ${bytes.length} bytes: at most ${MAX_SCRIPT}` };
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (e) {
+      return { status: 400, error: 'the script is not valid UTF-8' };
+    }
+    let settings;
+    try {
+      settings = checkConfig(config);
+    } catch (e) {
+      return { status: 400, error: e.message };
+    }
+    const hash = await this.store.put(bytes);
+    const old = this.workers.get(name);
+    const version = shortHash(hash, settings);
+    if (old && old.instance && old.instance.version === version) {
+      return { name, hash, size: bytes.length, deployed: old.deployed, created: false, unchanged: true };
+    }
+    const instance = await this.startInstance(name, version, hash, settings);
+    if (instance.error) return { status: 400, error: `${name}: ${instance.error}` };
+    const deployed = new Date().toISOString();
+    const w = old || { name, requests: 0, errors: 0, logs: [], deploying: null };
+    if (old && old.instance) this.retire(old.instance);
+    Object.assign(w, { hash, size: bytes.length, deployed, config: settings, instance });
+    this.workers.set(name, w);
+    this.log(w, null, 'deploy', `deployed ${hash.slice(0, 12)} (${bytes.length} bytes) as ${instance.service}`);
+    await this.store.record({ time: deployed, op: 'deploy', name, hash, size: bytes.length, config: settings });
+    return { name, hash, size: bytes.length, deployed, created: !old };
+  }
+
+  // A fresh isolate for this version: started, its code evaluated, ready().
+  async startInstance(name, version, hash, settings) {
+    const service = `w.${name}.${version}`;
+    const memory = settings.limits.memory;
+    const argv = ['worker', 'serve', name, service, this.store.path(hash), JSON.stringify(settings)];
+    try {
+      await sys.call('svc.start', { name: service, argv, limits: { heap: memory, external: memory } });
+    } catch (e) {
+      if (e.code !== 'EEXIST') return { error: e.message };
+    }
+    let proxy;
+    let ready;
+    try {
+      proxy = await sys.services.connect(service);
+      ready = await proxy.ready();
+    } catch (e) {
+      await sys.call('svc.remove', { name: service }).catch(() => {});
+      return { error: (e.reason ? `killed: ${e.reason}` : e.message).replace(/^.*?: the service \S+ /, '') };
+    }
+    if (!ready.ok) {
+      await sys.call('svc.remove', { name: service }).catch(() => {});
+      return { error: ready.error };
+    }
+    return { service, version, proxy, busy: 0, retired: false };
+  }
+
+  // An old version goes once its last request has.
+  retire(instance) {
+    instance.retired = true;
+    if (instance.busy === 0) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+  }
+
+  async remove(name) {
+    const w = this.workers.get(name);
+    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
+    this.workers.delete(name);
+    if (w.instance) this.retire(w.instance);
+    await this.store.record({ time: new Date().toISOString(), op: 'remove', name, hash: w.hash });
+    return { name, hash: w.hash, removed: true };
+  }
+
+  list() {
+    return [...this.workers.values()].map((w) => ({
+      name: w.name,
+      hash: w.hash,
+      size: w.size,
+      deployed: w.deployed,
+      requests: w.requests,
+      errors: w.errors,
+      service: w.instance.service,
+      limits: w.config.limits,
+    }));
+  }
+
+  async source(name) {
+    const w = this.workers.get(name);
+    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
+    return sys.fs.readFile(this.store.path(w.hash));
+  }
+
+  logsOf(name) {
+    const w = this.workers.get(name);
+    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
+    return w.logs.slice();
+  }
+
+  log(w, id, level, message) {
+    if (w.logs.length >= LOG_KEEP) w.logs.shift();
+    w.logs.push({ time: new Date().toISOString(), id, level, message });
+  }
+
+  keepLogs(w, lines) {
+    for (const [id, level, message] of lines || []) this.log(w, id, level, message);
+  }
+
+  // ---- a request ---------------------------------------------------------------------------
+  async invoke(w, req, res) {
+    const id = this.requestId();
+    const instance = w.instance;
+    const limits = w.config.limits;
+    w.requests++;
+    instance.busy++;
+    res.setHeader('X-Request-Id', id);
+    let timedOut = false;
+    const wall = setTimeout(() => {
+      timedOut = true;
+      instance.proxy.cancel(id).then((lines) => this.keepLogs(w, lines), () => {});
+    }, limits.wall);
+    try {
+      const body = await readBody(req, limits.request);
+      if (body === null) return this.refuse(w, id, res, 'request', `request body over ${limits.request} bytes`);
+      const url = `http://${req.headers.host || 'localhost'}${req.target}`;
+      const headers = req.rawHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()));
+      let r;
+      try {
+        r = await instance.proxy.fetch({ id, method: req.method, url, headers, body });
+      } catch (e) {
+        return this.instanceEnded(w, id, res, e);
+      }
+      this.keepLogs(w, r.logs);
+      if (timedOut) return this.refuse(w, id, res, 'wall', `no answer within ${limits.wall} ms`);
+      if (r.error !== undefined || r.limit) return this.refuse(w, id, res, r.limit || 'exception', r.error);
+      const head = {};
+      for (const [n, v] of r.headers) if (!HOP_BY_HOP.has(n)) head[n] = n in head ? `${head[n]}, ${v}` : v;
+      if (!r.more) head['content-length'] = String(r.body ? r.body.length : 0);
+      res.writeHead(r.status, head);
+      if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
+      while (r.more) {
+        if (timedOut) return this.cut(w, id, 'wall', `the response did not end within ${limits.wall} ms`);
+        try {
+          r = await instance.proxy.read(id);
+        } catch (e) {
+          return this.instanceEnded(w, id, res, e);
+        }
+        this.keepLogs(w, r.logs);
+        if (r.error !== undefined || r.limit) return this.cut(w, id, r.limit || 'exception', r.error || `over ${limits.response} bytes`);
+        if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
+      }
+      await res.end();
+    } finally {
+      clearTimeout(wall);
+      if (--instance.busy === 0 && instance.retired) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+    }
+  }
+
+  // The worker's isolate ended during the call: a limit the machine
+  // enforced (CPU, heap), or a fault. The registry starts it again on the
+  // next request.
+  instanceEnded(w, id, res, e) {
+    const reason = e.reason || e.message;
+    const limit = limitOfReason(reason);
+    if (res.headersSent) return this.cut(w, id, limit, reason);
+    return this.refuse(w, id, res, limit, reason);
+  }
+
+  // A request that ends on a limit or a fault, before its head was sent:
+  // Cloudflare's status and page, and a line in `worker logs`.
+  refuse(w, id, res, limit, detail) {
+    const [status, body] = ANSWERS[limit] || ANSWERS.exception;
+    w.errors++;
+    this.log(w, id, limit === 'exception' ? 'exception' : 'limit', `${limitWords(limit, w.config.limits)}${detail ? `: ${detail}` : ''} (answered ${status})`);
+    return text(res, status, body);
+  }
+
+  // ... and after it: the connection is cut, so the client sees a short body.
+  cut(w, id, limit, detail) {
+    w.errors++;
+    this.log(w, id, 'limit', `${limitWords(limit, w.config.limits)}${detail ? `: ${detail}` : ''} (response cut)`);
+    throw Object.assign(new Error(`request ${id}: ${limit}`), { cut: true });
+  }
+
+  async httpAction(name, req, res) {
+    const w = this.workers.get(name);
+    if (!w) return json(res, 404, { error: `The requested resource does not exist: action '${name}'` });
+    let params;
+    try {
+      const body = await req.bytes();
+      params = body.length ? JSON.parse(new TextDecoder().decode(body)) : {};
+    } catch (e) {
+      return json(res, 400, { error: `The request content was malformed: ${e.message}` });
+    }
+    const id = this.requestId();
+    w.requests++;
+    w.instance.busy++;
+    res.setHeader('X-Request-Id', id);
+    try {
+      let r;
+      try {
+        r = await w.instance.proxy.action({ id, params });
+      } catch (e) {
+        const limit = limitOfReason(e.reason || e.message);
+        w.errors++;
+        this.log(w, id, 'limit', `${limitWords(limit, w.config.limits)}: ${e.reason || e.message}`);
+        return json(res, 502, { error: `The action did not produce a valid response: ${limitWords(limit, w.config.limits)}`, activationId: id });
+      }
+      this.keepLogs(w, r.logs);
+      if (r.error !== undefined) {
+        w.errors++;
+        this.log(w, id, 'exception', r.error);
+        return json(res, 502, { error: r.error, activationId: id });
+      }
+      // blocking=true&result=true gives the result alone (wsk action invoke -r); blocking=true, the activation.
+      const query = new URLSearchParams(req.query);
+      if (query.get('result') === 'true' || query.get('blocking') !== 'true') return json(res, 200, r.result);
+      return json(res, 200, { activationId: id, name, response: { status: 'success', success: true, result: r.result } });
+    } finally {
+      if (--w.instance.busy === 0 && w.instance.retired) sys.call('svc.remove', { name: w.instance.service }).catch(() => {});
+    }
+  }
+
+  // A request id as Cloudflare's cf-ray: 16 hex digits.
+  requestId() {
+    const n = this.nextRequest++;
+    return (n.toString(16).padStart(8, '0') + Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')).slice(-16);
+  }
+}
+
+// ---- settings ---------------------------------------------------------------------------------
+// `PUT /workers/NAME?var.GREETING=hi&kv.STORE=notes&cpu=10ms&memory=64M`:
+// var.X an env value, kv.X a KV namespace binding, a limit by its name.
+function configFromQuery(query) {
+  const config = { vars: {}, kv: {}, limits: {} };
+  for (const [key, value] of new URLSearchParams(query)) {
+    if (key.startsWith('var.')) config.vars[key.slice(4)] = value;
+    else if (key.startsWith('kv.')) config.kv[key.slice(3)] = value;
+    else if (Object.prototype.hasOwnProperty.call(LIMITS, key)) config.limits[key] = value;
+    else throw new Error(`unknown setting '${key.slice(0, 40)}': var.NAME=VALUE, kv.BINDING=NAMESPACE, or a limit (${Object.keys(LIMITS).join(', ')})`);
+  }
+  return config;
+}
+
+// The settings as kept and handed to the instance, every limit a number.
+function checkConfig(config) {
+  const binding = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+  const vars = {};
+  const kv = {};
+  for (const [k, v] of Object.entries(config.vars || {})) {
+    if (!binding.test(k)) throw new Error(`bad binding name '${String(k).slice(0, 40)}'`);
+    vars[k] = String(v);
+  }
+  for (const [k, v] of Object.entries(config.kv || {})) {
+    if (!binding.test(k)) throw new Error(`bad binding name '${String(k).slice(0, 40)}'`);
+    if (k in vars) throw new Error(`'${k}' is bound twice`);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(String(v))) throw new Error(`bad KV namespace '${String(v).slice(0, 40)}'`);
+    kv[k] = String(v);
+  }
+  const limits = { ...DEFAULTS };
+  for (const [k, v] of Object.entries(config.limits || {})) {
+    const n = typeof v === 'number' ? v : parseLimit(k, v);
+    if (n instanceof Error) throw n;
+    if (!Object.prototype.hasOwnProperty.call(LIMITS, k) || !(n > 0)) throw new Error(`bad limit ${k}`);
+    limits[k] = n;
+  }
+  return { vars, kv, limits };
+}
+
+// The version's name: the script's hash and its settings, 7 hex digits.
+function shortHash(hash, settings) {
+  let h = 0x811c9dc5; // FNV-1a over both, enough to tell versions of one worker apart
+  for (const c of hash + JSON.stringify(settings)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return (hash.slice(0, 3) + h.toString(16).padStart(8, '0')).slice(0, 7);
+}
+
+function limitWords(limit, limits) {
+  switch (limit) {
+    case 'cpu':
+      return `exceeded CPU time limit (${limits.cpu} ms)`;
+    case 'memory':
+      return `exceeded memory limit (${Math.round(limits.memory / 1048576)} MiB)`;
+    case 'wall':
+      return `exceeded wall time limit (${limits.wall} ms)`;
+    case 'request':
+      return `request body over the limit (${limits.request} bytes)`;
+    case 'response':
+      return `response body over the limit (${limits.response} bytes)`;
+    case 'subrequests':
+      return `exceeded subrequest limit (${limits.subrequests})`;
+    case 'exception':
+      return 'threw an exception';
+    default:
+      return 'the isolate ended';
+  }
+}
+
+// The body, or null once it passes `max` (the rest is left for the server to drain or cut).
+async function readBody(req, max) {
+  const parts = [];
+  let n = 0;
+  for (let piece; (piece = await req.read()) !== null; ) {
+    n += piece.length;
+    if (n > max) return null;
+    parts.push(piece);
+  }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function toBytes(source) {
+  return typeof source === 'string' ? new TextEncoder().encode(source) : source;
+}
+
+function text(res, status, body) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  return res.end(body);
+}
+
+function json(res, status, value) {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  return res.end(`${JSON.stringify(value)}\n`);
+}
+
+module.exports.description = 'serve Workers-style code that arrives over HTTP, each worker in isolates of its own';
+module.exports.options = {
+  '-p, --port=PORT': 'listen on PORT (default 80)',
+  '--dir=DIR': 'where scripts are kept by hash (default /tmp/invoker)',
+};
+module.exports.usage = 'invoker [-p PORT] [--dir=DIR]';

@@ -1,0 +1,328 @@
+// fs/lib/worker/instance.js (/lib/worker/instance in the image): one
+// worker's code, alive in an isolate of its own, answering the invoker.
+//
+// The invoker (apps/invoker.js) starts `worker serve NAME SERVICE SCRIPT
+// CONFIG` as a service for each version of each worker's code; that app calls
+// serve() here, which
+//   1. takes `sys` away from the global object, so the worker's code can
+//      reach neither the kernel nor another isolate (only what `env` gives);
+//   2. gives the global object the web platform's pieces (/lib/web) and a
+//      console whose lines are kept for `worker logs`, tagged with the
+//      request they belong to;
+//   3. evaluates the script (its module form made a classic script,
+//      /lib/worker/module-form) under the startup CPU budget;
+//   4. exports SERVICE with ready(), fetch(request), read(id), cancel(id)
+//      and action(params) for the invoker to call over RPC.
+// Each request runs under a CPU budget the machine's watchdog enforces
+// (sys.proc.cpuBudget: Cloudflare's 50 ms); a breach ends the isolate, and
+// the invoker, whose call then fails with the reason, answers 503. Bodies
+// cross as bytes, 64 KiB per call: a large or endless response is pulled by
+// the invoker as its client takes it.
+'use strict';
+
+const { toClassicScript } = require('/lib/worker/module-form');
+const web = require('/lib/web/index');
+const { DEFAULTS } = require('/lib/worker/limits');
+
+const CHUNK = 64 * 1024; // body bytes per answer
+const LOG_LINE = 4096; // characters of one console line kept
+const LOG_KEEP = 1000; // lines kept between two answers to the invoker
+const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
+
+async function serve({ sys, name, service, scriptPath, config }) {
+  const limits = { ...DEFAULTS, ...(config.limits || {}) };
+  let source;
+  try {
+    source = await sys.fs.readFile(scriptPath);
+  } catch (e) {
+    sys.stderr.write(`worker ${name}: ${e.message}\n`);
+    return 1;
+  }
+  const random = await randomPool(sys);
+  scriptFile = `${name}.js:`;
+
+  // ---- the console: lines kept for `worker logs`, with their request ------------------------
+  const logs = [];
+  let logsDropped = 0;
+  let current = null; // the request whose code is running, as far as can be told (below)
+  const keep = (level) => (...args) => {
+    if (logs.length >= LOG_KEEP) {
+      logs.shift();
+      logsDropped++;
+    }
+    logs.push([current, level, args.map(formatValue).join(' ').slice(0, LOG_LINE)]);
+  };
+  const takeLogs = () => {
+    const out = logs.splice(0);
+    if (logsDropped) out.unshift([null, 'warn', `(${logsDropped} lines dropped: more than ${LOG_KEEP} between two requests)`]);
+    logsDropped = 0;
+    return out;
+  };
+
+  // ---- what the worker's code sees ----------------------------------------------------------
+  const env = makeEnv(sys, config);
+  delete globalThis.sys; // sys.js made it configurable for this; the isolate is never reused by another program
+  web.install(globalThis, { randomBytes: random.take });
+  globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
+
+  // ---- evaluate it, under the startup budget ---------------------------------------------------
+  let namespace = null;
+  let failure = null;
+  sys.proc.cpuBudget(limits.startup);
+  try {
+    namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
+  } catch (e) {
+    failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
+  }
+  const idle = () => sys.proc.cpuBudget(limits.cpu + 200, { mode: 'idle' });
+  idle();
+  const handler = namespace && namespace.default;
+  const main = namespace && typeof namespace.main === 'function' ? namespace.main : null;
+  if (!failure && !(handler && typeof handler.fetch === 'function') && !main) {
+    failure = 'the script exports neither a default object with fetch(request, env, ctx) nor a main(params) action';
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+  // One CPU budget covers the requests in flight: each adds its share, and
+  // when none is left the idle budget (what a timer may spend between
+  // requests) takes over.
+  let busy = 0;
+  const begin = (id) => {
+    current = id;
+    sys.proc.cpuBudget(limits.cpu, busy++ === 0 ? {} : { mode: 'add' });
+  };
+  const end = () => {
+    if (--busy === 0) idle();
+  };
+  const open = new Map(); // id -> { reader, sent, waitUntil }
+
+  async function finish(id, state) {
+    open.delete(id);
+    await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget lasts until they settle
+    end();
+  }
+
+  async function bodyPiece(id, state) {
+    const parts = [];
+    let n = 0;
+    let done = false;
+    while (n < CHUNK) {
+      const r = await state.reader.read();
+      current = id;
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const bytes = chunkBytes(r.value);
+      parts.push(bytes);
+      n += bytes.length;
+    }
+    state.sent += n;
+    if (state.sent > limits.response) {
+      state.reader.cancel().catch(() => {});
+      finish(id, state);
+      return { limit: 'response', logs: takeLogs() };
+    }
+    if (done) finish(id, state);
+    return { body: concat(parts, n), more: !done, logs: takeLogs() };
+  }
+
+  const iface = {
+    ready: () => ({ ok: !failure, error: failure, fetch: !!(handler && handler.fetch), action: !!main, logs: takeLogs() }),
+
+    async fetch({ id, method, url, headers, body }) {
+      if (failure) return { error: failure, logs: takeLogs() };
+      begin(id);
+      const state = { reader: null, sent: 0, waitUntil: [] };
+      let response;
+      try {
+        const request = new Request(url, { method, headers, body: body && body.length ? body : null });
+        const ctx = { waitUntil: (p) => void state.waitUntil.push(Promise.resolve(p)), passThroughOnException: () => {} };
+        response = await handler.fetch(request, env, ctx);
+        current = id;
+        if (!(response instanceof Response)) throw new TypeError(`fetch() returned ${response === null ? 'null' : typeof response}, not a Response`);
+      } catch (e) {
+        finish(id, state);
+        return { error: describeError(e), limit: e && e.code === 'ELIMIT' ? 'memory' : e && e.subrequests ? 'subrequests' : null, logs: takeLogs() };
+      }
+      const head = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
+      if (!response.body) {
+        finish(id, state);
+        return { ...head, body: null, more: false, logs: takeLogs() };
+      }
+      state.reader = response.body.getReader();
+      open.set(id, state);
+      try {
+        return { ...head, ...(await bodyPiece(id, state)) };
+      } catch (e) {
+        finish(id, state);
+        return { error: describeError(e), logs: takeLogs() };
+      }
+    },
+
+    async read(id) {
+      const state = open.get(id);
+      if (!state) return { body: null, more: false, logs: takeLogs() };
+      try {
+        return await bodyPiece(id, state);
+      } catch (e) {
+        finish(id, state);
+        return { error: describeError(e), logs: takeLogs() };
+      }
+    },
+
+    // The client went away, or the wall time is up: stop pulling the body.
+    cancel(id) {
+      const state = open.get(id);
+      if (state) {
+        state.reader.cancel().catch(() => {});
+        finish(id, state);
+      }
+      return takeLogs();
+    },
+
+    // An OpenWhisk action call: main(params), or a POST of the JSON to fetch.
+    async action({ id, params }) {
+      if (failure) return { error: failure, logs: takeLogs() };
+      begin(id);
+      const state = { waitUntil: [] };
+      try {
+        let result;
+        if (main) result = await main(params);
+        else {
+          const ctx = { waitUntil: (p) => void state.waitUntil.push(Promise.resolve(p)), passThroughOnException: () => {} };
+          const request = new Request(`http://${name}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+          const response = await handler.fetch(request, env, ctx);
+          result = await response.json();
+        }
+        current = id;
+        return { result: JSON.parse(JSON.stringify(result === undefined ? {} : result)), logs: takeLogs() };
+      } catch (e) {
+        return { error: describeError(e), limit: e && e.code === 'ELIMIT' ? 'memory' : null, logs: takeLogs() };
+      } finally {
+        finish(id, state);
+      }
+    },
+
+    logs: () => takeLogs(),
+  };
+  await sys.services.export(service, iface);
+  await new Promise(() => {}); // serve until the invoker removes this instance
+  return 0;
+}
+
+// ---- env: configuration values, and KV namespaces over the kv service ---------------------------
+function makeEnv(sys, config) {
+  const env = {};
+  for (const [k, v] of Object.entries(config.vars || {})) env[k] = String(v);
+  let kv = null;
+  const connect = async () => kv || (kv = await sys.services.connect('kv'));
+  for (const [binding, namespace] of Object.entries(config.kv || {})) env[binding] = kvNamespace(connect, String(namespace));
+  return env;
+}
+
+// Cloudflare's KV API, over the `kv` service's flat map: a key is stored as
+// "NAMESPACE:key", so two workers bound to the same namespace share it and
+// two namespaces never meet.
+function kvNamespace(connect, namespace) {
+  const full = (key) => {
+    key = String(key);
+    if (key === '' || new TextEncoder().encode(key).length > KV_KEY_BYTES) throw new TypeError(`KV key must be 1-${KV_KEY_BYTES} bytes`);
+    return `${namespace}:${key}`;
+  };
+  return {
+    async get(key, options) {
+      const value = await (await connect()).get(full(key));
+      if (value === undefined || value === null) return null;
+      const type = typeof options === 'string' ? options : (options && options.type) || 'text';
+      const bytes = typeof value === 'string' ? new TextEncoder().encode(value) : new Uint8Array(value);
+      if (type === 'arrayBuffer') return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const text = typeof value === 'string' ? value : new TextDecoder().decode(bytes);
+      if (type === 'json') return JSON.parse(text);
+      if (type === 'text') return text;
+      throw new TypeError(`KV get: unknown type '${type}' (text, json, arrayBuffer)`);
+    },
+    async put(key, value) {
+      if (typeof value !== 'string' && !(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) throw new TypeError('KV put: the value must be a string, an ArrayBuffer or a view');
+      const stored = typeof value === 'string' ? value : new Uint8Array(ArrayBuffer.isView(value) ? value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) : value.slice(0));
+      await (await connect()).put(full(key), stored);
+    },
+    async delete(key) {
+      await (await connect()).delete(full(key));
+    },
+    async list({ prefix = '', limit = 1000 } = {}) {
+      const start = `${namespace}:${prefix}`;
+      const names = (await (await connect()).keys()).filter((k) => k.startsWith(start)).map((k) => k.slice(namespace.length + 1)).sort();
+      return { keys: names.slice(0, limit).map((n) => ({ name: n })), list_complete: names.length <= limit };
+    },
+  };
+}
+
+// crypto.getRandomValues is synchronous and /dev/urandom is a read away: a
+// 64 KiB pool, topped up in the background when half spent.
+async function randomPool(sys) {
+  const read = async () => {
+    const f = await sys.fs.open('/dev/urandom', 'r');
+    try {
+      return await f.read(65536);
+    } finally {
+      await f.close();
+    }
+  };
+  const pool = { bytes: await read(), at: 0, refilling: false };
+  pool.take = (n) => {
+    if (pool.at + n > pool.bytes.length) throw new Error('crypto: the random pool is spent; try again in a moment');
+    pool.at += n;
+    const out = pool.bytes.slice(pool.at - n, pool.at);
+    if (pool.at > pool.bytes.length / 2 && !pool.refilling) {
+      pool.refilling = true;
+      read().then((bytes) => Object.assign(pool, { bytes, at: 0, refilling: false }), () => (pool.refilling = false));
+    }
+    return out;
+  };
+  return pool;
+}
+
+function chunkBytes(value) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError('a response body stream must give Uint8Array chunks');
+}
+
+function concat(parts, n) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function formatValue(v) {
+  if (typeof v === 'string') return v;
+  if (v instanceof Error) return v.stack || `${v.name}: ${v.message}`;
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s;
+  } catch (e) {
+    return String(v);
+  }
+}
+
+// A stack's frames in the worker's own file only (NAME.js, its sourceURL):
+// the host's are noise.
+let scriptFile = null;
+function stackLines(stack) {
+  return String(stack).split('\n').filter((l) => /^\s+at /.test(l) && scriptFile && l.includes(scriptFile)).slice(0, 8).join('\n');
+}
+
+function describeError(e) {
+  if (!(e instanceof Error)) return `Uncaught ${formatValue(e)}`;
+  const frames = e.stack ? stackLines(e.stack) : '';
+  return `${e.name}: ${e.message}${frames ? `\n${frames}` : ''}`;
+}
+
+module.exports = { serve, kvNamespace };
