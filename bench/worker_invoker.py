@@ -13,7 +13,10 @@
 The API (docs/workers.md): `PUT /workers/NAME` with the module source
 deploys (201 new, 200 updated), `GET /workers` lists, `DELETE
 /workers/NAME` removes, and any request to `/NAME/...` runs worker NAME's
-`fetch` (the first after a deploy in a fresh isolate: a cold invocation).
+`fetch`. A deploy starts the version's isolate (a registry service
+`w.NAME.HASH7`) and answers once its code has evaluated, so the isolate's
+start is inside the PUT, and the first request after it finds the isolate
+ready; an isolate the registry evicted starts again on its next request.
 
     python worker_invoker.py [user|tap] [--service NAME]    boot, deploy hello, GET it (a smoke test)
 """
@@ -164,9 +167,10 @@ class InvokerMachine:
         return json.loads(re.search(r"INFO(\{.*\})", out).group(1))
 
     def evictions(self) -> list[str]:
-        """The invoker's evictions so far, from the kernel log (`svc: evicted worker.NAME ...`)."""
-        out = self.console("dmesg | grep 'svc: evicted worker' ; true")
-        return [line for line in out.splitlines() if "svc: evicted worker" in line and "grep" not in line]
+        """The invoker's evictions so far, from the kernel log (`svc: evicted w.NAME.HASH7 ...`: each
+        version of a worker is a registry service of that name)."""
+        out = self.console("dmesg | grep 'svc: evicted w[.]' ; true")
+        return [line for line in out.splitlines() if "svc: evicted w." in line and "grep" not in line]
 
     def rss(self) -> int:
         return self.machine.rss()
