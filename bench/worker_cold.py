@@ -41,6 +41,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -245,6 +246,9 @@ def report(r: dict, rounds: int, net: str, n: int, evicted: int) -> None:
     via = "TAP" if net == "tap" else "hostfwd"
     print(
         f"cold worker invocations ({via}), {rounds} rounds, each as median [min-max] of the rounds' figures"
+    )
+    print(
+        f"  (host load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; other work on the host skews every row)"
     )
     print(f"  {n} in a row, a new worker each (PUT, which starts its isolate, then its first GET), ms:")
     print(f"    PUT + first GET, to its first byte  p50 {ms('put_get p50'):>22}   p99 {ms('put_get p99')}")

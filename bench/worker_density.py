@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import time
 
 from common import spread
@@ -99,6 +100,9 @@ def main(steps: list[int] | None = None, rounds: int = 1, settle: float = 35, ne
         except RuntimeError as e:
             note = f"workerd: skipped ({e})"
     print(f"memory per idle worker (each deployed and called once), {rounds} round(s), median [min-max]")
+    print(
+        f"  (host load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; other work on the host skews every row)"
+    )
     print(
         f"  {'N':>5}  {'jsksh RSS/N':>22}  {'guest heap+AB/N':>22}  {'isolates/N':>10}  {'workerd RSS/N':>22}  ratio"
     )

@@ -175,6 +175,9 @@ def report(r: dict, rounds: int, net: str, names: list[str]) -> None:
         "node": "Node http (lo)",
     }
     print(f"warm worker invocations, {rounds} rounds, each as median [min-max]; a hello-world worker")
+    print(
+        f"  (host load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; other work on the host skews every row)"
+    )
     print("  wrk -t1 -c50 -d10s --latency, keep-alive:")
     for name in names:
         key = f"wrk {name}"
