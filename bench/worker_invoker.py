@@ -30,6 +30,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import time
 
 from common import Machine
@@ -181,10 +182,16 @@ class InvokerMachine:
         if self._ns:
             self._ns.__exit__(None, None, None)
             self._ns = None
+        # A machine still busy (a load just ended, a loaded host) may outlast
+        # Machine.stop's 10 s after SIGTERM: then it is killed, and the
+        # namespace goes all the same.
+        try:
+            self.machine.stop()
+        except subprocess.TimeoutExpired:
+            self.machine.proc.kill()
+            self.machine.proc.wait()
         if self.tap:
             self.tap.close()
-        else:
-            self.machine.stop()
 
 
 if __name__ == "__main__":
