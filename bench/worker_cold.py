@@ -233,7 +233,8 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
     def add(key, value):
         rows.setdefault(key, []).append(value)
 
-    m = InvokerMachine(net, "--limit", f"isolates={2 * n * rounds + 100}")
+    # A round makes 3 N workers, each an isolate, and removes them at its end.
+    m = InvokerMachine(net, "--limit", f"isolates={3 * n + 200}")
     try:
         m.deploy("hello", hello())
         m.call("hello")  # the invoker's own first request, not counted
@@ -249,6 +250,9 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
                 add(f"{key} p50", pct(b["first"], 50) * 1e3 if b["first"] else float("nan"))
                 add(f"{key} p99", pct(b["first"], 99) * 1e3 if b["first"] else float("nan"))
                 add(f"{key} errors", b["errors"])
+            for w in m.workers():
+                if f"{tag}-" in w["name"]:
+                    m.delete(w["name"])
             for name, measure in (("mini-racer", anchor_mini_racer), ("node vm", anchor_node)):
                 if name == "node vm" and not shutil.which("node"):
                     continue
