@@ -323,7 +323,7 @@ def report(r: dict, rounds: int, net: str, n: int, evicted: int) -> None:
         f" (worst round {worst:.2f} ms)"
     )
     if evicted:
-        print(f"  the invoker evicted {evicted} worker(s) during the run (dmesg)")
+        print(f"  the registry evicted {evicted} worker isolate(s) during the run (dmesg)")
 
 
 if __name__ == "__main__":

@@ -9,15 +9,16 @@ back after 30, as in bench/density.py) the figures are:
   apps' heap + ArrayBuffers as the memory budget counts them, and the live
   isolates, each less its value before, over N.
 N grows through the steps (100, 250, 500, 1000 by default) on one machine
-until the invoker evicts a worker (it logs `svc: evicted worker.NAME ...`
-in dmesg) or the last step.
+until the kernel's registry evicts a worker's isolate (dmesg: `svc: evicted
+w.NAME.HASH7 ...`, when the apps' heap + ArrayBuffers pass the machine's
+memory budget, 2 GiB unless --budget says less) or the last step.
 
 Anchor, same run: workerd (worker_workerd.py) with the same N workers
 behind a router worker (one isolate per worker, as Cloudflare runs them),
 each called once through it, a fresh process per step:
 (RSS with N workers - RSS with 1) / (N - 1).
 
-    python worker_density.py [STEP...] [--rounds R] [--settle S] [--net user|tap]
+    python worker_density.py [STEP...] [--rounds R] [--settle S] [--net user|tap] [--budget SIZE]
 
 Each step's figure is the median of R rounds [min-max] (default 1: a
 round with 1,000 workers takes about 2 minutes).
@@ -37,9 +38,10 @@ from worker_workerd import Workerd
 MiB = 2**20
 
 
-def guest_round(steps: list[int], settle: float, net: str) -> dict:
+def guest_round(steps: list[int], settle: float, net: str, budget: str | None) -> dict:
     """One machine, N growing: {N: {rss, used, isolates, evicted}} per MiB / per worker."""
-    m = InvokerMachine(net, "--limit", f"isolates={max(steps) + 100}")
+    extra = ("--limit", f"memory={budget}") if budget else ()
+    m = InvokerMachine(net, "--limit", f"isolates={max(steps) + 100}", *extra)
     out = {}
     try:
         time.sleep(settle)
@@ -85,13 +87,19 @@ def workerd_rss(n: int) -> int:
         w.stop()
 
 
-def main(steps: list[int] | None = None, rounds: int = 1, settle: float = 35, net: str = "user") -> None:
+def main(
+    steps: list[int] | None = None,
+    rounds: int = 1,
+    settle: float = 35,
+    net: str = "user",
+    budget: str | None = None,
+) -> None:
     steps = sorted(steps or [100, 250, 500, 1000])
     guest: dict[int, list] = {}
     anchor: dict[int, list] = {}
     note = ""
     for _ in range(rounds):
-        for n, row in guest_round(steps, settle, net).items():
+        for n, row in guest_round(steps, settle, net, budget).items():
             guest.setdefault(n, []).append(row)
         try:
             base = workerd_rss(1)
@@ -122,7 +130,9 @@ def main(steps: list[int] | None = None, rounds: int = 1, settle: float = 35, ne
         )
         evicted = max(r["evicted"] for r in rows)
         if evicted:
-            print(f"         the invoker evicted {evicted} worker(s) by N = {n} (dmesg): the steps stop here")
+            print(
+                f"         the registry evicted {evicted} worker isolate(s) by N = {n} (dmesg): the steps stop here"
+            )
     if note:
         print(f"  {note}")
 
@@ -133,5 +143,10 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--settle", type=float, default=35, help="quiet seconds before each reading (35)")
     parser.add_argument("--net", default="user", choices=("user", "tap"))
+    parser.add_argument(
+        "--budget",
+        metavar="SIZE",
+        help="the machine's memory budget (--limit memory=SIZE; 2G by default), to see evictions at a smaller N",
+    )
     args = parser.parse_args()
-    main(args.steps, args.rounds, args.settle, args.net)
+    main(args.steps, args.rounds, args.settle, args.net, args.budget)
