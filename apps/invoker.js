@@ -26,6 +26,8 @@ const { route, nameError } = require('/lib/worker/routes');
 const { ScriptStore } = require('/lib/worker/script-store');
 const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason } = require('/lib/worker/limits');
 const { formatLog } = require('/lib/worker/log-lines');
+const { deadlinesFor } = require('/lib/http/deadlines');
+const { defaultTimers } = require('/lib/http/connection-reader');
 const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
@@ -78,6 +80,9 @@ class Invoker {
     this.store = store;
     this.workers = new Map(); // name -> { name, hash, size, deployed, config, instance, requests, errors, logs, busy }
     this.nextRequest = 1;
+    // Wall-time limits share one timer (a setTimeout each is a kernel call a request).
+    this.timers = defaultTimers();
+    this.deadlines = deadlinesFor(this.timers);
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -251,11 +256,17 @@ class Invoker {
     w.requests++;
     instance.busy++;
     res.setHeader('X-Request-Id', id);
+    // The wall-time limit: a request whose worker never answers (or whose
+    // body never ends) is given up when it passes, whatever the worker does.
     let timedOut = false;
-    const wall = setTimeout(() => {
+    let giveUp;
+    const wallTime = new Promise((resolve) => (giveUp = resolve));
+    const wall = this.deadlines.add(this.timers.now() + limits.wall, () => {
       timedOut = true;
+      giveUp({ wall: true });
       instance.proxy.cancel(id).then((lines) => this.keepLogs(w, lines), () => {});
-    }, limits.wall);
+    });
+    const call = (promise) => Promise.race([promise, wallTime]);
     try {
       const body = await readBody(req, limits.request);
       if (body === null) return this.refuse(w, id, res, 'request', `request body over ${limits.request} bytes`);
@@ -263,12 +274,12 @@ class Invoker {
       const headers = req.rawHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()));
       let r;
       try {
-        r = await instance.proxy.fetch({ id, method: req.method, url, headers, body });
+        r = await call(instance.proxy.fetch({ id, method: req.method, url, headers, body }));
       } catch (e) {
         return this.instanceEnded(w, id, res, e);
       }
-      this.keepLogs(w, r.logs);
       if (timedOut) return this.refuse(w, id, res, 'wall', `no answer within ${limits.wall} ms`);
+      this.keepLogs(w, r.logs);
       if (r.error !== undefined || r.limit) return this.refuse(w, id, res, r.limit || 'exception', r.error);
       const head = {};
       for (const [n, v] of r.headers) if (!HOP_BY_HOP.has(n)) head[n] = n in head ? `${head[n]}, ${v}` : v;
@@ -276,19 +287,19 @@ class Invoker {
       res.writeHead(r.status, head);
       if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
       while (r.more) {
-        if (timedOut) return this.cut(w, id, 'wall', `the response did not end within ${limits.wall} ms`);
         try {
-          r = await instance.proxy.read(id);
+          r = await call(instance.proxy.read(id));
         } catch (e) {
           return this.instanceEnded(w, id, res, e);
         }
+        if (timedOut) return this.cut(w, id, 'wall', `the response did not end within ${limits.wall} ms`);
         this.keepLogs(w, r.logs);
         if (r.error !== undefined || r.limit) return this.cut(w, id, r.limit || 'exception', r.error || `over ${limits.response} bytes`);
         if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
       }
       await res.end();
     } finally {
-      clearTimeout(wall);
+      this.deadlines.remove(wall);
       if (--instance.busy === 0 && instance.retired) sys.call('svc.remove', { name: instance.service }).catch(() => {});
     }
   }

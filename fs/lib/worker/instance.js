@@ -94,9 +94,13 @@ async function serve({ sys, name, service, scriptPath, config }) {
   const end = () => {
     if (--busy === 0) idle();
   };
-  const open = new Map(); // id -> { reader, sent, waitUntil }
+  const open = new Map(); // id -> { reader, sent, waitUntil, ended }: requests not yet finished
 
+  // Once per request: its handler answered and its body was sent, or it
+  // failed, or the invoker gave up on it (cancel).
   async function finish(id, state) {
+    if (state.ended) return;
+    state.ended = true;
     open.delete(id);
     await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget lasts until they settle
     end();
@@ -133,7 +137,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async fetch({ id, method, url, headers, body }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { reader: null, sent: 0, waitUntil: [] };
+      const state = { reader: null, sent: 0, waitUntil: [], ended: false };
+      open.set(id, state);
       let response;
       try {
         const request = new Request(url, { method, headers, body: body && body.length ? body : null });
@@ -150,8 +155,11 @@ async function serve({ sys, name, service, scriptPath, config }) {
         finish(id, state);
         return { ...head, body: null, more: false, logs: takeLogs() };
       }
+      if (state.ended) {
+        response.body.cancel().catch(() => {}); // the invoker gave up on it meanwhile
+        return { error: 'cancelled', logs: takeLogs() };
+      }
       state.reader = response.body.getReader();
-      open.set(id, state);
       try {
         return { ...head, ...(await bodyPiece(id, state)) };
       } catch (e) {
@@ -175,7 +183,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
     cancel(id) {
       const state = open.get(id);
       if (state) {
-        state.reader.cancel().catch(() => {});
+        if (state.reader) state.reader.cancel().catch(() => {});
         finish(id, state);
       }
       return takeLogs();
@@ -185,7 +193,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async action({ id, params }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { waitUntil: [] };
+      const state = { waitUntil: [], ended: false };
       try {
         let result;
         if (main) result = await main(params);
