@@ -311,7 +311,7 @@ def test_a_syntax_error_or_a_throw_at_import_fails_the_deploy_and_the_old_versio
 def test_a_loop_at_import_fails_the_deploy_on_the_startup_limit(machine):
     status, body = deploy("startup-loop", "for (;;) {}\nexport default {};")
     assert status == 400
-    assert b"CPU time limit exceeded (400 ms budget)" in body
+    assert b"CPU time limit exceeded (400 ms budget, " in body
 
 
 @pytest.mark.parametrize(
