@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import threading
+import time
 
 import pytest
 
@@ -29,7 +30,7 @@ BLOB = os.urandom(MIB)
 
 class Handler(http.server.BaseHTTPRequestHandler):
     """/echo answers a POSTed JSON with what it saw; /moved redirects (302) to /hello;
-    /hello says hello with the method; /blob is 1 MiB."""
+    /hello says hello with the method; /blob is 1 MiB; /slow answers after 3 s."""
 
     protocol_version = "HTTP/1.1"
 
@@ -47,6 +48,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(200, BLOB, "application/octet-stream")
         elif self.path == "/moved":
             self.answer(302, b"moved\n", headers=[("Location", "/hello")])
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.answer(200, b"late\n")
         elif self.path == "/hello":
             self.answer(200, f"hello from the host ({self.command})\n".encode())
         else:
@@ -236,3 +240,27 @@ def test_https_and_the_subrequest_limit(machine, host_server):
     assert result["https"].startswith("TypeError: fetch failed: TLS is not supported in the guest")
     assert result["limit"] == "Error: Too many subrequests."
     assert result["made"] == 50
+
+
+def test_an_abort_signal_timeout_calls_off_a_slow_fetch(machine, host_server):
+    status, out, err = run_worker(
+        machine,
+        "timeout",
+        """export default {
+  async fetch() {
+    const started = Date.now();
+    try {
+      await fetch('BASE/slow', { signal: AbortSignal.timeout(300) });
+      return new Response('not aborted');
+    } catch (e) {
+      return Response.json({ name: e.name, waited: Date.now() - started });
+    }
+  },
+};
+""",
+        host_server.base,
+    )
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["name"] == "TimeoutError"
+    assert 250 <= result["waited"] < 2500, result

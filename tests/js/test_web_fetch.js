@@ -14,7 +14,7 @@ const { Response } = require('/lib/web/response');
 const { ReadableStream } = require('/lib/web/readable-stream');
 const { URLSearchParams } = require('/lib/web/url');
 const { MessageParser } = require('/lib/http/parse');
-const { latin1Bytes, latin1Text, utf8Text, concatBytes } = require('/lib/http/bytes');
+const { latin1Bytes, utf8Text, concatBytes } = require('/lib/http/bytes');
 const web = require('/lib/web/index');
 
 async function rejects(promise, re) {
