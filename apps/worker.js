@@ -23,6 +23,7 @@ const { parseOptions, usageError } = require('/lib/options');
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
 const { formatLog } = require('/lib/worker/log-lines');
+const { makeFetch } = require('/lib/web/fetch');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -55,6 +56,7 @@ module.exports = async function main(argv) {
       pool.at += n;
       return pool.bytes.slice(pool.at - n, pool.at);
     },
+    fetch: makeFetch({ tcp: sys.net.tcp }),
   });
   let handler;
   try {
