@@ -31,6 +31,7 @@ const { defaultTimers } = require('/lib/http/connection-reader');
 const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
+const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
 const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
@@ -71,6 +72,7 @@ module.exports = async function main(argv) {
     source: (name) => invoker.source(name),
     history: () => invoker.store.history(),
   });
+  invoker.refill();
   sys.stderr.write(`invoker: serving workers on port ${server.port}\n`);
   return 0; // the listener and the exported service keep it running
 };
@@ -83,6 +85,9 @@ class Invoker {
     // Wall-time limits share one timer (a setTimeout each is a kernel call a request).
     this.timers = defaultTimers();
     this.deadlines = deadlinesFor(this.timers);
+    this.spares = []; // [{service, proxy}]: ready to become a worker
+    this.sparesStarting = 0;
+    this.nextSpare = 1;
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -173,11 +178,62 @@ class Invoker {
     return { name, hash, size: bytes.length, deployed, created: !old };
   }
 
-  // A fresh isolate for this version: started, its code evaluated, ready().
+  // ---- Spares ---------------------------------------------------------------------------------
+  // Cloudflare starts a worker's isolate while the TLS handshake is still
+  // going; here a few isolates are started before any deploy asks, each
+  // with the instance's globals, console and fetch in place but no worker
+  // code (`worker spare SERVICE`). A deploy renames one (svc.rename: the
+  // registry then knows it by the worker's service name, and restarts it
+  // with the worker's argv) and hands it the script; a spare never ran
+  // anyone's code, so each version still gets a fresh isolate of its own.
+  refill() {
+    while (this.spares.length + this.sparesStarting < SPARES) {
+      this.sparesStarting++;
+      const service = `w.spare.${this.nextSpare++}`;
+      this.startSpare(service)
+        .then((spare) => this.spares.push(spare), (e) => sys.stderr.write(`invoker: spare ${service}: ${e.message}\n`))
+        .finally(() => this.sparesStarting--);
+    }
+  }
+
+  async startSpare(service) {
+    const limits = { heap: DEFAULTS.memory, external: DEFAULTS.memory };
+    await sys.call('svc.start', { name: service, argv: ['worker', 'spare', service], limits });
+    return { service, proxy: await sys.services.connect(service) };
+  }
+
+  // A spare becomes this version's instance; null if none is ready (or it
+  // had gone), to start one afresh.
+  async fromSpare(name, service, argv, hash, settings) {
+    if (settings.limits.memory !== DEFAULTS.memory) return null; // a spare's heap limit is set at its start
+    const spare = this.spares.shift();
+    if (!spare) return null;
+    this.refill();
+    try {
+      await sys.call('svc.rename', { from: spare.service, to: service, argv });
+    } catch (e) {
+      await sys.call('svc.remove', { name: spare.service }).catch(() => {});
+      return null;
+    }
+    try {
+      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), config: settings });
+      if (!ready.ok) throw new Error(ready.error);
+      return { proxy: await sys.services.connect(service) };
+    } catch (e) {
+      await sys.call('svc.remove', { name: service }).catch(() => {});
+      return { error: e.reason ? `killed: ${e.reason}` : e.message };
+    }
+  }
+
+  // A fresh isolate for this version: a spare, or one started now; its code
+  // evaluated, ready().
   async startInstance(name, version, hash, settings) {
     const service = `w.${name}.${version}`;
     const memory = settings.limits.memory;
     const argv = ['worker', 'serve', name, service, this.store.path(hash), JSON.stringify(settings)];
+    const spare = await this.fromSpare(name, service, argv, hash, settings);
+    if (spare && spare.error) return { error: spare.error };
+    if (spare) return { service, version, proxy: spare.proxy, busy: 0, retired: false };
     try {
       await sys.call('svc.start', { name: service, argv, limits: { heap: memory, external: memory } });
     } catch (e) {

@@ -5,6 +5,7 @@
 //   worker deploy NAME FILE [--var K=V]... [--kv BINDING=NS]... [--limit cpu=10ms]...
 //   worker ls | worker logs NAME | worker rm NAME | worker history
 //   worker serve NAME SERVICE SCRIPT CONFIG   (the invoker's: one instance)
+//   worker spare SERVICE                      (the invoker's: an instance-to-be)
 //
 // `run`: // loads FILE, a worker in the module form Cloudflare's users write
 // (`export default { async fetch(request, env, ctx) {...} }`), turns it
@@ -34,6 +35,10 @@ module.exports = async function main(argv) {
     const [, name, service, script, config] = operands;
     if (!config) return usageError('worker', module.exports, 'serve: NAME SERVICE SCRIPT CONFIG');
     return require('/lib/worker/instance').serve({ sys, name, service, scriptPath: script, config: JSON.parse(config) });
+  }
+  if (command === 'spare') {
+    if (!file) return usageError('worker', module.exports, 'spare: SERVICE');
+    return require('/lib/worker/instance').serve({ sys, spare: file });
   }
   if (['deploy', 'ls', 'list', 'logs', 'rm', 'history'].includes(command)) return manage(command, operands.slice(1), options);
   if (command !== 'run') return usageError('worker', module.exports, command ? `unknown command '${command}'` : 'no command');

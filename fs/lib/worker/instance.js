@@ -22,6 +22,7 @@
 
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
+const { makeFetch } = require('/lib/web/fetch');
 const { DEFAULTS } = require('/lib/worker/limits');
 
 const CHUNK = 64 * 1024; // body bytes per answer
@@ -29,17 +30,14 @@ const LOG_LINE = 4096; // characters of one console line kept
 const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
 
-async function serve({ sys, name, service, scriptPath, config }) {
-  const limits = { ...DEFAULTS, ...(config.limits || {}) };
-  let source;
-  try {
-    source = await sys.fs.readFile(scriptPath);
-  } catch (e) {
-    sys.stderr.write(`worker ${name}: ${e.message}\n`);
-    return 1;
-  }
+// `spare`: start without a worker, export that service name with
+// become({name, service, scriptPath, config}), and wait. The invoker keeps a
+// few (apps/invoker.js, "Spares"): everything below that does not depend on
+// the worker's code is done before a deploy needs it.
+async function serve({ sys, name, service, scriptPath, config, spare = null }) {
+  let limits = { ...DEFAULTS };
+  let env = {};
   const random = await randomPool(sys);
-  scriptFile = `${name}.js:`;
 
   // ---- the console: lines kept for `worker logs`, with their request ------------------------
   const logs = [];
@@ -60,26 +58,57 @@ async function serve({ sys, name, service, scriptPath, config }) {
   };
 
   // ---- what the worker's code sees ----------------------------------------------------------
-  const env = makeEnv(sys, config);
   delete globalThis.sys; // sys.js made it configurable for this; the isolate is never reused by another program
-  web.install(globalThis, { randomBytes: random.take });
+  // fetch() through the guest's TCP stack; each request may make `subrequests`
+  // of them (Cloudflare's 50), counted against the request whose code runs.
+  const fetch = makeFetch({
+    tcp: sys.net.tcp,
+    subrequestLimit: Infinity,
+    onSubrequest: () => {
+      const state = open.get(current);
+      if (!state) return;
+      if (++state.subrequests > limits.subrequests) throw Object.assign(new Error('Too many subrequests.'), { subrequests: true });
+    },
+  });
+  web.install(globalThis, { randomBytes: random.take, fetch });
   globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
 
-  // ---- evaluate it, under the startup budget ---------------------------------------------------
+  // ---- the worker's code: read, evaluated under the startup budget, and served ---------------
   let namespace = null;
   let failure = null;
-  sys.proc.cpuBudget(limits.startup);
-  try {
-    namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
-  } catch (e) {
-    failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
-  }
+  let handler = null;
+  let main = null;
   const idle = () => sys.proc.cpuBudget(limits.cpu + 200, { mode: 'idle' });
-  idle();
-  const handler = namespace && namespace.default;
-  const main = namespace && typeof namespace.main === 'function' ? namespace.main : null;
-  if (!failure && !(handler && typeof handler.fetch === 'function') && !main) {
-    failure = 'the script exports neither a default object with fetch(request, env, ctx) nor a main(params) action';
+  let loaded = false;
+  async function load(worker) {
+    if (loaded) throw new Error('this isolate has its worker already');
+    loaded = true;
+    name = String(worker.name);
+    limits = { ...DEFAULTS, ...((worker.config && worker.config.limits) || {}) };
+    env = makeEnv(sys, worker.config || {});
+    scriptFile = `${name}.js:`;
+    let source;
+    try {
+      source = await sys.fs.readFile(worker.scriptPath);
+    } catch (e) {
+      failure = `${worker.scriptPath}: ${e.message}`;
+    }
+    if (!failure) {
+      sys.proc.cpuBudget(limits.startup);
+      try {
+        namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
+      } catch (e) {
+        failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
+      }
+      idle();
+    }
+    handler = namespace && namespace.default;
+    main = namespace && typeof namespace.main === 'function' ? namespace.main : null;
+    if (!failure && !(handler && typeof handler.fetch === 'function') && !main) {
+      failure = 'the script exports neither a default object with fetch(request, env, ctx) nor a main(params) action';
+    }
+    await sys.services.export(String(worker.service), iface);
+    return iface.ready();
   }
 
   // ---- requests -----------------------------------------------------------------------------
@@ -101,8 +130,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
   async function finish(id, state) {
     if (state.ended) return;
     state.ended = true;
+    await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget (and its subrequests) last until they settle
     open.delete(id);
-    await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget lasts until they settle
     end();
   }
 
@@ -137,7 +166,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async fetch({ id, method, url, headers, body }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { reader: null, sent: 0, waitUntil: [], ended: false };
+      const state = { reader: null, sent: 0, waitUntil: [], ended: false, subrequests: 0 };
       open.set(id, state);
       let response;
       try {
@@ -170,7 +199,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
 
     async read(id) {
       const state = open.get(id);
-      if (!state) return { body: null, more: false, logs: takeLogs() };
+      if (!state || !state.reader || state.ended) return { body: null, more: false, logs: takeLogs() };
       try {
         return await bodyPiece(id, state);
       } catch (e) {
@@ -193,7 +222,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async action({ id, params }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { waitUntil: [], ended: false };
+      const state = { waitUntil: [], ended: false, subrequests: 0 };
+      open.set(id, state);
       try {
         let result;
         if (main) result = await main(params);
@@ -214,7 +244,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
 
     logs: () => takeLogs(),
   };
-  await sys.services.export(service, iface);
+  if (spare) await sys.services.export(String(spare), { become: (worker) => load(worker) });
+  else await load({ name, service, scriptPath, config });
   await new Promise(() => {}); // serve until the invoker removes this instance
   return 0;
 }
@@ -267,12 +298,12 @@ function kvNamespace(connect, namespace) {
 }
 
 // crypto.getRandomValues is synchronous and /dev/urandom is a read away: a
-// 64 KiB pool, topped up in the background when half spent.
+// 16 KiB pool (1,000 UUIDs), topped up in the background when half spent.
 async function randomPool(sys) {
   const read = async () => {
     const f = await sys.fs.open('/dev/urandom', 'r');
     try {
-      return await f.read(65536);
+      return await f.read(16384);
     } finally {
       await f.close();
     }
