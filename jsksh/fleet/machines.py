@@ -55,20 +55,30 @@ def start(
     directory: str, count: int, services: list[str], options: list[str], cpus_each: int
 ) -> list[MachineRecord]:
     """Start `count` machines (they boot in parallel); their records, in order."""
-    ports = processes.free_ports(count)
-    started = []
-    for i, port in enumerate(ports):
-        name = f"m{i + 1}"
-        home = os.path.join(directory, name)
-        os.makedirs(home, exist_ok=True)
-        console, control = os.path.join(home, "console.sock"), os.path.join(home, "control.sock")
-        if len(control) > SOCKET_PATH_MAX:
-            raise ValueError(f"{control}: too long for a Unix socket's path; choose a shorter --dir")
-        log = os.path.join(home, "machine.log")
-        cpus = cpus_for(i, cpus_each)
-        proc = processes.start_detached(boot_argv(console, control, port, services, options), log, cpus)
-        started.append(MachineRecord(name, proc.pid, port, console, control, log, cpus))
+    started: list[MachineRecord] = []
+    try:
+        for i, port in enumerate(processes.free_ports(count)):
+            started.append(_start_one(directory, i, port, services, options, cpus_each))
+    except BaseException:  # none is left running that the caller does not know of
+        processes.stop_all([(m.pid, m.console) for m in started])
+        raise
     return started
+
+
+def _start_one(
+    directory: str, index: int, port: int, services: list[str], options: list[str], cpus_each: int
+) -> MachineRecord:
+    """Machine number index+1: its directory DIR/mI, its process (not waited for)."""
+    name = f"m{index + 1}"
+    home = os.path.join(directory, name)
+    os.makedirs(home, exist_ok=True)
+    console, control = os.path.join(home, "console.sock"), os.path.join(home, "control.sock")
+    if len(control) > SOCKET_PATH_MAX:
+        raise ValueError(f"{control}: too long for a Unix socket's path; choose a shorter --dir")
+    log = os.path.join(home, "machine.log")
+    cpus = cpus_for(index, cpus_each)
+    proc = processes.start_detached(boot_argv(console, control, port, services, options), log, cpus)
+    return MachineRecord(name, proc.pid, port, console, control, log, cpus)
 
 
 def is_running(machine: MachineRecord) -> bool:
