@@ -97,7 +97,7 @@ def wrk(url: str, during=None, groups: dict[str, list[int]] | None = None, durat
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 
     def ms(p):  # NaN when wrk has no distribution (no request was answered)
-        found = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)$", out, re.M)
+        found = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
         if not found:
             return float("nan")
         value, unit = found.groups()
