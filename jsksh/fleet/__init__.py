@@ -18,9 +18,9 @@ haproxy.cfg.template or nginx.conf.template beside this file.
 """
 
 # The service every machine starts at boot unless --service says otherwise:
-# what the balancer sends requests to, on the guest's port 80.  "httpd" until
-# the invoker (apps/invoker.js, issue 14) lands; then this word becomes "invoker".
-DEFAULT_SERVICE = "httpd"
+# what the balancer sends requests to, on the guest's port 80: the invoker
+# (apps/invoker.js), so `jsksh fleet deploy NAME FILE` has somewhere to go.
+DEFAULT_SERVICE = "invoker"
 
 # How many machines `fleet up -n` accepts: each is a process of its own with a
 # V8 of its own (about 60 MiB resident), and the hostfwd ports are ours to find.

@@ -47,11 +47,11 @@ class Fleet:
     """A fleet in a directory of its own, on a free port; down (and every pid
     it named killed) when the test ends, however it ends."""
 
-    def __init__(self, directory: str, n: int = 2, balancer: str = "haproxy"):
+    def __init__(self, directory: str, n: int = 2, balancer: str = "haproxy", service: str = "httpd"):
         self.dir = directory
         self.port = processes.free_ports(1)[0]
         self.up = fleet(
-            "up", "-n", str(n), "--service", "httpd", "--balancer", balancer, "--dir", directory,
+            "up", "-n", str(n), "--service", service, "--balancer", balancer, "--dir", directory,
             "--port", str(self.port),
         )  # fmt: skip
         assert self.up.returncode == 0, f"fleet up failed:\n{self.up.stdout}\n{self.up.stderr}"
@@ -94,6 +94,32 @@ def haproxy_fleet(tmp_path):
     f = Fleet(str(tmp_path / "fleet"))
     yield f
     f.close()
+
+
+@pytest.fixture()
+def invoker_fleet(tmp_path):
+    need("haproxy", "haproxy")
+    f = Fleet(str(tmp_path / "fleet"), service="invoker")
+    yield f
+    f.close()
+
+
+def test_a_worker_deployed_to_the_fleet_answers_from_every_machine_and_survives_a_kill(
+    invoker_fleet, tmp_path
+):
+    f = invoker_fleet
+    code = tmp_path / "hello.js"
+    code.write_text("export default { fetch() { return new Response('hi from a worker'); } };\n")
+    r = fleet("deploy", "hello", str(code), "--dir", f.dir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "deployed to 2 of 2 machines" in r.stdout, r.stdout
+    answers = [f.get("/hello/") for _ in range(8)]
+    assert {status for status, _ in answers} == {200}, answers
+    assert sorted({who for _, who in answers}) == ["m1", "m2"], answers
+    assert fleet("kill", "1", "--dir", f.dir).returncode == 0
+    answers = [f.get("/hello/") for _ in range(8)]
+    assert {status for status, _ in answers} == {200}, answers  # a GET retried on m2 if m1 was picked
+    assert {who for _, who in answers} == {"m2"}, answers
 
 
 def test_the_balancer_reaches_every_machine(haproxy_fleet):
