@@ -23,6 +23,8 @@
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
 const { makeFetch } = require('/lib/web/fetch');
+const { kBody, unusable } = require('/lib/web/body');
+const { markDisturbed } = require('/lib/web/readable-stream');
 const { DEFAULTS } = require('/lib/worker/limits');
 
 const CHUNK = 64 * 1024; // body bytes per answer
@@ -183,6 +185,15 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
       if (!response.body) {
         finish(id, state);
         return { ...head, body: null, more: false, logs: takeLogs() };
+      }
+      // A body made from a string or bytes goes as those bytes, not through
+      // its stream (most responses: new Response('hello')); it is used, as a
+      // read would leave it.
+      const made = response[kBody];
+      if (made && made.source && !unusable(made) && made.source.length <= CHUNK && made.source.length <= limits.response) {
+        markDisturbed(made.stream);
+        finish(id, state);
+        return { ...head, body: made.source, more: false, logs: takeLogs() };
       }
       if (state.ended) {
         response.body.cancel().catch(() => {}); // the invoker gave up on it meanwhile
