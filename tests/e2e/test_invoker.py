@@ -411,6 +411,20 @@ def test_env_values_and_a_kv_namespace_shared_by_two_workers(machine):
     assert request("GET", "/other/")[2] == b"none"  # another namespace never meets it
 
 
+def test_wait_until_work_finishes_after_the_response(machine):
+    source = """export default { async fetch(r, env, ctx) {
+      if (new URL(r.url).pathname.endsWith('/read')) return new Response(await env.KV.get('later') ?? 'not yet');
+      ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, 100)).then(() => env.KV.put('later', 'done')));
+      return new Response('answered');
+    } };"""
+    assert deploy("later", source, "kv.KV=later")[0] in (200, 201)
+    assert request("GET", "/later/")[2] == b"answered"
+    deadline = time.monotonic() + 10
+    while request("GET", "/later/read")[2] != b"done":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def test_an_openwhisk_action_call_returns_the_actions_json(machine):
     deploy(
         "greet",
