@@ -28,6 +28,7 @@ const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason } = require('/lib/w
 const { formatLog } = require('/lib/worker/log-lines');
 const { deadlinesFor } = require('/lib/http/deadlines');
 const { defaultTimers } = require('/lib/http/connection-reader');
+const { concatBytes } = require('/lib/http/bytes');
 const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
@@ -508,14 +509,7 @@ async function readBody(req, max) {
     if (n > max) return null;
     parts.push(piece);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
 
 function toBytes(source) {

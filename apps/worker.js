@@ -24,6 +24,7 @@ const { parseOptions, usageError } = require('/lib/options');
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
 const { formatLog } = require('/lib/worker/log-lines');
+const { concatBytes } = require('/lib/http/bytes');
 const { makeFetch } = require('/lib/web/fetch');
 
 module.exports = async function main(argv) {
@@ -132,7 +133,7 @@ async function manage(command, args, options) {
         } finally {
           await f.close();
         }
-        const r = await invoker.deploy(args[0], concat(parts), config);
+        const r = await invoker.deploy(args[0], concatBytes(parts), config);
         if (r.error) throw new Error(r.error);
         sys.print(`worker: ${r.unchanged ? 'unchanged' : r.created ? 'deployed' : 'updated'} ${r.name} (${r.hash.slice(0, 12)}, ${r.size} bytes)`);
         return 0;
@@ -168,16 +169,6 @@ function pairs(list, option) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new Error(`${option} ${item}: expected NAME=VALUE`);
     out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }

@@ -48,9 +48,23 @@ def deploy(name: str, source: str | bytes, query: str = "") -> tuple[int, dict |
         return status, body
 
 
-@pytest.fixture(scope="module")
-def machine():
-    with booted(
+def wait_for_invoker(m) -> None:
+    """Until the machine's invoker answers GET /workers (it starts once the network is up)."""
+    wait_for_address(m)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if request("GET", "/workers", timeout=5)[0] == 200:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, m.run("dmesg")[1]
+        time.sleep(0.1)
+
+
+def booted_invoker(*extra: str):
+    """A machine with the invoker, reached through hostfwd on FWD; `extra`: more machine options."""
+    return booted(
         "--net",
         "user",
         "--dns",
@@ -59,19 +73,14 @@ def machine():
         f"tcp::{FWD}-:80",
         "--service",
         "invoker",
-        "--service",
-        "kv",
-    ) as m:
-        wait_for_address(m)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if request("GET", "/workers", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, m.run("dmesg")[1]
-            time.sleep(0.1)
+        *extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def machine():
+    with booted_invoker("--service", "kv") as m:
+        wait_for_invoker(m)
         yield m
 
 

@@ -15,29 +15,15 @@ import time
 
 import pytest
 
-from tests.e2e import test_invoker
-from tests.e2e.netns import booted, wait_for_address
-from tests.e2e.test_invoker import request
+from tests.e2e.test_invoker import booted_invoker, request, wait_for_invoker
 
 HOLDS_16_MIB = "const held = new Uint8Array(16 << 20).fill(7); let n = 0;\nexport default { fetch: () => new Response(`%s ${++n} ${held[5]}`) };"
 
 
 @pytest.fixture(scope="module")
 def machine():
-    with booted(
-        "--net", "user", "--dns", "127.0.0.1:9", "--hostfwd", f"tcp::{test_invoker.FWD}-:80",
-        "--service", "invoker", "--limit", "memory=100M",
-    ) as m:  # fmt: skip
-        wait_for_address(m)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if request("GET", "/workers", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, m.run("dmesg")[1]
-            time.sleep(0.1)
+    with booted_invoker("--limit", "memory=100M") as m:
+        wait_for_invoker(m)
         yield m
 
 

@@ -24,8 +24,7 @@ import time
 import pytest
 
 from tests.e2e import test_invoker
-from tests.e2e.netns import booted, wait_for_address
-from tests.e2e.test_invoker import request
+from tests.e2e.test_invoker import booted_invoker, request, wait_for_invoker
 
 pytestmark = pytest.mark.slow
 
@@ -123,20 +122,8 @@ def counts(machine) -> dict:
 
 @pytest.fixture(scope="module")
 def machine():
-    with booted(
-        "--net", "user", "--dns", "127.0.0.1:9", "--hostfwd", f"tcp::{test_invoker.FWD}-:80",
-        "--service", "invoker",
-    ) as m:  # fmt: skip
-        wait_for_address(m)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if request("GET", "/workers", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, m.run("dmesg")[1]
-            time.sleep(0.1)
+    with booted_invoker() as m:
+        wait_for_invoker(m)
         yield m
 
 

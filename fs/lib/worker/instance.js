@@ -25,6 +25,7 @@ const web = require('/lib/web/index');
 const { makeFetch } = require('/lib/web/fetch');
 const { kBody, unusable } = require('/lib/web/body');
 const { markDisturbed } = require('/lib/web/readable-stream');
+const { concatBytes } = require('/lib/http/bytes');
 const { DEFAULTS } = require('/lib/worker/limits');
 
 const CHUNK = 64 * 1024; // body bytes per answer
@@ -159,7 +160,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
       return { limit: 'response', logs: takeLogs() };
     }
     if (done) finish(id, state);
-    return { body: concat(parts, n), more: !done, logs: takeLogs() };
+    return { body: parts.length === 1 ? parts[0] : concatBytes(parts), more: !done, logs: takeLogs() };
   }
 
   const iface = {
@@ -338,17 +339,6 @@ function chunkBytes(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError('a response body stream must give Uint8Array chunks');
-}
-
-function concat(parts, n) {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function formatValue(v) {
