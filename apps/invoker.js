@@ -33,6 +33,7 @@ const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
 const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
+const REFILL_DELAY_MS = 20; // after a deploy, when to start the spare that replaces the one it took
 const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
@@ -89,6 +90,7 @@ class Invoker {
     this.spares = []; // [{service, proxy}]: ready to become a worker
     this.sparesStarting = 0;
     this.nextSpare = 1;
+    this.refillTimer = null;
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -150,24 +152,35 @@ class Invoker {
     if (bad) return { status: 400, error: bad };
     if (!bytes || !bytes.length) return { status: 400, error: 'empty script: send the worker\'s JavaScript as the body' };
     if (bytes.length > MAX_SCRIPT) return { status: 413, error: `script of ${bytes.length} bytes: at most ${MAX_SCRIPT}` };
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch (e) {
-      return { status: 400, error: 'the script is not valid UTF-8' };
-    }
     let settings;
     try {
       settings = checkConfig(config);
     } catch (e) {
       return { status: 400, error: e.message };
     }
-    const hash = await this.store.put(bytes);
+    let source;
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (e) {
+      return { status: 400, error: 'the script is not valid UTF-8' };
+    }
+    const hash = this.store.hashOf(bytes);
+    // Kept while the isolate starts (a kernel call is whole, and calls are
+    // taken in order: a fresh isolate reading the file finds it there).
+    const kept = this.store.keep(hash, source);
+    kept.catch(() => {});
     const old = this.workers.get(name);
     const version = shortHash(hash, settings);
     if (old && old.instance && old.instance.version === version) {
       return { name, hash, size: bytes.length, deployed: old.deployed, created: false, unchanged: true };
     }
-    const instance = await this.startInstance(name, version, hash, settings);
+    const instance = await this.startInstance(name, version, hash, source, settings);
+    try {
+      await kept;
+    } catch (e) {
+      if (!instance.error) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+      return { status: 507, error: `the script could not be kept: ${e.message}` };
+    }
     if (instance.error) return { status: 400, error: `${name}: ${instance.error}` };
     const deployed = new Date().toISOString();
     const w = old || { name, requests: 0, errors: 0, logs: [], deploying: null };
@@ -175,7 +188,9 @@ class Invoker {
     Object.assign(w, { hash, size: bytes.length, deployed, config: settings, instance });
     this.workers.set(name, w);
     this.log(w, null, 'deploy', `deployed ${hash.slice(0, 12)} (${bytes.length} bytes) as ${instance.service}`);
-    await this.store.record({ time: deployed, op: 'deploy', name, hash, size: bytes.length, config: settings });
+    // The log is written in order, but the answer does not wait for it.
+    this.store.record({ time: deployed, op: 'deploy', name, hash, size: bytes.length, config: settings }).catch((e) => sys.stderr.write(`invoker: deploys.log: ${e.message}\n`));
+    this.refillSoon();
     return { name, hash, size: bytes.length, deployed, created: !old };
   }
 
@@ -197,6 +212,17 @@ class Invoker {
     }
   }
 
+  // Starting a spare is work for the kernel (a spawn) and for a CPU: not
+  // while the deploy's answer, and the first request that usually follows
+  // it, are on their way.
+  refillSoon() {
+    if (this.refillTimer) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null;
+      this.refill();
+    }, REFILL_DELAY_MS);
+  }
+
   async startSpare(service) {
     const limits = { heap: DEFAULTS.memory, external: DEFAULTS.memory };
     await sys.call('svc.start', { name: service, argv: ['worker', 'spare', service], limits });
@@ -205,11 +231,10 @@ class Invoker {
 
   // A spare becomes this version's instance; null if none is ready (or it
   // had gone), to start one afresh.
-  async fromSpare(name, service, argv, hash, settings) {
+  async fromSpare(name, service, argv, hash, source, settings) {
     if (settings.limits.memory !== DEFAULTS.memory) return null; // a spare's heap limit is set at its start
     const spare = this.spares.shift();
     if (!spare) return null;
-    this.refill();
     try {
       await sys.call('svc.rename', { from: spare.service, to: service, argv });
     } catch (e) {
@@ -217,9 +242,13 @@ class Invoker {
       return null;
     }
     try {
-      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), config: settings });
+      // The connection to its new name is asked for at once: the registry
+      // answers it as soon as the spare exports that name.
+      const connecting = sys.services.connect(service);
+      connecting.catch(() => {});
+      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), source, config: settings });
       if (!ready.ok) throw new Error(ready.error);
-      return { proxy: await sys.services.connect(service) };
+      return { proxy: await connecting };
     } catch (e) {
       await sys.call('svc.remove', { name: service }).catch(() => {});
       return { error: e.reason ? `killed: ${e.reason}` : e.message };
@@ -228,11 +257,11 @@ class Invoker {
 
   // A fresh isolate for this version: a spare, or one started now; its code
   // evaluated, ready().
-  async startInstance(name, version, hash, settings) {
+  async startInstance(name, version, hash, source, settings) {
     const service = `w.${name}.${version}`;
     const memory = settings.limits.memory;
     const argv = ['worker', 'serve', name, service, this.store.path(hash), JSON.stringify(settings)];
-    const spare = await this.fromSpare(name, service, argv, hash, settings);
+    const spare = await this.fromSpare(name, service, argv, hash, source, settings);
     if (spare && spare.error) return { error: spare.error };
     if (spare) return { service, version, proxy: spare.proxy, busy: 0, retired: false };
     try {

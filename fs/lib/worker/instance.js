@@ -34,7 +34,7 @@ const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
 
 // `spare`: start without a worker, export that service name with
-// become({name, service, scriptPath, config}), and wait. The invoker keeps a
+// become({name, service, scriptPath, source, config}), and wait. The invoker keeps a
 // few (apps/invoker.js, "Spares"): everything below that does not depend on
 // the worker's code is done before a deploy needs it.
 async function serve({ sys, name, service, scriptPath, config, spare = null }) {
@@ -83,6 +83,20 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   let main = null;
   const idle = () => sys.proc.cpuBudget(limits.cpu + 200, { mode: 'idle' });
   let loaded = false;
+
+  // A spare runs the whole request path once, on a handler of its own that
+  // is gone before any worker's code arrives: the modules it needs are
+  // loaded and V8 has compiled their functions, so the worker's first
+  // request does not pay for it (what __warmup does for every app's start).
+  async function warmUp() {
+    toClassicScript('export default { fetch() {} };');
+    handler = { fetch: async (r) => new Response(`${r.method} ${r.headers.get('a')} ${(await r.arrayBuffer()).byteLength}`, { headers: { 'x-a': '1' } }) };
+    const r = await iface.fetch({ id: 'warm-up', method: 'POST', url: 'http://warm.up/', headers: [['a', 'b']], body: new Uint8Array(1) });
+    if (r.error) throw new Error(`worker spare: the warm-up failed: ${r.error}`);
+    handler = null;
+    takeLogs();
+  }
+
   async function load(worker) {
     if (loaded) throw new Error('this isolate has its worker already');
     loaded = true;
@@ -90,11 +104,14 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     limits = { ...DEFAULTS, ...((worker.config && worker.config.limits) || {}) };
     env = makeEnv(sys, worker.config || {});
     scriptFile = `${name}.js:`;
-    let source;
-    try {
-      source = await sys.fs.readFile(worker.scriptPath);
-    } catch (e) {
-      failure = `${worker.scriptPath}: ${e.message}`;
+    // The source comes with a spare's become(), or is read from the store.
+    let source = typeof worker.source === 'string' ? worker.source : null;
+    if (source === null) {
+      try {
+        source = await sys.fs.readFile(worker.scriptPath);
+      } catch (e) {
+        failure = `${worker.scriptPath}: ${e.message}`;
+      }
     }
     if (!failure) {
       sys.proc.cpuBudget(limits.startup);
@@ -256,7 +273,10 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
 
     logs: () => takeLogs(),
   };
-  if (spare) await sys.services.export(String(spare), { become: (worker) => load(worker) });
+  if (spare) {
+    await warmUp();
+    await sys.services.export(String(spare), { become: (worker) => load(worker) });
+  }
   else await load({ name, service, scriptPath, config });
   await new Promise(() => {}); // serve until the invoker removes this instance
   return 0;
