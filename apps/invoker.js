@@ -26,9 +26,14 @@ const { route, nameError } = require('/lib/worker/routes');
 const { ScriptStore } = require('/lib/worker/script-store');
 const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason } = require('/lib/worker/limits');
 const { formatLog } = require('/lib/worker/log-lines');
+const { deadlinesFor } = require('/lib/http/deadlines');
+const { defaultTimers } = require('/lib/http/connection-reader');
+const { concatBytes } = require('/lib/http/bytes');
 const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
+const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
+const REFILL_DELAY_MS = 20; // after a deploy, when to start the spare that replaces the one it took
 const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
@@ -69,6 +74,7 @@ module.exports = async function main(argv) {
     source: (name) => invoker.source(name),
     history: () => invoker.store.history(),
   });
+  invoker.refill();
   sys.stderr.write(`invoker: serving workers on port ${server.port}\n`);
   return 0; // the listener and the exported service keep it running
 };
@@ -78,6 +84,13 @@ class Invoker {
     this.store = store;
     this.workers = new Map(); // name -> { name, hash, size, deployed, config, instance, requests, errors, logs, busy }
     this.nextRequest = 1;
+    // Wall-time limits share one timer (a setTimeout each is a kernel call a request).
+    this.timers = defaultTimers();
+    this.deadlines = deadlinesFor(this.timers);
+    this.spares = []; // [{service, proxy}]: ready to become a worker
+    this.sparesStarting = 0;
+    this.nextSpare = 1;
+    this.refillTimer = null;
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -139,24 +152,35 @@ class Invoker {
     if (bad) return { status: 400, error: bad };
     if (!bytes || !bytes.length) return { status: 400, error: 'empty script: send the worker\'s JavaScript as the body' };
     if (bytes.length > MAX_SCRIPT) return { status: 413, error: `script of ${bytes.length} bytes: at most ${MAX_SCRIPT}` };
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch (e) {
-      return { status: 400, error: 'the script is not valid UTF-8' };
-    }
     let settings;
     try {
       settings = checkConfig(config);
     } catch (e) {
       return { status: 400, error: e.message };
     }
-    const hash = await this.store.put(bytes);
+    let source;
+    try {
+      source = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch (e) {
+      return { status: 400, error: 'the script is not valid UTF-8' };
+    }
+    const hash = this.store.hashOf(bytes);
+    // Kept while the isolate starts (a kernel call is whole, and calls are
+    // taken in order: a fresh isolate reading the file finds it there).
+    const kept = this.store.keep(hash, source);
+    kept.catch(() => {});
     const old = this.workers.get(name);
     const version = shortHash(hash, settings);
     if (old && old.instance && old.instance.version === version) {
       return { name, hash, size: bytes.length, deployed: old.deployed, created: false, unchanged: true };
     }
-    const instance = await this.startInstance(name, version, hash, settings);
+    const instance = await this.startInstance(name, version, hash, source, settings);
+    try {
+      await kept;
+    } catch (e) {
+      if (!instance.error) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+      return { status: 507, error: `the script could not be kept: ${e.message}` };
+    }
     if (instance.error) return { status: 400, error: `${name}: ${instance.error}` };
     const deployed = new Date().toISOString();
     const w = old || { name, requests: 0, errors: 0, logs: [], deploying: null };
@@ -164,15 +188,82 @@ class Invoker {
     Object.assign(w, { hash, size: bytes.length, deployed, config: settings, instance });
     this.workers.set(name, w);
     this.log(w, null, 'deploy', `deployed ${hash.slice(0, 12)} (${bytes.length} bytes) as ${instance.service}`);
-    await this.store.record({ time: deployed, op: 'deploy', name, hash, size: bytes.length, config: settings });
+    // The log is written in order, but the answer does not wait for it.
+    this.store.record({ time: deployed, op: 'deploy', name, hash, size: bytes.length, config: settings }).catch((e) => sys.stderr.write(`invoker: deploys.log: ${e.message}\n`));
+    this.refillSoon();
     return { name, hash, size: bytes.length, deployed, created: !old };
   }
 
-  // A fresh isolate for this version: started, its code evaluated, ready().
-  async startInstance(name, version, hash, settings) {
+  // ---- Spares ---------------------------------------------------------------------------------
+  // Cloudflare starts a worker's isolate while the TLS handshake is still
+  // going; here a few isolates are started before any deploy asks, each
+  // with the instance's globals, console and fetch in place but no worker
+  // code (`worker spare SERVICE`). A deploy renames one (svc.rename: the
+  // registry then knows it by the worker's service name, and restarts it
+  // with the worker's argv) and hands it the script; a spare never ran
+  // anyone's code, so each version still gets a fresh isolate of its own.
+  refill() {
+    while (this.spares.length + this.sparesStarting < SPARES) {
+      this.sparesStarting++;
+      const service = `w.spare.${this.nextSpare++}`;
+      this.startSpare(service)
+        .then((spare) => this.spares.push(spare), (e) => sys.stderr.write(`invoker: spare ${service}: ${e.message}\n`))
+        .finally(() => this.sparesStarting--);
+    }
+  }
+
+  // Starting a spare is work for the kernel (a spawn) and for a CPU: not
+  // while the deploy's answer, and the first request that usually follows
+  // it, are on their way.
+  refillSoon() {
+    if (this.refillTimer) return;
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null;
+      this.refill();
+    }, REFILL_DELAY_MS);
+  }
+
+  async startSpare(service) {
+    const limits = { heap: DEFAULTS.memory, external: DEFAULTS.memory };
+    await sys.call('svc.start', { name: service, argv: ['worker', 'spare', service], limits });
+    return { service, proxy: await sys.services.connect(service) };
+  }
+
+  // A spare becomes this version's instance; null if none is ready (or it
+  // had gone), to start one afresh.
+  async fromSpare(name, service, argv, hash, source, settings) {
+    if (settings.limits.memory !== DEFAULTS.memory) return null; // a spare's heap limit is set at its start
+    const spare = this.spares.shift();
+    if (!spare) return null;
+    try {
+      await sys.call('svc.rename', { from: spare.service, to: service, argv });
+    } catch (e) {
+      await sys.call('svc.remove', { name: spare.service }).catch(() => {});
+      return null;
+    }
+    try {
+      // The connection to its new name is asked for at once: the registry
+      // answers it as soon as the spare exports that name.
+      const connecting = sys.services.connect(service);
+      connecting.catch(() => {});
+      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), source, config: settings });
+      if (!ready.ok) throw new Error(ready.error);
+      return { proxy: await connecting };
+    } catch (e) {
+      await sys.call('svc.remove', { name: service }).catch(() => {});
+      return { error: e.reason ? `killed: ${e.reason}` : e.message };
+    }
+  }
+
+  // A fresh isolate for this version: a spare, or one started now; its code
+  // evaluated, ready().
+  async startInstance(name, version, hash, source, settings) {
     const service = `w.${name}.${version}`;
     const memory = settings.limits.memory;
     const argv = ['worker', 'serve', name, service, this.store.path(hash), JSON.stringify(settings)];
+    const spare = await this.fromSpare(name, service, argv, hash, source, settings);
+    if (spare && spare.error) return { error: spare.error };
+    if (spare) return { service, version, proxy: spare.proxy, busy: 0, retired: false };
     try {
       await sys.call('svc.start', { name: service, argv, limits: { heap: memory, external: memory } });
     } catch (e) {
@@ -251,11 +342,17 @@ class Invoker {
     w.requests++;
     instance.busy++;
     res.setHeader('X-Request-Id', id);
+    // The wall-time limit: a request whose worker never answers (or whose
+    // body never ends) is given up when it passes, whatever the worker does.
     let timedOut = false;
-    const wall = setTimeout(() => {
+    let giveUp;
+    const wallTime = new Promise((resolve) => (giveUp = resolve));
+    const wall = this.deadlines.add(this.timers.now() + limits.wall, () => {
       timedOut = true;
+      giveUp({ wall: true });
       instance.proxy.cancel(id).then((lines) => this.keepLogs(w, lines), () => {});
-    }, limits.wall);
+    });
+    const call = (promise) => Promise.race([promise, wallTime]);
     try {
       const body = await readBody(req, limits.request);
       if (body === null) return this.refuse(w, id, res, 'request', `request body over ${limits.request} bytes`);
@@ -263,12 +360,12 @@ class Invoker {
       const headers = req.rawHeaders.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase()));
       let r;
       try {
-        r = await instance.proxy.fetch({ id, method: req.method, url, headers, body });
+        r = await call(instance.proxy.fetch({ id, method: req.method, url, headers, body }));
       } catch (e) {
         return this.instanceEnded(w, id, res, e);
       }
-      this.keepLogs(w, r.logs);
       if (timedOut) return this.refuse(w, id, res, 'wall', `no answer within ${limits.wall} ms`);
+      this.keepLogs(w, r.logs);
       if (r.error !== undefined || r.limit) return this.refuse(w, id, res, r.limit || 'exception', r.error);
       const head = {};
       for (const [n, v] of r.headers) if (!HOP_BY_HOP.has(n)) head[n] = n in head ? `${head[n]}, ${v}` : v;
@@ -276,19 +373,19 @@ class Invoker {
       res.writeHead(r.status, head);
       if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
       while (r.more) {
-        if (timedOut) return this.cut(w, id, 'wall', `the response did not end within ${limits.wall} ms`);
         try {
-          r = await instance.proxy.read(id);
+          r = await call(instance.proxy.read(id));
         } catch (e) {
           return this.instanceEnded(w, id, res, e);
         }
+        if (timedOut) return this.cut(w, id, 'wall', `the response did not end within ${limits.wall} ms`);
         this.keepLogs(w, r.logs);
         if (r.error !== undefined || r.limit) return this.cut(w, id, r.limit || 'exception', r.error || `over ${limits.response} bytes`);
         if (r.body && r.body.length && req.method !== 'HEAD') await res.write(r.body);
       }
       await res.end();
     } finally {
-      clearTimeout(wall);
+      this.deadlines.remove(wall);
       if (--instance.busy === 0 && instance.retired) sys.call('svc.remove', { name: instance.service }).catch(() => {});
     }
   }
@@ -441,14 +538,7 @@ async function readBody(req, max) {
     if (n > max) return null;
     parts.push(piece);
   }
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0] : concatBytes(parts);
 }
 
 function toBytes(source) {

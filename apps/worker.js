@@ -5,6 +5,7 @@
 //   worker deploy NAME FILE [--var K=V]... [--kv BINDING=NS]... [--limit cpu=10ms]...
 //   worker ls | worker logs NAME | worker rm NAME | worker history
 //   worker serve NAME SERVICE SCRIPT CONFIG   (the invoker's: one instance)
+//   worker spare SERVICE                      (the invoker's: an instance-to-be)
 //
 // `run`: // loads FILE, a worker in the module form Cloudflare's users write
 // (`export default { async fetch(request, env, ctx) {...} }`), turns it
@@ -23,6 +24,8 @@ const { parseOptions, usageError } = require('/lib/options');
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
 const { formatLog } = require('/lib/worker/log-lines');
+const { concatBytes } = require('/lib/http/bytes');
+const { makeFetch } = require('/lib/web/fetch');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -33,6 +36,10 @@ module.exports = async function main(argv) {
     const [, name, service, script, config] = operands;
     if (!config) return usageError('worker', module.exports, 'serve: NAME SERVICE SCRIPT CONFIG');
     return require('/lib/worker/instance').serve({ sys, name, service, scriptPath: script, config: JSON.parse(config) });
+  }
+  if (command === 'spare') {
+    if (!file) return usageError('worker', module.exports, 'spare: SERVICE');
+    return require('/lib/worker/instance').serve({ sys, spare: file });
   }
   if (['deploy', 'ls', 'list', 'logs', 'rm', 'history'].includes(command)) return manage(command, operands.slice(1), options);
   if (command !== 'run') return usageError('worker', module.exports, command ? `unknown command '${command}'` : 'no command');
@@ -55,6 +62,7 @@ module.exports = async function main(argv) {
       pool.at += n;
       return pool.bytes.slice(pool.at - n, pool.at);
     },
+    fetch: makeFetch({ tcp: sys.net.tcp }),
   });
   let handler;
   try {
@@ -125,7 +133,7 @@ async function manage(command, args, options) {
         } finally {
           await f.close();
         }
-        const r = await invoker.deploy(args[0], concat(parts), config);
+        const r = await invoker.deploy(args[0], concatBytes(parts), config);
         if (r.error) throw new Error(r.error);
         sys.print(`worker: ${r.unchanged ? 'unchanged' : r.created ? 'deployed' : 'updated'} ${r.name} (${r.hash.slice(0, 12)}, ${r.size} bytes)`);
         return 0;
@@ -161,16 +169,6 @@ function pairs(list, option) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new Error(`${option} ${item}: expected NAME=VALUE`);
     out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }

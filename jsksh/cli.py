@@ -7,6 +7,7 @@ jsksh attach PATH                        the REPL on a running machine's control
 jsksh attach --raw PATH                  attach to a running machine's console
 jsksh run [--attach PATH] 'LINE'         run LINE (on a new machine, or a running one)
 jsksh demo [LESSON]                      play a lesson
+jsksh fleet up|status|deploy|kill|down   N machines behind HAProxy or nginx (docs/fleet.md)
 
 The REPL is jsksh/client/repl.py (docs/client.md); with stdin not a terminal
 the same commands read command lines from it instead (client/batch.py).
@@ -295,9 +296,12 @@ def cmd_demo(args) -> int:
 
 def _starts_a_machine(argv: list[str]) -> bool:
     """Whether this command line boots a machine: all but `attach`, `run
-    --attach` and a help or version.  Asked before the arguments are parsed,
+    --attach`, `fleet` (its machines are processes of their own) and a help
+    or version.  Asked before the arguments are parsed,
     so that V8 loads while they are (a wrong guess costs a thread's CPU)."""
-    return not any(word in ("attach", "--attach", "-h", "--help", "--version", "--list") for word in argv)
+    return not any(
+        word in ("attach", "--attach", "fleet", "-h", "--help", "--version", "--list") for word in argv
+    )
 
 
 def _load_extension_modules() -> None:
@@ -445,10 +449,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fast", action="store_true", help="type at once and never pause")
     p.add_argument("--list", action="store_true", help="list the lessons")
     machine_options(p)
+    from jsksh.fleet import command as fleet_command
+
+    p = sub.add_parser("fleet", help="N machines behind a load balancer: up, status, deploy, kill, down")
+    fleet_command.add_arguments(p, machine_options)
     args = parser.parse_args(argv)
-    handler = {"boot": cmd_boot, "attach": cmd_attach, "run": cmd_run, "demo": cmd_demo}.get(
-        args.command, cmd_console
-    )
+    handler = {
+        "boot": cmd_boot,
+        "attach": cmd_attach,
+        "run": cmd_run,
+        "demo": cmd_demo,
+        "fleet": fleet_command.run,
+    }.get(args.command, cmd_console)
     return handler(args)
 
 

@@ -99,7 +99,12 @@ class Watchdog:
                     self.machine_kill(app, f"CPU time limit exceeded ({cpu})", L.STATUS_CPU)
                 elif app.cpu_deadline is not None and used > app.cpu_deadline:
                     budget = app.cpu_budget_ms
-                    self.machine_kill(app, f"CPU time limit exceeded ({budget} ms budget)", L.STATUS_CPU)
+                    spent = (used - app.cpu_deadline) * 1000 + budget  # since it was armed
+                    self.machine_kill(
+                        app,
+                        f"CPU time limit exceeded ({budget} ms budget, {spent:.0f} ms used)",
+                        L.STATUS_CPU,
+                    )
                 elif app.box.external_bytes() > app.limits["external"]:
                     self.machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
                 elif used != app.cpu_heap_checked:

@@ -105,10 +105,13 @@ class PipeReader {
   // The read end goes back, also after end of file: a server that reads
   // each connection to its end and closes it must not keep a pipe per
   // connection (an app holds at most 4,096, docs/abi.md §3).
+  // A read waiting for bytes gives null now rather than wait for ever (and
+  // keep the app alive): fetch() closes a connection it aborts mid-read.
   close() {
     if (this.closed) return;
     this.closed = true;
     closePipe(this.pipe, READ_END);
+    ready(this.pipe);
   }
 }
 

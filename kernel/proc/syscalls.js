@@ -289,6 +289,7 @@ function installServices(kernel) {
     'svc.start': (proc, a) => registry.start(a.name, a.argv, a.limits),
     'svc.stop': (proc, a) => void registry.stop(a.name),
     'svc.remove': (proc, a) => void registry.remove(a.name),
+    'svc.rename': (proc, a) => void registry.rename(a.from, a.to, Array.isArray(a.argv) ? a.argv : []),
   });
 }
 

@@ -113,6 +113,26 @@ class ServiceRegistry {
     for (const w of service.waiting.splice(0)) w();
   }
 
+  // A running service takes another name (and the argv that starts it again
+  // under that name): the invoker's spare worker isolates, started before any
+  // code was deployed, become a worker's (apps/invoker.js, "Spares"). The
+  // process exports the new name itself.
+  rename(from, to, argv) {
+    const service = this.managed.get(String(from));
+    if (!service) throw new KernelError('ENOENT', '', `${from}: no such service`);
+    to = String(to);
+    if (!NAME.test(to)) throw new KernelError('EINVAL', '', `bad service name ${JSON.stringify(to).slice(0, 70)}`);
+    if (this.managed.has(to) || this.exports.has(to) || this.kernelService(to)) throw new KernelError('EEXIST', '', `${to}: a service has that name`);
+    if (service.pid === null) throw new KernelError('ESRCH', '', `${from}: not running`);
+    this.procs.resolveProgram(argv[0], '/');
+    for (const name of service.exported) if (this.exports.get(name) && this.exports.get(name).pid === service.pid) this.exports.delete(name);
+    this.managed.delete(service.name);
+    Object.assign(service, { name: to, argv: argv.map(String), exported: new Set([to]), state: 'starting' });
+    this.managed.set(to, service);
+    const proc = this.procs.procs.get(service.pid);
+    if (proc) proc.argv = service.argv; // what ps shows
+  }
+
   list() {
     const stats = machine.procStat();
     const rows = Object.keys(this.kernelServices).map((name) => ({ name, pid: 0, state: 'kernel', program: '(kernel)', methods: Object.keys(this.kernelServices[name]), restarts: 0, memory: null, idle: null, calls: null }));

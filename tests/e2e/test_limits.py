@@ -595,3 +595,31 @@ sys.print(JSON.stringify(Object.fromEntries(names.map((n) => [n, [typeof globalT
         }
     finally:
         m.stop()
+
+
+# -- CPU budgets (sys.proc.cpuBudget): a limit for a piece of work, as a worker's request has ----------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "sys.proc.cpuBudget(50); for (;;) {}",
+        "sys.proc.cpuBudget(50); Promise.resolve().then(() => { for (;;) {} }); new Promise(() => {})",
+        # An idle budget (checked every 100 ms, not 10) still stops a loop in a timer.
+        "sys.proc.cpuBudget(50, {mode: 'idle'}); setTimeout(() => { for (;;) {} }, 1); new Promise(() => {})",
+        # Added budgets add up: 30 + 20 ms.
+        "sys.proc.cpuBudget(30); sys.proc.cpuBudget(20, {mode: 'add'}); for (;;) {}",
+    ],
+)
+def test_a_cpu_budget_ends_the_work_that_passes_it_with_152(machine, code):
+    status, out, err = machine.run(f'eval "{code}"')
+    assert status == 152, out + err
+    assert re.search(r"CPU time limit exceeded \(50 ms budget, \d+ ms used\)", err)
+    shell_works(machine)
+
+
+def test_a_disarmed_cpu_budget_lets_the_work_go_on(machine):
+    status, out, err = machine.run(
+        'eval "sys.proc.cpuBudget(20); sys.proc.cpuBudget(0); let x = 0; for (let i = 0; i < 1e8; i++) x += i; x > 0"'
+    )
+    assert (status, out.strip(), err) == (0, "true", "")

@@ -60,8 +60,10 @@ def test_a_worker_that_is_not_one_fails_with_a_clear_error(machine):
         assert status == 1 and message in err, (path, out, err)
     _, _, err = machine.run("worker run /tmp/throws.js")
     assert "/tmp/throws.js:3" in err, err  # the line numbers are the source's
+    status, _, err = machine.run("worker frobnicate x")
+    assert status == 2 and "unknown command 'frobnicate'" in err
     status, _, err = machine.run("worker deploy x")
-    assert status == 2 and "unknown command 'deploy'" in err
+    assert status == 2 and "deploy: expected 2 operands" in err
 
 
 def test_a_worker_has_the_web_platforms_globals(machine):

@@ -37,6 +37,7 @@
     equal: (a, b, msg) => a === b || fail(msg || `expected ${show(b)}, got ${show(a)}`),
     notEqual: (a, b, msg) => a !== b || fail(msg || `expected not ${show(b)}`),
     deepEqual: (a, b, msg) => deepEqual(a, b) || fail(msg || `expected ${show(b)}, got ${show(a)}`),
+    match: (s, re, msg) => (typeof s === 'string' && re.test(s)) || fail(msg || `expected ${show(s)} to match ${re}`),
     throws: (fn, re, msg) => {
       try {
         fn();

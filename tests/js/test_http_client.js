@@ -58,3 +58,27 @@ test('one exchange through a fake connection: the bytes sent, the reply read', a
   assert.equal(utf8Text(r.body), 'héllo', 'the 100 Continue skipped, the chunked body decoded');
   assert.ok(closed);
 });
+
+test('a body of chunks (an async iterable) goes chunked, or as it is with a Content-Length', async () => {
+  const sent = [];
+  const exchange = async (headers) => {
+    let written = '';
+    const replies = ['HTTP/1.1 204 No Content\r\n\r\n'];
+    const conn = {
+      read: async () => (replies.length ? latin1Bytes(replies.shift()) : null),
+      write: async (b) => void (written += latin1Text(b)),
+      close: async () => {},
+    };
+    async function* pieces() {
+      yield 'ab';
+      yield latin1Bytes('');
+      yield latin1Bytes('cde');
+    }
+    await request({ method: 'PUT', url: 'http://h/', headers, body: pieces(), lookup: async () => '10.0.0.1', connect: async () => conn, userAgent: 'ua' });
+    sent.push(written);
+  };
+  await exchange({});
+  await exchange({ 'Content-Length': '5' });
+  assert.equal(sent[0], 'PUT / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n');
+  assert.equal(sent[1], 'PUT / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\nAccept: */*\r\nContent-Length: 5\r\n\r\nabcde');
+});

@@ -9,14 +9,17 @@
 //
 // send(...) takes the same and returns once the head has arrived, with the
 // body still to read (await r.read() until null), for a body too large to
-// hold. Errors carry a `code`: EPROTO for an https: or malformed URL,
+// hold. A body may also be an async iterable of byte chunks (fetch()'s
+// stream bodies, /lib/web/fetch): sent as it comes, with the chunked
+// transfer coding (RFC 9112 §7.1) unless the caller gave a Content-Length.
+// Errors carry a `code`: EPROTO for an https: or malformed URL,
 // the resolver's code for a name it cannot find (with `during: 'resolve'`),
 // ECONNREFUSED / ETIMEDOUT / ENETUNREACH from connect (`during: 'connect'`),
 // HTTP_PARSE for a reply that breaks RFC 9112, ETIMEDOUT for `timeout`.
 'use strict';
 
 const { MessageParser } = require('/lib/http/parse');
-const { requestHead } = require('/lib/http/serialize');
+const { requestHead, chunk, lastChunk } = require('/lib/http/serialize');
 const { bodyBytes, concatBytes, latin1Text } = require('/lib/http/bytes');
 const { ConnectionReader, defaultTimers } = require('/lib/http/connection-reader');
 
@@ -73,7 +76,8 @@ async function send(options) {
   const timers = options.timers || defaultTimers();
   const deadline = timeout === Infinity ? Infinity : timers.now() + timeout;
   const u = parseUrl(url);
-  const body = options.body === undefined || options.body === null ? null : bodyBytes(options.body);
+  const bodyChunks = isChunkSource(options.body) ? options.body : null;
+  const body = options.body === undefined || options.body === null || bodyChunks ? null : bodyBytes(options.body);
   let address;
   try {
     address = options.address || (await (options.lookup || ((h) => sys.net.lookup(h)))(u.host.replace(/^\[|\]$/g, '')));
@@ -90,13 +94,17 @@ async function send(options) {
   }
   onEvent('connected', { address, port: u.port, host: u.host });
   const fields = requestFields(u, headers, body, userAgent);
+  // A body of unknown length goes chunked, unless the caller's Content-Length says how long it is.
+  const chunked = bodyChunks !== null && !fields.some(([name]) => name.toLowerCase() === 'content-length');
+  if (chunked) fields.push(['Transfer-Encoding', 'chunked']);
   const head = requestHead({ method, target: u.target, headers: fields });
   onEvent('request', { text: latin1Text(head) });
   const parser = new MessageParser('response');
   parser.expectResponseTo(method);
   const reader = new ConnectionReader(conn, parser, { timers });
   try {
-    await conn.write(body && body.length ? concatBytes([head, body]) : head);
+    if (bodyChunks) await writeChunks(conn, head, bodyChunks, chunked);
+    else await conn.write(body && body.length ? concatBytes([head, body]) : head);
     let event;
     // 1xx answers (100 Continue) come before the real one (RFC 9110 §15.2).
     for (;;) {
@@ -113,6 +121,20 @@ async function send(options) {
     await conn.close().catch(() => {});
     throw e;
   }
+}
+
+// A body given as chunks: an async iterable that is not a string or bytes.
+const isChunkSource = (body) =>
+  body !== null && typeof body === 'object' && !ArrayBuffer.isView(body) && typeof body[Symbol.asyncIterator] === 'function';
+
+// The head, then each chunk as it comes (framed when chunked), then the last chunk.
+async function writeChunks(conn, head, chunks, chunked) {
+  await conn.write(head);
+  for await (const piece of chunks) {
+    const bytes = bodyBytes(piece);
+    if (bytes.length > 0) await conn.write(chunked ? chunk(bytes) : bytes);
+  }
+  if (chunked) await conn.write(lastChunk());
 }
 
 // One request, the whole body read: {status, reason, version, headers, rawHeaders, body}.

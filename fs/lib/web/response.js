@@ -5,9 +5,10 @@
 // Body mixin, /lib/web/body.js); Response.json(), Response.redirect() and
 // Response.error() make the common kinds.
 //
-// A response built here has type "default" (or "error") and an empty url;
-// "basic", "cors", "opaque" and redirected responses come from a fetch,
-// which is not part of this library.
+// A response built here has type "default" (or "error") and an empty url.
+// fetch() (/lib/web/fetch) makes its responses with networkResponse(): type
+// "default" as Workers has it (no "basic", "cors" or "opaque": there is no
+// origin to filter for), the URL it ended at, and whether a redirect led there.
 'use strict';
 
 const { Headers, copyHeaders, setGuard, byteString } = require('/lib/web/headers');
@@ -55,6 +56,13 @@ function initialize(response, init, bodyWithType) {
   response[kBody] = bodyWithType === null ? null : bodyWithType.body;
 }
 
+// A response as fetch() received it: { status, statusText, headers, url,
+// redirected } and a body ({ stream, source, length }) or null. No checks:
+// a server may send any status, and the headers come as they are.
+function networkResponse(fields, body) {
+  return newResponse({ ...fields, type: 'default' }, body);
+}
+
 class Response {
   constructor(body = null, init = undefined) {
     initialize(this, init, body === null || body === undefined ? null : extractBody(body));
@@ -92,8 +100,9 @@ class Response {
     return this[kResponse].url;
   }
 
+  // Fetch: true if the response's URL list has more than one URL (a redirect was followed).
   get redirected() {
-    return false;
+    return this[kResponse].redirected === true;
   }
 
   get status() {
@@ -126,4 +135,4 @@ class Response {
 
 mixinBody(Response);
 
-module.exports = { Response, NULL_BODY_STATUSES, REDIRECT_STATUSES };
+module.exports = { Response, networkResponse, NULL_BODY_STATUSES, REDIRECT_STATUSES };

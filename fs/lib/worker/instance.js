@@ -22,6 +22,10 @@
 
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
+const { makeFetch } = require('/lib/web/fetch');
+const { kBody, unusable } = require('/lib/web/body');
+const { markDisturbed } = require('/lib/web/readable-stream');
+const { concatBytes } = require('/lib/http/bytes');
 const { DEFAULTS } = require('/lib/worker/limits');
 
 const CHUNK = 64 * 1024; // body bytes per answer
@@ -29,17 +33,14 @@ const LOG_LINE = 4096; // characters of one console line kept
 const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
 
-async function serve({ sys, name, service, scriptPath, config }) {
-  const limits = { ...DEFAULTS, ...(config.limits || {}) };
-  let source;
-  try {
-    source = await sys.fs.readFile(scriptPath);
-  } catch (e) {
-    sys.stderr.write(`worker ${name}: ${e.message}\n`);
-    return 1;
-  }
+// `spare`: start without a worker, export that service name with
+// become({name, service, scriptPath, source, config}), and wait. The invoker keeps a
+// few (apps/invoker.js, "Spares"): everything below that does not depend on
+// the worker's code is done before a deploy needs it.
+async function serve({ sys, name, service, scriptPath, config, spare = null }) {
+  let limits = { ...DEFAULTS };
+  let env = {};
   const random = await randomPool(sys);
-  scriptFile = `${name}.js:`;
 
   // ---- the console: lines kept for `worker logs`, with their request ------------------------
   const logs = [];
@@ -60,26 +61,74 @@ async function serve({ sys, name, service, scriptPath, config }) {
   };
 
   // ---- what the worker's code sees ----------------------------------------------------------
-  const env = makeEnv(sys, config);
   delete globalThis.sys; // sys.js made it configurable for this; the isolate is never reused by another program
-  web.install(globalThis, { randomBytes: random.take });
+  // fetch() through the guest's TCP stack; each request may make `subrequests`
+  // of them (Cloudflare's 50), counted against the request whose code runs.
+  const fetch = makeFetch({
+    tcp: sys.net.tcp,
+    subrequestLimit: Infinity,
+    onSubrequest: () => {
+      const state = open.get(current);
+      if (!state) return;
+      if (++state.subrequests > limits.subrequests) throw Object.assign(new Error('Too many subrequests.'), { subrequests: true });
+    },
+  });
+  web.install(globalThis, { randomBytes: random.take, fetch });
   globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
 
-  // ---- evaluate it, under the startup budget ---------------------------------------------------
+  // ---- the worker's code: read, evaluated under the startup budget, and served ---------------
   let namespace = null;
   let failure = null;
-  sys.proc.cpuBudget(limits.startup);
-  try {
-    namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
-  } catch (e) {
-    failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
-  }
+  let handler = null;
+  let main = null;
   const idle = () => sys.proc.cpuBudget(limits.cpu + 200, { mode: 'idle' });
-  idle();
-  const handler = namespace && namespace.default;
-  const main = namespace && typeof namespace.main === 'function' ? namespace.main : null;
-  if (!failure && !(handler && typeof handler.fetch === 'function') && !main) {
-    failure = 'the script exports neither a default object with fetch(request, env, ctx) nor a main(params) action';
+  let loaded = false;
+
+  // A spare runs the whole request path once, on a handler of its own that
+  // is gone before any worker's code arrives: the modules it needs are
+  // loaded and V8 has compiled their functions, so the worker's first
+  // request does not pay for it (what __warmup does for every app's start).
+  async function warmUp() {
+    toClassicScript('export default { fetch() {} };');
+    handler = { fetch: async (r) => new Response(`${r.method} ${r.headers.get('a')} ${(await r.arrayBuffer()).byteLength}`, { headers: { 'x-a': '1' } }) };
+    const r = await iface.fetch({ id: 'warm-up', method: 'POST', url: 'http://warm.up/', headers: [['a', 'b']], body: new Uint8Array(1) });
+    if (r.error) throw new Error(`worker spare: the warm-up failed: ${r.error}`);
+    handler = null;
+    takeLogs();
+  }
+
+  async function load(worker) {
+    if (loaded) throw new Error('this isolate has its worker already');
+    loaded = true;
+    name = String(worker.name);
+    limits = { ...DEFAULTS, ...((worker.config && worker.config.limits) || {}) };
+    env = makeEnv(sys, worker.config || {});
+    scriptFile = `${name}.js:`;
+    // The source comes with a spare's become(), or is read from the store.
+    let source = typeof worker.source === 'string' ? worker.source : null;
+    if (source === null) {
+      try {
+        source = await sys.fs.readFile(worker.scriptPath);
+      } catch (e) {
+        failure = `${worker.scriptPath}: ${e.message}`;
+      }
+    }
+    if (!failure) {
+      sys.proc.cpuBudget(limits.startup);
+      try {
+        namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
+      } catch (e) {
+        failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
+      }
+      idle();
+    }
+    handler = namespace && namespace.default;
+    main = namespace && typeof namespace.main === 'function' ? namespace.main : null;
+    if (!failure && !(handler && typeof handler.fetch === 'function') && !main) {
+      failure = 'the script exports neither a default object with fetch(request, env, ctx) nor a main(params) action';
+    }
+    await sys.services.export(String(worker.service), iface);
+    return iface.ready();
   }
 
   // ---- requests -----------------------------------------------------------------------------
@@ -94,11 +143,15 @@ async function serve({ sys, name, service, scriptPath, config }) {
   const end = () => {
     if (--busy === 0) idle();
   };
-  const open = new Map(); // id -> { reader, sent, waitUntil }
+  const open = new Map(); // id -> { reader, sent, waitUntil, ended }: requests not yet finished
 
+  // Once per request: its handler answered and its body was sent, or it
+  // failed, or the invoker gave up on it (cancel).
   async function finish(id, state) {
+    if (state.ended) return;
+    state.ended = true;
+    await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget (and its subrequests) last until they settle
     open.delete(id);
-    await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget lasts until they settle
     end();
   }
 
@@ -124,7 +177,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
       return { limit: 'response', logs: takeLogs() };
     }
     if (done) finish(id, state);
-    return { body: concat(parts, n), more: !done, logs: takeLogs() };
+    return { body: parts.length === 1 ? parts[0] : concatBytes(parts), more: !done, logs: takeLogs() };
   }
 
   const iface = {
@@ -133,7 +186,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async fetch({ id, method, url, headers, body }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { reader: null, sent: 0, waitUntil: [] };
+      const state = { reader: null, sent: 0, waitUntil: [], ended: false, subrequests: 0 };
+      open.set(id, state);
       let response;
       try {
         const request = new Request(url, { method, headers, body: body && body.length ? body : null });
@@ -150,8 +204,20 @@ async function serve({ sys, name, service, scriptPath, config }) {
         finish(id, state);
         return { ...head, body: null, more: false, logs: takeLogs() };
       }
+      // A body made from a string or bytes goes as those bytes, not through
+      // its stream (most responses: new Response('hello')); it is used, as a
+      // read would leave it.
+      const made = response[kBody];
+      if (made && made.source && !unusable(made) && made.source.length <= CHUNK && made.source.length <= limits.response) {
+        markDisturbed(made.stream);
+        finish(id, state);
+        return { ...head, body: made.source, more: false, logs: takeLogs() };
+      }
+      if (state.ended) {
+        response.body.cancel().catch(() => {}); // the invoker gave up on it meanwhile
+        return { error: 'cancelled', logs: takeLogs() };
+      }
       state.reader = response.body.getReader();
-      open.set(id, state);
       try {
         return { ...head, ...(await bodyPiece(id, state)) };
       } catch (e) {
@@ -162,7 +228,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
 
     async read(id) {
       const state = open.get(id);
-      if (!state) return { body: null, more: false, logs: takeLogs() };
+      if (!state || !state.reader || state.ended) return { body: null, more: false, logs: takeLogs() };
       try {
         return await bodyPiece(id, state);
       } catch (e) {
@@ -175,7 +241,7 @@ async function serve({ sys, name, service, scriptPath, config }) {
     cancel(id) {
       const state = open.get(id);
       if (state) {
-        state.reader.cancel().catch(() => {});
+        if (state.reader) state.reader.cancel().catch(() => {});
         finish(id, state);
       }
       return takeLogs();
@@ -185,7 +251,8 @@ async function serve({ sys, name, service, scriptPath, config }) {
     async action({ id, params }) {
       if (failure) return { error: failure, logs: takeLogs() };
       begin(id);
-      const state = { waitUntil: [] };
+      const state = { waitUntil: [], ended: false, subrequests: 0 };
+      open.set(id, state);
       try {
         let result;
         if (main) result = await main(params);
@@ -206,7 +273,11 @@ async function serve({ sys, name, service, scriptPath, config }) {
 
     logs: () => takeLogs(),
   };
-  await sys.services.export(service, iface);
+  if (spare) {
+    await warmUp();
+    await sys.services.export(String(spare), { become: (worker) => load(worker) });
+  }
+  else await load({ name, service, scriptPath, config });
   await new Promise(() => {}); // serve until the invoker removes this instance
   return 0;
 }
@@ -259,12 +330,12 @@ function kvNamespace(connect, namespace) {
 }
 
 // crypto.getRandomValues is synchronous and /dev/urandom is a read away: a
-// 64 KiB pool, topped up in the background when half spent.
+// 16 KiB pool (1,000 UUIDs), topped up in the background when half spent.
 async function randomPool(sys) {
   const read = async () => {
     const f = await sys.fs.open('/dev/urandom', 'r');
     try {
-      return await f.read(65536);
+      return await f.read(16384);
     } finally {
       await f.close();
     }
@@ -288,17 +359,6 @@ function chunkBytes(value) {
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   throw new TypeError('a response body stream must give Uint8Array chunks');
-}
-
-function concat(parts, n) {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function formatValue(v) {

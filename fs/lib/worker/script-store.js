@@ -29,21 +29,16 @@ class ScriptStore {
     return `${this.dir}/scripts/${hash}.js`;
   }
 
-  // Keeps `bytes` (a Uint8Array) under its hash; returns the hash.
-  async put(bytes) {
-    const hash = hex(new Sha256().update(bytes).digest());
-    const path = this.path(hash);
-    const known = await this.fs.stat(path).then((st) => st.size === bytes.length, () => false);
-    if (!known) {
-      const f = await this.fs.open(`${path}.part`, 'w');
-      try {
-        await f.write(bytes);
-      } finally {
-        await f.close();
-      }
-      await this.fs.rename(`${path}.part`, path); // never a half-written script under its hash
-    }
-    return hash;
+  // A script's name in the store: the SHA-256 of its bytes, in hex.
+  hashOf(bytes) {
+    return hex(new Sha256().update(bytes).digest());
+  }
+
+  // Keeps `text` (the script whose bytes hash to `hash`). One write: a kernel
+  // call is whole, so no reader ever sees half a script, and writing the
+  // same bytes again changes nothing.
+  keep(hash, text) {
+    return this.fs.writeFile(this.path(hash), text);
   }
 
   async record(entry) {
