@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
 import struct
 import threading
@@ -258,6 +259,11 @@ class AppHost:
             # A spawn may ask for tighter limits, never looser than the machine's.
             asked = spec.get("limits") or {}
             limits = {k: min(v, float(asked.get(k, v))) for k, v in self.limits.items()}
+            if spec.get("service") and "cpu" not in asked:
+                # A service (the kernel's registry started it) may serve for days:
+                # its CPU over its life is not a runaway's.  Requests are bounded
+                # their own way (the invoker's CPU budgets).
+                limits["cpu"] = math.inf
             for k in ("heap", "external", "queue"):
                 limits[k] = max(1, int(limits[k]))
         except (ValueError, KeyError, TypeError, AttributeError):
