@@ -201,7 +201,4 @@ module.exports.options = {
   'rm NAME': 'remove worker NAME',
   history: 'every deploy and removal, with the script hashes kept',
 };
-module.exports.usage =
-  'worker run [-i] [-X METHOD] [-H LINE]... [-d DATA]... FILE [URL]\n' +
-  'worker deploy [--var NAME=VALUE]... [--kv BINDING=NS]... [--limit NAME=VALUE]... NAME FILE\n' +
-  'worker ls | worker logs NAME | worker rm NAME | worker history';
+module.exports.usage = 'worker run [-i] [-X METHOD] [-H LINE]... [-d DATA]... FILE [URL]\nworker deploy [--var NAME=VALUE]... [--kv BINDING=NS]... [--limit NAME=VALUE]... NAME FILE\nworker ls | worker logs NAME | worker rm NAME | worker history';
