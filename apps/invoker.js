@@ -33,6 +33,7 @@ const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 
 const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
+const STARTING = 4; // fresh isolates started at once (below, startSlot)
 const REFILL_DELAY_MS = 20; // after a deploy, when to start the spare that replaces the one it took
 const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
@@ -91,6 +92,8 @@ class Invoker {
     this.sparesStarting = 0;
     this.nextSpare = 1;
     this.refillTimer = null;
+    this.startingNow = 0;
+    this.startQueue = [];
   }
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -264,25 +267,49 @@ class Invoker {
     const spare = await this.fromSpare(name, service, argv, hash, source, settings);
     if (spare && spare.error) return { error: spare.error };
     if (spare) return { service, version, proxy: spare.proxy, busy: 0, retired: false };
+    await this.startSlot();
     try {
-      await sys.call('svc.start', { name: service, argv, limits: { heap: memory, external: memory } });
-    } catch (e) {
-      if (e.code !== 'EEXIST') return { error: e.message };
+      try {
+        await sys.call('svc.start', { name: service, argv, limits: { heap: memory, external: memory } });
+      } catch (e) {
+        if (e.code !== 'EEXIST') return { error: e.message };
+      }
+      let proxy;
+      let ready;
+      try {
+        proxy = await sys.services.connect(service);
+        ready = await proxy.ready();
+      } catch (e) {
+        await sys.call('svc.remove', { name: service }).catch(() => {});
+        return { error: (e.reason ? `killed: ${e.reason}` : e.message).replace(/^.*?: the service \S+ /, '') };
+      }
+      if (!ready.ok) {
+        await sys.call('svc.remove', { name: service }).catch(() => {});
+        return { error: ready.error };
+      }
+      return { service, version, proxy, busy: 0, retired: false };
+    } finally {
+      this.endSlot();
     }
-    let proxy;
-    let ready;
-    try {
-      proxy = await sys.services.connect(service);
-      ready = await proxy.ready();
-    } catch (e) {
-      await sys.call('svc.remove', { name: service }).catch(() => {});
-      return { error: (e.reason ? `killed: ${e.reason}` : e.message).replace(/^.*?: the service \S+ /, '') };
+  }
+
+  // At most STARTING isolates start at once; more deploys wait here. A
+  // burst of 200 started together would have every one wait for all the
+  // others (two CPUs, one kernel), past the registry's 5 s for a service
+  // to export, and the kernel's time would go to spawns while the
+  // invoker's own connections waited for their reads.
+  startSlot() {
+    if (this.startingNow < STARTING) {
+      this.startingNow++;
+      return Promise.resolve();
     }
-    if (!ready.ok) {
-      await sys.call('svc.remove', { name: service }).catch(() => {});
-      return { error: ready.error };
-    }
-    return { service, version, proxy, busy: 0, retired: false };
+    return new Promise((resolve) => this.startQueue.push(resolve));
+  }
+
+  endSlot() {
+    const next = this.startQueue.shift();
+    if (next) next();
+    else this.startingNow--;
   }
 
   // An old version goes once its last request has.

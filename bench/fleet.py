@@ -1,9 +1,10 @@
 """The fleet: requests per second through HAProxy with 1, 2 and 4 machines, and what limits it.
 
-`jsksh fleet up -n N --service httpd` (docs/fleet.md) puts N machines, each
-a `jsksh boot` pinned to a CPU of its own (round the host's), behind
-Debian's HAProxy on 127.0.0.1; `wrk -t2 -c50 -d10s` fetches a 6-byte file
-(/etc/hostname, from httpd's cache) through it.  In the same run:
+`jsksh fleet up -n N` (docs/fleet.md) puts N machines, each a `jsksh boot`
+with the invoker, pinned to a CPU of its own (round the host's), behind
+Debian's HAProxy on 127.0.0.1; `jsksh fleet deploy hello` gives every one
+the same hello-world worker (6 bytes), and `wrk -t2 -c50 -d10s` calls it
+through the balancer.  In the same run:
 - the anchor: the same HAProxy configuration (balancer.py, the same
   template) in front of N Node `http` servers, pinned the same way, each
   answering the same 6 bytes (Node is one JavaScript thread on V8, as a
@@ -44,11 +45,12 @@ from jsksh.fleet.state import MachineRecord
 SIZES = (1, 2, 4)
 WRK = ["wrk", "-t2", "-c50"]
 DURATION = "10s"
-PATH = "/etc/hostname"  # 6 bytes: "jsksh\n"
+PATH = "/hello/"  # the worker below: 6 bytes, "jsksh\n"
+WORKER = "export default { fetch: () => new Response('jsksh\\n') };\n"
 KILL_AFTER = 3.0
 NODE_SERVER = r"""
 const http = require('http');
-const body = Buffer.from('jsksh\n');    // what the guests' /etc/hostname holds
+const body = Buffer.from('jsksh\n');    // what the guests' hello worker answers
 http.createServer((req, res) => {
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
   res.end(body);
@@ -115,19 +117,28 @@ def wrk(url: str, during=None, groups: dict[str, list[int]] | None = None, durat
 
 
 class JskshFleet:
-    """`jsksh fleet up -n N --service httpd` in a directory of its own."""
+    """`jsksh fleet up -n N` (the invoker) in a directory of its own, with the hello worker deployed."""
 
     def __init__(self, n: int):
         self.dir = tempfile.mkdtemp(prefix="jsksh-bench-fleet-")
         os.rmdir(self.dir)  # up makes it, mode 700
         self.port = processes.free_ports(1)[0]
         r = subprocess.run(
-            [*common.JSKSH, "fleet", "up", "-n", str(n), "--service", "httpd", "--dir", self.dir,
-             "--port", str(self.port)],
+            [*common.JSKSH, "fleet", "up", "-n", str(n), "--dir", self.dir, "--port", str(self.port)],
             capture_output=True, text=True,
         )  # fmt: skip
         if r.returncode:
             raise RuntimeError(f"fleet up -n {n} failed: {r.stderr}")
+        worker = os.path.join(self.dir, "hello.js")
+        with open(worker, "w") as f:
+            f.write(WORKER)
+        r = subprocess.run(
+            [*common.JSKSH, "fleet", "deploy", "hello", worker, "--dir", self.dir],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode:
+            raise RuntimeError(f"fleet deploy failed: {r.stdout} {r.stderr}")
         self.state = state.load(self.dir)
         self.url = f"http://127.0.0.1:{self.port}{PATH}"
         self.groups = {"machines": [m.pid for m in self.state.machines], "haproxy": [self.state.balancer.pid]}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import os
 import struct
 import threading
@@ -164,16 +165,41 @@ def with_code(spec: dict, payload: bytes) -> bytes:
         return payload
     at = int(spec["start"])
     start = json.loads(payload[:at])
-    modules = {}
+    source = None
+    modules = []
     for path, length in spec["code"]:
-        text = payload[at : at + length].decode("utf-8", "replace")  # U+FFFD as the kernel's decoder gives
+        piece = payload[at : at + length]
         at += length
         if path == "":
-            start["source"] = text
+            source = _code_as_json(piece)
         else:
-            modules[str(path)] = text
-    start["modules"] = modules
-    return json.dumps(start, ensure_ascii=False).encode()
+            modules.append(json.dumps(str(path)).encode() + b":" + _code_as_json(piece))
+    head = json.dumps(start, ensure_ascii=False).encode()  # "{...}": the code goes in before its "}"
+    code = (
+        (b'"source":' + source + b"," if source is not None else b"")
+        + b'"modules":{'
+        + b",".join(modules)
+        + b"}"
+    )
+    return head[:-1] + (b"," if start else b"") + code + b"}"
+
+
+# A library's text as a JSON string, by its bytes: the same libraries go with
+# every spawn of a program (the invoker starts hundreds of `worker serve`),
+# and decoding, then JSON-encoding 200 KB on the kernel's thread cost each
+# spawn about 2 ms there.  Bounded: cleared past 512 pieces.
+_CODE_JSON: dict[bytes, bytes] = {}
+
+
+def _code_as_json(piece: bytes) -> bytes:
+    encoded = _CODE_JSON.get(piece)
+    if encoded is None:
+        text = piece.decode("utf-8", "replace")  # U+FFFD as the kernel's decoder gives
+        encoded = json.dumps(text, ensure_ascii=False).encode()
+        if len(_CODE_JSON) >= 512:
+            _CODE_JSON.clear()
+        _CODE_JSON[piece] = encoded
+    return encoded
 
 
 class AppHost:
@@ -233,6 +259,11 @@ class AppHost:
             # A spawn may ask for tighter limits, never looser than the machine's.
             asked = spec.get("limits") or {}
             limits = {k: min(v, float(asked.get(k, v))) for k, v in self.limits.items()}
+            if spec.get("service") and "cpu" not in asked:
+                # A service (the kernel's registry started it) may serve for days:
+                # its CPU over its life is not a runaway's.  Requests are bounded
+                # their own way (the invoker's CPU budgets).
+                limits["cpu"] = math.inf
             for k in ("heap", "external", "queue"):
                 limits[k] = max(1, int(limits[k]))
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -126,7 +126,10 @@ class ProcessTable {
       // The runtime enforces the ArrayBuffer limit itself: tell it the machine's if the app set none.
       limits: this.limits.external && limits.external === undefined ? { ...limits, external: this.limits.external } : limits,
     };
-    const r = machine.spawn(pid, { path, limits }, start, { source, modules: link(this.vfs, source) });
+    // A service (svc) serves for as long as it runs: the machine gives it no
+    // limit on its total CPU time unless one was asked for (docs/apps.md, "Limits").
+    const header = attach.service ? { path, limits, service: true } : { path, limits };
+    const r = machine.spawn(pid, header, start, { source, modules: link(this.vfs, source) });
     if (r < 0) {
       this.procs.delete(pid);
       for (const s of fds) if (s.pipe) machine.pipeClose(s.pipe, pid, s.end);
@@ -399,7 +402,7 @@ class ProcessTable {
         heap_limit: s.heap_limit || 0,
         external: s.external || 0,
         external_limit: p.limits.external || this.limits.external || 0,
-        cpu_limit: p.limits.cpu || this.limits.cpu || 0,
+        cpu_limit: p.limits.cpu || (p.service ? 0 : this.limits.cpu) || 0, // 0: none (a service's)
         in: s.in || 0,
         out: s.out || 0,
         queue: s.queue || 0,

@@ -228,6 +228,7 @@ function install(kernel) {
     // The limits this process runs under (what `ulimit -a` shows).
     'proc.limits': (proc) => ({
       ...procs.limits,
+      ...(proc.service ? { cpu: null } : {}), // a service's total CPU is not limited (process-table.js)
       ...proc.limits,
       isolates: proc.ownQuota ? proc.ownQuota.max : procs.limits.isolates,
     }),

@@ -174,6 +174,38 @@ def test_cpu_limit_from_the_command_line():
         m.stop()
 
 
+BURNER = """
+module.exports = async function main() {
+  await sys.services.export('burner', { burn(n) { let x = 0; for (let i = 0; i < n; i++) x += i; return x > 0; } });
+  await new Promise(() => {});
+};
+"""
+
+
+def test_a_service_is_not_held_to_the_cpu_limit_of_a_command():
+    m = BootedMachine("--net", "none", "--cpu-limit", "1")
+    try:
+        write_file(m, "/tmp/burner.js", BURNER)
+        assert m.run("svc start burner -- /tmp/burner.js")[0] == 0
+        call = (
+            'eval \'const b = await sys.services.connect("burner"); await b.burn(3e8);'
+            ' (await sys.proc.list()).find((p) => p.name === "burner").cpu\''
+        )
+        spent = 0.0
+        for _ in range(8):  # past the machine's 1 s, in pieces each well under it
+            status, out, err = m.run(call)
+            assert status == 0, err
+            spent = float(out.strip())
+            if spent > 1.5:
+                break
+        assert spent > 1.5, spent  # more than a command may use, and it still answers
+        status, out, _ = m.run("svc list")
+        assert re.search(r"^burner\s+\d+\s+running", out, re.M), out
+        no_python_errors(m)
+    finally:
+        m.stop()
+
+
 # ---- heap and ArrayBuffers ---------------------------------------------------------------
 
 

@@ -22,7 +22,6 @@
 
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
-const { makeFetch } = require('/lib/web/fetch');
 const { kBody, unusable } = require('/lib/web/body');
 const { markDisturbed } = require('/lib/web/readable-stream');
 const { concatBytes } = require('/lib/http/bytes');
@@ -64,15 +63,23 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   delete globalThis.sys; // sys.js made it configurable for this; the isolate is never reused by another program
   // fetch() through the guest's TCP stack; each request may make `subrequests`
   // of them (Cloudflare's 50), counted against the request whose code runs.
-  const fetch = makeFetch({
-    tcp: sys.net.tcp,
-    subrequestLimit: Infinity,
-    onSubrequest: () => {
-      const state = open.get(current);
-      if (!state) return;
-      if (++state.subrequests > limits.subrequests) throw Object.assign(new Error('Too many subrequests.'), { subrequests: true });
-    },
-  });
+  // /lib/web/fetch (and the HTTP client under it) is loaded on the first
+  // call: most workers never fetch, and a fresh isolate compiles what it loads.
+  let outbound = null;
+  const fetch = function fetch(input, init = undefined) {
+    if (!outbound) {
+      outbound = require('/lib/web/fetch').makeFetch({
+        tcp: sys.net.tcp,
+        subrequestLimit: Infinity,
+        onSubrequest: () => {
+          const state = open.get(current);
+          if (!state) return;
+          if (++state.subrequests > limits.subrequests) throw Object.assign(new Error('Too many subrequests.'), { subrequests: true });
+        },
+      });
+    }
+    return outbound(input, init);
+  };
   web.install(globalThis, { randomBytes: random.take, fetch });
   globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
 
