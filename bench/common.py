@@ -39,6 +39,13 @@ def median(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    """median [min-max], as docs/performance.md reports repeated runs."""
+    if not values:
+        return "-"
+    return f"{fmt.format(median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
+
+
 def have(cmd: str) -> bool:
     return shutil.which(cmd) is not None
 

@@ -1,4 +1,4 @@
-"""Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's, then the isolates'."""
+"""Run every benchmark in one go: the boot-to-shell milestone's, the network's, then the REPL client's, the isolates', then the workers'."""
 
 import pipes
 
@@ -18,6 +18,9 @@ import shell_loop
 import tcp_latency
 import tcp_throughput
 import udp_echo
+import worker_cold
+import worker_density
+import worker_warm
 
 if __name__ == "__main__":
     boot.main()
@@ -53,3 +56,9 @@ if __name__ == "__main__":
     pipes.main()
     print()
     shell_loop.main()
+    print()
+    worker_warm.main()
+    print()
+    worker_cold.main()
+    print()
+    worker_density.main()
