@@ -239,8 +239,8 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
     def add(key, value):
         rows.setdefault(key, []).append(value)
 
-    # A round makes 3 N workers, each an isolate, and removes them at its end.
-    m = InvokerMachine(net, "--limit", f"isolates={3 * n + 200}")
+    # A round makes 4 N workers, each an isolate, and removes them at its end.
+    m = InvokerMachine(net, "--limit", f"isolates={4 * n + 200}")
     try:
         m.deploy("hello", hello())
         m.call("hello")  # the invoker's own first request, not counted
