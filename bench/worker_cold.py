@@ -240,7 +240,7 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
         rows.setdefault(key, []).append(value)
 
     # A round makes 4 N workers, each an isolate, and removes them at its end.
-    m = InvokerMachine(net, "--limit", f"isolates={4 * n + 200}")
+    m = InvokerMachine(net, "--limit", f"isolates={max(2000, 5 * n + 200)}")
     try:
         m.deploy("hello", hello())
         m.call("hello")  # the invoker's own first request, not counted
