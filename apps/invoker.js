@@ -85,6 +85,7 @@ class Invoker {
     this.store = store;
     this.workers = new Map(); // name -> { name, hash, size, deployed, config, instance, requests, errors, logs, busy }
     this.nextRequest = 1;
+    this.deploying = new Map(); // name -> the last deploy of it still going (deploy())
     // Wall-time limits share one timer (a setTimeout each is a kernel call a request).
     this.timers = defaultTimers();
     this.deadlines = deadlinesFor(this.timers);
@@ -141,12 +142,17 @@ class Invoker {
   }
 
   // ---- deploy, remove, list ----------------------------------------------------------------
-  // Serialized per name: two deploys of one worker never race.
+  // Serialized per name, deployed yet or not: two deploys of one worker
+  // never race (the loser's isolate would be left running, routed to by no one).
   deploy(name, bytes, config) {
-    const w = this.workers.get(name);
-    const prev = (w && w.deploying) || Promise.resolve();
-    const next = prev.then(() => this.deployNow(name, bytes, config));
-    if (w) w.deploying = next.catch(() => {});
+    const key = String(name);
+    const prev = this.deploying.get(key) || Promise.resolve();
+    const next = prev.then(() => this.deployNow(key, bytes, config));
+    const settled = next.catch(() => {});
+    this.deploying.set(key, settled);
+    settled.then(() => {
+      if (this.deploying.get(key) === settled) this.deploying.delete(key);
+    });
     return next;
   }
 
@@ -186,7 +192,7 @@ class Invoker {
     }
     if (instance.error) return { status: 400, error: `${name}: ${instance.error}` };
     const deployed = new Date().toISOString();
-    const w = old || { name, requests: 0, errors: 0, logs: [], deploying: null };
+    const w = old || { name, requests: 0, errors: 0, logs: [] };
     if (old && old.instance) this.retire(old.instance);
     Object.assign(w, { hash, size: bytes.length, deployed, config: settings, instance });
     this.workers.set(name, w);

@@ -11,9 +11,11 @@ what these tests hold the invoker to.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import http.client
 import json
+import re
 import subprocess
 import time
 
@@ -144,6 +146,19 @@ def test_an_update_runs_in_a_fresh_isolate_and_the_same_code_stays_warm(machine)
     status, info = deploy("count", counter % "v2")
     assert status == 200 and not info.get("created")
     assert request("GET", "/count/")[2] == b"v2 1"  # new code: a fresh isolate, its module state new
+
+
+def test_two_deploys_of_a_new_name_at_once_leave_one_isolate(machine):
+    sources = [f"export default {{ fetch: () => new Response('racer {i}') }};" for i in range(2)]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        statuses = sorted(s for s, _ in pool.map(lambda src: deploy("racer", src), sources))
+    assert statuses == [200, 201]  # one created it, the other updated it
+    body = request("GET", "/racer/")[2]
+    assert body in (b"racer 0", b"racer 1")
+    deadline = time.monotonic() + 10
+    while len(re.findall(r"^w\.racer\.", machine.run("svc list")[1], re.M)) != 1:  # the loser's isolate goes
+        assert time.monotonic() < deadline, machine.run("svc list")[1]
+        time.sleep(0.1)
 
 
 def test_delete_removes_the_worker_and_its_route(machine):
