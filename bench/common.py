@@ -96,15 +96,23 @@ class Machine:
         return self.read_until(b"$ ", timeout).decode(errors="replace")
 
     def rss(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+        return rss_bytes(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory, from /proc (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def table(rows: list[tuple], headers: tuple) -> str:

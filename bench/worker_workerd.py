@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 
+from common import rss_bytes
+
 CACHE = os.path.expanduser("~/.cache/jsksh-bench/workerd")
 BINARY = os.path.join(CACHE, "node_modules/@cloudflare/workerd-linux-64/bin/workerd")
 COMPATIBILITY_DATE = "2024-09-23"
@@ -168,11 +170,7 @@ class Workerd:
             time.sleep(0.1)
 
     def rss(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+        return rss_bytes(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -37,6 +37,16 @@
     equal: (a, b, msg) => a === b || fail(msg || `expected ${show(b)}, got ${show(a)}`),
     notEqual: (a, b, msg) => a !== b || fail(msg || `expected not ${show(b)}`),
     deepEqual: (a, b, msg) => deepEqual(a, b) || fail(msg || `expected ${show(b)}, got ${show(a)}`),
+    // The promise rejects (with a message matching `re`): its error.
+    rejects: async (promise, re) => {
+      try {
+        await promise;
+      } catch (e) {
+        if (re && !re.test(String(e && e.message))) fail(`rejected with ${show(String(e && e.message))}, expected ${re}`);
+        return e;
+      }
+      return fail('expected a rejection');
+    },
     match: (s, re, msg) => (typeof s === 'string' && re.test(s)) || fail(msg || `expected ${show(s)} to match ${re}`),
     throws: (fn, re, msg) => {
       try {

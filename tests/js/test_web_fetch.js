@@ -17,16 +17,6 @@ const { MessageParser } = require('/lib/http/parse');
 const { latin1Bytes, utf8Text, concatBytes } = require('/lib/http/bytes');
 const web = require('/lib/web/index');
 
-async function rejects(promise, re) {
-  try {
-    await promise;
-  } catch (e) {
-    if (re && !re.test(String(e && e.message))) throw new Error(`rejected with ${e && e.message}, expected ${re}`);
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
-
 // The request a connection received, parsed as a server would: {method, target, headers, rawHeaders, body (text), chunked}.
 function parseRequest(bytes) {
   const parser = new MessageParser('request');
@@ -224,10 +214,10 @@ test('a body cut short errors the stream with TypeError and the cause', async ()
   ];
   const { tcp } = fakeTcp(() => answers.shift());
   const fetch = makeFetch({ tcp });
-  let e = await rejects((await fetch('http://h/')).text(), /while reading the response body/);
+  let e = await assert.rejects((await fetch('http://h/')).text(), /while reading the response body/);
   assert.ok(e instanceof TypeError);
   assert.equal(e.cause.code, 'PARTIAL');
-  e = await rejects((await fetch('http://h/')).arrayBuffer(), /while reading the response body/);
+  e = await assert.rejects((await fetch('http://h/')).arrayBuffer(), /while reading the response body/);
   assert.equal(e.cause.code, 'ECONNRESET');
 });
 
@@ -269,7 +259,7 @@ test('a ReadableStream body goes chunked; with a Content-Length given, as it is'
 test('a stream body chunk that is not bytes fails the fetch', async () => {
   const { tcp } = fakeTcp(ok());
   const fetch = makeFetch({ tcp });
-  const e = await rejects(fetch('http://h/', { method: 'POST', body: ReadableStream.from(['text']) }), /fetch failed/);
+  const e = await assert.rejects(fetch('http://h/', { method: 'POST', body: ReadableStream.from(['text']) }), /fetch failed/);
   assert.ok(e instanceof TypeError);
 });
 
@@ -349,7 +339,7 @@ test(`at most ${MAX_REDIRECTS} redirects are followed; the next is a network err
   const r = await fetch('http://h/20');
   assert.equal(await r.text(), 'end');
   assert.equal(log.requests.length, 21);
-  const e = await rejects(fetch('http://h/21'), /^fetch failed$/);
+  const e = await assert.rejects(fetch('http://h/21'), /^fetch failed$/);
   assert.ok(e instanceof TypeError);
   assert.ok(/more than 20 redirects/.test(e.cause.message), e.cause.message);
   assert.equal(log.requests.length, 21 + 21, 'the 21st redirect is not followed');
@@ -363,7 +353,7 @@ test('redirect "manual" gives the 3xx itself; "error" rejects', async () => {
   assert.equal(r.headers.get('location'), '/done');
   assert.equal(r.redirected, false);
   assert.equal(await r.text(), 'moved');
-  const e = await rejects(fetch('http://h/r/308', { redirect: 'error' }), /^fetch failed$/);
+  const e = await assert.rejects(fetch('http://h/r/308', { redirect: 'error' }), /^fetch failed$/);
   assert.ok(e instanceof TypeError);
   assert.ok(/redirect/.test(e.cause.message));
   assert.equal(log.requests.length, 2, 'neither followed');
@@ -382,15 +372,15 @@ test('a redirect status without Location is the response; bad ones are network e
   const r = await fetch('http://h/none');
   assert.equal(r.status, 302);
   assert.equal(await r.text(), 'no location');
-  for (const path of ['/two', '/bad', '/ftp']) await rejects(fetch(`http://h${path}`), /^fetch failed$/);
-  await rejects(fetch('http://h/tls'), /TLS is not supported in the guest/);
+  for (const path of ['/two', '/bad', '/ftp']) await assert.rejects(fetch(`http://h${path}`), /^fetch failed$/);
+  await assert.rejects(fetch('http://h/tls'), /TLS is not supported in the guest/);
 });
 
 test('a stream body cannot be sent again: a 307 fails, a 303 is followed without it', async () => {
   const { tcp } = fakeTcp(redirecting);
   const fetch = makeFetch({ tcp });
   const body = () => ReadableStream.from([latin1Bytes('s')]);
-  const e = await rejects(fetch('http://h/r/307', { method: 'POST', body: body() }), /^fetch failed$/);
+  const e = await assert.rejects(fetch('http://h/r/307', { method: 'POST', body: body() }), /^fetch failed$/);
   assert.ok(/stream body/.test(e.cause.message));
   assert.equal(await (await fetch('http://h/r/303', { method: 'POST', body: body() })).text(), 'GET undefined ');
 });
@@ -402,7 +392,7 @@ test('the 51st subrequest rejects with Cloudflare\'s error, without connecting',
   const seen = [];
   const fetch = makeFetch({ tcp, onSubrequest: (url) => seen.push(url) });
   for (let i = 0; i < 50; i++) await (await fetch(`http://h/${i}`)).text();
-  const e = await rejects(fetch('http://h/50'), /^Too many subrequests\.$/);
+  const e = await assert.rejects(fetch('http://h/50'), /^Too many subrequests\.$/);
   assert.ok(!(e instanceof TypeError), 'an Error, not a network error');
   assert.equal(log.connects.length, 50);
   assert.equal(seen.length, 50);
@@ -415,7 +405,7 @@ test('redirect hops count as subrequests', async () => {
   const fetch = makeFetch({ tcp, subrequestLimit: 3, onSubrequest: (url) => seen.push(url) });
   await fetch('http://h/r/302');
   assert.deepEqual(seen, ['http://h/r/302', 'http://h/done']);
-  await rejects(fetch('http://h/r/302'), /^Too many subrequests\.$/);
+  await assert.rejects(fetch('http://h/r/302'), /^Too many subrequests\.$/);
   assert.equal(log.connects.length, 3, 'the hop past the limit never connected');
 });
 
@@ -430,7 +420,7 @@ test('connect and resolver errors are TypeError("fetch failed") with the cause a
   const { tcp } = fakeTcp(ok(), { refuse: (host) => errors[host] || null });
   const fetch = makeFetch({ tcp });
   for (const [host, error] of Object.entries(errors)) {
-    const e = await rejects(fetch(`http://${host}/`), /^fetch failed$/);
+    const e = await assert.rejects(fetch(`http://${host}/`), /^fetch failed$/);
     assert.ok(e instanceof TypeError);
     assert.equal(e.cause, error);
     assert.equal(e.cause.code, error.code);
@@ -447,7 +437,7 @@ test('a given lookup resolves the name first; its failure is the cause', async (
   await fetch('http://known:8/');
   assert.deepEqual(log.connects, ['10.0.0.7:8']);
   assert.equal(log.requests[0].headers.host, 'known:8');
-  const e = await rejects(fetch('http://unknown/'), /^fetch failed$/);
+  const e = await assert.rejects(fetch('http://unknown/'), /^fetch failed$/);
   assert.equal(e.cause.code, 'NXDOMAIN');
 });
 
@@ -455,21 +445,21 @@ test('a reply the parser refuses, or none at all, is a network error', async () 
   const answers = ['SMTP ready\r\n\r\n', []];
   const { tcp } = fakeTcp(() => answers.shift());
   const fetch = makeFetch({ tcp });
-  assert.equal((await rejects(fetch('http://h/'), /^fetch failed$/)).cause.code, 'HTTP_PARSE');
-  assert.equal((await rejects(fetch('http://h/'), /^fetch failed$/)).cause.code, 'EMPTY_REPLY');
+  assert.equal((await assert.rejects(fetch('http://h/'), /^fetch failed$/)).cause.code, 'HTTP_PARSE');
+  assert.equal((await assert.rejects(fetch('http://h/'), /^fetch failed$/)).cause.code, 'EMPTY_REPLY');
 });
 
 test('https: says TLS is not supported; other schemes and bad input are TypeErrors; none connects', async () => {
   const { tcp, log } = fakeTcp(ok());
   const seen = [];
   const fetch = makeFetch({ tcp, onSubrequest: (url) => seen.push(url) });
-  const tls = await rejects(fetch('https://example.com/'), /TLS is not supported in the guest/);
+  const tls = await assert.rejects(fetch('https://example.com/'), /TLS is not supported in the guest/);
   assert.ok(tls instanceof TypeError);
-  assert.ok((await rejects(fetch('ftp://h/x'), /ftp: scheme is not supported/)) instanceof TypeError);
-  assert.ok((await rejects(fetch('data:,x'), /not supported/)) instanceof TypeError);
-  assert.ok((await rejects(fetch('not a url'), /invalid URL|Invalid URL/)) instanceof TypeError);
-  assert.ok((await rejects(fetch('http://h/', { method: 'GET', body: 'x' }), /GET or HEAD/)) instanceof TypeError);
-  assert.ok((await rejects(fetch('http://h/', { method: 'CONNECT' }), /forbidden method/)) instanceof TypeError);
+  assert.ok((await assert.rejects(fetch('ftp://h/x'), /ftp: scheme is not supported/)) instanceof TypeError);
+  assert.ok((await assert.rejects(fetch('data:,x'), /not supported/)) instanceof TypeError);
+  assert.ok((await assert.rejects(fetch('not a url'), /invalid URL|Invalid URL/)) instanceof TypeError);
+  assert.ok((await assert.rejects(fetch('http://h/', { method: 'GET', body: 'x' }), /GET or HEAD/)) instanceof TypeError);
+  assert.ok((await assert.rejects(fetch('http://h/', { method: 'CONNECT' }), /forbidden method/)) instanceof TypeError);
   assert.equal(log.connects.length, 0);
   assert.equal(seen.length, 0, 'nothing sent, nothing counted');
 });
@@ -479,11 +469,11 @@ test('https: says TLS is not supported; other schemes and bad input are TypeErro
 test('a signal aborted already rejects with an AbortError at once', async () => {
   const { tcp, log } = fakeTcp(ok());
   const fetch = makeFetch({ tcp });
-  const e = await rejects(fetch('http://h/', { signal: AbortSignal.abort() }));
+  const e = await assert.rejects(fetch('http://h/', { signal: AbortSignal.abort() }));
   assert.equal(e.name, 'AbortError');
   assert.equal(e.code, 20);
   const reason = new Error('my reason');
-  assert.equal(await rejects(fetch('http://h/', { signal: AbortSignal.abort(reason) })), reason, 'the signal\'s reason');
+  assert.equal(await assert.rejects(fetch('http://h/', { signal: AbortSignal.abort(reason) })), reason, 'the signal\'s reason');
   assert.equal(log.connects.length, 0);
 });
 
@@ -495,7 +485,7 @@ test('an abort while waiting for the head rejects and closes the connection', as
   for (let i = 0; i < 10 && log.reads === 0; i++) await null;
   assert.equal(log.reads, 1, 'the request is out');
   controller.abort();
-  const e = await rejects(pending);
+  const e = await assert.rejects(pending);
   assert.equal(e.name, 'AbortError');
   assert.equal(log.closed, 1);
 });
@@ -510,7 +500,7 @@ test('an abort while the body is read errors the body with the AbortError', asyn
   const waiting = reader.read(); // the rest has not come: it waits
   for (let i = 0; i < 10; i++) await null;
   controller.abort();
-  const e = await rejects(waiting);
+  const e = await assert.rejects(waiting);
   assert.equal(e.name, 'AbortError');
   assert.equal(log.closed, 1);
 });
@@ -530,7 +520,7 @@ test('an abort after the body was read changes nothing; a plain signal-like obje
   await null;
   signal.aborted = true;
   listeners.forEach((fn) => fn({ type: 'abort' }));
-  assert.equal((await rejects(pending)).name, 'AbortError');
+  assert.equal((await assert.rejects(pending)).name, 'AbortError');
 });
 
 test('AbortController and AbortSignal: reason, onabort and listeners once, throwIfAborted, any', () => {

@@ -10,15 +10,6 @@ const { kBody, extractBody, mixinBody, cloneBody } = require('/lib/web/body');
 
 const bytes = (...b) => Uint8Array.from(b);
 const tick = () => new Promise((resolve) => resolve()).then(() => undefined).then(() => undefined);
-async function rejects(promise, re) {
-  try {
-    await promise;
-  } catch (e) {
-    if (re && !re.test(String(e && e.message))) throw new Error(`rejected with ${e && e.message}, expected ${re}`);
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 async function readAllChunks(stream) {
   const out = [];
   for await (const c of stream) out.push(c);
@@ -123,9 +114,9 @@ test('an error reaches waiting reads, later reads and closed; queued chunks are 
   const waiting = r.read();
   const boom = new Error('boom');
   ctl.error(boom);
-  assert.equal(await rejects(waiting), boom);
-  assert.equal(await rejects(r.read()), boom);
-  assert.equal(await rejects(r.closed), boom);
+  assert.equal(await assert.rejects(waiting), boom);
+  assert.equal(await assert.rejects(r.read()), boom);
+  assert.equal(await assert.rejects(r.closed), boom);
   assert.equal(ctl.desiredSize, null);
 
   const fromPull = new ReadableStream({
@@ -133,20 +124,20 @@ test('an error reaches waiting reads, later reads and closed; queued chunks are 
       throw new TypeError('pull failed');
     },
   });
-  await rejects(fromPull.getReader().read(), /pull failed/);
+  await assert.rejects(fromPull.getReader().read(), /pull failed/);
   const fromStart = new ReadableStream({ start: () => Promise.reject(new Error('start failed')) });
-  await rejects(fromStart.getReader().read(), /start failed/);
+  await assert.rejects(fromStart.getReader().read(), /start failed/);
 });
 
 test('a locked stream refuses a second reader and cancel; releaseLock fails waiting reads', async () => {
   const s = new ReadableStream({});
   const r = s.getReader();
   assert.throws(() => s.getReader(), /locked/);
-  await rejects(s.cancel(), /locked/);
+  await assert.rejects(s.cancel(), /locked/);
   const pending = r.read();
   r.releaseLock();
-  await rejects(pending, /released/);
-  await rejects(r.read(), /released/);
+  await assert.rejects(pending, /released/);
+  await assert.rejects(r.read(), /released/);
   assert.equal(s.locked, false);
   s.getReader();
 });
@@ -186,7 +177,7 @@ test('for await reads every chunk; leaving the loop early cancels the stream', a
   assert.ok(canceled);
   assert.equal(endless.locked, false);
   const failing = new ReadableStream({ start: (c) => c.error(new Error('bad')) });
-  await rejects(readAllChunks(failing), /bad/);
+  await assert.rejects(readAllChunks(failing), /bad/);
 });
 
 test('tee gives both branches every chunk, whichever reads first', async () => {
@@ -291,7 +282,7 @@ test('a null body: body is null, never used, and reads as empty', async () => {
   assert.equal(h.bodyUsed, false);
   assert.deepEqual(await h.bytes(), bytes());
   assert.equal((await h.arrayBuffer()).byteLength, 0);
-  await rejects(h.json(), /JSON|Unexpected/);
+  await assert.rejects(h.json(), /JSON|Unexpected/);
 });
 
 test('a stream body reads through; a second read is a TypeError "body used already"', async () => {
@@ -300,7 +291,7 @@ test('a stream body reads through; a second read is a TypeError "body used alrea
   assert.deepEqual(await h.json(), { a: [1, '\u00e9'] });
   assert.equal(h.bodyUsed, true);
   for (const read of ['text', 'json', 'arrayBuffer', 'bytes']) {
-    const e = await rejects(h[read](), /body used already/);
+    const e = await assert.rejects(h[read](), /body used already/);
     assert.ok(e instanceof TypeError, read);
   }
 });
@@ -309,15 +300,15 @@ test('a body stream locked by a reader is unusable; a chunk not a Uint8Array fai
   const h = new Holder(streamFromBytes(bytes(1)));
   h.body.getReader();
   assert.equal(h.bodyUsed, false, 'locked, not yet read');
-  await rejects(h.text(), /body used already/);
-  await rejects(new Holder(ReadableStream.from(['a string'])).text(), /Uint8Array/);
+  await assert.rejects(h.text(), /body used already/);
+  await assert.rejects(new Holder(ReadableStream.from(['a string'])).text(), /Uint8Array/);
   const used = streamFromBytes(bytes(1));
   await used.getReader().read();
   assert.throws(() => new Holder(used), /disturbed or locked/);
 });
 
 test('json() rejects text that is not JSON; text() decodes with replacement', async () => {
-  await rejects(new Holder('{nope').json());
+  await assert.rejects(new Holder('{nope').json());
   assert.equal(await new Holder(bytes(0x61, 0xff)).text(), 'a\ufffd');
 });
 
@@ -340,6 +331,6 @@ test('a body stream that errors part-way fails text() with its error', async () 
       },
     }),
   );
-  await rejects(h.text(), /connection reset/);
+  await assert.rejects(h.text(), /connection reset/);
   assert.equal(h.bodyUsed, true);
 });

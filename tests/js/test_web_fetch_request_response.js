@@ -10,15 +10,6 @@ const { Headers } = require('/lib/web/headers');
 const { ReadableStream } = require('/lib/web/readable-stream');
 const web = require('/lib/web/index');
 
-async function rejects(promise, re) {
-  try {
-    await promise;
-  } catch (e) {
-    if (re && !re.test(String(e && e.message))) throw new Error(`rejected with ${e && e.message}, expected ${re}`);
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 const thrown = (fn) => {
   try {
     fn();
@@ -118,7 +109,7 @@ test('a body sets its Content-Type unless one is given, and reads back', async (
   assert.equal(r.headers.get('content-type'), 'text/plain;charset=UTF-8');
   assert.deepEqual(await r.json(), { a: 1 });
   assert.equal(r.bodyUsed, true);
-  await rejects(r.text(), /body used already/);
+  await assert.rejects(r.text(), /body used already/);
   const typed = new Request('http://h/', { method: 'PUT', body: 'x', headers: { 'Content-Type': 'application/json' } });
   assert.equal(typed.headers.get('content-type'), 'application/json');
   const bin = new Request('http://h/', { method: 'POST', body: new Uint8Array([1]) });
@@ -189,7 +180,7 @@ test('new Response("hello") reads "hello" as text/plain;charset=UTF-8', async ()
   assert.equal(r.headers.get('x-a'), '1');
   assert.ok(r.body instanceof ReadableStream);
   assert.equal(await r.text(), 'hello');
-  await rejects(r.arrayBuffer(), /body used already/);
+  await assert.rejects(r.arrayBuffer(), /body used already/);
 });
 
 test('status outside 200-599 is a RangeError; ok only for 2xx', () => {
