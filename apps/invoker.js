@@ -24,7 +24,7 @@ const { parseOptions, usageError } = require('/lib/options');
 const { createServer } = require('/lib/http/server');
 const { route, nameError } = require('/lib/worker/routes');
 const { ScriptStore } = require('/lib/worker/script-store');
-const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason } = require('/lib/worker/limits');
+const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason, limitWords } = require('/lib/worker/limits');
 const { formatLog } = require('/lib/worker/log-lines');
 const { deadlinesFor } = require('/lib/http/deadlines');
 const { defaultTimers } = require('/lib/http/connection-reader');
@@ -187,7 +187,7 @@ class Invoker {
     try {
       await kept;
     } catch (e) {
-      if (!instance.error) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+      if (!instance.error) removeService(instance.service);
       return { status: 507, error: `the script could not be kept: ${e.message}` };
     }
     if (instance.error) return { status: 400, error: `${name}: ${instance.error}` };
@@ -247,7 +247,7 @@ class Invoker {
     try {
       await sys.call('svc.rename', { from: spare.service, to: service, argv });
     } catch (e) {
-      await sys.call('svc.remove', { name: spare.service }).catch(() => {});
+      await removeService(spare.service);
       return null;
     }
     try {
@@ -259,7 +259,7 @@ class Invoker {
       if (!ready.ok) throw new Error(ready.error);
       return { proxy: await connecting };
     } catch (e) {
-      await sys.call('svc.remove', { name: service }).catch(() => {});
+      await removeService(service);
       return { error: e.reason ? `killed: ${e.reason}` : e.message };
     }
   }
@@ -286,11 +286,11 @@ class Invoker {
         proxy = await sys.services.connect(service);
         ready = await proxy.ready();
       } catch (e) {
-        await sys.call('svc.remove', { name: service }).catch(() => {});
+        await removeService(service);
         return { error: (e.reason ? `killed: ${e.reason}` : e.message).replace(/^.*?: the service \S+ /, '') };
       }
       if (!ready.ok) {
-        await sys.call('svc.remove', { name: service }).catch(() => {});
+        await removeService(service);
         return { error: ready.error };
       }
       return { service, version, proxy, busy: 0, retired: false };
@@ -321,12 +321,23 @@ class Invoker {
   // An old version goes once its last request has.
   retire(instance) {
     instance.retired = true;
-    if (instance.busy === 0) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+    if (instance.busy === 0) removeService(instance.service);
+  }
+
+  // A request on `instance` is over.
+  release(instance) {
+    if (--instance.busy === 0 && instance.retired) removeService(instance.service);
+  }
+
+  // The worker deployed as `name`, or ENOENT (what the `invoker` service's callers get).
+  named(name) {
+    const w = this.workers.get(name);
+    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
+    return w;
   }
 
   async remove(name) {
-    const w = this.workers.get(name);
-    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
+    const w = this.named(name);
     this.workers.delete(name);
     if (w.instance) this.retire(w.instance);
     await this.store.record({ time: new Date().toISOString(), op: 'remove', name, hash: w.hash });
@@ -347,15 +358,11 @@ class Invoker {
   }
 
   async source(name) {
-    const w = this.workers.get(name);
-    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
-    return sys.fs.readFile(this.store.path(w.hash));
+    return sys.fs.readFile(this.store.path(this.named(name).hash));
   }
 
   logsOf(name) {
-    const w = this.workers.get(name);
-    if (!w) throw Object.assign(new Error(`no worker named '${name}'`), { code: 'ENOENT' });
-    return w.logs.slice();
+    return this.named(name).logs.slice();
   }
 
   log(w, id, level, message) {
@@ -419,7 +426,7 @@ class Invoker {
       await res.end();
     } finally {
       this.deadlines.remove(wall);
-      if (--instance.busy === 0 && instance.retired) sys.call('svc.remove', { name: instance.service }).catch(() => {});
+      this.release(instance);
     }
   }
 
@@ -460,13 +467,14 @@ class Invoker {
       return json(res, 400, { error: `The request content was malformed: ${e.message}` });
     }
     const id = this.requestId();
+    const instance = w.instance;
     w.requests++;
-    w.instance.busy++;
+    instance.busy++;
     res.setHeader('X-Request-Id', id);
     try {
       let r;
       try {
-        r = await w.instance.proxy.action({ id, params });
+        r = await instance.proxy.action({ id, params });
       } catch (e) {
         const limit = limitOfReason(e.reason || e.message);
         w.errors++;
@@ -484,7 +492,7 @@ class Invoker {
       if (query.get('result') === 'true' || query.get('blocking') !== 'true') return json(res, 200, r.result);
       return json(res, 200, { activationId: id, name, response: { status: 'success', success: true, result: r.result } });
     } finally {
-      if (--w.instance.busy === 0 && w.instance.retired) sys.call('svc.remove', { name: w.instance.service }).catch(() => {});
+      this.release(instance);
     }
   }
 
@@ -541,27 +549,6 @@ function shortHash(hash, settings) {
   return (hash.slice(0, 3) + h.toString(16).padStart(8, '0')).slice(0, 7);
 }
 
-function limitWords(limit, limits) {
-  switch (limit) {
-    case 'cpu':
-      return `exceeded CPU time limit (${limits.cpu} ms)`;
-    case 'memory':
-      return `exceeded memory limit (${Math.round(limits.memory / 1048576)} MiB)`;
-    case 'wall':
-      return `exceeded wall time limit (${limits.wall} ms)`;
-    case 'request':
-      return `request body over the limit (${limits.request} bytes)`;
-    case 'response':
-      return `response body over the limit (${limits.response} bytes)`;
-    case 'subrequests':
-      return `exceeded subrequest limit (${limits.subrequests})`;
-    case 'exception':
-      return 'threw an exception';
-    default:
-      return 'the isolate ended';
-  }
-}
-
 // The body, or null once it passes `max` (the rest is left for the server to drain or cut).
 async function readBody(req, max) {
   const parts = [];
@@ -572,6 +559,11 @@ async function readBody(req, max) {
     parts.push(piece);
   }
   return parts.length === 1 ? parts[0] : concatBytes(parts);
+}
+
+// Stopping or forgetting an isolate that is gone already is no error.
+function removeService(name) {
+  return sys.call('svc.remove', { name }).catch(() => {});
 }
 
 function toBytes(source) {

@@ -84,7 +84,6 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
 
   // ---- the worker's code: read, evaluated under the startup budget, and served ---------------
-  let namespace = null;
   let failure = null;
   let handler = null;
   let main = null;
@@ -120,6 +119,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
         failure = `${worker.scriptPath}: ${e.message}`;
       }
     }
+    let namespace = null;
     if (!failure) {
       sys.proc.cpuBudget(limits.startup);
       try {
@@ -143,14 +143,19 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   // when none is left the idle budget (what a timer may spend between
   // requests) takes over.
   let busy = 0;
-  const begin = (id) => {
+  const open = new Map(); // id -> { reader, sent, waitUntil, ended, subrequests }: requests not yet finished
+
+  // A request begins: its share of the CPU budget, and its state.
+  function start(id) {
     current = id;
     sys.proc.cpuBudget(limits.cpu, busy++ === 0 ? {} : { mode: 'add' });
-  };
-  const end = () => {
-    if (--busy === 0) idle();
-  };
-  const open = new Map(); // id -> { reader, sent, waitUntil, ended }: requests not yet finished
+    const state = { reader: null, sent: 0, waitUntil: [], ended: false, subrequests: 0 };
+    open.set(id, state);
+    return state;
+  }
+
+  // The `ctx` a handler gets: what it gives waitUntil keeps the request open.
+  const contextFor = (state) => ({ waitUntil: (p) => void state.waitUntil.push(Promise.resolve(p)), passThroughOnException: () => {} });
 
   // Once per request: its handler answered and its body was sent, or it
   // failed, or the invoker gave up on it (cancel).
@@ -159,7 +164,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     state.ended = true;
     await Promise.allSettled(state.waitUntil); // ctx.waitUntil: the request's budget (and its subrequests) last until they settle
     open.delete(id);
-    end();
+    if (--busy === 0) idle();
   }
 
   async function bodyPiece(id, state) {
@@ -192,19 +197,16 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
 
     async fetch({ id, method, url, headers, body }) {
       if (failure) return { error: failure, logs: takeLogs() };
-      begin(id);
-      const state = { reader: null, sent: 0, waitUntil: [], ended: false, subrequests: 0 };
-      open.set(id, state);
+      const state = start(id);
       let response;
       try {
         const request = new Request(url, { method, headers, body: body && body.length ? body : null });
-        const ctx = { waitUntil: (p) => void state.waitUntil.push(Promise.resolve(p)), passThroughOnException: () => {} };
-        response = await handler.fetch(request, env, ctx);
+        response = await handler.fetch(request, env, contextFor(state));
         current = id;
         if (!(response instanceof Response)) throw new TypeError(`fetch() returned ${response === null ? 'null' : typeof response}, not a Response`);
       } catch (e) {
         finish(id, state);
-        return { error: describeError(e), limit: e && e.code === 'ELIMIT' ? 'memory' : e && e.subrequests ? 'subrequests' : null, logs: takeLogs() };
+        return { error: describeError(e), limit: limitOfError(e), logs: takeLogs() };
       }
       const head = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
       if (!response.body) {
@@ -257,22 +259,19 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     // An OpenWhisk action call: main(params), or a POST of the JSON to fetch.
     async action({ id, params }) {
       if (failure) return { error: failure, logs: takeLogs() };
-      begin(id);
-      const state = { waitUntil: [], ended: false, subrequests: 0 };
-      open.set(id, state);
+      const state = start(id);
       try {
         let result;
         if (main) result = await main(params);
         else {
-          const ctx = { waitUntil: (p) => void state.waitUntil.push(Promise.resolve(p)), passThroughOnException: () => {} };
           const request = new Request(`http://${name}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
-          const response = await handler.fetch(request, env, ctx);
+          const response = await handler.fetch(request, env, contextFor(state));
           result = await response.json();
         }
         current = id;
         return { result: JSON.parse(JSON.stringify(result === undefined ? {} : result)), logs: takeLogs() };
       } catch (e) {
-        return { error: describeError(e), limit: e && e.code === 'ELIMIT' ? 'memory' : null, logs: takeLogs() };
+        return { error: describeError(e), limit: limitOfError(e), logs: takeLogs() };
       } finally {
         finish(id, state);
       }
@@ -283,8 +282,9 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   if (spare) {
     await warmUp();
     await sys.services.export(String(spare), { become: (worker) => load(worker) });
+  } else {
+    await load({ name, service, scriptPath, config });
   }
-  else await load({ name, service, scriptPath, config });
   await new Promise(() => {}); // serve until the invoker removes this instance
   return 0;
 }
@@ -384,6 +384,15 @@ function formatValue(v) {
 let scriptFile = null;
 function stackLines(stack) {
   return String(stack).split('\n').filter((l) => /^\s+at /.test(l) && scriptFile && l.includes(scriptFile)).slice(0, 8).join('\n');
+}
+
+// The limit a thrown error stands for, if any: an ArrayBuffer or
+// WebAssembly allocation past the memory limit (ELIMIT, kernel/app/memory.js),
+// or the 51st fetch.
+function limitOfError(e) {
+  if (e && e.code === 'ELIMIT') return 'memory';
+  if (e && e.subrequests) return 'subrequests';
+  return null;
 }
 
 function describeError(e) {

@@ -66,4 +66,26 @@ function limitOfReason(reason) {
   return 'crashed';
 }
 
-module.exports = { LIMITS, DEFAULTS, parseLimit, ANSWERS, limitOfReason };
+// What `worker logs` says of a limit hit, with the worker's own setting.
+function limitWords(limit, limits) {
+  switch (limit) {
+    case 'cpu':
+      return `exceeded CPU time limit (${limits.cpu} ms)`;
+    case 'memory':
+      return `exceeded memory limit (${Math.round(limits.memory / 1048576)} MiB)`;
+    case 'wall':
+      return `exceeded wall time limit (${limits.wall} ms)`;
+    case 'request':
+      return `request body over the limit (${limits.request} bytes)`;
+    case 'response':
+      return `response body over the limit (${limits.response} bytes)`;
+    case 'subrequests':
+      return `exceeded subrequest limit (${limits.subrequests})`;
+    case 'exception':
+      return 'threw an exception';
+    default:
+      return 'the isolate ended';
+  }
+}
+
+module.exports = { LIMITS, DEFAULTS, parseLimit, ANSWERS, limitOfReason, limitWords };
