@@ -53,17 +53,9 @@ module.exports = async function main(argv) {
     sys.stderr.write(`worker: ${e.message}\n`); // it names the file
     return 1;
   }
-  // crypto.getRandomValues is synchronous and the kernel's urandom is a
-  // read away: a pool drawn now serves the run (64 KiB, a read more if spent).
-  const pool = { bytes: await readRandom(), at: 0 };
-  web.install(globalThis, {
-    randomBytes: (n) => {
-      if (pool.at + n > pool.bytes.length) throw new Error('worker run: its 64 KiB of randomness is spent');
-      pool.at += n;
-      return pool.bytes.slice(pool.at - n, pool.at);
-    },
-    fetch: makeFetch({ tcp: sys.net.tcp }),
-  });
+  // crypto's random bytes: 64 KiB of /dev/urandom, topped up when half spent.
+  const pool = await require('/lib/worker/random-pool').randomPool(sys.fs, 65536);
+  web.install(globalThis, { randomBytes: pool.take, fetch: makeFetch({ tcp: sys.net.tcp }) });
   let handler;
   try {
     // Indirect eval: the worker's code sees only globals, never this app's locals.
@@ -174,15 +166,6 @@ function pairs(list, option) {
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
-}
-
-async function readRandom() {
-  const f = await sys.fs.open('/dev/urandom', 'r');
-  try {
-    return await f.read(65536);
-  } finally {
-    await f.close();
-  }
 }
 
 module.exports.description = "run a worker's fetch handler on one request, here";

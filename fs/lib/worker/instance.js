@@ -26,11 +26,13 @@ const { kBody, unusable } = require('/lib/web/body');
 const { markDisturbed } = require('/lib/web/readable-stream');
 const { concatBytes } = require('/lib/http/bytes');
 const { DEFAULTS } = require('/lib/worker/limits');
+const { randomPool } = require('/lib/worker/random-pool');
 
 const CHUNK = 64 * 1024; // body bytes per answer
 const LOG_LINE = 4096; // characters of one console line kept
 const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
+const RANDOM_POOL = 16384; // bytes of /dev/urandom kept for crypto (1,000 UUIDs), topped up when half spent
 
 // `spare`: start without a worker, export that service name with
 // become({name, service, scriptPath, source, config}), and wait. The invoker keeps a
@@ -39,7 +41,7 @@ const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
 async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   let limits = { ...DEFAULTS };
   let env = {};
-  const random = await randomPool(sys);
+  const random = await randomPool(sys.fs, RANDOM_POOL);
 
   // ---- the console: lines kept for `worker logs`, with their request ------------------------
   const logs = [];
@@ -334,31 +336,6 @@ function kvNamespace(connect, namespace) {
       return { keys: names.slice(0, limit).map((n) => ({ name: n })), list_complete: names.length <= limit };
     },
   };
-}
-
-// crypto.getRandomValues is synchronous and /dev/urandom is a read away: a
-// 16 KiB pool (1,000 UUIDs), topped up in the background when half spent.
-async function randomPool(sys) {
-  const read = async () => {
-    const f = await sys.fs.open('/dev/urandom', 'r');
-    try {
-      return await f.read(16384);
-    } finally {
-      await f.close();
-    }
-  };
-  const pool = { bytes: await read(), at: 0, refilling: false };
-  pool.take = (n) => {
-    if (pool.at + n > pool.bytes.length) throw new Error('crypto: the random pool is spent; try again in a moment');
-    pool.at += n;
-    const out = pool.bytes.slice(pool.at - n, pool.at);
-    if (pool.at > pool.bytes.length / 2 && !pool.refilling) {
-      pool.refilling = true;
-      read().then((bytes) => Object.assign(pool, { bytes, at: 0, refilling: false }), () => (pool.refilling = false));
-    }
-    return out;
-  };
-  return pool;
 }
 
 function chunkBytes(value) {
