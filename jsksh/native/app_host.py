@@ -160,7 +160,9 @@ def with_code(spec: dict, payload: bytes) -> bytes:
     spawn of the shell 10 ms; here it is one C call each way.  ``spec``:
     ``start``, the start message's length; ``code``, [path, length] of each
     piece after it ("" the program's own source, then its libraries).
-    A header without ``code`` carries a start message that is whole already."""
+    A header without ``code`` carries a start message that is whole already.
+    The message is ASCII (JSON's \\u escapes for the rest): the app's
+    decoder takes ASCII a chunk at a time (kernel/lib/utf8.js)."""
     if "code" not in spec:
         return payload
     at = int(spec["start"])
@@ -174,7 +176,7 @@ def with_code(spec: dict, payload: bytes) -> bytes:
             source = _code_as_json(piece)
         else:
             modules.append(json.dumps(str(path)).encode() + b":" + _code_as_json(piece))
-    head = json.dumps(start, ensure_ascii=False).encode()  # "{...}": the code goes in before its "}"
+    head = json.dumps(start).encode()  # "{...}": the code goes in before its "}"
     code = (
         (b'"source":' + source + b"," if source is not None else b"")
         + b'"modules":{'
@@ -195,7 +197,7 @@ def _code_as_json(piece: bytes) -> bytes:
     encoded = _CODE_JSON.get(piece)
     if encoded is None:
         text = piece.decode("utf-8", "replace")  # U+FFFD as the kernel's decoder gives
-        encoded = json.dumps(text, ensure_ascii=False).encode()
+        encoded = json.dumps(text).encode()
         if len(_CODE_JSON) >= 512:
             _CODE_JSON.clear()
         _CODE_JSON[piece] = encoded

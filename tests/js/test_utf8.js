@@ -89,6 +89,24 @@ test('round trip: every code point class, and text longer than one 8192-unit bat
   assert.equal(dec(b), long);
 });
 
+test('mostly ASCII: whole ASCII batches, a batch with ASCII before and after a character, one at the batch edge', () => {
+  // The decoder takes an ASCII batch in one piece and falls back to its
+  // byte loop from the first byte past 0x7F: each place that can happen.
+  const ascii = 'x'.repeat(20000);
+  assert.equal(dec(enc(ascii)), ascii);
+  const middle = 'a'.repeat(5000) + 'é' + 'b'.repeat(5000) + '😀' + 'c'.repeat(9000);
+  assert.equal(dec(enc(middle)), middle);
+  for (const at of [8190, 8191, 8192, 8193]) {
+    const edge = 'q'.repeat(at) + '€' + 'r'.repeat(100);
+    assert.equal(dec(enc(edge)), edge, `a 3-byte character at byte ${at}`);
+  }
+  // Malformed bytes inside an otherwise ASCII batch, and a plain Array as input.
+  const bad = enc('a'.repeat(100));
+  bad[50] = 0xff;
+  assert.equal(dec(bad), 'a'.repeat(50) + FFFD + 'a'.repeat(49));
+  assert.equal(utf8Decode([0x68, 0x69, 0xc3, 0xa9], 0, 4), 'hié');
+});
+
 // Lone surrogates cannot be UTF-8 (RFC 3629 §3 excludes U+D800..U+DFFF). This
 // codec encodes them as 3-byte sequences and decodes those back (the
 // "WTF-8" behaviour), so a JavaScript string survives a trip through a pipe
