@@ -116,6 +116,7 @@ class App:
         self.queued = 0  # bytes waiting for the kernel
         self.heap_used: int | None = None  # None until the stats thread has sampled it
         self.heap_sampled = 0.0
+        self.collected = False  # the full GC of its first idle moment is done (app_watchdog.py, stats_loop)
         self.alive = True
         self.started = time.monotonic()
         self.peers: set[int] = set()  # pids this app may post to (the kernel connected them)

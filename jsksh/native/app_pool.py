@@ -259,9 +259,13 @@ class Pool:
         """The reaper thread ends after closing what was retired before."""
         self._reaper.put(None)
 
+    def quiet(self, now: float) -> bool:
+        """Isolates have stopped coming and going: time for housekeeping a burst should not pay for."""
+        return now - self.churned > TRIM_QUIET
+
     def trim_if_quiet(self, now: float) -> None:
         """Give freed memory back once isolates have stopped coming and going (no lock needed)."""
-        if self.churned > self.trimmed and now - self.churned > TRIM_QUIET:
+        if self.churned > self.trimmed and self.quiet(now):
             self.trimmed = now
             self._trim()
 

@@ -129,7 +129,12 @@ class Watchdog:
         # Apps are first sampled when 200 ms old (most commands are gone by
         # then, and a burst of spawns must not pay for a GC each), then every
         # 2 s if they have sent or received a message since, at most 50
-        # samples a round (each costs about 0.5 ms).  Not re-sampling a
+        # samples a round (each costs about 0.5 ms).  An app's first idle
+        # moment also collects its garbage in full (a low-memory notification:
+        # what start-up left behind, about 40 KiB an isolate), but only once
+        # isolates have stopped coming and going (the pool's quiet()): at 1.5-2
+        # ms each, a burst of new workers paid a sixth of its CPU for it
+        # (bench/worker_cold.py, back to back).  Not re-sampling a
         # sleeping app matters: each sample leaves ~100 KiB of garbage in its
         # heap that an idle isolate never collects, and 1,000 sleeping apps
         # would "grow" by 50 MiB a second.
@@ -138,6 +143,7 @@ class Watchdog:
             time.sleep(0.05)
             now = time.monotonic()
             host.pool.trim_if_quiet(now)
+            quiet = host.pool.quiet(now)
             with self.lock:
                 due = [
                     a
@@ -146,6 +152,7 @@ class Watchdog:
                     and now - a.started > 0.2
                     and (
                         a.heap_used is None
+                        or (quiet and not a.collected)
                         or (now - a.heap_sampled > 2.0 and a.activity() != a.sampled_activity)
                     )
                 ]
@@ -164,10 +171,11 @@ class Watchdog:
                 if busy:
                     continue
                 try:
-                    if app.heap_used is None:
-                        # First time idle: a full GC returns what start-up left
-                        # behind (about 40 KiB an isolate; 1,000 sleeping apps add up).
+                    if quiet and not app.collected:
+                        # First time idle, and quiet: a full GC returns what start-up
+                        # left behind (about 40 KiB an isolate; 1,000 sleeping apps add up).
                         app.box.iso.low_memory_notification()
+                        app.collected = True
                     stats = json.loads(app.box.iso.heap_stats())
                     app.heap_used = stats.get("used_heap_size", 0)
                     app.heap_sampled = time.monotonic()
