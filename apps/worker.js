@@ -53,9 +53,8 @@ module.exports = async function main(argv) {
     sys.stderr.write(`worker: ${e.message}\n`); // it names the file
     return 1;
   }
-  // crypto's random bytes: 64 KiB of /dev/urandom, topped up when half spent.
-  const pool = await require('/lib/worker/random-pool').randomPool(sys.fs, 65536);
-  web.install(globalThis, { randomBytes: pool.take, fetch: makeFetch({ tcp: sys.net.tcp }) });
+  // crypto's random bytes: the machine's, one trap a call (sys.proc.random, as getrandom(2)).
+  web.install(globalThis, { randomBytes: sys.proc.random, fetch: makeFetch({ tcp: sys.net.tcp }) });
   let handler;
   try {
     // Indirect eval: the worker's code sees only globals, never this app's locals.

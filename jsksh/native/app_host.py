@@ -47,7 +47,7 @@ from jsksh.native.app_pool import Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
-OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD, OP_BUDGET = (
+OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD, OP_BUDGET, OP_RANDOM = (
     2,
     3,
     4,
@@ -57,7 +57,9 @@ OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD, OP_B
     8,
     9,
     10,
+    11,
 )
+RANDOM_MAX = 65536  # bytes per RANDOM trap: Web Crypto's getRandomValues limit
 EBADF = -9
 
 
@@ -95,6 +97,10 @@ def trap(box: WarmIsolate) -> None:
         if app is not None:
             app.arm_cpu_budget(arg0, add=arg1 == 1, idle=arg1 == 2)
         struct.pack_into("<i", page, 24, 0 if app is not None else ESRCH)
+    elif op == OP_RANDOM:  # arg0 bytes: the host's randomness, as RDRAND serves a program
+        n = min(arg0, RANDOM_MAX, len(page) - PAYLOAD)
+        page[PAYLOAD : PAYLOAD + n] = os.urandom(n)
+        struct.pack_into("<i", page, 24, n)
     elif op == OP_LOAD:  # a lazy module's source, by index (app_runtime_sources)
         lazy = host.pool.lazy_modules
         data = lazy[arg0] if arg0 < len(lazy) else b""

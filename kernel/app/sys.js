@@ -191,6 +191,8 @@ const sys = {
     // CPU milliseconds before cpuBudget(0). {mode: 'add'} adds to one armed;
     // {mode: 'idle'} is checked every 100 ms instead of every 10 (docs/apps.md).
     cpuBudget: (ms, { mode = 'set' } = {}) => rt.cpuBudget(Number(ms) || 0, mode),
+    // n (at most 65536) random bytes, at once: the machine's, as getrandom(2) gives them.
+    random: (n) => rt.randomBytes(n),
   },
   kernel: {
     devices: () => call('dev.list', {}),

@@ -204,6 +204,22 @@ function cpuBudget(ms, mode) {
   sysTrap();
 }
 
+// Random bytes from the machine (docs/abi.md §2, op 11), synchronously, as
+// getrandom(2) gives them: what crypto.getRandomValues needs at once
+// (/lib/web/crypto, for `worker`). The machine's are the host's os.urandom,
+// as a CPU's RDRAND instruction serves a program without its kernel.
+const OP_RANDOM = 11;
+const RANDOM_MAX = 65536; // Web Crypto's most per call (QuotaExceededError past it)
+function randomBytes(n) {
+  const want = Math.trunc(Number(n));
+  if (!(want >= 0 && want <= RANDOM_MAX)) throw new RangeError(`random: 0 to ${RANDOM_MAX} bytes, not ${n}`);
+  words[0] = OP_RANDOM;
+  words[1] = want;
+  sysTrap();
+  if (result[0] !== want) throw new Error(`random: the machine gave ${result[0]} bytes of ${want}`);
+  return bytes.slice(PAYLOAD, PAYLOAD + want);
+}
+
 // ---- Parts loaded on first use (LOAD, docs/abi.md §2) ----------------------
 // Most programs never call another isolate or open a socket, and each
 // isolate would keep the code (about 3 KiB of memory per KiB of source, for
@@ -247,6 +263,6 @@ Object.assign(rt, {
   OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, PAYLOAD, ERRNO, FRAME, MORE, REPLY, writeHeader, joinPieces,
   page, words, result, time, externalBytes, servingCalls, idleCheck, bytes, RawUint8Array, view, MAX, sysTrap,
   utf8Encode, utf8StreamDecoder, encode, decode, send, receiveAll, dropPartial,
-  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage, loadPart, cpuBudget,
+  moved, pastTurnBudget, yieldTurn, newTurn, kernelMessage, loadPart, cpuBudget, randomBytes,
 });
 })((globalThis.__rt = {}));

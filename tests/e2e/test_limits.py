@@ -629,6 +629,28 @@ sys.print(JSON.stringify(Object.fromEntries(names.map((n) => [n, [typeof globalT
         m.stop()
 
 
+# -- random bytes from the machine (sys.proc.random, app trap 11) ----------------------------------
+
+
+def test_sys_proc_random_gives_fresh_bytes_at_once_up_to_64_kib(machine):
+    code = (
+        "const a = sys.proc.random(32), b = sys.proc.random(32), big = sys.proc.random(65536);"
+        " const hex = (u) => Array.from(u, (x) => x.toString(16).padStart(2, '0')).join('');"
+        " [a.length, b.length, big.length, hex(a) !== hex(b), new Set(big).size, sys.proc.random(0).length].join(' ')"
+    )
+    status, out, err = machine.run(f'eval "{code}"')
+    assert status == 0, out + err
+    n_a, n_b, n_big, differ, distinct, zero = out.strip().strip("'").split()  # eval shows a string quoted
+    assert (n_a, n_b, n_big, differ, zero) == ("32", "32", "65536", "true", "0")
+    assert int(distinct) == 256  # 64 KiB of random bytes holds every byte value
+
+
+@pytest.mark.parametrize("n", ["65537", "-1", "'x'"])
+def test_sys_proc_random_refuses_a_count_past_64_kib_and_the_app_goes_on(machine, n):
+    status, out, err = machine.run(f'eval "try {{ sys.proc.random({n}) }} catch (e) {{ console.log(e.name) }}; sys.proc.random(4).length"')
+    assert (status, out.split()) == (0, ["RangeError", "4"]), err
+
+
 # -- CPU budgets (sys.proc.cpuBudget): a limit for a piece of work, as a worker's request has ----------
 
 

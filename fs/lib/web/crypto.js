@@ -2,8 +2,8 @@
 // Web Crypto's Crypto interface (W3C Web Cryptography API §10) that need no
 // SubtleCrypto: getRandomValues and randomUUID, for Workers-style code
 // (issue 14). There is no random source in here: makeCrypto(randomBytes)
-// takes one, randomBytes(n) giving n random bytes as a Uint8Array, so the
-// runtime can hand it the kernel's urandom and tests a fixed sequence.
+// takes one, randomBytes(n) giving n random bytes as a Uint8Array, so an
+// app can hand it the machine's (sys.proc.random) and tests a fixed sequence.
 // crypto.subtle is left out.
 'use strict';
 

@@ -26,13 +26,11 @@ const { kBody, unusable } = require('/lib/web/body');
 const { markDisturbed } = require('/lib/web/readable-stream');
 const { concatBytes } = require('/lib/http/bytes');
 const { DEFAULTS } = require('/lib/worker/limits');
-const { randomPool } = require('/lib/worker/random-pool');
 
 const CHUNK = 64 * 1024; // body bytes per answer
 const LOG_LINE = 4096; // characters of one console line kept
 const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
-const RANDOM_POOL = 16384; // bytes of /dev/urandom kept for crypto (1,000 UUIDs), topped up when half spent
 
 // `spare`: start without a worker, export that service name with
 // become({name, service, scriptPath, source, config}), and wait. The invoker keeps a
@@ -41,7 +39,8 @@ const RANDOM_POOL = 16384; // bytes of /dev/urandom kept for crypto (1,000 UUIDs
 async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   let limits = { ...DEFAULTS };
   let env = {};
-  const random = await randomPool(sys.fs, RANDOM_POOL);
+  // crypto's random bytes: the machine's, one trap a call (sys.proc.random, as getrandom(2)).
+  const randomBytes = sys.proc.random;
 
   // ---- the console: lines kept for `worker logs`, with their request ------------------------
   const logs = [];
@@ -82,7 +81,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     }
     return outbound(input, init);
   };
-  web.install(globalThis, { randomBytes: random.take, fetch });
+  web.install(globalThis, { randomBytes, fetch });
   globalThis.console = { log: keep('log'), info: keep('info'), debug: keep('debug'), warn: keep('warn'), error: keep('error') };
 
   // ---- the worker's code: read, evaluated under the startup budget, and served ---------------
