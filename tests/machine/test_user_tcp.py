@@ -30,7 +30,7 @@ from jsksh.machine.netdev.user.packets import (
     _pseudo_header,
     internet_checksum,
 )
-from jsksh.machine.netdev.user.tcp_nat import OUR_MSS, RCV_BUFFER, RTO_INITIAL, TcpNat
+from jsksh.machine.netdev.user.tcp_nat import DELAYED_ACK, OUR_MSS, RCV_BUFFER, RTO_INITIAL, TcpNat
 
 GUEST = ("10.0.2.15", 40000)
 FAR = ("10.0.2.2", 8080)  # the host's 127.0.0.1:8080
@@ -330,13 +330,48 @@ def test_segments_for_no_connection_get_rfc_9293_resets():
 # --- data, windows and back-pressure -----------------------------------------------------------------
 
 
-def test_guest_data_goes_to_the_host_with_one_ack_per_batch():
+def test_guest_data_goes_to_the_host_and_its_ack_waits_the_delayed_ack_time():
     rig = Rig()
     rig.establish()
     rig.guest(TCP_ACK | TCP_PSH, G + 1, ISS + 1, b"a" * 1000)
     rig.guest(TCP_ACK | TCP_PSH, G + 1001, ISS + 1, b"b" * 500)
     assert bytes(rig.sock.written) == b"a" * 1000 + b"b" * 500
+    # RFC 9293 §3.8.6.3: short segments' ACK may wait; one ACK covers both.
+    assert rig.segs() == [] and rig.nat.next_deadline() == rig.now + DELAYED_ACK
+    rig.tick(DELAYED_ACK / 2)
+    assert rig.segs() == []
+    rig.tick(DELAYED_ACK / 2 + 0.001)
     assert [seg_tuple(s) for s in rig.segs()] == [(TCP_ACK, ISS + 1, G + 1501, RCV_BUFFER, b"")]
+    rig.tick(DELAYED_ACK)
+    assert rig.segs() == [] and rig.nat.next_deadline() is None  # nothing more to acknowledge
+
+
+def test_the_hosts_answer_within_the_delay_carries_the_ack_and_no_pure_ack_follows():
+    # A request through hostfwd, answered: the answer's segment is the ACK.
+    rig = Rig()
+    rig.establish()
+    rig.guest(TCP_ACK | TCP_PSH, G + 1, ISS + 1, b"GET / HTTP/1.1\r\n\r\n")
+    rig.tick(DELAYED_ACK / 4)
+    rig.sock.incoming += b"HTTP/1.1 200 OK\r\n\r\n"
+    rig.host(READ)
+    assert [seg_tuple(s) for s in rig.segs()] == [
+        (TCP_ACK | TCP_PSH, ISS + 1, G + 19, RCV_BUFFER, b"HTTP/1.1 200 OK\r\n\r\n")
+    ]
+    rig.tick(DELAYED_ACK)
+    assert rig.segs() == []
+
+
+def test_every_second_full_sized_segment_is_acked_at_once_and_a_gso_segment_of_two_too():
+    rig = Rig()
+    rig.establish()
+    rig.guest(TCP_ACK, G + 1, ISS + 1, b"x" * 1460)
+    assert rig.segs() == []  # one full-sized segment may wait
+    rig.guest(TCP_ACK, G + 1461, ISS + 1, b"y" * 1460)
+    assert [s.ack for s in rig.segs()] == [G + 2921]  # the second may not (§3.8.6.3)
+    rig.guest(TCP_ACK, G + 2921, ISS + 1, b"z" * 2920)  # a GSO segment: two full ones
+    assert [s.ack for s in rig.segs()] == [G + 5841]
+    rig.guest(TCP_ACK | TCP_FIN, G + 5841, ISS + 1)
+    assert [s.ack for s in rig.segs()] == [G + 5842]  # a FIN is acknowledged at once
 
 
 def test_a_retransmitted_segment_is_trimmed_and_a_gap_is_not_accepted():
@@ -353,6 +388,7 @@ def test_our_window_shrinks_while_the_host_does_not_take_the_bytes():
     rig = Rig(FakeSocket(capacity=1000))
     rig.establish()
     rig.guest(TCP_ACK, G + 1, ISS + 1, b"x" * 1460)
+    rig.tick(DELAYED_ACK)  # one full-sized segment: its ACK waits
     assert [s.window for s in rig.segs()] == [RCV_BUFFER - 460]
     assert rig.watching() == READ | WRITE
     # The host reads nothing more: fill our buffer to the last byte, then past it.

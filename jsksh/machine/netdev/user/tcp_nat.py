@@ -15,7 +15,9 @@ sent to the guest.  Connections start from either side:
 
 What this endpoint does, RFC 9293 beside each part: the handshake with the
 MSS option (§3.5, §3.7.1), in-order data with cumulative ACKs, coalesced to
-one per batch of frames (§3.10.7.4), FIN both ways with half-close
+one per batch of frames (§3.10.7.4) and delayed for data (§3.8.6.3: up to
+DELAYED_ACK, at least every second full-sized segment, so that an answer
+from the host carries it), FIN both ways with half-close
 (§3.6), RST both ways (§3.5.2, §3.10.7.1; RFC 5961 §3 for the guest's RST),
 retransmission with a doubling timeout (RFC 6298 §5, go-back-N), and
 windows tied to the host socket both ways (back-pressure):
@@ -59,6 +61,13 @@ MAX_RETRIES = 10  # timeouts in a row before giving up (0.2 s doubling: about 2 
 CONNECT_TIMEOUT = 75.0  # a host connect still pending after this fails (BSD's and slirp's KEEP_INIT)
 MAX_CONNECTIONS = 256  # each is a host file descriptor
 READ_CHUNK = 65536  # the most one recv() takes
+# RFC 9293 §3.8.6.3 (and RFC 1122 §4.2.3.2): an ACK for data may wait, at
+# most 0.5 s, and must not wait past a second full-sized segment.  Linux's
+# shortest wait is 40 ms.  Waiting lets the host's answer (an HTTP server's
+# next request, a client's response) carry the ACK: without it, every
+# request through hostfwd cost the guest a second segment to take in, a
+# pure ACK of its response.
+DELAYED_ACK = 0.04
 LISTEN_BACKLOG = 16
 MAX_OFFLOAD_PAYLOAD = 65535 - 20 - 24  # one IP packet, less its header and ours (with the MSS option's room)
 
@@ -141,7 +150,9 @@ class Connection:
         self.rto = RTO_INITIAL
         self.retries = 0
         self.deadline: float | None = None
-        self.ack_due = False
+        self.ack_due = False  # an ACK goes out once this batch of frames is handled
+        self.ack_delayed_until: float | None = None  # or by then, unless a segment carries it first
+        self.segments_unacked = 0  # full-sized data segments taken since our last ACK
         self.mask = 0  # the events the I/O loop watches for on ``sock``
 
     @property
@@ -334,7 +345,7 @@ class TcpNat:
         if payload:
             conn.rcv_nxt = seq_add(conn.rcv_nxt, len(payload))
             conn.to_host += payload
-            self._ack_soon(conn)
+            self._ack_data(conn, len(payload))
         if fin:
             conn.rcv_nxt = seq_add(conn.rcv_nxt, 1)
             conn.guest_fin = True
@@ -404,6 +415,8 @@ class TcpNat:
         )
         if flags & TCP_ACK:
             conn.ack_due = False  # this segment carries the ACK
+            conn.ack_delayed_until = None
+            conn.segments_unacked = 0
         if len(payload) > conn.mss:
             self.emit(far, guest, seg, gso_size=conn.mss)  # for the guest's NIC to take whole
         else:
@@ -415,6 +428,17 @@ class TcpNat:
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.loop.call_soon(self._flush_acks)
+
+    def _ack_data(self, conn: Connection, size: int) -> None:
+        """Data taken in order: ACK it at once if it makes two full-sized segments
+        since our last ACK (a GSO segment of two or more is that already), else
+        within DELAYED_ACK (§3.8.6.3), unless a segment of ours carries it first."""
+        if size >= conn.mss:
+            conn.segments_unacked += 1 if size < 2 * conn.mss else 2
+        if conn.segments_unacked >= 2:
+            self._ack_soon(conn)
+        elif conn.ack_delayed_until is None:
+            conn.ack_delayed_until = self.clock() + DELAYED_ACK
 
     def _flush_acks(self) -> None:
         self._flush_scheduled = False
@@ -538,11 +562,21 @@ class TcpNat:
 
     def next_deadline(self) -> float | None:
         deadlines = [c.deadline for c in self.connections.values() if c.deadline is not None]
+        deadlines += [
+            c.ack_delayed_until for c in self.connections.values() if c.ack_delayed_until is not None
+        ]
         return min(deadlines) if deadlines else None
 
     def poll(self) -> None:
-        """Run the timers that are due: retransmission, zero-window probes, a connect that takes too long."""
+        """Run the timers that are due: delayed ACKs, retransmission, zero-window probes, a connect that takes too long."""
         now = self.clock()
+        for conn in list(self.connections.values()):
+            if (
+                conn.ack_delayed_until is not None
+                and now >= conn.ack_delayed_until
+                and conn.state != "CLOSED"
+            ):
+                self._send(conn, TCP_ACK)  # nothing of ours carried it in time
         for conn in list(self.connections.values()):
             if conn.deadline is not None and now >= conn.deadline and conn.state != "CLOSED":
                 conn.deadline = None
@@ -637,8 +671,8 @@ class TcpNat:
     def _maybe_finished(self, conn: Connection) -> None:
         """Both FINs are through and the host has everything: nothing left to do."""
         if conn.state == "ESTABLISHED" and conn.guest_fin and conn.host_shut and conn.fin_acked:
-            if conn.ack_due:
-                self._send(conn, TCP_ACK)  # the ACK of the guest's FIN cannot wait for the batch's end
+            if conn.ack_due or conn.ack_delayed_until is not None:
+                self._send(conn, TCP_ACK)  # the ACK of the guest's FIN (and data) cannot wait
             self._close(conn)
 
     def _reset_guest(self, conn: Connection) -> None:
