@@ -647,7 +647,9 @@ def test_sys_proc_random_gives_fresh_bytes_at_once_up_to_64_kib(machine):
 
 @pytest.mark.parametrize("n", ["65537", "-1", "'x'"])
 def test_sys_proc_random_refuses_a_count_past_64_kib_and_the_app_goes_on(machine, n):
-    status, out, err = machine.run(f'eval "try {{ sys.proc.random({n}) }} catch (e) {{ console.log(e.name) }}; sys.proc.random(4).length"')
+    status, out, err = machine.run(
+        f'eval "try {{ sys.proc.random({n}) }} catch (e) {{ console.log(e.name) }}; sys.proc.random(4).length"'
+    )
     assert (status, out.split()) == (0, ["RangeError", "4"]), err
 
 
