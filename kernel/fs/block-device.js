@@ -115,8 +115,10 @@ function writer(disk, name) {
 
   function fail(e) {
     if (sink.error) return;
-    sink.error = e.code ? e : new KernelError('EIO', name);
-    if (sink.error.errno === undefined) sink.error.errno = { ENOSPC: 28, EIO: 5 }[sink.error.code] || 5;
+    // The app hears "/dev/vda: Input/output error", as from a Linux disk; the
+    // request that failed is in the device's trace (blktrace).
+    const code = e && e.code === 'ENOSPC' ? 'ENOSPC' : 'EIO';
+    sink.error = Object.assign(new KernelError(code, name), { errno: code === 'ENOSPC' ? 28 : 5 });
     if (sink.onError) sink.onError(sink.error);
     wake();
   }
