@@ -197,3 +197,22 @@ def test_without_a_disk_nothing_changes():
     r = jsksh("--net", "none", "run", "devices; ls /dev; blktrace")
     assert "virtio-blk" not in r.stdout and "vda" not in r.stdout
     assert r.returncode == 1 and "blktrace: no disk" in r.stderr
+
+
+def test_a_device_completing_last_first_loses_and_reorders_nothing(tmp_path):
+    """--disk-completion reversed: each batch of requests completes last first (§2.7 allows it).
+    dd's 256 KiB blocks reach the driver as several 64 KiB writes in one turn: one batch."""
+    path = tmp_path / "rev.img"
+    text = "".join(f"{i}\n" for i in range(1, 40001)).encode()  # 228,894 bytes
+    line = (
+        "seq 1 40000 > /tmp/f; dd if=/tmp/f of=/dev/vda bs=256k status=none; "
+        "dd if=/dev/vda bs=228894 count=1 iflag=fullblock status=none | tail -n 2; blktrace"
+    )
+    args = ("--net", "none", "--disk", str(path), "--disk-size", "1M", "--disk-completion", "reversed")
+    r = jsksh(*args, "run", line)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("39999\n40000\n")
+    writes = [int(row.split()[2]) for row in r.stdout.splitlines() if row.split()[1:2] == ["out"]]
+    assert any(a > b for a, b in zip(writes, writes[1:], strict=False)), writes  # a batch came back reversed
+    with open(path, "rb") as f:
+        assert f.read(len(text)) == text

@@ -110,12 +110,15 @@ test('a write then a read: header, data, status chains with the right directions
   const { dev, drv } = boot();
   const data = new Uint8Array(1024).map((_, i) => i & 0xff);
   const w = drv.write(3, data);
+  assert.equal(dev.pending.length, 0); // the kick waits for the end of the turn
+  await null;
   assert.equal(dev.pending.length, 1);
   assert.deepEqual(dev.pending[0].bufs.map((b) => [b.len, b.write]), [[16, false], [1024, false], [1, true]]);
   dev.complete();
   settle(drv, dev);
   await w;
   const r = drv.read(3, 2);
+  await null;
   assert.deepEqual(dev.pending[0].bufs.map((b) => [b.len, b.write]), [[16, false], [1024, true], [1, true]]);
   dev.complete();
   settle(drv, dev);
@@ -127,7 +130,9 @@ test('several requests in flight complete out of order, each settling its own pr
   const { dev, drv } = boot();
   for (let s = 0; s < 4; s++) dev.disk.set(sectorOf(s + 10), s * 512);
   const reads = [0, 1, 2, 3].map((s) => drv.read(s, 1));
+  await null;
   assert.equal(dev.pending.length, 4); // all on the ring at once
+  assert.deepEqual(dev.notifies, [0]); // with one kick
   assert.equal(drv.describe().in_flight, 4);
   dev.complete([3, 1, 0, 2]);
   settle(drv, dev);
@@ -141,6 +146,7 @@ test('a long read is cut into requests of at most 64 KiB, and their bytes join i
   const { dev, drv } = boot({ sectors: 400 });
   for (let s = 0; s < 300; s++) dev.disk[s * 512] = s & 0xff;
   const r = drv.read(0, 300);
+  await null;
   assert.deepEqual(dev.pending.map((c) => c.bufs[1].len), [MAX_REQUEST_SECTORS * 512, MAX_REQUEST_SECTORS * 512, 44 * 512]);
   dev.complete([2, 0, 1]);
   settle(drv, dev);
@@ -153,6 +159,7 @@ test('IOERR rejects with code EIO; the other requests of the batch succeed', asy
   const { dev, drv } = boot({ failSectors: [5] });
   const bad = drv.write(5, sectorOf(1));
   const good = drv.write(6, sectorOf(2));
+  await null;
   dev.complete();
   settle(drv, dev);
   const e = await assert.rejects(bad);
@@ -165,8 +172,10 @@ test('IOERR rejects with code EIO; the other requests of the batch succeed', asy
 test('flush is a FLUSH request with no data; id() reads GET_ID', async () => {
   const { dev, drv } = boot();
   const f = drv.flush();
+  await null;
   assert.deepEqual(dev.pending[0].bufs.map((b) => [b.len, b.write]), [[16, false], [1, true]]);
   const i = drv.id();
+  await null;
   dev.complete();
   settle(drv, dev);
   await f;
@@ -186,10 +195,12 @@ test('more requests than the ring holds wait, and go on as completions free desc
   const { dev, drv } = boot({ sectors: 256 });
   const writes = [];
   for (let s = 0; s < 50; s++) writes.push(drv.write(s, sectorOf(s)));
+  await null;
   assert.equal(dev.pending.length, 42); // 128 descriptors, three a request
   assert.equal(drv.describe().waiting, 8);
   dev.complete();
   settle(drv, dev); // completions put the rest on the ring
+  await null;
   assert.equal(dev.pending.length, 8);
   dev.complete();
   settle(drv, dev);

@@ -62,6 +62,7 @@ class VirtioBlk {
     this.canFlush = false;
     this.waiting = []; // requests not on the ring yet (no descriptors or DMA memory free)
     this.inFlight = 0;
+    this.kickPending = false; // a kick is due at the end of this turn (pump)
     this.stats = { requests: 0, completed: 0, errors: 0, max_in_flight: 0, sectors_read: 0, sectors_written: 0, flushes: 0 };
   }
 
@@ -165,10 +166,14 @@ class VirtioBlk {
   }
 
   // Puts waiting requests on the ring, oldest first, while descriptors and
-  // DMA memory last; one kick for the lot. What does not fit waits for a
-  // completion to free room.
+  // DMA memory last. What does not fit waits for a completion to free room.
+  // The kick waits for the end of this turn (a promise job), so every
+  // request made in one turn (the pieces of a long read, a file system's
+  // writes) reaches the device in one notify, as Linux's block layer plugs
+  // its queue: one trap instead of one each, and a batch the device may
+  // complete in any order.
   pump() {
-    const before = this.vq.availIdx;
+    let added = false;
     while (this.waiting.length && this.vq.numFree >= DESCRIPTORS_PER_REQUEST) {
       const req = this.waiting[0];
       if (!this.allocate(req)) break;
@@ -176,8 +181,15 @@ class VirtioBlk {
       this.vq.add(this.chainOf(req), req);
       this.inFlight++;
       this.stats.max_in_flight = Math.max(this.stats.max_in_flight, this.inFlight);
+      added = true;
     }
-    if (this.vq.availIdx !== before) this.vq.kick();
+    if (added && !this.kickPending) {
+      this.kickPending = true;
+      Promise.resolve().then(() => {
+        this.kickPending = false;
+        this.vq.kick();
+      });
+    }
   }
 
   // DMA memory for one request: header and status in one small block, the data in its own.
