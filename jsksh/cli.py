@@ -8,6 +8,7 @@ jsksh attach --raw PATH                  attach to a running machine's console
 jsksh run [--attach PATH] 'LINE'         run LINE (on a new machine, or a running one)
 jsksh demo [LESSON]                      play a lesson
 jsksh fleet up|status|deploy|kill|down   N machines behind HAProxy or nginx (docs/fleet.md)
+jsksh disk create FILE SIZE              a raw disk image for --disk (docs/disk.md)
 
 The REPL is jsksh/client/repl.py (docs/client.md); with stdin not a terminal
 the same commands read command lines from it instead (client/batch.py).
@@ -73,6 +74,10 @@ def _machine(args, **kw):
             net_faults=net_faults,
             net_offload=getattr(args, "net_offload", "all"),
             user_options=user_options if args.net == "user" else None,
+            disk=getattr(args, "disk", None),
+            disk_size=getattr(args, "disk_size", None),
+            disk_errors=getattr(args, "disk_errors", None),
+            disk_completion=getattr(args, "disk_completion", "in-order"),
             **kw,
         )
     except (ValueError, OSError, RuntimeError) as e:
@@ -300,7 +305,8 @@ def _starts_a_machine(argv: list[str]) -> bool:
     or version.  Asked before the arguments are parsed,
     so that V8 loads while they are (a wrong guess costs a thread's CPU)."""
     return not any(
-        word in ("attach", "--attach", "fleet", "-h", "--help", "--version", "--list") for word in argv
+        word in ("attach", "--attach", "fleet", "disk", "-h", "--help", "--version", "--list")
+        for word in argv
     )
 
 
@@ -408,6 +414,30 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(
             "--dns", default=d(None), metavar="ADDR[:PORT]", help="upstream DNS for the user backend"
         )
+        p.add_argument(
+            "--disk",
+            default=d(None),
+            metavar="FILE",
+            help="a raw disk image, attached as virtio-blk (/dev/vda in the guest; docs/disk.md)",
+        )
+        p.add_argument(
+            "--disk-size",
+            default=d(None),
+            metavar="SIZE",
+            help="make the --disk image this size (64M, 1G) if it does not exist",
+        )
+        p.add_argument(
+            "--disk-errors",
+            default=d(None),
+            metavar="SPEC",
+            help="answer chosen disk requests with an I/O error: sectors=A-B,every=N,ops=in,out,flush",
+        )
+        p.add_argument(
+            "--disk-completion",
+            default=d("in-order"),
+            choices=("in-order", "reversed"),
+            help="complete each batch of disk requests in order, or last first (to test drivers)",
+        )
 
     def repl_options(p, top=False):
         d = defaults_at(top)
@@ -449,10 +479,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fast", action="store_true", help="type at once and never pause")
     p.add_argument("--list", action="store_true", help="list the lessons")
     machine_options(p)
+    from jsksh.disk import command as disk_command
     from jsksh.fleet import command as fleet_command
 
     p = sub.add_parser("fleet", help="N machines behind a load balancer: up, status, deploy, kill, down")
     fleet_command.add_arguments(p, machine_options)
+    p = sub.add_parser("disk", help="disk images for --disk: create")
+    disk_command.add_arguments(p)
     args = parser.parse_args(argv)
     handler = {
         "boot": cmd_boot,
@@ -460,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": cmd_run,
         "demo": cmd_demo,
         "fleet": fleet_command.run,
+        "disk": disk_command.run,
     }.get(args.command, cmd_console)
     return handler(args)
 

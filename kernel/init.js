@@ -16,6 +16,8 @@ const { MmioTransport } = require('./drivers/virtio/mmio-transport');
 const { VirtioConsole } = require('./drivers/virtio/console');
 const { VirtioRng } = require('./drivers/virtio/rng');
 const { VirtioNet } = require('./drivers/virtio/net');
+const { VirtioBlk } = require('./drivers/virtio/blk');
+const { blockDeviceNode } = require('./fs/block-device');
 const { Interface } = require('./net/interface');
 const { DhcpClient } = require('./net/dhcp-client');
 const { ipToString, ipFromString } = require('./net/wire/ip-address');
@@ -74,6 +76,7 @@ function probeDevices(bootinfo, dma) {
     if (id === 3) driver = new VirtioConsole(transport, dma, devlog);
     else if (id === 4) driver = new VirtioRng(transport, dma, devlog);
     else if (id === 1) driver = new VirtioNet(transport, dma, devlog);
+    else if (id === 2) driver = new VirtioBlk(transport, dma, devlog);
     if (!driver) {
       log.warn(`virtio-mmio: slot ${slot}: no driver for device id ${id}`);
       continue;
@@ -82,6 +85,7 @@ function probeDevices(bootinfo, dma) {
     driver.start();
     kernel.devices.push({ describe: describeDevice(slot, line, transport, driver) });
     found[name] = driver;
+    driver.slot = slot;
   }
   return found;
 }
@@ -100,6 +104,13 @@ function start(bootinfo) {
   const devs = probeDevices(bootinfo, dma);
   const cons = devs.console;
   if (!cons) throw new Error('no console device');
+  // The disk, if the machine has one (jsksh --disk): /dev/vda for apps, and
+  // kernel.disks.vda, the driver itself, for the kernel (a file system).
+  kernel.disks = {};
+  if (devs.block) {
+    kernel.disks.vda = devs.block;
+    log.info(`virtio-blk: vda: ${devs.block.summary()}`);
+  }
 
   // The terminal on port 0 and the structured channel on the named port;
   // what routes their input and what ^C does is kernel/tty/console-ports.js.
@@ -134,6 +145,8 @@ function start(bootinfo) {
       // Endless zeros, and endless random bytes (ChaCha20 keyed from virtio-rng, as Linux's urandom).
       '/dev/zero': { mode: 0o666, read: () => '', write: () => {}, stream: () => zeroStream },
       '/dev/urandom': { mode: 0o666, read: () => '', write: () => {}, stream: () => (max) => urandom.bytes(max) },
+      // The disk as bytes, sector 0 first (kernel/fs/block-device.js).
+      ...(kernel.disks.vda ? { '/dev/vda': blockDeviceNode(kernel.disks.vda, '/dev/vda') } : {}),
       'sysrq-trigger': {
         read: () => '',
         // Writing "c" crashes the kernel on purpose, as on Linux: the way to

@@ -119,6 +119,8 @@ def machine_argv(args) -> list[str]:
         raise UsageError("--hostfwd: the fleet forwards a port of its own to each machine's port 80")
     if getattr(args, "pcap", None):
         raise UsageError("--pcap: one file cannot take every machine's frames; attach to one machine instead")
+    if getattr(args, "disk", None):
+        raise UsageError("--disk: one image cannot be every machine's disk; boot a machine with it instead")
     argv: list[str] = []
     for option, value in (
         ("--cmdline", getattr(args, "cmdline", "")),

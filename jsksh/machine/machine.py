@@ -70,6 +70,11 @@ class Machine:
         user_options: dict | None = None,
         net_faults=None,  # a FaultSpec or its text (--net-faults, netdev/faults.py)
         net_offload: str = "all",  # what virtio-net offers: all, csum, none (--net-offload)
+        disk: str | None = None,  # a raw image file: virtio-blk in the next slot (--disk)
+        disk_size: str | int | None = None,  # make the image this size if it is missing (--disk-size)
+        disk_errors=None,  # a DiskFaults or its text (--disk-errors, jsksh/disk/faults.py)
+        disk_completion: str = "in-order",  # or "reversed" (--disk-completion)
+        disk_recorder=None,  # told of every completed write and flush (jsksh/disk/recorder.py)
     ):
         self.cpus = cpus  # pinned when it runs (run), so that a client in this process is not
         self.loop = IOLoop()
@@ -81,6 +86,25 @@ class Machine:
         self.mac = parse_mac(mac)
         self.net_offload = net_offload
         self.netdev = make_backend(net, self.loop, user_options=user_options, pcap=pcap, faults=net_faults)
+        # The disk outlives reboots too: the image is opened once, here, and
+        # each boot's virtio-blk device (slot 3) serves it.
+        self.disk = None
+        if disk is not None:
+            from jsksh.disk.faults import parse_spec
+            from jsksh.disk.image import DiskError, open_disk
+
+            if isinstance(disk_errors, str):
+                disk_errors = parse_spec(disk_errors)
+            if disk_completion not in ("in-order", "reversed"):
+                raise ValueError(f"--disk-completion {disk_completion!r}: expected in-order or reversed")
+            try:
+                self.disk = open_disk(disk, disk_size)
+            except DiskError as e:
+                raise ValueError(str(e)) from None
+        self.disk_errors = disk_errors
+        self.disk_completion = disk_completion
+        self.disk_recorder = disk_recorder
+        self.blk_dev = None
         self.cmdline = cmdline
         self.pool_size = pool_size
         self.limits = limits
@@ -122,6 +146,8 @@ class Machine:
             self.console.close()
             self.control.close()
             self.netdev.close()
+            if self.disk is not None:
+                self.disk.close()
             self.loop.stop()
 
     def power_off(self, status: int = 0) -> None:
@@ -206,9 +232,21 @@ class Machine:
         )
         self.rng_dev = RngDevice()
         self.net_dev = NetDevice(self.netdev, self.mac, offload=self.net_offload)
+        devices = [self.console_dev, self.rng_dev, self.net_dev]
+        if self.disk is not None:  # without --disk the slots stay as they were
+            from jsksh.machine.virtio.blk import BlkDevice
+
+            self.blk_dev = BlkDevice(
+                self.disk,
+                recorder=self.disk_recorder,
+                faults=self.disk_errors,
+                completion=self.disk_completion,
+                clock=lambda: time.monotonic() - self.epoch,
+            )
+            devices.append(self.blk_dev)
         self.transports = [
             MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq)
-            for slot, dev in enumerate([self.console_dev, self.rng_dev, self.net_dev])
+            for slot, dev in enumerate(devices)
         ]
         for index, chardev in enumerate((self.console, self.control)):
             chardev.plug(
@@ -332,11 +370,18 @@ class Machine:
         elif op == MEMORY:
             out = json.dumps(self.apps.memory()).encode()
         elif op == DEVICE_INFO:  # arg0 slot: the device half's own view (counters, its backend)
-            if a0 < len(self.transports):
-                info = self.transports[a0].device.describe()
-                out = json.dumps({k: info[k] for k in ("counters", "backend") if k in info}).encode()
-            else:
+            device = self.transports[a0].device if a0 < len(self.transports) else None
+            if device is None:
                 result = EINVAL
+            elif a1 == 1:  # its trace of recent requests (virtio-blk's), for blktrace
+                trace = getattr(device, "trace_records", None)
+                if trace is None:
+                    result = EINVAL
+                else:
+                    out = json.dumps({"trace": trace()}).encode()
+            else:
+                info = device.describe()
+                out = json.dumps({k: info[k] for k in ("counters", "backend") if k in info}).encode()
         elif op == HOST_INFO:
             out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
         elif op == POWER:  # payload: a panic's text (UTF-8), if it is one

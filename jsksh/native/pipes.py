@@ -45,7 +45,18 @@ EBADF, EAGAIN, EMFILE, EINVAL, EPIPE = -9, -11, -24, -22, -32
 
 
 class Pipe:
-    __slots__ = ("id", "chunks", "size", "readers", "writers", "want_read", "want_write", "bytes_in", "error")
+    __slots__ = (
+        "id",
+        "chunks",
+        "size",
+        "readers",
+        "writers",
+        "want_read",
+        "want_write",
+        "bytes_in",
+        "error",
+        "read_error",
+    )
 
     def __init__(self, pipe_id: int):
         self.id = pipe_id
@@ -57,6 +68,7 @@ class Pipe:
         self.want_write: set[int] = set()  # holders told when there is room (or no reader)
         self.bytes_in = 0  # bytes ever written: for statistics
         self.error = EPIPE  # what a write gets once no reader is left (a file that filled up: ENOSPC)
+        self.read_error = 0  # what a read gets at the end instead of end of file (a disk's EIO)
 
 
 class PipeTable:
@@ -97,13 +109,19 @@ class PipeTable:
     def close(self, pipe_id: int, holder: int, end: int) -> int:
         """Drop one of ``holder``'s references to ``end`` (READ_END, WRITE_END, or both: 3).
 
-        Bits 8-15 of ``end``, if set, are the errno writers get once no
-        reader is left, instead of EPIPE (the kernel's file pump: ENOSPC)."""
+        Bits 8-15 of ``end``, if set, are an errno: closing the read end
+        with one, it is what writers get once no reader is left, instead of
+        EPIPE (the kernel's file pump: ENOSPC); closing the write end, what
+        readers get after the bytes before it, instead of end of file (a
+        disk's fill pump: EIO)."""
         pipe = self.pipes.get(pipe_id)
         if pipe is None or pipe_id not in self.held.get(holder, ()):
             return EBADF
         if end >> 8:
-            pipe.error = -(end >> 8)
+            if end & READ_END:
+                pipe.error = -(end >> 8)
+            if end & WRITE_END:
+                pipe.read_error = -(end >> 8)
             end &= READ_END | WRITE_END
         for which, counts in ((READ_END, pipe.readers), (WRITE_END, pipe.writers)):
             if end & which and counts[holder] > 0:
@@ -158,7 +176,7 @@ class PipeTable:
             return EBADF
         if pipe.size == 0:
             if not pipe.writers:
-                return 0
+                return pipe.read_error  # 0: end of file
             pipe.want_read.add(holder)
             return EAGAIN
         n = 0

@@ -196,6 +196,8 @@ const sys = {
   },
   kernel: {
     devices: () => call('dev.list', {}),
+    // The disk's last requests, as its device traced them: {name, slot, trace: [{time, type, sector, length, status}]}.
+    diskTrace: () => call('dev.trace', {}),
     dmesg: () => call('log.read', {}),
     info: () => call('sys.info', {}),
     poweroff: (status = 0) => call('sys.power', { action: 'off', status }),

@@ -212,6 +212,8 @@ module.exports = {
   // A device's own counters and backend, as the machine's half of it keeps
   // them (a NIC's offload work, its fault injector's drops): {} if it has none.
   deviceInfo: (slot) => (trap(OP.DEVICE_INFO, slot), JSON.parse(replyString() || '{}')),
+  // A device's trace of recent requests (virtio-blk's: [{time, type, sector, length, status}]), or null.
+  deviceTrace: (slot) => (trap(OP.DEVICE_INFO, slot, 1) < 0 ? null : JSON.parse(replyString() || '{}').trace || null),
   // `reason` (a panic's text) goes in the payload for the host to print;
   // clipped so that three UTF-8 bytes per unit always fit the page.
   power(reset, status, reason = '') {

@@ -6,7 +6,8 @@
 // kernel memory, bounded in total size (`tmpfs.size=` on the kernel command
 // line; a write past it fails with ENOSPC and keeps what was already there).
 // /dev/null, /dev/zero, /dev/urandom, /dev/kmsg and /proc/sysrq-trigger are
-// device nodes with their own read and write.
+// device nodes with their own read and write; /dev/vda, with a disk, is a
+// node whose bytes come and go through its driver (kernel/fs/block-device.js).
 //
 // Files are bytes. Text (readFile, writeFile) is UTF-8 at this edge; byte
 // streams (openRead, openWrite) are what the kernel's pumps use
@@ -271,6 +272,7 @@ class Vfs {
   openWrite(path, append = false) {
     const node = this._lookupForWrite(path);
     if (node.discard) return { room: () => Infinity, write() {}, error: null };
+    if (node.sink) return node.sink(); // a device that takes bytes itself (a disk: kernel/fs/block-device.js)
     if (node.write) {
       return { room: () => Infinity, write: (bytes) => node.write(utf8Decode(bytes, 0, bytes.length)), error: null };
     }

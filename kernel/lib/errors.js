@@ -35,6 +35,8 @@ const MESSAGES = {
   ELOOP: 'Too many levels of symbolic links',
   ENAMETOOLONG: 'File name too long',
   ENOTTY: 'Inappropriate ioctl for device',
+  ENODEV: 'No such device',
+  EIO: 'Input/output error',
 };
 
 class KernelError extends Error {

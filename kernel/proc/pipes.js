@@ -117,21 +117,43 @@ function drain(id, sink) {
 
 // Writes what `source` makes into pipe `id` until the source ends or no
 // reader is left: source.next(max) gives the next bytes (a Uint8Array of at
-// most max) or null at its end; source.end() is called either way.
+// most max) or null at its end, or a promise of them (a disk's bytes come
+// on a later interrupt); source.end() is called either way. A promise that
+// rejects with an error carrying `errno` (a disk's EIO) ends the pipe with
+// that error for the reader, after the bytes before it (docs/abi.md §3).
 function fill(id, source) {
   let pending = null; // bytes the pipe has not taken yet
+  let awaiting = false; // a promise from source.next is not settled yet
   let done = false;
-  const finish = () => {
+  const finish = (errno = 0) => {
     done = true;
-    close(id, machine.WRITE_END); // the reader sees end of file once it has read the rest
+    // The reader sees end of file (or the errno) once it has read the rest.
+    close(id, machine.WRITE_END | (errno << 8));
     if (source.end) source.end();
   };
   const pump = {
     id,
     run() {
-      if (done) return;
+      if (done || awaiting) return;
       for (let n = 0; n < TRAPS_PER_TURN; n++) {
         if (!pending) pending = source.next(machine.MAX_PAYLOAD);
+        if (pending && typeof pending.then === 'function') {
+          awaiting = true;
+          pending.then(
+            (bytes) => {
+              awaiting = false;
+              pending = bytes;
+              if (!pending) finish();
+              else pump.run();
+            },
+            (e) => {
+              awaiting = false;
+              pending = null;
+              finish((e && e.errno) || 5); // EIO unless it says
+            },
+          );
+          return;
+        }
         if (!pending) return finish();
         const offered = Math.min(pending.length, machine.MAX_PAYLOAD);
         const r = machine.pipeWrite(id, pending);

@@ -44,23 +44,32 @@ function pipeStream(id, end) {
 // A file in the tree as stdout (`> FILE`, `>> FILE`): the file is opened
 // now, so a bad path fails the spawn; a pump appends what the app writes.
 // Past the tmpfs size the pump stops with ENOSPC: the app's next write fails
-// with it, and the kernel says so on the process's stderr.
+// with it, and the kernel says so on the process's stderr. A device that
+// answers later (a disk, kernel/fs/block-device.js) may fail after write()
+// returned (its onError), say when it has room again (whenRoom), and be
+// waited for at close (finish: its writes done and flushed).
 function fileSink(vfs, path, append, onError = () => {}) {
   const file = vfs.openWrite(path, append);
   const id = pipes.open();
+  let failed = false;
+  const fail = () => {
+    if (failed) return;
+    failed = true;
+    machine.pipeClose(id, 0, READ_END | ((file.error.errno || 28) << 8)); // ENOSPC (or the device's errno) for the writers
+    onError(file.error);
+  };
+  if ('onError' in file) file.onError = fail;
   const pump = pipes.drain(id, {
     room: () => (file.error ? 0 : file.room()),
     write(bytes) {
       file.write(bytes);
-      if (file.error) {
-        machine.pipeClose(id, 0, READ_END | (28 << 8)); // ENOSPC for the writers
-        onError(file.error);
-      }
+      if (file.error) fail();
     },
-    whenRoom() {},
-    end() {},
+    whenRoom: (fn) => (file.whenRoom ? file.whenRoom(fn) : undefined),
+    end: () => (file.end ? file.end() : undefined),
   });
-  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error };
+  const finish = file.finish ? () => file.finish() : null;
+  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error, finish };
 }
 
 // A file as stdin (`< FILE`, or sys.fs.open): a pump writes its bytes into

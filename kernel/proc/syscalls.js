@@ -121,6 +121,7 @@ function install(kernel) {
       if (!stream) throw new KernelError('EBADF', `pipe ${a.pipe}`);
       proc.files.delete(Number(a.pipe));
       streams.settle(stream);
+      if (stream.finish) return stream.finish().then(() => undefined); // a disk: its writes done and flushed, or EIO
       const error = stream.error && stream.error();
       if (error) throw error;
     },
@@ -161,6 +162,12 @@ function install(kernel) {
     'tty.watchSize': (proc) => terminalOf(proc, proc.stdout.terminal ? proc.stdout : proc.stdin).watchSize(proc),
 
     'dev.list': () => kernel.devices.map((d) => d.describe()),
+    // The disk's recent requests as its device half traced them (blktrace): {name, slot, trace}, or ENODEV.
+    'dev.trace': () => {
+      const disk = kernel.disks && kernel.disks.vda;
+      if (!disk) throw new KernelError('ENODEV', null, 'no disk (boot with jsksh --disk FILE)');
+      return { name: 'vda', slot: disk.slot, trace: machine.deviceTrace(disk.slot) || [] };
+    },
 
     // The network (kernel/net/): what `ip`, `ping` and `netstat` show.
     'net.info': () => {

@@ -72,6 +72,23 @@ class Chain(Record):
             done += len(part)
         return done
 
+    def write_at(self, offset: int, data) -> int:
+        """Write data into the device-writable buffers from byte `offset` of
+        their concatenation (a status byte at the end of a request); return
+        bytes written."""
+        done = 0
+        for addr, n in self.writable:
+            if done == len(data):
+                break
+            if offset >= n:
+                offset -= n
+                continue
+            part = data[done : done + n - offset]
+            self.memory.write(addr + offset, part)
+            done += len(part)
+            offset = 0
+        return done
+
 
 class Virtqueue:
     def __init__(self, memory: Memory, size: int, desc_addr: int, avail_addr: int, used_addr: int):

@@ -23,7 +23,7 @@ const COMMON = {
 // Device-specific bits, 0 to 23, by virtio device id (§5).
 const BY_DEVICE = {
   1: { CSUM: 0, GUEST_CSUM: 1, MTU: 3, MAC: 5, GUEST_TSO4: 7, HOST_TSO4: 11, MRG_RXBUF: 15, STATUS: 16, CTRL_VQ: 17 }, // net, §5.1.3
-  2: { SIZE_MAX: 1, SEG_MAX: 2, GEOMETRY: 4, RO: 5, BLK_SIZE: 6, FLUSH: 9 }, // block, §5.2.3
+  2: { SIZE_MAX: 1, SEG_MAX: 2, GEOMETRY: 4, RO: 5, BLK_SIZE: 6, FLUSH: 9, TOPOLOGY: 10, CONFIG_WCE: 11, DISCARD: 13, WRITE_ZEROES: 14 }, // block, §5.2.3
   3: { SIZE: 0, MULTIPORT: 1, EMERG_WRITE: 2 }, // console, §5.3.3
   4: {}, // entropy (rng): no feature bits, §5.4.3
 };

@@ -1,0 +1,8 @@
+"""The host side of the machine's disk: raw images and the `jsksh disk` commands.
+
+image.py makes and opens raw images (QEMU's raw format: the disk's bytes and
+nothing else); faults.py parses --disk-errors; recorder.py is the write
+recorder a crash simulator listens to; command.py is `jsksh disk`.  The
+device that serves an image to the guest is jsksh/machine/virtio/blk.py
+(docs/disk.md).
+"""
