@@ -334,3 +334,40 @@ test('a body stream that errors part-way fails text() with its error', async () 
   await assert.rejects(h.text(), /connection reset/);
   assert.equal(h.bodyUsed, true);
 });
+
+// A body made from bytes makes its stream only when asked (body.js, BytesBody):
+// every path must behave as if the stream had been there all along.
+test('a bytes body read with no stream made: used once, and its stream afterwards is closed and disturbed', async () => {
+  const h = new Holder('abc');
+  assert.equal(await h.text(), 'abc');
+  assert.equal(h.bodyUsed, true);
+  await assert.rejects(h.text(), /body used already/);
+  const stream = h.body; // made now, after the read
+  assert.ok(stream instanceof ReadableStream);
+  assert.deepEqual(await readAllChunks(stream), [], 'a read body has nothing left to give');
+  const bytesRead = await new Holder('xyz').bytes();
+  bytesRead[0] = 0;
+  const again = new Holder('xyz');
+  assert.deepEqual(await again.bytes(), utf8Encode('xyz'), 'each read gets its own copy');
+});
+
+test('a bytes body whose stream was asked for reads through it, and a locked one is unusable', async () => {
+  const h = new Holder('stream me');
+  const reader = h.body.getReader();
+  assert.equal(h.bodyUsed, false);
+  await assert.rejects(h.text(), /body used already/);
+  assert.deepEqual((await reader.read()).value, utf8Encode('stream me'));
+  assert.equal(h.bodyUsed, true);
+  const unread = new Holder('x');
+  assert.ok(unread.body instanceof ReadableStream);
+  assert.equal(await unread.text(), 'x');
+});
+
+test('a bytes body cloned before any stream: both read all, in either order; a clone of a used body is refused by its owner', async () => {
+  const h = new Holder(bytes(5, 6));
+  const other = { [kBody]: cloneBody(h) };
+  Object.setPrototypeOf(other, Object.getPrototypeOf(h));
+  assert.deepEqual(await h.bytes(), bytes(5, 6));
+  assert.equal(other.bodyUsed, false);
+  assert.deepEqual(await other.bytes(), bytes(5, 6));
+});

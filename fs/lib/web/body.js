@@ -5,10 +5,15 @@
 // Content-Type each kind implies, and reading it once as text, JSON, an
 // ArrayBuffer or bytes.
 //
-// A body is { stream, source, length } (Fetch "bodies", #concept-body): the stream is always a
+// A body is { stream, source, length } (Fetch "bodies", #concept-body): the stream is a
 // ReadableStream (/lib/web/readable-stream.js); source keeps the bytes it
-// was made from, when it was made from bytes. Reading goes through the
-// stream, so a body is used once: a second read is a TypeError.
+// was made from, when it was made from bytes. A body is used once: a second
+// read is a TypeError. A body made from bytes (a BytesBody: a string, an
+// ArrayBuffer, most bodies) makes its stream only when someone asks for it
+// (`.body`, a clone of one made): text(), json() and the like, and a
+// worker's answer to the invoker, take the bytes as they are, and a fresh
+// isolate that never touches a stream never compiles the 13 KB that
+// implement them.
 //
 // Accepted: null, a string (UTF-8), an ArrayBuffer, a typed array or
 // DataView (copied), a URLSearchParams (by its toString), a ReadableStream;
@@ -16,7 +21,9 @@
 // out: Blob and FormData (neither exists here yet), formData(), blob().
 'use strict';
 
-const { ReadableStream, streamFromBytes, isDisturbed, markDisturbed } = require('/lib/web/readable-stream');
+// Streams are required when first needed (above): `streams()` is the module.
+let streamsModule = null;
+const streams = () => streamsModule || (streamsModule = require('/lib/web/readable-stream'));
 const { utf8Encode, utf8Decode } = require('/lib/web/utf8-bytes');
 const { concatBytes } = require('/lib/http/bytes');
 
@@ -32,22 +39,55 @@ function copyBytes(view) {
   return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
 }
 
-const bytesBody = (bytes, type) => ({ body: { stream: streamFromBytes(bytes), source: bytes, length: bytes.length }, type });
+// A body made from bytes: its stream, one chunk then closed, is made on first use.
+class BytesBody {
+  constructor(bytes) {
+    this.source = bytes;
+    this.length = bytes.length;
+    this.made = null; // the stream, once asked for
+    this.used = false; // read (or taken) before any stream was made
+  }
+
+  get stream() {
+    if (this.made === null) {
+      // Read already: the stream is as a read would have left it, closed and disturbed.
+      this.made = streams().streamFromBytes(this.used ? new Uint8Array(0) : this.source);
+      if (this.used) streams().markDisturbed(this.made);
+    }
+    return this.made;
+  }
+}
+
+const bytesBody = (bytes, type) => ({ body: new BytesBody(bytes), type });
+// A BytesBody whose stream nobody has asked for: its bytes can be taken as they are.
+const streamless = (body) => body instanceof BytesBody && body.made === null;
 
 // Fetch "extract a body" (#concept-bodyinit-extract): { body, type } where type is the Content-Type the
 // object implies, or null.
 function extractBody(object) {
-  if (object instanceof ReadableStream) {
-    if (isDisturbed(object) || object.locked) throw new TypeError('the body stream is disturbed or locked');
-    return { body: { stream: object, source: null, length: null }, type: null };
-  }
+  if (typeof object === 'string') return bytesBody(utf8Encode(object), TEXT_TYPE);
   if (object instanceof ArrayBuffer || ArrayBuffer.isView(object)) return bytesBody(copyBytes(object), null);
   if (isSearchParams(object)) return bytesBody(utf8Encode(String(object)), FORM_TYPE);
+  // Only an object can be a stream: a string or bytes never loads the module.
+  if (object !== null && typeof object === 'object' && object instanceof streams().ReadableStream) {
+    if (streams().isDisturbed(object) || object.locked) throw new TypeError('the body stream is disturbed or locked');
+    return { body: { stream: object, source: null, length: null }, type: null };
+  }
   return bytesBody(utf8Encode(String(object)), TEXT_TYPE);
 }
 
+// Fetch "disturbed": read from, or taken (a BytesBody with no stream yet says so itself).
+const disturbed = (body) => (streamless(body) ? body.used : streams().isDisturbed(body.stream));
+
 // Fetch "unusable" (#body-unusable): a body whose stream has been read from or is locked.
-const unusable = (body) => body !== null && (isDisturbed(body.stream) || body.stream.locked);
+const unusable = (body) => body !== null && (disturbed(body) || (!streamless(body) && body.stream.locked));
+
+// The body is used from now on, with no stream made for it (a worker's
+// answer, sent to the invoker as its bytes).
+function markUsed(body) {
+  if (streamless(body)) body.used = true;
+  else streams().markDisturbed(body.stream);
+}
 
 // Fetch "fully read" (#body-fully-read): every chunk, each a Uint8Array, joined.
 function readAll(stream) {
@@ -76,6 +116,10 @@ function consumeBody(holder) {
   const body = holder[kBody];
   if (unusable(body)) return Promise.reject(new TypeError('body used already'));
   if (body === null) return Promise.resolve(new Uint8Array(0));
+  if (streamless(body)) {
+    body.used = true;
+    return Promise.resolve(body.source.slice());
+  }
   return readAll(body.stream);
 }
 
@@ -87,7 +131,7 @@ function mixinBody(Class) {
       return this[kBody] === null ? null : this[kBody].stream;
     },
     get bodyUsed() {
-      return this[kBody] !== null && isDisturbed(this[kBody].stream);
+      return this[kBody] !== null && disturbed(this[kBody]);
     },
     arrayBuffer() {
       return consumeBody(this).then((b) => b.buffer);
@@ -115,6 +159,7 @@ function mixinBody(Class) {
 function cloneBody(holder) {
   const body = holder[kBody];
   if (body === null) return null;
+  if (streamless(body)) return new BytesBody(body.source); // the bytes are never written to: both can hold them
   const [mine, theirs] = body.stream.tee();
   holder[kBody] = { stream: mine, source: body.source, length: body.length };
   return { stream: theirs, source: body.source, length: body.length };
@@ -123,9 +168,13 @@ function cloneBody(holder) {
 // A new Request from an old one takes its body (the Request constructor's "create a proxy" step):
 // the new stream reads the old, which counts as used from now on.
 function takeBody(body) {
+  if (streamless(body)) {
+    body.used = true;
+    return new BytesBody(body.source);
+  }
   const reader = body.stream.getReader();
-  markDisturbed(body.stream);
-  const stream = new ReadableStream(
+  streams().markDisturbed(body.stream);
+  const stream = new (streams().ReadableStream)(
     {
       pull(controller) {
         return reader.read().then(({ value, done }) => (done ? controller.close() : controller.enqueue(value)));
@@ -139,4 +188,4 @@ function takeBody(body) {
   return { stream, source: body.source, length: body.length };
 }
 
-module.exports = { kBody, extractBody, mixinBody, cloneBody, takeBody, unusable, consumeBody, TEXT_TYPE, FORM_TYPE };
+module.exports = { kBody, extractBody, mixinBody, cloneBody, takeBody, unusable, markUsed, consumeBody, TEXT_TYPE, FORM_TYPE };

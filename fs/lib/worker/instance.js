@@ -22,8 +22,7 @@
 
 const { toClassicScript } = require('/lib/worker/module-form');
 const web = require('/lib/web/index');
-const { kBody, unusable } = require('/lib/web/body');
-const { markDisturbed } = require('/lib/web/readable-stream');
+const { kBody, unusable, markUsed } = require('/lib/web/body');
 const { concatBytes } = require('/lib/http/bytes');
 const { DEFAULTS } = require('/lib/worker/limits');
 
@@ -219,7 +218,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
       // read would leave it.
       const made = response[kBody];
       if (made && made.source && !unusable(made) && made.source.length <= CHUNK && made.source.length <= limits.response) {
-        markDisturbed(made.stream);
+        markUsed(made);
         finish(id, state);
         return { ...head, body: made.source, more: false, logs: takeLogs() };
       }
