@@ -1,0 +1,20 @@
+const { freshFs, text, str, dumpTree } = require('/tests/lib/disk-fixtures');
+test('smoke', async () => {
+  const { fs, device } = await freshFs();
+  await fs.create('/a');
+  await fs.write('/a', 0, text('hello'));
+  assert.equal(str(await fs.read('/a', 0, 100)), 'hello');
+  await fs.mkdir('/d');
+  await fs.rename('/a', '/d/b');
+  await fs.symlink('d/b', '/l');
+  assert.equal(str(await fs.read('/l', 0, 100)), 'hello');
+  await fs.sync();
+  const big = new Uint8Array(300000).map((_, i) => i & 255);
+  await fs.write('/d/b', 0, big);
+  assert.deepEqual(await fs.read('/d/b', 0, 300000), big);
+  await fs.truncate('/d/b', 5000);
+  await fs.umount();
+  const { mount } = require('/kernel/fs/disk/file-system');
+  const fs2 = await mount(device, {});
+  throw new Error(await dumpTree(fs2) + JSON.stringify(await fs2.statfs()));
+});
