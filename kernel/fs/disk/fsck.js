@@ -278,20 +278,27 @@ async function fsck(device, { repair = false } = {}) {
 
   // 9 before 7's moves: the bitmap must be right before lost+found may
   // take a block to grow.
-  const expected = (b) => b < sb.dataStart || b >= sb.blocks - 1 || owner.has(b);
+  // The bitmap as it should be, built byte-wise, then compared.
+  const want = [];
+  for (let m = 0; m < sb.bitmapBlocks; m++) want.push(new Uint8Array(L.BLOCK_SIZE));
+  const mark = (b) => L.bitSet(want[Math.floor(b / L.BITS_PER_BLOCK)], b % L.BITS_PER_BLOCK, true);
+  for (let b = 0; b < sb.dataStart; b++) mark(b);
+  for (let b = sb.blocks - 1; b < sb.bitmapBlocks * L.BITS_PER_BLOCK; b++) mark(b);
+  for (const b of owner.keys()) mark(b);
   let wrongInUse = 0;
   let wrongFree = 0;
   let firstWrong = null;
   for (let m = 0; m < sb.bitmapBlocks; m++) {
     const map = await get(sb.bitmapStart + m);
-    for (let i = 0; i < L.BITS_PER_BLOCK; i++) {
-      const b = m * L.BITS_PER_BLOCK + i;
-      const want = b >= sb.blocks || expected(b);
-      const have = L.bitGet(map, i) === 1;
-      if (want === have) continue;
-      if (have) wrongInUse++;
-      else wrongFree++;
-      if (firstWrong === null) firstWrong = b;
+    for (let i = 0; i < L.BLOCK_SIZE; i++) {
+      if (map[i] === want[m][i]) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        const have = (map[i] >> bit) & 1;
+        if (have === ((want[m][i] >> bit) & 1)) continue;
+        if (have) wrongInUse++;
+        else wrongFree++;
+        if (firstWrong === null) firstWrong = m * L.BITS_PER_BLOCK + i * 8 + bit;
+      }
     }
   }
   if (wrongInUse || wrongFree) {
@@ -299,13 +306,7 @@ async function fsck(device, { repair = false } = {}) {
     if (wrongFree) parts.push(`${wrongFree} blocks in use are marked free`);
     if (wrongInUse) parts.push(`${wrongInUse} blocks marked in use belong to nothing`);
     await problem(`bitmap: ${parts.join(', ')} (the first is block ${firstWrong})`, async () => {
-      for (let m = 0; m < sb.bitmapBlocks; m++) {
-        const map = op.fresh(sb.bitmapStart + m);
-        for (let i = 0; i < L.BITS_PER_BLOCK; i++) {
-          const b = m * L.BITS_PER_BLOCK + i;
-          if (b >= sb.blocks || expected(b)) L.bitSet(map, i, true);
-        }
-      }
+      for (let m = 0; m < sb.bitmapBlocks; m++) op.fresh(sb.bitmapStart + m).set(want[m]);
       return 'rebuilt from the inodes';
     });
   }

@@ -116,7 +116,7 @@ function encodeSuperblock(sb) {
 function decodeSuperblock(block) {
   const v = le(block);
   if (!sameBytes(block.subarray(0, 8), MAGIC)) {
-    const blank = block.subarray(0, SUPERBLOCK_SIZE).every((b) => b === 0);
+    const blank = isZero(block.subarray(0, SUPERBLOCK_SIZE));
     throw new Error(blank ? 'no superblock (block 0 is zeroed)' : 'not a jsksh file system (wrong magic number in block 0)');
   }
   if (v.getUint32(60, true) !== crc32c(block.subarray(0, 60))) throw new Error('superblock checksum mismatch (block 0 is corrupt)');
@@ -219,8 +219,13 @@ function encodeInode(inode, into = new Uint8Array(INODE_SIZE)) {
 const freeInode = () => ({ type: T_FREE, mode: 0, nlink: 0, size: 0, mtime: 0, ctime: 0, blocks: 0, direct: new Array(NDIRECT).fill(0), indirect: 0, double: 0 });
 
 // The record; throws an Error naming the problem for a bad checksum or type.
+function isZero(bytes) {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 function decodeInode(bytes) {
-  if (bytes.every((b) => b === 0)) return freeInode();
+  if (isZero(bytes)) return freeInode();
   const v = le(bytes);
   if (v.getUint32(124, true) !== crc32c(bytes.subarray(0, 124))) throw new Error('checksum mismatch');
   const type = v.getUint16(0, true);

@@ -12,10 +12,9 @@
 // future); matching one operation boundary exactly is "nothing half-done".
 'use strict';
 
-const { crc32c } = require('/kernel/fs/disk/crc32c');
 const { mount } = require('/kernel/fs/disk/file-system');
 const { fsck } = require('/kernel/fs/disk/fsck');
-const { dumpTree } = require('/tests/lib/disk-fixtures');
+const { dumpTree, digest } = require('/tests/lib/disk-fixtures');
 
 class Model {
   constructor() {
@@ -64,7 +63,7 @@ class Model {
       else if (n.type === 'symlink') lines.push(`${p} -> ${n.target}`);
       else {
         const links = [...this.nodes.values()].filter((x) => x === n).length;
-        lines.push(`${p} file ${n.data.length} ${crc32c(n.data).toString(16)} ${links} ${n.mode.toString(8)}`);
+        lines.push(`${p} file ${n.data.length} ${digest(n.data)} ${links} ${n.mode.toString(8)}`);
       }
     }
     return lines.sort().join('\n');
