@@ -19,7 +19,7 @@ const { Model, perform, randomOp, examine } = require('/tests/lib/disk-workload'
 const { ManualClock } = require('/tests/lib/manual-clock');
 
 const OPS = 1000;
-const PARTS = 4;
+const PARTS = 6;
 let recording = null;
 
 async function record() {
