@@ -26,6 +26,12 @@ loads its config, so it has no per-request cold start to time):
   Node: a fresh context in a running isolate, not an isolate (cheaper).
 Both N times in a row, p50 and p99 per start, and the N together.
 
+CPU: what the jsksh process spent (every thread: the kernel's, the
+invoker's, the workers' isolates, the Python NAT or TAP backend) during the
+back-to-back row, per worker (its PUT, first GET and second GET), beside
+the mini-racer anchor's CPU per isolate (its process, every thread). On
+the machine's one CPU this, not latency, bounds a back-to-back row.
+
 The guest is reached through hostfwd (the user backend: each segment also
 crosses its Python NAT; its listener's backlog is 16, which is why a
 burst's connections are opened before the clock starts) or over TAP with
@@ -180,6 +186,7 @@ script = "class Response { constructor(b) { this.b = b } text() { return Promise
 call = "__w.fetch({ url: 'http://localhost/' }, {}, {}).then((r) => r.text())"
 MiniRacer().eval("1")  # V8's one-time start (init_mini_racer), not counted
 times = []
+cpu0 = time.process_time()
 for i in range(n):
     t0 = time.perf_counter()
     ctx = MiniRacer()
@@ -187,7 +194,7 @@ for i in range(n):
     assert ctx.eval(call).get() == "hello"
     times.append(time.perf_counter() - t0)
     ctx.close()
-print(json.dumps(times))
+print(json.dumps({"times": times, "cpu": time.process_time() - cpu0}))
 """
 
 NODE_VM = r"""
@@ -209,13 +216,22 @@ const script = src.replace('export default', 'globalThis.__w =');
 """
 
 
-def anchor_mini_racer(n: int) -> list[float]:
+def anchor_mini_racer(n: int) -> tuple[list[float], float]:
+    """Seconds per start, and the anchor process's CPU seconds for all n."""
     out = subprocess.run(
         [sys.executable, "-c", MINI_RACER, str(n), hello()], capture_output=True, text=True, timeout=300
     )
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1])
-    return json.loads(out.stdout)
+    r = json.loads(out.stdout)
+    return r["times"], r["cpu"]
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a process has used, all its threads (/proc/PID/stat utime + stime)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def anchor_node(n: int) -> list[float]:
@@ -246,7 +262,9 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
         m.call("hello")  # the invoker's own first request, not counted
         for r in range(rounds):
             tag = f"{uuid.uuid4().hex[:6]}{r}"
+            cpu0 = process_cpu(m.machine.proc.pid)
             seq = in_a_row(m, n, tag)
+            add("cpu per worker", (process_cpu(m.machine.proc.pid) - cpu0) / n * 1e3)
             for key in ("cold", "put_get", "warm"):
                 add(f"{key} p50", pct(seq[key], 50) * 1e3)
                 add(f"{key} p99", pct(seq[key], 99) * 1e3)
@@ -266,6 +284,9 @@ def main(rounds: int = 3, net: str = "user", n: int = 200) -> None:
                 if name == "node vm" and not shutil.which("node"):
                     continue
                 times = measure(n)
+                if name == "mini-racer":
+                    times, cpu = times
+                    add("mini-racer cpu", cpu / n * 1e3)
                 add(f"{name} p50", pct(times, 50) * 1e3)
                 add(f"{name} p99", pct(times, 99) * 1e3)
                 add(f"{name} sum", sum(times))
@@ -295,6 +316,10 @@ def report(r: dict, rounds: int, net: str, n: int, evicted: int) -> None:
     print(f"    PUT + first GET, to its first byte  p50 {ms('put_get p50'):>22}   p99 {ms('put_get p99')}")
     print(f"    the first GET alone                 p50 {ms('cold p50'):>22}   p99 {ms('cold p99')}")
     print(f"    the same GET again (warm)           p50 {ms('warm p50'):>22}   p99 {ms('warm p99')}")
+    print(
+        f"    CPU of the jsksh process per worker     {ms('cpu per worker'):>22} ms"
+        f"   (mini-racer's per isolate: {ms('mini-racer cpu')} ms; ratio {ratio('cpu per worker', 'mini-racer cpu')})"
+    )
     print(f"  {n} in a row, {PACE * 1000:.0f} ms apart (each deploy finds a spare isolate ready), ms:")
     print(f"    PUT + first GET, to its first byte  p50 {ms('paced p50'):>22}   p99 {ms('paced p99')}")
     print(f"  {n} at once, each client on a connection of its own opened before the clock starts:")
