@@ -7,11 +7,13 @@ tmp_path and checks what it printed, its exit status, and the image's bytes.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import shutil
 import struct
 import subprocess
+import sys
 
 import pytest
 
@@ -67,6 +69,9 @@ def test_put_cat_and_get_round_trip_text_binary_and_a_mebibyte(img, tmp_path, ca
         assert capsysbinary.readouterr().out == data, path
     assert disk("get", img, "/big.bin", tmp_path / "out") == 0
     assert (tmp_path / "out").read_bytes() == blobs["/big.bin"]
+    assert disk("get", img, "/no-such-file", tmp_path / "out") == 1
+    assert (tmp_path / "out").read_bytes() == blobs["/big.bin"]  # a failed get leaves the local file alone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local", "out", "vda.img"]
     assert disk("ls", img) == 0
     assert capsysbinary.readouterr().out.split() == [
         b"all-bytes.bin",
@@ -230,7 +235,8 @@ def test_fsck_repairs_random_bytes_in_the_inode_table(img, tmp_path, capsys):
     assert disk("fsck", img) == 0
     capsys.readouterr()
     assert disk("ls", img) == 0
-    assert capsys.readouterr().out.split() == ["f0", "f3", "lost+found"]  # two of the four files are gone, the rest mount
+    # Inodes 4 and 5 were f1 and f2: fsck cleared them and their names; the rest mount as they were.
+    assert capsys.readouterr().out.split() == ["f0", "f3", "lost+found"]
 
 
 def test_fsck_cannot_repair_a_disk_with_both_superblocks_gone(tmp_path, capsys):
@@ -255,3 +261,14 @@ def test_a_put_that_does_not_fit_changes_nothing(tmp_path, capsys):
     assert disk("cat", path, "/f") == 0
     assert capsys.readouterr().out == "old\n"  # the old file, whole: the new one was never renamed over it
     assert disk("fsck", path) == 0  # and the partial temporary file is gone
+
+
+def test_put_reads_stdin_and_get_writes_stdout_for_a_dash(img, monkeypatch, capsysbinary):
+    class Stdin:
+        buffer = io.BytesIO(b"piped in\n")
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    assert disk("put", img, "-", "/piped") == 0
+    capsysbinary.readouterr()
+    assert disk("get", img, "/piped", "-") == 0
+    assert capsysbinary.readouterr().out == b"piped in\n"

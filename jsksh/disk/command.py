@@ -167,15 +167,19 @@ def cat(args) -> int:
 def get(args) -> int:
     if args.local == "-":
         return _copy_out(args, sys.stdout.buffer)
+    # Into a new file beside LOCAL, renamed over it once whole: a failed get leaves LOCAL as it was.
+    part = f"{args.local}.jsksh-get"
     try:
-        sink = open(args.local, "wb")  # noqa: SIM115 - closed below, removed if the copy fails
+        sink = open(part, "wb")  # noqa: SIM115 - closed below
     except OSError as e:
         say(args, f"{args.local}: {e.strerror}")
         return 1
     with sink:
         status = _copy_out(args, sink)
     if status:
-        os.unlink(args.local)
+        os.unlink(part)
+    else:
+        os.replace(part, args.local)
     return status
 
 
