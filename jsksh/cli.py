@@ -8,7 +8,8 @@ jsksh attach --raw PATH                  attach to a running machine's console
 jsksh run [--attach PATH] 'LINE'         run LINE (on a new machine, or a running one)
 jsksh demo [LESSON]                      play a lesson
 jsksh fleet up|status|deploy|kill|down   N machines behind HAProxy or nginx (docs/fleet.md)
-jsksh disk create FILE SIZE              a raw disk image for --disk (docs/disk.md)
+jsksh disk create FILE SIZE              a raw disk image for --disk, with a file system (docs/disk.md)
+jsksh disk ls|cat|get|put|mkdir|rm|fsck  an image's files from the host, without booting
 
 The REPL is jsksh/client/repl.py (docs/client.md); with stdin not a terminal
 the same commands read command lines from it instead (client/batch.py).
@@ -484,7 +485,10 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("fleet", help="N machines behind a load balancer: up, status, deploy, kill, down")
     fleet_command.add_arguments(p, machine_options)
-    p = sub.add_parser("disk", help="disk images for --disk: create")
+    p = sub.add_parser(
+        "disk",
+        help="disk images for --disk: create, mkfs; their files without booting: ls, cat, get, put, mkdir, rm, fsck",
+    )
     disk_command.add_arguments(p)
     args = parser.parse_args(argv)
     handler = {

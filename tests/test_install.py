@@ -75,6 +75,7 @@ def test_the_wheel_carries_the_kernel_the_apps_and_the_root_tree(wheel):
         "jsksh/tree/kernel/lib/utf8.js",
         "jsksh/tree/apps/sh.js",
         "jsksh/tree/fs/etc/motd",
+        "jsksh/disk/host-tools.js",  # `jsksh disk ls|cat|put`'s JavaScript half
     ):
         assert member in names, member
     assert "jsksh/__main__.py" in names
@@ -112,3 +113,34 @@ def test_an_installed_wheel_boots_from_another_directory(wheel, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("installed\njsksh")
+
+
+def test_an_installed_wheel_reads_and_writes_images_from_another_directory(wheel, tmp_path):
+    """`jsksh disk` loads kernel/fs/disk/ from jsksh/tree/ and its glue from jsksh/disk/."""
+    target = tmp_path / "site"
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    (tmp_path / "hello.txt").write_text("from the host\n")
+
+    def disk(*argv):
+        return subprocess.run(
+            [sys.executable, "-m", "jsksh", "disk", *argv],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+
+    for argv in (("create", "vda.img", "4M"), ("put", "vda.img", "hello.txt", "/hello.txt")):
+        r = disk(*argv)
+        assert r.returncode == 0, r.stderr
+    r = disk("cat", "vda.img", "/hello.txt")
+    assert (r.returncode, r.stdout) == (0, "from the host\n"), r.stderr

@@ -5,6 +5,10 @@ says "file format: raw"), so an image made here boots in QEMU and one made
 by QEMU attaches here.  A new image is sparse (ftruncate): a 1 GiB disk
 costs the host nothing until it is written.
 
+A new image made for `--disk --disk-size` gets an empty file system
+(format_new_image: mkfs, run on the host by host_fs.py); `jsksh disk create
+--raw` makes a blank one.
+
 The device (jsksh/machine/virtio/blk.py) reads and writes an image only
 through DiskImage: pread, pwrite (the bytes land in the host's page cache,
 which is the device's volatile write cache) and sync (fdatasync: what
@@ -106,10 +110,24 @@ class DiskImage:
             self.fd = -1
 
 
-def open_disk(path: str, create_size: str | int | None = None) -> DiskImage:
-    """The image at `path`, made first (sparse) if it is missing and `create_size` is given."""
+def open_disk(path: str, create_size: str | int | None = None, *, make_fs: bool = True) -> DiskImage:
+    """The image at `path`, made first (sparse) if it is missing and `create_size` is given,
+    with an empty file system on it unless `make_fs` is False (an existing image is left as it is)."""
     if create_size is not None:
         size = create_size if isinstance(create_size, int) else parse_size(create_size)  # checked either way
         if not os.path.exists(path):
             create_image(path, size)
+            if make_fs:
+                format_new_image(path)
     return DiskImage(path)
+
+
+def format_new_image(path: str) -> dict:
+    """mkfs on an image just made ({blocks, inodes, ...}); one too small for a file system is removed again."""
+    from jsksh.disk.host_fs import ToolError, mkfs_image  # a V8 isolate: only when one is made
+
+    try:
+        return mkfs_image(path)
+    except ToolError as e:
+        os.unlink(path)
+        raise DiskError(f"{path}: {e} (--raw makes a blank image of any size)") from None

@@ -7,7 +7,8 @@ interrupts are raised by devices and the timer and delivered to the kernel's
 management goes to the native core's AppHost.
 
 Threads: the kernel isolate's thread runs every trap; the I/O thread runs the
-socket backends; AppHost runs the pool, watchdog and reaper.  Devices take
+socket backends; the disk has an I/O thread of its own (virtio/blk.py);
+AppHost runs the pool, watchdog and reaper.  Devices take
 their transport's lock, since traps and backends touch them from two threads.
 """
 
@@ -213,6 +214,10 @@ class Machine:
             self.timer_deadline = -1.0  # stops the timer thread
             self.timer_cond.notify_all()
         self.apps.shutdown()
+        if self.blk_dev is not None:
+            # Finish the disk requests its I/O thread took (they complete into
+            # the arena, which is still there) and join it, before the arena goes.
+            self.blk_dev.close()
         for t in self.transports:
             t.memory = None  # no device may touch the arena once the kernel is gone
         self.kernel.close()

@@ -9,12 +9,14 @@ fdatasync; the others are `jsksh boot` processes (tests/e2e/machine.py).
 
 import os
 import shutil
+import socket
 import subprocess
 import threading
+import time
 
 import pytest
 
-from jsksh.disk.image import create_image
+from jsksh.disk.image import DiskImage, create_image
 from jsksh.disk.recorder import WriteLog
 from tests.e2e.machine import JSKSH, BootedMachine, run_on_control_port
 
@@ -166,7 +168,9 @@ def test_disk_create_makes_a_sparse_raw_image_and_refuses_to_overwrite(tmp_path)
     r = jsksh("disk", "create", str(path), "64M")
     assert r.returncode == 0, r.stderr
     assert os.path.getsize(path) == 64 << 20
-    assert os.stat(path).st_blocks * 512 < 1 << 20  # sparse: nothing written yet
+    assert (
+        os.stat(path).st_blocks * 512 < 1 << 20
+    )  # sparse: mkfs wrote only the metadata (a 512 KiB inode table)
     r = jsksh("disk", "create", str(path), "1M")
     assert (r.returncode, os.path.getsize(path)) == (1, 64 << 20)
     assert "exists" in r.stderr
@@ -216,3 +220,65 @@ def test_a_device_completing_last_first_loses_and_reorders_nothing(tmp_path):
     assert any(a > b for a, b in zip(writes, writes[1:], strict=False)), writes  # a batch came back reversed
     with open(path, "rb") as f:
         assert f.read(len(text)) == text
+
+
+class HeldSync(DiskImage):
+    """The machine's image, whose fdatasync waits until the test lets it go (a slow host disk)."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.syncing = threading.Event()
+        self.release = threading.Event()
+
+    def sync(self):
+        self.syncing.set()
+        self.release.wait(30)
+        super().sync()
+
+
+def test_the_kernel_answers_its_console_while_a_flush_is_in_fdatasync(tmp_path):
+    """The disk's I/O thread, not the kernel's, waits for fdatasync: with the sync held, a command
+    typed on the console still runs and prints.  (Served in the notify trap, as before, the
+    kernel's thread sat in the sync and the console stayed silent until it was let go.)
+    Not a timing test: the sync is released only after the console answered, or after 30 s."""
+    from jsksh.machine.machine import Machine
+
+    path = tmp_path / "held.img"
+    create_image(str(path), SECTORS * 512)
+    control, console = str(tmp_path / "control.sock"), str(tmp_path / "console.sock")
+    m = Machine(net="none", control_path=control, console_path=console, disk=str(path))
+    m.disk.close()
+    m.disk = held = HeldSync(str(path))
+    thread = threading.Thread(target=m.run, name="disk-test-machine", daemon=True)
+    thread.start()
+    flushed = []
+    writer = threading.Thread(
+        target=lambda: flushed.append(run_on_control_port(control, "echo hi | dd of=/dev/vda status=none"))
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(console) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(console)
+            s.settimeout(30)
+            writer.start()
+            assert held.syncing.wait(30), "the close of /dev/vda never flushed"
+            started = time.monotonic()
+            s.sendall(b"echo kernel-''alive\r")
+            seen = b""
+            while b"kernel-alive" not in seen:
+                chunk = s.recv(4096)
+                assert chunk, "the console closed"
+                seen += chunk
+            answered = time.monotonic() - started
+            assert not held.release.is_set() and not flushed  # the flush is still in fdatasync
+            held.release.set()
+            writer.join(30)
+        assert flushed and flushed[0][0] == 0, flushed
+        assert held.syncs == 1
+        print(f"console answered in {answered * 1000:.1f} ms while fdatasync was held")
+    finally:
+        held.release.set()
+        m.power_off(0)
+        thread.join(10)

@@ -6,6 +6,7 @@ the way a test wants.  The image is a real file in tmp_path.
 """
 
 import struct
+import threading
 
 import pytest
 
@@ -41,11 +42,14 @@ def rig(tmp_path):
     q = DriverQueue(mem, 16, 0)
     bring_up(t, FEATURES, {0: q})
     yield mem, t, q, image, log, irqs
+    dev.close()
     image.close()
 
 
 def kick(t):
+    """QueueNotify, then wait for the device's I/O thread to complete what it took."""
     t.write32(mmio.QUEUE_NOTIFY, 0)
+    t.device.drain()
 
 
 def test_identity_features_and_config(rig):
@@ -208,11 +212,12 @@ def test_injected_errors_fail_chosen_sectors_and_write_nothing(tmp_path):
     q.post((HDR, 16, False), (DATA, 1024, False), (STATUS, 1, True))
     header(blk.VIRTIO_BLK_T_OUT, 10, at=HDR + 0x20, mem=mem)
     q.post((HDR + 0x20, 16, False), (DATA, 512, False), (STATUS + 1, 1, True))
-    t.write32(mmio.QUEUE_NOTIFY, 0)
+    kick(t)
     assert (mem[STATUS], mem[STATUS + 1]) == (blk.VIRTIO_BLK_S_IOERR, blk.VIRTIO_BLK_S_OK)
     assert image.read(7 * 512, 1024) == bytes(1024)
     assert dev.counters["errors_injected"] == 1
     assert [r["status"] for r in dev.trace_records()] == ["ioerr", "ok"]
+    dev.close()
     image.close()
 
 
@@ -244,10 +249,11 @@ def test_reversed_completion_serves_and_completes_each_batch_last_first(tmp_path
         header(blk.VIRTIO_BLK_T_OUT, i, at=HDR + 0x20 * i, mem=mem)
         mem[DATA + 512 * i : DATA + 512 * (i + 1)] = bytes([i + 1]) * 512
         q.post((HDR + 0x20 * i, 16, False), (DATA + 512 * i, 512, False), (STATUS + i, 1, True))
-    t.write32(mmio.QUEUE_NOTIFY, 0)
+    kick(t)
     assert q.take_used() == [(6, 1), (3, 1), (0, 1)]
     assert [e[1] for e in log.events] == [2, 1, 0]  # the recorder hears them as they completed
     assert image.read(0, 1536) == b"\1" * 512 + b"\2" * 512 + b"\3" * 512
+    dev.close()
     image.close()
 
 
@@ -274,3 +280,97 @@ def test_write_recorder_rebuilds_the_disk_at_any_point():
     base = bytes(1024)
     assert log.disk_after(base, 1) == b"a" * 512 + bytes(512)
     assert log.disk_after(base) == b"a" * 512 + b"b" * 512
+
+
+class HeldSync(DiskImage):
+    """An image whose fdatasync waits until the test lets it go: a slow host disk, on cue."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.syncing = threading.Event()
+        self.release = threading.Event()
+
+    def sync(self):
+        self.syncing.set()
+        assert self.release.wait(10), "the test never released the sync"
+        super().sync()
+
+
+def held_rig(tmp_path, **kw):
+    path = tmp_path / "held.img"
+    create_image(str(path), SECTORS * 512)
+    image = HeldSync(str(path))
+    log = WriteLog()
+    dev = BlkDevice(image, recorder=log, **kw)
+    mem = bytearray(0x40000)
+    irqs = []
+    t = mmio.MmioTransport(dev, slot=3, irq=IRQ, raise_irq=irqs.append)
+    t.memory = Memory(mem)
+    q = DriverQueue(mem, 16, 0)
+    bring_up(t, FEATURES, {0: q})
+    return mem, t, q, image, log, irqs
+
+
+def test_a_flush_does_not_hold_the_notify_the_io_thread_completes_it(tmp_path):
+    """The kernel's thread (here: the test's) gets the QueueNotify back while fdatasync runs."""
+    mem, t, q, image, log, irqs = held_rig(tmp_path)
+    dev = t.device
+    header(blk.VIRTIO_BLK_T_OUT, 0, mem=mem)
+    mem[DATA : DATA + 512] = b"w" * 512
+    header(blk.VIRTIO_BLK_T_FLUSH, 0, at=HDR + 0x20, mem=mem)
+    mem[STATUS : STATUS + 2] = b"\xff\xff"
+    q.post((HDR, 16, False), (DATA, 512, False), (STATUS, 1, True))
+    q.post((HDR + 0x20, 16, False), (STATUS + 1, 1, True))
+    t.write32(mmio.QUEUE_NOTIFY, 0)  # returns: the sync has not been let go
+    assert image.syncing.wait(10)
+    # The write completed before the flush began; the flush has not.
+    assert q.take_used() == [(0, 1)] and mem[STATUS] == blk.VIRTIO_BLK_S_OK
+    assert mem[STATUS + 1] == 0xFF and log.events == [("write", 0, b"w" * 512)]
+    # The register file answers meanwhile: the transport lock is not held across the sync.
+    assert t.read32(mmio.DEVICE_ID) == 2
+    assert dev.describe()["counters"]["requests_flush"] == 1
+    image.release.set()
+    dev.drain()
+    assert q.take_used() == [(3, 1)] and mem[STATUS + 1] == blk.VIRTIO_BLK_S_OK
+    assert [e[0] for e in log.events] == ["write", "flush"] and image.syncs == 1
+    assert irqs == [IRQ, IRQ]  # one interrupt per completion
+    dev.close()
+    image.close()
+
+
+def test_close_finishes_what_was_taken_then_takes_nothing(tmp_path):
+    mem, t, q, image, log, _ = held_rig(tmp_path)
+    dev = t.device
+    header(blk.VIRTIO_BLK_T_FLUSH, 0, mem=mem)
+    q.post((HDR, 16, False), (STATUS, 1, True))
+    t.write32(mmio.QUEUE_NOTIFY, 0)
+    assert image.syncing.wait(10)
+    closer = threading.Thread(target=dev.close)
+    closer.start()
+    closer.join(0.05)
+    assert closer.is_alive()  # waiting for the flush in flight
+    image.release.set()
+    closer.join(10)
+    assert not closer.is_alive() and not dev._thread.is_alive()
+    assert q.take_used() == [(0, 1)] and log.events == [("flush",)]  # completed, not lost
+    header(blk.VIRTIO_BLK_T_FLUSH, 0, at=HDR + 0x20, mem=mem)
+    q.post((HDR + 0x20, 16, False), (STATUS + 1, 1, True))
+    t.write32(mmio.QUEUE_NOTIFY, 0)  # after close: left on the ring for the next boot's reset
+    assert q.take_used() == [] and log.events == [("flush",)]
+    image.close()
+
+
+def test_a_reset_drops_the_completions_of_requests_in_flight(tmp_path):
+    mem, t, q, image, log, _ = held_rig(tmp_path)
+    dev = t.device
+    header(blk.VIRTIO_BLK_T_FLUSH, 0, mem=mem)
+    q.post((HDR, 16, False), (STATUS, 1, True))
+    t.write32(mmio.QUEUE_NOTIFY, 0)
+    assert image.syncing.wait(10)
+    t.write32(mmio.STATUS, 0)  # the driver resets the device
+    image.release.set()
+    dev.drain()
+    assert q.take_used() == []  # the old rings are not the device's any more
+    assert log.events == [("flush",)]  # but the sync happened, and the recorder says so
+    dev.close()
+    image.close()

@@ -21,14 +21,24 @@ OUT is synced before it completes.  Every completed OUT and FLUSH is told
 to the write recorder (jsksh/disk/recorder.py), in completion order, so a
 crash simulator can rebuild the disk as a power cut at any point left it.
 
-Order: requests are served during the driver's QueueNotify trap, in the
-order of the available ring, and completed in that order, unless
+Threads (as QEMU's iothreads): the driver's QueueNotify trap, on the
+kernel's thread, only takes the chains the driver made available and
+copies their headers and write data out of the arena; an I/O thread of the
+device's own (`jsksh-blk-io`) does the pread, pwrite and fdatasync and
+then completes each request, used ring and interrupt, under the transport
+lock.  A FLUSH's fdatasync can take milliseconds, or seconds on a busy
+host disk; served in the trap it stopped the whole kernel, its network
+stack and console included, for that long.  Requests are served and
+completed in the order of the available ring, one at a time, unless
 `completion="reversed"`: then each batch (the chains one notify found) is
-served and completed last first, as §2.7 allows (used buffers need not come
-back in the order they were made available), to test a driver's handling
-of out-of-order completions.  Serving in the trap means the kernel's thread
-waits for a FLUSH's fdatasync, as a CPU waits on a synchronous register
-access: simple, and the driver still learns of completions by interrupt.
+served and completed last first, as §2.7 allows (used buffers need not
+come back in the order they were made available), to test a driver's
+handling of out-of-order completions.  The recorder, the counters and the
+trace see requests as they complete.  A driver reset drops the
+completions of requests still in flight (their writes may have reached
+the image, as a reset disk's may); `close()` (power-off, reboot) first
+finishes every request taken, then joins the thread, and `drain()` waits
+for the requests taken so far (tests).
 
 A malformed request (short header, data in the wrong direction, a length
 that is not whole sectors, past the end of the disk) is answered
@@ -41,8 +51,10 @@ TRACE_LEN requests are the guest's `devices -v` and `blktrace` views.
 from __future__ import annotations
 
 import struct
+import threading
 import time
 from collections import deque
+from contextlib import nullcontext
 
 from jsksh.disk.image import SECTOR, DiskImage
 from jsksh.disk.recorder import WriteRecorder
@@ -101,6 +113,31 @@ COUNTERS = (
 )
 
 
+class Request:
+    """One request, as the notify took it: the chain, its readable bytes (header and
+    write data, copied out of the arena) and how many bytes it can take back."""
+
+    __slots__ = ("chain", "head", "writable", "kind", "sector", "length", "status", "reply", "recorded")
+
+    def __init__(self, chain: Chain, head: bytes, writable: int):
+        self.chain = chain
+        self.head = head
+        self.writable = writable
+        self.kind: int | None = None  # None: malformed framing (short header, no status byte)
+        self.sector = 0
+        self.length = 0  # data bytes, for the trace
+        self.status = VIRTIO_BLK_S_IOERR
+        self.reply = b""  # bytes for the chain's writable data (IN, GET_ID)
+        self.recorded = None  # what to tell the recorder once it completes
+
+    @classmethod
+    def parse(cls, chain: Chain) -> Request:
+        r = cls(chain, chain.read_all(), chain.writable_len)
+        if len(r.head) >= HEADER.size and r.writable >= 1:
+            r.kind, _, r.sector = HEADER.unpack_from(r.head)
+        return r
+
+
 class BlkDevice(VirtioDevice):
     device_id = 2
     name = "virtio-blk"
@@ -139,8 +176,16 @@ class BlkDevice(VirtioDevice):
         self.completion = completion
         self.clock = clock
         self.writeback = 1  # the volatile cache is on until the driver turns it off (CONFIG_WCE)
-        self.counters = dict.fromkeys(COUNTERS, 0)
-        self.trace: deque[tuple] = deque(maxlen=TRACE_LEN)
+        self.counters = dict.fromkeys(COUNTERS, 0)  # written by the I/O thread only
+        self.trace: deque[tuple] = deque(maxlen=TRACE_LEN)  # appended under the transport lock
+        # The I/O thread's work: batches (virtqueue, epoch, [Request]) the notify took.
+        self._work: deque[tuple] = deque()
+        self._work_cond = threading.Condition()
+        self._busy = 0  # batches the I/O thread is serving
+        self._thread: threading.Thread | None = None  # started by the first batch
+        self._stopping = False
+        self._closed = False  # close() was called: notify takes nothing more
+        self._epoch = 0  # bumped by reset: completions of older batches are dropped
 
     # -- configuration space (§5.2.4) ---------------------------------------------
 
@@ -179,96 +224,158 @@ class BlkDevice(VirtioDevice):
 
     def reset(self) -> None:
         super().reset()
+        self._epoch += 1
         # §5.2.5: a driver that did not negotiate CONFIG_WCE gets a cache it
         # cannot turn off only if it can flush it; ours always offers FLUSH.
         self.writeback = 1
 
-    # -- requests -----------------------------------------------------------------
+    # -- requests: taken on the kernel's thread ----------------------------------
 
     def notify(self, index: int) -> None:
+        """QueueNotify (the kernel's thread, transport lock held): take the batch, hand it over."""
         queue = self.queue(index)
-        if queue is None:
-            return
+        if queue is None or self._closed:
+            return  # after close() the machine is going down: the chains die with the arena
         batch = []
-        while (chain := queue.pop()) is not None:
-            batch.append(chain)
-        if not batch:
-            return
-        if self.completion == "reversed":
-            batch.reverse()
-        for chain in batch:
-            queue.push(chain.head, self._serve(chain))
-        self.signal(queue)  # one interrupt for the batch
+        try:
+            while (chain := queue.pop()) is not None:
+                batch.append(Request.parse(chain))
+        finally:  # a broken ring (QueueError) still lets the chains before it be served
+            if batch:
+                if self.completion == "reversed":
+                    batch.reverse()
+                self._hand_over(queue, batch)
 
-    def _serve(self, chain: Chain) -> int:
-        """Do one request, write its status; return the bytes written into the chain (§2.7.8)."""
-        head = chain.read_all()
-        writable = chain.writable_len
-        if len(head) < HEADER.size or writable < 1:
-            # No header, or no room for a status: nothing we could even answer in.
-            self.counters["errors"] += 1
-            self.counters["errors_malformed"] += 1
-            self._trace("bad", 0, 0, VIRTIO_BLK_S_IOERR)
-            if writable:
-                chain.write_at(writable - 1, bytes([VIRTIO_BLK_S_IOERR]))
-                return 1
-            return 0
-        kind, _, sector = HEADER.unpack_from(head)
-        readable_data = len(head) - HEADER.size
-        writable_data = writable - 1
-        written = 0
-        if kind == VIRTIO_BLK_T_IN:
-            self.counters["requests_in"] += 1
-            status, length = self._read(chain, sector, readable_data, writable_data)
-            written = writable_data if status == VIRTIO_BLK_S_OK else 0
-        elif kind == VIRTIO_BLK_T_OUT:
-            self.counters["requests_out"] += 1
-            status, length = self._write(head, sector, readable_data, writable_data)
-        elif kind == VIRTIO_BLK_T_FLUSH:
-            self.counters["requests_flush"] += 1
-            status, length = self._flush(readable_data, writable_data), 0
-        elif kind == VIRTIO_BLK_T_GET_ID:
-            self.counters["requests_get_id"] += 1
-            status, length = VIRTIO_BLK_S_OK, 0
-            if readable_data or writable_data < ID_BYTES:
-                status = self._malformed()
+    def _hand_over(self, queue, batch: list[Request]) -> None:
+        with self._work_cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._io_loop, name="jsksh-blk-io", daemon=True)
+                self._thread.start()
+            self._work.append((queue, self._epoch, batch))
+            self._work_cond.notify()
+
+    def drain(self) -> None:
+        """Wait until every request taken so far has completed (never call it under the transport lock)."""
+        with self._work_cond:
+            self._work_cond.wait_for(lambda: not self._work and not self._busy)
+
+    def close(self) -> None:
+        """Power-off or reboot: take no more requests, finish those taken, join the I/O thread."""
+        with self.transport.lock if self.transport else nullcontext():
+            self._closed = True
+        with self._work_cond:
+            self._stopping = True
+            self._work_cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    # -- the I/O thread ----------------------------------------------------------
+
+    def _io_loop(self) -> None:
+        cond = self._work_cond
+        while True:
+            with cond:
+                cond.wait_for(lambda: self._work or self._stopping)
+                if not self._work:
+                    return  # stopping, and nothing left to finish
+                queue, epoch, batch = self._work.popleft()
+                self._busy += 1
+            try:
+                for request in batch:
+                    try:
+                        self._serve(request)  # the slow part, outside the transport lock
+                    except Exception:  # noqa: BLE001 - a bug here must not stop the disk: IOERR, go on
+                        request.status, request.reply, request.recorded = self._host_error(), b"", None
+                    self._complete(queue, epoch, request)
+            finally:
+                with cond:
+                    self._busy -= 1
+                    cond.notify_all()
+
+    def _complete(self, queue, epoch: int, r: Request) -> None:
+        """Under the transport lock: tell the recorder, trace it, status and data into the chain, used ring."""
+        with self.guarded():
+            if r.recorded is not None:
+                r.recorded()
+            kind = "bad" if r.kind is None else TYPE_NAMES.get(r.kind, str(r.kind))
+            self._trace(kind, r.sector, r.length, r.status)
+            if epoch != self._epoch or not self.transport.live:
+                return  # the driver reset the device meanwhile: these buffers are no longer ours
+            chain = r.chain
+            if r.writable < 1:
+                queue.push(chain.head, 0)  # nowhere to put a status (§5.2.6): back with length 0
             else:
-                written = chain.write(self.serial.ljust(ID_BYTES, b"\0"))
+                written = chain.write(r.reply) if r.reply else 0
+                chain.write_at(r.writable - 1, bytes([r.status]))
+                queue.push(chain.head, written + 1)
+            self.signal(queue)
+
+    def _serve(self, r: Request) -> None:
+        """Do one request's I/O; set its status, the bytes to write into the chain, what to record."""
+        if r.kind is None:
+            # No header, or no room for a status: nothing we could even answer in.
+            r.status = self._malformed()
+            return
+        readable_data = len(r.head) - HEADER.size
+        writable_data = r.writable - 1
+        if r.kind == VIRTIO_BLK_T_IN:
+            self.counters["requests_in"] += 1
+            r.length = writable_data
+            r.status = self._read(r, readable_data, writable_data)
+        elif r.kind == VIRTIO_BLK_T_OUT:
+            self.counters["requests_out"] += 1
+            r.length = readable_data
+            r.status = self._write(r, readable_data, writable_data)
+        elif r.kind == VIRTIO_BLK_T_FLUSH:
+            self.counters["requests_flush"] += 1
+            r.status = self._flush(r, readable_data, writable_data)
+        elif r.kind == VIRTIO_BLK_T_GET_ID:
+            self.counters["requests_get_id"] += 1
+            if readable_data or writable_data < ID_BYTES:
+                r.status = self._malformed()
+            else:
+                r.status, r.reply = VIRTIO_BLK_S_OK, self.serial.ljust(ID_BYTES, b"\0")
         else:
             self.counters["requests_unsupported"] += 1
-            status, length = VIRTIO_BLK_S_UNSUPP, 0
-        self._trace(TYPE_NAMES.get(kind, str(kind)), sector, length, status)
-        chain.write_at(writable - 1, bytes([status]))
-        return written + 1
+            r.status = VIRTIO_BLK_S_UNSUPP
 
-    def _read(self, chain: Chain, sector: int, readable_data: int, length: int) -> tuple[int, int]:
-        if readable_data or not self._whole_sectors_inside(sector, length):
-            return self._malformed(), length
-        if self._injected("in", sector, length):
-            return VIRTIO_BLK_S_IOERR, length
-        chain.write(self.image.read(sector * SECTOR, length))
-        self.counters["sectors_read"] += length // SECTOR
-        return VIRTIO_BLK_S_OK, length
-
-    def _write(self, head: bytes, sector: int, length: int, writable_data: int) -> tuple[int, int]:
-        if writable_data or not self._whole_sectors_inside(sector, length):
-            return self._malformed(), length
-        if self._injected("out", sector, length):
-            return VIRTIO_BLK_S_IOERR, length
-        data = memoryview(head)[HEADER.size :]
+    def _read(self, r: Request, readable_data: int, length: int) -> int:
+        if readable_data or not self._whole_sectors_inside(r.sector, length):
+            return self._malformed()
+        if self._injected("in", r.sector, length):
+            return VIRTIO_BLK_S_IOERR
         try:
-            self.image.write(sector * SECTOR, data)
+            r.reply = self.image.read(r.sector * SECTOR, length)
+        except OSError:
+            return self._host_error()
+        self.counters["sectors_read"] += length // SECTOR
+        return VIRTIO_BLK_S_OK
+
+    def _write(self, r: Request, length: int, writable_data: int) -> int:
+        if writable_data or not self._whole_sectors_inside(r.sector, length):
+            return self._malformed()
+        if self._injected("out", r.sector, length):
+            return VIRTIO_BLK_S_IOERR
+        data = memoryview(r.head)[HEADER.size :]
+        try:
+            self.image.write(r.sector * SECTOR, data)
             if not self.writeback:  # write-through: durable before it completes
                 self._sync()
         except OSError:
-            return self._host_error(), length
+            return self._host_error()
         self.counters["sectors_written"] += length // SECTOR
-        self.recorder.write(sector, bytes(data))
-        if not self.writeback:
-            self.recorder.flush()  # it was synced before it completed
-        return VIRTIO_BLK_S_OK, length
+        recorder, sector, through = self.recorder, r.sector, not self.writeback
 
-    def _flush(self, readable_data: int, writable_data: int) -> int:
+        def recorded():
+            recorder.write(sector, bytes(data))
+            if through:
+                recorder.flush()  # it was synced before it completed
+
+        r.recorded = recorded
+        return VIRTIO_BLK_S_OK
+
+    def _flush(self, r: Request, readable_data: int, writable_data: int) -> int:
         if readable_data or writable_data:
             return self._malformed()
         if self._injected("flush", 0, 0):
@@ -277,7 +384,7 @@ class BlkDevice(VirtioDevice):
             self._sync()
         except OSError:
             return self._host_error()
-        self.recorder.flush()
+        r.recorded = self.recorder.flush
         return VIRTIO_BLK_S_OK
 
     # -- small helpers ------------------------------------------------------------
