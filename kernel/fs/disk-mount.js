@@ -10,9 +10,11 @@
 // sinks the kernel's pumps use (kernel/proc/pipes.js) for fs.open and
 // redirections. The file system itself is kernel/fs/disk/file-system.js.
 //
-// Open files: a source or sink holds the file open (fs.open / fs.close of
-// the library) from the open to the pipe's end, so a file unlinked while a
-// program reads it stays readable until that program lets go.
+// Open files: a sink holds the file open (fs.open / fs.close of the
+// library) until its pipe ends (every writer let go); a source until its
+// owner releases it (the app's fs.close, or its exit), so a file unlinked
+// while a program has it open stays readable until that program lets go,
+// and umount is EBUSY meanwhile.
 'use strict';
 
 const { KernelError } = require('../lib/errors');
@@ -194,7 +196,11 @@ class DiskMount {
           at += bytes.length;
           return bytes;
         }),
-      end: () => {
+      // The pump is done (end of file, or no reader left): the file stays
+      // open until release(), which the stream's owner calls when the app
+      // closes it or exits, as a descriptor outlives what was read ahead.
+      end() {},
+      release: () => {
         if (closed) return;
         closed = true;
         this.openFiles--;

@@ -90,7 +90,7 @@ class ProcessTable {
       try {
         const path = await this.resolveProgram(String(argv[0]), cwd);
         const source = await this.vfs.readBytes(path);
-        const attach = { program: { path, source } };
+        const attach = { program: { path, source }, made };
         for (const which of ['stdin', 'stdout', 'stderr']) {
           const s = await open(opts[which], which);
           if (s) attach[which] = s;
@@ -155,6 +155,8 @@ class ProcessTable {
       throw e;
     }
     const fds = [proc.stdin, proc.stdout, proc.stderr];
+    // Streams made for this process are its own (a child that inherits one does not close it at exit).
+    for (const s of [...made, ...(attach.made || [])]) s.ownerPid = pid;
     streams.adopt(pid, fds); // before the app can run: its first write needs its end
     this.procs.set(pid, proc);
     const start = {
@@ -390,6 +392,8 @@ class ProcessTable {
     machine.dropPieces(proc.pid);
     if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);
     for (const q of proc.quotas) q.used--;
+    // Disk files it read (fs.open, `< FILE`) are closed: an unlinked one is freed now.
+    for (const s of [proc.stdin, ...(proc.files ? proc.files.values() : [])]) if (s.release && s.ownerPid === proc.pid) s.release();
     // What it wrote to a file is there before anyone hears it ended.
     streams.settle(proc.stdout);
     streams.settle(proc.stderr);

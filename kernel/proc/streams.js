@@ -94,7 +94,9 @@ function fileSource(vfs, path) {
 function sourceStream(source) {
   const id = pipes.open();
   pipes.fill(id, source);
-  return { kind: 'file', isTTY: false, pipe: id, end: READ_END, write() {}, owned: READ_END };
+  // release(): a disk file's open ends (kernel/fs/disk-mount.js); its owner calls it.
+  const release = source.release ? () => source.release() : null;
+  return { kind: 'file', isTTY: false, pipe: id, end: READ_END, write() {}, owned: READ_END, release };
 }
 
 // A daemon's output (a `svc start` service): each line goes to the kernel
@@ -136,7 +138,10 @@ function adopt(pid, list) {
 
 // A spawn that failed: streams made for it are let go of.
 function abandon(list) {
-  for (const s of new Set(list)) if (s.owned) pipes.close(s.pipe);
+  for (const s of new Set(list)) {
+    if (s.owned) pipes.close(s.pipe);
+    if (s.release) s.release();
+  }
 }
 
 // Runs a file's or the log's pump dry now: what a process wrote to a file

@@ -121,6 +121,7 @@ function install(kernel) {
       const adopt = (stream) => {
         if (proc.state === 'Z') return void streams.abandon([stream]); // gone while a disk opened it
         streams.adopt(proc.pid, [stream]);
+        stream.ownerPid = proc.pid;
         if (!proc.files) proc.files = new Map();
         proc.files.set(stream.pipe, stream);
         return { pipe: stream.pipe };
@@ -149,6 +150,7 @@ function install(kernel) {
       const stream = proc.files && proc.files.get(Number(a.pipe));
       if (!stream) throw new KernelError('EBADF', `pipe ${a.pipe}`);
       proc.files.delete(Number(a.pipe));
+      if (stream.release) stream.release(); // a disk file read: its open ends
       streams.settle(stream);
       if (stream.finish) return stream.finish().then(() => undefined); // a disk: its writes done and flushed, or EIO
       const error = stream.error && stream.error();
@@ -278,7 +280,8 @@ function install(kernel) {
       // replay (bounded: a disk that does not answer does not keep the power on).
       const unmounted = kernel.storage ? kernel.storage.unmountAll() : Promise.resolve();
       const bounded = new Promise((resolve) => timers.after(POWER_UNMOUNT_MS, resolve));
-      Promise.race([unmounted, bounded]).then(() => {
+      // The reply waits for them: `reboot` has not returned while the old kernel still runs.
+      return Promise.race([unmounted, bounded]).then(() => {
         log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
         // Let the reply and the log reach the console before the machine stops.
         timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));

@@ -41,7 +41,7 @@ async function drain(source) {
   const src = await source;
   const pieces = [];
   for (let p; (p = await src.next(65536)) !== null; ) pieces.push(p.slice());
-  if (src.end) src.end();
+  src.release();
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of pieces) out.set(p, (o += p.length) - p.length);
@@ -141,6 +141,8 @@ test('byte streams: a sink writes (O_TRUNC, O_APPEND), a source reads; both hold
   assert.equal(str(await src.next(100)), 'new\n', 'an unlinked open file stays readable');
   assert.equal(await src.next(100), null);
   src.end();
+  assert.equal(disk.openFiles, 1, 'the pump is done, the file still open');
+  src.release();
   assert.equal(disk.openFiles, 0);
   await fs.sync(); // after the close, which the end queued
   assert.equal(fs.opens.size, 0, 'closed: the inode is freed');
