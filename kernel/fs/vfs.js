@@ -18,7 +18,14 @@
 // rmdir(2) and utimensat(2), with Linux's order of checks: a rename between
 // the two is EXDEV, anything that would change the image EROFS.
 //
-// Links live in the tmpfs. A symbolic link is a node that holds a path
+// Mounts: a file system mounted on a directory (a disk's, on /home at boot:
+// kernel/fs/disks.js) takes every call whose path leads under it. The walk
+// stops at the mount point, the disk resolves the rest (kernel/fs/disk-mount.js;
+// a link whose target leaves the disk comes back here: an absolute target
+// from this root), and the call returns the disk's promise. Paths that meet
+// no mount run the code below as they always did, synchronously.
+//
+// Links live in the tmpfs (and on a disk). A symbolic link is a node that holds a path
 // (symlink(7)): every path is walked one name at a time (_walk), and a link
 // met on the way is replaced by its target, relative to the link's own
 // directory, up to 40 times a walk (Linux's MAXSYMLINKS, then ELOOP). The
