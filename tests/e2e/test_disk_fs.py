@@ -18,7 +18,7 @@ import time
 import pytest
 
 from jsksh.disk.image import create_image
-from tests.e2e.machine import PROMPT, BootedMachine, command
+from tests.e2e.machine import BootedMachine, command
 
 MIB = 1 << 20
 
@@ -46,7 +46,7 @@ def after_reboot(m: BootedMachine, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if m.run("echo up", timeout=5)[1] == "up\n":
+            if m.run("echo up", timeout=min(5, timeout))[1] == "up\n":
                 return
         except (AssertionError, OSError):
             pass
@@ -75,7 +75,7 @@ def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path)
     try:
         out = ok(m, "dmesg; mount")
         assert "vda: no file system (mkfs /dev/vda to make one)" in out
-        assert "/home" not in out.split("dmesg", 1)[-1].split("\n", 1)[-1] or "on /home" not in out
+        assert "on /home" not in out  # nothing mounted: no file system yet
         out = ok(m, "mkfs /dev/vda; mount /dev/vda; mount; df")
         assert "/dev/vda: jsksh-fs, 1024 blocks of 4 KiB (4 MiB)" in out
         assert "/dev/vda on /home type jsksh-fs (rw)" in out
@@ -125,8 +125,8 @@ def test_reboot_unmounts_cleanly_and_finds_the_files(tmp_path):
     try:
         ok(m, "echo after a reboot > /home/r.txt")
         stop_with(m, "reboot")
-        after_reboot(m)
-        out = ok(m, "dmesg | grep jsksh-fs; cat /home/r.txt")
+        after_reboot(m, timeout=4)  # short while it is known to fail
+        out = ok(m, "dmesg | grep jsksh-fs; cat /home/r.txt", timeout=5)
         assert "mounted at /home, 4 MiB\n" in out and "after a reboot\n" in out and "replayed" not in out
     finally:
         m.stop()
@@ -188,7 +188,6 @@ def test_a_full_disk_says_no_space_and_keeps_what_was_written(tmp_path):
         size = int(ok(m, "stat -c %s /home/big"))
         assert 0 < size < 64 * 65536
         assert ok(m, "cat /home/keep") == "precious\n"
-        assert "No space left on device" in m.run("echo more > /home/more")[2] or True
         ok(m, "rm /home/big; echo room again > /home/more; umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
     finally:
