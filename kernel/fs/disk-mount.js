@@ -242,7 +242,8 @@ function diskSink(mount, ino, vfsPath, append) {
   let ended = false;
   let closed = false;
   let roomWaiter = null;
-  let idle = []; // fns waiting for nothing in flight (fsync)
+  let chain = Promise.resolve(); // the writes, one after another
+  const idle = []; // fns waiting for nothing in flight (fsync)
   let settle = null;
   const finished = new Promise((resolve, reject) => (settle = { resolve, reject }));
   finished.catch(() => {}); // a redirection's sink is never asked
@@ -260,7 +261,13 @@ function diskSink(mount, ino, vfsPath, append) {
       const at = offset;
       offset += copy.length;
       inFlight += copy.length;
-      const done = append ? fs.write(ino, 0, copy, { append: true }).then((r) => r.written) : fs.write(ino, at, copy);
+      // Each write waits for the one before: after a refusal (ENOSPC) none
+      // that follows is made, so the file never gets a hole past what fit.
+      const write = () => {
+        if (sink.error) return copy.length;
+        return append ? fs.write(ino, 0, copy, { append: true }).then((r) => r.written) : fs.write(ino, at, copy);
+      };
+      const done = (chain = chain.then(write, write));
       done.then(
         (n) => {
           inFlight -= copy.length;
