@@ -39,6 +39,9 @@ const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan),
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
 
+// Is /home a mounted disk (docs/disk.md)? Then what should outlive a reboot goes there.
+const homeIsDisk = () => sys.fs.statfs('/home').then((f) => f.type === 'jsksh-fs', () => false);
+
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
   if (parsed.error) return usageError('invoker', module.exports, parsed.error);
@@ -47,11 +50,13 @@ module.exports = async function main(argv) {
   const port = options.port === null ? 80 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('invoker', module.exports, `bad port '${options.port}'`);
 
-  const invoker = new Invoker(new ScriptStore(sys.fs, options.dir || '/tmp/invoker'));
+  // Scripts are kept on the disk when /home is one (they survive a reboot), else in /tmp.
+  const dir = options.dir || (await homeIsDisk() ? '/home/invoker' : '/tmp/invoker');
+  const invoker = new Invoker(new ScriptStore(sys.fs, dir));
   try {
     await invoker.store.init();
   } catch (e) {
-    sys.stderr.write(`invoker: ${options.dir || '/tmp/invoker'}: ${e.message}\n`);
+    sys.stderr.write(`invoker: ${dir}: ${e.message}\n`);
     return 1;
   }
   const server = createServer((req, res) => invoker.http(req, res), {
@@ -585,6 +590,6 @@ function json(res, status, value) {
 module.exports.description = 'serve Workers-style code that arrives over HTTP, each worker in isolates of its own';
 module.exports.options = {
   '-p, --port=PORT': 'listen on PORT (default 80)',
-  '--dir=DIR': 'where scripts are kept by hash (default /tmp/invoker)',
+  '--dir=DIR': 'where scripts are kept by hash (default /home/invoker on a disk, else /tmp/invoker)',
 };
 module.exports.usage = 'invoker [-p PORT] [--dir=DIR]';

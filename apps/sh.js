@@ -20,6 +20,7 @@
 'use strict';
 
 const { Shell, SUBSHELL_VARIABLE, History } = require('/lib/shell/exec');
+const { HistoryFile } = require('/lib/shell/history');
 const { WRITE_PIECE } = require('/lib/shell/common');
 const { isComplete, inputStatus } = require('/lib/shell/parse');
 // Tab completion's code (and the JavaScript completer it uses) is read at
@@ -59,10 +60,27 @@ async function run(argv) {
   const input = lineInput();
   const tty = Boolean(sys.stdin.isTTY);
   const shell = new Shell({ sys, argv0: argv[0] || 'sh', interactive: tty, watchInterrupt: tty ? input.watchInterrupt : null, readInput: input.read });
-  if (tty) shell.history = new History(); // what `history` lists; a pipe's lines are not kept, as in bash
+  if (tty) await keepHistory(shell); // what `history` lists; a pipe's lines are not kept, as in bash
   // At the console, Tab asks us (kernel/tty/tty.js): the completer the REPL's session uses.
   if (tty) sys.stdin.setCompleter({ complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache: new Map() }) });
   return interactive(shell, input);
+}
+
+// An interactive shell's history: from /home/.sh_history when /home is a
+// disk (fs/lib/shell/history.js, HistoryFile), else empty, in memory.
+async function keepHistory(shell) {
+  const file = new HistoryFile(sys.fs);
+  const loaded = await file.load();
+  shell.history = loaded || new History();
+  shell.historyFile = loaded ? file : null;
+}
+
+// A line the history kept (not a blank one, not a repeat) goes to its file too.
+async function remember(shell, line) {
+  const h = shell.history;
+  const before = h.first + h.lines.length;
+  h.add(line);
+  if (shell.historyFile && h.first + h.lines.length !== before) await shell.historyFile.add(line);
 }
 
 async function runScript(path, args) {
@@ -122,7 +140,7 @@ async function interactive(shell, input) {
       command += pending.slice(0, nl + 1);
       pending = pending.slice(nl + 1);
       if (!isComplete(command)) continue;
-      if (shell.history) shell.history.add(command);
+      if (shell.history) await remember(shell, command);
       await shell.runLine(command);
       command = '';
       if (shell.exiting) return shell.finish();
@@ -240,7 +258,7 @@ async function session() {
   });
   const shell = new Shell({ sys, argv0: 'sh', watchInterrupt });
   shell.forgiving = true; // a syntax error in one run does not end the session
-  shell.history = new History(); // the lines typed in the REPL (not those of `jsksh run`)
+  await keepHistory(shell); // the lines typed in the REPL (not those of `jsksh run`)
   const cache = new Map();
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
@@ -251,7 +269,7 @@ async function session() {
     warmUpWhileWaiting(next);
     const { line, interactive } = await next;
     shell.interactive = interactive === true;
-    if (shell.interactive) shell.history.add(line);
+    if (shell.interactive) await remember(shell, line);
     await shell.reportFinishedJobs(); // those that ended between lines
     await shell.runLine(line);
     await shell.reportFinishedJobs();

@@ -10,6 +10,7 @@ const machine = require('./arch/machine');
 const irq = require('./arch/irq');
 const { DmaArena } = require('./arch/dma');
 const log = require('./log');
+const { KernelError } = require('./lib/errors');
 const panic = require('./panic');
 const timers = require('./time/timers');
 const { MmioTransport } = require('./drivers/virtio/mmio-transport');
@@ -18,6 +19,7 @@ const { VirtioRng } = require('./drivers/virtio/rng');
 const { VirtioNet } = require('./drivers/virtio/net');
 const { VirtioBlk } = require('./drivers/virtio/blk');
 const { blockDeviceNode } = require('./fs/block-device');
+const { Disks } = require('./fs/disks');
 const { Interface } = require('./net/interface');
 const { DhcpClient } = require('./net/dhcp-client');
 const { ipToString, ipFromString } = require('./net/wire/ip-address');
@@ -147,6 +149,14 @@ function start(bootinfo) {
       '/dev/urandom': { mode: 0o666, read: () => '', write: () => {}, stream: () => (max) => urandom.bytes(max) },
       // The disk as bytes, sector 0 first (kernel/fs/block-device.js).
       ...(kernel.disks.vda ? { '/dev/vda': blockDeviceNode(kernel.disks.vda, '/dev/vda') } : {}),
+      // The mount table, as Linux's /proc/mounts: "SOURCE MOUNT TYPE OPTIONS 0 0".
+      mounts: {
+        mode: 0o444,
+        read: () => vfs.mountTable().map((m) => `${m.source} ${m.mount} ${m.type} ${m.options} 0 0\n`).join(''),
+        write: () => {
+          throw new KernelError('EACCES', '/proc/mounts');
+        },
+      },
       'sysrq-trigger': {
         read: () => '',
         // Writing "c" crashes the kernel on purpose, as on Linux: the way to
@@ -178,7 +188,11 @@ function start(bootinfo) {
   const limits = { ...(bootinfo.limits || {}) };
   if (options['proc.max']) limits.isolates = Number(options['proc.max']);
   procs = new ProcessTable({ vfs, tty, log, limits });
-  Object.assign(kernel, { procs, vfs, tty, log });
+  // The disks' file systems (kernel/fs/disks.js): checked now, the first one
+  // mounted at /home before any shell starts; the commit timer is the kernel's.
+  const storage = new Disks({ vfs, log, drivers: kernel.disks, timers, clock: () => Date.now() / 1000 });
+  const disksReady = storage.boot().catch((e) => log.err(`disks: ${e.message}`));
+  Object.assign(kernel, { procs, vfs, tty, log, storage });
   syscalls.install(kernel);
   syscalls.installServices(kernel);
   // One welcome, on the raw console and in the REPL (the structured port's
@@ -228,7 +242,7 @@ function start(bootinfo) {
     startShell(procs, tty);
   };
   ports.onTerminalOpen = () => booted && startConsoleShell('a terminal opened the console');
-  networkReady.then(() => {
+  Promise.all([networkReady, disksReady]).then(() => {
     ports.shellPortReady(); // what the structured port's client sent while we waited goes in now
     booted = true;
     startServices(kernel.services, options.svc);

@@ -308,6 +308,13 @@ async function openFile(path, flags = 'r') {
   return {
     read: (max) => (reader ? reader.readBytes(max) : Promise.reject(ioError(-9, 'read'))),
     write: (data) => (writer ? writer.write(data) : Promise.reject(ioError(-9, 'write'))),
+    // fsync(2): what was written so far is durable when this resolves (on
+    // a mounted disk; elsewhere there is nothing to wait for).
+    async fsync() {
+      if (closed) throw ioError(-9, 'fsync');
+      if (writer) await writer.drain();
+      await call('fs.fsync', { pipe });
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -173,6 +173,17 @@ const sys = {
     // {source, type, mount, readonly, size, used, free} of the file system
     // `path` is on; with no path, an array of every one.
     statfs: (path) => call('fs.statfs', path === undefined ? {} : { path }),
+    // fsync(2) of a file by its path (an open handle has its own fsync), and
+    // sync(2): a mounted disk's changes durable when the promise resolves.
+    fsync: (path) => call('fs.fsync', { path }),
+    sync: () => call('fs.sync', {}),
+    // The mount table: [{source, mount, type, options}], as /proc/mounts.
+    mounts: () => call('fs.mounts', {}),
+    // mount(8), umount(8), mkfs and fsck of a disk ('/dev/vda').
+    mount: (source, point) => call('fs.mount', point === undefined ? { source } : { source, point }),
+    umount: (target) => call('fs.umount', { target }),
+    mkfs: (source) => call('fs.mkfs', { source }),
+    fsck: (source, { repair = false } = {}) => call('fs.fsck', { source, repair }),
   },
   proc: {
     list: () => call('proc.list', {}),

@@ -18,7 +18,14 @@
 // rmdir(2) and utimensat(2), with Linux's order of checks: a rename between
 // the two is EXDEV, anything that would change the image EROFS.
 //
-// Links live in the tmpfs. A symbolic link is a node that holds a path
+// Mounts: a file system mounted on a directory (a disk's, on /home at boot:
+// kernel/fs/disks.js) takes every call whose path leads under it. The walk
+// stops at the mount point, the disk resolves the rest (kernel/fs/disk-mount.js;
+// a link whose target leaves the disk comes back here: an absolute target
+// from this root), and the call returns the disk's promise. Paths that meet
+// no mount run the code below as they always did, synchronously.
+//
+// Links live in the tmpfs (and on a disk). A symbolic link is a node that holds a path
 // (symlink(7)): every path is walked one name at a time (_walk), and a link
 // met on the way is replaced by its target, relative to the link's own
 // directory, up to 40 times a walk (Linux's MAXSYMLINKS, then ELOOP). The
@@ -57,6 +64,7 @@ class Vfs {
     this.tmpSize = tmpSize;
     this.imageSize = image.bytes.length;
     this.nextInode = 1;
+    this.mounts = new Map(); // mount point -> a mounted disk (kernel/fs/disk-mount.js)
     this.root = dirNode(0o755, 0, false);
     for (const [path, e] of image.entries) {
       const parts = path.split('/').filter(Boolean);
@@ -123,11 +131,16 @@ class Vfs {
   // name unless `follow` is false (lstat and the calls that change a name).
   // `..` in a target goes up from where the walk is, as the kernel's does;
   // `path` itself comes already normalized by Vfs.resolve.
-  _walk(path, follow = true) {
+  //
+  // A directory with a file system mounted on it (kernel/fs/disk-mount.js)
+  // ends the walk: {mount, rest, real, links} says which, the names still
+  // to walk inside it, the mount point's path and the links followed so
+  // far; _find goes on from there.
+  _walk(path, follow = true, links = 0) {
     const names = path.split('/').filter(Boolean);
     let dirs = [this.root]; // the directories walked so far, the root first
     let real = []; // their names
-    let linksFollowed = 0;
+    let linksFollowed = links;
     while (names.length > 0) {
       const name = names.shift();
       if (name === '.') continue;
@@ -147,6 +160,7 @@ class Vfs {
         names.unshift(...node.target.split('/').filter(Boolean));
         continue;
       }
+      if (node && node.mounted) return { mount: node.mounted, rest: names, real: '/' + [...real, name].join('/'), links: linksFollowed };
       if (last) return { node, parent, name, real: '/' + [...real, name].join('/') };
       if (!node) throw new KernelError('ENOENT', path);
       if (node.type !== 'dir') throw new KernelError('ENOTDIR', path);
@@ -158,9 +172,50 @@ class Vfs {
     return { node, parent: dirs[dirs.length - 2] || null, name: real[real.length - 1] || '', real: '/' + real.join('/') };
   }
 
+  // The in-memory walk of a path that leads to no mount (the routing below
+  // made sure): what the image's and the tmpfs's own calls use.
+  _walkLocal(path, follow = true) {
+    const w = this._walk(path, follow);
+    if (w.mount) throw new KernelError('EXDEV', path);
+    return w;
+  }
+
+  // Where `path` leads: the in-memory walk's {node, parent, name, real} at
+  // once, or, when it enters a mounted file system, a promise of
+  // {mount, inner, real}: the mount and the path inside it, with every
+  // link replaced, or of an in-memory walk's result when a link on the disk
+  // leads back out (an absolute target walks again from the VFS root, as
+  // POSIX users expect; '..' above the disk's root goes to the mount
+  // point's parent). The 40-link limit counts links on both sides.
+  _find(path, follow) {
+    const w = this._walk(path, follow);
+    return w.mount ? this._findOnDisk(w, follow) : w;
+  }
+
+  async _findOnDisk(w, follow) {
+    for (;;) {
+      const r = await w.mount.resolve(w.rest.join('/'), follow, w.links);
+      if (r.path !== undefined) return { mount: w.mount, inner: r.path, real: r.path === '/' ? w.real : w.real + r.path };
+      const from = r.escape === 'root' ? '' : w.real.slice(0, w.real.lastIndexOf('/'));
+      const next = this._walk(`${from}/${r.rest.join('/')}`, follow, r.links);
+      if (!next.mount) return next;
+      w = next;
+    }
+  }
+
+  // Runs an operation on `path`: `local(path)` for the image and the tmpfs,
+  // synchronously, exactly as before any mount existed; `disk(mount, inner,
+  // where)` when the path leads onto a mounted disk (a promise).
+  _route(path, follow, local, disk) {
+    if (this.mounts.size === 0) return local(path);
+    const w = this._find(path, follow);
+    if (typeof w.then !== 'function') return local(path);
+    return w.then((r) => (r.mount ? disk(r.mount, r.inner, r) : local(r.real)));
+  }
+
   // The node `path` names, links followed (ENOENT if there is none).
   lookup(path) {
-    const { node } = this._walk(path);
+    const { node } = this._walkLocal(path);
     if (!node) throw new KernelError('ENOENT', path);
     return node;
   }
@@ -193,19 +248,19 @@ class Vfs {
   }
 
   // stat(2): what `path` names, links followed.
-  stat(path) {
+  _localStat(path) {
     return this._info(path.split('/').filter(Boolean).pop() || '/', this.lookup(path));
   }
 
   // lstat(2): the same, except that a link in the last name is described
   // itself (type 'symlink', its target, size the target's bytes).
-  lstat(path) {
-    const { node } = this._walk(path, false);
+  _localLstat(path) {
+    const { node } = this._walkLocal(path, false);
     if (!node) throw new KernelError('ENOENT', path);
     return this._info(path.split('/').filter(Boolean).pop() || '/', node);
   }
 
-  readdir(path) {
+  _localReaddir(path) {
     const node = this.lookup(path);
     if (node.type !== 'dir') throw new KernelError('ENOTDIR', path);
     return [...node.children.entries()].map(([n, c]) => this._info(n, c)).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -218,7 +273,7 @@ class Vfs {
   }
 
   // The whole file as text (UTF-8).
-  readFile(path) {
+  _localReadFile(path) {
     const node = this._file(path);
     if (node.data !== undefined) return utf8Decode(node.data, 0, node.size);
     return node.read();
@@ -227,7 +282,7 @@ class Vfs {
   // The whole file as bytes, without decoding: a view of what the file
   // holds now (do not write to it; a later write to the file may change it).
   // What the kernel sends on unread, as a program's code at spawn.
-  readBytes(path) {
+  _localReadBytes(path) {
     const node = this._file(path);
     if (node.data !== undefined) return node.data.subarray(0, node.size);
     if (node.bytes) return node.bytes(); // a file of the image: a view of its bytes
@@ -236,7 +291,7 @@ class Vfs {
 
   // The whole file as text, written (or appended): the kernel's and the old
   // app API's way; byte streams use openWrite.
-  writeFile(path, data, append = false) {
+  _localWriteFile(path, data, append = false) {
     data = String(data);
     const node = this._lookupForWrite(path);
     if (node.write) return node.write(data); // a device node
@@ -246,7 +301,7 @@ class Vfs {
   // A byte source for the kernel's fill pump: {next(max) -> Uint8Array | null}.
   // A file is read as it is when opened (later writes are not seen, as if
   // the reader had mapped it); a device makes its bytes as they are asked for.
-  openRead(path) {
+  _localOpenRead(path) {
     const node = this._file(path);
     if (node.stream) {
       const make = node.stream();
@@ -269,7 +324,7 @@ class Vfs {
   // unless appending), so a bad path fails before anything runs:
   // {room(), write(bytes), error}. A write that fills /tmp keeps what fit
   // and sets error to ENOSPC; the pump then stops taking bytes.
-  openWrite(path, append = false) {
+  _localOpenWrite(path, append = false) {
     const node = this._lookupForWrite(path);
     if (node.discard) return { room: () => Infinity, write() {}, error: null };
     if (node.sink) return node.sink(); // a device that takes bytes itself (a disk: kernel/fs/block-device.js)
@@ -295,7 +350,7 @@ class Vfs {
   // The node at `path`, made (empty) if it does not exist; a device node as
   // it is. A link is followed, also a dangling one: its target is made.
   _lookupForWrite(path) {
-    const { node, parent, name } = this._walk(path);
+    const { node, parent, name } = this._walkLocal(path);
     if (node && node.type === 'dir') throw new KernelError('EISDIR', path);
     if (node && (node.write || node.data !== undefined)) return node;
     if (!parent.writable || node) throw new KernelError('EROFS', path);
@@ -324,7 +379,7 @@ class Vfs {
     if (n < bytes.length) throw new KernelError('ENOSPC', path);
   }
 
-  mkdir(path) {
+  _localMkdir(path) {
     const { parent, name, node } = this._entry(path, 'EEXIST');
     if (!parent.writable) throw new KernelError('EROFS', path);
     if (node) throw new KernelError('EEXIST', path);
@@ -333,7 +388,7 @@ class Vfs {
 
   // unlink(2): the name goes; a link goes, not what it points to. The
   // node's bytes are given back to the tmpfs when its last name goes.
-  unlink(path) {
+  _localUnlink(path) {
     const { parent, name, node } = this._entry(path, 'EISDIR');
     if (!node) throw new KernelError('ENOENT', path);
     if (!parent.writable) throw new KernelError('EROFS', path);
@@ -355,7 +410,7 @@ class Vfs {
   // says for a mount point. `mount` is the file system of the parent (the
   // entry /tmp itself is in the image's root directory).
   _entry(path, rootError = 'EBUSY') {
-    const { parent, name, node, real } = this._walk(path, false);
+    const { parent, name, node, real } = this._walkLocal(path, false);
     if (!name || !parent) throw new KernelError(rootError, path);
     return { parent, name, node, path, real, mount: mountOf(real.slice(0, real.lastIndexOf('/'))) };
   }
@@ -368,7 +423,7 @@ class Vfs {
   // a directory into itself (EINVAL) or over its own ancestor (ENOTEMPTY);
   // the same file: nothing to do; then the kinds of the two (ENOTDIR,
   // EISDIR) and an occupied directory (ENOTEMPTY).
-  rename(from, to) {
+  _localRename(from, to) {
     const src = this._entry(from);
     const dst = this._entry(to);
     if (src.mount !== dst.mount) throw new KernelError('EXDEV', from);
@@ -392,7 +447,7 @@ class Vfs {
 
   // rmdir(2): an empty directory goes (EROFS on the image; ENOTDIR for a
   // file; ENOTEMPTY while it holds anything).
-  rmdir(path) {
+  _localRmdir(path) {
     const { parent, name, node } = this._entry(path);
     if (!parent.writable) throw new KernelError('EROFS', path);
     if (!node) throw new KernelError('ENOENT', path);
@@ -404,7 +459,7 @@ class Vfs {
   // utimensat(2), for touch: sets the modification time (seconds since
   // 1970; `mtime` undefined: now, from the injected clock). Only a /tmp
   // file or directory has a time to change: the image's are EROFS.
-  utimes(path, mtime) {
+  _localUtimes(path, mtime) {
     const node = this.lookup(path);
     if (mtime !== undefined && !Number.isFinite(mtime)) throw new KernelError('EINVAL', path);
     const writable = node.type === 'dir' ? node.writable : node.data !== undefined;
@@ -415,7 +470,7 @@ class Vfs {
   // symlink(2): a new name `path` holding `target`, a path that is not
   // looked at now (it may name nothing: a dangling link). Only in the tmpfs.
   // Linux's order: an existing name is EEXIST even on the read-only image.
-  symlink(target, path) {
+  _localSymlink(target, path) {
     target = String(target);
     if (target === '') throw new KernelError('ENOENT', path);
     if (encode(target).length > MAX_TARGET_BYTES) throw new KernelError('ENAMETOOLONG', path);
@@ -427,8 +482,8 @@ class Vfs {
 
   // readlink(2): the target a link holds, as it was written. EINVAL for a
   // name that is not a link.
-  readlink(path) {
-    const { node } = this._walk(path, false);
+  _localReadlink(path) {
+    const { node } = this._walkLocal(path, false);
     if (!node) throw new KernelError('ENOENT', path);
     if (node.type !== 'symlink') throw new KernelError('EINVAL', path);
     return node.target;
@@ -438,7 +493,7 @@ class Vfs {
   // link in its last name is not followed: the link itself gets the name,
   // as Linux's link does). Only within the tmpfs: from elsewhere EXDEV,
   // on the image EROFS; a directory EPERM, as everywhere in Linux.
-  link(existing, path) {
+  _localLink(existing, path) {
     const src = this._entry(existing, 'EPERM');
     if (!src.node) throw new KernelError('ENOENT', existing);
     const dst = this._entry(path, 'EEXIST');
@@ -453,15 +508,159 @@ class Vfs {
   // statfs(2), for df: the file system `path` is on (ENOENT if it is not
   // there), in bytes. The image is full by nature (its size is all used);
   // the tmpfs counts the bytes of its files against tmpfs.size.
-  statfs(path) {
-    const { node, real } = this._walk(path);
+  _localStatfs(path) {
+    const { node, real } = this._walkLocal(path);
     if (!node) throw new KernelError('ENOENT', path);
     return this._fsInfo(mountOf(real));
   }
 
-  // Every file system, in mount order: what df lists with no arguments.
+  // Every file system, in mount order: what df lists with no arguments
+  // (a promise once a disk is mounted: its counts come from its bitmap).
   filesystems() {
-    return ['/', '/tmp'].map((mount) => this._fsInfo(mount));
+    const memory = ['/', '/tmp'].map((mount) => this._fsInfo(mount));
+    if (this.mounts.size === 0) return memory;
+    return Promise.all([...this.mounts.values()].map((m) => m.statfs())).then((disks) => [...memory, ...disks]);
+  }
+
+  // ---- mounts ----
+
+  // Mounts `disk` (a DiskMount) on the directory `point`, made if it is not
+  // there (only a directory of the image or the tmpfs can be a mount point).
+  mount(point, disk) {
+    if (this.mounts.has(point)) throw new KernelError('EBUSY', point, `${point}: a file system is already mounted there`);
+    let w = this._walk(point);
+    if (w.mount) throw new KernelError('EBUSY', point, `${point}: is on a mounted file system`);
+    if (!w.node) {
+      if (!w.parent) throw new KernelError('ENOENT', point);
+      w.parent.children.set(w.name, dirNode(0o755, this.now(), false));
+      w = this._walk(point);
+    }
+    if (w.node.type !== 'dir') throw new KernelError('ENOTDIR', point);
+    disk.point = w.real;
+    w.node.mounted = disk;
+    this.mounts.set(w.real, disk);
+  }
+
+  // Takes the mount off `point` (the caller has unmounted the file system).
+  unmount(point) {
+    const disk = this.mounts.get(point);
+    if (!disk) throw new KernelError('EINVAL', point, `${point}: not mounted`);
+    this.mounts.delete(point);
+    this._nodeAt(point).mounted = undefined;
+    return disk;
+  }
+
+  _nodeAt(point) {
+    const parts = point.split('/').filter(Boolean);
+    let node = this.root;
+    for (const p of parts) node = node.children.get(p);
+    return node;
+  }
+
+  // The mount table, as /proc/mounts lists it: one {source, mount, type, options} each.
+  mountTable() {
+    return [
+      { source: 'image', mount: '/', type: 'ustar', options: 'ro' },
+      { source: 'tmpfs', mount: '/tmp', type: 'tmpfs', options: `rw,size=${Math.round(this.tmpSize / 1024)}k` },
+      ...[...this.mounts.values()].map((m) => ({ source: m.source, mount: m.point, type: 'jsksh-fs', options: 'rw' })),
+    ];
+  }
+
+  // ---- the calls, routed: the image and the tmpfs at once, a disk as a promise ----
+
+  stat(path) {
+    return this._route(path, true, (p) => this._localStat(p), (m, inner) => m.stat(inner, path));
+  }
+
+  lstat(path) {
+    return this._route(path, false, (p) => this._localLstat(p), (m, inner) => m.lstat(inner, path));
+  }
+
+  readdir(path) {
+    return this._route(path, true, (p) => this._localReaddir(p), (m, inner) => m.readdir(inner, path));
+  }
+
+  readFile(path) {
+    return this._route(path, true, (p) => this._localReadFile(p), (m, inner) => m.readFile(inner, path));
+  }
+
+  readBytes(path) {
+    return this._route(path, true, (p) => this._localReadBytes(p), (m, inner) => m.readBytes(inner, path));
+  }
+
+  writeFile(path, data, append = false) {
+    return this._route(path, true, (p) => this._localWriteFile(p, data, append), (m, inner) => m.writeFile(inner, path, data, append));
+  }
+
+  // A promise of the source or sink when the file is on a disk.
+  openRead(path) {
+    return this._route(path, true, (p) => this._localOpenRead(p), (m, inner) => m.openRead(inner, path));
+  }
+
+  openWrite(path, append = false) {
+    return this._route(path, true, (p) => this._localOpenWrite(p, append), (m, inner) => m.openWrite(inner, path, append));
+  }
+
+  mkdir(path) {
+    return this._route(path, false, (p) => this._localMkdir(p), (m, inner) => (inner === '/' ? fail('EEXIST', path) : m.mkdir(inner, path)));
+  }
+
+  unlink(path) {
+    return this._route(path, false, (p) => this._localUnlink(p), (m, inner) => (inner === '/' ? fail('EBUSY', path) : m.unlink(inner, path)));
+  }
+
+  rmdir(path) {
+    return this._route(path, false, (p) => this._localRmdir(p), (m, inner) => (inner === '/' ? fail('EBUSY', path) : m.rmdir(inner, path)));
+  }
+
+  utimes(path, mtime) {
+    return this._route(path, true, (p) => this._localUtimes(p, mtime), (m, inner) => m.utimes(inner, path, mtime));
+  }
+
+  symlink(target, path) {
+    return this._route(path, false, (p) => this._localSymlink(target, p), (m, inner) => (inner === '/' ? fail('EEXIST', path) : m.symlink(String(target), inner, path)));
+  }
+
+  readlink(path) {
+    return this._route(path, false, (p) => this._localReadlink(p), (m, inner) => m.readlink(inner, path));
+  }
+
+  statfs(path) {
+    return this._route(path, true, (p) => this._localStatfs(p), (m) => m.statfs());
+  }
+
+  // fsync(2) of a path, sync(2): only a disk has anything to make durable;
+  // the image and the tmpfs answer at once.
+  fsync(path) {
+    return this._route(path, true, (p) => void this._localStat(p), (m, inner) => m.fsync(inner, path));
+  }
+
+  sync() {
+    if (this.mounts.size === 0) return undefined;
+    return Promise.all([...this.mounts.values()].map((m) => m.sync())).then(() => undefined);
+  }
+
+  // rename(2) and link(2) name two paths: on one disk, its call; between a
+  // disk and anything else, EXDEV; in memory, the tmpfs's as before.
+  rename(from, to) {
+    return this._pair(from, to, 'EBUSY', (a, b) => this._localRename(a, b), (m, a, b) => m.rename(a, b, from));
+  }
+
+  link(existing, path) {
+    return this._pair(existing, path, 'EEXIST', (a, b) => this._localLink(a, b), (m, a, b) => m.link(a, b, path));
+  }
+
+  _pair(a, b, rootError, local, disk) {
+    if (this.mounts.size === 0) return local(a, b);
+    const wa = this._find(a, false);
+    const wb = this._find(b, false);
+    if (typeof wa.then !== 'function' && typeof wb.then !== 'function') return local(a, b);
+    return Promise.all([wa, wb]).then(([ra, rb]) => {
+      if (!ra.mount && !rb.mount) return local(ra.real, rb.real);
+      if (ra.inner === '/' || rb.inner === '/') throw new KernelError(rootError, ra.inner === '/' ? a : b); // a mount point
+      if (ra.mount !== rb.mount) throw new KernelError('EXDEV', a);
+      return disk(ra.mount, ra.inner, rb.inner);
+    });
   }
 
   _fsInfo(mount) {
@@ -472,5 +671,7 @@ class Vfs {
     return { source: 'tmpfs', type: 'tmpfs', mount, readonly: false, size: this.tmpSize, used: this.tmpUsed, free };
   }
 }
+
+const fail = (code, path) => Promise.reject(new KernelError(code, path));
 
 module.exports = { Vfs };

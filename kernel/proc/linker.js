@@ -64,6 +64,10 @@ function link(vfs, source) {
     } catch (e) {
       continue;
     }
+    if (!(modules[path] instanceof Uint8Array)) {
+      delete modules[path]; // /lib on a mounted disk would answer later: not linked
+      continue;
+    }
     if (!requiresOf.has(path)) requiresOf.set(path, scan(modules[path]));
     todo.push(...requiresOf.get(path));
   }

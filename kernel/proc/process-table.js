@@ -50,16 +50,58 @@ class ProcessTable {
     return n;
   }
 
-  // Find the program: a name without '/' is looked up in /bin.
+  // Find the program: a name without '/' is looked up in /bin. A program on
+  // a mounted disk is a promise of its path (its stat answers later).
   resolveProgram(name, cwd) {
     const path = name.includes('/') ? Vfs.resolve(cwd, name) : `/bin/${name}.js`;
+    const notFound = () => {
+      throw new KernelError('ENOENT', name, `${name}: command not found`);
+    };
+    let st;
     try {
-      const st = this.vfs.stat(path);
-      if (st.type === 'file') return path;
+      st = this.vfs.stat(path);
     } catch (e) {
-      /* fall through */
+      notFound();
     }
-    throw new KernelError('ENOENT', name, `${name}: command not found`);
+    if (typeof st.then === 'function') return st.then((s) => (s.type === 'file' ? path : notFound()), notFound);
+    return st.type === 'file' ? path : notFound();
+  }
+
+  // An app's proc.spawn. With a disk mounted, the program and the files
+  // its redirections name may be on it, where they answer later: they are
+  // read and opened first (in spawn's order: the program, stdin, stdout,
+  // stderr), then spawn() runs with them in hand and the call's promise
+  // gives the process. Without a disk this is spawn(), at once.
+  spawnCall(parent, argv, opts = {}) {
+    if (this.vfs.mounts.size === 0 || !Array.isArray(argv) || typeof argv[0] !== 'string') return this.spawn(parent, argv, opts);
+    const cwd = typeof opts.cwd === 'string' ? opts.cwd : parent ? parent.cwd : '/';
+    let proc = null; // for the log line of a redirection that fails later
+    const made = [];
+    const open = async (spec, which) => {
+      if (!spec || typeof spec !== 'object' || typeof spec.file !== 'string') return undefined;
+      const path = Vfs.resolve(cwd, spec.file);
+      const s = await (which === 'stdin'
+        ? streams.fileSource(this.vfs, path)
+        : streams.fileSink(this.vfs, path, !!spec.append, (e) => this.log.info(`${proc ? `${proc.name}[${proc.pid}]` : argv[0]}: ${e.message}`)));
+      made.push(s);
+      return s;
+    };
+    return (async () => {
+      try {
+        const path = await this.resolveProgram(String(argv[0]), cwd);
+        const source = await this.vfs.readBytes(path);
+        const attach = { program: { path, source }, made };
+        for (const which of ['stdin', 'stdout', 'stderr']) {
+          const s = await open(opts[which], which);
+          if (s) attach[which] = s;
+        }
+        proc = this.spawn(parent, argv, opts, attach);
+        return proc;
+      } catch (e) {
+        streams.abandon(made);
+        throw e;
+      }
+    })();
   }
 
   // Start `argv` as a child of `parent` (null: the kernel). `opts` come from an
@@ -72,8 +114,11 @@ class ProcessTable {
     this.checkMemory();
     argv = argv.map(String);
     const cwd = typeof opts.cwd === 'string' ? opts.cwd : parent ? parent.cwd : '/';
-    const path = this.resolveProgram(argv[0], cwd);
-    const source = this.vfs.readBytes(path); // the program's code, sent as bytes (linker.js)
+    const path = attach.program ? attach.program.path : this.resolveProgram(argv[0], cwd);
+    if (typeof path !== 'string') path.catch(() => {});
+    if (typeof path !== 'string') throw new KernelError('EINVAL', argv[0], `${argv[0]}: a program on a mounted disk is started by an app's spawn`);
+    // the program's code, sent as bytes (linker.js)
+    const source = attach.program ? attach.program.source : this.vfs.readBytes(path);
     const pid = this.nextPid++;
     const proc = {
       pid,
@@ -110,6 +155,8 @@ class ProcessTable {
       throw e;
     }
     const fds = [proc.stdin, proc.stdout, proc.stderr];
+    // Streams made for this process are its own (a child that inherits one does not close it at exit).
+    for (const s of [...made, ...(attach.made || [])]) s.ownerPid = pid;
     streams.adopt(pid, fds); // before the app can run: its first write needs its end
     this.procs.set(pid, proc);
     const start = {
@@ -345,6 +392,8 @@ class ProcessTable {
     machine.dropPieces(proc.pid);
     if (reason) proc.stderr.write(`${proc.name}: killed: ${reason}\n`);
     for (const q of proc.quotas) q.used--;
+    // Disk files it read (fs.open, `< FILE`) are closed: an unlinked one is freed now.
+    for (const s of [proc.stdin, ...(proc.files ? proc.files.values() : [])]) if (s.release && s.ownerPid === proc.pid) s.release();
     // What it wrote to a file is there before anyone hears it ended.
     streams.settle(proc.stdout);
     streams.settle(proc.stderr);

@@ -48,8 +48,17 @@ function pipeStream(id, end) {
 // answers later (a disk, kernel/fs/block-device.js) may fail after write()
 // returned (its onError), say when it has room again (whenRoom), and be
 // waited for at close (finish: its writes done and flushed).
+//
+// A file on a mounted disk opens later (vfs.openWrite returns a promise):
+// so does the stream then, and it has `fsync` (its writes so far done, then
+// the disk synced).
 function fileSink(vfs, path, append, onError = () => {}) {
   const file = vfs.openWrite(path, append);
+  if (typeof file.then === 'function') return file.then((f) => sinkStream(f, onError));
+  return sinkStream(file, onError);
+}
+
+function sinkStream(file, onError) {
   const id = pipes.open();
   let failed = false;
   const fail = () => {
@@ -69,16 +78,25 @@ function fileSink(vfs, path, append, onError = () => {}) {
     end: () => (file.end ? file.end() : undefined),
   });
   const finish = file.finish ? () => file.finish() : null;
-  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error, finish };
+  const fsync = file.fsync ? () => file.fsync() : null;
+  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error, finish, fsync };
 }
 
 // A file as stdin (`< FILE`, or sys.fs.open): a pump writes its bytes into
-// the pipe as fast as the reader takes them.
+// the pipe as fast as the reader takes them. On a mounted disk the source
+// comes later (a promise), and so does the stream.
 function fileSource(vfs, path) {
   const source = vfs.openRead(path); // fails now (ENOENT) rather than at the first read
+  if (typeof source.then === 'function') return source.then(sourceStream);
+  return sourceStream(source);
+}
+
+function sourceStream(source) {
   const id = pipes.open();
   pipes.fill(id, source);
-  return { kind: 'file', isTTY: false, pipe: id, end: READ_END, write() {}, owned: READ_END };
+  // release(): a disk file's open ends (kernel/fs/disk-mount.js); its owner calls it.
+  const release = source.release ? () => source.release() : null;
+  return { kind: 'file', isTTY: false, pipe: id, end: READ_END, write() {}, owned: READ_END, release };
 }
 
 // A daemon's output (a `svc start` service): each line goes to the kernel
@@ -120,7 +138,10 @@ function adopt(pid, list) {
 
 // A spawn that failed: streams made for it are let go of.
 function abandon(list) {
-  for (const s of new Set(list)) if (s.owned) pipes.close(s.pipe);
+  for (const s of new Set(list)) {
+    if (s.owned) pipes.close(s.pipe);
+    if (s.release) s.release();
+  }
 }
 
 // Runs a file's or the log's pump dry now: what a process wrote to a file

@@ -22,6 +22,10 @@ const { ServiceRegistry } = require('../services/registry');
 const { parseMode } = require('../tty/termios');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
+const POWER_UNMOUNT_MS = 10000; // the longest poweroff waits for the disks to unmount
+
+// A call that answers nothing: undefined at once, or once a disk's promise settles.
+const nothing = (v) => (v && typeof v.then === 'function' ? v.then(() => undefined) : undefined);
 
 function install(kernel) {
   const { procs, vfs, tty, log } = kernel;
@@ -44,6 +48,11 @@ function install(kernel) {
   const netInterface = () => {
     if (!kernel.iface) throw new KernelError('ENETDOWN', 'eth0');
     return kernel.iface;
+  };
+
+  const storage = () => {
+    if (!kernel.storage) throw new KernelError('ENODEV', null, 'no disks');
+    return kernel.storage;
   };
 
   const sockets = new AppSockets({ iface: netInterface });
@@ -96,45 +105,70 @@ function install(kernel) {
     'fs.readlink': (proc, a) => vfs.readlink(path(proc, a.path)),
     'fs.symlink': (proc, a) => {
       if (typeof a.target !== 'string') throw new KernelError('EINVAL', 'symlink target');
-      vfs.symlink(a.target, path(proc, a.path));
+      return nothing(vfs.symlink(a.target, path(proc, a.path)));
     },
-    'fs.link': (proc, a) => void vfs.link(path(proc, a.existing), path(proc, a.path)),
+    'fs.link': (proc, a) => nothing(vfs.link(path(proc, a.existing), path(proc, a.path))),
     'fs.read': (proc, a) => vfs.readFile(path(proc, a.path)),
-    'fs.write': (proc, a) => void vfs.writeFile(path(proc, a.path), String(a.data ?? ''), !!a.append),
-    'fs.mkdir': (proc, a) => void vfs.mkdir(path(proc, a.path)),
+    'fs.write': (proc, a) => nothing(vfs.writeFile(path(proc, a.path), String(a.data ?? ''), !!a.append)),
+    'fs.mkdir': (proc, a) => nothing(vfs.mkdir(path(proc, a.path))),
     // A file as a byte stream: the app gets a pipe a kernel pump fills from
     // the file ('r') or empties into it ('w', 'a'); docs/apps.md, "Files".
     'fs.open': (proc, a) => {
       const p = path(proc, a.path);
       const flags = a.flags === undefined ? 'r' : a.flags;
       if (flags !== 'r' && flags !== 'w' && flags !== 'a') throw new KernelError('EINVAL', `flags ${String(flags).slice(0, 8)}`);
-      const stream = flags === 'r' ? streams.fileSource(vfs, p) : streams.fileSink(vfs, p, flags === 'a');
-      streams.adopt(proc.pid, [stream]);
-      if (!proc.files) proc.files = new Map();
-      proc.files.set(stream.pipe, stream);
-      return { pipe: stream.pipe };
+      const opened = flags === 'r' ? streams.fileSource(vfs, p) : streams.fileSink(vfs, p, flags === 'a');
+      const adopt = (stream) => {
+        if (proc.state === 'Z') return void streams.abandon([stream]); // gone while a disk opened it
+        streams.adopt(proc.pid, [stream]);
+        stream.ownerPid = proc.pid;
+        if (!proc.files) proc.files = new Map();
+        proc.files.set(stream.pipe, stream);
+        return { pipe: stream.pipe };
+      };
+      return typeof opened.then === 'function' ? opened.then(adopt) : adopt(opened);
     },
+    // fsync(2): {pipe} an open file's writes so far, {path} a file's; either
+    // way the disk's whole transaction is committed (docs/disk.md). The
+    // image and /tmp have nothing to make durable: at once.
+    'fs.fsync': (proc, a) => {
+      if (a.pipe !== undefined) {
+        const stream = proc.files && proc.files.get(Number(a.pipe));
+        if (!stream) throw new KernelError('EBADF', `pipe ${a.pipe}`);
+        streams.settle(stream); // what the app wrote is handed to the file first
+        return stream.fsync ? stream.fsync().then(() => undefined) : undefined;
+      }
+      return nothing(vfs.fsync(path(proc, a.path)));
+    },
+    // sync(2): every mounted disk's changes durable.
+    'fs.sync': () => nothing(vfs.sync()),
+    // The mount table ({source, mount, type, options} each), as /proc/mounts.
+    'fs.mounts': () => vfs.mountTable(),
     // The app has let go of its end: what it wrote is in the file now, or the
     // error that stopped it (ENOSPC) is the reply.
     'fs.close': (proc, a) => {
       const stream = proc.files && proc.files.get(Number(a.pipe));
       if (!stream) throw new KernelError('EBADF', `pipe ${a.pipe}`);
       proc.files.delete(Number(a.pipe));
+      if (stream.release) stream.release(); // a disk file read: its open ends
       streams.settle(stream);
       if (stream.finish) return stream.finish().then(() => undefined); // a disk: its writes done and flushed, or EIO
       const error = stream.error && stream.error();
       if (error) throw error;
     },
-    'fs.unlink': (proc, a) => void vfs.unlink(path(proc, a.path)),
-    'fs.rename': (proc, a) => void vfs.rename(path(proc, a.from), path(proc, a.to)),
-    'fs.rmdir': (proc, a) => void vfs.rmdir(path(proc, a.path)),
+    'fs.unlink': (proc, a) => nothing(vfs.unlink(path(proc, a.path))),
+    'fs.rename': (proc, a) => nothing(vfs.rename(path(proc, a.from), path(proc, a.to))),
+    'fs.rmdir': (proc, a) => nothing(vfs.rmdir(path(proc, a.path))),
     // mtime: seconds since 1970; absent or null: now.
-    'fs.utimes': (proc, a) => void vfs.utimes(path(proc, a.path), a.mtime === undefined || a.mtime === null ? undefined : Number(a.mtime)),
+    'fs.utimes': (proc, a) => nothing(vfs.utimes(path(proc, a.path), a.mtime === undefined || a.mtime === null ? undefined : Number(a.mtime))),
     // The file system a path is on; no path: every one (what df lists).
     'fs.statfs': (proc, a) => (a.path === undefined || a.path === null ? vfs.filesystems() : vfs.statfs(path(proc, a.path))),
 
     'proc.list': () => procs.list(),
-    'proc.spawn': (proc, a) => procs.spawn(proc, a.argv, a).pid,
+    'proc.spawn': (proc, a) => {
+      const child = procs.spawnCall(proc, a.argv, a); // a promise when a disk is mounted
+      return typeof child.then === 'function' ? child.then((c) => c.pid) : child.pid;
+    },
     'proc.pipe': (proc) => procs.newPipe(proc),
     'proc.wait': (proc, a) => procs.wait(proc, Number(a.pid)),
     'proc.kill': (proc, a) => void procs.kill(child(proc, a.pid).pid, a.signal || 'TERM'),
@@ -242,10 +276,23 @@ function install(kernel) {
 
     'sys.power': (proc, a) => {
       const reboot = a.action === 'reboot';
-      log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
-      // Let the reply and the log reach the console before the machine stops.
-      timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));
+      // Disks first: synced and unmounted, so the next boot has nothing to
+      // replay (bounded: a disk that does not answer does not keep the power on).
+      const unmounted = kernel.storage ? kernel.storage.unmountAll() : Promise.resolve();
+      const bounded = new Promise((resolve) => timers.after(POWER_UNMOUNT_MS, resolve));
+      // The reply waits for them: `reboot` has not returned while the old kernel still runs.
+      return Promise.race([unmounted, bounded]).then(() => {
+        log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
+        // Let the reply and the log reach the console before the machine stops.
+        timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));
+      });
     },
+
+    // The disks' file systems (kernel/fs/disks.js): mount(8), umount(8), mkfs, fsck.
+    'fs.mount': (proc, a) => storage().mount(String(a.source ?? ''), a.point === undefined ? undefined : path(proc, a.point)),
+    'fs.umount': (proc, a) => nothing(storage().umount(String(a.target ?? '').startsWith('/dev/') ? String(a.target) : path(proc, a.target))),
+    'fs.mkfs': (proc, a) => storage().mkfs(String(a.source ?? '')),
+    'fs.fsck': (proc, a) => storage().fsck(String(a.source ?? ''), !!a.repair),
   });
 }
 
@@ -273,6 +320,8 @@ function kernelServices(kernel) {
       rmdir: (proc, [path]) => h['fs.rmdir'](proc, { path }),
       utimes: (proc, [path, mtime]) => h['fs.utimes'](proc, { path, mtime }),
       statfs: (proc, [path]) => h['fs.statfs'](proc, { path }),
+      fsync: (proc, [path]) => h['fs.fsync'](proc, { path }),
+      sync: (proc) => h['fs.sync'](proc, {}),
     },
     net: {
       info: (proc) => h['net.info'](proc, {}),

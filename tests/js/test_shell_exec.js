@@ -1085,17 +1085,17 @@ test('history --help answers as a program does; only a child that may run histor
   const sys = fakeSys({ commands: { ...ok, sh: 0 } });
   const sh = new Shell({ sys });
   sh.history = new (require('/lib/shell/history').History)();
-  for (let i = 0; i < 600; i++) sh.history.add(`echo ${i}`);
+  for (let i = 0; i < 1100; i++) sh.history.add(`echo ${i}`);
   assert.deepEqual(sh.history.last(2), [
-    { number: 599, line: 'echo 598' },
-    { number: 600, line: 'echo 599' },
+    { number: 1099, line: 'echo 1098' },
+    { number: 1100, line: 'echo 1099' },
   ]);
   await sh.runLine('pwd | cat; history 3 | cat');
   const states = sys.calls.filter((c) => c[0] === 'spawn' && c[1][0] === 'sh').map((c) => JSON.parse(c[2].env[SUBSHELL_VARIABLE]));
   assert.equal(states.length, 2);
   assert.equal(states[0].history, undefined, 'pwd | cat: no list');
-  assert.equal(states[1].history.first, 101, 'at most 500 lines, numbered on');
-  assert.equal(states[1].history.lines.length, 500);
+  assert.equal(states[1].history.first, 101, 'at most 1000 lines (bash\'s HISTSIZE), numbered on');
+  assert.equal(states[1].history.lines.length, 1000);
 });
 
 test('echo alone runs in the shell; as a pipeline stage or in $(...) it is the echo program, not a child shell', async () => {

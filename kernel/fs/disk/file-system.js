@@ -26,6 +26,8 @@
 //   link(existing, path)  symlink(target, path)  readlink(path) -> string
 //   utimes(target, mtime)  chmod(target, mode)
 //   open(target) -> ino   close(ino)   fsync(target)   sync()
+//   resolve(path, follow) -> where a path leads, for a VFS above (links
+//                            whose target leaves this file system)
 //   statfs() -> {blockSize, blocks, freeBlocks, inodes, freeInodes, nameMax}
 //   umount()
 // Errors are KernelErrors with POSIX codes (kernel/lib/errors.js).
@@ -178,6 +180,50 @@ class DiskFileSystem {
       cur = next;
     }
     return cur;
+  }
+
+  // For a VFS that mounts this file system (kernel/fs/disk-mount.js): walks
+  // `path` as walk() does, following links (the last only if `follow`), but
+  // stops where a link's target leaves this file system, since only the VFS
+  // knows what is outside it. Returns {path, links}: the names walked with
+  // every link replaced ('/' + names; the last name may not exist), or
+  // {escape: 'root' | 'up', rest, links}: an absolute target ('root': `rest`
+  // is the whole target and what followed it) or a '..' above this root
+  // ('up': `rest` is what follows it, from the mount point's parent).
+  // `links` counts the links followed, from `linksSoFar` (ELOOP past 40).
+  resolve(path, follow = true, linksSoFar = 0) {
+    return this.look(async (op) => {
+      const root = await readInode(op, L.ROOT_INO);
+      const walked = []; // [{name, inode}] from the root down
+      let parts = components(path);
+      let links = linksSoFar;
+      while (parts.length) {
+        const part = parts.shift();
+        if (part === '..') {
+          if (!walked.length) return { escape: 'up', rest: parts, links };
+          walked.pop();
+          continue;
+        }
+        const cur = walked.length ? walked[walked.length - 1].inode : root;
+        if (cur.type !== L.T_DIR) throw err('ENOTDIR', path);
+        const e = await dirs.lookup(op, cur, part);
+        if (!e) {
+          if (parts.length) throw err('ENOENT', path);
+          walked.push({ name: part, inode: null });
+          break;
+        }
+        const next = await readInode(op, e.ino);
+        if (next.type === L.T_SYMLINK && (parts.length > 0 || follow)) {
+          if (++links > MAX_LINKS_FOLLOWED) throw err('ELOOP', path);
+          const target = utf8Decode(await readData(op, next, 0, next.size), 0, next.size);
+          if (target.startsWith('/')) return { escape: 'root', rest: [...components(target), ...parts], links };
+          parts = [...components(target), ...parts];
+          continue;
+        }
+        walked.push({ name: part, inode: next });
+      }
+      return { path: '/' + walked.map((w) => w.name).join('/'), links };
+    });
   }
 
   // The inode a target (path or open inode number) names.
