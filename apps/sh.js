@@ -258,12 +258,15 @@ async function session() {
   });
   const shell = new Shell({ sys, argv0: 'sh', watchInterrupt });
   shell.forgiving = true; // a syntax error in one run does not end the session
-  await keepHistory(shell); // the lines typed in the REPL (not those of `jsksh run`)
   const cache = new Map();
+  // The completer first: a client asks whether its line is complete (a
+  // batch joining continuation lines) as soon as the session exists, and
+  // reading the history from the disk takes a kernel call or two.
   sys.stdin.setCompleter({
     complete: (line, cursor) => completeShell(line, cursor, { shell, sys, cache }),
     isComplete: (code) => ({ status: inputStatus(code), indent: '' }),
   });
+  await keepHistory(shell); // the lines typed in the REPL (not those of `jsksh run`)
   for (;;) {
     const next = sys.call('session.next', { status: shell.status, cwd: shell.cwd });
     warmUpWhileWaiting(next);
