@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 
 VERSION = 2
+# The kernel's last words before a reboot (as Linux's), a `log` message to
+# every client: a run in progress went with the old kernel.
+REBOOT_LOG = "reboot: Restarting system"
 
 
 def hello_message(rows: bool, terminal: bool, binary: bool = False, modes: bool = False) -> dict:

@@ -41,6 +41,7 @@ from jsksh.client.complete import GuestCompleter, ask, completions
 from jsksh.client.history import Histories
 from jsksh.client.keys import repl_bindings
 from jsksh.client.lexer import STYLE, ReplLexer, fragments_for, split_lines
+from jsksh.client.messages import REBOOT_LOG
 from jsksh.client.passthrough import KeysThrough
 from jsksh.client.protocol import Connection, Refused, hello_message, id_key, int_field
 from jsksh.client.terminal import AbovePrompt, PlainScreen
@@ -48,7 +49,6 @@ from jsksh.client.toolbar import StatusBar
 
 IS_COMPLETE_TIMEOUT = 1.0
 ATTACH_TIMEOUT = 5.0
-REBOOT_LOG = "reboot: Restarting system"  # the kernel's last words before a reboot (as Linux's)
 REBOOT_WAIT = 0.5  # seconds after them: the old kernel is gone, the port waits for the new one
 
 

@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 
-from jsksh.client.messages import hello_message, int_field, parse
+from jsksh.client.messages import REBOOT_LOG, hello_message, int_field, parse
 
 
 class Channel:
@@ -130,6 +130,11 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, end
             chan.send({"t": "stdin", "id": 1, **({"data": text} if text else {"eof": True})})
         elif kind == "exit" and msg.get("id") == 1:
             return int_field(msg.get("status"), 1)
+        elif kind == "log" and str(msg.get("text", "")).startswith(REBOOT_LOG):
+            # The line rebooted the machine (`reboot`): the run went with the
+            # old kernel and no exit will come; it did what was asked, as a
+            # `poweroff` in the line does.
+            return 0
         elif kind == "error":
             complain(str(msg.get("message")))
             if msg.get("id") in (None, 1) and "unreadable" not in msg:

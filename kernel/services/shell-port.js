@@ -44,7 +44,13 @@ class ShellPort {
       room,
       whenRoom,
     });
-    if (log && log.listen) log.listen((entry) => this.client.attached && this.send({ t: 'log', ...entry }));
+    // Log lines go to an attached client (the REPL shows them); emergencies
+    // (a panic, `reboot: Restarting system`) to any client, as Linux writes
+    // KERN_EMERG to every terminal: a `jsksh run` whose line rebooted the
+    // machine learns from it that its run went with the old kernel.
+    if (log && log.listen) {
+      log.listen((entry) => (this.client.attached || (entry.level === 'emerg' && this.client.version >= 2)) && this.send({ t: 'log', ...entry }));
+    }
   }
 
   // The client went away: the next one starts afresh.
