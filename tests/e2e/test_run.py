@@ -102,6 +102,18 @@ def test_run_poweroff_ends_with_the_machines_status_and_no_complaint():
     assert (r.returncode, r.stdout, r.stderr) == (0, "bye\n", "")
 
 
+def test_run_reboot_ends_the_run_with_status_0_not_a_wait_forever():
+    # The run went with the old kernel: the reboot's emergency log line ends it.
+    r = subprocess.run(
+        [*JSKSH, "--net", "none", "run", "echo before; reboot; echo never"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=ENV,
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (0, "before\n", "")
+
+
 def test_poweroff_stops_machine_and_client_exits_0():
     child = pexpect.spawn(JSKSH[0], [*JSKSH[1:], "--raw"], env=ENV, timeout=30, encoding="utf-8")
     child.expect(PROMPT)
