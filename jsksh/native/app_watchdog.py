@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from jsksh.native.app_host import App, AppHost
 
 
+# Seconds memory may stay over budget, while idle apps' start-up garbage is
+# being collected, before the kernel is told to evict (check_memory).
+GARBAGE_FIRST = 0.5
+
+
 class Watchdog:
     """The checks on running apps, and the memory budget they share."""
 
@@ -39,6 +44,7 @@ class Watchdog:
         self.on_mail = host.on_mail
         self.memory_budget = memory_budget
         self.pressure_told = 0.0  # when the kernel was last told memory is over budget
+        self.pressure_since: float | None = None  # when the apps' memory went over budget
         self.memory_cached = 0  # memory_used() as of the watchdog's last round
 
     def kill_over_heap(self, app: App) -> None:
@@ -65,16 +71,39 @@ class Watchdog:
             return sum((a.heap_used or 0) + a.box.external_bytes() for a in self.apps.values())
 
     def memory(self) -> dict:
-        """The apps' memory as the watchdog last summed it (at most 100 ms old), and the budget."""
-        return {"used": self.memory_cached, "budget": self.memory_budget}
+        """The apps' memory, summed now (heaps as last sampled), and the budget.
+
+        Summed at each ask, not taken from the watchdog's last round: the
+        kernel asks before each spawn, and right after it has evicted
+        services for room; a sum up to 100 ms old still counted the apps it
+        had just stopped, and the next spawn evicted again, until nothing
+        was left and the spawn was refused for memory it had freed."""
+        return {"used": self.memory_used(), "budget": self.memory_budget}
 
     def check_memory(self) -> None:
-        """Tell the kernel (at most every 200 ms) while the apps' memory is over budget."""
+        """Tell the kernel (at most every 200 ms) while the apps' memory is over budget.
+
+        Garbage first, as Linux reclaims its caches before it kills: while idle
+        apps whose start-up garbage was never collected remain (stats_loop
+        collects them now, pressure or quiet), the kernel is told only once
+        the pressure has lasted GARBAGE_FIRST seconds."""
         used = self.memory_cached = self.memory_used()
         now = time.monotonic()
-        if used > self.memory_budget and now - self.pressure_told > 0.2:
+        if used <= self.memory_budget:
+            self.pressure_since = None
+            return
+        if self.pressure_since is None:
+            self.pressure_since = now
+        if now - self.pressure_since < GARBAGE_FIRST and self.uncollected_idle():
+            return
+        if now - self.pressure_told > 0.2:
             self.pressure_told = now
             self.host.mailbox.tell_kernel({"t": "pressure", "used": used, "budget": self.memory_budget})
+
+    def uncollected_idle(self) -> bool:
+        """Is there an idle app whose first full GC has not run yet?"""
+        with self.lock:
+            return any(not a.collected and not a.box.in_flight for a in self.apps.values())
 
     # ---- threads -------------------------------------------------------------
     def loop(self) -> None:
@@ -143,7 +172,8 @@ class Watchdog:
             time.sleep(0.05)
             now = time.monotonic()
             host.pool.trim_if_quiet(now)
-            quiet = host.pool.quiet(now)
+            # Quiet, or memory over budget: then garbage is collected before anything is evicted.
+            quiet = host.pool.quiet(now) or self.memory_cached > self.memory_budget
             with self.lock:
                 due = [
                     a
