@@ -165,6 +165,12 @@ class AppSockets {
   closeAll(proc) {
     for (const entry of [...this.byFd.values()]) if (entry.proc === proc) this.drop(entry);
   }
+
+  // Does process `pid` hold a UDP socket?
+  holds(pid) {
+    for (const entry of this.byFd.values()) if (entry.proc.pid === pid) return true;
+    return false;
+  }
 }
 
 module.exports = { AppSockets, RECEIVE_BATCH, QUEUE_LIMIT };

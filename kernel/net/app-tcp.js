@@ -320,6 +320,12 @@ class AppTcp {
     return undefined;
   }
 
+  // Does process `pid` hold a TCP socket (a listener or a connection)?
+  holds(pid) {
+    for (const entry of this.byFd.values()) if (entry.proc.pid === pid) return true;
+    return false;
+  }
+
   // A process exited: its descriptors go with it.
   closeAll(proc) {
     for (const entry of [...this.byFd.values()]) if (entry.proc === proc) this.drop(entry);

@@ -78,6 +78,8 @@ function install(kernel) {
   };
   // TCP for apps (kernel/net/app-tcp.js): names resolve as net.lookup's do.
   const tcpSockets = new AppTcp({ iface: netInterface, lookup: (name) => lookup(name) });
+  // Does a process hold a socket: serve (or talk to) clients no service call shows? (registry.relieve)
+  kernel.holdsSockets = (pid) => tcpSockets.holds(pid) || sockets.holds(pid);
   procs.onExit.add((proc) => tcpSockets.closeAll(proc));
 
   // Resolver errors keep their code (NXDOMAIN, ETIMEDOUT, ...) for the app.
@@ -335,7 +337,13 @@ function kernelServices(kernel) {
 // Named services between apps: the registry, and the calls that reach it.
 function installServices(kernel) {
   const { procs, log } = kernel;
-  const registry = new ServiceRegistry({ procs, log, timers, kernelServices: kernelServices(kernel) });
+  const registry = new ServiceRegistry({
+    procs,
+    log,
+    timers,
+    kernelServices: kernelServices(kernel),
+    holdsSockets: (pid) => (kernel.holdsSockets ? kernel.holdsSockets(pid) : false),
+  });
   kernel.services = registry;
   procs.relieveMemory = (used, budget) => registry.relieve(used, budget);
   Object.assign(procs.handlers, {

@@ -21,8 +21,9 @@ const START_TIMEOUT_MS = 5000; // a started service must export within this
 const MiB = 1024 * 1024;
 
 class ServiceRegistry {
-  constructor({ procs, log, timers, kernelServices }) {
+  constructor({ procs, log, timers, kernelServices, holdsSockets = () => false }) {
     this.procs = procs;
+    this.holdsSockets = holdsSockets; // pid -> does it hold a network socket?
     this.log = log;
     this.timers = timers;
     this.kernelServices = kernelServices; // name -> { method: (proc, args) => value }
@@ -218,10 +219,14 @@ class ServiceRegistry {
   // The apps use more memory than the machine's budget: stop idle managed
   // services, least recently used first, until the estimate is back under.
   // Returns the bytes freed (an estimate: heap as last sampled + ArrayBuffers).
+  // A service holding a socket is never idle in this sense: its clients
+  // (an invoker's HTTP connections, httpd's) are not service calls, so its
+  // activity cannot show them, and stopping it would drop them; what starts
+  // an evicted service again is a call, which those clients never make.
   relieve(used, budget) {
     const stats = machine.procStat();
     const idle = [...this.managed.values()]
-      .filter((s) => s.pid !== null && s.state === 'running' && stats[s.pid])
+      .filter((s) => s.pid !== null && s.state === 'running' && stats[s.pid] && !this.holdsSockets(s.pid))
       .map((s) => ({ service: s, st: stats[s.pid] }))
       .filter(({ st }) => st.serving === 0 && st.queue === 0 && st.state === 'S')
       .sort((a, b) => b.st.idle - a.st.idle);
