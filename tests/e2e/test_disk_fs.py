@@ -88,7 +88,9 @@ def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path)
             "mkdir /home/dir; cp /etc/motd /home/dir/motd; ln -s /etc/motd /home/link; "
             "echo gone > /home/gone; rm /home/gone; echo old > /home/old; mv /home/old /home/dir/moved",
         )
-        assert ok(m, "cat /home/a.txt; wc -l < /home/seq.txt; head -1 /home/link") == "hello\nmore\n20000\n" + ok(m, "head -1 /etc/motd")
+        assert ok(
+            m, "cat /home/a.txt; wc -l < /home/seq.txt; head -1 /home/link"
+        ) == "hello\nmore\n20000\n" + ok(m, "head -1 /etc/motd")
         before = ok(m, SNAPSHOT)
         assert "11 644 /home/a.txt" in before and "108894 644 /home/seq.txt" in before
         assert ok(m, "du -s /home").split()[1] == "/home"
@@ -134,7 +136,10 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
     m = fresh(tmp_path)
     try:
         # rename is atomic and replaces its target
-        assert ok(m, "echo new > /home/n; echo old > /home/o; mv /home/n /home/o; cat /home/o; ls /home") == "new\nlost+found/\no\n"
+        assert (
+            ok(m, "echo new > /home/n; echo old > /home/o; mv /home/n /home/o; cat /home/o; ls /home")
+            == "new\nlost+found/\no\n"
+        )
         # across file systems: EXDEV for a hard link and a rename (mv does not copy instead yet)
         status, _, err = m.run("echo t > /tmp/t; ln /tmp/t /home/t")
         assert status == 1 and "Invalid cross-device link" in err
@@ -146,17 +151,22 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
         mark = len(ok(m, "blktrace").splitlines())
         rows = [r.split() for r in ok(m, "sync /home/f; blktrace").splitlines()[1:]]
         # the commit: the log's blocks, a FLUSH, its header, a FLUSH (then the blocks at home)
-        assert [r[1] for r in rows[-(len(rows) - mark + 1):]].count("flush") >= 2 or [r[1] for r in rows].count("flush") >= 2
-        ok(m, "eval 'const f = await sys.fs.open(\"/home/g\", \"w\"); await f.write(\"abc\"); await f.fsync(); await f.close()'")
+        assert [r[1] for r in rows[-(len(rows) - mark + 1) :]].count("flush") >= 2 or [
+            r[1] for r in rows
+        ].count("flush") >= 2
+        ok(
+            m,
+            'eval \'const f = await sys.fs.open("/home/g", "w"); await f.write("abc"); await f.fsync(); await f.close()\'',
+        )
         rows = [r.split() for r in ok(m, "blktrace").splitlines()[1:]]
         assert "flush" in [r[1] for r in rows[-8:]]
         # an unlinked open file stays readable until it is closed; umount is EBUSY meanwhile
         out = ok(
             m,
-            "eval 'const f = await sys.fs.open(\"/home/o\"); await sys.fs.unlink(\"/home/o\");"
-            " let busy = \"\"; try { await sys.fs.umount(\"/home\") } catch (e) { busy = e.code }"
+            'eval \'const f = await sys.fs.open("/home/o"); await sys.fs.unlink("/home/o");'
+            ' let busy = ""; try { await sys.fs.umount("/home") } catch (e) { busy = e.code }'
             " const b = await f.read(100); await f.close();"
-            " sys.print(busy, String.fromCharCode(...b).trim(), (await sys.fs.readdir(\"/home\")).map((e) => e.name).join(\",\"))'",
+            ' sys.print(busy, String.fromCharCode(...b).trim(), (await sys.fs.readdir("/home")).map((e) => e.name).join(","))\'',
         )
         assert out.split("\n")[0] == "EBUSY new f,g,lost+found,t"
         # the disk's tools refuse a mounted disk
@@ -164,13 +174,19 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
         assert status == 1 and "umount /home first" in err
         status, _, err = m.run("fsck /dev/vda")
         assert status == 8 and "umount /home first" in err
-        assert ok(m, "umount /home; ls /home; mount") == "image on / type ustar (ro)\ntmpfs on /tmp type tmpfs (rw,size=65536k)\n"
+        assert (
+            ok(m, "umount /home; ls /home; mount")
+            == "image on / type ustar (ro)\ntmpfs on /tmp type tmpfs (rw,size=65536k)\n"
+        )
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
         assert ok(m, "mount /dev/vda; cat /home/f /home/g; echo") == "durable\nabc\n"
         # a program and a script stored on the disk run
         ok(m, "echo 'echo script says $1' > /home/x.sh")
         assert ok(m, "sh /home/x.sh hi") == "script says hi\n"
-        ok(m, "eval 'await sys.fs.writeFile(\"/home/hello.js\", \"module.exports = async (argv) => { sys.print(\\\"app on the disk\\\", argv[1]); return 0; };\")'")
+        ok(
+            m,
+            'eval \'await sys.fs.writeFile("/home/hello.js", "module.exports = async (argv) => { sys.print(\\"app on the disk\\", argv[1]); return 0; };")\'',
+        )
         assert ok(m, "/home/hello.js x; cd /home && ./hello.js y") == "app on the disk x\napp on the disk y\n"
         assert "No such file" in m.run("cat < /home/missing")[2]
     finally:
@@ -236,7 +252,9 @@ def test_a_corrupt_superblock_is_refused_at_boot_with_a_hint_and_fsck_repairs_it
     m = boot(image)
     try:
         out = ok(m, "dmesg")
-        assert "jsksh-fs (vda): cannot mount: superblock checksum mismatch (block 0 is corrupt); run fsck" in out
+        assert (
+            "jsksh-fs (vda): cannot mount: superblock checksum mismatch (block 0 is corrupt); run fsck" in out
+        )
         assert "fsck -r /dev/vda" in out
         assert m.run("echo alive; mount | grep -c vda") == (1, "alive\n0\n", "")
         status, out, _ = m.run("fsck /dev/vda")
@@ -255,8 +273,14 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
         console = m.attach()
         command(console, "echo remembered line")
         console.close()
-        ok(m, "svc start kv; eval 'const kv = await sys.services.connect(\"kv\"); await kv.put(\"colour\", {name: \"teal\"})'")
-        ok(m, "svc start invoker; sleep 0.3; echo 'export default { fetch: () => new Response(\"hi\") }' > /tmp/w.js; worker deploy hello /tmp/w.js")
+        ok(
+            m,
+            'svc start kv; eval \'const kv = await sys.services.connect("kv"); await kv.put("colour", {name: "teal"})\'',
+        )
+        ok(
+            m,
+            "svc start invoker; sleep 0.3; echo 'export default { fetch: () => new Response(\"hi\") }' > /tmp/w.js; worker deploy hello /tmp/w.js",
+        )
         scripts = ok(m, "ls /home/invoker/scripts")
         assert scripts.strip().endswith(".js")
         stop_with(m, "poweroff")
@@ -269,7 +293,10 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
         console = m.attach()
         assert "echo remembered line" in command(console, "history")
         console.close()
-        out = ok(m, "svc start kv; eval 'const kv = await sys.services.connect(\"kv\"); sys.print(JSON.stringify(await kv.get(\"colour\")))'")
+        out = ok(
+            m,
+            'svc start kv; eval \'const kv = await sys.services.connect("kv"); sys.print(JSON.stringify(await kv.get("colour")))\'',
+        )
         assert json.loads(next(line for line in out.splitlines() if line.startswith("{"))) == {"name": "teal"}
         assert ok(m, "ls /home/invoker/scripts") == scripts
     finally:
@@ -279,7 +306,7 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
 def test_without_a_disk_home_is_not_there_and_the_tools_say_so():
     m = BootedMachine("--net", "none")
     try:
-        assert ok(m, "mount; ls /") .count("home") == 0
+        assert ok(m, "mount; ls /").count("home") == 0
         status, _, err = m.run("mkfs /dev/vda")
         assert status == 1 and "no such disk" in err
         assert ok(m, "sync; echo synced") == "synced\n"
