@@ -126,8 +126,9 @@ def cmd_console(args) -> int:
 
     def power_off(status: int) -> None:
         # Before the client hangs up, so the port never reports a vanished client.
+        # The power button, not the cord: the kernel unmounts its disks first.
         if not machine.powered.is_set():
-            machine.power_off(status)
+            machine.shutdown(status)
         thread.join(10)
 
     if not sys.stdin.isatty():
@@ -167,7 +168,7 @@ def raw_console(args) -> int:
     thread = _in_background(machine)
     how = attach(sock, on_resize=machine.resize_console)  # the window's size reaches hvc0
     if how == "detached":
-        machine.power_off(0)
+        machine.shutdown(0)
     thread.join(10)
     report_panic(machine, shown_on_stdout=True)
     return machine.status
@@ -204,7 +205,14 @@ def _batch(sock, finish=None):
 def cmd_boot(args) -> int:
     machine = _machine(args, console_path=args.console, control_path=args.control)
     print(f"jsksh: machine running; console {args.console}, control {args.control}", file=sys.stderr)
-    signal.signal(signal.SIGTERM, lambda *_: machine.power_off(143))
+    # SIGTERM presses the power button (the kernel unmounts its disks, then
+    # powers off), from a thread of its own: a handler must not wait.
+    signal.signal(
+        signal.SIGTERM,
+        lambda *_: threading.Thread(
+            target=machine.shutdown, args=(143,), name="jsksh-shutdown", daemon=True
+        ).start(),
+    )
     try:
         status = machine.run()
     except KeyboardInterrupt:
@@ -286,7 +294,7 @@ def cmd_run(args) -> int:
         status = run_line(sock, args.line, ended=ended)
     finally:
         if machine.panic is None:  # a panic powered it off already, with its own status
-            machine.power_off(0)
+            machine.shutdown(0)  # in order: what the line wrote on a disk is kept
         thread.join(10)
     if machine.panic is not None:
         report_panic(machine)

@@ -52,6 +52,11 @@ EINVAL, ESRCH = -22, -3
 MACHINE_CHECK = "machine check"
 
 
+# Seconds the kernel has to power off in order (its disks unmounted) when
+# the host presses the power button (Machine.shutdown) before the power is cut.
+SHUTDOWN_GRACE = 12.0
+
+
 class Machine:
     """One machine; ``run()`` boots it and returns the status it powered off with."""
 
@@ -152,10 +157,25 @@ class Machine:
             self.loop.stop()
 
     def power_off(self, status: int = 0) -> None:
-        """Stop the machine from the host side (any thread)."""
+        """Stop the machine from the host side (any thread): the power cord."""
         self.status = status
         self.reset_requested = False
         self.powered.set()
+
+    def shutdown(self, status: int = 0, grace: float = SHUTDOWN_GRACE) -> None:
+        """The power button (any thread): the kernel is asked to power off in
+        order, its disks synced and unmounted first, as `poweroff` does (a
+        machine message, docs/abi.md); if it has not within ``grace`` seconds,
+        the power is cut.  What `jsksh run` does when its line is done, and
+        `jsksh boot` on SIGTERM: a file written on the disk is kept, where
+        cutting the power lost what the last 5 s had not committed."""
+        if self.powered.is_set():
+            return
+        if self.kernel_running and self.apps is not None:
+            self.apps.mailbox.tell_kernel({"t": "shutdown", "status": status})
+            if self.powered.wait(grace):
+                return
+        self.power_off(status)
 
     def _power_on(self) -> None:
         self.boots += 1

@@ -55,6 +55,24 @@ function install(kernel) {
     return kernel.storage;
   };
 
+  // poweroff(8) and reboot(8), and the host's power button (Machine.shutdown:
+  // a machine message {t: 'shutdown', status}). Disks first: synced and
+  // unmounted, so the next boot has nothing to replay (bounded: a disk that
+  // does not answer does not keep the power on). A `reboot` call's reply
+  // waits for them: it has not returned while the old kernel still runs.
+  const powerDown = (reboot, status) => {
+    const unmounted = kernel.storage ? kernel.storage.unmountAll() : Promise.resolve();
+    const bounded = new Promise((resolve) => timers.after(POWER_UNMOUNT_MS, resolve));
+    return Promise.race([unmounted, bounded]).then(() => {
+      log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
+      // Let the reply and the log reach the console before the machine stops.
+      timers.after(0, () => machine.power(reboot, reboot ? 0 : status));
+    });
+  };
+  procs.onMachineMessage.add((msg) => {
+    if (msg && msg.t === 'shutdown') powerDown(false, Number(msg.status) | 0);
+  });
+
   const sockets = new AppSockets({ iface: netInterface });
   procs.onExit.add((proc) => sockets.closeAll(proc));
 
@@ -276,19 +294,7 @@ function install(kernel) {
       isolates: proc.ownQuota ? proc.ownQuota.max : procs.limits.isolates,
     }),
 
-    'sys.power': (proc, a) => {
-      const reboot = a.action === 'reboot';
-      // Disks first: synced and unmounted, so the next boot has nothing to
-      // replay (bounded: a disk that does not answer does not keep the power on).
-      const unmounted = kernel.storage ? kernel.storage.unmountAll() : Promise.resolve();
-      const bounded = new Promise((resolve) => timers.after(POWER_UNMOUNT_MS, resolve));
-      // The reply waits for them: `reboot` has not returned while the old kernel still runs.
-      return Promise.race([unmounted, bounded]).then(() => {
-        log.emerg(reboot ? 'reboot: Restarting system' : 'reboot: Power down');
-        // Let the reply and the log reach the console before the machine stops.
-        timers.after(0, () => machine.power(reboot, reboot ? 0 : Number(a.status) | 0));
-      });
-    },
+    'sys.power': (proc, a) => powerDown(a.action === 'reboot', Number(a.status) | 0),
 
     // The disks' file systems (kernel/fs/disks.js): mount(8), umount(8), mkfs, fsck.
     'fs.mount': (proc, a) => storage().mount(String(a.source ?? ''), a.point === undefined ? undefined : path(proc, a.point)),

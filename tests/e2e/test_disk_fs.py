@@ -106,14 +106,26 @@ def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path)
         assert "jsksh-fs (vda): mounted at /home, 4 MiB\n" in out  # a clean stop: nothing to replay
         assert ok(m, SNAPSHOT) == before
         ok(m, "echo unclean > /home/u.txt; sync")
+        m.proc.kill()  # SIGKILL: no unmount, as a power cut after the sync
+        m.proc.wait(10)
     finally:
-        m.stop()  # SIGTERM: no unmount, as a power cut after the sync
+        m.stop()
+
+    # SIGTERM is the power button: the kernel unmounts, nothing to replay, nothing lost.
+    m = boot(image)
+    try:
+        out = ok(m, "dmesg | grep jsksh-fs")
+        assert re.search(r"mounted at /home, 4 MiB, replayed \d+ blocks from the log", out), out  # the kill's
+        ok(m, "echo no sync > /home/t.txt")
+    finally:
+        m.stop()
+        assert m.proc.returncode == 143
 
     m = boot(image)
     try:
-        out = ok(m, "dmesg | grep jsksh-fs; cat /home/u.txt")
-        assert re.search(r"mounted at /home, 4 MiB, replayed \d+ blocks from the log", out), out
-        assert out.endswith("unclean\n")
+        out = ok(m, "dmesg | grep jsksh-fs; cat /home/u.txt /home/t.txt")
+        assert "mounted at /home, 4 MiB\n" in out, out  # the SIGTERM before unmounted
+        assert out.endswith("unclean\nno sync\n")
         ok(m, "umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
     finally:
