@@ -14,11 +14,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import time
 
 from jsksh.client.runner import run_line
 from jsksh.disk.image import create_image
-from tests.e2e.machine import BootedMachine, command
+from tests.e2e.machine import ENV, JSKSH, BootedMachine, command
 
 MIB = 1 << 20
 
@@ -324,3 +325,22 @@ def test_without_a_disk_home_is_not_there_and_the_tools_say_so():
         assert ok(m, "sync; echo synced") == "synced\n"
     finally:
         m.stop()
+
+
+def test_a_jsksh_run_line_keeps_what_it_wrote_on_the_disk(tmp_path):
+    # When the line is done, jsksh run presses the power button: the kernel
+    # unmounts the disk before the power goes, and nothing waits for the
+    # 5 s commit (the power cord lost the file).
+    image = str(tmp_path / "home.img")
+    run = subprocess.run(
+        [*JSKSH, "--net", "none", "--disk", image, "--disk-size", "16M", "run", "echo kept > /home/note"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    assert (run.returncode, run.stderr) == (0, "")
+    cat = subprocess.run(
+        [*JSKSH, "disk", "cat", image, "/note"], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert (cat.returncode, cat.stdout) == (0, "kept\n"), cat.stderr
