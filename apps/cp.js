@@ -3,17 +3,13 @@
 //   cp [-rRainpvf] SOURCE DEST        SOURCE to DEST (into it if DEST is a directory)
 //   cp [-rRainpvf] SOURCE... DIRECTORY
 //
-// Bytes are copied as bytes, through sys.fs.open's streams, so any file
-// (binary too) arrives unchanged, at the pace of the kernel's pumps. Copies
-// go only to /tmp (the image is read-only). Bad input loses nothing: a file
-// is never copied onto itself (which would empty it), nor a directory into
-// itself, and a directory only with -r. A /tmp that fills stops the copy
-// with GNU's "error writing 'DEST': No space left on device"; the source is
-// untouched and, as with GNU's cp, what was written of DEST stays.
-//
-// A symbolic link is followed: its target's bytes are copied, as GNU's cp
-// does without -P; with -r (and -a) a link is copied as a link, as GNU's
-// cp -r does, so a link to a directory above is not copied for ever.
+// The copying is /lib/copy's (shared with mv across file systems): bytes
+// as bytes, to /tmp or a disk on /home (the image is read-only). Bad input
+// loses nothing: a file is never copied onto itself, nor a directory into
+// itself, and a directory only with -r; a full file system stops the copy
+// with GNU's "error writing 'DEST': No space left on device". A symbolic
+// link is followed, as GNU's cp does without -P; with -r (and -a) it is
+// copied as a link.
 //
 // -p keeps the modification time (jsksh has no owners, and every file has
 // the same mode); -a is -r with -p. -f changes nothing here: it lets GNU's
@@ -21,7 +17,8 @@
 // to, it can open.
 'use strict';
 
-const { reason, statOrNull, join, lastName, absolute, askYes, destination } = require('/lib/file-tools');
+const { join, lastName, destination } = require('/lib/file-tools');
+const { Copier } = require('/lib/copy');
 const { parseOptions, usageError } = require('/lib/options');
 
 module.exports = async function main(argv) {
@@ -49,152 +46,6 @@ module.exports = async function main(argv) {
   }
   return copier.status;
 };
-
-class Copier {
-  constructor(opts) {
-    this.opts = opts;
-    this.status = 0;
-    this.input = ''; // what was read of standard input and not yet answered (-i)
-  }
-
-  fail(message) {
-    sys.stderr.write(`cp: ${message}\n`);
-    this.status = 1;
-  }
-
-  // One source to one destination; a directory with what it holds (-r).
-  async copy(source, dest, top) {
-    let st;
-    try {
-      st = this.opts.recursive ? await sys.fs.lstat(source) : await sys.fs.stat(source);
-    } catch (e) {
-      return this.fail(`cannot stat '${source}': ${reason(e)}`);
-    }
-    const destStat = await statOrNull(dest);
-    if (st.type === 'dir') return this.copyDir(source, dest, st, destStat);
-    if (st.type === 'symlink') return this.copyLink(source, dest, st);
-    if (destStat !== null) {
-      if (sameFile(source, dest, st, destStat)) return this.fail(`'${source}' and '${dest}' are the same file`);
-      if (destStat.type === 'dir') return this.fail(`cannot overwrite directory '${dest}' with non-directory`);
-      if (this.opts.noClobber) return undefined;
-      if (this.opts.interactive && !(await this.ask(`cp: overwrite '${dest}'? `))) return undefined;
-    } else if (top && dest.endsWith('/')) {
-      return this.fail(`cannot create regular file '${dest}': Not a directory`);
-    }
-    if (await this.copyBytes(source, dest)) {
-      if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
-      if (this.opts.preserve) await this.keepTime(dest, st.mtime);
-    }
-    return undefined;
-  }
-
-  async copyDir(source, dest, st, destStat) {
-    if (!this.opts.recursive) return this.fail(`-r not specified; omitting directory '${source}'`);
-    const from = absolute(source);
-    const to = absolute(dest);
-    if (to === from || to.startsWith(from === '/' ? '/' : from + '/')) {
-      return this.fail(`cannot copy a directory, '${source}', into itself, '${dest}'`);
-    }
-    if (destStat !== null && destStat.type !== 'dir') {
-      return this.fail(`cannot overwrite non-directory '${dest}' with directory '${source}'`);
-    }
-    if (destStat === null) {
-      try {
-        await sys.fs.mkdir(dest);
-      } catch (e) {
-        return this.fail(`cannot create directory '${dest}': ${reason(e)}`);
-      }
-      if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
-    }
-    let entries;
-    try {
-      entries = await sys.fs.readdir(source);
-    } catch (e) {
-      return this.fail(`cannot access '${source}': ${reason(e)}`);
-    }
-    for (const entry of entries) await this.copy(join(source, entry.name), join(dest, entry.name), false);
-    if (this.opts.preserve) await this.keepTime(dest, st.mtime);
-    return undefined;
-  }
-
-  // -r: a link is made again at `dest`, holding the same target (a name
-  // there goes first, as GNU's cp replaces it).
-  async copyLink(source, dest, st) {
-    const there = await sys.fs.lstat(dest).catch(() => null);
-    if (there !== null) {
-      if (there.type === 'dir') return this.fail(`cannot overwrite directory '${dest}' with non-directory`);
-      if (this.opts.noClobber) return undefined;
-      if (this.opts.interactive && !(await this.ask(`cp: overwrite '${dest}'? `))) return undefined;
-      await sys.fs.unlink(dest).catch(() => {});
-    }
-    try {
-      await sys.fs.symlink(st.target, dest);
-    } catch (e) {
-      return this.fail(`cannot create symbolic link '${dest}': ${reason(e)}`);
-    }
-    if (this.opts.verbose) await sys.stdout.write(`'${source}' -> '${dest}'\n`);
-    return undefined;
-  }
-
-  // The bytes of `source` into `dest` (made, or emptied first), chunk by
-  // chunk, each write awaited. True if all of them arrived.
-  async copyBytes(source, dest) {
-    let input;
-    try {
-      input = await sys.fs.open(source, 'r');
-    } catch (e) {
-      this.fail(`cannot open '${source}' for reading: ${reason(e)}`);
-      return false;
-    }
-    let output;
-    try {
-      output = await sys.fs.open(dest, 'w');
-    } catch (e) {
-      await input.close().catch(() => {});
-      this.fail(`cannot create regular file '${dest}': ${reason(e)}`);
-      return false;
-    }
-    let failure = null;
-    try {
-      for (let chunk = await input.read(); chunk !== null; chunk = await input.read()) await output.write(chunk);
-    } catch (e) {
-      failure = e;
-    }
-    await input.close().catch(() => {});
-    try {
-      await output.close(); // the bytes are in the file now, or this says why not (ENOSPC)
-    } catch (e) {
-      failure = failure || e;
-    }
-    if (failure) {
-      if (!failure.code) throw failure;
-      this.fail(`error writing '${dest}': ${reason(failure)}`);
-      return false;
-    }
-    return true;
-  }
-
-  // -p: the copy gets the source's modification time.
-  async keepTime(dest, mtime) {
-    try {
-      await sys.fs.utimes(dest, mtime);
-    } catch (e) {
-      this.fail(`preserving times for '${dest}': ${reason(e)}`);
-    }
-  }
-
-  // -i: the question on stderr, a line of standard input as the answer (y or Y: yes).
-  ask(question) {
-    return askYes(question, this);
-  }
-}
-
-// One file under two names: the same path, or (through a link, or two
-// hard links) the same inode.
-function sameFile(source, dest, st, destStat) {
-  if (absolute(source) === absolute(dest)) return true;
-  return st.ino !== undefined && st.ino === destStat.ino;
-}
 
 module.exports.description = 'copy files and directories';
 module.exports.options = {

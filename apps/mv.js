@@ -5,16 +5,20 @@
 //
 // A move is one rename in the file system (sys.fs.rename): nothing is
 // copied, whatever the size, and a directory moves with what it holds.
-// Unlike GNU's mv, jsksh's does not copy between file systems: the only
-// writable one is /tmp, so such a move could never remove its source (or
-// make its destination) anyway; it fails at once with "Invalid cross-device
-// link" and changes nothing. Bad input changes nothing either: a name
+// Between two file systems (/tmp and a disk on /home) a rename is EXDEV, and
+// mv does what GNU's does: it copies (/lib/copy, as cp -a: a directory with
+// what it holds, times kept, links as links), and removes the source only
+// once the whole copy has arrived, so a failed copy (a full disk) loses
+// nothing. From the read-only image it copies, then cannot remove: it says
+// so, as GNU's mv does for a source it may not remove. Bad input changes
+// nothing: a name
 // moved onto itself, a directory into itself, a directory over a file or a
 // file over a directory, or over a directory that is not empty.
 'use strict';
 
 const { reason, statOrNull, join, lastName, absolute, askYes, destination } = require('/lib/file-tools');
 const { parseOptions, usageError } = require('/lib/options');
+const { Copier, removeTree } = require('/lib/copy');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -72,10 +76,29 @@ class Mover {
       await sys.fs.rename(source, dest);
     } catch (e) {
       if (!(e && e.code)) throw e;
+      if (e.code === 'EXDEV') return this.moveAcross(source, dest);
       if (e.code === 'EINVAL') return this.fail(`cannot move '${source}' to a subdirectory of itself, '${dest}'`);
       return this.fail(`cannot move '${source}' to '${dest}': ${reason(e)}`);
     }
     if (this.opts.verbose) await sys.stdout.write(`renamed '${source}' -> '${dest}'\n`);
+    return undefined;
+  }
+
+  // Across file systems: copy all of it (cp -a), then remove the source.
+  async moveAcross(source, dest) {
+    const copier = new Copier({ recursive: true, preserve: true, verbose: false, interactive: false, noClobber: false }, 'mv');
+    await copier.copy(source, dest, true);
+    if (copier.status !== 0) {
+      this.status = 1; // what went wrong was said; the source stays
+      return undefined;
+    }
+    try {
+      await removeTree(source);
+    } catch (e) {
+      if (!(e && e.code)) throw e;
+      return this.fail(`cannot remove '${source}': ${reason(e)}`);
+    }
+    if (this.opts.verbose) await sys.stdout.write(`copied '${source}' -> '${dest}'\nremoved '${source}'\n`);
     return undefined;
   }
 

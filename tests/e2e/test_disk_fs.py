@@ -153,12 +153,13 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
             ok(m, "echo new > /home/n; echo old > /home/o; mv /home/n /home/o; cat /home/o; ls /home")
             == "new\nlost+found/\no\n"
         )
-        # across file systems: EXDEV for a hard link and a rename (mv does not copy instead yet)
+        # across file systems: EXDEV for a hard link; mv copies, then removes (GNU's mv)
         status, _, err = m.run("echo t > /tmp/t; ln /tmp/t /home/t")
         assert status == 1 and "Invalid cross-device link" in err
-        status, _, err = m.run("mv /tmp/t /home/t")
-        assert status == 1 and "Invalid cross-device link" in err
-        assert ok(m, "cp /tmp/t /home/t; cat /home/t") == "t\n"
+        ok(m, "mkdir -p /tmp/d/e; echo deep > /tmp/d/e/f; mv /tmp/t /tmp/d /home/")
+        assert ok(m, "cat /home/t /home/d/e/f; ls /tmp") == "t\ndeep\n"
+        ok(m, "mv /home/d /tmp/back")
+        assert ok(m, "cat /tmp/back/e/f; ls /home") == "deep\nlost+found/\no\nt\n"
         # fsync of a file, and of an open handle, reach the device as a FLUSH
         ok(m, "echo durable > /home/f")
         mark = len(ok(m, "blktrace").splitlines())
