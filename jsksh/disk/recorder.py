@@ -6,8 +6,9 @@ completion order, from the thread that serves the disk.  Writes between
 two flushes sat in the volatile cache together: after a power cut any
 subset of them may have reached the platter, in any order, while
 everything before the last completed flush did.  WriteLog keeps the list,
-and `disk_after` rebuilds an image from it: the crash simulator (issue 15,
-later work) will pick the cut point and the surviving subset.
+and `disk_after` rebuilds an image from it; the crash test that replays a
+real guest's writes (tests/e2e/test_disk_recorded_crash.py) picks the cut
+points, the writes lost and the one torn.
 """
 
 from __future__ import annotations
