@@ -212,7 +212,9 @@ def test_a_device_completing_last_first_loses_and_reorders_nothing(tmp_path):
         "seq 1 40000 > /tmp/f; dd if=/tmp/f of=/dev/vda bs=256k status=none; "
         "dd if=/dev/vda bs=228894 count=1 iflag=fullblock status=none | tail -n 2; blktrace"
     )
-    args = ("--net", "none", "--disk", str(path), "--disk-size", "1M", "--disk-completion", "reversed")
+    # A blank image (no file system to mount on /home, whose unmount at the end would write over dd's bytes).
+    assert jsksh("disk", "create", "--raw", str(path), "1M").returncode == 0
+    args = ("--net", "none", "--disk", str(path), "--disk-completion", "reversed")
     r = jsksh(*args, "run", line)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("39999\n40000\n")
