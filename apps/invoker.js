@@ -179,8 +179,8 @@ class Invoker {
       return { status: 400, error: 'the script is not valid UTF-8' };
     }
     const hash = this.store.hashOf(bytes);
-    // Kept while the isolate starts (a kernel call is whole, and calls are
-    // taken in order: a fresh isolate reading the file finds it there).
+    // Kept while the isolate starts: a spare is handed the source itself, and
+    // an isolate started afresh, which reads the file, starts once it is kept.
     const kept = this.store.keep(hash, source);
     kept.catch(() => {});
     const old = this.workers.get(name);
@@ -188,7 +188,7 @@ class Invoker {
     if (old && old.instance && old.instance.version === version) {
       return { name, hash, size: bytes.length, deployed: old.deployed, created: false, unchanged: true };
     }
-    const instance = await this.startInstance(name, version, hash, source, settings);
+    const instance = await this.startInstance(name, version, hash, source, settings, kept);
     try {
       await kept;
     } catch (e) {
@@ -271,13 +271,14 @@ class Invoker {
 
   // A fresh isolate for this version: a spare, or one started now; its code
   // evaluated, ready().
-  async startInstance(name, version, hash, source, settings) {
+  async startInstance(name, version, hash, source, settings, kept = Promise.resolve()) {
     const service = `w.${name}.${version}`;
     const memory = settings.limits.memory;
     const argv = ['worker', 'serve', name, service, this.store.path(hash), JSON.stringify(settings)];
     const spare = await this.fromSpare(name, service, argv, hash, source, settings);
     if (spare && spare.error) return { error: spare.error };
     if (spare) return { service, version, proxy: spare.proxy, busy: 0, retired: false };
+    await kept.catch(() => {}); // it reads the script from the store (a failure is the deploy's 507)
     await this.startSlot();
     try {
       try {

@@ -15,6 +15,7 @@ class ScriptStore {
   constructor(fs, dir) {
     this.fs = fs;
     this.dir = dir.replace(/\/$/, '');
+    this.writes = 0; // names the temporary files keep() renames into place
   }
 
   async init() {
@@ -34,11 +35,16 @@ class ScriptStore {
     return hex(new Sha256().update(bytes).digest());
   }
 
-  // Keeps `text` (the script whose bytes hash to `hash`). One write: a kernel
-  // call is whole, so no reader ever sees half a script, and writing the
-  // same bytes again changes nothing.
-  keep(hash, text) {
-    return this.fs.writeFile(this.path(hash), text);
+  // Keeps `text` (the script whose bytes hash to `hash`): written beside its
+  // name, then renamed onto it. On a disk a whole-file write is several
+  // operations (create, truncate, write), so a reader, or a crash, could
+  // meet an empty or partial script under its hash; a rename is atomic on
+  // every file system here, so HASH.js is whole or absent. Writing the same
+  // bytes again changes nothing.
+  async keep(hash, text) {
+    const temp = `${this.path(hash)}.${++this.writes}.tmp`;
+    await this.fs.writeFile(temp, text);
+    await this.fs.rename(temp, this.path(hash));
   }
 
   async record(entry) {
