@@ -44,6 +44,12 @@ def stop_with(m: BootedMachine, line: str) -> None:
     assert status == 0, f"{line}: status {status}"
 
 
+def poweroff(m: BootedMachine) -> None:
+    """`poweroff`: the disk unmounted, the machine gone with status 0."""
+    stop_with(m, "poweroff")
+    assert m.wait(20) == 0
+
+
 def after_reboot(m: BootedMachine, timeout: float = 20) -> None:
     """Wait until the rebooted machine answers on its control port again."""
     deadline = time.monotonic() + timeout
@@ -96,8 +102,7 @@ def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path)
         assert "11 644 /home/a.txt" in before and "108894 644 /home/seq.txt" in before
         assert ok(m, "du -s /home").split()[1] == "/home"
         ok(m, "sync")
-        stop_with(m, "poweroff")
-        assert m.wait(20) == 0
+        poweroff(m)
     finally:
         m.stop()
 
@@ -229,8 +234,7 @@ def test_io_errors_reach_the_app_as_eio_and_the_disk_stays_consistent(tmp_path):
     image = m.image
     try:
         ok(m, "echo before > /home/before; sync")
-        stop_with(m, "poweroff")
-        m.wait(20)
+        poweroff(m)
     finally:
         m.stop()
     # Blocks 200-212 fail to write: a 1 MiB file's blocks cover them.
@@ -256,8 +260,7 @@ def test_a_corrupt_superblock_is_refused_at_boot_with_a_hint_and_fsck_repairs_it
     image = m.image
     try:
         ok(m, "echo survivor > /home/s")
-        stop_with(m, "poweroff")
-        m.wait(20)
+        poweroff(m)
     finally:
         m.stop()
     with open(image, "r+b") as f:
@@ -297,11 +300,10 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
         )
         scripts = ok(m, "ls /home/invoker/scripts")
         assert scripts.strip().endswith(".js")
-        stop_with(m, "poweroff")
-        m.wait(20)
+        poweroff(m)
     finally:
         m.stop()
-    m = boot(image)  # a new jsksh on the image (a reboot: see REBOOT_BROKEN)
+    m = boot(image)  # a new jsksh on the image
     try:
         assert "remembered line" in ok(m, "cat /home/.sh_history")
         console = m.attach()
