@@ -16,9 +16,9 @@
 // file over a directory, or over a directory that is not empty.
 'use strict';
 
-const { reason, statOrNull, join, lastName, absolute, askYes, destination } = require('/lib/file-tools');
+const { reason, statOrNull, join, lastName, absolute, askYes, destination, removeTree } = require('/lib/file-tools');
 const { parseOptions, usageError } = require('/lib/options');
-const { Copier, removeTree } = require('/lib/copy');
+const { Copier } = require('/lib/copy');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);

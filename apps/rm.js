@@ -1,10 +1,11 @@
-// apps/rm.js: remove files (only under /tmp: the image is read-only).
+// apps/rm.js: remove files (in /tmp, or on a disk mounted on /home: the image is read-only).
 // -r removes directories and what they hold; -f ignores missing files. A
 // symbolic link is removed itself, never what it names (nor, with -r,
 // what a link to a directory holds).
 'use strict';
 
 const { parseOptions, usageError } = require('/lib/options');
+const { reason, removeTree } = require('/lib/file-tools');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -18,7 +19,7 @@ module.exports = async function main(argv) {
   let status = 0;
   for (const path of paths) {
     try {
-      await remove(path, flags);
+      await removeTree(path, flags);
     } catch (e) {
       if (flags.force && e && e.code === 'ENOENT') continue;
       sys.stderr.write(`rm: cannot remove '${path}': ${reason(e)}\n`);
@@ -27,22 +28,6 @@ module.exports = async function main(argv) {
   }
   return status;
 };
-
-// A directory's contents go first, then the directory itself.
-async function remove(path, flags) {
-  const st = await sys.fs.lstat(path);
-  if (st.type === 'dir') {
-    if (!flags.recursive) throw Object.assign(new Error(`${path}: Is a directory`), { code: 'EISDIR' });
-    for (const entry of await sys.fs.readdir(path)) await remove(`${path.replace(/\/+$/, '')}/${entry.name}`, flags);
-  }
-  await sys.fs.unlink(path);
-}
-
-// 'No such file or directory' from '/x: No such file or directory'.
-function reason(e) {
-  const message = String((e && e.message) || e);
-  return e && e.code ? message.replace(/^.*?: /, '') : message;
-}
 
 module.exports.description = 'remove files or directories';
 module.exports.options = { '-r, -R, --recursive': 'remove directories and their contents', '-f, --force': 'ignore missing files' };

@@ -1,7 +1,7 @@
 // fs/lib/copy.js (/lib/copy in the image): copying files and directories
-// as GNU's cp does (apps/cp.js), and a tree's removal: what mv does when a
-// rename cannot cross from one file system to another (apps/mv.js: /tmp and
-// a disk on /home).
+// as GNU's cp does (apps/cp.js), and what mv does when a rename cannot
+// cross from one file system to another (apps/mv.js: /tmp and a disk on
+// /home), before it removes the source (/lib/file-tools, removeTree).
 //
 // Bytes are copied as bytes, through sys.fs.open's streams, so any file
 // (binary too) arrives unchanged, at the pace of the kernel's pumps. A file
@@ -164,16 +164,4 @@ function sameFile(source, dest, st, destStat) {
   return st.ino !== undefined && st.ino === destStat.ino;
 }
 
-// `path` and, for a directory, everything under it (rm -r), links as
-// themselves. Throws the first error, with its code.
-async function removeTree(path) {
-  const st = await sys.fs.lstat(path);
-  if (st.type === 'dir') {
-    for (const entry of await sys.fs.readdir(path)) await removeTree(join(path, entry.name));
-    await sys.fs.rmdir(path);
-  } else {
-    await sys.fs.unlink(path);
-  }
-}
-
-module.exports = { Copier, removeTree };
+module.exports = { Copier };

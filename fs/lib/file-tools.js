@@ -1,5 +1,5 @@
 // fs/lib/file-tools.js (/lib/file-tools in the image): what the file tools
-// (cp, mv, ln, du, df) share: GNU's way of naming paths and errors in
+// (cp, mv, rm, ln, du, df) share: GNU's way of naming paths and errors in
 // messages, SOURCE... DEST, the -i question, and -h sizes. Each was written
 // once per tool before (the duplicates report said so). Their command
 // lines are parsed by /lib/options, which also says what is wrong with one.
@@ -86,4 +86,16 @@ async function destination(tool, declaration, operands) {
   return { target, intoDir };
 }
 
-module.exports = { reason, statOrNull, join, lastName, absolute, askYes, human, destination };
+// rm's removal: `path`, and for a directory first everything under it,
+// then the directory by rmdir(2) (unlink(2) of a directory is EISDIR on a
+// disk, as on Linux); links as themselves, never what they name. A
+// directory without `recursive` is EISDIR; the first error ends it, with its code.
+async function removeTree(path, { recursive = true } = {}) {
+  const st = await sys.fs.lstat(path);
+  if (st.type !== 'dir') return sys.fs.unlink(path);
+  if (!recursive) throw Object.assign(new Error(`${path}: Is a directory`), { code: 'EISDIR' });
+  for (const entry of await sys.fs.readdir(path)) await removeTree(join(path, entry.name));
+  return sys.fs.rmdir(path);
+}
+
+module.exports = { reason, statOrNull, join, lastName, absolute, askYes, human, destination, removeTree };

@@ -163,6 +163,9 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
         assert status == 1 and "Invalid cross-device link" in err
         ok(m, "mkdir -p /tmp/d/e; echo deep > /tmp/d/e/f; mv /tmp/t /tmp/d /home/")
         assert ok(m, "cat /home/t /home/d/e/f; ls /tmp") == "t\ndeep\n"
+        ok(
+            m, "mkdir -p /home/x/y; echo z > /home/x/y/z; rm -r /home/x"
+        )  # rmdir for a directory: unlink is EISDIR
         ok(m, "mv /home/d /tmp/back")
         assert ok(m, "cat /tmp/back/e/f; ls /home") == "deep\nlost+found/\no\nt\n"
         # fsync of a file, and of an open handle, reach the device as a FLUSH
