@@ -561,9 +561,8 @@ class TcpNat:
     # --- timers ------------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        deadlines = [c.deadline for c in self.connections.values() if c.deadline is not None]
-        deadlines += [
-            c.ack_delayed_until for c in self.connections.values() if c.ack_delayed_until is not None
+        deadlines = [
+            d for c in self.connections.values() for d in (c.deadline, c.ack_delayed_until) if d is not None
         ]
         return min(deadlines) if deadlines else None
 
@@ -571,14 +570,11 @@ class TcpNat:
         """Run the timers that are due: delayed ACKs, retransmission, zero-window probes, a connect that takes too long."""
         now = self.clock()
         for conn in list(self.connections.values()):
-            if (
-                conn.ack_delayed_until is not None
-                and now >= conn.ack_delayed_until
-                and conn.state != "CLOSED"
-            ):
+            if conn.state == "CLOSED":
+                continue
+            if conn.ack_delayed_until is not None and now >= conn.ack_delayed_until:
                 self._send(conn, TCP_ACK)  # nothing of ours carried it in time
-        for conn in list(self.connections.values()):
-            if conn.deadline is not None and now >= conn.deadline and conn.state != "CLOSED":
+            if conn.deadline is not None and now >= conn.deadline:
                 conn.deadline = None
                 self._timeout(conn)
 
