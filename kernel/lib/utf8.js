@@ -56,7 +56,6 @@ function utf8Decode(buf, start, end) {
   let out = '';
   let i = start;
   while (i < end) {
-    const chunk = [];
     const stop = Math.min(end, i + 8192);
     const whole = String.fromCharCode.apply(null, buf.subarray ? buf.subarray(i, stop) : buf.slice(i, stop));
     const ascii = whole.search(NOT_ASCII);
@@ -67,6 +66,7 @@ function utf8Decode(buf, start, end) {
     }
     out += whole.slice(0, ascii);
     i += ascii;
+    const chunk = [];
     while (i < stop) {
       const b = buf[i];
       if (b < 0x80) {
