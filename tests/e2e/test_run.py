@@ -104,13 +104,7 @@ def test_run_poweroff_ends_with_the_machines_status_and_no_complaint():
 
 def test_run_reboot_ends_the_run_with_status_0_not_a_wait_forever():
     # The run went with the old kernel: the reboot's emergency log line ends it.
-    r = subprocess.run(
-        [*JSKSH, "--net", "none", "run", "echo before; reboot; echo never"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=ENV,
-    )
+    r = jsksh_run("echo before; reboot; echo never", "--net", "none", timeout=30)
     assert (r.returncode, r.stdout, r.stderr) == (0, "before\n", "")
 
 
