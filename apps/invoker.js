@@ -24,6 +24,7 @@ const { parseOptions, usageError } = require('/lib/options');
 const { createServer } = require('/lib/http/server');
 const { route, nameError } = require('/lib/worker/routes');
 const { ScriptStore } = require('/lib/worker/script-store');
+const { onDisk } = require('/lib/on-disk');
 const { DEFAULTS, LIMITS, parseLimit, ANSWERS, limitOfReason, limitWords } = require('/lib/worker/limits');
 const { formatLog } = require('/lib/worker/log-lines');
 const { deadlinesFor } = require('/lib/http/deadlines');
@@ -39,8 +40,6 @@ const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan),
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
 
-// Is /home a mounted disk (docs/disk.md)? Then what should outlive a reboot goes there.
-const homeIsDisk = () => sys.fs.statfs('/home').then((f) => f.type === 'jsksh-fs', () => false);
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -51,7 +50,7 @@ module.exports = async function main(argv) {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError('invoker', module.exports, `bad port '${options.port}'`);
 
   // Scripts are kept on the disk when /home is one (they survive a reboot), else in /tmp.
-  const dir = options.dir || (await homeIsDisk() ? '/home/invoker' : '/tmp/invoker');
+  const dir = options.dir || ((await onDisk(sys.fs)) ? '/home/invoker' : '/tmp/invoker');
   const invoker = new Invoker(new ScriptStore(sys.fs, dir));
   try {
     await invoker.store.init();

@@ -15,6 +15,7 @@
 'use strict';
 
 const { takesNoArguments } = require('/lib/options');
+const { onDisk } = require('/lib/on-disk');
 
 const STORE_FILE = '/home/.kv.json';
 
@@ -22,7 +23,7 @@ module.exports = async function main(argv) {
   const refused = takesNoArguments('kv', argv, module.exports);
   if (refused !== null) return refused;
   const store = new Map();
-  const persist = await sys.fs.statfs('/home').then((f) => f.type === 'jsksh-fs', () => false);
+  const persist = await onDisk(sys.fs);
   if (persist) {
     try {
       for (const [k, v] of Object.entries(JSON.parse(await sys.fs.readFile(STORE_FILE)))) store.set(k, v);

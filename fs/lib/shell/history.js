@@ -12,6 +12,8 @@
 // console (kernel/tty), and the REPL client's on the host.
 'use strict';
 
+const { onDisk } = require('/lib/on-disk');
+
 const MAX_LINES = 1000;
 const HISTFILE = '/home/.sh_history';
 
@@ -66,13 +68,7 @@ class HistoryFile {
 
   // A History with the file's last lines, or null when /home is not a disk.
   async load() {
-    let onDisk = false;
-    try {
-      onDisk = (await this.fs.statfs(this.path.slice(0, this.path.lastIndexOf('/')) || '/')).type === 'jsksh-fs';
-    } catch (e) {
-      onDisk = false;
-    }
-    if (!onDisk) return null;
+    if (!(await onDisk(this.fs, this.path.slice(0, this.path.lastIndexOf('/')) || '/'))) return null;
     let lines = [];
     try {
       lines = String(await this.fs.readFile(this.path)).split('\n').filter((l) => l !== '');
