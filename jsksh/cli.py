@@ -25,6 +25,8 @@ import threading
 
 from jsksh import __version__
 
+MAX_TRACE_EVENTS = 1 << 22  # the host's ring: a trace of a whole run, bounded (jsksh/native/tracer.py)
+
 
 def _machine(args, **kw):
     from jsksh.native import v8
@@ -203,7 +205,7 @@ def _batch(sock, finish=None):
 
 
 def cmd_boot(args) -> int:
-    machine = _machine(args, console_path=args.console, control_path=args.control)
+    machine = _machine(args, console_path=args.console, control_path=args.control, trace=bool(args.trace))
     print(f"jsksh: machine running; console {args.console}, control {args.control}", file=sys.stderr)
     # SIGTERM presses the power button (the kernel unmounts its disks, then
     # powers off), from a thread of its own: a handler must not wait.
@@ -217,9 +219,26 @@ def cmd_boot(args) -> int:
         status = machine.run()
     except KeyboardInterrupt:
         machine.power_off(130)
-        return 130
+        status = 130
+    if args.trace:
+        _write_trace(machine, args.trace)
+    if status == 130:
+        return status
     report_panic(machine)
     return status
+
+
+def _write_trace(machine, path: str) -> None:
+    from jsksh import trace_file
+
+    try:
+        trace_file.write(machine, path)
+    except OSError as e:
+        print(f"jsksh: --trace {path}: {e.strerror or e}", file=sys.stderr)
+        return
+    snapshot = machine.tracer
+    lost = f", {snapshot.dropped} dropped (the ring was full)" if snapshot.dropped else ""
+    print(f"jsksh: trace of {len(snapshot.events)} crossings in {path}{lost}", file=sys.stderr)
 
 
 def _connect(path: str):
@@ -290,9 +309,13 @@ def cmd_run(args) -> int:
         # line, a panic)?  Then its status is the run's.
         return machine.status if machine.powered.wait(2.0) and not machine.reset_requested else None
 
+    trace = getattr(args, "trace", None)
+    starting = (lambda: machine.tracer.start("host", MAX_TRACE_EVENTS)) if trace else None
     try:
-        status = run_line(sock, args.line, ended=ended)
+        status = run_line(sock, args.line, ended=ended, starting=starting)
     finally:
+        if trace:
+            _write_trace(machine, trace)  # the line's crossings, not the shutdown's
         if machine.panic is None:  # a panic powered it off already, with its own status
             machine.shutdown(0)  # in order: what the line wrote on a disk is kept
         thread.join(10)
@@ -471,6 +494,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("boot", help="run a machine whose ports are Unix sockets")
     p.add_argument("--console", required=True, metavar="PATH", help="socket for the console (hvc0)")
     p.add_argument(
+        "--trace",
+        default=None,
+        metavar="FILE",
+        help="record every crossing from power-on; at power-off write FILE (FILE.json: Perfetto JSON)",
+    )
+    p.add_argument(
         "--control", required=True, metavar="PATH", help="socket for the structured port org.jsksh.shell.0"
     )
     machine_options(p)
@@ -479,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path", metavar="PATH", help="the control socket (with --raw, the console socket)")
     p = sub.add_parser("run", help="run one command line, exit with its status")
     p.add_argument("line", metavar="LINE")
+    p.add_argument(
+        "--trace",
+        default=None,
+        metavar="FILE",
+        help="record every crossing while the line runs into FILE (FILE.json: Perfetto JSON; docs/tracing.md)",
+    )
     p.add_argument(
         "--attach", metavar="PATH", default=None, help="run it on a running machine (its control socket)"
     )

@@ -69,10 +69,14 @@ def _unreadable(line: bytes) -> dict:
     return {"t": "error", "message": f"unreadable message from the guest: {text[:80]!r}", "unreadable": text}
 
 
-def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, ended=None) -> int:
+def run_line(
+    sock: socket.socket, line: str, out=None, err=None, stdin=None, ended=None, starting=None
+) -> int:
     """Run ``line``; its exit status. ``ended()``, if given, says whether the
     machine itself ended the session when the channel closes mid-run (a
-    `poweroff` in the line, a panic): its status then, else None."""
+    `poweroff` in the line, a panic): its status then, else None.
+    ``starting()``, if given, is called just before the line is sent (the
+    machine is up and its shell listening): `--trace` starts recording there."""
     out = out or sys.stdout.buffer
     err = err or sys.stderr.buffer
     stdin = stdin or sys.stdin
@@ -96,6 +100,8 @@ def run_line(sock: socket.socket, line: str, out=None, err=None, stdin=None, end
             said.append(msg["unreadable"])
         elif msg.get("t") == "hello":
             break
+    if starting is not None:
+        starting()
     try:
         chan.send({"t": "run", "id": 1, "line": line})
     except OSError:

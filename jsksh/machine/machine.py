@@ -28,12 +28,13 @@ from jsksh.machine.ioloop import IOLoop
 from jsksh.machine.memory import Memory
 from jsksh.machine.netdev.factory import make_backend
 from jsksh.machine.virtio.console import ConsoleDevice, Port
-from jsksh.machine.virtio.mmio import MmioTransport
+from jsksh.machine.virtio.mmio import MmioTransport, register_name
 from jsksh.machine.virtio.net import NetDevice, parse_mac
 from jsksh.machine.virtio.rng import RngDevice
 from jsksh.native import frames as frames_mod
 from jsksh.native import limits as limits_mod
 from jsksh.native.app_host import AppHost
+from jsksh.native.tracer import DEFAULT_EVENTS, MAX_EVENTS, Tracer
 from jsksh.native.v8 import Isolate, JSError, v8_version
 
 # Trap operations (docs/abi.md §1; kernel/arch/machine.js has the same table).
@@ -41,13 +42,22 @@ MMIO_READ, MMIO_WRITE, CLOCK, TIMER_SET, IRQ_CLAIM = 1, 2, 3, 4, 5
 IPC_SEND, IPC_RECV, SPAWN, KILL, PROC_STAT, POWER, HOST_INFO = 6, 7, 8, 9, 10, 11, 12
 RELEASE, CONNECT, MEMORY = 13, 14, 15
 PIPE_OPEN, PIPE_READ, PIPE_WRITE, PIPE_CLOSE, PIPE_ATTACH = 16, 17, 18, 19, 20
-DEVICE_INFO = 21
+DEVICE_INFO, TRACE = 21, 22
+# The ops' names, for the tracer's lines (as kernel/arch/machine.js spells them).
+OP_NAMES = dict(
+    enumerate(
+        "MMIO_READ MMIO_WRITE CLOCK TIMER_SET IRQ_CLAIM IPC_SEND IPC_RECV SPAWN KILL PROC_STAT POWER HOST_INFO"
+        " RELEASE CONNECT MEMORY PIPE_OPEN PIPE_READ PIPE_WRITE PIPE_CLOSE PIPE_ATTACH DEVICE_INFO TRACE".split(),
+        start=1,
+    )
+)
 PAYLOAD = 64
 TRAP_PAGE = 256 << 10  # a pipe read or write moves up to this much in one trap
 ARENA_SIZE = 8 << 20
 
 IRQ_TIMER, IRQ_IPC, IRQ_DEVICE_BASE = 0, 1, 5
-EINVAL, ESRCH = -22, -3
+IRQ_NAMES = {IRQ_TIMER: "timer", IRQ_IPC: "ipc (mail for the kernel)"}
+EINVAL, ESRCH, EBUSY = -22, -3, -16
 # How a panic's text starts when the kernel died without saying why (_kernel_done).
 MACHINE_CHECK = "machine check"
 
@@ -81,6 +91,7 @@ class Machine:
         disk_errors=None,  # a DiskFaults or its text (--disk-errors, jsksh/disk/faults.py)
         disk_completion: str = "in-order",  # or "reversed" (--disk-completion)
         disk_recorder=None,  # told of every completed write and flush (jsksh/disk/recorder.py)
+        trace: bool = False,  # record every crossing from power-on (--trace; tracer.py)
     ):
         self.cpus = cpus  # pinned when it runs (run), so that a client in this process is not
         self.loop = IOLoop()
@@ -121,6 +132,11 @@ class Machine:
         self.status = 0
         self.reset_requested = False
         self.boots = 0
+        self.epoch = time.monotonic()
+        # The recorder of crossings (tracer.py): the host's --trace turns it
+        # on at power-on; the guest's `trace` app through the TRACE trap.
+        self.tracer = Tracer(lambda: time.monotonic() - self.epoch)
+        self.trace_from_boot = trace
         # A kernel panic's text (its message, then one line per stack frame),
         # or None: the front end prints it, since nobody may watch the console.
         self.panic: str | None = None
@@ -181,6 +197,9 @@ class Machine:
         self.boots += 1
         self.panic = None
         self.epoch = time.monotonic()
+        if self.trace_from_boot:
+            self.tracer.stop()
+            self.tracer.start("host", MAX_EVENTS)
         self.powered.clear()
         self.reset_requested = False
         self.irq_lock = threading.Lock()
@@ -198,10 +217,12 @@ class Machine:
             pool_size=self.pool_size,
             limits=self.limits,
             epoch=self.epoch,
+            tracer=self.tracer,
         )
         threading.Thread(target=self._timer_loop, name="jsksh-timer", daemon=True).start()
 
         k = self.kernel = Isolate()
+        k.tracer, k.track = self.tracer, "kernel"
         k.eval(self.files["kernel/loader.js"].decode() + "\n//# sourceURL=/kernel/loader.js")
         k.eval(self.files["kernel/boot.js"].decode() + "\n//# sourceURL=/kernel/boot.js")
         k.eval(f"__setup({len(self.image)}, {ARENA_SIZE}, {TRAP_PAGE})")
@@ -213,7 +234,7 @@ class Machine:
         for t in self.transports:
             t.memory = memory
         k.make_trap("__trap", self._trap)
-        self.irq_fn = k.function("__irq")
+        self.irq_fn = k.function("__irq", name="__irq")
         bootinfo = {
             "version": __version__,  # the one version number (jsksh/__init__.py)
             "cmdline": self.cmdline,
@@ -270,7 +291,7 @@ class Machine:
             )
             devices.append(self.blk_dev)
         self.transports = [
-            MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq)
+            MmioTransport(dev, slot, IRQ_DEVICE_BASE + slot, self.raise_irq, self.tracer)
             for slot, dev in enumerate(devices)
         ]
         for index, chardev in enumerate((self.console, self.control)):
@@ -284,6 +305,8 @@ class Machine:
         """Assert an interrupt line (any thread); delivery to the kernel is coalesced."""
         with self.irq_lock:
             self.irq_pending |= 1 << line
+            if self.tracer.on:
+                self._trace_irq(line)
             if self.irq_posted or not self.kernel_running:
                 return
             self.irq_posted = True
@@ -291,6 +314,18 @@ class Machine:
             # which clears kernel_running under the same lock, cannot close the
             # isolate between our check and our post.
             self.kernel.post(self.irq_fn, self._kernel_done)
+
+    def _trace_irq(self, line: int) -> None:
+        # Lines raised while a post of __irq waits ride on it: one crossing
+        # for many interrupts (the kernel claims them all with IRQ_CLAIM).
+        how = "coalesced: a post is waiting" if self.irq_posted else "posts __irq"
+        name = IRQ_NAMES.get(line) or self._device_name(line - IRQ_DEVICE_BASE)
+        self.tracer.emit("irq", "machine", f"line {line} {name}", self.tracer.now(), detail=how)
+
+    def _device_name(self, slot: int) -> str:
+        if 0 <= slot < len(self.transports):
+            return self.transports[slot].device.name
+        return "?"
 
     def _kernel_done(self, _value, error: JSError | None) -> None:
         # A kernel entry point threw past its own handlers: that is a panic the
@@ -322,6 +357,39 @@ class Machine:
 
     # ---- traps (the kernel isolate's thread) ------------------------------------------
     def _trap(self) -> None:
+        if self.tracer.on:
+            self._traced_trap()
+            return
+        self._serve_trap()
+
+    def _traced_trap(self) -> None:
+        op, a0, a1, a2, n = struct.unpack_from("<IIIII", self.page, 0)
+        t0 = self.tracer.now()
+        self._serve_trap()
+        dur = self.tracer.now() - t0
+        name = OP_NAMES.get(op, f"op {op}")
+        if op in (MMIO_READ, MMIO_WRITE) and a0 < len(self.transports):
+            register = register_name(a1)
+            detail = f"{self.transports[a0].device.name} {register}"
+            detail += (
+                f" -> {struct.unpack_from('<I', self.page, 24)[0]:#x}" if op == MMIO_READ else f" = {a2:#x}"
+            )
+        elif op in (PIPE_READ, PIPE_WRITE, PIPE_CLOSE, PIPE_ATTACH):
+            detail = f"pipe {a0}"
+        elif op in (KILL, RELEASE):
+            detail = f"pid {a0}"
+        elif op == SPAWN:
+            detail = f"pid {a0}"
+        else:
+            detail = ""
+        result = struct.unpack_from("<i", self.page, 24)[0]
+        if op == PIPE_READ:
+            n = max(result, 0)
+        if result < 0:
+            detail = f"{detail} = {result}".strip()
+        self.tracer.emit("trap", "kernel", name, t0, dur, n, detail)
+
+    def _serve_trap(self) -> None:
         page = self.page
         op, a0, a1, a2, n = struct.unpack_from("<IIIII", page, 0)
         result, out = 0, None
@@ -407,6 +475,8 @@ class Machine:
             else:
                 info = device.describe()
                 out = json.dumps({k: info[k] for k in ("counters", "backend") if k in info}).encode()
+        elif op == TRACE:  # arg0 1: start (arg1 events), 2: stop, 3: read from byte arg1 (result: total size)
+            result, out = self._trace_control(a0, a1)
         elif op == HOST_INFO:
             out = json.dumps({"v8": v8_version(), **self.apps.summary(), "rss": _rss()}).encode()
         elif op == POWER:  # payload: a panic's text (UTF-8), if it is one
@@ -423,6 +493,19 @@ class Machine:
             page[PAYLOAD : PAYLOAD + len(out)] = out
             struct.pack_into("<I", page, 20, len(out))
         struct.pack_into("<i", page, 24, result)
+
+    def _trace_control(self, what: int, arg: int) -> tuple[int, bytes | None]:
+        tracer = self.tracer
+        if what == 1:
+            return (0 if tracer.start("guest", arg or DEFAULT_EVENTS) else EBUSY), None
+        if what == 2:
+            if tracer.owner == "guest":
+                tracer.stop()
+            return 0, None
+        if what == 3:
+            total, piece = tracer.read(arg, TRAP_PAGE - PAYLOAD)
+            return total, piece
+        return EINVAL, None
 
     def _ipc_recv(self) -> int:
         frames = self.apps.take_for_kernel(TRAP_PAGE - PAYLOAD)

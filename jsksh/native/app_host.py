@@ -45,6 +45,7 @@ from jsksh.native import pipes as P
 from jsksh.native.app_mailbox import EINVAL, ESRCH, PAYLOAD, Mailbox
 from jsksh.native.app_pool import Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
+from jsksh.native.tracer import message_name
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
 OP_RECV, OP_CLOCK, OP_POST, OP_LOAD, OP_READ, OP_WRITE, OP_CLOSE, OP_YIELD, OP_BUDGET, OP_RANDOM = (
@@ -63,6 +64,12 @@ RANDOM_MAX = 65536  # bytes per RANDOM trap: Web Crypto's getRandomValues limit
 EBADF = -9
 
 
+OP_NAMES = {
+    OP_RECV: "RECV", OP_CLOCK: "CLOCK", OP_POST: "POST", OP_LOAD: "LOAD", OP_READ: "READ",
+    OP_WRITE: "WRITE", OP_CLOSE: "CLOSE", OP_YIELD: "YIELD", OP_BUDGET: "BUDGET", OP_RANDOM: "RANDOM",
+}  # fmt: skip
+
+
 def trap(box: WarmIsolate) -> None:
     """An app's ``__sys()`` (docs/abi.md §2), on the isolate's own thread while
     the app's JavaScript waits: the op, its arguments and its result are in the
@@ -71,6 +78,36 @@ def trap(box: WarmIsolate) -> None:
     if page is None:  # the runtime's first CLOCK trap, before the page is mapped
         box._note_thread()
         return
+    if box.host.tracer.on:
+        _traced_trap(box, page)
+        return
+    _serve_trap(box, page)
+
+
+def _traced_trap(box: WarmIsolate, page: memoryview) -> None:
+    tracer = box.host.tracer
+    op, arg0, arg1, _, n = struct.unpack_from("<IIIII", page, 0)
+    t0 = tracer.now()
+    _serve_trap(box, page)
+    dur = tracer.now() - t0
+    result = struct.unpack_from("<i", page, 24)[0]
+    detail, size = "", 0
+    if op in (OP_READ, OP_WRITE, OP_CLOSE):
+        detail = f"pipe {arg0}"
+        size = max(result, 0) if op != OP_CLOSE else 0
+    elif op == OP_POST:
+        size = n
+        detail = f"{result} frame{'s' if result != 1 else ''}"
+    elif op == OP_RECV:
+        detail = f"{result} frame{'s' if result != 1 else ''}"
+    elif op == OP_RANDOM:
+        size = max(result, 0)
+    if result < 0 and op not in (OP_CLOCK, OP_YIELD, OP_LOAD):
+        detail = f"{detail} = {result}".strip()
+    tracer.emit("trap", box.iso.track, OP_NAMES.get(op, f"op {op}"), t0, dur, size, detail)
+
+
+def _serve_trap(box: WarmIsolate, page: memoryview) -> None:
     op, arg0, arg1 = struct.unpack_from("<III", page, 0)
     host = box.host
     if op == OP_READ:  # arg0 pipe, arg1 most bytes wanted (0: as many as fit)
@@ -108,6 +145,12 @@ def trap(box: WarmIsolate) -> None:
         struct.pack_into("<i", page, 24, len(data))
     else:
         struct.pack_into("<i", page, 24, EINVAL)
+
+
+class _Untraced:
+    """The tracer of an AppHost made without a machine (tests): never on."""
+
+    on = False
 
 
 class App:
@@ -222,8 +265,14 @@ class AppHost:
         pool_size: int = 4,
         limits: dict | None = None,
         epoch=None,
+        tracer=None,
     ):
-        self.on_mail = on_mail  # called (no lock held) when the kernel has messages waiting
+        self.on_mail = on_mail
+        # The machine's (jsksh/native/tracer.py); each isolate gets it, and
+        # a track name when an app runs in it.
+        self.tracer = (
+            tracer if tracer is not None else _Untraced()
+        )  # called (no lock held) when the kernel has messages waiting
         given = limits or {}
         self.limits = {k: given.get(k, v) for k, v in L.APP_LIMITS.items()}
         self.epoch = epoch if epoch is not None else time.monotonic()
@@ -289,6 +338,11 @@ class AppHost:
         return 0
 
     def send(self, pid: int, message: bytes) -> int:
+        tracer = self.tracer
+        if tracer.on:
+            tracer.emit(
+                "msg", "kernel", f"-> pid {pid}", tracer.now(), 0.0, len(message), message_name(message)
+            )
         with self.lock:
             app = self.apps.get(pid)
             if app is None:
@@ -325,6 +379,7 @@ class AppHost:
             self._gone(app, "exited")
             box = app.box
             box.app = None
+            box.iso.track = "pool"
             recycle = self.pool.recycle(box, app.name)
         self._wake_kernel_if_told()
         if not recycle:
@@ -389,6 +444,7 @@ class AppHost:
         app = App(pid, name, limits, box)
         box.app = app
         box.program = name
+        box.iso.track = f"pid {pid} {name.rsplit('/', 1)[-1].removesuffix('.js')}"
         self.apps[pid] = app
         if box.heap_limit != limits["heap"] or box.iso.heap_limit_reached():
             box.iso.set_heap_limit(limits["heap"])  # also clears the sticky "reached" flag

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from jsksh.native import frames
 from jsksh.native import limits as L
 from jsksh.native.frames import FRAME, MORE, REPLY
+from jsksh.native.tracer import message_name
 from jsksh.native.v8 import JSError
 
 if TYPE_CHECKING:
@@ -205,10 +206,17 @@ class Mailbox:
         sent, at, end = 0, PAYLOAD, PAYLOAD + n
         mail = False
         error = 0
+        tracer = self.host.tracer
         with self.lock:
             app = box.app
             while at + FRAME <= end:
                 to, length, flags = frames.unpack(page, at)
+                if tracer.on:
+                    piece = bytes(page[at + FRAME : at + FRAME + min(length, 96)])
+                    whom = "kernel" if to == 0 else f"pid {to}"
+                    tracer.emit(
+                        "msg", box.iso.track, f"-> {whom}", tracer.now(), 0.0, length, message_name(piece)
+                    )
                 if at + FRAME + length > end:  # a frame that claims more than was sent: the app is broken
                     error = EINVAL
                 elif app is None or not app.alive:

@@ -82,6 +82,7 @@ class WarmIsolate:
         pool = host.pool
         self.host = host
         self.iso = Isolate()
+        self.iso.tracer, self.iso.track = host.tracer, "pool"
         self.page: memoryview | None = None
         self.cpu_clock: int | None = None
         self.inbox: collections.deque[tuple[int, bytes, int]] = collections.deque()  # (from, piece, more)
@@ -104,7 +105,7 @@ class WarmIsolate:
         # Take the page and the wake function out of the app's reach: an app
         # that could transfer() the page would free memory Python still uses.
         self.page = self.iso.buffer(_TAKE % {"name": "__sysPage"})
-        self.wake = self.iso.function(_TAKE % {"name": "__wake"})
+        self.wake = self.iso.function(_TAKE % {"name": "__wake"}, name="__wake")
 
     def _note_thread(self) -> None:
         if self.cpu_clock is None:

@@ -214,10 +214,11 @@ def v8_version() -> str:
 class Handle:
     """A JS value Python keeps alive (a function to call); freed with the isolate."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "name")
 
-    def __init__(self, raw):
+    def __init__(self, raw, name: str = "?"):
         self.raw = raw
+        self.name = name  # what the tracer calls a post of it
 
 
 def _decode(raw):
@@ -260,6 +261,11 @@ class Isolate:
         self._empty_args = self._eval_raw("[]")
         self._undefined = self._lib.mr_alloc_int_val(self._ctx, 0, T_UNDEFINED)
         self._global = self._eval_raw("globalThis")
+        # The machine's tracer (jsksh/native/tracer.py) and who this isolate
+        # is in its lines ("kernel", "pid 12 echo"), set by the owner; posts
+        # are recorded here, where they cross.
+        self.tracer = None
+        self.track = "isolate"
 
     # -- the callback every completion and trap arrives through (isolate thread)
     def _on_callback(self, cid, raw):
@@ -346,22 +352,43 @@ class Isolate:
         if done is not None:
             done(value, error)
 
-    def function(self, code: str) -> Handle:
+    def function(self, code: str, name: str = "?") -> Handle:
         """Evaluate ``code`` to a JS function and keep a handle to call it with post()."""
         raw = self._eval_raw(code)
         if raw.contents.type != T_FUNCTION:
             self._lib.mr_free_value(self._ctx, raw)
             raise TypeError(f"not a function: {code!r}")
-        return Handle(raw)
+        return Handle(raw, name)
 
     def post(self, fn: Handle, done: Callable | None = None) -> int:
         """Queue a call ``fn()`` on the isolate's thread; returns a task id."""
+        tracer = self.tracer
+        if tracer is not None and tracer.on:
+            return self._traced_post(tracer, fn, done)
         return self._start(
             self._fast.call_function,
             fn.raw,
             self._undefined,
             self._empty_args,
             done=lambda raw: self._finish(raw, done),
+        )
+
+    def _traced_post(self, tracer, fn: Handle, done: Callable | None) -> int:
+        # One event when the call (and its microtasks) has ended: its time is
+        # when it was queued, its duration the wait for the thread and the run.
+        queued, track = tracer.now(), self.track
+
+        def finished(value, error):
+            tracer.emit("post", track, fn.name, queued, tracer.now() - queued, 0, "threw" if error else "")
+            if done is not None:
+                done(value, error)
+
+        return self._start(
+            self._fast.call_function,
+            fn.raw,
+            self._undefined,
+            self._empty_args,
+            done=lambda raw: self._finish(raw, finished),
         )
 
     def buffer(self, expr: str) -> memoryview:

@@ -209,6 +209,12 @@ const sys = {
     devices: () => call('dev.list', {}),
     // The disk's last requests, as its device traced them: {name, slot, trace: [{time, type, sector, length, status}]}.
     diskTrace: () => call('dev.trace', {}),
+    // The machine's tracer of crossings (docs/tracing.md): start it (a ring
+    // of `events`; EBUSY if it is recording already), stop it, and read what
+    // it recorded: {started, stopped, capacity, dropped, fields, events}.
+    traceStart: (events = 0) => call('trace.start', { events }),
+    traceStop: () => call('trace.stop', {}),
+    traceRead: () => call('trace.read', {}).then((r) => JSON.parse(rt.decode(r.bytes))),
     dmesg: () => call('log.read', {}),
     info: () => call('sys.info', {}),
     poweroff: (status = 0) => call('sys.power', { action: 'off', status }),

@@ -28,6 +28,7 @@ const OP = {
   PIPE_CLOSE: 19,
   PIPE_ATTACH: 20,
   DEVICE_INFO: 21,
+  TRACE: 22,
 };
 // Pipe ends (docs/abi.md §3), for PIPE_CLOSE and PIPE_ATTACH.
 const READ_END = 1;
@@ -214,6 +215,24 @@ module.exports = {
   deviceInfo: (slot) => (trap(OP.DEVICE_INFO, slot), JSON.parse(replyString() || '{}')),
   // A device's trace of recent requests (virtio-blk's: [{time, type, sector, length, status}]), or null.
   deviceTrace: (slot) => (trap(OP.DEVICE_INFO, slot, 1) < 0 ? null : JSON.parse(replyString() || '{}').trace || null),
+  // The machine's tracer of crossings (jsksh/native/tracer.py; docs/tracing.md):
+  // start recording into a ring of `events` (0: its default), -16 EBUSY if
+  // it already records (the host's --trace, or another `trace`); stop; and
+  // what it holds, as JSON bytes, read in page-sized slices.
+  traceStart: (events) => trap(OP.TRACE, 1, events),
+  traceStop: () => trap(OP.TRACE, 2),
+  traceRead() {
+    const parts = [];
+    let have = 0;
+    let total = trap(OP.TRACE, 3, 0);
+    for (;;) {
+      parts.push(bytes.slice(PAYLOAD, PAYLOAD + words[5]));
+      have += words[5];
+      if (have >= total || words[5] === 0) break;
+      total = trap(OP.TRACE, 3, have);
+    }
+    return parts.length === 1 ? parts[0] : concat(parts);
+  },
   // `reason` (a panic's text) goes in the payload for the host to print;
   // clipped so that three UTF-8 bytes per unit always fit the page.
   power(reset, status, reason = '') {

@@ -10,6 +10,7 @@
 
 const machine = require('../arch/machine');
 const { KernelError } = require('../lib/errors');
+const { WithBytes } = require('./with-bytes');
 const { Vfs } = require('../fs/vfs');
 const streams = require('./streams');
 const timers = require('../time/timers');
@@ -99,6 +100,14 @@ function install(kernel) {
   // Does a process hold a socket: serve (or talk to) clients no service call shows? (registry.relieve)
   kernel.holdsSockets = (pid) => tcpSockets.holds(pid) || sockets.holds(pid);
   procs.onExit.add((proc) => tcpSockets.closeAll(proc));
+  // A `trace` that is interrupted or killed leaves no tracer running.
+  let tracing = 0;
+  procs.onExit.add((proc) => {
+    if (proc.pid === tracing) {
+      tracing = 0;
+      machine.traceStop();
+    }
+  });
 
   // Resolver errors keep their code (NXDOMAIN, ETIMEDOUT, ...) for the app.
   const resolverFailure = (e) => {
@@ -221,6 +230,26 @@ function install(kernel) {
       const disk = kernel.disks && kernel.disks.vda;
       if (!disk) throw new KernelError('ENODEV', null, 'no disk (boot with jsksh --disk FILE)');
       return { name: 'vda', slot: disk.slot, trace: machine.deviceTrace(disk.slot) || [] };
+    },
+
+    // The machine's tracer (docs/tracing.md): `trace` starts it, runs its
+    // command, stops it and reads what it recorded (JSON bytes, as the
+    // machine made them: the kernel does not parse them).
+    'trace.start': (proc, a) => {
+      const r = machine.traceStart(Math.max(0, Number(a.events) || 0));
+      if (r === -16) throw new KernelError('EBUSY', null, 'the machine is already tracing (another trace, or jsksh --trace)');
+      if (r < 0) throw new KernelError('EINVAL', null, 'the tracer refused to start');
+      tracing = proc.pid;
+      return { pid: proc.pid };
+    },
+    'trace.stop': () => {
+      tracing = 0;
+      machine.traceStop();
+      return {};
+    },
+    'trace.read': () => {
+      const bytes = machine.traceRead();
+      return new WithBytes({ size: bytes.length }, bytes);
     },
 
     // The network (kernel/net/): what `ip`, `ping` and `netstat` show.

@@ -66,6 +66,28 @@ _ADDR_REGS = {  # offset -> (field, shift) of the 64-bit queue addresses
 }
 
 
+# Register names, for the tracer's lines (tracer.py): what a student reads
+# in the spec's table (§4.2.2) instead of an offset.
+_REGISTER_NAMES = {
+    MAGIC_VALUE: "MagicValue", VERSION: "Version", DEVICE_ID: "DeviceID", VENDOR_ID: "VendorID",
+    DEVICE_FEATURES: "DeviceFeatures", DEVICE_FEATURES_SEL: "DeviceFeaturesSel",
+    DRIVER_FEATURES: "DriverFeatures", DRIVER_FEATURES_SEL: "DriverFeaturesSel",
+    QUEUE_SEL: "QueueSel", QUEUE_NUM_MAX: "QueueNumMax", QUEUE_NUM: "QueueNum", QUEUE_READY: "QueueReady",
+    QUEUE_NOTIFY: "QueueNotify", INTERRUPT_STATUS: "InterruptStatus", INTERRUPT_ACK: "InterruptACK",
+    STATUS: "Status", QUEUE_DESC_LOW: "QueueDescLow", QUEUE_DESC_HIGH: "QueueDescHigh",
+    QUEUE_DRIVER_LOW: "QueueDriverLow", QUEUE_DRIVER_HIGH: "QueueDriverHigh",
+    QUEUE_DEVICE_LOW: "QueueDeviceLow", QUEUE_DEVICE_HIGH: "QueueDeviceHigh",
+    SHM_LEN_LOW: "SHMLenLow", SHM_LEN_HIGH: "SHMLenHigh", CONFIG_GENERATION: "ConfigGeneration",
+}  # fmt: skip
+
+
+def register_name(offset: int) -> str:
+    """QueueNotify for 0x050; Config+4 for a device's config space."""
+    if offset >= CONFIG:
+        return f"Config+{offset - CONFIG}"
+    return _REGISTER_NAMES.get(offset, f"{offset:#05x}")
+
+
 class QueueRegs(Record):
     """What the driver wrote for one queue before setting QueueReady."""
 
@@ -82,8 +104,11 @@ class QueueRegs(Record):
 
 
 class MmioTransport:
-    def __init__(self, device: VirtioDevice, slot: int, irq: int, raise_irq: Callable[[int], None]):
+    def __init__(
+        self, device: VirtioDevice, slot: int, irq: int, raise_irq: Callable[[int], None], tracer=None
+    ):
         self.device = device
+        self.tracer = tracer  # the machine's (tracer.py), or None
         self.slot = slot
         self.irq = irq
         self.raise_irq = raise_irq
@@ -148,6 +173,10 @@ class MmioTransport:
                 return
             self.interrupt_status |= reason
             self.interrupts += 1
+            tracer = self.tracer
+            if tracer is not None and tracer.on:
+                why = "used buffer" if reason == USED_BUFFER else "config change"
+                tracer.emit("intr", self.device.name, f"line {self.irq}", tracer.now(), detail=why)
             self.raise_irq(self.irq)
 
     def config_changed(self) -> None:
@@ -255,6 +284,8 @@ class MmioTransport:
             if q.num > self.device.queue_max:
                 raise QueueError(f"queue size {q.num} exceeds QueueNumMax {self.device.queue_max}")
             vq = Virtqueue(self.memory, q.num, q.desc, q.driver, q.device)
+            vq.tracer = self.tracer
+            vq.track = f"{self.device.name}.{self.device.queue_name(self.queue_sel)}"
         except (QueueError, MemoryFault) as err:
             self.fail(err)
             return
@@ -265,6 +296,11 @@ class MmioTransport:
         dev = self.device
         if not self.live or index >= dev.num_queues or dev.queues[index] is None:
             return  # a kick before DRIVER_OK is seen again at activate()
+        tracer = self.tracer
+        if tracer is not None and tracer.on:
+            vq = dev.queues[index]
+            waiting = (vq.avail_idx - vq.last_avail) & 0xFFFF
+            tracer.emit("kick", vq.track, "QueueNotify", tracer.now(), detail=f"{waiting} available")
         try:
             dev.notify(index)
         except (QueueError, MemoryFault) as err:

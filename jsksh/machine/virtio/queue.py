@@ -113,6 +113,10 @@ class Virtqueue:
         # start at 0 after reset; tests set them near 65535 to check wrap.
         self.last_avail = 0
         self.next_used = 0
+        # The machine's tracer (tracer.py) and this queue's name in it
+        # ("virtio-net.rx"), set by the transport; None: not traced.
+        self.tracer = None
+        self.track = ""
 
     # -- what the driver published ---------------------------------------
 
@@ -142,7 +146,20 @@ class Virtqueue:
         slot = self.last_avail % self.size
         head = self.memory.u16(self.avail_addr + 4 + 2 * slot)
         self.last_avail = (self.last_avail + 1) & 0xFFFF
-        return self._walk(head)
+        chain = self._walk(head)
+        tracer = self.tracer
+        if tracer is not None and tracer.on:
+            parts = len(chain.readable) + len(chain.writable)
+            tracer.emit(
+                "avail",
+                self.track,
+                f"head {head}",
+                tracer.now(),
+                0.0,
+                chain.readable_len,
+                f"{parts} descriptors, {chain.readable_len} B out, {chain.writable_len} B room",
+            )
+        return chain
 
     def _walk(self, head: int) -> Chain:
         """Follow a chain from its head descriptor (§2.7.5, §2.7.4.2)."""
@@ -179,3 +196,8 @@ class Virtqueue:
         # The idx store is what publishes the element, so it comes after it.
         self.next_used = (self.next_used + 1) & 0xFFFF
         self.memory.set_u16(self.used_addr + 2, self.next_used)
+        tracer = self.tracer
+        if tracer is not None and tracer.on:
+            tracer.emit(
+                "used", self.track, f"head {head}", tracer.now(), 0.0, written_len, f"{written_len} B written"
+            )
