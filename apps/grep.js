@@ -1,6 +1,10 @@
 // apps/grep.js: print the lines of files, or of standard input, that match a
 // pattern (a JavaScript regular expression, or a plain string with -F).
 // Exit status 0 if a line was selected, 1 if none, 2 on an error.
+// Context as GNU grep prints it: -A NUM lines after each match, -B NUM
+// before, -C NUM both; groups that do not touch are separated by `--`, and
+// with -n a context line's number ends in `-` where a match's ends in `:`.
+// -m NUM stops after NUM selected lines (their trailing context still shown).
 'use strict';
 
 const { parseOptions, usageError } = require('/lib/options');
@@ -12,6 +16,12 @@ module.exports = async function main(argv) {
   if (args.length === 0) return usageError('grep', module.exports, 'missing PATTERN');
   // -E changes nothing: a JavaScript pattern is always an extended one.
   const opts = { ignoreCase: options['ignore-case'], invert: options['invert-match'], number: options['line-number'], count: options.count, fixed: options['fixed-strings'] };
+  for (const [name, key] of [['after', 'after-context'], ['before', 'before-context'], ['max', 'max-count']]) {
+    const value = options[key] ?? (name !== 'max' ? options.context : null);
+    if (value === null) continue;
+    if (!/^\d+$/.test(value)) return fail(`${value}: invalid ${name === 'max' ? 'max count' : 'context length argument'}`);
+    opts[name] = Number(value);
+  }
   let matches;
   try {
     matches = matcher(args[0], opts);
@@ -45,15 +55,42 @@ function matcher(pattern, opts) {
   return (line) => re.test(line);
 }
 
-// Prints the selected lines (or their count with -c); returns how many.
+// Prints the selected lines (or their count with -c) with their context;
+// returns how many were selected.
 async function filter(lines, matches, opts, prefix) {
+  const after = opts.after || 0;
+  const before = opts.before || 0;
+  const max = opts.max ?? Infinity;
+  const out = (number, line, mark) => sys.stdout.write(`${prefix}${opts.number ? `${number}${mark}` : ''}${line}\n`);
   let number = 0;
   let selected = 0;
+  let lastShown = 0; // the number of the last line printed
+  let owed = 0; // lines of after-context still to print
+  const held = []; // [number, line]: the last `before` lines not printed
   for await (const line of lines) {
     number++;
-    if (matches(line) === Boolean(opts.invert)) continue;
+    const hit = selected < max && matches(line) !== Boolean(opts.invert);
+    if (!hit) {
+      if (owed > 0) {
+        owed--;
+        out(number, line, '-');
+        lastShown = number;
+      } else if (selected >= max) {
+        break;
+      } else if (before) {
+        held.push([number, line]);
+        if (held.length > before) held.shift();
+      }
+      continue;
+    }
     selected++;
-    if (!opts.count) sys.stdout.write(`${prefix}${opts.number ? `${number}:` : ''}${line}\n`);
+    if (opts.count) continue;
+    const first = held.length ? held[0][0] : number;
+    if ((after || before) && lastShown && first > lastShown + 1) sys.stdout.write('--\n');
+    for (const [n, l] of held.splice(0)) out(n, l, '-');
+    out(number, line, ':');
+    lastShown = number;
+    owed = after;
   }
   if (opts.count) sys.stdout.write(`${prefix}${selected}\n`);
   return selected;
@@ -97,5 +134,9 @@ module.exports.options = {
   '-c, --count': 'count matching lines',
   '-F, --fixed-strings': 'pattern is a plain string',
   '-E, --extended-regexp': 'pattern is an extended regular expression (a JavaScript one always is)',
+  '-m, --max-count=NUM': 'stop after NUM selected lines',
+  '-A, --after-context=NUM': 'print NUM lines after each match',
+  '-B, --before-context=NUM': 'print NUM lines before each match',
+  '-C, --context=NUM': 'print NUM lines before and after each match',
 };
-module.exports.usage = 'grep [-ivncFE] PATTERN [FILE...]';
+module.exports.usage = 'grep [-ivncFE] [-m NUM] [-A NUM] [-B NUM] [-C NUM] PATTERN [FILE...]';

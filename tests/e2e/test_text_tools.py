@@ -98,6 +98,12 @@ SAME_AS_GNU = [
     "seq 10 | xargs -n 3 echo",
     "echo a b c d e | xargs -n 2 echo",
     "cut -d: -f1 {dir}/passwd | xargs echo users:",
+    "grep -A 1 apple {dir}/words",
+    "grep -B 2 -n an {dir}/words",
+    "grep -C 1 -i apple {dir}/words",
+    "grep -m 2 a {dir}/words",
+    "grep -m 1 -A 2 ':0:' {dir}/passwd",
+    "grep -c -m 3 a {dir}/words",
     "date -u -d @0",
     "date -u -d @1709210096 '+%F %T %a %b %e %j %U %W %V %G %s %Z'",
 ]
