@@ -16,6 +16,8 @@ import os
 import random
 import re
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +36,12 @@ ENTER = "\r"
 # A terminal's control sequences (render.ESCAPE) are only noise in a pipe or
 # a file, so PlainText takes them out; UNFINISHED is one cut off by a write.
 UNFINISHED = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?)?$")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class PlainText:
@@ -123,6 +131,9 @@ class Player:
         self.network: bool | None = None  # found out after boot if a step asks
         # The demo's lines stay out of the person's own REPL history.
         self.data_home = tempfile.TemporaryDirectory(prefix="jsksh-demo-")
+        # {tmp} and {port} in the lesson's machine options and host commands.
+        self.lesson_tmp = tempfile.TemporaryDirectory(prefix="jsksh-lesson-")
+        self.port = _free_port()
         self.prompt = "jsksh:/$ "  # the last prompt seen, shown again under narration
         self.at_prompt = False  # is that prompt the last thing on screen?
         self.tail = ""  # output read before the machine exited, not matched yet
@@ -155,6 +166,7 @@ class Player:
             return 130
         finally:
             self.data_home.cleanup()
+            self.lesson_tmp.cleanup()
         if self.lesson.outro:
             self.at_prompt = False
             self.narrate(self.lesson.outro)
@@ -167,12 +179,20 @@ class Player:
         self.write("\n")
         self.flush()
 
+    def fill(self, text: str) -> str:
+        return text.replace("{tmp}", self.lesson_tmp.name).replace("{port}", str(self.port))
+
     def run(self, step: Step) -> None:
         if not self.child.isalive():
             raise DemoFailed(f"{step.label()}: the machine is no longer running")
+        if step.host:
+            self.at_prompt = False  # its command goes on a line of its own, under the narration
         if step.say:
             self.narrate(step.say)
             self.pause(min(3.0, 0.6 + 0.02 * len(step.say)))
+        if step.host:
+            self.run_on_host(step)
+            return
         lines = step.type.split("\n") if step.type else []
         for i, line in enumerate(lines):
             self.type_text(line)
@@ -191,6 +211,36 @@ class Player:
         if step.pause:
             # A step's own pause is part of the lesson (a loop must start
             # before Ctrl-C stops it), so --fast shortens it but keeps some.
+            self.hold(min(step.pause, 0.3) if self.fast else step.pause)
+        self.pause(0.8)
+
+    def run_on_host(self, step: Step) -> None:
+        """A host step: the command and its output, shown between two of the machine's prompts."""
+        command = self.fill(step.host)
+        self.write(("" if step.say else "\r\n") + self.style("1", "host$ ") + step.host + "\r\n")
+        self.flush()
+        try:
+            done = subprocess.run(
+                ["bash", "-c", command],
+                capture_output=True,
+                text=True,
+                timeout=step.timeout,
+                errors="replace",
+            )
+        except subprocess.TimeoutExpired:
+            raise DemoFailed(
+                f"{step.label()}: the host command did not end within {step.timeout:g} s"
+            ) from None
+        output = done.stdout + done.stderr
+        self.write(output.replace("\n", "\r\n"))
+        if done.returncode != 0:
+            raise DemoFailed(f"{step.label()}: the host command exited with status {done.returncode}")
+        if step.expect and not step.expect.search(output):
+            raise DemoFailed(f"{step.label()}: did not see /{step.expect.pattern}/ in its output")
+        self.write(self.prompt)
+        self.at_prompt = True
+        self.flush()
+        if step.pause:
             self.hold(min(step.pause, 0.3) if self.fast else step.pause)
         self.pause(0.8)
 
@@ -261,7 +311,8 @@ class Player:
         self.at_prompt = True
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "jsksh.cli", "--simple-prompt", *self.options]
+        lesson = [self.fill(option) for option in self.lesson.machine]
+        return [sys.executable, "-m", "jsksh.cli", "--simple-prompt", *self.options, *lesson]
 
     def power_off(self) -> None:
         """Leave no machine behind: interrupt what runs, `poweroff`, and at worst kill."""

@@ -7,6 +7,7 @@ a list of steps, each played in order (jsksh/client/demo.py is the player):
     title = "Isolates, not processes"
     intro = "Printed before the machine boots."
     outro = "Printed after it powers off."
+    machine = ["--disk", "{tmp}/home.img"]   # options for the lesson's machine
 
     [[step]]
     say = "One line of narration, shown before the step."
@@ -29,6 +30,12 @@ Every step key:
              has (or lacks) a network address
     pause    seconds to wait after the step (to let a loop spin, say)
     timeout  seconds to wait for `expect` and `until` (15 by default)
+    host     a command the player runs on the host (bash), shown as `host$ ...`
+             with its output, instead of typing at the machine: a lesson's
+             other side (curl to a --hostfwd port, tshark reading a --pcap)
+
+In `machine` and `host`, {tmp} is a directory the player makes for the
+lesson (and removes after it), {port} a free TCP port on the host's loopback.
 
 Loading checks all of this and raises LessonError with the file, the step and
 what is wrong, so a lesson with a typo fails before the machine boots.
@@ -55,7 +62,7 @@ NAMED_KEYS = {
     "right": "\x1b[C",
     "left": "\x1b[D",
 }
-LESSON_KEYS = {"title": str, "intro": str, "outro": str, "step": list}
+LESSON_KEYS = {"title": str, "intro": str, "outro": str, "machine": list, "step": list}
 STEP_KEYS = {
     "say": str,
     "type": str,
@@ -66,6 +73,7 @@ STEP_KEYS = {
     "when": str,
     "pause": (int, float),
     "timeout": (int, float),
+    "host": str,
 }
 
 
@@ -86,10 +94,11 @@ class Step:
     when: str | None = None
     pause: float = 0.0
     timeout: float = 15.0
+    host: str = ""
 
     def label(self) -> str:
         """How a message names this step: its number and what it types."""
-        what = self.type.splitlines()[0] if self.type else " ".join(self.key_names)
+        what = self.type.splitlines()[0] if self.type else self.host or " ".join(self.key_names)
         return f"step {self.number}" + (f" ({what})" if what else "")
 
 
@@ -100,6 +109,7 @@ class Lesson:
     intro: str
     outro: str
     steps: tuple[Step, ...]
+    machine: tuple[str, ...] = ()  # options for its machine, with {tmp} and {port} to fill in
 
 
 def shipped() -> list[str]:
@@ -139,8 +149,16 @@ def parse(text: str, where: str, name: str) -> Lesson:
     if not tables:
         raise LessonError(f"{where}: a lesson needs at least one [[step]]")
     steps = tuple(_step(t, i, where) for i, t in enumerate(tables, 1))
+    machine = data.get("machine", [])
+    if not all(isinstance(option, str) for option in machine):
+        raise LessonError(f'{where}: machine must be a list of strings, like ["--disk", "{{tmp}}/home.img"]')
     return Lesson(
-        name, data["title"].strip(), data.get("intro", "").strip(), data.get("outro", "").strip(), steps
+        name,
+        data["title"].strip(),
+        data.get("intro", "").strip(),
+        data.get("outro", "").strip(),
+        steps,
+        tuple(machine),
     )
 
 
@@ -149,8 +167,10 @@ def _step(table, number: int, where: str) -> Step:
     if not isinstance(table, dict):
         raise LessonError(f"{at}: write steps as [[step]] tables")
     _check_keys(table, STEP_KEYS, at)
-    if not any(k in table for k in ("say", "type", "keys")):
-        raise LessonError(f"{at}: a step needs at least one of say, type or keys")
+    if not any(k in table for k in ("say", "type", "keys", "host")):
+        raise LessonError(f"{at}: a step needs at least one of say, type, keys or host")
+    if "host" in table and any(k in table for k in ("type", "keys", "until")):
+        raise LessonError(f"{at}: a host step runs on the host: it has no type, keys or until")
     until = table.get("until", "prompt")
     if until not in UNTIL:
         raise LessonError(f"{at}: until = {until!r}: expected one of {', '.join(UNTIL)}")
@@ -181,6 +201,7 @@ def _step(table, number: int, where: str) -> Step:
         when=when,
         pause=float(table.get("pause", 0)),
         timeout=float(table.get("timeout", 15)),
+        host=table.get("host", ""),
     )
 
 

@@ -113,7 +113,7 @@ def test_a_malformed_lesson_is_refused_before_booting(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"jsksh demo: {lesson}: step 1: unknown key 'tpye': expected one of "
-        "say, type, enter, keys, expect, until, when, pause, timeout"
+        "say, type, enter, keys, expect, until, when, pause, timeout, host"
     )
     assert result.stdout == ""
     lesson.write_text('title = "Unclosed\n')
@@ -131,7 +131,15 @@ def test_a_malformed_lesson_is_refused_before_booting(tmp_path):
         ("[[step]]\ntype = 'ls'", "a lesson needs a title"),
         ("title = 'x'", "a lesson needs at least one [[step]]"),
         ("title = 'x'\n[step]\ntype = 'ls'", "step must be a list"),
-        ("title = 'x'\n[[step]]\nwhen = 'network'", "step 1: a step needs at least one of say, type or keys"),
+        (
+            "title = 'x'\n[[step]]\nwhen = 'network'",
+            "step 1: a step needs at least one of say, type, keys or host",
+        ),
+        (
+            "title = 'x'\n[[step]]\nhost = 'ls'\ntype = 'ls'",
+            "step 1: a host step runs on the host: it has no type",
+        ),
+        ("title = 'x'\nmachine = [1]\n[[step]]\ntype = 'ls'", "machine must be a list of strings"),
         (
             "title = 'x'\n[[step]]\ntype = 'ls'\nuntil = 'done'",
             "until = 'done': expected one of prompt, input",
@@ -178,3 +186,31 @@ def test_plain_text_drops_control_sequences_even_when_a_write_cuts_one_in_two():
     for piece in ("\x1b[1;3", "2mhello\x1b[0m\r\n", "\x1b]0;title\x07wor", "ld\x1b", "[2K\rdone\r\n"):
         w.write(piece)
     assert out.getvalue() == "hello\nworlddone\n"
+
+
+def test_a_lesson_with_machine_options_and_a_host_step_plays(tmp_path):
+    # {tmp} and {port} are the player's: the machine forwards the port to the
+    # guest's httpd, and the host step fetches through it.
+    lesson = tmp_path / "host.toml"
+    lesson.write_text(
+        'title = "Both sides"\n'
+        'machine = ["--hostfwd", "tcp:127.0.0.1:{port}-:80", "--pcap", "{tmp}/net.pcap"]\n'
+        '[[step]]\ntype = "httpd /etc &"\n'
+        '[[step]]\nsay = "The host asks."\nhost = "curl -s --retry 5 --retry-connrefused http://127.0.0.1:{port}/hostname; test -s {tmp}/net.pcap"\n'
+        'expect = "jsksh"\n'
+        "[[step]]\ntype = 'echo back at the prompt'\nexpect = 'back at the prompt'\n"
+    )
+    result = demo(str(lesson), "--fast", timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(
+        r"^host\$ curl -s .*http://127\.0\.0\.1:\{port\}/hostname.*\njsksh\n", result.stdout, re.M
+    )
+    assert "\nback at the prompt\n" in result.stdout
+
+
+def test_a_failing_host_step_ends_the_demo(tmp_path):
+    lesson = tmp_path / "bad.toml"
+    lesson.write_text('title = "x"\n[[step]]\nhost = "exit 3"\n')
+    result = demo(str(lesson), "--fast", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == "jsksh demo: step 1 (exit 3): the host command exited with status 3\n"
