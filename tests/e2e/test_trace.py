@@ -103,9 +103,9 @@ def test_trace_echo_shows_the_whole_journey_of_one_command(machine):
         ("kernel", "post", "__irq"),
         ("kernel", "trap", "PIPE_READ", "pipe"),  # the kernel drains the pipe
         ("kernel", "trap", "MMIO_WRITE", "virtio-console QueueNotify"),  # and kicks the console
-        (r"virtio-console\.tx1", "kick", "QueueNotify"),
-        (r"virtio-console\.tx1", "avail", r"head \d+"),
-        (r"virtio-console\.tx1", "used", r"head \d+"),
+        (r"virtio-console\.port1\.tx", "kick", "QueueNotify"),
+        (r"virtio-console\.port1\.tx", "avail", r"head \d+"),
+        (r"virtio-console\.port1\.tx", "used", r"head \d+"),
     )
     exit_msg = in_order(events, (echo, "msg", "-> kernel", "exit"))[0]
     release = in_order(events, ("kernel", "trap", "RELEASE", f"pid {pid}"))[0]
@@ -209,10 +209,10 @@ def test_host_trace_of_a_run_line_writes_perfetto_json(tmp_path):
     # The line arrives on the control port's receive queue and its output leaves on the transmit queue.
     in_order(
         events,
-        (r"virtio-console\.rx1", "used", r"head \d+"),
+        (r"virtio-console\.port1\.rx", "used", r"head \d+"),
         ("kernel", "post", "__irq"),
         (r"pid \d+ sh", "msg", "-> kernel", "call"),  # the session shell runs the line (echo is its builtin)
-        (r"virtio-console\.tx1", "avail", r"head \d+"),
+        (r"virtio-console\.port1\.tx", "avail", r"head \d+"),
     )
 
 

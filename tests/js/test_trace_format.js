@@ -12,9 +12,9 @@ const EVENTS = [
   [10.006, 0.00003, 'trap', 'pid 2 trace', 'RECV', 0, '1 frame'],
   [10.0061, 0, 'msg', 'pid 3 echo', '-> kernel', 21, 'exit'],
   [10.0062, 0, 'msg', 'kernel', '-> pid 2', 42, 'reply'],
-  [10.007, 0, 'kick', 'virtio-console.tx1', 'QueueNotify', 0, '1 available'],
-  [10.0071, 0, 'avail', 'virtio-console.tx1', 'head 0', 3, '1 descriptors, 3 B out, 0 B room'],
-  [10.008, 0, 'used', 'virtio-console.tx1', 'head 0', 0, '0 B written'],
+  [10.007, 0, 'kick', 'virtio-console.port1.tx', 'QueueNotify', 0, '1 available'],
+  [10.0071, 0, 'avail', 'virtio-console.port1.tx', 'head 0', 3, '1 descriptors, 3 B out, 0 B room'],
+  [10.008, 0, 'used', 'virtio-console.port1.tx', 'head 0', 0, '0 B written'],
   [10.009, 0.00002, 'trap', 'kernel', 'WRITE', 0, ''],
   [10.0095, 0.001, 'post', 'pool', '__wake', 0, ''],
 ];
@@ -24,7 +24,7 @@ test('a trace of a command keeps the kernel, the devices and the chosen pids', (
   const shown = t.selectEvents(TRACE, (pid) => pid >= 3);
   assert.deepEqual(
     shown.map((e) => `${e.track}:${e.name}`),
-    ['kernel:SPAWN', 'pid 3 echo:__wake', 'pid 3 echo:WRITE', 'pid 3 echo:-> kernel', 'virtio-console.tx1:QueueNotify', 'virtio-console.tx1:head 0', 'virtio-console.tx1:head 0', 'kernel:WRITE'],
+    ['kernel:SPAWN', 'pid 3 echo:__wake', 'pid 3 echo:WRITE', 'pid 3 echo:-> kernel', 'virtio-console.port1.tx:QueueNotify', 'virtio-console.port1.tx:head 0', 'virtio-console.port1.tx:head 0', 'kernel:WRITE'],
   );
 });
 
@@ -35,8 +35,8 @@ test("the kernel's message to a pid belongs to that pid", () => {
 
 test('a line gives the time since the start, who, the kind, what, the bytes and the duration', () => {
   const [spawn, , , , msg] = t.selectEvents(TRACE, () => true);
-  assert.equal(t.formatLine(spawn, 10.0), '  0.000000 kernel                 trap  SPAWN  pid 3  (3578 B)  <0.100 ms>');
-  assert.equal(t.formatLine(msg, 10.0), '  0.006100 pid 3 echo             msg   -> kernel  exit  (21 B)');
+  assert.equal(t.formatLine(spawn, 10.0), '  0.000000 kernel                   trap  SPAWN  pid 3  (3578 B)  <0.100 ms>');
+  assert.equal(t.formatLine(msg, 10.0), '  0.006100 pid 3 echo               msg   -> kernel  exit  (21 B)');
 });
 
 test('the summary groups by kind and name, in the order a request meets them', () => {
@@ -48,9 +48,9 @@ test('the summary groups by kind and name, in the order a request meets them', (
       ['trap', 'WRITE', 2],
       ['post', '__wake', 1],
       ['msg', 'exit', 1],
-      ['kick', 'virtio-console.tx1', 1],
-      ['avail', 'virtio-console.tx1', 1],
-      ['used', 'virtio-console.tx1', 1],
+      ['kick', 'virtio-console.port1.tx', 1],
+      ['avail', 'virtio-console.port1.tx', 1],
+      ['used', 'virtio-console.port1.tx', 1],
     ],
   );
   const write = groups.find((g) => g.name === 'WRITE');
@@ -61,9 +61,9 @@ test('the summary groups by kind and name, in the order a request meets them', (
 
 test('the summary as text is a table with a header, numbers right-aligned', () => {
   const lines = t.summaryText(t.summarize(t.selectEvents(TRACE, (pid) => pid >= 3)));
-  assert.equal(lines[0], 'KIND   NAME                COUNT  TOTAL ms  P50 us  BYTES');
-  assert.equal(lines[1], 'trap   SPAWN                   1     0.100     100   3578');
-  assert.equal(lines[5], 'kick   virtio-console.tx1      1         -       -      -');
+  assert.equal(lines[0], 'KIND   NAME                     COUNT  TOTAL ms  P50 us  BYTES');
+  assert.equal(lines[1], 'trap   SPAWN                        1     0.100     100   3578');
+  assert.equal(lines[5], 'kick   virtio-console.port1.tx      1         -       -      -');
 });
 
 test('the footer says what was lost when the ring was full', () => {
@@ -82,7 +82,7 @@ test('Perfetto JSON: one process for isolates and one for devices, a named track
     [1, 'kernel'],
     [1, 'pid 3 echo'],
     [1, 'pid 2 trace'],
-    [2, 'virtio-console.tx1'],
+    [2, 'virtio-console.port1.tx'],
     [1, 'pool'],
   ]);
 });

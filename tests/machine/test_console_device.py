@@ -265,7 +265,14 @@ def test_describe(rig):
     info = json.loads(json.dumps(rig.dev.describe()))
     assert info["name"] == "virtio-console"
     assert info["features"]["negotiated"] == ["MULTIPORT", "VERSION_1"]
-    assert [q["name"] for q in info["queues"]] == ["rx0", "tx0", "ctrl-rx", "ctrl-tx", "rx1", "tx1"]
+    assert [q["name"] for q in info["queues"]] == [
+        "port0.rx",
+        "port0.tx",
+        "control.rx",
+        "control.tx",
+        "port1.rx",
+        "port1.tx",
+    ]
     assert info["ports"][1] == {
         "index": 1,
         "name": SHELL,

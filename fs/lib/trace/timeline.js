@@ -71,7 +71,7 @@ function formatLine(e, t0) {
   const what = `${e.name}${e.detail ? `  ${e.detail}` : ''}`;
   const size = sizeText(e);
   const took = e.dur > 0 ? `  <${(e.dur * 1e3).toFixed(3)} ms>` : '';
-  return `${time} ${e.track.padEnd(22)} ${e.kind.padEnd(5)} ${what}${size ? `  (${size})` : ''}${took}`;
+  return `${time} ${e.track.padEnd(24)} ${e.kind.padEnd(5)} ${what}${size ? `  (${size})` : ''}${took}`;
 }
 
 function timeline(events, t0) {

@@ -99,12 +99,13 @@ class ConsoleDevice(VirtioDevice):
         return struct.pack("<HHII", self.cols, self.rows, len(self.ports), 0)
 
     def queue_name(self, index: int) -> str:
+        # The names the driver gives them (kernel/drivers/virtio/console.js), which `devices` shows.
         if index == CONTROL_RX:
-            return "ctrl-rx"
+            return "control.rx"
         if index == CONTROL_TX:
-            return "ctrl-tx"
+            return "control.tx"
         port, is_rx = self._port_of(index)
-        return f"{'rx' if is_rx else 'tx'}{port}"
+        return f"port{port}.{'rx' if is_rx else 'tx'}"
 
     def reset(self) -> None:
         super().reset()
