@@ -23,9 +23,23 @@ const { parseMode } = require('../tty/termios');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 const POWER_UNMOUNT_MS = 10000; // the longest poweroff waits for the disks to unmount
+const SETTLE_RETRY_MS = 5; // stdout.settle looks again after this while a disk's sink is full
 
 // A call that answers nothing: undefined at once, or once a disk's promise settles.
 const nothing = (v) => (v && typeof v.then === 'function' ? v.then(() => undefined) : undefined);
+
+// Runs a file stream's pump until the pipe is empty (a disk's sink may be
+// full of writes in flight: then again a little later), and throws the
+// error the file refused bytes with, if any. /tmp and a disk refuse bytes
+// as the pump hands them over (docs/disk.md), so this is when they say so.
+function settleOutput(stream) {
+  if (stream.kind !== 'file' || !stream.pump) return undefined;
+  streams.settle(stream);
+  const error = stream.error && stream.error();
+  if (error) throw error;
+  if (stream.pump.empty) return undefined;
+  return new Promise((resolve) => timers.after(SETTLE_RETRY_MS, resolve)).then(() => settleOutput(stream));
+}
 
 function install(kernel) {
   const { procs, vfs, tty, log } = kernel;
@@ -176,6 +190,10 @@ function install(kernel) {
       const error = stream.error && stream.error();
       if (error) throw error;
     },
+    // An app about to exit with stdout in a file (kernel/app/life.js,
+    // closeStdout): what it wrote is handed to the file now, or the error
+    // that refused it (ENOSPC) is the reply.
+    'stdout.settle': (proc) => settleOutput(proc.stdout),
     'fs.unlink': (proc, a) => nothing(vfs.unlink(path(proc, a.path))),
     'fs.rename': (proc, a) => nothing(vfs.rename(path(proc, a.from), path(proc, a.to))),
     'fs.rmdir': (proc, a) => nothing(vfs.rmdir(path(proc, a.path))),
