@@ -91,14 +91,18 @@ function exit(code) {
 // coreutils' close_stdout: output to a file sits in the pipe until the
 // kernel hands it to the file, which may refuse it (a full disk or /tmp:
 // ENOSPC), after every write() here had returned. Before it exits, an app
-// that wrote to a file on stdout asks the kernel to take the rest now
-// (stdout.settle); a refusal is reported as 'NAME: write error: No space
-// left on device', and the status is 1 if it was 0.
+// that wrote to a file on stdout asks the kernel to take the rest now and
+// to finish writing it (stdout.settle), so it is in the file before the
+// exit is heard; a refusal the app has not heard yet is reported as
+// 'NAME: write error: No space left on device', and the status is 1 if it
+// was 0.
 function closeStdout(io, run, code) {
-  if (!io || !io.stdout.taken || io.stdout.error || rt.sys.stdout.kind !== 'file' || state !== run) return code;
+  if (!io || !io.stdout.taken || rt.sys.stdout.kind !== 'file' || state !== run) return code;
+  const heard = !!io.stdout.error;
   return rt.call('stdout.settle', {}).then(
     () => code,
     (e) => {
+      if (heard) return code;
       write(2, `${run.name}: write error: ${rt.STRERROR[e.code] || e.message}\n`);
       return io.stderr.drain().then(() => code || 1);
     },

@@ -106,13 +106,21 @@ class DiskMount {
 
   // ---- changing the tree ----
 
-  // The text API's write (fs.write): the whole file replaced, or appended to.
+  // The text API's write (fs.write): the whole file replaced, or appended
+  // to. Its blocks are reserved as a sink's are (below): what fits is
+  // written, to the last free block, and the rest refused with ENOSPC.
   writeFile(inner, vfsPath, text, append) {
     return this.call(vfsPath, async () => {
-      const ino = await this.fs.create(inner, { exclusive: false });
+      const fs = this.fs;
+      const ino = await fs.create(inner, { exclusive: false });
       const bytes = utf8Bytes(String(text));
-      if (!append) await this.fs.truncate(ino, 0);
-      const r = append ? (await this.fs.write(ino, 0, bytes, { append: true })).written : await this.fs.write(ino, 0, bytes);
+      if (!append) await fs.truncate(ino, 0);
+      const reservation = new StreamReservation(append ? (await fs.stat(ino)).size : 0);
+      const fits = reservation.fit(bytes.length, fs.available());
+      const blocks = fs.reserve(reservation.need(fits));
+      const part = bytes.subarray(0, fits);
+      const r = !fits ? 0 : append ? (await fs.write(ino, 0, part, { append: true, reservation: blocks })).written : await fs.write(ino, 0, part, { reservation: blocks });
+      fs.unreserve(blocks);
       if (r < bytes.length) throw new KernelError('ENOSPC', inner);
     });
   }
@@ -274,7 +282,7 @@ function diskSink(mount, ino, vfsPath, append, start) {
       const blocks = fs.reserve(reservation.need(fits));
       reservation.accept(fits);
       if (fits < bytes.length) fail(new KernelError('ENOSPC', vfsPath));
-      if (fits === 0) return;
+      if (fits === 0) return settled(); // nothing of it fits: the file closes once the writes before it are done
       const copy = bytes.slice(0, fits); // the pump's bytes are a view of the trap page
       const at = offset;
       offset += copy.length;
@@ -312,8 +320,10 @@ function diskSink(mount, ino, vfsPath, append, start) {
       settled();
     },
     finish: () => finished,
+    // Resolves once the writes taken so far are done (made, or refused).
+    idle: () => new Promise((resolve) => (inFlight ? idle.push(resolve) : resolve())),
     // fsync(2) of this open file: its writes so far done, then the file system synced.
-    fsync: () => new Promise((resolve) => (inFlight ? idle.push(resolve) : resolve())).then(() => {
+    fsync: () => sink.idle().then(() => {
       if (sink.error) throw sink.error;
       return mount.call(vfsPath, () => fs.fsync(ino));
     }),

@@ -29,16 +29,22 @@ const SETTLE_RETRY_MS = 5; // stdout.settle looks again after this while a disk'
 const nothing = (v) => (v && typeof v.then === 'function' ? v.then(() => undefined) : undefined);
 
 // Runs a file stream's pump until the pipe is empty (a disk's sink may be
-// full of writes in flight: then again a little later), and throws the
-// error the file refused bytes with, if any. /tmp and a disk refuse bytes
-// as the pump hands them over (docs/disk.md), so this is when they say so.
-function settleOutput(stream) {
+// full of writes in flight: then again a little later), waits for a disk's
+// writes to be made, and throws the error the file refused bytes with, if
+// any. /tmp and a disk refuse bytes as the pump hands them over
+// (docs/disk.md), so this is when they say so; and the bytes are in the
+// file before the app's exit is heard, as they are in /tmp.
+async function settleOutput(stream) {
   if (stream.kind !== 'file' || !stream.pump) return undefined;
-  streams.settle(stream);
-  const error = stream.error && stream.error();
+  for (;;) {
+    streams.settle(stream);
+    if (stream.pump.empty || stream.error()) break;
+    await new Promise((resolve) => timers.after(SETTLE_RETRY_MS, resolve));
+  }
+  if (stream.idle) await stream.idle();
+  const error = stream.error();
   if (error) throw error;
-  if (stream.pump.empty) return undefined;
-  return new Promise((resolve) => timers.after(SETTLE_RETRY_MS, resolve)).then(() => settleOutput(stream));
+  return undefined;
 }
 
 function install(kernel) {

@@ -151,6 +151,18 @@ test('the sink refuses at write() what does not fit, writes what did, and the di
   assert.ok((await fsck(device)).clean);
 });
 
+test('a sink refused its first byte closes the file all the same', async () => {
+  const { fs } = await freshFs({ blocks: 256 });
+  const disk = new DiskMount(fs, { point: '/home', source: '/dev/vda', name: 'vda' });
+  const filler = fs.reserve(fs.available());
+  const sink = await disk.openWrite('/f', '/home/f', false);
+  sink.write(text('x'));
+  assert.equal(sink.error.code, 'ENOSPC');
+  assert.equal(await code(sink.finish()), 'ENOSPC', 'closed, though no write was made (the pump never sees end of file)');
+  assert.deepEqual([disk.openFiles, fs.opens.size, (await fs.stat('/f')).size], [0, 0, 0]);
+  fs.unreserve(filler);
+});
+
 test('an append sink counts from the end of the file', async () => {
   const { fs } = await freshFs({ blocks: 256 });
   await fs.create('/log');
