@@ -205,6 +205,12 @@ function install(kernel) {
     'fs.rmdir': (proc, a) => nothing(vfs.rmdir(path(proc, a.path))),
     // mtime: seconds since 1970; absent or null: now.
     'fs.utimes': (proc, a) => nothing(vfs.utimes(path(proc, a.path), a.mtime === undefined || a.mtime === null ? undefined : Number(a.mtime))),
+    // chmod(2): mode is the permission bits, a number up to 0o7777.
+    'fs.chmod': (proc, a) => {
+      const mode = Number(a.mode);
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new KernelError('EINVAL', `mode ${String(a.mode).slice(0, 16)}`);
+      return nothing(vfs.chmod(path(proc, a.path), mode));
+    },
     // The file system a path is on; no path: every one (what df lists).
     'fs.statfs': (proc, a) => (a.path === undefined || a.path === null ? vfs.filesystems() : vfs.statfs(path(proc, a.path))),
 
@@ -351,6 +357,7 @@ function kernelServices(kernel) {
       rename: (proc, [from, to]) => h['fs.rename'](proc, { from, to }),
       rmdir: (proc, [path]) => h['fs.rmdir'](proc, { path }),
       utimes: (proc, [path, mtime]) => h['fs.utimes'](proc, { path, mtime }),
+      chmod: (proc, [path, mode]) => h['fs.chmod'](proc, { path, mode }),
       statfs: (proc, [path]) => h['fs.statfs'](proc, { path }),
       fsync: (proc, [path]) => h['fs.fsync'](proc, { path }),
       sync: (proc) => h['fs.sync'](proc, {}),

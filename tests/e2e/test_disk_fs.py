@@ -275,6 +275,48 @@ def test_a_full_disk_refuses_a_redirection_at_write_and_the_writer_says_so(tmp_p
         m.stop()
 
 
+def test_chmod_on_tmp_and_home_and_the_mode_outlives_the_machine(tmp_path):
+    """chmod(2) through the log on /home (kept as every operation there is),
+    in memory on /tmp, EROFS on the image; the modes a new jsksh on the same
+    image finds, and the host's `jsksh disk ls -l` prints."""
+    m = fresh(tmp_path)
+    image = m.image
+    try:
+        assert ok(m, "echo t > /tmp/t; chmod 600 /tmp/t; chmod +t /tmp/t; stat -c %a /tmp/t") == "1600\n"
+        ok(
+            m,
+            "echo s > /home/s.sh; mkdir /home/d; echo f > /home/d/f; chmod u+x,o-r /home/s.sh; chmod -R go-rwx /home/d",
+        )
+        ok(m, "ln -s d/f /home/l; chmod 640 /home/l; chmod g+w,o=t /home/d")
+        modes = "stat -c '%a %n' /home/s.sh /home/d /home/d/f"
+        assert ok(m, modes) == "740 /home/s.sh\n1720 /home/d\n640 /home/d/f\n"
+        assert m.run("chmod 644 /etc/motd") == (
+            1,
+            "",
+            "chmod: changing permissions of '/etc/motd': Read-only file system\n",
+        )
+        assert m.run("chmod 644 /home/nope") == (
+            1,
+            "",
+            "chmod: cannot access '/home/nope': No such file or directory\n",
+        )
+        status, _, err = m.run("chmod a+q /home/s.sh")
+        assert status == 1 and err.startswith("chmod: invalid mode: 'a+q'\n"), err
+        poweroff(m)
+    finally:
+        m.stop()
+    m = boot(image)
+    try:
+        assert ok(m, modes) == "740 /home/s.sh\n1720 /home/d\n640 /home/d/f\n"
+    finally:
+        m.stop()
+    listing = subprocess.run(
+        [*JSKSH, "disk", "ls", str(image), "/", "-l"], env=ENV, capture_output=True, text=True, check=True
+    )
+    lines = {line.split()[-1]: line.split()[0] for line in listing.stdout.splitlines()}
+    assert (lines["s.sh"], lines["d"]) == ("-rwxr-----", "drwx-w---T"), listing.stdout
+
+
 def test_io_errors_reach_the_app_as_eio_and_the_disk_stays_consistent(tmp_path):
     m = fresh(tmp_path)
     image = m.image
