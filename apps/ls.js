@@ -8,6 +8,7 @@
 
 const { columns } = require('/lib/columns');
 const { parseOptions, usageError } = require('/lib/options');
+const { modeText } = require('/lib/file-mode');
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const SIX_MONTHS = 182.5 * 24 * 3600 * 1000;
@@ -88,17 +89,12 @@ function longLine(entry, sizeWidth, now) {
 }
 
 // '-rw-r--r--' from the type and the permission bits: read, write, execute
-// for owner, group and others; 't' marks the sticky bit (/tmp is drwxrwxrwt).
+// for owner, group and others; 's' marks a set-ID bit and 't' the sticky
+// bit (/tmp is drwxrwxrwt), as chmod -v shows them (/lib/file-mode).
 function modeString(entry) {
   if (typeof entry.mode === 'string') return entry.mode;
   const mode = entry.mode ?? (entry.type === 'dir' ? 0o755 : 0o644);
-  let text = { dir: 'd', symlink: 'l' }[entry.type] || '-';
-  for (let shift = 6; shift >= 0; shift -= 3) {
-    const rwx = (mode >> shift) & 7;
-    text += (rwx & 4 ? 'r' : '-') + (rwx & 2 ? 'w' : '-') + (rwx & 1 ? 'x' : '-');
-  }
-  if (mode & 0o1000) text = text.slice(0, -1) + (mode & 1 ? 't' : 'T');
-  return text;
+  return ({ dir: 'd', symlink: 'l' }[entry.type] || '-') + modeText(mode);
 }
 
 // 'Nov 23 19:40' within six months, 'Nov 23  2023' otherwise, like ls.

@@ -22,6 +22,7 @@
 
 const { reason } = require('/lib/file-tools');
 const { parseOptions, usageError } = require('/lib/options');
+const { modeText } = require('/lib/file-mode');
 
 module.exports = async function main(argv) {
   const parsed = parseOptions(argv.slice(1), module.exports);
@@ -89,15 +90,10 @@ const quotedName = (file, st) => quoteIfNeeded(file) + (st.type === 'symlink' ? 
 // 0644, as GNU's %a pads it in the default layout.
 const octal = (mode) => (mode & 0o7777).toString(8).padStart(4, '0');
 
-// '-rw-r--r--' from the type and the permission bits; 't' is the sticky bit (/tmp).
+// '-rw-r--r--' from the type and the permission bits; 's' a set-ID bit,
+// 't' the sticky bit (/tmp), as ls -l and chmod -v show them.
 function modeString(st) {
-  let text = { dir: 'd', symlink: 'l' }[st.type] || '-';
-  for (let shift = 6; shift >= 0; shift -= 3) {
-    const rwx = (st.mode >> shift) & 7;
-    text += (rwx & 4 ? 'r' : '-') + (rwx & 2 ? 'w' : '-') + (rwx & 1 ? 'x' : '-');
-  }
-  if (st.mode & 0o1000) text = text.slice(0, -1) + (st.mode & 1 ? 't' : 'T');
-  return text;
+  return ({ dir: 'd', symlink: 'l' }[st.type] || '-') + modeText(st.mode);
 }
 
 // '2024-05-01 10:11:12.345678000 +0000': local time to the nanosecond, as

@@ -67,6 +67,7 @@ function reportUncaught(e) {
     return;
   }
   const name = state ? state.name : 'app';
+  if (e && e.writeError) return void write(2, `${name}: ${e.message}\n`); // a stream that failed: no stack, as coreutils says it
   const text = e && e.stack ? String(e.stack) : `${e && e.name ? e.name : 'Error'}: ${String(e && e.message !== undefined ? e.message : e)}`;
   write(2, `${name}: ${text}\n`);
 }
@@ -79,10 +80,33 @@ function exit(code) {
   const run = state;
   const io = rt.io;
   const output = io ? [io.stdout.drain(), io.stderr.drain()] : [];
-  const sent = Promise.all(output).then(() => {
-    if (state === run) send({ t: 'exit', code: code | 0 }); // a no-op while warming
-  });
+  const sent = Promise.all(output)
+    .then(() => closeStdout(io, run, code))
+    .then((status) => {
+      if (state === run) send({ t: 'exit', code: status | 0 }); // a no-op while warming
+    });
   for (const resolve of exitWaiters.splice(0)) resolve(sent);
+}
+
+// coreutils' close_stdout: output to a file sits in the pipe until the
+// kernel hands it to the file, which may refuse it (a full disk or /tmp:
+// ENOSPC), after every write() here had returned. Before it exits, an app
+// that wrote to a file on stdout asks the kernel to take the rest now and
+// to finish writing it (stdout.settle), so it is in the file before the
+// exit is heard; a refusal the app has not heard yet is reported as
+// 'NAME: write error: No space left on device', and the status is 1 if it
+// was 0.
+function closeStdout(io, run, code) {
+  if (!io || !io.stdout.taken || rt.sys.stdout.kind !== 'file' || state !== run) return code;
+  const heard = !!io.stdout.error;
+  return rt.call('stdout.settle', {}).then(
+    () => code,
+    (e) => {
+      if (heard) return code;
+      write(2, `${run.name}: write error: ${rt.STRERROR[e.code] || e.message}\n`);
+      return io.stderr.drain().then(() => code || 1);
+    },
+  );
 }
 // A promise that settles once the current program's exit message has gone.
 const whenExited = () => new Promise((resolve) => exitWaiters.push(resolve)).then((sent) => sent);

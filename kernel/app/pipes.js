@@ -127,6 +127,8 @@ class PipeWriter {
     this.busy = false;
     this.scheduled = false;
     this.error = null;
+    // bytes the pipe has taken, in all
+    this.taken = 0;
     // resolves of drain()
     this.idle = [];
   }
@@ -194,6 +196,7 @@ class PipeWriter {
           break;
         }
         rt.moved(r);
+        this.taken += r;
         this.settle(packed, r);
         if (this.queue.length && r < packed.end - PAYLOAD) await whenReady(this.pipe);
       }
@@ -247,7 +250,8 @@ class PipeWriter {
     }
   }
   fail(r) {
-    this.error = ioError(r, 'write error');
+    // uncaught, it is reported as coreutils reports it: 'NAME: write error: ...' (life.js)
+    this.error = Object.assign(ioError(r, 'write error'), { writeError: true });
     const queued = this.queue.splice(0);
     if (r === EPIPE && this.fd) {
       // SIGPIPE: the app ends quietly, as `yes | head -1` does on Unix.
@@ -335,5 +339,5 @@ rt.onRecycle.push(() => {
   ioWaiting = 0;
 });
 
-Object.assign(rt, { READ_END, WRITE_END, ready, pipesWaiting, closePipe, toBytes, openStdio, write, table, openFile, PipeReader, PipeWriter });
+Object.assign(rt, { STRERROR, READ_END, WRITE_END, ready, pipesWaiting, closePipe, toBytes, openStdio, write, table, openFile, PipeReader, PipeWriter });
 })(globalThis.__rt);

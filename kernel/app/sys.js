@@ -170,6 +170,8 @@ const sys = {
     rmdir: (path) => call('fs.rmdir', { path }),
     // The modification time, in seconds since 1970; none: now.
     utimes: (path, mtime) => call('fs.utimes', mtime === undefined ? { path } : { path, mtime }),
+    // chmod(2): the permission bits (a number: 0o644), links followed.
+    chmod: (path, mode) => call('fs.chmod', { path, mode }),
     // {source, type, mount, readonly, size, used, free} of the file system
     // `path` is on; with no path, an array of every one.
     statfs: (path) => call('fs.statfs', path === undefined ? {} : { path }),

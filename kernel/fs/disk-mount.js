@@ -19,6 +19,7 @@
 
 const { KernelError } = require('../lib/errors');
 const { utf8Bytes, utf8Decode } = require('../lib/utf8');
+const { StreamReservation } = require('./disk/reservation');
 
 const CHUNK = 64 * 1024; // bytes a read request asks the file system for
 const WRITE_AHEAD = 4 * 1024 * 1024; // bytes of writes queued before the sink says it is full
@@ -105,13 +106,21 @@ class DiskMount {
 
   // ---- changing the tree ----
 
-  // The text API's write (fs.write): the whole file replaced, or appended to.
+  // The text API's write (fs.write): the whole file replaced, or appended
+  // to. Its blocks are reserved as a sink's are (below): what fits is
+  // written, to the last free block, and the rest refused with ENOSPC.
   writeFile(inner, vfsPath, text, append) {
     return this.call(vfsPath, async () => {
-      const ino = await this.fs.create(inner, { exclusive: false });
+      const fs = this.fs;
+      const ino = await fs.create(inner, { exclusive: false });
       const bytes = utf8Bytes(String(text));
-      if (!append) await this.fs.truncate(ino, 0);
-      const r = append ? (await this.fs.write(ino, 0, bytes, { append: true })).written : await this.fs.write(ino, 0, bytes);
+      if (!append) await fs.truncate(ino, 0);
+      const reservation = new StreamReservation(append ? (await fs.stat(ino)).size : 0);
+      const fits = reservation.fit(bytes.length, fs.available());
+      const blocks = fs.reserve(reservation.need(fits));
+      const part = bytes.subarray(0, fits);
+      const r = !fits ? 0 : append ? (await fs.write(ino, 0, part, { append: true, reservation: blocks })).written : await fs.write(ino, 0, part, { reservation: blocks });
+      fs.unreserve(blocks);
       if (r < bytes.length) throw new KernelError('ENOSPC', inner);
     });
   }
@@ -213,10 +222,17 @@ class DiskMount {
   // finish, as kernel/fs/block-device.js's): the file is made if missing and
   // truncated unless appending, now; writes are queued to the file system in
   // the order they come (its lock keeps that order), at most WRITE_AHEAD
-  // bytes at a time. O_APPEND writes land at the end each time. A write the
-  // file system refused (ENOSPC, EIO) sets `error` and stops the sink;
+  // bytes at a time. O_APPEND writes land at the end each time.
+  //
+  // Each write reserves the blocks its bytes will take before it returns
+  // (reservation.js), as ext4 does at write(2): what does not fit is
+  // refused there and then, as /tmp refuses it, with ENOSPC in `error`,
+  // and the pump's pipe is closed with it, so the app's next write fails.
+  // What fits of that write is still written; nothing after it is. A write
+  // the file system refused later all the same (EIO) sets `error` too.
   // finish() resolves once every write is done and the file closed.
   async openWrite(inner, vfsPath, append) {
+    let start = 0; // where the stream's bytes begin: the end of a file opened to append
     const ino = await this.call(vfsPath, async () => {
       const n = await this.fs.create(inner, { exclusive: false });
       await this.fs.open(n);
@@ -227,21 +243,25 @@ class DiskMount {
           await this.fs.close(n).catch(() => {});
           throw e;
         }
+      } else {
+        start = (await this.fs.stat(n)).size;
       }
       return n;
     });
     this.openFiles++;
-    return diskSink(this, ino, vfsPath, append);
+    return diskSink(this, ino, vfsPath, append, start);
   }
 }
 
-function diskSink(mount, ino, vfsPath, append) {
+function diskSink(mount, ino, vfsPath, append, start) {
   const fs = mount.fs;
+  const reservation = new StreamReservation(start);
   let offset = 0; // where the next write goes (not appending)
   let inFlight = 0;
   let ended = false;
   let closed = false;
   let roomWaiter = null;
+  let stopped = false; // a write the file system refused: the ones queued after it are not made
   let chain = Promise.resolve(); // the writes, one after another
   const idle = []; // fns waiting for nothing in flight (fsync)
   let settle = null;
@@ -257,25 +277,39 @@ function diskSink(mount, ino, vfsPath, append) {
     },
     write(bytes) {
       if (sink.error || closed || !bytes.length) return;
-      const copy = bytes.slice(); // the pump's bytes are a view of the trap page
+      // The blocks first: what does not fit is refused now, not later.
+      const fits = reservation.fit(bytes.length, fs.available());
+      const blocks = fs.reserve(reservation.need(fits));
+      reservation.accept(fits);
+      if (fits < bytes.length) fail(new KernelError('ENOSPC', vfsPath));
+      if (fits === 0) return settled(); // nothing of it fits: the file closes once the writes before it are done
+      const copy = bytes.slice(0, fits); // the pump's bytes are a view of the trap page
       const at = offset;
       offset += copy.length;
       inFlight += copy.length;
-      // Each write waits for the one before: after a refusal (ENOSPC) none
-      // that follows is made, so the file never gets a hole past what fit.
+      // Each write waits for the one before: after a refusal (EIO) none
+      // that follows is made, so the file never gets a hole past what was
+      // written. The write that met ENOSPC above is the last one made.
       const write = () => {
-        if (sink.error) return copy.length;
-        return append ? fs.write(ino, 0, copy, { append: true }).then((r) => r.written) : fs.write(ino, at, copy);
+        if (stopped) {
+          fs.unreserve(blocks);
+          return copy.length;
+        }
+        return append ? fs.write(ino, 0, copy, { append: true, reservation: blocks }).then((r) => r.written) : fs.write(ino, at, copy, { reservation: blocks });
       };
       const done = (chain = chain.then(write, write));
       done.then(
         (n) => {
           inFlight -= copy.length;
-          if (n < copy.length) fail(new KernelError('ENOSPC', vfsPath));
+          if (n < copy.length) {
+            stopped = true;
+            fail(new KernelError('ENOSPC', vfsPath));
+          }
           settled();
         },
         (e) => {
           inFlight -= copy.length;
+          stopped = true;
           fail(e);
           settled();
         },
@@ -286,8 +320,10 @@ function diskSink(mount, ino, vfsPath, append) {
       settled();
     },
     finish: () => finished,
+    // Resolves once the writes taken so far are done (made, or refused).
+    idle: () => new Promise((resolve) => (inFlight ? idle.push(resolve) : resolve())),
     // fsync(2) of this open file: its writes so far done, then the file system synced.
-    fsync: () => new Promise((resolve) => (inFlight ? idle.push(resolve) : resolve())).then(() => {
+    fsync: () => sink.idle().then(() => {
       if (sink.error) throw sink.error;
       return mount.call(vfsPath, () => fs.fsync(ino));
     }),
@@ -321,10 +357,11 @@ function diskSink(mount, ino, vfsPath, append) {
 }
 
 // A library error made about the VFS path: its standard message names the
-// path the app gave; a message of its own (a corrupt disk's "run fsck") stays.
+// path the app gave; a message of its own (a corrupt disk's "run fsck") stays,
+// except a full disk's ('no free blocks left'), said as ENOSPC always is.
 function renamed(e, vfsPath) {
   if (!(e instanceof KernelError)) return new KernelError('EIO', vfsPath, `${vfsPath}: ${(e && e.message) || e}`);
-  if (e.path === undefined) return e;
+  if (e.path === undefined && e.code !== 'ENOSPC') return e;
   const out = new KernelError(e.code, vfsPath);
   if (e.errno) out.errno = e.errno;
   return out;

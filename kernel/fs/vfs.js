@@ -16,7 +16,8 @@
 // Two file systems, as `df` shows them: the image mounted on / (read-only)
 // and the tmpfs on /tmp. rename, rmdir and utimes follow POSIX rename(2),
 // rmdir(2) and utimensat(2), with Linux's order of checks: a rename between
-// the two is EXDEV, anything that would change the image EROFS.
+// the two is EXDEV, anything that would change the image EROFS. chmod
+// follows chmod(2): the permission bits, links followed.
 //
 // Mounts: a file system mounted on a directory (a disk's, on /home at boot:
 // kernel/fs/disks.js) takes every call whose path leads under it. The walk
@@ -467,6 +468,15 @@ class Vfs {
     node.mtime = mtime === undefined ? this.now() : mtime;
   }
 
+  // chmod(2): the permission bits (07777) of what `path` names, links
+  // followed. A /tmp file or directory; the image's are EROFS.
+  _localChmod(path, mode) {
+    const node = this.lookup(path);
+    const writable = node.type === 'dir' ? node.writable : node.data !== undefined;
+    if (!writable) throw new KernelError('EROFS', path);
+    node.mode = mode & 0o7777;
+  }
+
   // symlink(2): a new name `path` holding `target`, a path that is not
   // looked at now (it may name nothing: a dangling link). Only in the tmpfs.
   // Linux's order: an existing name is EEXIST even on the read-only image.
@@ -615,6 +625,10 @@ class Vfs {
 
   utimes(path, mtime) {
     return this._route(path, true, (p) => this._localUtimes(p, mtime), (m, inner) => m.utimes(inner, path, mtime));
+  }
+
+  chmod(path, mode) {
+    return this._route(path, true, (p) => this._localChmod(p, mode), (m, inner) => m.chmod(inner, path, mode));
   }
 
   symlink(target, path) {

@@ -79,7 +79,8 @@ function sinkStream(file, onError) {
   });
   const finish = file.finish ? () => file.finish() : null;
   const fsync = file.fsync ? () => file.fsync() : null;
-  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error, finish, fsync };
+  const idle = file.idle ? () => file.idle() : null; // a disk's writes taken so far are done
+  return { kind: 'file', isTTY: false, pipe: id, end: WRITE_END, pump, write: (text) => pipes.writeAll(id, text), owned: WRITE_END, error: () => file.error, finish, fsync, idle };
 }
 
 // A file as stdin (`< FILE`, or sys.fs.open): a pump writes its bytes into

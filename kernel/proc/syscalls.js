@@ -24,9 +24,29 @@ const { parseMode } = require('../tty/termios');
 
 const MAX_SLEEP_MS = 2 ** 31 - 1;
 const POWER_UNMOUNT_MS = 10000; // the longest poweroff waits for the disks to unmount
+const SETTLE_RETRY_MS = 5; // stdout.settle looks again after this while a disk's sink is full
 
 // A call that answers nothing: undefined at once, or once a disk's promise settles.
 const nothing = (v) => (v && typeof v.then === 'function' ? v.then(() => undefined) : undefined);
+
+// Runs a file stream's pump until the pipe is empty (a disk's sink may be
+// full of writes in flight: then again a little later), waits for a disk's
+// writes to be made, and throws the error the file refused bytes with, if
+// any. /tmp and a disk refuse bytes as the pump hands them over
+// (docs/disk.md), so this is when they say so; and the bytes are in the
+// file before the app's exit is heard, as they are in /tmp.
+async function settleOutput(stream) {
+  if (stream.kind !== 'file' || !stream.pump) return undefined;
+  for (;;) {
+    streams.settle(stream);
+    if (stream.pump.empty || stream.error()) break;
+    await new Promise((resolve) => timers.after(SETTLE_RETRY_MS, resolve));
+  }
+  if (stream.idle) await stream.idle();
+  const error = stream.error();
+  if (error) throw error;
+  return undefined;
+}
 
 function install(kernel) {
   const { procs, vfs, tty, log } = kernel;
@@ -185,11 +205,21 @@ function install(kernel) {
       const error = stream.error && stream.error();
       if (error) throw error;
     },
+    // An app about to exit with stdout in a file (kernel/app/life.js,
+    // closeStdout): what it wrote is handed to the file now, or the error
+    // that refused it (ENOSPC) is the reply.
+    'stdout.settle': (proc) => settleOutput(proc.stdout),
     'fs.unlink': (proc, a) => nothing(vfs.unlink(path(proc, a.path))),
     'fs.rename': (proc, a) => nothing(vfs.rename(path(proc, a.from), path(proc, a.to))),
     'fs.rmdir': (proc, a) => nothing(vfs.rmdir(path(proc, a.path))),
     // mtime: seconds since 1970; absent or null: now.
     'fs.utimes': (proc, a) => nothing(vfs.utimes(path(proc, a.path), a.mtime === undefined || a.mtime === null ? undefined : Number(a.mtime))),
+    // chmod(2): mode is the permission bits, a number up to 0o7777.
+    'fs.chmod': (proc, a) => {
+      const mode = Number(a.mode);
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new KernelError('EINVAL', `mode ${String(a.mode).slice(0, 16)}`);
+      return nothing(vfs.chmod(path(proc, a.path), mode));
+    },
     // The file system a path is on; no path: every one (what df lists).
     'fs.statfs': (proc, a) => (a.path === undefined || a.path === null ? vfs.filesystems() : vfs.statfs(path(proc, a.path))),
 
@@ -356,6 +386,7 @@ function kernelServices(kernel) {
       rename: (proc, [from, to]) => h['fs.rename'](proc, { from, to }),
       rmdir: (proc, [path]) => h['fs.rmdir'](proc, { path }),
       utimes: (proc, [path, mtime]) => h['fs.utimes'](proc, { path, mtime }),
+      chmod: (proc, [path, mode]) => h['fs.chmod'](proc, { path, mode }),
       statfs: (proc, [path]) => h['fs.statfs'](proc, { path }),
       fsync: (proc, [path]) => h['fs.fsync'](proc, { path }),
       sync: (proc) => h['fs.sync'](proc, {}),

@@ -232,6 +232,91 @@ def test_a_full_disk_says_no_space_and_keeps_what_was_written(tmp_path):
         m.stop()
 
 
+def test_a_full_disk_refuses_a_redirection_at_write_and_the_writer_says_so(tmp_path):
+    """A redirection's bytes reach the disk through a pipe and the kernel's
+    sink; the sink reserves their blocks as it takes them, so a full disk
+    refuses them at once, as ext4 refuses write(2), and the writer hears
+    ENOSPC and exits 1: through `>`, `>>`, cp and sys.fs.open alike."""
+    m = fresh(tmp_path, size=2 * MIB)
+    try:
+        ok(m, "echo precious > /home/keep; touch /home/later; seq 1 700000 > /tmp/s")
+        df_empty = ok(m, "df /home")
+        assert m.run("seq 1 700000 > /home/f") == (1, "", "seq: write error: No space left on device\n")
+        size = int(ok(m, "stat -c %s /home/f"))
+        assert 1 * MIB < size < 2 * MIB
+        far, near = ok(m, f"head -c {size} /tmp/s | sha256sum; sha256sum < /home/f").splitlines()
+        assert far == near, "the bytes before the refused write are not intact"
+        assert ok(m, "df /home").splitlines()[1].split()[3:] == ["0", "100%", "/home"]
+        # a write that fits in the pipe's window: refused before seq exits
+        assert m.run("seq 1 3 >> /home/later") == (1, "", "seq: write error: No space left on device\n")
+        assert ok(m, "stat -c %s /home/later; cat /home/keep") == "0\nprecious\n"
+        ok(m, "rm /home/f")
+        assert ok(m, "df /home") == df_empty, "rm did not give the space back"
+        # cp, through sys.fs.open: the same refusal, and what fit is a prefix
+        assert m.run("cp /tmp/s /home/c") == (1, "", "cp: error writing '/home/c': No space left on device\n")
+        size = int(ok(m, "stat -c %s /home/c"))
+        far, near = ok(m, f"head -c {size} /tmp/s | sha256sum; sha256sum < /home/c").splitlines()
+        assert far == near and size > 1 * MIB
+        ok(m, "rm /home/c")
+        # sys.fs.open(...).write: a write fails, before close does
+        script = (
+            'const f = await sys.fs.open("/home/o", "w"); const b = new Uint8Array(65536).fill(65); let n = 0;'
+            " try { for (;;) { await f.write(b); n++; } } catch (e) { sys.print(e.code, e.message, n > 16); }"
+            ' await f.close().catch((e) => sys.print("close", e.code));'
+        )
+        out = ok(m, f"eval '{script}'")
+        assert out.startswith("ENOSPC write error: No space left on device true\nclose ENOSPC\n"), out
+        assert ok(m, "df /home").splitlines()[1].split()[3:] == ["0", "100%", "/home"]
+        ok(m, "rm /home/o")
+        assert ok(m, "df /home") == df_empty
+        ok(m, "echo room again > /home/more; umount /home")
+        assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
+    finally:
+        m.stop()
+
+
+def test_chmod_on_tmp_and_home_and_the_mode_outlives_the_machine(tmp_path):
+    """chmod(2) through the log on /home (kept as every operation there is),
+    in memory on /tmp, EROFS on the image; the modes a new jsksh on the same
+    image finds, and the host's `jsksh disk ls -l` prints."""
+    m = fresh(tmp_path)
+    image = m.image
+    try:
+        assert ok(m, "echo t > /tmp/t; chmod 600 /tmp/t; chmod +t /tmp/t; stat -c %a /tmp/t") == "1600\n"
+        ok(
+            m,
+            "echo s > /home/s.sh; mkdir /home/d; echo f > /home/d/f; chmod u+x,o-r /home/s.sh; chmod -R go-rwx /home/d",
+        )
+        ok(m, "ln -s d/f /home/l; chmod 640 /home/l; chmod g+w,o=t /home/d")
+        modes = "stat -c '%a %n' /home/s.sh /home/d /home/d/f"
+        assert ok(m, modes) == "740 /home/s.sh\n1720 /home/d\n640 /home/d/f\n"
+        assert m.run("chmod 644 /etc/motd") == (
+            1,
+            "",
+            "chmod: changing permissions of '/etc/motd': Read-only file system\n",
+        )
+        assert m.run("chmod 644 /home/nope") == (
+            1,
+            "",
+            "chmod: cannot access '/home/nope': No such file or directory\n",
+        )
+        status, _, err = m.run("chmod a+q /home/s.sh")
+        assert status == 1 and err.startswith("chmod: invalid mode: 'a+q'\n"), err
+        poweroff(m)
+    finally:
+        m.stop()
+    m = boot(image)
+    try:
+        assert ok(m, modes) == "740 /home/s.sh\n1720 /home/d\n640 /home/d/f\n"
+    finally:
+        m.stop()
+    listing = subprocess.run(
+        [*JSKSH, "disk", "ls", str(image), "/", "-l"], env=ENV, capture_output=True, text=True, check=True
+    )
+    lines = {line.split()[-1]: line.split()[0] for line in listing.stdout.splitlines()}
+    assert (lines["s.sh"], lines["d"]) == ("-rwxr-----", "drwx-w---T"), listing.stdout
+
+
 def test_io_errors_reach_the_app_as_eio_and_the_disk_stays_consistent(tmp_path):
     m = fresh(tmp_path)
     image = m.image

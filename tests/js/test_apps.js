@@ -704,6 +704,7 @@ function ftFs(vfs, cwd) {
     rename: (a, b) => call(() => vfs.rename(abs(a), abs(b))),
     rmdir: (p) => call(() => vfs.rmdir(abs(p))),
     utimes: (p, mtime) => call(() => vfs.utimes(abs(p), mtime === undefined || mtime === null ? undefined : Number(mtime))),
+    chmod: (p, mode) => call(() => vfs.chmod(abs(p), mode)),
     statfs: (p) => call(() => (p === undefined ? vfs.filesystems() : vfs.statfs(abs(p)))),
     open: (p, flags = 'r') =>
       call(() => {
@@ -875,6 +876,73 @@ test('touch -c makes nothing; -d and -r set the time given', async () => {
   assert.equal(m.vfs.stat('/tmp/a').mtime, 1700000000);
   r = await ftRun(['touch', '-cm', '-d', '@5', '/tmp/a'], m);
   assert.deepEqual([m.vfs.stat('/tmp/a').mtime, r.status], [5, 0]);
+});
+
+test('chmod: octal and symbolic modes, -w as a mode, -v and -c in GNU\'s words', async () => {
+  const m = ftMachine();
+  const mode = (p) => m.vfs.stat(p).mode;
+  m.vfs.writeFile('/tmp/a', 'a');
+  m.vfs.writeFile('/tmp/b', 'b');
+  let r = await ftRun(['chmod', '600', 'a', 'b'], m, { cwd: '/tmp' });
+  assert.deepEqual([r.stdout, r.stderr, r.status, mode('/tmp/a'), mode('/tmp/b')], ['', '', 0, 0o600, 0o600]);
+  await ftRun(['chmod', 'u+x,go+r', '/tmp/a'], m);
+  assert.equal(mode('/tmp/a'), 0o744);
+  await ftRun(['chmod', '-w', '/tmp/a'], m);
+  assert.equal(mode('/tmp/a'), 0o544, 'chmod -w FILE: the word is a mode, as in GNU');
+  await ftRun(['chmod', 'a=r', '/tmp/a'], m);
+  assert.equal(mode('/tmp/a'), 0o444);
+  r = await ftRun(['chmod', '-v', '+x', '/tmp/a', '/tmp/b'], m);
+  assert.equal(r.stdout, "mode of '/tmp/a' changed from 0444 (r--r--r--) to 0555 (r-xr-xr-x)\nmode of '/tmp/b' changed from 0600 (rw-------) to 0711 (rwx--x--x)\n");
+  r = await ftRun(['chmod', '-c', 'u+w', '/tmp/a', '/tmp/b'], m);
+  assert.equal(r.stdout, "mode of '/tmp/a' changed from 0555 (r-xr-xr-x) to 0755 (rwxr-xr-x)\n", `-c: only the file that changed: ${r.stdout}`);
+  r = await ftRun(['chmod', '-v', '755', '/tmp/a'], m);
+  assert.equal(r.stdout, "mode of '/tmp/a' retained as 0755 (rwxr-xr-x)\n");
+  await ftRun(['chmod', '--reference=/tmp/b', '/tmp/a'], m);
+  assert.equal(mode('/tmp/a'), 0o711);
+  m.vfs.symlink('/tmp/b', '/tmp/l');
+  await ftRun(['chmod', '640', '/tmp/l'], m);
+  assert.deepEqual([mode('/tmp/b'), m.vfs.lstat('/tmp/l').mode], [0o640, 0o777], 'a link named is followed');
+  await ftRun(['chmod', '+t', '/tmp'], m);
+  assert.equal(mode('/tmp'), 0o1777);
+});
+
+test('chmod -R: the directory, then what it holds; links met on the way are left alone', async () => {
+  const m = ftMachine();
+  const mode = (p) => m.vfs.stat(p).mode;
+  m.vfs.mkdir('/tmp/d');
+  m.vfs.mkdir('/tmp/d/sub');
+  m.vfs.writeFile('/tmp/d/f', 'f');
+  m.vfs.writeFile('/tmp/d/sub/g', 'g');
+  m.vfs.writeFile('/tmp/outside', 'o');
+  m.vfs.symlink('/tmp/outside', '/tmp/d/link');
+  const r = await ftRun(['chmod', '-R', '-v', 'go-rwx,a+X', '/tmp/d'], m);
+  assert.equal(r.status, 0);
+  assert.deepEqual([mode('/tmp/d'), mode('/tmp/d/sub'), mode('/tmp/d/f'), mode('/tmp/d/sub/g'), mode('/tmp/outside')], [0o711, 0o711, 0o600, 0o600, 0o644]);
+  assert.equal(r.stdout.split('\n')[0], "mode of '/tmp/d' changed from 0755 (rwxr-xr-x) to 0711 (rwx--x--x)");
+  assert.ok(r.stdout.includes("neither symbolic link '/tmp/d/link' nor referent has been changed\n"), r.stdout);
+});
+
+test('chmod errors: a bad mode, a missing file, the image, a dangling link, no operand', async () => {
+  const m = ftMachine();
+  m.vfs.writeFile('/tmp/a', 'a');
+  let r = await ftRun(['chmod', 'u+q', '/tmp/a'], m);
+  assert.equal(r.stderr.split('\n')[0], "chmod: invalid mode: 'u+q'");
+  assert.ok(r.stderr.endsWith("Try 'chmod --help' for more information.\n"), r.stderr);
+  assert.equal(r.status, 1);
+  r = await ftRun(['chmod', '644', '/tmp/nope', '/tmp/a', '/etc/motd'], m);
+  assert.equal(r.stderr, "chmod: cannot access '/tmp/nope': No such file or directory\nchmod: changing permissions of '/etc/motd': Read-only file system\n");
+  assert.equal(r.status, 1);
+  r = await ftRun(['chmod', '-f', '600', '/tmp/nope', '/tmp/a'], m);
+  assert.deepEqual([r.stderr, r.status, m.vfs.stat('/tmp/a').mode], ['', 1, 0o600], '-f: quiet, the status still says so');
+  m.vfs.symlink('/tmp/gone', '/tmp/dangling');
+  r = await ftRun(['chmod', '600', '/tmp/dangling'], m);
+  assert.deepEqual([r.stderr, r.status], ["chmod: cannot operate on dangling symlink '/tmp/dangling'\n", 1]);
+  r = await ftRun(['chmod', '644'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["chmod: missing operand after '644'", 1]);
+  r = await ftRun(['chmod'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ['chmod: missing operand', 1]);
+  r = await ftRun(['chmod', '-Z', '644', '/tmp/a'], m);
+  assert.deepEqual([r.stderr.split('\n')[0], r.status], ["chmod: invalid option -- 'Z'", 2]);
 });
 
 test('touch errors: GNU\'s messages, status 1, the other files still touched', async () => {

@@ -16,8 +16,11 @@ const noSpace = (what) => new KernelError('ENOSPC', null, `disk: no free ${what}
 
 // Takes a free data block: scans the bitmap from `hint` (the last one
 // taken, so a file's blocks tend to sit together), wrapping once.
+// An operation may take at most `op.spare` blocks more than it frees (the
+// free blocks nobody reserved, and its own reservation: file-system.js).
 async function allocBlock(op, hint = 0) {
   const sb = op.sb;
+  if (op.taken - op.given >= op.spare) throw noSpace('blocks');
   const first = sb.dataStart;
   const last = sb.blocks - 2; // the last block is the backup superblock
   const count = last - first + 1;
@@ -34,6 +37,7 @@ async function allocBlock(op, hint = 0) {
       }
       if (!bitGet(map, b - base)) {
         bitSet(await op.modify(sb.bitmapStart + mapIndex), b - base, true);
+        op.taken++;
         return b;
       }
     }
@@ -48,6 +52,7 @@ async function freeBlock(op, block) {
   if (block < sb.dataStart || block >= sb.blocks - 1) throw new KernelError('EIO', null, `disk: freeing block ${block}, which is not a data block (run fsck)`);
   const mapIndex = Math.floor(block / BITS_PER_BLOCK);
   bitSet(await op.modify(sb.bitmapStart + mapIndex), block - mapIndex * BITS_PER_BLOCK, false);
+  op.given++;
 }
 
 // A free inode is 128 zero bytes (layout.js).

@@ -109,6 +109,11 @@ class Operation {
     this.cache = cache;
     this.sb = cache.sb;
     this.changes = new Map();
+    // Blocks it took and gave back in the bitmap (allocator.js), and the
+    // most it may take beyond what it gives back (set by the file system).
+    this.taken = 0;
+    this.given = 0;
+    this.spare = Infinity;
   }
 
   async get(block) {

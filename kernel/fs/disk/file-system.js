@@ -28,7 +28,11 @@
 //   open(target) -> ino   close(ino)   fsync(target)   sync()
 //   resolve(path, follow) -> where a path leads, for a VFS above (links
 //                            whose target leaves this file system)
-//   statfs() -> {blockSize, blocks, freeBlocks, inodes, freeInodes, nameMax}
+//   statfs() -> {blockSize, blocks, freeBlocks, reservedBlocks, inodes,
+//                freeInodes, nameMax}  (freeBlocks: less what is reserved)
+//   reserve(blocks) -> a reservation {blocks}, or null if they are not free
+//   unreserve(reservation)   available() -> blocks free and not reserved
+//     (synchronous: reservation.js and "Reservations" below)
 //   umount()
 // Errors are KernelErrors with POSIX codes (kernel/lib/errors.js).
 //
@@ -41,6 +45,14 @@
 // begin_op). Durability: a transaction commits (log.js) on fsync, sync,
 // umount, a full log, or `commitInterval` ms (5 s) after it began; fsync is
 // sync, since there is one transaction for the whole file system.
+//
+// Reservations: a caller that accepts bytes now and writes them later (the
+// kernel's sink for a redirection, kernel/fs/disk-mount.js) reserves the
+// blocks they will take first, synchronously, against `free` (a count of
+// free blocks kept as operations finish) less `reserved`; write(...,
+// {reservation}) spends it as its chunks take blocks and gives back the
+// rest when it ends. Every other operation may take only blocks nobody
+// reserved (allocator.js, op.spare), so a reserved write never meets ENOSPC.
 'use strict';
 
 const { KernelError } = require('../../lib/errors');
@@ -74,6 +86,8 @@ class DiskFileSystem {
     this.tail = Promise.resolve(); // the lock: operations run one at a time
     this.broken = false; // a commit failed: recover from the disk before the next operation
     this.mounted = true;
+    this.free = null; // free blocks, as of the last finished operation (mount counts them; null: unlimited)
+    this.reserved = 0; // blocks reserved for writes accepted but not made yet
     // The largest operation the reservations below allow for.
     this.metaReserve = 16 + sb.bitmapBlocks;
     this.chunkBlocks = Math.min(64, log.maxBlocks - 8 - sb.bitmapBlocks);
@@ -92,19 +106,57 @@ class DiskFileSystem {
     if (this.broken) {
       await this.log.recover();
       this.broken = false;
+      if (this.free !== null) this.free = await this.countFreeBlocks(); // the transaction's changes are gone
     }
   }
 
+  // Free blocks, counted in the bitmap.
+  async countFreeBlocks() {
+    const op = this.cache.begin();
+    try {
+      return (await countFree(op)).blocks;
+    } finally {
+      this.cache.abandon(op);
+    }
+  }
+
+  // ---- reservations (synchronous) ----
+
+  available() {
+    return this.free === null ? Infinity : Math.max(0, this.free - this.reserved);
+  }
+
+  reserve(blocks) {
+    if (!(blocks >= 0) || blocks > this.available()) return null;
+    this.reserved += blocks;
+    return { blocks };
+  }
+
+  unreserve(reservation) {
+    if (!reservation) return;
+    this.reserved -= reservation.blocks;
+    reservation.blocks = 0;
+  }
+
   // Runs fn(op) as one atomic operation that dirties at most `reserve`
-  // blocks. Called with the lock held.
-  async operation(reserve, fn) {
+  // blocks (of the log). Called with the lock held. It may take the free
+  // blocks nobody reserved, and those of `reservation`, which it spends.
+  async operation(reserve, fn, reservation = null) {
     await this.ready();
     if (this.cache.dirty.size + reserve > this.log.maxBlocks) await this.commit();
     const op = this.cache.begin();
+    if (this.free !== null) op.spare = this.free - this.reserved + (reservation ? reservation.blocks : 0);
     try {
       const result = await fn(op);
       if (op.added > reserve) throw new Error(`disk: an operation changed ${op.added} blocks but reserved ${reserve}`);
       this.cache.finish(op);
+      const net = op.taken - op.given;
+      if (this.free !== null) this.free -= net;
+      if (reservation) {
+        const spent = Math.min(Math.max(net, 0), reservation.blocks);
+        reservation.blocks -= spent;
+        this.reserved -= spent;
+      }
       this.arm();
       return result;
     } catch (e) {
@@ -310,7 +362,8 @@ class DiskFileSystem {
   statfs() {
     return this.look(async (op) => {
       const free = await countFree(op);
-      return { blockSize: L.BLOCK_SIZE, blocks: this.sb.blocks, freeBlocks: free.blocks, inodes: this.sb.inodes - 1, freeInodes: free.inodes, nameMax: L.NAME_MAX };
+      const freeBlocks = Math.max(0, free.blocks - this.reserved); // as ext4's statfs leaves out delayed allocations
+      return { blockSize: L.BLOCK_SIZE, blocks: this.sb.blocks, freeBlocks, reservedBlocks: this.reserved, inodes: this.sb.inodes - 1, freeInodes: free.inodes, nameMax: L.NAME_MAX };
     });
   }
 
@@ -319,7 +372,15 @@ class DiskFileSystem {
   // Writes in chunks of at most `chunkBlocks` blocks, each its own
   // operation; all under one hold of the lock, so no other call sees half
   // of the write (a power cut may keep a prefix of it: each chunk is whole).
-  write(target, offset, bytes, { append = false } = {}) {
+  // `reservation` (from reserve()) is spent by the chunks, and what is left
+  // of it given back when the write ends, however it ends.
+  write(target, offset, bytes, { append = false, reservation = null } = {}) {
+    const written = this._write(target, offset, bytes, append, reservation);
+    if (!reservation) return written;
+    return written.finally(() => this.unreserve(reservation));
+  }
+
+  _write(target, offset, bytes, append, reservation) {
     return this.exclusive(async () => {
       if (!(offset >= 0) && !append) throw err('EINVAL', target);
       let ino = typeof target === 'number' ? target : null;
@@ -340,7 +401,7 @@ class DiskFileSystem {
             this.touch(inode);
             await writeInode(op, inode);
             return end - pos;
-          });
+          }, reservation);
         } catch (e) {
           if (e.code === 'ENOSPC' && done > 0) break; // a short write: what was written stays
           throw e;
@@ -631,6 +692,7 @@ async function mount(device, options = {}) {
   const log = new Log(device, sb);
   await log.recover();
   const fs = new DiskFileSystem(device, sb, log, options);
+  fs.free = await fs.countFreeBlocks();
   const root = await fs.look((op) => readInode(op, L.ROOT_INO));
   if (root.type !== L.T_DIR) throw new KernelError('EIO', null, 'disk: the root inode is not a directory; run fsck');
   fs.orphansFreed = await fs.freeOrphans();
