@@ -125,7 +125,33 @@ async function check(rec, epoch, kept, device, label) {
 }
 
 const BOUND = 12; // every subset of an epoch of up to 12 writes (4,096 states)
-const EXTRA = 64; // past it: within 2 writes of none or all kept, and 64 more
+const EXTRA = 64; // past it: within 2 writes of none or all kept, and 64 more (none yet)
+
+test('crash states: every subset up to the bound, the near ones and random ones past it, distinct tears', () => {
+  assert.deepEqual(subsets(3), [[], [0], [1], [0, 1], [2], [0, 2], [1, 2], [0, 1, 2]]);
+  const big = subsets(20, { bound: 12, extra: 64, rnd: random(1) });
+  assert.equal(big.length, subsetCount(20, { bound: 12, extra: 64 }));
+  assert.equal(big.length, 2 * (1 + 20 + 190) + 64);
+  assert.equal(new Set(big.map(String)).size, big.length);
+  assert.deepEqual(big[0], []);
+  assert.ok(big.some((k) => k.length === 20) && big.some((k) => k.length === 10));
+  // Two writes of a block over zeros: the first changes sectors 2 and 5,
+  // the second sector 0 only. Tearing the first after sector 3, 4 or 5
+  // keeps sector 2 and not 5; the second cannot tear.
+  const block = (...sectors) => {
+    const b = new Uint8Array(4096);
+    for (const s of sectors) b[s * 512] = 1;
+    return b;
+  };
+  const epoch = { durable: new Uint8Array(8192), writes: [{ sector: 0, bytes: block(2, 5) }, { sector: 8, bytes: block(0) }] };
+  assert.deepEqual(tears(epoch, [0, 1], 0), [3, 4, 5]);
+  assert.deepEqual(tears(epoch, [0, 1], 1), []);
+  // Over itself: a second copy of the same block changes nothing, so cannot tear.
+  const again = { durable: epoch.durable, writes: [epoch.writes[0], epoch.writes[0]] };
+  assert.deepEqual(tears(again, [0, 1], 1), []);
+  const torn = crashState(epoch, [0], { index: 0, sectors: 4 }).image();
+  assert.deepEqual([torn[2 * 512], torn[5 * 512]], [1, 0]);
+});
 
 // Every crash state of one recorded workload; adds to `counts`.
 async function sweep(rec, name, rnd, counts) {

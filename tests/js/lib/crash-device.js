@@ -156,12 +156,13 @@ class OverlayDevice {
 }
 
 // The sets of an epoch's writes a power cut may have kept, each a list
-// of indexes into `writes`, ascending. Every one of the 2^n when n <=
-// `bound`; else the ones within `near` writes of none kept or all kept,
-// and `extra` more drawn with `rnd`, all distinct.
-function subsets(n, { bound = 12, near = 2, extra = 0, rnd = null } = {}) {
+// of indexes into `writes`, ascending, none kept first. Every one of the
+// 2^n when n <= `bound`; else the ones within NEAR writes of none kept or
+// all kept, and `extra` more drawn with `rnd`, all distinct.
+const NEAR = 2;
+
+function subsets(n, { bound = 12, extra = 0, rnd = null } = {}) {
   const out = [];
-  const of = (mask) => [...Array(n).keys()].filter((i) => mask[i]);
   if (n <= bound) {
     for (let m = 0; m < 2 ** n; m++) out.push([...Array(n).keys()].filter((i) => (m >> i) & 1));
     return out;
@@ -169,7 +170,9 @@ function subsets(n, { bound = 12, near = 2, extra = 0, rnd = null } = {}) {
   const seen = new Set();
   const add = (mask) => {
     const key = mask.map(Number).join('');
-    if (!seen.has(key)) seen.add(key), out.push(of(mask));
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push([...Array(n).keys()].filter((i) => mask[i]));
   };
   for (const base of [false, true]) {
     const flip = (...is) => add([...Array(n).keys()].map((i) => (is.includes(i) ? !base : base)));
@@ -177,25 +180,23 @@ function subsets(n, { bound = 12, near = 2, extra = 0, rnd = null } = {}) {
     for (let i = 0; i < n; i++) flip(i);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) flip(i, j);
   }
-  for (let tries = 0; out.length < nearCount(n, near) + extra && tries < extra * 10; tries++) add([...Array(n)].map(() => rnd() < 0.5));
+  const wanted = out.length + extra;
+  for (let tries = 0; out.length < wanted && tries < extra * 10; tries++) add([...Array(n)].map(() => rnd() < 0.5));
   return out;
 }
 
 // How many `subsets` lists, computed from n alone (a test compares it
-// with what it checked): 2^n, or the two balls of radius `near` (which
-// do not meet when n > 2 * near) and `extra`.
-function subsetCount(n, { bound = 12, near = 2, extra = 0 } = {}) {
-  return n <= bound ? 2 ** n : nearCount(n, near) + extra;
-}
-
-function nearCount(n, near) {
+// with what it checked): 2^n, or the two balls of radius NEAR, which do
+// not meet past the bound, and `extra`.
+function subsetCount(n, { bound = 12, extra = 0 } = {}) {
+  if (n <= bound) return 2 ** n;
   let ball = 0;
   let choose = 1; // C(n, k)
-  for (let k = 0; k <= near; k++) {
+  for (let k = 0; k <= NEAR; k++) {
     ball += choose;
     choose = (choose * (n - k)) / (k + 1);
   }
-  return 2 * ball;
+  return 2 * ball + extra;
 }
 
 // The disk an epoch leaves when the writes `kept` survived and, if `torn`
