@@ -450,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
             "--disk",
             default=d(None),
             metavar="FILE",
-            help="a raw disk image, attached as virtio-blk (/dev/vda in the guest; docs/disk.md)",
+            help="a raw disk image, attached as virtio-blk (/dev/vda in the guest; docs/disk.md);"
+            " locked while the machine runs: a second machine or a writing `jsksh disk` tool is refused",
         )
         p.add_argument(
             "--disk-size",

@@ -19,7 +19,7 @@ import pytest
 
 from jsksh.cli import main
 from jsksh.disk.host_fs import ImageFileSystem
-from jsksh.disk.image import DiskImage, open_disk
+from jsksh.disk.image import DiskError, DiskImage, open_disk
 
 SIZE = "8M"
 
@@ -272,3 +272,60 @@ def test_put_reads_stdin_and_get_writes_stdout_for_a_dash(img, monkeypatch, caps
     capsysbinary.readouterr()
     assert disk("get", img, "/piped", "-") == 0
     assert capsysbinary.readouterr().out == b"piped in\n"
+
+
+# -- locks: an image is one machine's disk (image.py; the machines' side is tests/e2e/test_disk_lock.py)
+
+
+def test_a_write_lock_excludes_every_other_open_and_goes_with_the_close(img):
+    held = DiskImage(str(img))  # what a machine takes
+    try:
+        for lock in ("write", "read"):
+            with pytest.raises(DiskError) as e:
+                DiskImage(str(img), lock=lock)
+            assert f'{img}: Failed to get {"shared " if lock == "read" else ""}"{lock}" lock' in str(e.value)
+            assert "is another process using the image?" in str(e.value)
+    finally:
+        held.close()
+    DiskImage(str(img)).close()  # free again
+
+
+def test_readers_share_and_keep_writers_out(img):
+    a, b = DiskImage(str(img), lock="read"), DiskImage(str(img), lock="read")
+    try:
+        with pytest.raises(DiskError, match='Failed to get "write" lock'):
+            DiskImage(str(img))
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (("put", "{local}", "/x"), 1),
+        (("mkdir", "/d"), 1),
+        (("rm", "/lost+found"), 1),
+        (("mkfs", "--force"), 1),
+        (("fsck", "--repair"), 8),
+        (("ls",), 1),
+        (("cat", "/x"), 1),
+        (("fsck",), 8),
+    ],
+)
+def test_a_tool_on_a_locked_image_is_refused_and_names_it(img, tmp_path, capsys, argv, status):
+    local = tmp_path / "local.txt"
+    local.write_text("new\n")
+    before = img.read_bytes()
+    held = DiskImage(str(img))
+    try:
+        command, *rest = argv
+        capsys.readouterr()
+        assert disk(command, img, *(a.format(local=local) for a in rest)) == status
+    finally:
+        held.close()
+    err = capsys.readouterr().err
+    lock = "write" if command in ("put", "mkdir", "rm", "mkfs") or "--repair" in rest else "read"
+    assert err.startswith(f"jsksh disk {command}: {img}: Failed to get "), err
+    assert f'"{lock}" lock' in err and err.count("\n") == 1, err
+    assert img.read_bytes() == before  # refused before it touched anything

@@ -10,7 +10,15 @@
     jsksh disk rm IMAGE PATH               remove a file, a symbolic link or an empty directory
     jsksh disk fsck IMAGE [--repair]       check the file system; repair what can be
 
-Like mtools or debugfs, they work on an image that no machine is using.
+Like mtools or debugfs, they work on an image that no machine is using, and
+they make sure of it as QEMU does: a machine holds an exclusive lock on its
+image while it runs (image.py), the tools that change an image (mkfs, put,
+mkdir, rm, fsck --repair) take the same lock, and those that read it (ls,
+cat, get, fsck) a shared one.  A tool that cannot have its lock fails at
+once, naming the image: `Failed to get "write" lock: is another process
+using the image?` (status 1; fsck's 8).  There is no override: a reader
+would mount the file system under the running machine, and mount may
+replay the log into the image.
 PATHs are absolute within the image's file system, whose root the guest
 mounts at /home: `/notes.txt` here is `/home/notes.txt` there.  The tools
 run the kernel's own file system code (kernel/fs/disk/) in a V8 isolate on
@@ -40,7 +48,11 @@ TOOLS = "create, mkfs, ls, cat, get, put, mkdir, rm, fsck"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = f"Disk images for --disk, and their files without booting. {ROOT_NOTE}."
+    parser.description = (
+        f"Disk images for --disk, and their files without booting. {ROOT_NOTE}. "
+        "An image a running machine has attached is locked: these tools refuse it "
+        '(Failed to get "write" lock) until the machine powers off.'
+    )
     sub = parser.add_subparsers(dest="disk_command", metavar="{" + TOOLS.replace(" ", "") + "}")
     sub.required = True
     p = sub.add_parser("create", help="make a raw disk image (sparse) with an empty file system")
@@ -250,14 +262,24 @@ def fsck(args) -> int:
 # -- helpers ------------------------------------------------------------------------
 
 
+# The tools that only read an image share it with each other (a shared lock);
+# the others must have it to themselves, as a machine has its disk.
+READERS = ("ls", "cat", "get")
+
+
+def _lock(args) -> str:
+    reads = args.disk_command in READERS or (args.disk_command == "fsck" and not args.repair)
+    return "read" if reads else "write"
+
+
 def _open(args) -> DiskImage | None:
-    """The image, or None after saying why not (one line)."""
+    """The image, locked for the tool, or None after saying why not (one line)."""
     path = args.image
     if not os.path.exists(path):
         say(args, f"{path}: no such disk image (`jsksh disk create {path} 64M` makes one)")
         return None
     try:
-        return DiskImage(path)
+        return DiskImage(path, lock=_lock(args))
     except DiskError as e:
         say(args, str(e))
         return None

@@ -13,10 +13,28 @@ The device (jsksh/machine/virtio/blk.py) reads and writes an image only
 through DiskImage: pread, pwrite (the bytes land in the host's page cache,
 which is the device's volatile write cache) and sync (fdatasync: what
 makes them survive a power cut).
+
+Locking, as QEMU locks its images: an image is one machine's disk, and two
+writers corrupt it (two file systems' caches and logs over one set of
+blocks).  DiskImage takes an flock(2) on the file when it opens it: "write"
+(LOCK_EX) for a machine and for the host tools that change the image,
+"read" (LOCK_SH) for those that only read it, so readers share with each
+other and with nobody else.  A lock that is held elsewhere is refused at
+once (LOCK_NB) with QEMU's words, `Failed to get "write" lock`.  flock
+rather than fcntl's POSIX record locks: those belong to the process, so a
+second open in the same process (two machines in one test) would not
+conflict, and closing any descriptor of the file drops them; flock's belong
+to the open file, as Linux's OFD locks (F_OFD_SETLK, what QEMU uses, for
+its byte-range permission scheme) do, and unlike those flock exists on
+every Unix we run on.  Either way the kernel releases the lock when the
+last descriptor closes, so a machine killed with SIGKILL leaves none behind.
+(On NFS, Linux emulates flock with a whole-file POSIX lock, which still
+excludes other clients.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 
@@ -28,6 +46,22 @@ _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 class DiskError(Exception):
     """A disk image that cannot be made or used; the message says why and what to do."""
+
+
+class ImageLocked(DiskError):
+    """Another open of the image holds a lock that excludes ours."""
+
+
+LOCKS = {"write": fcntl.LOCK_EX, "read": fcntl.LOCK_SH}
+
+
+def locked_message(path: str, lock: str) -> str:
+    who = "a running machine or a `jsksh disk` tool" + (" that writes it" if lock == "read" else "")
+    return (
+        f'{path}: Failed to get {"shared " if lock == "read" else ""}"{lock}" lock: '
+        f"is another process using the image? ({who} has it locked; "
+        "a machine holds its disk until it powers off)"
+    )
 
 
 def parse_size(text: str) -> int:
@@ -63,10 +97,15 @@ def create_image(path: str, size: int) -> None:
 
 
 class DiskImage:
-    """An open raw image.  Its size is fixed while open: sectors = size // 512."""
+    """An open raw image.  Its size is fixed while open: sectors = size // 512.
 
-    def __init__(self, path: str):
+    `lock`: "write" (exclusive: a machine, a tool that changes the image),
+    "read" (shared with other readers), or None (tests that build images).
+    """
+
+    def __init__(self, path: str, lock: str | None = "write"):
         self.path = path
+        self.lock = lock
         try:
             self.fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:
@@ -76,6 +115,15 @@ class DiskImage:
             ) from None
         except OSError as e:
             raise DiskError(f"cannot open {path}: {e.strerror}") from None
+        if lock is not None:
+            try:
+                fcntl.flock(self.fd, LOCKS[lock] | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self.fd)
+                raise ImageLocked(locked_message(path, lock)) from None
+            except OSError as e:
+                os.close(self.fd)
+                raise DiskError(f"cannot lock {path}: {e.strerror}") from None
         size = os.fstat(self.fd).st_size
         if size == 0 or size % SECTOR:
             os.close(self.fd)

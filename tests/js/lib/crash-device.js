@@ -6,16 +6,36 @@
 // FLUSHes, in order. A write is durable once a FLUSH after it completed
 // (virtio 1.2 §5.2.6.4, VIRTIO_BLK_F_FLUSH); before that a power cut may
 // lose it, or keep it, or (for a 4 KiB write) keep only some of its
-// 512-byte sectors. `crashStates` walks the recording and, for a cut after
-// each write request, builds disks as a power cut could leave them:
-//   everything made durable by a completed FLUSH,
-//   plus any subset of the writes since (the test picks subsets), and
-//   plus, optionally, one of them torn at sector granularity.
+// 512-byte sectors.
+//
+// The crash states of a recording, and why a subset of writes names one.
+// The FLUSHes split the recording into epochs: the writes completed after
+// one FLUSH and before the next. A power cut at any point of an epoch
+// leaves everything of the epochs before it (a FLUSH that completed made
+// them durable), and of the epoch's writes completed before the cut, any
+// combination the cache happened to have written back: each one kept or
+// lost, independently, since a volatile cache writes back in any order.
+// A write is whole sectors, so the disk is then fully determined by the
+// set of writes that survived: every sector holds the bytes of the latest
+// surviving write to it, or else its durable bytes. ("Latest": a cache
+// does not write an older copy of a sector back after a newer one; it
+// replaced it. dm-log-writes replays in order on the same assumption.)
+// Writes still in flight at the cut (issued, not completed) are the
+// writes this recording shows completing later, before the FLUSH that
+// follows (the file system issues a FLUSH only after its writes
+// completed), so a state that kept some of them is a subset at a later cut
+// of the same epoch: enumerating subsets of each whole epoch covers them.
+// So an epoch of n writes has exactly 2^n states without tearing, and the
+// cuts inside it only narrow which of them are possible (a cut after
+// write k can only have kept writes up to k). `subsets` lists them all
+// when n <= a bound, and otherwise every one within 2 writes of
+// all-kept or none-kept plus random ones. On top, a torn write: a write
+// that reached the platter in sector order and stopped at a sector
+// boundary keeps its first b sectors (`tears`: each boundary that gives a
+// disk different from keeping it whole and from losing it).
+//
 // Each state is an OverlayDevice: the durable image shared underneath,
 // the state's own sectors on top, so a state costs only what differs.
-// Order among unflushed writes does not matter for the file system under
-// test: it never writes one sector twice between two FLUSHes (log.js), so
-// a subset applied in any order gives the same bytes.
 'use strict';
 
 const SECTOR = 512;
@@ -43,6 +63,31 @@ class CrashDevice {
   async flush() {
     this.events.push({ flush: true });
     if (this.onEvent) this.onEvent(this.events.length);
+  }
+
+  // The recording split at its FLUSHes, oldest first: {start, last,
+  // durable, writes}. `start` is the cut (events kept) at which the epoch
+  // begins (just after a FLUSH, or 0), `last` the last cut inside it (just
+  // before the next FLUSH, or the end of the recording), `durable` the
+  // image every cut in it keeps (do not change it; it is reused once the
+  // next epoch is asked for), `writes` its writes, each with `cut`, the
+  // events kept once it completed.
+  *epochs() {
+    const durable = this.base.slice();
+    let writes = [];
+    let start = 0;
+    for (let i = 0; i < this.events.length; i++) {
+      const e = this.events[i];
+      if (!e.flush) {
+        writes.push({ sector: e.sector, bytes: e.bytes, cut: i + 1 });
+        continue;
+      }
+      yield { start, last: i, durable, writes };
+      for (const w of writes) durable.set(w.bytes, w.sector * SECTOR);
+      writes = [];
+      start = i + 1;
+    }
+    yield { start, last: this.events.length, durable, writes };
   }
 
   // Calls visit(cut, durable, pending) for each cut after a write request
@@ -110,6 +155,93 @@ class OverlayDevice {
   }
 }
 
+// The sets of an epoch's writes a power cut may have kept, each a list
+// of indexes into `writes`, ascending, none kept first. Every one of the
+// 2^n when n <= `bound`; else the ones within NEAR writes of none kept or
+// all kept, and `extra` more drawn with `rnd`, all distinct.
+const NEAR = 2;
+
+function subsets(n, { bound = 12, extra = 0, rnd = null } = {}) {
+  const out = [];
+  if (n <= bound) {
+    for (let m = 0; m < 2 ** n; m++) out.push([...Array(n).keys()].filter((i) => (m >> i) & 1));
+    return out;
+  }
+  const seen = new Set();
+  const add = (mask) => {
+    const key = mask.map(Number).join('');
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push([...Array(n).keys()].filter((i) => mask[i]));
+  };
+  for (const base of [false, true]) {
+    const flip = (...is) => add([...Array(n).keys()].map((i) => (is.includes(i) ? !base : base)));
+    flip();
+    for (let i = 0; i < n; i++) flip(i);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) flip(i, j);
+  }
+  const wanted = out.length + extra;
+  for (let tries = 0; out.length < wanted && tries < extra * 10; tries++) add([...Array(n)].map(() => rnd() < 0.5));
+  return out;
+}
+
+// How many `subsets` lists, computed from n alone (a test compares it
+// with what it checked): 2^n, or the two balls of radius NEAR, which do
+// not meet past the bound, and `extra`.
+function subsetCount(n, { bound = 12, extra = 0 } = {}) {
+  if (n <= bound) return 2 ** n;
+  let ball = 0;
+  let choose = 1; // C(n, k)
+  for (let k = 0; k <= NEAR; k++) {
+    ball += choose;
+    choose = (choose * (n - k)) / (k + 1);
+  }
+  return 2 * ball + extra;
+}
+
+// The disk an epoch leaves when the writes `kept` survived and, if `torn`
+// is {index, sectors}, kept[index] only reached its first `sectors`.
+function crashState(epoch, kept, torn = null) {
+  const dev = new OverlayDevice(epoch.durable);
+  kept.forEach((w, i) => {
+    const write = epoch.writes[w];
+    if (torn && torn.index === i) dev.apply(write, (s) => s < torn.sectors);
+    else dev.apply(write);
+  });
+  return dev;
+}
+
+// The sector boundaries b at which tearing kept[index] (keeping its first
+// b sectors) gives a disk unlike both keeping it whole and losing it: b
+// past the first sector the write changes and not past the last one. A
+// sector "changes" if the write's bytes differ from those it covers (the
+// latest kept write before it, or the durable image) and no later kept
+// write covers it again. So a write that changes one sector cannot tear.
+function tears(epoch, kept, index) {
+  const w = epoch.writes[kept[index]];
+  const count = w.bytes.length / SECTOR;
+  const changed = [];
+  for (let s = 0; s < count; s++) {
+    const sector = w.sector + s;
+    const covers = (x) => x.sector <= sector && sector < x.sector + x.bytes.length / SECTOR;
+    if (kept.slice(index + 1).some((k) => covers(epoch.writes[k]))) continue;
+    let under = epoch.durable.subarray(sector * SECTOR, (sector + 1) * SECTOR);
+    for (let j = index - 1; j >= 0; j--) {
+      const x = epoch.writes[kept[j]];
+      if (covers(x)) {
+        under = x.bytes.subarray((sector - x.sector) * SECTOR, (sector - x.sector + 1) * SECTOR);
+        break;
+      }
+    }
+    const mine = w.bytes.subarray(s * SECTOR, (s + 1) * SECTOR);
+    if (mine.some((b, i) => b !== under[i])) changed.push(s);
+  }
+  const out = [];
+  if (changed.length < 2) return out;
+  for (let b = changed[0] + 1; b <= changed[changed.length - 1]; b++) out.push(b);
+  return out;
+}
+
 // A small seeded generator (mulberry32), so every run tests the same states.
 function random(seed) {
   let a = seed >>> 0;
@@ -125,4 +257,4 @@ function random(seed) {
   return next;
 }
 
-module.exports = { CrashDevice, OverlayDevice, random };
+module.exports = { CrashDevice, OverlayDevice, random, subsets, subsetCount, crashState, tears };
