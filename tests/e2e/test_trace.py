@@ -225,3 +225,30 @@ def test_host_trace_as_text_has_a_timeline_and_a_summary(tmp_path):
     text = path.read_text()
     assert re.search(r"^\s+[\d.]+ kernel\s+post\s+__irq\s+<[\d.]+ ms>$", text, re.M)
     assert re.search(r"^KIND\s+NAME\s+COUNT\s+TOTAL ms\s+P50 us\s+BYTES$", text, re.M)
+
+
+def test_boot_trace_records_from_power_on_and_writes_at_power_off(tmp_path):
+    from tests.e2e.machine import BootedMachine
+
+    path = tmp_path / "boot.json"
+    m = BootedMachine("--net", "none", "--trace", str(path))
+    try:
+        assert m.run("echo up") == (0, "up\n", "")
+        m.proc.terminate()  # the power button: the kernel powers off, then the trace is written
+        assert m.proc.wait(30) == 143
+        said = m.output()
+    finally:
+        m.stop()
+    assert re.search(rf"jsksh: trace of \d+ crossings in {re.escape(str(path))}", said)
+    doc = json.loads(path.read_text())
+    validate_trace_event_format(doc)
+    events = timeline(doc)
+    # From the kernel's first trap (its clock) to the power-off.
+    assert events[0][:3] == ("kernel", "trap", "CLOCK")
+    in_order(
+        events,
+        ("kernel", "trap", "MMIO_READ", "virtio-console MagicValue"),  # the console driver probes slot 0
+        ("kernel", "trap", "MMIO_WRITE", "virtio-console Status"),  # and walks the §3.1 handshake
+        (r"pid \d+ sh", "post", "__wake"),  # the session shell starts
+        ("kernel", "trap", "POWER"),
+    )
