@@ -100,6 +100,17 @@ _gilstate_release.restype = None
 _gilstate_release.argtypes = [ctypes.c_int]
 
 
+_PR_SET_NAME = 15
+
+
+_libc = ctypes.CDLL(None)
+
+
+def _name_this_thread(name: str) -> None:
+    """The calling thread's name as Linux shows it (comm: at most 15 bytes)."""
+    _libc.prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+
+
 def _signatures(dll: ctypes.CDLL) -> None:
     """The C functions jsksh calls, with their types (mini-racer 0.14.1)."""
     u64, raw = ctypes.c_uint64, RawValueHandle
@@ -258,19 +269,24 @@ class Isolate:
         self._keep: list = []
         self._closed = False
         self._thread_state = 0  # see _keep_thread_state
+        # The machine's tracer (jsksh/native/tracer.py) and who this isolate
+        # is in its lines ("kernel", "pid 12 echo"), set by the owner; posts
+        # are recorded here, where they cross. The isolate's thread takes
+        # the same name (`top -H`, perf), at its next callback after a change.
+        self.tracer = None
+        self.track = "isolate"
+        self._thread_named = ""
         self._empty_args = self._eval_raw("[]")
         self._undefined = self._lib.mr_alloc_int_val(self._ctx, 0, T_UNDEFINED)
         self._global = self._eval_raw("globalThis")
-        # The machine's tracer (jsksh/native/tracer.py) and who this isolate
-        # is in its lines ("kernel", "pid 12 echo"), set by the owner; posts
-        # are recorded here, where they cross.
-        self.tracer = None
-        self.track = "isolate"
 
     # -- the callback every completion and trap arrives through (isolate thread)
     def _on_callback(self, cid, raw):
         if not self._thread_state:
             self._keep_thread_state()
+        if self._thread_named is not self.track:
+            self._thread_named = self.track
+            _name_this_thread(f"v8 {self.track}")
         if cid < _TRAP_IDS:
             self._fast.free_value(self._ctx, raw)  # the arguments array: unread
             trap = self._traps.get(cid)
