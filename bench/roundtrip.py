@@ -26,20 +26,25 @@ const n = +process.argv[1]; const times = [];
 """
 
 
+def echo_samples(m: Machine, n: int) -> list[float]:
+    """`echo hi` typed on a booted machine's console to `hi` back, n times after 20 to warm up."""
+    for _ in range(20):  # warm: the per-program pool, V8's caches
+        m.sock.sendall(b"echo hi\r")
+        m.read_until(b"$ ")
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        m.sock.sendall(b"echo hi\r")
+        m.read_until(b"echo hi\r\nhi\r\n")
+        samples.append(time.perf_counter() - t0)
+        m.read_until(b"$ ")
+    return samples
+
+
 def jsksh_echo(n: int) -> list[float]:
     m = Machine()
     try:
-        for _ in range(20):  # warm: the per-program pool, V8's caches
-            m.sock.sendall(b"echo hi\r")
-            m.read_until(b"$ ")
-        samples = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            m.sock.sendall(b"echo hi\r")
-            m.read_until(b"echo hi\r\nhi\r\n")
-            samples.append(time.perf_counter() - t0)
-            m.read_until(b"$ ")
-        return samples
+        return echo_samples(m, n)
     finally:
         m.stop()
 

@@ -27,10 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from common import Machine, pct, spread
+from roundtrip import echo_samples
 from tapnet import GUEST_IP, TapNet, can_run
 from udp_echo import CLIENT
 
@@ -74,17 +74,7 @@ def echo_p50(config: Config, n: int) -> float:
     with config:
         m = Machine(*config.extra)
     try:
-        for _ in range(20):
-            m.sock.sendall(b"echo hi\r")
-            m.read_until(b"$ ")
-        samples = []
-        for _ in range(n):
-            t0 = time.perf_counter()
-            m.sock.sendall(b"echo hi\r")
-            m.read_until(b"echo hi\r\nhi\r\n")
-            samples.append(time.perf_counter() - t0)
-            m.read_until(b"$ ")
-        return pct(samples, 50)
+        return pct(echo_samples(m, n), 50)
     finally:
         stop(m)
 

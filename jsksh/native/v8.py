@@ -380,7 +380,7 @@ class Isolate:
         """Queue a call ``fn()`` on the isolate's thread; returns a task id."""
         tracer = self.tracer
         if tracer is not None and tracer.on:
-            return self._traced_post(tracer, fn, done)
+            done = self._traced(tracer, fn, done)
         return self._start(
             self._fast.call_function,
             fn.raw,
@@ -389,7 +389,7 @@ class Isolate:
             done=lambda raw: self._finish(raw, done),
         )
 
-    def _traced_post(self, tracer, fn: Handle, done: Callable | None) -> int:
+    def _traced(self, tracer, fn: Handle, done: Callable | None) -> Callable:
         # One event when the call (and its microtasks) has ended: its time is
         # when it was queued, its duration the wait for the thread and the run.
         queued, track = tracer.now(), self.track
@@ -399,13 +399,7 @@ class Isolate:
             if done is not None:
                 done(value, error)
 
-        return self._start(
-            self._fast.call_function,
-            fn.raw,
-            self._undefined,
-            self._empty_args,
-            done=lambda raw: self._finish(raw, finished),
-        )
+        return finished
 
     def buffer(self, expr: str) -> memoryview:
         """A writable view of the ArrayBuffer ``expr`` evaluates to.
