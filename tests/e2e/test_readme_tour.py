@@ -29,6 +29,7 @@ INTERACTIVE = re.compile(r"<Tab>|^eval$|^edit |^top$|while\(true\)|^poweroff$")
 EXPECTED = {
     "ulimit -t 1; eval 'for (;;) {}'": (152, "CPU time limit exceeded"),
     "dd if=/dev/zero of=/tmp/z bs=1M count=8": (0, "8+0 records out"),  # GNU dd reports on stderr
+    "trace echo hi": (0, "events shown of"),  # the trace goes to stderr, as strace's does
 }
 
 
