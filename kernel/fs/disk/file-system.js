@@ -17,7 +17,8 @@
 //   stat(target) lstat(path) -> {ino, type: 'file'|'dir'|'symlink', mode,
 //                               nlink, size, blocks, mtime, ctime}
 //   readdir(path) -> [{name, ino, type}]  ('.' and '..' left out)
-//   read(target, offset, length) -> Uint8Array (short at the end of file)
+//   read(target, offset, length[, into]) -> Uint8Array (short at the end of
+//                                   file; with `into`, a view of it)
 //   write(target, offset, bytes) -> bytes written (whole unless ENOSPC
 //                                   stopped it part-way)
 //   append(target, bytes) -> the offset the bytes landed at (O_APPEND)
@@ -51,10 +52,12 @@ const { Log } = require('./log');
 const { allocInode, countFree } = require('./allocator');
 const { readInode, writeInode, readData, writeData, truncateData } = require('./inodes');
 const dirs = require('./directories');
+const { ReadAhead } = require('./read-ahead');
 
 const COMMIT_INTERVAL = 5000; // ms a change may wait before it is committed
 const MAX_LINKS_FOLLOWED = 40; // Linux's MAXSYMLINKS
 const SYMLINK_MAX = L.BLOCK_SIZE - 1;
+const READ_AHEAD_FILES = 64; // files whose read-ahead state is kept, least recently read dropped first
 
 const err = (code, path) => new KernelError(code, path);
 const components = (path) => String(path).split('/').filter((p) => p !== '' && p !== '.');
@@ -71,6 +74,7 @@ class DiskFileSystem {
     this.commitInterval = commitInterval;
     this.timer = null;
     this.opens = new Map(); // ino -> open count
+    this.readAheads = new Map(); // ino -> ReadAhead (Map order = recency)
     this.tail = Promise.resolve(); // the lock: operations run one at a time
     this.broken = false; // a commit failed: recover from the disk before the next operation
     this.mounted = true;
@@ -290,13 +294,33 @@ class DiskFileSystem {
     });
   }
 
-  read(target, offset, length) {
+  // `into`: a Uint8Array of at least `length` bytes that the caller reuses
+  // for every read (kernel/fs/disk-mount.js's pump): a new array of 64 KiB
+  // and more costs V8 a page fault per 4 KiB it fills, more than the copy.
+  read(target, offset, length, into = null) {
     return this.look(async (op) => {
       const inode = await this.inodeOf(op, target, true);
       if (inode.type === L.T_DIR) throw err('EISDIR', target);
       if (!(offset >= 0 && length >= 0)) throw err('EINVAL', target);
-      return readData(op, inode, offset, length);
+      const end = Math.min(inode.size, offset + length);
+      if (end <= offset) return new Uint8Array(0);
+      const first = Math.floor(offset / L.BLOCK_SIZE);
+      const ahead = this.readAheadOf(inode.ino).access(first, Math.ceil(end / L.BLOCK_SIZE) - first);
+      return readData(op, inode, offset, length, ahead, into);
     });
+  }
+
+  // The read-ahead state of a file (read-ahead.js). Linux keeps one per
+  // open file; here reads name an inode, so there is one per inode, for the
+  // READ_AHEAD_FILES read last (two readers of one file at different places
+  // look random to it: they read what they ask for, no more).
+  readAheadOf(ino) {
+    let ra = this.readAheads.get(ino);
+    if (ra) this.readAheads.delete(ino);
+    else ra = new ReadAhead();
+    this.readAheads.set(ino, ra);
+    if (this.readAheads.size > READ_AHEAD_FILES) this.readAheads.delete(this.readAheads.keys().next().value);
+    return ra;
   }
 
   readlink(path) {
