@@ -29,10 +29,12 @@
 const { KernelError } = require('../../lib/errors');
 const { BLOCK_SIZE, SECTORS_PER_BLOCK } = require('./layout');
 
-const CLEAN_LIMIT = 4096; // clean blocks kept (16 MiB), least recently used dropped first
+const CLEAN_LIMIT = 4096; // clean blocks kept (16 MiB) by default, least recently used dropped first
 const RUN_LIMIT = 64; // blocks in one fetched run (256 KiB): one device request
-const PENDING_LIMIT = CLEAN_LIMIT / 8; // blocks read ahead in flight at most (2 MiB): more read-ahead is skipped
-const SPARE_LIMIT = 256; // evicted 4 KiB buffers kept for reuse (1 MiB)
+// Of the clean limit: blocks read ahead in flight at most (2 MiB), beyond
+// which more read-ahead is skipped; and evicted buffers kept for reuse (1 MiB).
+const PENDING_SHARE = 1 / 8;
+const SPARE_SHARE = 1 / 16;
 
 // A device call, with any failure turned into EIO naming the block.
 async function deviceCall(what, block, promise) {
@@ -53,9 +55,12 @@ const writeBlock = (device, block, bytes) => deviceCall('write', block, device.w
 const flushDevice = (device) => deviceCall('flush', 0, device.flush());
 
 class BlockCache {
-  constructor(device, sb) {
+  constructor(device, sb, { limit = CLEAN_LIMIT } = {}) {
     this.device = device;
     this.sb = sb;
+    this.limit = limit;
+    this.pendingLimit = Math.max(RUN_LIMIT, Math.floor(limit * PENDING_SHARE));
+    this.spareLimit = Math.floor(limit * SPARE_SHARE);
     this.clean = new Map(); // block -> bytes as at home (Map order = recency)
     this.dirty = new Map(); // block -> bytes of the running transaction
     this.pending = new Map(); // block -> the run being read that will bring it
@@ -109,7 +114,7 @@ class BlockCache {
       if (old !== bytes) this.release(old);
     }
     this.clean.set(block, bytes);
-    if (this.clean.size > CLEAN_LIMIT) this.evictOldest();
+    if (this.clean.size > this.limit) this.evictOldest();
   }
 
   // Drops the least recently used clean block. The iterator is kept from
@@ -127,7 +132,7 @@ class BlockCache {
   }
 
   release(bytes) {
-    if (this.released.length < SPARE_LIMIT && this.own.has(bytes)) this.released.push(bytes);
+    if (this.released.length < this.spareLimit && this.own.has(bytes)) this.released.push(bytes);
   }
 
   // A 4 KiB buffer for a block read: a spare one if there is one.
@@ -141,7 +146,7 @@ class BlockCache {
   // Starts reading those of `blocks` (disk block numbers, in file order)
   // that no layer holds and no run is reading, a run of contiguous blocks
   // per device request; returns at once. `ahead`: blocks not asked for yet
-  // (read-ahead), skipped rather than queued when PENDING_LIMIT blocks are
+  // (read-ahead), skipped rather than queued when `pendingLimit` blocks are
   // in flight already.
   fetch(blocks, ahead = false) {
     let first = -1;
@@ -160,7 +165,7 @@ class BlockCache {
   }
 
   startRun(first, n, ahead) {
-    if (ahead && this.pending.size + n > PENDING_LIMIT) return false;
+    if (ahead && this.pending.size + n > this.pendingLimit) return false;
     const run = { first, n, done: null };
     for (let i = 0; i < n; i++) this.pending.set(first + i, run);
     this.stats.runs++;
@@ -203,7 +208,7 @@ class BlockCache {
   // evicted meanwhile may be reused.
   begin() {
     if (this.released.length) {
-      for (const bytes of this.released) if (this.spare.length < SPARE_LIMIT) this.spare.push(bytes);
+      for (const bytes of this.released) if (this.spare.length < this.spareLimit) this.spare.push(bytes);
       this.released = [];
     }
     return new Operation(this);
@@ -285,4 +290,4 @@ class Operation {
   }
 }
 
-module.exports = { BlockCache, Operation, readBlock, writeBlock, flushDevice };
+module.exports = { CLEAN_LIMIT, BlockCache, Operation, readBlock, writeBlock, flushDevice };

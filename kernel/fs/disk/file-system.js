@@ -8,7 +8,8 @@
 // kernel/drivers/virtio/blk.js). `clock()` gives seconds since 1970 (for
 // mtime and ctime); `setTimer(ms, fn)` and `clearTimer(id)` run the commit
 // interval (without them, commits happen only on fsync, sync, umount and a
-// full log). Nothing here reads a global: time and I/O are injected.
+// full log); `cacheBlocks` is how many clean blocks the cache keeps (4096,
+// 16 MiB). Nothing here reads a global: time and I/O are injected.
 //
 // Every method is async. A `path` is relative to this file system's root
 // ('/a/b' and 'a/b' are the same); symbolic links on the way are followed
@@ -47,12 +48,12 @@
 const { KernelError } = require('../../lib/errors');
 const { utf8Bytes, utf8Decode } = require('../../lib/utf8');
 const L = require('./layout');
-const { BlockCache, readBlock } = require('./block-cache');
+const { BlockCache, CLEAN_LIMIT, readBlock } = require('./block-cache');
 const { Log } = require('./log');
 const { allocInode, countFree } = require('./allocator');
 const { readInode, writeInode, readData, writeData, truncateData } = require('./inodes');
 const dirs = require('./directories');
-const { ReadAhead } = require('./read-ahead');
+const { ReadAhead, MIN_WINDOW, MAX_WINDOW } = require('./read-ahead');
 
 const COMMIT_INTERVAL = 5000; // ms a change may wait before it is committed
 const MAX_LINKS_FOLLOWED = 40; // Linux's MAXSYMLINKS
@@ -63,11 +64,14 @@ const err = (code, path) => new KernelError(code, path);
 const components = (path) => String(path).split('/').filter((p) => p !== '' && p !== '.');
 
 class DiskFileSystem {
-  constructor(device, sb, log, { clock = () => 0, setTimer = null, clearTimer = null, commitInterval = COMMIT_INTERVAL } = {}) {
+  constructor(device, sb, log, { clock = () => 0, setTimer = null, clearTimer = null, commitInterval = COMMIT_INTERVAL, cacheBlocks = CLEAN_LIMIT } = {}) {
     this.device = device;
     this.sb = sb;
     this.log = log;
-    this.cache = new BlockCache(device, sb);
+    this.cache = new BlockCache(device, sb, { limit: cacheBlocks });
+    // Read-ahead windows of at most 1/32 of the cache (512 KiB of 16 MiB):
+    // two in flight are a sixteenth of it, read well before they are evicted.
+    this.readAheadMax = Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.floor(cacheBlocks / 32)));
     this.clock = clock;
     this.setTimer = setTimer;
     this.clearTimer = clearTimer;
@@ -317,7 +321,7 @@ class DiskFileSystem {
   readAheadOf(ino) {
     let ra = this.readAheads.get(ino);
     if (ra) this.readAheads.delete(ino);
-    else ra = new ReadAhead();
+    else ra = new ReadAhead(this.readAheadMax);
     this.readAheads.set(ino, ra);
     if (this.readAheads.size > READ_AHEAD_FILES) this.readAheads.delete(this.readAheads.keys().next().value);
     return ra;
