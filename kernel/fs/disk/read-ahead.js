@@ -5,11 +5,11 @@
 // read, and inodes.js reads the window it names.
 //
 // A read that goes on where the last one ended (or in its last block), or
-// starts at the file's first block, is sequential. The first sequential read opens a window just past it, of
-// 2-4 times its size (at least MIN_WINDOW); when a later read reaches into
-// that window (Linux's PG_readahead marker: the window's first block), the
-// next window is started past it, 4 times or twice as large, up to
-// MAX_WINDOW. So one window is always being read while the one before is
+// starts at the file's first block, is sequential. The first sequential
+// read opens a window just past it, of 2-4 times its size (at least
+// MIN_WINDOW); when a later read reaches into that window (Linux's
+// PG_readahead marker: the window's first block), the next window is
+// started past it, 4 times or twice as large, up to MAX_WINDOW. So one window is always being read while the one before is
 // consumed, and a reader that keeps going finds its blocks cached. A read
 // anywhere else is random: the state resets, and only what was asked is
 // read (Linux: "standalone, small random read").
