@@ -29,9 +29,8 @@
 'use strict';
 
 const { KernelError } = require('../../lib/errors');
-const { encodeLogHeader, decodeLogHeader, logChecksum, logAreas } = require('./layout');
+const { BLOCK_SIZE, encodeLogHeader, decodeLogHeader, logChecksum, logAreas } = require('./layout');
 const { readBlock, writeBlock, flushDevice } = require('./block-cache');
-const { BLOCK_SIZE } = require('./layout');
 
 const corrupt = (what) => new KernelError('EIO', null, `disk: ${what}; run fsck`);
 
