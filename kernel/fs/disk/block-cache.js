@@ -51,6 +51,13 @@ async function readBlock(device, block) {
   return bytes;
 }
 
+// Blocks [first, first + n) in one request, as n views of one array.
+async function readBlocks(device, first, n) {
+  const bytes = await deviceCall('read', first, device.read(first * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK));
+  if (!bytes || bytes.length !== n * BLOCK_SIZE) throw new KernelError('EIO', null, `disk: read of blocks ${first}+${n} returned ${bytes ? bytes.length : 0} bytes`);
+  return Array.from({ length: n }, (_, i) => bytes.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+}
+
 const writeBlock = (device, block, bytes) => deviceCall('write', block, device.write(block * SECTORS_PER_BLOCK, bytes));
 const flushDevice = (device) => deviceCall('flush', 0, device.flush());
 
@@ -290,4 +297,4 @@ class Operation {
   }
 }
 
-module.exports = { CLEAN_LIMIT, BlockCache, Operation, readBlock, writeBlock, flushDevice };
+module.exports = { CLEAN_LIMIT, BlockCache, Operation, readBlock, readBlocks, writeBlock, flushDevice };

@@ -30,7 +30,7 @@
 
 const { KernelError } = require('../../lib/errors');
 const { BLOCK_SIZE, encodeLogHeader, decodeLogHeader, logChecksum, logAreas } = require('./layout');
-const { readBlock, writeBlock, flushDevice } = require('./block-cache');
+const { readBlock, readBlocks, writeBlock, flushDevice } = require('./block-cache');
 
 const corrupt = (what) => new KernelError('EIO', null, `disk: ${what}; run fsck`);
 
@@ -49,8 +49,7 @@ async function readLog(device, sb) {
   if (header.count === 0) return { header, blocks: [] };
   if (header.count > maxBlocks || !areas.includes(header.area)) throw corrupt(`log header names ${header.count} blocks at block ${header.area}, which is not a log area`);
   if (header.homes.some((h) => h < sb.logStart + sb.logBlocks || h >= sb.blocks)) throw corrupt('log header names a home block outside the file system');
-  const blocks = [];
-  for (let i = 0; i < header.count; i++) blocks.push(await readBlock(device, header.area + i));
+  const blocks = await readBlocks(device, header.area, header.count); // the area is contiguous: one request
   if (logChecksum(header, blocks) !== header.crc) throw corrupt(`log checksum mismatch (transaction ${header.sequence}, ${header.count} blocks)`);
   return { header, blocks };
 }
@@ -109,7 +108,7 @@ class Log {
     const { header, blocks } = await readLog(this.device, this.sb);
     this.sequence = header.sequence;
     if (header.count === 0) return 0;
-    for (let i = 0; i < header.count; i++) await writeBlock(this.device, header.homes[i], blocks[i]);
+    await this.install(header.homes, blocks);
     await flushDevice(this.device);
     await writeBlock(this.device, this.sb.logStart, emptyHeader(this.sequence));
     await flushDevice(this.device);
