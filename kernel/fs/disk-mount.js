@@ -21,7 +21,8 @@ const { KernelError } = require('../lib/errors');
 const { utf8Bytes, utf8Decode } = require('../lib/utf8');
 const { StreamReservation } = require('./disk/reservation');
 
-const CHUNK = 64 * 1024; // bytes a read request asks the file system for
+const CHUNK = 256 * 1024; // bytes a read request asks the file system for at most (a pipe trap's worth)
+const BLOCK = 4096; // the file system's block: a read ends on a block's end when it can
 const WRITE_AHEAD = 4 * 1024 * 1024; // bytes of writes queued before the sink says it is full
 // Linux's numbers for the errors a pump may end a pipe with (docs/abi.md §3).
 const ERRNO = { ENOENT: 2, EIO: 5, EBADF: 9, EACCES: 13, EBUSY: 16, EEXIST: 17, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, EFBIG: 27, ENOSPC: 28, EROFS: 30, ELOOP: 40 };
@@ -184,8 +185,12 @@ class DiskMount {
   // ---- byte streams for the pumps ----
 
   // A source for the fill pump: the file held open until the pipe ends;
-  // each next() a promise of up to 64 KiB, read when the pipe has room, so
-  // a reader sees what was written before each read (not a snapshot).
+  // each next() a promise of up to 256 KiB, read when the pipe has room, so
+  // a reader sees what was written before each read (not a snapshot). The
+  // bytes are read into one buffer, the same each time: the pump copies
+  // them into the pipe before it asks for more (kernel/proc/pipes.js fill),
+  // and a fresh buffer a read cost more than the read (file-system.js read).
+  // A read ends on a block's end, so the next one starts on a block.
   async openRead(inner, vfsPath) {
     const ino = await this.call(vfsPath, () => this.fs.open(inner));
     try {
@@ -198,9 +203,10 @@ class DiskMount {
     this.openFiles++;
     let at = 0;
     let closed = false;
+    let buffer = null;
     return {
       next: (max) =>
-        this.call(vfsPath, () => this.fs.read(ino, at, Math.min(max, CHUNK))).then((bytes) => {
+        this.call(vfsPath, () => this.fs.read(ino, at, blockEnd(at, Math.min(max, CHUNK)), (buffer ||= new Uint8Array(CHUNK)))).then((bytes) => {
           if (!bytes.length) return null;
           at += bytes.length;
           return bytes;
@@ -366,6 +372,9 @@ function renamed(e, vfsPath) {
   if (e.errno) out.errno = e.errno;
   return out;
 }
+
+// `length` from `at`, cut back to end on a block's end if that leaves any.
+const blockEnd = (at, length) => (length > (at + length) % BLOCK ? length - ((at + length) % BLOCK) : length);
 
 const baseName = (path) => String(path).split('/').filter(Boolean).pop() || '/';
 

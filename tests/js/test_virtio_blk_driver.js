@@ -142,17 +142,63 @@ test('several requests in flight complete out of order, each settling its own pr
   assert.equal(drv.describe().in_flight, 0);
 });
 
-test('a long read is cut into requests of at most 64 KiB, and their bytes join in order', async () => {
-  const { dev, drv } = boot({ sectors: 400 });
-  for (let s = 0; s < 300; s++) dev.disk[s * 512] = s & 0xff;
-  const r = drv.read(0, 300);
+test('a long read is cut into requests of at most 256 KiB, and their bytes join in order', async () => {
+  const count = 2 * MAX_REQUEST_SECTORS + 44;
+  assert.equal(MAX_REQUEST_SECTORS * 512, 256 * 1024);
+  const { dev, drv } = boot({ sectors: count + 100 });
+  for (let s = 0; s < count; s++) dev.disk[s * 512] = s & 0xff;
+  const r = drv.read(0, count);
   await null;
   assert.deepEqual(dev.pending.map((c) => c.bufs[1].len), [MAX_REQUEST_SECTORS * 512, MAX_REQUEST_SECTORS * 512, 44 * 512]);
   dev.complete([2, 0, 1]);
   settle(drv, dev);
   const bytes = await r;
-  assert.equal(bytes.length, 300 * 512);
-  for (let s = 0; s < 300; s++) assert.equal(bytes[s * 512], s & 0xff);
+  assert.equal(bytes.length, count * 512);
+  for (let s = 0; s < count; s++) assert.equal(bytes[s * 512], s & 0xff);
+});
+
+test('a read with `take` hands over each request\'s bytes from DMA memory, with their offset, in any order; no array is made', async () => {
+  const count = MAX_REQUEST_SECTORS + 16; // two requests
+  const { dev, drv } = boot({ sectors: count });
+  for (let s = 0; s < count; s++) dev.disk[s * 512] = s & 0xff;
+  const got = [];
+  const r = drv.read(0, count, (view, at) => got.push([at, view.length, view[0], view[512], view.buffer === drv.dma.buffer]));
+  await null;
+  dev.complete([1, 0]);
+  settle(drv, dev);
+  assert.equal(await r, undefined);
+  assert.deepEqual(got, [
+    [MAX_REQUEST_SECTORS * 512, 16 * 512, MAX_REQUEST_SECTORS & 0xff, (MAX_REQUEST_SECTORS + 1) & 0xff, true],
+    [0, MAX_REQUEST_SECTORS * 512, 0, 1, true],
+  ]);
+  const thrown = drv.read(0, 8, () => {
+    throw new Error('the taker failed');
+  });
+  await null;
+  dev.complete();
+  settle(drv, dev);
+  assert.equal((await assert.rejects(thrown)).message, 'the taker failed');
+  assert.equal(drv.describe().in_flight, 0);
+});
+
+test('at most 2 MiB of data is on the ring at once; the rest waits for completions', async () => {
+  const each = MAX_REQUEST_SECTORS; // 256 KiB
+  const { dev, drv } = boot({ sectors: 10 * each, arenaSize: 8 << 20 });
+  const reads = [];
+  for (let i = 0; i < 9; i++) reads.push(drv.read(i * each, each));
+  await null;
+  assert.equal(dev.pending.length, 8);
+  assert.equal(drv.describe().waiting, 1);
+  dev.complete([0]);
+  settle(drv, dev);
+  await null;
+  assert.equal(dev.pending.length, 8, 'a completion let the ninth on');
+  dev.complete();
+  settle(drv, dev);
+  await null;
+  dev.complete();
+  settle(drv, dev);
+  for (const r of reads) assert.equal((await r).length, each * 512);
 });
 
 test('IOERR rejects with code EIO; the other requests of the batch succeed', async () => {

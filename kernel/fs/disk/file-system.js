@@ -8,7 +8,8 @@
 // kernel/drivers/virtio/blk.js). `clock()` gives seconds since 1970 (for
 // mtime and ctime); `setTimer(ms, fn)` and `clearTimer(id)` run the commit
 // interval (without them, commits happen only on fsync, sync, umount and a
-// full log). Nothing here reads a global: time and I/O are injected.
+// full log); `cacheBlocks` is how many clean blocks the cache keeps (4096,
+// 16 MiB). Nothing here reads a global: time and I/O are injected.
 //
 // Every method is async. A `path` is relative to this file system's root
 // ('/a/b' and 'a/b' are the same); symbolic links on the way are followed
@@ -17,7 +18,8 @@
 //   stat(target) lstat(path) -> {ino, type: 'file'|'dir'|'symlink', mode,
 //                               nlink, size, blocks, mtime, ctime}
 //   readdir(path) -> [{name, ino, type}]  ('.' and '..' left out)
-//   read(target, offset, length) -> Uint8Array (short at the end of file)
+//   read(target, offset, length[, into]) -> Uint8Array (short at the end of
+//                                   file; with `into`, a view of it)
 //   write(target, offset, bytes) -> bytes written (whole unless ENOSPC
 //                                   stopped it part-way)
 //   append(target, bytes) -> the offset the bytes landed at (O_APPEND)
@@ -58,31 +60,37 @@
 const { KernelError } = require('../../lib/errors');
 const { utf8Bytes, utf8Decode } = require('../../lib/utf8');
 const L = require('./layout');
-const { BlockCache, readBlock } = require('./block-cache');
+const { BlockCache, CLEAN_LIMIT, readBlock } = require('./block-cache');
 const { Log } = require('./log');
 const { allocInode, countFree } = require('./allocator');
 const { readInode, writeInode, readData, writeData, truncateData } = require('./inodes');
 const dirs = require('./directories');
+const { ReadAhead, MIN_WINDOW, MAX_WINDOW } = require('./read-ahead');
 
 const COMMIT_INTERVAL = 5000; // ms a change may wait before it is committed
 const MAX_LINKS_FOLLOWED = 40; // Linux's MAXSYMLINKS
 const SYMLINK_MAX = L.BLOCK_SIZE - 1;
+const READ_AHEAD_FILES = 64; // files whose read-ahead state is kept, least recently read dropped first
 
 const err = (code, path) => new KernelError(code, path);
 const components = (path) => String(path).split('/').filter((p) => p !== '' && p !== '.');
 
 class DiskFileSystem {
-  constructor(device, sb, log, { clock = () => 0, setTimer = null, clearTimer = null, commitInterval = COMMIT_INTERVAL } = {}) {
+  constructor(device, sb, log, { clock = () => 0, setTimer = null, clearTimer = null, commitInterval = COMMIT_INTERVAL, cacheBlocks = CLEAN_LIMIT } = {}) {
     this.device = device;
     this.sb = sb;
     this.log = log;
-    this.cache = new BlockCache(device, sb);
+    this.cache = new BlockCache(device, sb, { limit: cacheBlocks });
+    // Read-ahead windows of at most 1/32 of the cache (512 KiB of 16 MiB):
+    // two in flight are a sixteenth of it, read well before they are evicted.
+    this.readAheadMax = Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.floor(cacheBlocks / 32)));
     this.clock = clock;
     this.setTimer = setTimer;
     this.clearTimer = clearTimer;
     this.commitInterval = commitInterval;
     this.timer = null;
     this.opens = new Map(); // ino -> open count
+    this.readAheads = new Map(); // ino -> ReadAhead (Map order = recency)
     this.tail = Promise.resolve(); // the lock: operations run one at a time
     this.broken = false; // a commit failed: recover from the disk before the next operation
     this.mounted = true;
@@ -342,13 +350,33 @@ class DiskFileSystem {
     });
   }
 
-  read(target, offset, length) {
+  // `into`: a Uint8Array of at least `length` bytes that the caller reuses
+  // for every read (kernel/fs/disk-mount.js's pump): a new array of 64 KiB
+  // and more costs V8 a page fault per 4 KiB it fills, more than the copy.
+  read(target, offset, length, into = null) {
     return this.look(async (op) => {
       const inode = await this.inodeOf(op, target, true);
       if (inode.type === L.T_DIR) throw err('EISDIR', target);
       if (!(offset >= 0 && length >= 0)) throw err('EINVAL', target);
-      return readData(op, inode, offset, length);
+      const end = Math.min(inode.size, offset + length);
+      if (end <= offset) return new Uint8Array(0);
+      const first = Math.floor(offset / L.BLOCK_SIZE);
+      const ahead = this.readAheadOf(inode.ino).access(first, Math.ceil(end / L.BLOCK_SIZE) - first);
+      return readData(op, inode, offset, length, ahead, into);
     });
+  }
+
+  // The read-ahead state of a file (read-ahead.js). Linux keeps one per
+  // open file; here reads name an inode, so there is one per inode, for the
+  // READ_AHEAD_FILES read last (two readers of one file at different places
+  // look random to it: they read what they ask for, no more).
+  readAheadOf(ino) {
+    let ra = this.readAheads.get(ino);
+    if (ra) this.readAheads.delete(ino);
+    else ra = new ReadAhead(this.readAheadMax);
+    this.readAheads.set(ino, ra);
+    if (this.readAheads.size > READ_AHEAD_FILES) this.readAheads.delete(this.readAheads.keys().next().value);
+    return ra;
   }
 
   readlink(path) {

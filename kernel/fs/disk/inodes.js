@@ -18,6 +18,7 @@ const { allocBlock, freeBlock } = require('./allocator');
 const le = (bytes) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const ptr = (block, i) => le(block).getUint32(4 * i, true);
 const setPtr = (block, i, v) => le(block).setUint32(4 * i, v, true);
+const FETCH_BLOCKS = 256; // blocks of one read asked for at once (1 MiB), so a long read stays within the cache
 
 async function readInode(op, ino) {
   const sb = op.sb;
@@ -78,18 +79,66 @@ async function bmap(op, inode, index, alloc = false) {
   return at;
 }
 
-// `length` bytes from `offset`, cut at the end of the file.
-async function readData(op, inode, offset, length) {
+// The disk blocks holding file blocks [first, first + count) (0 for a
+// hole), as bmap without `alloc` finds them, reading each indirect block
+// once for the whole range.
+async function mapBlocks(op, inode, first, count) {
+  const out = new Array(count).fill(0);
+  const pointers = new Map(); // indirect block -> its bytes, for this call
+  const pointer = async (at, i) => {
+    let bytes = pointers.get(at);
+    if (!bytes) pointers.set(at, (bytes = await op.get(at)));
+    return ptr(bytes, i);
+  };
+  for (let k = 0; k < count; k++) {
+    let index = first + k;
+    if (index >= MAX_FILE_BLOCKS) break;
+    if (index < NDIRECT) {
+      out[k] = inode.direct[index];
+      continue;
+    }
+    index -= NDIRECT;
+    if (index < PTRS_PER_BLOCK) {
+      out[k] = inode.indirect && (await pointer(inode.indirect, index));
+      continue;
+    }
+    index -= PTRS_PER_BLOCK;
+    const mid = inode.double && (await pointer(inode.double, Math.floor(index / PTRS_PER_BLOCK)));
+    out[k] = mid && (await pointer(mid, index % PTRS_PER_BLOCK));
+  }
+  return out;
+}
+
+// `length` bytes from `offset`, cut at the end of the file. The blocks it
+// needs are asked for together (block-cache.js fetch: a contiguous run in
+// one device request), FETCH_BLOCKS at a time ahead of the copying, and so
+// is `ahead`, blocks it does not need yet ({start, count} in file blocks,
+// cut at the end of the file, or null: read-ahead.js says which), in the
+// same turn, so that both reach the device in one notify. With `into` (a
+// Uint8Array of at least `length` bytes) the bytes go there and a view of
+// it is returned, rather than a new array (see file-system.js read).
+async function readData(op, inode, offset, length, ahead = null, into = null) {
   const end = Math.min(inode.size, offset + length);
   if (end <= offset) return new Uint8Array(0);
-  const out = new Uint8Array(end - offset);
-  for (let at = offset; at < end; ) {
-    const index = Math.floor(at / BLOCK_SIZE);
+  const out = into ? into.subarray(0, end - offset) : new Uint8Array(end - offset);
+  const first = Math.floor(offset / BLOCK_SIZE);
+  const blocks = await mapBlocks(op, inode, first, Math.ceil(end / BLOCK_SIZE) - first);
+  let later = null;
+  if (ahead) {
+    const last = Math.min(ahead.start + ahead.count, Math.ceil(inode.size / BLOCK_SIZE));
+    if (last > ahead.start) later = await mapBlocks(op, inode, ahead.start, last - ahead.start);
+  }
+  const fetch = (k) => op.cache.fetch(blocks.slice(k, k + FETCH_BLOCKS).filter((b) => b && !op.changes.has(b)));
+  fetch(0);
+  fetch(FETCH_BLOCKS);
+  if (later) op.cache.fetch(later.filter((b) => b), true);
+  for (let k = 0; k < blocks.length; k++) {
+    if (k > 0 && k % FETCH_BLOCKS === 0) fetch(k + FETCH_BLOCKS); // a long read: keep the next batch coming
+    const at = Math.max(offset, (first + k) * BLOCK_SIZE);
     const within = at % BLOCK_SIZE;
     const n = Math.min(BLOCK_SIZE - within, end - at);
-    const b = await bmap(op, inode, index);
-    if (b) out.set((await op.get(b)).subarray(within, within + n), at - offset);
-    at += n;
+    if (blocks[k]) out.set((await op.get(blocks[k])).subarray(within, within + n), at - offset);
+    else if (into) out.fill(0, at - offset, at - offset + n); // a hole
   }
   return out;
 }
@@ -188,4 +237,4 @@ async function blocksOf(get, inode, valid) {
   return { data, meta, bad };
 }
 
-module.exports = { readInode, writeInode, bmap, readData, writeData, truncateData, blocksOf };
+module.exports = { readInode, writeInode, bmap, mapBlocks, readData, writeData, truncateData, blocksOf };
