@@ -14,16 +14,18 @@
 // (tests/js/lib/disk-workload.js). Operations that fail on their
 // workload's tree (unlink after unlink) must change nothing.
 //
-// The figures (2026-12, format 1): 867 workloads, 2,141 epochs, none of
-// more than 7 writes (the bound for "every subset" is 12), 17,502 subset
-// states and 11,019 torn ones in the default run (about 30 s); every kept
-// write torn (the slow run): 85,932 torn states. Each part asserts that it
+// The figures (2026-12, format 1, a commit's log in one request): 867
+// workloads, 2,141 epochs, none of more than 12 writes (the bound for
+// "every subset"), 6,360 subset states and 18,700 torn ones in the default
+// run (about 30 s); every kept write torn (the slow run): 32,577 torn
+// states. Each part asserts that it
 // checked exactly the subsets it computed from its epochs' sizes.
 const { MemoryDevice } = require('/kernel/fs/disk/memory-device');
 const { mkfs } = require('/kernel/fs/disk/mkfs');
 const { mount } = require('/kernel/fs/disk/file-system');
 const { CrashDevice, random, subsets, subsetCount, crashState, tears } = require('/tests/lib/crash-device');
-const { Model, perform, examine } = require('/tests/lib/disk-workload');
+const { sweep } = require('/tests/lib/crash-sweep');
+const { Model, perform } = require('/tests/lib/disk-workload');
 
 // The starting tree: /A (5000 bytes), /B (100), /D/C (3000), /E (empty).
 const SETUP = [
@@ -92,40 +94,7 @@ async function runWorkload(ops) {
   return { device, dumps, acked, opAtEvent };
 }
 
-// The operations a state may show after a cut keeping `cut` events:
-// none before the last fsync/sync that returned, none after the one in
-// flight.
-function window(rec, cut) {
-  let low = 0;
-  for (const [events, op] of rec.acked) if (events <= cut) low = op;
-  return [low, Math.max(low, rec.opAtEvent[cut] || 0)];
-}
 
-// Checks one crash state of `epoch`: it kept the writes `kept`, so it can
-// follow any cut from its latest kept write (or the epoch's start) to the
-// epoch's last, and must fit each of those cuts' windows.
-async function check(rec, epoch, kept, device, label) {
-  let result;
-  try {
-    result = await examine(device);
-  } catch (e) {
-    throw new Error(`${label}: mount failed: ${e.message}`);
-  }
-  if (!result.report.clean) throw new Error(`${label}: fsck: ${result.report.problems.join('; ')}`);
-  const first = kept.length ? epoch.writes[kept[kept.length - 1]].cut : epoch.start;
-  let seen = '';
-  for (let cut = first; cut <= epoch.last; cut++) {
-    const [low, high] = window(rec, cut);
-    if (`${low},${high}` === seen) continue;
-    seen = `${low},${high}`;
-    let found = false;
-    for (let j = high; j >= low && !found; j--) found = rec.dumps[j] === result.dump;
-    if (!found) throw new Error(`${label}, cut after event ${cut}: the tree matches no operation in ${low}..${high}:\n${result.dump}`);
-  }
-}
-
-const BOUND = 12; // every subset of an epoch of up to 12 writes (4,096 states)
-const EXTRA = 64; // past it: within 2 writes of none or all kept, and 64 more (none yet)
 
 test('crash states: every subset up to the bound, the near ones and random ones past it, distinct tears', () => {
   assert.deepEqual(subsets(3), [[], [0], [1], [0, 1], [2], [0, 2], [1, 2], [0, 1, 2]]);
@@ -153,28 +122,6 @@ test('crash states: every subset up to the bound, the near ones and random ones 
   assert.deepEqual([torn[2 * 512], torn[5 * 512]], [1, 0]);
 });
 
-// Every crash state of one recorded workload; adds to `counts`.
-async function sweep(rec, name, rnd, counts) {
-  const full = globalThis.DISK_CRASH_FULL;
-  for (const epoch of rec.device.epochs()) {
-    const n = epoch.writes.length;
-    counts.epochs++;
-    if (n > BOUND) counts.overBound++;
-    counts.expected += subsetCount(n, { bound: BOUND, extra: EXTRA });
-    for (const kept of subsets(n, { bound: BOUND, extra: EXTRA, rnd })) {
-      const label = `[${name}] epoch from event ${epoch.start}, writes [${kept}] of ${n} kept`;
-      await check(rec, epoch, kept, crashState(epoch, kept), label);
-      counts.states++;
-      if (!full && kept.length !== n) continue;
-      for (let i = 0; i < kept.length; i++) {
-        for (const sectors of tears(epoch, kept, i)) {
-          await check(rec, epoch, kept, crashState(epoch, kept, { index: i, sectors }), `${label}, write ${kept[i]} torn after sector ${sectors}`);
-          counts.torn++;
-        }
-      }
-    }
-  }
-}
 
 // Every pair, and every triple whose last operation persists (ACE's own
 // rule: a workload ends in fsync or sync, or its crash states are only the
@@ -206,6 +153,6 @@ test('ACE: the sweep checked every subset of every epoch', () => {
   assert.equal(workloads.length, 17 * 17 + 17 * 17 * 2);
   if (c.workloads !== workloads.length) return; // not every part ran (pytest -k)
   assert.equal(c.states, c.expected);
-  assert.ok(c.states > 10000 && c.torn > 1000, JSON.stringify(c));
+  assert.ok(c.states > 5000 && c.torn > 1000, JSON.stringify(c));
   globalThis.aceFigures = JSON.stringify(c);
 });
