@@ -19,6 +19,7 @@
 
 const { featureNames, mask } = require('./features');
 const { KernelError } = require('../../lib/errors');
+const { concat } = require('../../lib/frame');
 
 const DEVICE_ID = 2;
 const REQUEST_QUEUE = 0;
@@ -119,7 +120,7 @@ class VirtioBlk {
       parts.push(this.submit(T_IN, sector + done, n * SECTOR, null, into));
     }
     if (parts.length === 1) return parts[0];
-    return Promise.all(parts).then((all) => (take ? undefined : joinBytes(all)));
+    return Promise.all(parts).then((all) => (take ? undefined : concat(all)));
   }
 
   // Writes `bytes` (a whole number of sectors) from `sector`. Resolves once
@@ -313,17 +314,6 @@ class VirtioBlk {
       ...this.stats,
     };
   }
-}
-
-// The parts of a long read, in order, as one array.
-function joinBytes(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // 67108864 -> "64 MiB", 1536 -> "1.5 KiB".
