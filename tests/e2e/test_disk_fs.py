@@ -70,7 +70,11 @@ def fresh(tmp_path, size=4 * MIB, name="vda.img"):
     image = tmp_path / name
     create_image(str(image), size)
     m = boot(image)
-    ok(m, "mkfs -q /dev/vda && mount /dev/vda")
+    try:
+        ok(m, "mkfs -q /dev/vda && mount /dev/vda")
+    except BaseException:
+        m.stop()
+        raise
     m.image = image
     return m
 
@@ -81,8 +85,7 @@ SNAPSHOT = "ls -l /home /home/dir; sha256sum /home/a.txt /home/seq.txt /home/dir
 def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path):
     image = tmp_path / "vda.img"
     create_image(str(image), 4 * MIB)
-    m = boot(image)
-    try:
+    with boot(image) as m:
         out = ok(m, "dmesg; mount")
         assert "vda: no file system (mkfs /dev/vda to make one)" in out
         assert "on /home" not in out  # nothing mounted: no file system yet
@@ -104,56 +107,41 @@ def test_files_survive_poweroff_a_new_jsksh_reboot_and_an_unclean_stop(tmp_path)
         assert ok(m, "du -s /home").split()[1] == "/home"
         ok(m, "sync")
         poweroff(m)
-    finally:
-        m.stop()
 
-    m = boot(image)  # a new jsksh on the same image
-    try:
+    with boot(image) as m:  # a new jsksh on the same image
         out = ok(m, "dmesg")
         assert "jsksh-fs (vda): mounted at /home, 4 MiB\n" in out  # a clean stop: nothing to replay
         assert ok(m, SNAPSHOT) == before
         ok(m, "echo unclean > /home/u.txt; sync")
         m.proc.kill()  # SIGKILL: no unmount, as a power cut after the sync
         m.proc.wait(10)
-    finally:
-        m.stop()
 
     # SIGTERM is the power button: the kernel unmounts, nothing to replay, nothing lost.
-    m = boot(image)
-    try:
+    with boot(image) as m:
         out = ok(m, "dmesg | grep jsksh-fs")
         assert re.search(r"mounted at /home, 4 MiB, replayed \d+ blocks from the log", out), out  # the kill's
         ok(m, "echo no sync > /home/t.txt")
-    finally:
-        m.stop()
-        assert m.proc.returncode == 143
+    assert m.proc.returncode == 143  # stopped with SIGTERM as the block ended
 
-    m = boot(image)
-    try:
+    with boot(image) as m:
         out = ok(m, "dmesg | grep jsksh-fs; cat /home/u.txt /home/t.txt")
         assert "mounted at /home, 4 MiB\n" in out, out  # the SIGTERM before unmounted
         assert out.endswith("unclean\nno sync\n")
         ok(m, "umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
-    finally:
-        m.stop()
 
 
 def test_reboot_unmounts_cleanly_and_finds_the_files(tmp_path):
-    m = fresh(tmp_path)
-    try:
+    with fresh(tmp_path) as m:
         ok(m, "echo after a reboot > /home/r.txt")
         stop_with(m, "reboot")
         after_reboot(m)
         out = ok(m, "dmesg | grep jsksh-fs; cat /home/r.txt", timeout=5)
         assert "mounted at /home, 4 MiB\n" in out and "after a reboot\n" in out and "replayed" not in out
-    finally:
-        m.stop()
 
 
 def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
-    m = fresh(tmp_path)
-    try:
+    with fresh(tmp_path) as m:
         # rename is atomic and replaces its target
         assert (
             ok(m, "echo new > /home/n; echo old > /home/o; mv /home/n /home/o; cat /home/o; ls /home")
@@ -212,13 +200,10 @@ def test_posix_rules_on_home_fsync_and_the_mount_apps(tmp_path):
         )
         assert ok(m, "/home/hello.js x; cd /home && ./hello.js y") == "app on the disk x\napp on the disk y\n"
         assert "No such file" in m.run("cat < /home/missing")[2]
-    finally:
-        m.stop()
 
 
 def test_a_full_disk_says_no_space_and_keeps_what_was_written(tmp_path):
-    m = fresh(tmp_path, size=2 * MIB)
-    try:
+    with fresh(tmp_path, size=2 * MIB) as m:
         ok(m, "echo precious > /home/keep")
         # 4.5 MB of text (blocks of zeros would be holes and take no room), by
         # dd, whose close reports what the disk refused after its writes returned
@@ -229,8 +214,6 @@ def test_a_full_disk_says_no_space_and_keeps_what_was_written(tmp_path):
         assert ok(m, "cat /home/keep") == "precious\n"
         ok(m, "rm /home/big; echo room again > /home/more; umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
-    finally:
-        m.stop()
 
 
 def test_a_full_disk_refuses_a_redirection_at_write_and_the_writer_says_so(tmp_path):
@@ -238,8 +221,7 @@ def test_a_full_disk_refuses_a_redirection_at_write_and_the_writer_says_so(tmp_p
     sink; the sink reserves their blocks as it takes them, so a full disk
     refuses them at once, as ext4 refuses write(2), and the writer hears
     ENOSPC and exits 1: through `>`, `>>`, cp and sys.fs.open alike."""
-    m = fresh(tmp_path, size=2 * MIB)
-    try:
+    with fresh(tmp_path, size=2 * MIB) as m:
         ok(m, "echo precious > /home/keep; touch /home/later; seq 1 700000 > /tmp/s")
         df_empty = ok(m, "df /home")
         assert m.run("seq 1 700000 > /home/f") == (1, "", "seq: write error: No space left on device\n")
@@ -272,17 +254,14 @@ def test_a_full_disk_refuses_a_redirection_at_write_and_the_writer_says_so(tmp_p
         assert ok(m, "df /home") == df_empty
         ok(m, "echo room again > /home/more; umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
-    finally:
-        m.stop()
 
 
 def test_chmod_on_tmp_and_home_and_the_mode_outlives_the_machine(tmp_path):
     """chmod(2) through the log on /home (kept as every operation there is),
     in memory on /tmp, EROFS on the image; the modes a new jsksh on the same
     image finds, and the host's `jsksh disk ls -l` prints."""
-    m = fresh(tmp_path)
-    image = m.image
-    try:
+    with fresh(tmp_path) as m:
+        image = m.image
         assert ok(m, "echo t > /tmp/t; chmod 600 /tmp/t; chmod +t /tmp/t; stat -c %a /tmp/t") == "1600\n"
         ok(
             m,
@@ -304,13 +283,8 @@ def test_chmod_on_tmp_and_home_and_the_mode_outlives_the_machine(tmp_path):
         status, _, err = m.run("chmod a+q /home/s.sh")
         assert status == 1 and err.startswith("chmod: invalid mode: 'a+q'\n"), err
         poweroff(m)
-    finally:
-        m.stop()
-    m = boot(image)
-    try:
+    with boot(image) as m:
         assert ok(m, modes) == "740 /home/s.sh\n1720 /home/d\n640 /home/d/f\n"
-    finally:
-        m.stop()
     listing = subprocess.run(
         [*JSKSH, "disk", "ls", str(image), "/", "-l"], env=ENV, capture_output=True, text=True, check=True
     )
@@ -319,44 +293,31 @@ def test_chmod_on_tmp_and_home_and_the_mode_outlives_the_machine(tmp_path):
 
 
 def test_io_errors_reach_the_app_as_eio_and_the_disk_stays_consistent(tmp_path):
-    m = fresh(tmp_path)
-    image = m.image
-    try:
+    with fresh(tmp_path) as m:
+        image = m.image
         ok(m, "echo before > /home/before; sync")
         poweroff(m)
-    finally:
-        m.stop()
     # Blocks 200-212 fail to write: a 1 MiB file's blocks cover them.
-    m = boot(image, "--disk-errors", "sectors=1600-1700,ops=out")
-    try:
+    with boot(image, "--disk-errors", "sectors=1600-1700,ops=out") as m:
         status, _, err = m.run("dd if=/dev/zero of=/home/big bs=64k count=16")
         assert status == 1 and "Input/output error" in err, err
         assert m.run("echo alive") == (0, "alive\n", "")
-    finally:
-        m.stop()
-    m = boot(image)
-    try:
+    with boot(image) as m:
         out = ok(m, "dmesg | grep jsksh-fs; cat /home/before")
         assert "mounted at /home" in out and out.endswith("before\n")
         ok(m, "umount /home")
         assert ok(m, "fsck /dev/vda") == "/dev/vda: clean\n"
-    finally:
-        m.stop()
 
 
 def test_a_corrupt_superblock_is_refused_at_boot_with_a_hint_and_fsck_repairs_it(tmp_path):
-    m = fresh(tmp_path)
-    image = m.image
-    try:
+    with fresh(tmp_path) as m:
+        image = m.image
         ok(m, "echo survivor > /home/s")
         poweroff(m)
-    finally:
-        m.stop()
     with open(image, "r+b") as f:
         f.seek(16)
         f.write(b"\xff\xff")  # the block count: the checksum no longer matches
-    m = boot(image)
-    try:
+    with boot(image) as m:
         out = ok(m, "dmesg")
         assert (
             "jsksh-fs (vda): cannot mount: superblock checksum mismatch (block 0 is corrupt); run fsck" in out
@@ -368,14 +329,11 @@ def test_a_corrupt_superblock_is_refused_at_boot_with_a_hint_and_fsck_repairs_it
         status, out, _ = m.run("fsck -r /dev/vda")
         assert status == 1 and "repaired" in out
         assert ok(m, "mount /dev/vda; cat /home/s") == "survivor\n"
-    finally:
-        m.stop()
 
 
 def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
-    m = fresh(tmp_path)
-    image = m.image
-    try:
+    with fresh(tmp_path) as m:
+        image = m.image
         console = m.attach()
         command(console, "echo remembered line")
         console.close()
@@ -390,10 +348,7 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
         scripts = ok(m, "ls /home/invoker/scripts")
         assert scripts.strip().endswith(".js")
         poweroff(m)
-    finally:
-        m.stop()
-    m = boot(image)  # a new jsksh on the image
-    try:
+    with boot(image) as m:  # a new jsksh on the image
         assert "remembered line" in ok(m, "cat /home/.sh_history")
         console = m.attach()
         assert "echo remembered line" in command(console, "history")
@@ -404,19 +359,14 @@ def test_history_invoker_scripts_and_kv_keys_survive_a_poweroff(tmp_path):
         )
         assert json.loads(next(line for line in out.splitlines() if line.startswith("{"))) == {"name": "teal"}
         assert ok(m, "ls /home/invoker/scripts") == scripts
-    finally:
-        m.stop()
 
 
 def test_without_a_disk_home_is_not_there_and_the_tools_say_so():
-    m = BootedMachine("--net", "none")
-    try:
+    with BootedMachine("--net", "none") as m:
         assert ok(m, "mount; ls /").count("home") == 0
         status, _, err = m.run("mkfs /dev/vda")
         assert status == 1 and "no such disk" in err
         assert ok(m, "sync; echo synced") == "synced\n"
-    finally:
-        m.stop()
 
 
 def test_a_jsksh_run_line_keeps_what_it_wrote_on_the_disk(tmp_path):
@@ -466,8 +416,7 @@ def test_a_file_larger_than_the_cache_reads_back_byte_for_byte_sequentially_in_p
     data = big_file()
     whole = hashlib.sha256(data).hexdigest()
     part = hashlib.sha256(data[:5_000_000]).hexdigest()
-    m = fresh(tmp_path, size=64 * MIB)
-    try:
+    with fresh(tmp_path, size=64 * MIB) as m:
         ok(m, WRITE_BIG, timeout=120)
         out = ok(
             m,
@@ -479,8 +428,6 @@ def test_a_file_larger_than_the_cache_reads_back_byte_for_byte_sequentially_in_p
         after_reboot(m)
         assert ok(m, "sha256sum /home/big", timeout=120).split() == [whole, "/home/big"]
         poweroff(m)
-    finally:
-        m.stop()
     image = str(m.image)
     fsck = subprocess.run(
         [*JSKSH, "disk", "fsck", image], capture_output=True, text=True, timeout=60, env=ENV
