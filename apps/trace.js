@@ -80,7 +80,7 @@ module.exports = async function main(argv) {
   const groups = summarize(shown);
   const file = options.output;
   if (file !== null && file.endsWith('.json')) {
-    await sys.fs.writeFile(file, JSON.stringify(toTraceEvents({ ...trace, events: shown.map(toArray) })));
+    await sys.fs.writeFile(file, JSON.stringify(toTraceEvents(trace, shown)));
     await sys.stderr.write(`trace: ${footer(trace, shown.length)}; Perfetto JSON in ${file}\n`);
     return status;
   }
@@ -91,10 +91,6 @@ module.exports = async function main(argv) {
   else await sys.stderr.write(lines.join('\n'));
   return status;
 };
-
-function toArray(e) {
-  return [e.time, e.dur, e.kind, e.track, e.name, e.size, e.detail];
-}
 
 async function alive(pid) {
   const procs = await sys.proc.list();

@@ -21,7 +21,9 @@ function processOf(e) {
   return e.kind === 'trap' || e.kind === 'post' || e.kind === 'msg' ? ISOLATES : DEVICES;
 }
 
-function toTraceEvents(trace) {
+// `events`: the ones to write, as objects (timeline.js's selectEvents);
+// every event of the trace by default.
+function toTraceEvents(trace, events = trace.events.map(eventAt)) {
   const tids = new Map(); // "pid/track" -> tid
   const out = [
     { name: 'process_name', ph: 'M', pid: ISOLATES, tid: 0, args: { name: 'isolates (kernel and apps)' } },
@@ -39,8 +41,7 @@ function toTraceEvents(trace) {
     }
     return tid;
   };
-  for (const array of trace.events) {
-    const e = eventAt(array);
+  for (const e of events) {
     const pid = processOf(e);
     const tid = tidOf(pid, e.track);
     const ts = Math.round(e.time * 1e9) / 1e3; // microseconds, to the nanosecond
