@@ -376,16 +376,14 @@ class Machine:
             )
         elif op in (PIPE_READ, PIPE_WRITE, PIPE_CLOSE, PIPE_ATTACH):
             detail = f"pipe {a0}"
-        elif op in (KILL, RELEASE):
-            detail = f"pid {a0}"
-        elif op == SPAWN:
+        elif op in (KILL, RELEASE, SPAWN):
             detail = f"pid {a0}"
         else:
             detail = ""
         result = struct.unpack_from("<i", self.page, 24)[0]
         if op == PIPE_READ:
             n = max(result, 0)
-        if result < 0:
+        if result < 0 and op not in (MMIO_READ, CLOCK):  # a register's value or the time, not an errno
             detail = f"{detail} = {result}".strip()
         self.tracer.emit("trap", "kernel", name, t0, dur, n, detail)
 
