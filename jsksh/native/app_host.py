@@ -449,7 +449,7 @@ class AppHost:
         if box.heap_limit != limits["heap"] or box.iso.heap_limit_reached():
             box.iso.set_heap_limit(limits["heap"])  # also clears the sticky "reached" flag
             box.heap_limit = limits["heap"]
-        self._deliver(app, 0, start_message)
+        self.mailbox.start(app, start_message)
         for extra in self.pool.held(pid):
             self._deliver(app, 0, extra)
 

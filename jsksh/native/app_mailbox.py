@@ -116,6 +116,21 @@ class Mailbox:
             app.last_active = time.monotonic()
         self.deliver_raw(app.box, sender, message, more)
 
+    def start(self, app: App, message: bytes) -> None:
+        """The start message, the first a program gets: not through the inbox
+        and RECV but as a call of the runtime's ``__start`` with the message
+        as its receiver (kernel/app/loader.js).  A start message carries the
+        program's code and every library it links (200 KB for `worker`):
+        through the pages it cost the app a copy per page and a UTF-8 decode
+        in JavaScript, here one C call makes it a V8 string.  Posted before
+        anything else for the app, so it is handled first."""
+        app.msgs_in += 1
+        app.last_active = time.monotonic()
+        box = app.box
+        box.in_flight += 1
+        box.took_messages = True  # as a RECV that took it: then a lingering app looks whether it is done
+        box.iso.post(box.start, lambda _v, err, b=box: self._task_done(b, err), this=message)
+
     def deliver_raw(self, box: WarmIsolate, sender: int, message: bytes, more: int = 0) -> None:
         box.inbox.append((sender, message, more))
         if not box.wake_posted:

@@ -106,6 +106,7 @@ class WarmIsolate:
         # that could transfer() the page would free memory Python still uses.
         self.page = self.iso.buffer(_TAKE % {"name": "__sysPage"})
         self.wake = self.iso.function(_TAKE % {"name": "__wake"}, name="__wake")
+        self.start = self.iso.function(_TAKE % {"name": "__start"}, name="__start")
 
     def _note_thread(self) -> None:
         if self.cpu_clock is None:

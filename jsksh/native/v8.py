@@ -206,6 +206,10 @@ class _GilHolding:
             "mr_call_function", ctypes.c_uint64, ctypes.c_uint64, raw, raw, raw, ctypes.c_uint64
         )
         self.free_value = bind("mr_free_value", None, ctypes.c_uint64, raw)
+        # Makes a value in libmini_racer's own memory (not V8's): no thread waits.
+        self.alloc_string_val = bind(
+            "mr_alloc_string_val", raw, ctypes.c_uint64, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_uint8
+        )
 
 
 _fast = None
@@ -376,18 +380,31 @@ class Isolate:
             raise TypeError(f"not a function: {code!r}")
         return Handle(raw, name)
 
-    def post(self, fn: Handle, done: Callable | None = None) -> int:
-        """Queue a call ``fn()`` on the isolate's thread; returns a task id."""
+    def post(self, fn: Handle, done: Callable | None = None, *, this: bytes | None = None) -> int:
+        """Queue a call ``fn()`` on the isolate's thread; returns a task id.
+
+        ``this``: UTF-8 text the call gets as its receiver, a JS string (a
+        strict-mode function sees it as ``this``).  libmini_racer makes a
+        string value without the isolate's thread, but an argument list only
+        on it: the receiver is how text goes in without waiting for V8."""
         tracer = self.tracer
         if tracer is not None and tracer.on:
             done = self._traced(tracer, fn, done)
-        return self._start(
-            self._fast.call_function,
-            fn.raw,
-            self._undefined,
-            self._empty_args,
-            done=lambda raw: self._finish(raw, done),
-        )
+        if this is None:
+            return self._start(
+                self._fast.call_function,
+                fn.raw,
+                self._undefined,
+                self._empty_args,
+                done=lambda raw: self._finish(raw, done),
+            )
+        receiver = self._fast.alloc_string_val(self._ctx, this, len(this), T_STR)
+
+        def finish(raw):
+            self._fast.free_value(self._ctx, receiver)
+            self._finish(raw, done)
+
+        return self._start(self._fast.call_function, fn.raw, receiver, self._empty_args, done=finish)
 
     def _traced(self, tracer, fn: Handle, done: Callable | None) -> Callable:
         # One event when the call (and its microtasks) has ended: its time is

@@ -162,6 +162,22 @@ globalThis.__wake = function wake() {
   }
 };
 
+// The machine calls this once, first, with the start message as the call's
+// receiver: a string, JSON (jsksh/native/app_mailbox.py, start). It comes
+// this way, not through RECV, because it carries the program's code and
+// its libraries: 200 KB for `worker`, which as bytes cost a page copy each
+// and a UTF-8 decode here.
+globalThis.__start = function startMessage() {
+  'use strict';
+  rt.newTurn();
+  rt.onEvent();
+  try {
+    dispatch(JSON.parse(this));
+  } catch (e) {
+    reportUncaught(e);
+  }
+};
+
 // The machine calls this once, in its pool, before any program runs here:
 // an empty program goes through the whole start and exit path, so V8 has
 // compiled the runtime's functions before a real spawn needs them (lazy
@@ -172,11 +188,11 @@ globalThis.__warmup = function warmup() {
   // (code compiled here stays in every isolate: 1,000 sleepers keep it).
   const source = 'module.exports = async () => { await null; };';
   const exited = rt.whenExited();
-  // As a real start arrives: decoded from its bytes, in a new turn, dispatched.
+  // As a real start arrives: text, in a new turn, dispatched; then a kernel
+  // message, as a wake takes one from its bytes.
   const start = { t: 'start', pid: 0, path: '/warmup', name: 'warmup', argv: [], source, modules: {}, fds: [], tty: {}, limits: {} };
-  rt.newTurn();
-  checkWasmGrowth();
-  dispatch(rt.kernelMessage(rt.encode(JSON.stringify(start))));
+  globalThis.__start.call(JSON.stringify(start));
+  rt.kernelMessage(rt.encode(JSON.stringify({ t: 'ready', id: '0' })));
   exited.then(() => {
     rt.warming = false;
     dispatch({ t: 'recycle' });
@@ -190,6 +206,7 @@ delete globalThis.__rt;
 const baseline = new Set(Object.getOwnPropertyNames(globalThis));
 baseline.add('__wake');
 baseline.add('__warmup');
+baseline.add('__start');
 words[0] = OP_CLOCK;
 // The first trap tells the machine which thread runs this isolate.
 sysTrap();

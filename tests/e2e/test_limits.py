@@ -618,12 +618,12 @@ def test_the_runtime_internals_are_out_of_reach():
         got = run_json(
             m,
             """
-const names = ['__sysPage', '__sys', '__wake', '__warmup', '__rpc', '__utf8'];
+const names = ['__sysPage', '__sys', '__wake', '__start', '__warmup', '__rpc', '__utf8'];
 sys.print(JSON.stringify(Object.fromEntries(names.map((n) => [n, [typeof globalThis[n], n in globalThis]]))));
 """,
         )
         assert got == {
-            n: ["undefined", False] for n in ["__sysPage", "__sys", "__wake", "__warmup", "__rpc", "__utf8"]
+            n: ["undefined", False] for n in ["__sysPage", "__sys", "__wake", "__start", "__warmup", "__rpc", "__utf8"]
         }
     finally:
         m.stop()

@@ -96,8 +96,7 @@ def test_trace_echo_shows_the_whole_journey_of_one_command(machine):
     in_order(
         events,
         ("kernel", "trap", "SPAWN", f"pid {pid}"),  # the kernel hands the machine a program
-        (echo, "post", "__wake"),  # the machine wakes its isolate with the start message
-        (echo, "trap", "RECV"),  # which the runtime takes from its page
+        (echo, "post", "__start"),  # the machine hands its isolate the start message, as text
         (echo, "trap", "WRITE", "pipe"),  # "hi\n" into its stdout pipe
         ("machine", "irq", r"line 1 .*"),  # the kernel is told there is mail
         ("kernel", "post", "__irq"),
@@ -249,6 +248,6 @@ def test_boot_trace_records_from_power_on_and_writes_at_power_off(tmp_path):
         events,
         ("kernel", "trap", "MMIO_READ", "virtio-console MagicValue"),  # the console driver probes slot 0
         ("kernel", "trap", "MMIO_WRITE", "virtio-console Status"),  # and walks the §3.1 handshake
-        (r"pid \d+ sh", "post", "__wake"),  # the session shell starts
+        (r"pid \d+ sh", "post", "__start"),  # the session shell starts
         ("kernel", "trap", "POWER"),
     )

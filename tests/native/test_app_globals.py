@@ -26,7 +26,7 @@ from tests.native.test_app_host import KernelSide, exited, spawn
 
 NAMES = "JSON.stringify(Object.getOwnPropertyNames(globalThis))"
 APP_GLOBALS = {"sys", "setTimeout", "setInterval", "clearTimeout", "clearInterval", "performance"}
-FOR_THE_MACHINE = {"__sysPage", "__wake", "__warmup"}
+FOR_THE_MACHINE = {"__sysPage", "__wake", "__start", "__warmup"}
 HANDED_OVER = {"__rt", "__utf8", "__frame", "__sys"}
 
 
