@@ -45,6 +45,7 @@ from jsksh.native import pipes as P
 from jsksh.native.app_mailbox import EINVAL, ESRCH, PAYLOAD, Mailbox
 from jsksh.native.app_pool import Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
+from jsksh.native.compact import compact
 from jsksh.native.tracer import message_name
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
@@ -211,8 +212,8 @@ def with_code(spec: dict, payload: bytes) -> bytes:
     ``start``, the start message's length; ``code``, [path, length] of each
     piece after it ("" the program's own source, then its libraries).
     A header without ``code`` carries a start message that is whole already.
-    The message is ASCII (JSON's \\u escapes for the rest): the app's
-    decoder takes ASCII a chunk at a time (kernel/lib/utf8.js)."""
+    The libraries go compacted (compact.py), the program's own source as
+    its file has it: the columns of its stack traces are the file's."""
     if "code" not in spec:
         return payload
     at = int(spec["start"])
@@ -223,7 +224,7 @@ def with_code(spec: dict, payload: bytes) -> bytes:
         piece = payload[at : at + length]
         at += length
         if path == "":
-            source = _code_as_json(piece)
+            source = _code_as_json(piece, compacted=False)
         else:
             modules.append(json.dumps(str(path)).encode() + b":" + _code_as_json(piece))
     head = json.dumps(start).encode()  # "{...}": the code goes in before its "}"
@@ -236,21 +237,22 @@ def with_code(spec: dict, payload: bytes) -> bytes:
     return head[:-1] + (b"," if start else b"") + code + b"}"
 
 
-# A library's text as a JSON string, by its bytes: the same libraries go with
-# every spawn of a program (the invoker starts hundreds of `worker serve`),
-# and decoding, then JSON-encoding 200 KB on the kernel's thread cost each
-# spawn about 2 ms there.  Bounded: cleared past 512 pieces.
-_CODE_JSON: dict[bytes, bytes] = {}
+# A piece of code as a JSON string, by its bytes (a library's compacted, as
+# the runtime is: a third less for each isolate to scan).  The same libraries
+# go with every spawn of a program (the invoker starts hundreds of `worker
+# serve`), and decoding, then JSON-encoding 200 KB on the kernel's thread
+# cost each spawn about 2 ms there.  Bounded: cleared past 512 pieces.
+_CODE_JSON: dict[tuple[bytes, bool], bytes] = {}
 
 
-def _code_as_json(piece: bytes) -> bytes:
-    encoded = _CODE_JSON.get(piece)
+def _code_as_json(piece: bytes, compacted: bool = True) -> bytes:
+    encoded = _CODE_JSON.get((piece, compacted))
     if encoded is None:
         text = piece.decode("utf-8", "replace")  # U+FFFD as the kernel's decoder gives
-        encoded = json.dumps(text).encode()
+        encoded = json.dumps(compact(text) if compacted else text).encode()
         if len(_CODE_JSON) >= 512:
             _CODE_JSON.clear()
-        _CODE_JSON[piece] = encoded
+        _CODE_JSON[(piece, compacted)] = encoded
     return encoded
 
 

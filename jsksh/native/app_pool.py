@@ -33,7 +33,6 @@ import collections
 import ctypes
 import json
 import queue
-import re
 import struct
 import threading
 import time
@@ -41,6 +40,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from jsksh.native.compact import compact
 from jsksh.native.v8 import Isolate
 
 if TYPE_CHECKING:
@@ -59,16 +59,6 @@ def _malloc_trim() -> Callable[[], None]:
         return lambda: None
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
     return lambda: trim(0)
-
-
-_COMMENT_LINE = re.compile(r"(?m)^[ \t]*//(?!#).*$")  # not //# sourceURL
-_INDENT = re.compile(r"(?m)^[ \t]+")
-
-
-def _compact(src: str) -> str:
-    """The runtime's source as an isolate keeps it: no comment lines, no
-    indentation (it has no string or template literal that spans lines)."""
-    return _INDENT.sub("", _COMMENT_LINE.sub("", src))
 
 
 # Evaluates to a global the runtime left for the machine, and deletes it.
@@ -141,13 +131,13 @@ class Pool:
         # indirect eval), then warms the runtime up (kernel/app/loader.js, __warmup)
         # unless a spawn is waiting for this isolate: then it starts cold.
         # V8 keeps every script's source in the isolate, and parses all of
-        # it in each new isolate, so whole-line comments are blanked and
-        # indentation dropped first (line numbers stay; columns in the
-        # runtime's own stack frames move): about 25 KiB an isolate, and a
-        # fifth of the time an isolate takes to load.
+        # it in each new isolate, so comments and indentation go first
+        # (compact.py; line numbers stay, columns in the runtime's own stack
+        # frames move): about 30 KiB an isolate, and a fifth of the time an
+        # isolate takes to load.
         eager = [src for src in runtime_sources if not src.startswith("//@lazy")]
-        load = "".join(f"(0, eval)({json.dumps(_compact(src))});\n" for src in eager)
-        self.lazy_modules = [_compact(src).encode() for src in runtime_sources if src.startswith("//@lazy")]
+        load = "".join(f"(0, eval)({json.dumps(compact(src))});\n" for src in eager)
+        self.lazy_modules = [compact(src).encode() for src in runtime_sources if src.startswith("//@lazy")]
         warm_up = _TAKE % {"name": "__warmup"}
         self.load_script = load + warm_up + "();"
         self.load_script_cold = load + warm_up + ";"
