@@ -32,6 +32,7 @@ const { defaultTimers } = require('/lib/http/connection-reader');
 const { concatBytes } = require('/lib/http/bytes');
 const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
+const { toClassicScript } = require('/lib/worker/module-form');
 
 const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
 const STARTING = 4; // fresh isolates started at once (below, startSlot)
@@ -259,7 +260,7 @@ class Invoker {
       // answers it as soon as the spare exports that name.
       const connecting = sys.services.connect(service);
       connecting.catch(() => {});
-      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), source, config: settings });
+      const ready = await spare.proxy.become({ name, service, scriptPath: this.store.path(hash), ...classicOrSource(source), config: settings });
       if (!ready.ok) throw new Error(ready.error);
       return { proxy: await connecting };
     } catch (e) {
@@ -569,6 +570,17 @@ async function readBody(req, max) {
 // Stopping or forgetting an isolate that is gone already is no error.
 function removeService(name) {
   return sys.call('svc.remove', { name }).catch(() => {});
+}
+
+// What a spare is handed: the classic script made here, so that no spare
+// compiles the converter; a source it cannot convert goes as it is, and
+// the spare's own conversion reports why, as an isolate started afresh does.
+function classicOrSource(source) {
+  try {
+    return { classic: toClassicScript(source) };
+  } catch (e) {
+    return { source };
+  }
 }
 
 function toBytes(source) {

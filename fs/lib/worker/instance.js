@@ -20,7 +20,11 @@
 // the invoker as its client takes it.
 'use strict';
 
-const { toClassicScript } = require('/lib/worker/module-form');
+// /lib/worker/module-form is required only by an isolate that must turn a
+// module into a classic script itself (one started afresh, reading its
+// file): a spare gets the classic script from the invoker, which has the
+// converter compiled already.
+const toClassicScript = (source) => require('/lib/worker/module-form').toClassicScript(source);
 const web = require('/lib/web/index');
 const { kBody, unusable, markUsed } = require('/lib/web/body');
 const { concatBytes } = require('/lib/http/bytes');
@@ -32,7 +36,7 @@ const LOG_KEEP = 1000; // lines kept between two answers to the invoker
 const KV_KEY_BYTES = 512; // Cloudflare KV's longest key
 
 // `spare`: start without a worker, export that service name with
-// become({name, service, scriptPath, source, config}), and wait. The invoker keeps a
+// become({name, service, scriptPath, classic or source, config}), and wait. The invoker keeps a
 // few (apps/invoker.js, "Spares"): everything below that does not depend on
 // the worker's code is done before a deploy needs it.
 async function serve({ sys, name, service, scriptPath, config, spare = null }) {
@@ -95,7 +99,6 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
   // loaded and V8 has compiled their functions, so the worker's first
   // request does not pay for it (what __warmup does for every app's start).
   async function warmUp() {
-    toClassicScript('export default { fetch() {} };');
     handler = { fetch: async (r) => new Response(`${r.method} ${r.headers.get('a')} ${(await r.arrayBuffer()).byteLength}`, { headers: { 'x-a': '1' } }) };
     const r = await iface.fetch({ id: 'warm-up', method: 'POST', url: 'http://warm.up/', headers: [['a', 'b']], body: new Uint8Array(1) });
     if (r.error) throw new Error(`worker spare: the warm-up failed: ${r.error}`);
@@ -110,9 +113,11 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     limits = { ...DEFAULTS, ...((worker.config && worker.config.limits) || {}) };
     env = makeEnv(sys, worker.config || {});
     scriptFile = `${name}.js:`;
-    // The source comes with a spare's become(), or is read from the store.
+    // The source comes with a spare's become(), as a classic script when
+    // the invoker could make it one, or is read from the store.
+    const classic = typeof worker.classic === 'string' ? worker.classic : null;
     let source = typeof worker.source === 'string' ? worker.source : null;
-    if (source === null) {
+    if (source === null && classic === null) {
       try {
         source = await sys.fs.readFile(worker.scriptPath);
       } catch (e) {
@@ -123,7 +128,7 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
     if (!failure) {
       sys.proc.cpuBudget(limits.startup);
       try {
-        namespace = (0, eval)(`${toClassicScript(source)}\n//# sourceURL=${name}.js`);
+        namespace = (0, eval)(`${classic === null ? toClassicScript(source) : classic}\n//# sourceURL=${name}.js`);
       } catch (e) {
         failure = `${e && e.name ? e.name : 'Error'}: ${e && e.message !== undefined ? e.message : e}${e && e.stack ? `\n${stackLines(e.stack)}` : ''}`;
       }
@@ -209,15 +214,17 @@ async function serve({ sys, name, service, scriptPath, config, spare = null }) {
         return { error: describeError(e), limit: limitOfError(e), logs: takeLogs() };
       }
       const head = { status: response.status, statusText: response.statusText, headers: [...response.headers] };
-      if (!response.body) {
+      // Read from its body record, not `.body`: that getter makes a body
+      // made from bytes a stream, and loads the streams' 13 KB to do it.
+      const made = response[kBody];
+      if (!made) {
         finish(id, state);
         return { ...head, body: null, more: false, logs: takeLogs() };
       }
       // A body made from a string or bytes goes as those bytes, not through
       // its stream (most responses: new Response('hello')); it is used, as a
       // read would leave it.
-      const made = response[kBody];
-      if (made && made.source && !unusable(made) && made.source.length <= CHUNK && made.source.length <= limits.response) {
+      if (made.source && !unusable(made) && made.source.length <= CHUNK && made.source.length <= limits.response) {
         markUsed(made);
         finish(id, state);
         return { ...head, body: made.source, more: false, logs: takeLogs() };
