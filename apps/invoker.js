@@ -34,9 +34,10 @@ const { TextEncoder, TextDecoder } = require('/lib/web/encoding');
 const { URLSearchParams } = require('/lib/web/url');
 const { toClassicScript } = require('/lib/worker/module-form');
 
-const SPARES = 2; // isolates kept ready for the next deploy (below, "Spares")
+const SPARES = 8; // isolates kept ready for the next deploys (below, "Spares"; --spares)
 const STARTING = 4; // fresh isolates started at once (below, startSlot)
-const REFILL_DELAY_MS = 20; // after a deploy, when to start the spare that replaces the one it took
+const REFILL_DELAY_MS = 20; // after a deploy that left few spares, when to start more
+const QUIET_MS = 30; // without a deploy for this long, the spares are topped up
 const MAX_SCRIPT = 10 * 1024 * 1024; // Cloudflare's largest worker (paid plan), after compression
 const LOG_KEEP = 1000; // lines of `worker logs` kept per worker
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'content-length']);
@@ -52,7 +53,9 @@ module.exports = async function main(argv) {
 
   // Scripts are kept on the disk when /home is one (they survive a reboot), else in /tmp.
   const dir = options.dir || ((await onDisk(sys.fs)) ? '/home/invoker' : '/tmp/invoker');
-  const invoker = new Invoker(new ScriptStore(sys.fs, dir));
+  const spares = options.spares === null ? SPARES : Number(options.spares);
+  if (!Number.isInteger(spares) || spares < 0 || spares > 256) return usageError('invoker', module.exports, `bad number of spares '${options.spares}' (0-256)`);
+  const invoker = new Invoker(new ScriptStore(sys.fs, dir), spares);
   try {
     await invoker.store.init();
   } catch (e) {
@@ -86,7 +89,7 @@ module.exports = async function main(argv) {
 };
 
 class Invoker {
-  constructor(store) {
+  constructor(store, spares = SPARES) {
     this.store = store;
     this.workers = new Map(); // name -> { name, hash, size, deployed, config, instance, requests, errors, logs, busy }
     this.nextRequest = 1;
@@ -96,8 +99,11 @@ class Invoker {
     this.deadlines = deadlinesFor(this.timers);
     this.spares = []; // [{service, proxy}]: ready to become a worker
     this.sparesStarting = 0;
+    this.sparesWanted = spares;
+    this.sparesLow = Math.ceil(spares / 4); // this few left (ready or starting): start more now
     this.nextSpare = 1;
     this.refillTimer = null;
+    this.lastDeploy = 0; // performance.now() of the last deploy that took a spare
     this.startingNow = 0;
     this.startQueue = [];
   }
@@ -216,8 +222,18 @@ class Invoker {
   // registry then knows it by the worker's service name, and restarts it
   // with the worker's argv) and hands it the script; a spare never ran
   // anyone's code, so each version still gets a fresh isolate of its own.
+  //
+  // When spares are started matters as much as having them. Starting one
+  // costs about 10 ms of CPU, and the machine has one CPU: started as each
+  // deploy takes one, it shares the CPU with the next deploy and its first
+  // request, and in a run of back-to-back deploys every one of them pays.
+  // So the spares are topped up in batches, as a pool with low and high
+  // water marks is: once deploys pause (QUIET_MS), or, in a run that goes
+  // on, once only sparesLow are left. Then most deploys of a run find the
+  // CPU to themselves, and a few share it with a batch (docs/performance.md,
+  // "Cold invocations": p50 and p99 with each policy).
   refill() {
-    while (this.spares.length + this.sparesStarting < SPARES) {
+    while (this.spares.length + this.sparesStarting < this.sparesWanted) {
       this.sparesStarting++;
       const service = `w.spare.${this.nextSpare++}`;
       this.startSpare(service)
@@ -226,15 +242,20 @@ class Invoker {
     }
   }
 
-  // Starting a spare is work for the kernel (a spawn) and for a CPU: not
-  // while the deploy's answer, and the first request that usually follows
-  // it, are on their way.
+  // After a deploy took a spare: top up soon if few are left, else once deploys pause.
   refillSoon() {
-    if (this.refillTimer) return;
-    this.refillTimer = setTimeout(() => {
-      this.refillTimer = null;
-      this.refill();
-    }, REFILL_DELAY_MS);
+    this.lastDeploy = performance.now();
+    if (this.refillTimer || !this.sparesWanted) return;
+    const low = this.spares.length + this.sparesStarting <= this.sparesLow;
+    const wait = (ms) => {
+      this.refillTimer = setTimeout(() => {
+        this.refillTimer = null;
+        const quiet = performance.now() - this.lastDeploy;
+        if (this.spares.length + this.sparesStarting > this.sparesLow && quiet < QUIET_MS) wait(QUIET_MS - quiet);
+        else this.refill();
+      }, ms);
+    };
+    wait(low ? REFILL_DELAY_MS : QUIET_MS);
   }
 
   async startSpare(service) {
@@ -603,5 +624,6 @@ module.exports.description = 'serve Workers-style code that arrives over HTTP, e
 module.exports.options = {
   '-p, --port=PORT': 'listen on PORT (default 80)',
   '--dir=DIR': 'where scripts are kept by hash (default /home/invoker on a disk, else /tmp/invoker)',
+  '--spares=N': 'isolates kept started, ready for the next deploys (default 8; 0: none)',
 };
-module.exports.usage = 'invoker [-p PORT] [--dir=DIR]';
+module.exports.usage = 'invoker [-p PORT] [--dir=DIR] [--spares=N]';

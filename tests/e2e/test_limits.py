@@ -623,7 +623,8 @@ sys.print(JSON.stringify(Object.fromEntries(names.map((n) => [n, [typeof globalT
 """,
         )
         assert got == {
-            n: ["undefined", False] for n in ["__sysPage", "__sys", "__wake", "__start", "__warmup", "__rpc", "__utf8"]
+            n: ["undefined", False]
+            for n in ["__sysPage", "__sys", "__wake", "__start", "__warmup", "__rpc", "__utf8"]
         }
     finally:
         m.stop()

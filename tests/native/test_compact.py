@@ -38,7 +38,9 @@ def test_a_template_literal_keeps_its_lines_as_they_are():
 
 
 def test_substitutions_nest_and_the_template_goes_on_after_them():
-    src = "const t = `a ${ { k: `b ${ c } d` }.k } e\n    still the template ${f({})}\n  // still\n`;\n  z();\n"
+    src = (
+        "const t = `a ${ { k: `b ${ c } d` }.k } e\n    still the template ${f({})}\n  // still\n`;\n  z();\n"
+    )
     out = compact(src)
     assert out.split("\n")[1:3] == ["    still the template ${f({})}", "  // still"]
     assert out.split("\n")[4] == "z();"
