@@ -127,16 +127,20 @@ class Pool:
         self.host = host
         self.lock = host.lock
         self.trap = trap  # the app's traps, installed in every isolate made here
-        # One crossing loads them all (each keeps its own sourceURL through an
-        # indirect eval), then warms the runtime up (kernel/app/loader.js, __warmup)
-        # unless a spawn is waiting for this isolate: then it starts cold.
+        # One crossing loads the runtime, one script (machine.py,
+        # app_runtime_sources), evaluated as it is (not as a string handed
+        # to an indirect eval, which V8 would scan twice: 10 % of the load),
+        # then warms it up (kernel/app/loader.js, __warmup) unless a spawn
+        # is waiting for this isolate: then it starts cold.
         # V8 keeps every script's source in the isolate, and parses all of
         # it in each new isolate, so comments and indentation go first
         # (compact.py; line numbers stay, columns in the runtime's own stack
         # frames move): about 30 KiB an isolate, and a fifth of the time an
         # isolate takes to load.
         eager = [src for src in runtime_sources if not src.startswith("//@lazy")]
-        load = "".join(f"(0, eval)({json.dumps(compact(src))});\n" for src in eager)
+        if len(eager) != 1:
+            raise ValueError(f"the app runtime is one script, not {len(eager)}")
+        load = compact(eager[0]) + "\n;"
         self.lazy_modules = [compact(src).encode() for src in runtime_sources if src.startswith("//@lazy")]
         warm_up = _TAKE % {"name": "__warmup"}
         self.load_script = load + warm_up + "();"
