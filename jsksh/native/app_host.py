@@ -45,7 +45,7 @@ from jsksh.native import pipes as P
 from jsksh.native.app_mailbox import EINVAL, ESRCH, PAYLOAD, Mailbox
 from jsksh.native.app_pool import Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
-from jsksh.native.compact import compact
+from jsksh.native.compact import compacted
 from jsksh.native.tracer import message_name
 
 # The app's trap operations (docs/abi.md §2); op 1 was a separate SEND, now a POST to pid 0.
@@ -224,7 +224,7 @@ def with_code(spec: dict, payload: bytes) -> bytes:
         piece = payload[at : at + length]
         at += length
         if path == "":
-            source = _code_as_json(piece, compacted=False)
+            source = _code_as_json(piece, library=False)
         else:
             modules.append(json.dumps(str(path)).encode() + b":" + _code_as_json(piece))
     head = json.dumps(start).encode()  # "{...}": the code goes in before its "}"
@@ -245,14 +245,14 @@ def with_code(spec: dict, payload: bytes) -> bytes:
 _CODE_JSON: dict[tuple[bytes, bool], bytes] = {}
 
 
-def _code_as_json(piece: bytes, compacted: bool = True) -> bytes:
-    encoded = _CODE_JSON.get((piece, compacted))
+def _code_as_json(piece: bytes, library: bool = True) -> bytes:
+    encoded = _CODE_JSON.get((piece, library))
     if encoded is None:
         text = piece.decode("utf-8", "replace")  # U+FFFD as the kernel's decoder gives
-        encoded = json.dumps(compact(text) if compacted else text).encode()
+        encoded = json.dumps(compacted(text) if library else text).encode()
         if len(_CODE_JSON) >= 512:
             _CODE_JSON.clear()
-        _CODE_JSON[(piece, compacted)] = encoded
+        _CODE_JSON[(piece, library)] = encoded
     return encoded
 
 

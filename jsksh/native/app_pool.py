@@ -40,7 +40,7 @@ import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from jsksh.native.compact import compact
+from jsksh.native.compact import compacted
 from jsksh.native.v8 import Isolate
 
 if TYPE_CHECKING:
@@ -140,8 +140,8 @@ class Pool:
         eager = [src for src in runtime_sources if not src.startswith("//@lazy")]
         if len(eager) != 1:
             raise ValueError(f"the app runtime is one script, not {len(eager)}")
-        load = compact(eager[0]) + "\n;"
-        self.lazy_modules = [compact(src).encode() for src in runtime_sources if src.startswith("//@lazy")]
+        load = compacted(eager[0]) + "\n;"
+        self.lazy_modules = [compacted(src).encode() for src in runtime_sources if src.startswith("//@lazy")]
         warm_up = _TAKE % {"name": "__warmup"}
         self.load_script = load + warm_up + "();"
         self.load_script_cold = load + warm_up + ";"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from jsksh.native.compact import compact, scan
+from jsksh.native import compact as compact_module
+from jsksh.native.compact import compact, compacted, scan
 from jsksh.native.v8 import Isolate, JSError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +142,30 @@ def test_the_probe_finds_a_cut_inside_a_template():
             iso.eval("new Function('const t = `\\n" + PROBE.replace("\\", "\\\\") + "  x`;')")
     finally:
         iso.close()
+
+
+# ---- the disk cache --------------------------------------------------------------------------
+def test_compacted_keeps_its_result_on_disk_and_reads_it_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    src = "function f() {\n  // why\n  return 1;\n}\n"
+    assert compacted(src) == compact(src)
+    (kept,) = (tmp_path / "jsksh" / "compact").iterdir()
+    assert kept.read_text() == compact(src)
+    kept.write_text("read from the cache\n")  # what a later machine gets is the file's
+    assert compacted(src) == "read from the cache\n"
+    assert compacted(src + " ") == compact(src + " ")  # another text, another entry
+
+
+def test_compacted_works_without_a_writable_cache(tmp_path, monkeypatch):
+    (tmp_path / "jsksh").write_text("a file where the cache's directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    src = "  a(); // b\n"
+    assert compacted(src) == "a();\n"
+
+
+def test_a_change_to_the_compactor_is_a_new_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    compacted("  x();\n")
+    monkeypatch.setattr(compact_module, "_VERSION", "another")
+    compacted("  x();\n")
+    assert len(list((tmp_path / "jsksh" / "compact").iterdir())) == 2
