@@ -43,7 +43,7 @@ import time
 from jsksh.native import limits as L
 from jsksh.native import pipes as P
 from jsksh.native.app_mailbox import EINVAL, ESRCH, PAYLOAD, Mailbox
-from jsksh.native.app_pool import Pool, WarmIsolate
+from jsksh.native.app_pool import POOL_THREADS, Pool, WarmIsolate
 from jsksh.native.app_watchdog import Watchdog
 from jsksh.native.compact import compacted
 from jsksh.native.tracer import message_name
@@ -293,13 +293,13 @@ class AppHost:
         mailbox = self.mailbox
         self._post, self._to_app_page, self.wake_again = mailbox.post, mailbox.to_app_page, mailbox.wake_again
         self._deliver = mailbox.deliver
-        # One pool thread per CPU the machine may use (at most 4): creating
-        # isolates is CPU work, and a burst of spawns waits for it.
-        pool_threads = max(1, min(4, len(os.sched_getaffinity(0))))
+        # Four pool threads, whatever the CPUs (Pool._short says when they
+        # all work): creating isolates is CPU work, and a burst of spawns
+        # waits for it.
         self._threads = [
             *(
                 threading.Thread(target=self.pool.loop, name=f"jsksh-pool{i}", daemon=True)
-                for i in range(pool_threads)
+                for i in range(POOL_THREADS)
             ),
             threading.Thread(target=self.watchdog.loop, name="jsksh-watchdog", daemon=True),
             threading.Thread(target=self.pool.reaper_loop, name="jsksh-reaper", daemon=True),
