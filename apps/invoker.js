@@ -231,7 +231,7 @@ class Invoker {
   // water marks is: once deploys pause (QUIET_MS), or, in a run that goes
   // on, once only sparesLow are left. Then most deploys of a run find the
   // CPU to themselves, and a few share it with a batch (docs/performance.md,
-  // "Cold invocations": p50 and p99 with each policy).
+  // "Cold requests": p50 and p99 with each policy).
   refill() {
     while (this.spares.length + this.sparesStarting < this.sparesWanted) {
       this.sparesStarting++;
