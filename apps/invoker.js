@@ -596,7 +596,12 @@ function removeService(name) {
 // What a spare is handed: the classic script made here, so that no spare
 // compiles the converter; a source it cannot convert goes as it is, and
 // the spare's own conversion reports why, as an isolate started afresh does.
+// So does a large one: converting it is work for the worker's own isolate,
+// under its startup CPU budget, not for the thread every worker's requests
+// go through.
+const CONVERT_HERE = 64 * 1024; // characters: well under a millisecond here
 function classicOrSource(source) {
+  if (source.length > CONVERT_HERE) return { source };
   try {
     return { classic: toClassicScript(source) };
   } catch (e) {
