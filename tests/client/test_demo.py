@@ -198,6 +198,11 @@ def test_a_lesson_with_machine_options_and_a_host_step_plays(tmp_path):
         '[[step]]\ntype = "httpd /etc &"\n'
         '[[step]]\nsay = "The host asks."\nhost = "curl -s --retry 5 --retry-connrefused http://127.0.0.1:{port}/hostname; test -s {tmp}/net.pcap"\n'
         'expect = "jsksh"\n'
+        # httpd logs the request once it has answered it: a log line that came
+        # while the next line was being typed would be taken for its echo
+        # (the player skips to the first line break after Enter), so the
+        # lesson waits for the whole log line, its line break included.
+        "[[step]]\nsay = 'httpd logged it.'\nexpect = 'GET /hostname[^\\n]*\\n'\n"
         "[[step]]\ntype = 'echo back at the prompt'\nexpect = 'back at the prompt'\n"
     )
     result = demo(str(lesson), "--fast", timeout=60)
