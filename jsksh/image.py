@@ -22,6 +22,8 @@ import os
 import zlib
 from pathlib import Path
 
+from jsksh import cache
+
 # Where the guest's tree is: kernel/, apps/ and fs/ beside the package in a
 # checkout (and an editable install); inside it, as jsksh/tree/, in a wheel or
 # a normal install (setup.py copies them there when it builds).
@@ -93,27 +95,13 @@ def build(root: Path = ROOT) -> bytes:
     return out.getvalue()
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jsksh" / "images"
-
-
 def load(root: Path = ROOT) -> bytes:
     """The image for this tree, from the cache when its hash is known."""
-    digest = content_hash(root)
-    path = cache_dir() / f"{digest[:32]}.tar"
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    data = build(root)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs the packing time
+    path = cache.directory("images") / f"{content_hash(root)[:32]}.tar"
+    data = cache.read(path)
+    if data is None:
+        data = build(root)
+        cache.keep(path, data)  # a read-only cache only costs the packing time
     return data
 
 

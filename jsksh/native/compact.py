@@ -40,9 +40,10 @@ kept on disk (~/.cache/jsksh/compact/), as Python keeps bytecode.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
+
+from jsksh import cache
 
 # After these words a `/` starts a regular expression (`return /x/.test(s)`);
 # after any other name it divides (`total / count`).
@@ -239,26 +240,17 @@ def compact(src: str) -> str:
 _VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jsksh" / "compact"
-
-
 def compacted(src: str) -> str:
     """compact(src), from the disk when a machine compacted the same text before.
     A cache that cannot be read or written only costs the compacting."""
     data = src.encode("utf-8", "surrogatepass")
-    path = cache_dir() / hashlib.sha256(_VERSION.encode() + data).hexdigest()[:40]
-    try:
-        return path.read_bytes().decode("utf-8", "surrogatepass")
-    except (OSError, UnicodeDecodeError):
-        pass
+    path = cache.directory("compact") / hashlib.sha256(_VERSION.encode() + data).hexdigest()[:40]
+    kept = cache.read(path)
+    if kept is not None:
+        try:
+            return kept.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            pass
     out = compact(src)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(out.encode("utf-8", "surrogatepass"))
-        tmp.replace(path)
-    except OSError:
-        pass
+    cache.keep(path, out.encode("utf-8", "surrogatepass"))
     return out
