@@ -127,16 +127,23 @@ class Mailbox:
         app.msgs_in += 1
         app.last_active = time.monotonic()
         box = app.box
-        box.in_flight += 1
         box.took_messages = True  # as a RECV that took it: then a lingering app looks whether it is done
-        box.iso.post(box.start, lambda _v, err, b=box: self._task_done(b, err), this=message)
+        self._call(box, box.start, this=message)
 
     def deliver_raw(self, box: WarmIsolate, sender: int, message: bytes, more: int = 0) -> None:
         box.inbox.append((sender, message, more))
+        self._wake(box)
+
+    def _wake(self, box: WarmIsolate) -> None:
+        """Queue a call of the runtime's ``__wake`` unless one is queued already."""
         if not box.wake_posted:
             box.wake_posted = True
-            box.in_flight += 1
-            box.iso.post(box.wake, lambda _v, err, b=box: self._task_done(b, err))
+            self._call(box, box.wake)
+
+    def _call(self, box: WarmIsolate, fn, this: bytes | None = None) -> None:
+        """Queue a call of ``fn`` on ``box``'s thread, counted in flight; _task_done sees it end."""
+        box.in_flight += 1
+        box.iso.post(fn, lambda _v, err, b=box: self._task_done(b, err), this=this)
 
     def _task_done(self, box: WarmIsolate, err: JSError | None) -> None:
         # Runs on the isolate's thread when a posted call (and its microtasks) ends.
@@ -155,10 +162,7 @@ class Mailbox:
                 and not box.closed
                 and page[56:64] != _ZERO8
             ):
-                if not box.wake_posted:
-                    box.wake_posted = True
-                    box.in_flight += 1
-                    box.iso.post(box.wake, lambda _v, e, b=box: self._task_done(b, e))
+                self._wake(box)
         if err is None or box.closed or app is None:
             if app is not None and box.external_bytes() > app.limits["external"]:
                 self.host.watchdog.machine_kill(app, "ArrayBuffer limit exceeded", L.STATUS_EXTERNAL)
@@ -175,11 +179,8 @@ class Mailbox:
     def wake_again(self, box: WarmIsolate) -> None:
         """Queue a wake for ``box`` (isolate thread): a new task, after this one."""
         with self.lock:
-            if box.app is None or box.wake_posted:
-                return
-            box.wake_posted = True
-            box.in_flight += 1
-            box.iso.post(box.wake, lambda _v, err, b=box: self._task_done(b, err))
+            if box.app is not None:
+                self._wake(box)
 
     # ---- an app's traps (isolate thread) ------------------------------------------
     def to_app_page(self, box: WarmIsolate) -> tuple[int, int]:

@@ -391,18 +391,13 @@ class Isolate:
         if tracer is not None and tracer.on:
             done = self._traced(tracer, fn, done)
         if this is None:
-            return self._start(
-                self._fast.call_function,
-                fn.raw,
-                self._undefined,
-                self._empty_args,
-                done=lambda raw: self._finish(raw, done),
-            )
-        receiver = self._fast.alloc_string_val(self._ctx, this, len(this), T_STR)
+            receiver, finish = self._undefined, lambda raw: self._finish(raw, done)
+        else:
+            receiver = self._fast.alloc_string_val(self._ctx, this, len(this), T_STR)
 
-        def finish(raw):
-            self._fast.free_value(self._ctx, receiver)
-            self._finish(raw, done)
+            def finish(raw):
+                self._fast.free_value(self._ctx, receiver)
+                self._finish(raw, done)
 
         return self._start(self._fast.call_function, fn.raw, receiver, self._empty_args, done=finish)
 
